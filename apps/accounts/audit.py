@@ -1,0 +1,65 @@
+"""Audit trail and security history writers; callers are services, inside their transaction."""
+
+from typing import Any
+
+from django.db import transaction
+
+from apps.accounts.enums import ActorKind
+from apps.accounts.models import Account, AuditLogEntry, SecurityEvent
+from apps.core import clock
+from apps.core.actor import Actor
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    keys = set(before) | set(after)
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def audit_record(
+    *,
+    account: Account,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str,
+    changes: dict[str, list[Any]] | None = None,
+) -> AuditLogEntry:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change")
+    return AuditLogEntry.objects.create(
+        account=account,
+        created_at=clock.now(),
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id if actor.kind == ActorKind.USER else None,
+        actor_api_key_id=actor.api_key_id,
+        actor_label=actor.label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes or {},
+        ip=actor.ip,
+        request_id=actor.request_id,
+    )
+
+
+def security_event_record(
+    *,
+    type: str,
+    user: Any = None,
+    user_id: int | None = None,
+    account: Account | None = None,
+    username: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+    detail: dict[str, Any] | None = None,
+) -> SecurityEvent:
+    return SecurityEvent.objects.create(
+        created_at=clock.now(),
+        type=type,
+        user_id=user.pk if user is not None else user_id,
+        account=account,
+        username=username or (user.get_username() if user is not None else ""),
+        ip=ip,
+        user_agent=user_agent[:300],
+        detail=detail or {},
+    )

@@ -1,0 +1,89 @@
+from django.db.models import Q, QuerySet
+
+from apps.accounts import keys
+from apps.accounts.enums import AccountKind
+from apps.accounts.models import Account, ApiKey, AuditLogEntry, Membership, SecurityEvent
+from apps.core import clock
+
+
+def api_key_authenticate(*, token: str) -> ApiKey | None:
+    """The usable key for a token (not revoked, not past its roll expiry), with its account."""
+    api_key = (
+        ApiKey.objects.select_related("account")
+        .filter(token_hash=keys.token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+    if api_key is None:
+        return None
+    if api_key.expires_at is not None and api_key.expires_at <= clock.now():
+        return None
+    return api_key
+
+
+def api_key_list(*, account: Account) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(account=account).order_by("-created_at")
+
+
+def account_get(*, account_id: str) -> Account | None:
+    return Account.objects.filter(pk=account_id).first()
+
+
+def membership_role(*, user, account: Account) -> str | None:
+    """The user's role on ``account``: direct, else through the live parent (sandboxes, which
+    inherit their parent's team), else through the account's organization."""
+    if user is None or not user.is_authenticated:
+        return None
+    candidates = [account.pk]
+    if account.kind == AccountKind.SANDBOX and account.parent_id:
+        candidates.append(account.parent_id)
+    rows = {
+        m.account_id: m.role
+        for m in Membership.objects.filter(user=user, account_id__in=candidates)
+    }
+    for account_id in candidates:
+        if account_id in rows:
+            return rows[account_id]
+    if account.organization_id:
+        org = Membership.objects.filter(user=user, organization_id=account.organization_id).first()
+        if org is not None:
+            return org.role
+    return None
+
+
+def account_list_for_user(*, user) -> QuerySet[Account]:
+    """Every account a user may switch to: their accounts, those accounts' sandboxes and
+    connected accounts, and the accounts of their organizations."""
+    direct = Membership.objects.filter(user=user, account__isnull=False).values("account_id")
+    orgs = Membership.objects.filter(user=user, organization__isnull=False).values(
+        "organization_id"
+    )
+    return (
+        Account.objects.filter(
+            Q(pk__in=direct)
+            | Q(parent_id__in=direct)
+            | Q(platform_id__in=direct)
+            | Q(organization_id__in=orgs)
+            | Q(parent__organization_id__in=orgs)
+        )
+        .distinct()
+        .order_by("kind", "name")
+    )
+
+
+def member_list(*, account: Account) -> QuerySet[Membership]:
+    return Membership.objects.filter(account=account).select_related("user").order_by("user__email")
+
+
+def audit_list(*, account: Account, object_id: str | None = None) -> QuerySet[AuditLogEntry]:
+    entries = AuditLogEntry.objects.filter(account=account)
+    if object_id is not None:
+        entries = entries.filter(object_id=object_id)
+    return entries.order_by("-id")
+
+
+def security_event_list(*, account: Account) -> QuerySet[SecurityEvent]:
+    """Security history of an account: its own events and its members' logins."""
+    members = Membership.objects.filter(account=account).values("user_id")
+    return SecurityEvent.objects.filter(
+        Q(account=account) | Q(account__isnull=True, user_id__in=members)
+    ).order_by("-created_at")

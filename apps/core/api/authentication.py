@@ -1,0 +1,52 @@
+"""API keys by ``Authorization: Bearer <key>`` or HTTP Basic with the key as user name."""
+
+import base64
+
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+
+from apps.accounts.selectors import api_key_authenticate
+
+NO_KEY_MESSAGE = (
+    "You did not provide an API key. You need to provide your API key in the Authorization "
+    "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+)
+
+
+def _masked(token: str) -> str:
+    return f"{token[:8]}{'*' * 12}{token[-4:]}" if len(token) > 12 else "****"
+
+
+def token_from_header(header: str) -> str | None:
+    scheme, _, value = header.strip().partition(" ")
+    scheme = scheme.lower()
+    value = value.strip()
+    if scheme == "bearer":
+        return value or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[0] or None
+    return None
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            raise NotAuthenticated(NO_KEY_MESSAGE)
+        token = token_from_header(header)
+        if not token:
+            raise AuthenticationFailed(
+                "Invalid API Key provided: the Authorization header must be 'Bearer <key>' or "
+                "HTTP Basic with the key as user name."
+            )
+        api_key = api_key_authenticate(token=token)
+        if api_key is None:
+            raise AuthenticationFailed(f"Invalid API Key provided: {_masked(token)}")
+        return (None, api_key)
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="Ledgerline"'

@@ -1,0 +1,132 @@
+"""Reading typed values out of parsed Stripe parameters, with Stripe-shaped errors."""
+
+from typing import Any
+
+from apps.core.errors import InvalidRequestError
+
+ALWAYS_ALLOWED = frozenset({"expand"})
+
+
+def reject_unknown(params: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
+    for name in params:
+        if name not in allowed and name not in ALWAYS_ALLOWED:
+            raise InvalidRequestError(f"Received unknown parameter: {name}", param=name)
+
+
+def get_str(
+    params: dict[str, Any],
+    name: str,
+    *,
+    required: bool = False,
+    default: str | None = None,
+    max_length: int = 5000,
+    choices: list[str] | None = None,
+) -> str | None:
+    value = params.get(name)
+    if value is None or value == "":
+        if required:
+            raise InvalidRequestError(
+                f"Missing required param: {name}.", param=name, code="parameter_missing"
+            )
+        return default
+    if not isinstance(value, str):
+        raise InvalidRequestError(f"Invalid string: {name} must be a string.", param=name)
+    if len(value) > max_length:
+        raise InvalidRequestError(
+            f"Invalid string: {name} must be at most {max_length} characters.", param=name
+        )
+    if choices is not None and value not in choices:
+        raise InvalidRequestError(
+            f"Invalid {name}: must be one of {', '.join(choices)}", param=name
+        )
+    return value
+
+
+def get_int(
+    params: dict[str, Any],
+    name: str,
+    *,
+    required: bool = False,
+    default: int | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":
+        if required:
+            raise InvalidRequestError(
+                f"Missing required param: {name}.", param=name, code="parameter_missing"
+            )
+        return default
+    if isinstance(value, bool):
+        raise InvalidRequestError(f"Invalid integer: {value}", param=name)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.lstrip("-").isdigit():
+        number = int(value)
+    else:
+        raise InvalidRequestError(f"Invalid integer: {value}", param=name)
+    if minimum is not None and number < minimum:
+        raise InvalidRequestError(f"Invalid {name}: must be at least {minimum}", param=name)
+    if maximum is not None and number > maximum:
+        raise InvalidRequestError(f"Invalid {name}: must be at most {maximum}", param=name)
+    return number
+
+
+def get_bool(params: dict[str, Any], name: str, *, default: bool | None = None) -> bool | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise InvalidRequestError(f"Invalid boolean: {value}", param=name)
+
+
+def get_list(params: dict[str, Any], name: str) -> list[Any]:
+    value = params.get(name)
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [value]
+    raise InvalidRequestError(f"Invalid array: {name}", param=name)
+
+
+def get_metadata(params: dict[str, Any], name: str = "metadata") -> dict[str, str] | None:
+    """Metadata as Stripe takes it: ``""`` clears all, a key set to ``""`` is removed (None)."""
+    value = params.get(name)
+    if value is None:
+        return None
+    if value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidRequestError("Invalid hash: metadata must be key/value pairs.", param=name)
+    if len(value) > 50:
+        raise InvalidRequestError("Metadata can have at most 50 keys.", param=name)
+    for key, item in value.items():
+        if len(str(key)) > 40:
+            raise InvalidRequestError(
+                "Metadata keys can be at most 40 characters.", param=f"{name}[{key}]"
+            )
+        if not isinstance(item, str) or len(item) > 500:
+            raise InvalidRequestError(
+                "Metadata values must be strings of at most 500 characters.", param=f"{name}[{key}]"
+            )
+    return {str(k): v for k, v in value.items()}
+
+
+def metadata_merge(current: dict[str, str], update: dict[str, str] | None) -> dict[str, str]:
+    if update is None:
+        return current
+    if update == {}:
+        return {}
+    merged = dict(current)
+    for key, value in update.items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged

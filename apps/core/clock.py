@@ -1,0 +1,34 @@
+"""The one source of "now" for domain code.
+
+Everything that depends on the current time asks ``now()``. Passing ``test_clock_id`` (or an
+object that carries one) answers that test clock's frozen time instead, so a sandbox customer's
+renewals and retries run on simulated time.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+# Test clocks register a resolver here (apps.accounts): test_clock_id -> frozen time.
+_clock_resolvers: list[Callable[[str], datetime | None]] = []
+
+
+def register_clock_resolver(resolver: Callable[[str], datetime | None]) -> None:
+    if resolver not in _clock_resolvers:
+        _clock_resolvers.append(resolver)
+
+
+def now(*, test_clock_id: str | None = None) -> datetime:
+    if test_clock_id:
+        for resolver in _clock_resolvers:
+            frozen = resolver(test_clock_id)
+            if frozen is not None:
+                return frozen
+    return datetime.now(tz=UTC)
+
+
+def to_epoch(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(int(seconds), tz=UTC)

@@ -1,0 +1,68 @@
+"""The event outbox: ``event_record`` writes an Event inside the caller's transaction.
+
+Consumers (webhook delivery, later workflows and reports) register a callback that runs in the
+same transaction, so what they need to do later is written together with the change itself.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.core.models import Event
+
+EventConsumer = Callable[[Event], None]
+_consumers: list[EventConsumer] = []
+
+
+def register_event_consumer(consumer: EventConsumer) -> None:
+    if consumer not in _consumers:
+        _consumers.append(consumer)
+
+
+def event_record(
+    *,
+    account: Any,
+    type: str,
+    data_object: dict[str, Any],
+    previous_attributes: dict[str, Any] | None = None,
+    actor: Actor = SYSTEM,
+    created_at: Any = None,
+) -> Event:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("event_record must run inside the transaction of the change")
+    event = Event.objects.create(
+        account=account,
+        type=type,
+        livemode=account.livemode,
+        api_version=account.api_version,
+        data_object=data_object,
+        previous_attributes=previous_attributes or None,
+        request_id=actor.request_id if actor.kind == "api_key" else None,
+        idempotency_key=actor.idempotency_key if actor.kind == "api_key" else None,
+        object_id=str(data_object.get("id", "")),
+        created_at=created_at or clock.now(),
+    )
+    for consumer in _consumers:
+        consumer(event)
+    return event
+
+
+def event_render(event: Event) -> dict[str, Any]:
+    """The Stripe wire shape of an event."""
+    data: dict[str, Any] = {"object": event.data_object}
+    if event.previous_attributes:
+        data["previous_attributes"] = event.previous_attributes
+    return {
+        "id": event.id,
+        "object": "event",
+        "api_version": event.api_version,
+        "created": clock.to_epoch(event.created_at),
+        "data": data,
+        "livemode": event.livemode,
+        "pending_webhooks": event.pending_webhooks,
+        "request": {"id": event.request_id, "idempotency_key": event.idempotency_key},
+        "type": event.type,
+    }

@@ -1,0 +1,18 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from apps.core.ids import new_id
+
+
+class RequestIdMiddleware:
+    """Gives every request a ``req_…`` id and answers it in the ``Request-Id`` header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = new_id("req")
+        response = self.get_response(request)
+        response["Request-Id"] = request.request_id
+        return response

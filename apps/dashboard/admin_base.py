@@ -1,0 +1,53 @@
+"""Base classes for dashboard pages over account-owned models."""
+
+from django.http import HttpRequest
+from unfold.admin import ModelAdmin
+
+from apps.accounts import roles
+from apps.core.actor import Actor
+from apps.core.api.views import client_ip
+
+
+def dashboard_actor(request: HttpRequest) -> Actor:
+    """The Actor services record for a staff member acting in the dashboard."""
+    return Actor(
+        kind="user",
+        label=request.user.email or request.user.get_username(),
+        user_id=request.user.pk,
+        role=request.account_role,
+        ip=client_ip(request),
+        request_id=getattr(request, "request_id", None),
+    )
+
+
+class AccountScopedAdmin(ModelAdmin):
+    """Lists only the current account's rows; writes go through services (custom views or
+    actions), never through the generic add/change/delete forms."""
+
+    account_field = "account"
+    # Capability needed for this page's actions (apps.accounts.roles).
+    write_capability = roles.BILLING_WRITE
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if getattr(request, "account", None) is None:
+            return queryset.none()
+        return queryset.filter(**{self.account_field: request.account})
+
+    def has_module_permission(self, request) -> bool:
+        return roles.role_allows(getattr(request, "account_role", None), roles.READ)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def can_write(self, request) -> bool:
+        return roles.role_allows(getattr(request, "account_role", None), self.write_capability)

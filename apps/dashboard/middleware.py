@@ -1,0 +1,36 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from apps.accounts.selectors import account_get, account_list_for_user, membership_role
+
+SESSION_ACCOUNT_KEY = "ledgerline_account_id"
+
+
+class DashboardAccountMiddleware:
+    """Puts the staff member's current account and role on the request.
+
+    The account is the one chosen with the switcher (kept in the session) if the user still
+    has a role there, else their first account.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.account = None
+        request.account_role = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and request.path.startswith("/dashboard/"):
+            account = None
+            account_id = request.session.get(SESSION_ACCOUNT_KEY)
+            if account_id:
+                account = account_get(account_id=account_id)
+            role = membership_role(user=user, account=account) if account else None
+            if role is None:
+                account = account_list_for_user(user=user).first()
+                role = membership_role(user=user, account=account) if account else None
+                if account is not None:
+                    request.session[SESSION_ACCOUNT_KEY] = account.id
+            request.account, request.account_role = (account, role) if role else (None, None)
+        return self.get_response(request)

@@ -1,0 +1,9 @@
+from config.settings.base import *  # noqa: F403
+from config.settings.base import REDIS_URL, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Without a broker server the suite runs tasks inline; the broker tests start real workers.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+IDEMPOTENCY_WAIT_SECONDS = 5.0

@@ -1,0 +1,23 @@
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularJSONAPIView
+
+from apps.core.views import api_unrecognized, healthz
+
+api_v1 = [
+    path("", include("apps.core.api.urls")),
+    path("", include("apps.webhooks.api.urls")),
+    path(
+        "openapi.json",
+        SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="openapi",
+    ),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("v1/", include(api_v1)),
+    re_path(r"^v1/(?P<rest>.*)$", api_unrecognized),
+    path("dashboard/", include("apps.dashboard.urls")),
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
+]

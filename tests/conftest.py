@@ -1,0 +1,98 @@
+"""Shared fixtures: accounts with keys, an authenticated API client, the SDK on a live server."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+from apps.accounts.models import Account
+from apps.accounts.services import account_create
+
+
+@dataclass
+class AccountWithKeys:
+    account: Account
+    secret_key: str
+    publishable_key: str
+
+    @property
+    def id(self) -> str:
+        return self.account.id
+
+
+def make_account(name: str = "Acme", **kwargs) -> AccountWithKeys:
+    account, tokens = account_create(name=name, **kwargs)
+    return AccountWithKeys(account=account, **tokens)
+
+
+@pytest.fixture
+def acme(db) -> AccountWithKeys:
+    return make_account("Acme")
+
+
+@pytest.fixture
+def globex(db) -> AccountWithKeys:
+    return make_account("Globex")
+
+
+class ApiClient:
+    """Django test client speaking to /v1 with one key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.client = Client()
+
+    def _headers(self, headers: dict | None) -> dict:
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.key}", **(headers or {})}
+
+    def get(self, path: str, params: dict | None = None, **headers):
+        return self.client.get(path, params or {}, **self._headers(headers))
+
+    def post(self, path: str, data: dict | str | None = None, **headers):
+        body = data if isinstance(data, str) else form_encode(data or {})
+        return self.client.post(
+            path, body, content_type="application/x-www-form-urlencoded", **self._headers(headers)
+        )
+
+    def delete(self, path: str, **headers):
+        return self.client.delete(path, **self._headers(headers))
+
+
+def form_encode(data: dict, prefix: str = "") -> str:
+    """Encode nested data the way the stripe SDKs do (indexed arrays, bracketed keys)."""
+    pairs: list[tuple[str, str]] = []
+
+    def walk(value, key):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}[{k}]" if key else k)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{key}[{i}]")
+        elif isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
+        else:
+            pairs.append((key, "" if value is None else str(value)))
+
+    walk(data, prefix)
+    return urlencode(pairs)
+
+
+@pytest.fixture
+def api(acme) -> ApiClient:
+    return ApiClient(acme.secret_key)
+
+
+@pytest.fixture
+def stripe_sdk(live_server, acme):
+    """The official stripe SDK pointed at a live Ledgerline server with acme's secret key."""
+    import stripe
+
+    saved = (stripe.api_key, stripe.api_base, stripe.upload_api_base, stripe.max_network_retries)
+    stripe.api_key = acme.secret_key
+    stripe.api_base = live_server.url
+    stripe.upload_api_base = live_server.url
+    stripe.max_network_retries = 0
+    yield stripe
+    stripe.api_key, stripe.api_base, stripe.upload_api_base, stripe.max_network_retries = saved
