@@ -1,6 +1,112 @@
-"""django-unfold settings for the staff dashboard."""
+"""django-unfold settings for the staff dashboard.
+
+https://unfoldadmin.com/docs/configuration/settings/
+"""
+
+from django.urls import reverse_lazy
+
+_READ = "apps.dashboard.permissions.can_read"
+_TEAM = "apps.dashboard.permissions.can_manage_team"
 
 UNFOLD = {
     "SITE_TITLE": "Ledgerline",
     "SITE_HEADER": "Ledgerline",
+    "SITE_SUBHEADER": "apps.dashboard.context.site_subheader",
+    "SITE_URL": "/dashboard/",
+    "SHOW_HISTORY": False,
+    "SHOW_VIEW_ON_SITE": False,
+    "ENVIRONMENT": "apps.dashboard.context.environment_label",
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97.7% .014 308.299)",
+            "100": "oklch(94.6% .033 307.174)",
+            "200": "oklch(90.2% .063 306.703)",
+            "300": "oklch(82.7% .119 306.383)",
+            "400": "oklch(71.4% .203 305.504)",
+            "500": "oklch(62.7% .265 303.9)",
+            "600": "oklch(55.8% .288 302.321)",
+            "700": "oklch(49.6% .265 301.924)",
+            "800": "oklch(43.8% .218 303.724)",
+            "900": "oklch(38.1% .176 304.987)",
+            "950": "oklch(29.1% .149 302.717)",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": "Account",
+                "separator": False,
+                "items": [
+                    {
+                        "title": "Switch account",
+                        "icon": "swap_horiz",
+                        "link": reverse_lazy("dashboard:account-switch"),
+                        "permission": _READ,
+                    },
+                    {
+                        "title": "Sandboxes",
+                        "icon": "science",
+                        "link": reverse_lazy("dashboard:sandbox-list"),
+                        "permission": _READ,
+                    },
+                ],
+            },
+            {
+                "title": "Team",
+                "separator": True,
+                "items": [
+                    {
+                        "title": "Members and invitations",
+                        "icon": "group",
+                        "link": reverse_lazy("dashboard:team"),
+                        "permission": _READ,
+                    },
+                    {
+                        "title": "Security history",
+                        "icon": "shield_person",
+                        "link": reverse_lazy("dashboard:security-history"),
+                        "permission": _TEAM,
+                    },
+                    {
+                        "title": "Team activity",
+                        "icon": "history",
+                        "link": reverse_lazy("admin:accounts_auditlogentry_changelist"),
+                        "permission": _READ,
+                    },
+                ],
+            },
+            {
+                "title": "Developers",
+                "separator": True,
+                "items": [
+                    {
+                        "title": "API keys",
+                        "icon": "key",
+                        "link": reverse_lazy("admin:accounts_apikey_changelist"),
+                        "permission": _READ,
+                    },
+                    {
+                        "title": "Logs",
+                        "icon": "receipt_long",
+                        "link": reverse_lazy("admin:core_apirequestlog_changelist"),
+                        "permission": _READ,
+                    },
+                    {
+                        "title": "Events",
+                        "icon": "bolt",
+                        "link": reverse_lazy("admin:core_event_changelist"),
+                        "permission": _READ,
+                    },
+                    {
+                        "title": "Webhooks",
+                        "icon": "webhook",
+                        "link": reverse_lazy("admin:webhooks_webhookendpoint_changelist"),
+                        "permission": _READ,
+                    },
+                ],
+            },
+        ],
+    },
 }

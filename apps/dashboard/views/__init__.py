@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def placeholder_pending(request):  # replaced by the auth/team pages
+    return HttpResponse("")
