@@ -1,0 +1,89 @@
+"""Money: integer minor units with a currency on the same row; one rounding rule.
+
+Amounts are ``int`` counts of the currency's minor unit (cents for usd, yen for jpy, fils for
+kwd). ``Decimal`` appears only for quantities finer than a minor unit (``unit_amount_decimal``,
+FX rates, proration fractions) and is turned back into an int by ``round_minor`` alone.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Stripe's zero-decimal currencies (amounts are whole units).
+ZERO_DECIMAL = frozenset(
+    {
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    }
+)
+# Three-decimal currencies (amounts are thousandths).
+THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def currency_normalize(currency: str) -> str:
+    code = (currency or "").strip().lower()
+    if len(code) != 3 or not code.isalpha():
+        raise MoneyError(f"Invalid currency: {currency!r}")
+    return code
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point of the currency's major unit."""
+    code = currency_normalize(currency)
+    if code in ZERO_DECIMAL:
+        return 0
+    if code in THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def round_minor(value: Decimal | int) -> int:
+    """The one rounding rule: to the nearest minor unit, halves away from zero."""
+    if isinstance(value, bool):
+        raise MoneyError("A boolean is not an amount.")
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, Decimal):
+        raise MoneyError(f"Amounts are int or Decimal, never {type(value).__name__}.")
+    # ROUND_HALF_UP in the decimal module rounds halves away from zero, for negatives too.
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def to_decimal(value: str | int | Decimal) -> Decimal:
+    """Parse a decimal string as given in the API (``unit_amount_decimal=12.5``)."""
+    if isinstance(value, float):
+        raise MoneyError("Floats are not accepted for money.")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise MoneyError(f"Invalid decimal: {value!r}") from exc
+    if not number.is_finite():
+        raise MoneyError(f"Invalid decimal: {value!r}")
+    return number
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Human display, e.g. ``12.34 USD`` or ``1,000 JPY``; no floats involved."""
+    digits = exponent(currency)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(int(amount)), 10**digits) if digits else (abs(int(amount)), 0)
+    text = f"{whole:,}"
+    if digits:
+        text += f".{fraction:0{digits}d}"
+    return f"{sign}{text} {currency_normalize(currency).upper()}"

@@ -1,0 +1,60 @@
+from decimal import Decimal
+
+import pytest
+
+from apps.core.money import MoneyError, exponent, format_amount, round_minor, to_decimal
+
+
+@pytest.mark.parametrize(
+    ("currency", "digits"), [("usd", 2), ("EUR", 2), ("jpy", 0), ("krw", 0), ("kwd", 3), ("bhd", 3)]
+)
+def test_exponent(currency, digits):
+    assert exponent(currency) == digits
+
+
+@pytest.mark.parametrize("bad", ["", "us", "usdd", "12a"])
+def test_bad_currency(bad):
+    with pytest.raises(MoneyError):
+        exponent(bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1289.5"), 1290),
+        (Decimal("-1289.5"), -1290),
+        (Decimal("1393.548"), 1394),
+        (Decimal("0.4999"), 0),
+        (Decimal("-0.5"), -1),
+        (Decimal("2.5"), 3),
+        (7, 7),
+    ],
+)
+def test_round_minor_half_away_from_zero(value, expected):
+    assert round_minor(value) == expected
+
+
+@pytest.mark.parametrize("bad", [1.5, True, "3"])
+def test_round_minor_refuses_non_amounts(bad):
+    with pytest.raises(MoneyError):
+        round_minor(bad)
+
+
+def test_to_decimal_refuses_floats_and_garbage():
+    assert to_decimal("12.50") == Decimal("12.50")
+    for bad in (0.1, "abc", "NaN", "Infinity"):
+        with pytest.raises(MoneyError):
+            to_decimal(bad)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (123456, "usd", "1,234.56 USD"),
+        (-5, "usd", "-0.05 USD"),
+        (1000, "jpy", "1,000 JPY"),
+        (1234, "kwd", "1.234 KWD"),
+    ],
+)
+def test_format_amount(amount, currency, text):
+    assert format_amount(amount, currency) == text
