@@ -41,7 +41,7 @@ else:
 # APPS
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "unfold",
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "apps.dashboard.apps.DashboardAdminConfig",

@@ -266,12 +266,6 @@ def test_another_accounts_key_is_not_found(staff_client, globex, name):
     assert _events_status(globex.secret_key) == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unfold's DefaultAppConfig replaces admin.site with a plain UnfoldAdminSite, so "
-    "DashboardSite.has_permission (two-factor, account) is not used; INSTALLED_APPS should "
-    "list unfold.apps.BasicAppConfig",
-)
 def test_pages_need_a_dashboard_session(acme):
     # given: signed in with a password but not through two-factor
     client = staff_login(Client(), account=acme.account)
