@@ -3,9 +3,20 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("ledgerline", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic tasks, synced by beat's DatabaseScheduler into django-celery-beat's tables (where staff
+# can change their timing in the dashboard). Each app adds its entries here.
+CELERY_BEAT_SCHEDULE = {
+    "core.idempotency_keys_prune": {
+        "task": "core.idempotency_keys_prune",
+        "schedule": crontab(minute=17),
+    },
+}
+app.conf.beat_schedule = CELERY_BEAT_SCHEDULE
