@@ -70,7 +70,8 @@ def stack_commands(*, host: str, port: int, server: str, python: str) -> list[Ch
     if sqlite:
         worker += ["--concurrency", "2"]
     if settings.CELERY_BROKER_URL.startswith("filesystem"):
-        # The filesystem transport has no fanout exchange for gossip/mingle/remote control.
+        # One local worker has no peers to sync with; on the filesystem transport gossip,
+        # mingle and heartbeats would only add broadcast files every few seconds.
         worker += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     beat = [celery, "-A", "config", "beat", "--loglevel", "INFO"]
     return [Child("web", web), Child("worker", worker), Child("beat", beat)]
