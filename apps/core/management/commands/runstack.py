@@ -187,6 +187,7 @@ class Command(BaseCommand):
                 self._emit("stack", f"{child.name} did not stop in time; killing it")
                 self._signal_group(child, signal.SIGKILL)
                 child.process.wait()
+            self._emit("stack", f"{child.name} stopped (status {child.process.returncode})")
         for child in children:
             if child.process is not None:
                 # Processes left in a group (e.g. pool children) go with their leader.
