@@ -53,7 +53,8 @@ def idempotency_begin(
                     key=key,
                     request_fingerprint=fingerprint,
                     method=method,
-                    path=path,
+                    # Informational; the fingerprint covers the full path.
+                    path=path[:255],
                     created_at=now,
                     locked_at=now,
                     request_id=request_id,

@@ -16,6 +16,7 @@ _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _TIME_CHARS = 9
 _SEQUENCE_CHARS = 4
 _RANDOM_CHARS = 11
+_SEQUENCE_LIMIT = len(_ALPHABET) ** _SEQUENCE_CHARS
 _lock = threading.Lock()
 _last = [0, 0]  # [millisecond, sequence] of the last id made in this process
 
@@ -33,6 +34,10 @@ def _next_stamp() -> tuple[int, int]:
         millisecond = time.time_ns() // 1_000_000
         if millisecond <= _last[0]:
             millisecond, sequence = _last[0], _last[1] + 1
+            if sequence >= _SEQUENCE_LIMIT:
+                # The sequence field is full: borrow the next millisecond rather than wrap
+                # around (a wrapped sequence would sort before the ids already made).
+                millisecond, sequence = millisecond + 1, 0
         else:
             sequence = 0
         _last[0], _last[1] = millisecond, sequence

@@ -7,6 +7,8 @@ from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from apps.accounts.enums import Access, ApiKeyKind
+from apps.core.api.permissions import READ_METHODS
 from apps.core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,41 @@ class IdempotentReplay(Exception):
         self.response = response
 
 
+def _permission_denied(context) -> Response:
+    """Stripe's 403 wording: publishable keys are told to use a secret key; restricted keys
+    which permission the endpoint needs."""
+    request = context.get("request")
+    api_key = getattr(request, "auth", None)
+    if api_key is None or api_key.kind == ApiKeyKind.SECRET:
+        return error_response(
+            status=403,
+            type="invalid_request_error",
+            message="The provided key does not have the required permissions for this endpoint.",
+        )
+    if api_key.kind == ApiKeyKind.PUBLISHABLE:
+        return error_response(
+            status=403,
+            type="invalid_request_error",
+            code="secret_key_required",
+            message=(
+                "This API call cannot be made with a publishable API key. Please use a secret "
+                "API key. You can find a list of your API keys in the dashboard under "
+                "Developers → API keys."
+            ),
+        )
+    message = (
+        f"The provided key '{api_key.redacted}' does not have the required permissions for "
+        f"this endpoint on account '{api_key.account_id}'."
+    )
+    resource = getattr(context.get("view"), "resource", "")
+    if resource:
+        access = Access.READ if request.method in READ_METHODS else Access.WRITE
+        message += (
+            f" Having the '{resource}: {access}' permission would allow this request to continue."
+        )
+    return error_response(status=403, type="invalid_request_error", message=message)
+
+
 def stripe_exception_handler(exc, context):
     if isinstance(exc, IdempotentReplay):
         return exc.response
@@ -49,24 +86,12 @@ def stripe_exception_handler(exc, context):
             **exc.extra,
         )
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
-        return error_response(status=401, type="invalid_request_error", message=str(exc.detail))
+        response = error_response(status=401, type="invalid_request_error", message=str(exc.detail))
+        if getattr(exc, "auth_header", None):
+            response["WWW-Authenticate"] = exc.auth_header
+        return response
     if isinstance(exc, drf.PermissionDenied | DjangoPermissionDenied):
-        request = context.get("request")
-        api_key = getattr(request, "auth", None)
-        message = "The provided key does not have the required permissions for this endpoint."
-        if api_key is not None:
-            message = (
-                f"The provided key '{api_key.redacted}' does not have the required "
-                f"permissions for this endpoint on account '{api_key.account_id}'."
-            )
-        return error_response(
-            status=403,
-            type="invalid_request_error",
-            message=message,
-            code="secret_key_required"
-            if api_key is not None and api_key.kind == "publishable"
-            else None,
-        )
+        return _permission_denied(context)
     if isinstance(exc, Http404 | drf.NotFound):
         return error_response(
             status=404,
@@ -100,7 +125,9 @@ def stripe_exception_handler(exc, context):
         )
     if isinstance(exc, drf.APIException):
         return error_response(
-            status=exc.status_code, type="invalid_request_error", message=str(exc.detail)
+            status=exc.status_code,
+            type="api_error" if exc.status_code >= 500 else "invalid_request_error",
+            message=str(exc.detail),
         )
     logger.error("api.unhandled_error", exc_info=exc)
     return error_response(

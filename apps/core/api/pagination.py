@@ -1,7 +1,7 @@
 """Stripe list objects with keyset pagination on time-ordered ids (newest first)."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -12,28 +12,45 @@ from apps.core.errors import InvalidRequestError
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
-_RANGE_OPS = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
+_ONE_SECOND = timedelta(seconds=1)
+
+
+def _epoch(value: Any, param: str) -> datetime:
+    seconds = get_int({param: value}, param, required=True)
+    try:
+        return clock.from_epoch(seconds)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise InvalidRequestError(f"Invalid timestamp: {seconds}", param=param) from exc
 
 
 def created_filter(
     queryset: QuerySet, params: dict[str, Any], *, name: str = "created", field: str = "created_at"
 ) -> QuerySet:
-    """``created=<epoch>`` or ``created[gte]=<epoch>`` etc."""
+    """``created=<epoch>`` or ``created[gte]=<epoch>`` etc.
+
+    The API shows ``created`` in whole seconds while rows keep microseconds, so each bound is
+    compared at second granularity: ``created[lte]=t`` includes a row created at t.4.
+    """
     value = params.get(name)
     if value is None or value == "":
         return queryset
     if isinstance(value, str):
-        moment = clock.from_epoch(get_int(params, name))
-        return queryset.filter(**{field: moment})
+        moment = _epoch(value, name)
+        return queryset.filter(**{f"{field}__gte": moment, f"{field}__lt": moment + _ONE_SECOND})
     if not isinstance(value, dict):
         raise InvalidRequestError(f"Invalid {name} filter.", param=name)
-    for op in value:
-        if op not in _RANGE_OPS:
-            raise InvalidRequestError(
-                f"Invalid {name} filter: unknown operator {op}.", param=f"{name}[{op}]"
-            )
-        moment: datetime = clock.from_epoch(get_int(value, op, required=True))
-        queryset = queryset.filter(**{f"{field}__{_RANGE_OPS[op]}": moment})
+    for op, bound in value.items():
+        param = f"{name}[{op}]"
+        if op == "gt":
+            queryset = queryset.filter(**{f"{field}__gte": _epoch(bound, param) + _ONE_SECOND})
+        elif op == "gte":
+            queryset = queryset.filter(**{f"{field}__gte": _epoch(bound, param)})
+        elif op == "lt":
+            queryset = queryset.filter(**{f"{field}__lt": _epoch(bound, param)})
+        elif op == "lte":
+            queryset = queryset.filter(**{f"{field}__lt": _epoch(bound, param) + _ONE_SECOND})
+        else:
+            raise InvalidRequestError(f"Invalid {name} filter: unknown operator {op}.", param=param)
     return queryset
 
 

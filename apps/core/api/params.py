@@ -102,6 +102,9 @@ def get_metadata(params: dict[str, Any], name: str = "metadata") -> dict[str, st
         return None
     if value == "":
         return {}
+    if isinstance(value, list):
+        # ``metadata[0]=a&metadata[1]=b`` parses as an array; its keys were the indexes.
+        value = {str(index): item for index, item in enumerate(value)}
     if not isinstance(value, dict):
         raise InvalidRequestError("Invalid hash: metadata must be key/value pairs.", param=name)
     if len(value) > 50:

@@ -1,8 +1,9 @@
 """Stripe's form encoding: ``items[0][price]=p``, ``metadata[k]=v``, ``expand[]=a``.
 
-Keys are split on brackets into a tree; a level whose keys are all integers (or ``[]`` appends)
-becomes a list. Both indexed arrays (what the SDKs send) and empty-bracket arrays (what the
-docs' curl examples send) arrive as lists.
+Keys are split on brackets into a tree; a level whose keys are exactly the indexes 0..n-1 (or
+``[]`` appends) becomes a list. Both indexed arrays (what the SDKs send) and empty-bracket arrays
+(what the docs' curl examples send) arrive as lists. Any other level is a hash with string keys,
+so ``metadata[1]=a&metadata[b]=c`` stays the hash it is; an endpoint expecting an array refuses it.
 """
 
 import re
@@ -22,16 +23,17 @@ _APPEND = object()
 
 
 def _listify(node: Any) -> Any:
-    if isinstance(node, dict):
-        node = {k: _listify(v) for k, v in node.items()}
-        if node and all(isinstance(k, int) for k in node):
-            return [node[k] for k in sorted(node)]
-        if any(isinstance(k, int) for k in node):
-            raise InvalidRequestError("Invalid array: mixed indexes and names.")
+    if not isinstance(node, dict):
         return node
-    if isinstance(node, list):
-        return [_listify(v) for v in node]
-    return node
+    node = {k: _listify(v) for k, v in node.items()}
+    if node and all(isinstance(k, int) for k in node) and sorted(node) == list(range(len(node))):
+        return [node[k] for k in range(len(node))]
+    return {str(k): v for k, v in node.items()}
+
+
+def _index(part: str) -> int | str:
+    """``[3]`` is an array index; ``[03]`` stays a hash key (metadata keys keep their spelling)."""
+    return int(part) if part.isdigit() and str(int(part)) == part else part
 
 
 def parse_nested(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def parse_nested(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
             raise InvalidRequestError(f"Invalid parameter name: {raw_key}", param=raw_key)
         parts: list[Any] = [match.group(1)]
         for part in _PART.findall(match.group(2)):
-            parts.append(_APPEND if part == "" else int(part) if part.isdigit() else part)
+            parts.append(_APPEND if part == "" else _index(part))
         if len(parts) > MAX_DEPTH:
             raise InvalidRequestError("Parameters are nested too deeply.", param=raw_key)
         node: Any = root
@@ -53,6 +55,10 @@ def parse_nested(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
                     raise InvalidRequestError(f"Invalid array parameter: {raw_key}", param=raw_key)
                 part = len(node)
             if last:
+                if isinstance(node.get(part), dict):
+                    raise InvalidRequestError(
+                        f"Parameter {raw_key} conflicts with another parameter.", param=raw_key
+                    )
                 node[part] = value
             else:
                 child = node.get(part)

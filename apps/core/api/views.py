@@ -131,12 +131,14 @@ class ApiView(APIView):
             account=self.account,
             created_at=clock.now(),
             method=request.method,
-            path=request.path,
+            # Cut to the columns' lengths: an over-long header or URL is answered with an
+            # error, and logging that error must not fail on PostgreSQL's varchar limits.
+            path=request.path[:255],
             status=response.status_code,
             duration_ms=int((time.monotonic() - self._started) * 1000),
             api_key_id=request.auth.id if request.auth is not None else None,
             ip=client_ip(request),
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            idempotency_key=(request.headers.get("Idempotency-Key") or "")[:255] or None,
             stripe_version=(request.headers.get("Stripe-Version") or "")[:40],
             request_params=_redact(params) if params else None,
             response_body=body[: ApiRequestLog.RESPONSE_EXCERPT],

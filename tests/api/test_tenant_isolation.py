@@ -1,0 +1,75 @@
+"""Every /v1 endpoint with an object id answers 404 for another account's object.
+
+``MAKERS`` maps each such route's name to a function that creates an object in a given account
+and returns its id. A new endpoint with an id in its path fails this module until it has a
+maker, so no endpoint can skip the check.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from apps.accounts.models import Account
+from apps.core.events import event_record
+from tests.api.routes import v1_routes
+from tests.conftest import ApiClient
+
+
+def _make_event(account: Account) -> str:
+    with transaction.atomic():
+        event = event_record(
+            account=account, type="thing.created", data_object={"id": "thing_1", "object": "thing"}
+        )
+    return event.id
+
+
+MAKERS: dict[str, Callable[[Account], str]] = {
+    "event-detail": _make_event,
+}
+
+ROUTES_WITH_IDS = [route for route in v1_routes() if route.params]
+
+
+def test_every_route_with_an_id_has_a_maker():
+    missing = sorted(route.name for route in ROUTES_WITH_IDS if route.name not in MAKERS)
+    assert missing == [], f"add a maker to tests/api/test_tenant_isolation.py MAKERS for {missing}"
+    stale = sorted(set(MAKERS) - {route.name for route in ROUTES_WITH_IDS})
+    assert stale == [], f"MAKERS names routes that no longer exist: {stale}"
+
+
+def _call(client: ApiClient, method: str, path: str):
+    if method == "get":
+        return client.get(path)
+    if method == "post":
+        return client.post(path, {})
+    if method == "delete":
+        return client.delete(path)
+    return client.client.generic(
+        method.upper(), path, "", HTTP_AUTHORIZATION=f"Bearer {client.key}"
+    )
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_IDS, ids=lambda route: route.name)
+def test_another_accounts_object_is_missing_for_every_method(acme, globex, route):
+    # given an object of Globex's, reachable with Globex's own key
+    object_id = MAKERS[route.name](globex.account)
+    (param,) = route.params
+    path = reverse(route.name, kwargs={param: object_id})
+    owner, stranger = ApiClient(globex.secret_key), ApiClient(acme.secret_key)
+    before = owner.get(path)
+    assert before.status_code == 200, before.content
+    # when Acme's key asks for it by every method the route has
+    for method in sorted(route.methods):
+        response = _call(stranger, method, path)
+        # then it does not exist for Acme
+        assert response.status_code == 404, (method, response.content)
+        error = response.json()["error"]
+        assert error["type"] == "invalid_request_error"
+        assert error["code"] == "resource_missing", (method, error)
+        assert error["message"].endswith(f": '{object_id}'"), (method, error)
+    # and nothing changed for Globex
+    after = owner.get(path)
+    assert after.status_code == 200
+    assert after.json() == before.json()
