@@ -1,13 +1,16 @@
+import json
 from datetime import datetime
 
 from django.contrib import admin
 from django.db.models import Q
 from django.shortcuts import redirect
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from unfold.decorators import action, display
 
 from apps.accounts import roles
 from apps.accounts.enums import ApiKeyKind
-from apps.accounts.models import ApiKey
+from apps.accounts.models import ApiKey, AuditLogEntry
 from apps.core import clock
 from apps.dashboard.admin_base import AccountScopedAdmin
 from apps.dashboard.badges import STATUS_VARIANTS, badge_html
@@ -124,3 +127,88 @@ class ApiKeyAdmin(AccountScopedAdmin):
 
 
 # --------------------------------------------------------------------------- end API keys ----
+
+
+# ---------------------------------------------------------------------------------------------
+# Team → Team activity: the audit log of the current account, read-only. Services write it in
+# the same transaction as each change; nothing here can add, edit or delete entries.
+# ---------------------------------------------------------------------------------------------
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions recorded in the current account (not every account's)."""
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        account = getattr(request, "account", None)
+        if account is None:
+            return []
+        actions = (
+            AuditLogEntry.objects.filter(account=account)
+            .order_by("action")
+            .values_list("action", flat=True)
+            .distinct()
+        )
+        return [(action, action) for action in actions]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(AccountScopedAdmin):
+    list_display = ("created_at", "actor_display", "action", "object_display", "changes_display")
+    list_filter = (AuditActionFilter, "actor_kind")
+    search_fields = ("=object_id",)
+    search_help_text = "Object id, e.g. key_… or acct_…"
+    ordering = ("-id",)
+    show_full_result_count = False
+    list_per_page = 50
+    fields = (
+        "id",
+        "created_at",
+        "actor_kind",
+        "actor_label",
+        "actor_api_key_id",
+        "action",
+        "object_type",
+        "object_id",
+        "changes_display",
+        "ip",
+        "request_id",
+    )
+    readonly_fields = ("changes_display",)
+
+    @display(description="Actor", header=True)
+    def actor_display(self, obj: AuditLogEntry) -> tuple[str, str]:
+        return obj.actor_label, obj.get_actor_kind_display()
+
+    @display(description="Object", header=True)
+    def object_display(self, obj: AuditLogEntry) -> tuple[str, str]:
+        return obj.object_id, obj.object_type
+
+    @display(description="Changes")
+    def changes_display(self, obj: AuditLogEntry) -> SafeString:
+        if not obj.changes:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "<strong>{}</strong>: {} → {}",
+            (
+                (field, _audit_value(values[0]), _audit_value(values[1]))
+                for field, values in obj.changes.items()
+            ),
+        )
+
+
+def _audit_value(value) -> str:
+    if value is None or value == "" or value == {}:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+# ----------------------------------------------------------------------- end Team activity ----

@@ -179,6 +179,9 @@ class AuditLogEntry(models.Model):
     request_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
+        # Shown in the dashboard as Team → Team activity.
+        verbose_name = "team activity entry"
+        verbose_name_plural = "team activity"
         indexes = [
             models.Index(fields=["account", "-id"], name="audit_account_id"),
             models.Index(fields=["account", "object_id", "-id"], name="audit_account_object"),

@@ -1,8 +1,19 @@
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from apps.accounts import keys
-from apps.accounts.enums import AccountKind
-from apps.accounts.models import Account, ApiKey, AuditLogEntry, Membership, SecurityEvent
+from apps.accounts.enums import AccountKind, SecurityEventType
+from apps.accounts.models import (
+    Account,
+    ApiKey,
+    AuditLogEntry,
+    Invitation,
+    Membership,
+    SecurityEvent,
+    TwoFactorDevice,
+)
 from apps.core import clock
 
 
@@ -88,3 +99,63 @@ def security_event_list(*, account: Account) -> QuerySet[SecurityEvent]:
     return SecurityEvent.objects.filter(
         Q(account=account) | Q(account__isnull=True, user_id__in=members)
     ).order_by("-created_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard sign-in, sandboxes and team pages.
+# ---------------------------------------------------------------------------------------------
+
+
+def sandbox_list(*, account: Account) -> QuerySet[Account]:
+    """The sandboxes of a live account, oldest first."""
+    return Account.objects.filter(parent=account, kind=AccountKind.SANDBOX).order_by(
+        "created_at", "id"
+    )
+
+
+def sandbox_get(*, account: Account, sandbox_id: str) -> Account | None:
+    return sandbox_list(account=account).filter(pk=sandbox_id).first()
+
+
+def invitation_list_open(*, account: Account) -> QuerySet[Invitation]:
+    """Invitations of ``account`` that can still be accepted."""
+    return Invitation.objects.filter(
+        account=account,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=clock.now(),
+    ).order_by("-created_at")
+
+
+def login_failure_count(*, username: str, ip: str | None, since: datetime) -> int:
+    """Failed sign-in attempts (password or two-factor code) since ``since`` for a user name
+    or from an address, whichever is higher."""
+    failures = SecurityEvent.objects.filter(
+        type__in=[SecurityEventType.LOGIN_FAILED, SecurityEventType.TWO_FACTOR_FAILED],
+        created_at__gte=since,
+    )
+    by_username = failures.filter(username=username).count() if username else 0
+    by_ip = failures.filter(ip=ip).count() if ip else 0
+    return max(by_username, by_ip)
+
+
+def login_location_seen(*, user_id: int, ip: str | None, user_agent: str) -> bool | None:
+    """Whether the user signed in before from this address with this browser; None when the
+    user has never signed in (there is no known location to compare with)."""
+    logins = SecurityEvent.objects.filter(user_id=user_id, type=SecurityEventType.LOGIN_SUCCEEDED)
+    if not logins.exists():
+        return None
+    return logins.filter(ip=ip, user_agent=user_agent[:300]).exists()
+
+
+def two_factor_device_get(*, user) -> TwoFactorDevice | None:
+    return TwoFactorDevice.objects.filter(user=user).first()
+
+
+def staff_user_get(*, user_id: int):
+    """An active staff user by primary key (the user part way through signing in)."""
+    return get_user_model().objects.filter(pk=user_id, is_active=True, is_staff=True).first()
+
+
+def user_get_by_username(*, username: str):
+    return get_user_model().objects.filter(username=username).first()

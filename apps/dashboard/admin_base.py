@@ -1,9 +1,12 @@
 """Base classes for dashboard pages over account-owned models."""
 
+from django.contrib.admin.utils import unquote
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
 from apps.accounts import roles
+from apps.accounts.models import AuditLogEntry
+from apps.accounts.selectors import audit_list
 from apps.core.actor import Actor
 from apps.core.api.views import client_ip
 
@@ -51,3 +54,31 @@ class AccountScopedAdmin(ModelAdmin):
 
     def can_write(self, request) -> bool:
         return roles.role_allows(getattr(request, "account_role", None), self.write_capability)
+
+
+class ObjectHistoryMixin:
+    """Adds a "History" section to an AccountScopedAdmin change page: the audit entries of the
+    object in the current account (``templates/dashboard/_object_history.html``).
+
+    Use before the admin class: ``class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin)``.
+    """
+
+    change_form_outer_after_template = "dashboard/_object_history.html"
+    # Newest entries shown; the full trail is in Team activity, filtered by object id.
+    object_history_limit = 50
+
+    def object_history(self, request: HttpRequest, object_id: str) -> list[AuditLogEntry]:
+        account = getattr(request, "account", None)
+        if account is None:
+            return []
+        entries = audit_list(account=account, object_id=object_id)
+        return list(entries[: self.object_history_limit])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        object_id = unquote(object_id)
+        context = {
+            **(extra_context or {}),
+            "object_history_entries": self.object_history(request, object_id),
+            "object_history_object_id": object_id,
+        }
+        return super().change_view(request, object_id, form_url, context)

@@ -2,16 +2,24 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from apps.accounts.enums import AccountKind
+from apps.accounts.models import Account
 from apps.accounts.selectors import account_get, account_list_for_user, membership_role
 
 SESSION_ACCOUNT_KEY = "ledgerline_account_id"
+
+
+def _default_account(user) -> Account | None:
+    """Where a session starts: the user's first live (non-sandbox) account, else any."""
+    accounts = account_list_for_user(user=user)
+    return accounts.exclude(kind=AccountKind.SANDBOX).first() or accounts.first()
 
 
 class DashboardAccountMiddleware:
     """Puts the staff member's current account and role on the request.
 
     The account is the one chosen with the switcher (kept in the session) if the user still
-    has a role there, else their first account.
+    has a role there, else their first live account.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -28,7 +36,7 @@ class DashboardAccountMiddleware:
                 account = account_get(account_id=account_id)
             role = membership_role(user=user, account=account) if account else None
             if role is None:
-                account = account_list_for_user(user=user).first()
+                account = _default_account(user)
                 role = membership_role(user=user, account=account) if account else None
                 if account is not None:
                     request.session[SESSION_ACCOUNT_KEY] = account.id

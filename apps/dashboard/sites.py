@@ -1,4 +1,4 @@
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from unfold.sites import UnfoldAdminSite
 
 from apps.accounts import roles
@@ -26,3 +26,22 @@ class DashboardSite(UnfoldAdminSite):
             and getattr(request, "account", None) is not None
             and roles.role_allows(getattr(request, "account_role", None), roles.READ)
         )
+
+    # The admin's own sign-in, sign-out and password pages are replaced by the two-step ones
+    # (their URLs are routed to apps.dashboard.views.auth first; these cover direct calls).
+    # Imported on call: the views import this module for SESSION_TWO_FACTOR_KEY.
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        from apps.dashboard.views.auth import login_view
+
+        return login_view(request)
+
+    def logout(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        from apps.dashboard.views.auth import logout_view
+
+        return logout_view(request)
+
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        from apps.dashboard.views.auth import password_change_view
+
+        return password_change_view(request)

@@ -3,15 +3,112 @@
 https://unfoldadmin.com/docs/configuration/settings/
 """
 
-from django.urls import reverse_lazy
+from django.urls import NoReverseMatch, reverse_lazy
 
 _READ = "apps.dashboard.permissions.can_read"
 _TEAM = "apps.dashboard.permissions.can_manage_team"
+
+NAVIGATION = [
+    {
+        "title": "Account",
+        "separator": False,
+        "items": [
+            {
+                "title": "Switch account",
+                "icon": "swap_horiz",
+                "link": reverse_lazy("dashboard:account-switch"),
+                "permission": _READ,
+            },
+            {
+                "title": "Sandboxes",
+                "icon": "science",
+                "link": reverse_lazy("dashboard:sandbox-list"),
+                "permission": _READ,
+            },
+        ],
+    },
+    {
+        "title": "Team",
+        "separator": True,
+        "items": [
+            {
+                "title": "Members and invitations",
+                "icon": "group",
+                "link": reverse_lazy("dashboard:team"),
+                "permission": _READ,
+            },
+            {
+                "title": "Security history",
+                "icon": "shield_person",
+                "link": reverse_lazy("dashboard:security-history"),
+                "permission": _TEAM,
+            },
+            {
+                "title": "Team activity",
+                "icon": "history",
+                "link": reverse_lazy("admin:accounts_auditlogentry_changelist"),
+                "permission": _READ,
+            },
+        ],
+    },
+    {
+        "title": "Developers",
+        "separator": True,
+        "items": [
+            {
+                "title": "API keys",
+                "icon": "key",
+                "link": reverse_lazy("admin:accounts_apikey_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Logs",
+                "icon": "receipt_long",
+                "link": reverse_lazy("admin:core_apirequestlog_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Events",
+                "icon": "bolt",
+                "link": reverse_lazy("admin:core_event_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Webhooks",
+                "icon": "webhook",
+                "link": reverse_lazy("admin:webhooks_webhookendpoint_changelist"),
+                "permission": _READ,
+            },
+        ],
+    },
+]
+
+
+def sidebar_navigation(request) -> list[dict]:
+    """The sidebar without links to admin pages that are not registered (yet): an app whose
+    admin is missing drops out of the navigation instead of breaking every page."""
+    groups = []
+    for group in NAVIGATION:
+        items = [item for item in group["items"] if _resolves(item["link"])]
+        if items:
+            groups.append({**group, "items": items})
+    return groups
+
+
+def _resolves(link) -> bool:
+    try:
+        str(link)
+    except NoReverseMatch:
+        return False
+    return True
+
 
 UNFOLD = {
     "SITE_TITLE": "Ledgerline",
     "SITE_HEADER": "Ledgerline",
     "SITE_SUBHEADER": "apps.dashboard.context.site_subheader",
+    # The account switcher, opened from the site name above the sidebar.
+    "SITE_DROPDOWN": "apps.dashboard.context.site_dropdown",
     "SITE_URL": "/dashboard/",
     "SHOW_HISTORY": False,
     "SHOW_VIEW_ON_SITE": False,
@@ -34,79 +131,6 @@ UNFOLD = {
     "SIDEBAR": {
         "show_search": False,
         "show_all_applications": False,
-        "navigation": [
-            {
-                "title": "Account",
-                "separator": False,
-                "items": [
-                    {
-                        "title": "Switch account",
-                        "icon": "swap_horiz",
-                        "link": reverse_lazy("dashboard:account-switch"),
-                        "permission": _READ,
-                    },
-                    {
-                        "title": "Sandboxes",
-                        "icon": "science",
-                        "link": reverse_lazy("dashboard:sandbox-list"),
-                        "permission": _READ,
-                    },
-                ],
-            },
-            {
-                "title": "Team",
-                "separator": True,
-                "items": [
-                    {
-                        "title": "Members and invitations",
-                        "icon": "group",
-                        "link": reverse_lazy("dashboard:team"),
-                        "permission": _READ,
-                    },
-                    {
-                        "title": "Security history",
-                        "icon": "shield_person",
-                        "link": reverse_lazy("dashboard:security-history"),
-                        "permission": _TEAM,
-                    },
-                    {
-                        "title": "Team activity",
-                        "icon": "history",
-                        "link": reverse_lazy("admin:accounts_auditlogentry_changelist"),
-                        "permission": _READ,
-                    },
-                ],
-            },
-            {
-                "title": "Developers",
-                "separator": True,
-                "items": [
-                    {
-                        "title": "API keys",
-                        "icon": "key",
-                        "link": reverse_lazy("admin:accounts_apikey_changelist"),
-                        "permission": _READ,
-                    },
-                    {
-                        "title": "Logs",
-                        "icon": "receipt_long",
-                        "link": reverse_lazy("admin:core_apirequestlog_changelist"),
-                        "permission": _READ,
-                    },
-                    {
-                        "title": "Events",
-                        "icon": "bolt",
-                        "link": reverse_lazy("admin:core_event_changelist"),
-                        "permission": _READ,
-                    },
-                    {
-                        "title": "Webhooks",
-                        "icon": "webhook",
-                        "link": reverse_lazy("admin:webhooks_webhookendpoint_changelist"),
-                        "permission": _READ,
-                    },
-                ],
-            },
-        ],
+        "navigation": "apps.dashboard.unfold_config.sidebar_navigation",
     },
 }
