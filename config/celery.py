@@ -18,5 +18,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.idempotency_keys_prune",
         "schedule": crontab(minute=17),
     },
+    # Due webhook retries, plus deliveries whose enqueue or worker was lost (at-least-once).
+    "webhooks.deliveries_sweep": {
+        "task": "webhooks.deliveries_sweep",
+        "schedule": 15.0,
+    },
 }
 app.conf.beat_schedule = CELERY_BEAT_SCHEDULE

@@ -21,6 +21,12 @@ STATUS_VARIANTS: dict[str, str] = {
     "3xx": "info",
     "4xx": "warning",
     "5xx": "danger",
+    # Webhook endpoints and deliveries
+    "enabled": "success",
+    "disabled": "neutral",
+    "pending": "info",
+    "succeeded": "success",
+    "failed": "danger",
 }
 
 

@@ -5,3 +5,9 @@ class WebhooksConfig(AppConfig):
     name = "apps.webhooks"
     label = "webhooks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.core.events import register_event_consumer
+        from apps.webhooks.services import webhook_event_consume
+
+        register_event_consumer(webhook_event_consume)

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from apps.accounts.models import Account
+from apps.core.actor import SYSTEM
 from apps.core.events import event_record
+from apps.webhooks.services import webhook_endpoint_create
 from tests.api.routes import v1_routes
 from tests.conftest import ApiClient
 
@@ -25,8 +27,15 @@ def _make_event(account: Account) -> str:
     return event.id
 
 
+def _make_webhook_endpoint(account: Account) -> str:
+    return webhook_endpoint_create(
+        account=account, url="https://example.com/hooks", enabled_events=["*"], actor=SYSTEM
+    ).id
+
+
 MAKERS: dict[str, Callable[[Account], str]] = {
     "event-detail": _make_event,
+    "webhook-endpoint-detail": _make_webhook_endpoint,
 }
 
 ROUTES_WITH_IDS = [route for route in v1_routes() if route.params]
