@@ -1,8 +1,13 @@
-"""Ledgerline's URLs plus ``/bench/bare-events``: a plain Django view returning the JSON body
-of ``GET /v1/events?limit=10``, rendered once by the driver and read from ``BENCH_BARE_BODY``.
+"""Ledgerline's URLs plus two plain Django views returning the JSON body of
+``GET /v1/events?limit=10``:
 
-It passes through the same middleware as the API, so the difference between the two is what the
-API layer adds: authentication, tenancy, parameter parsing, pagination, rendering, request log.
+- ``/bench/bare-events``: reads the newest ten events of ``BENCH_ACCOUNT_ID`` with the ORM and
+  renders them, with no authentication, parameters, pagination logic, idempotency or request
+  log. The difference to the API is what the API layer adds; this is the claim's baseline.
+- ``/bench/static-events``: the body rendered once by the driver (``BENCH_BARE_BODY``), no
+  database at all: the floor of a Django request on this machine.
+
+Both pass through the same middleware as the API.
 """
 
 import os
@@ -11,6 +16,10 @@ from functools import cache
 from django.http import HttpResponse
 from django.urls import include, path
 
+from apps.core.api.renderers import StripeJSONRenderer
+from apps.core.events import event_render
+from apps.core.models import Event
+
 
 @cache
 def _body() -> bytes:
@@ -18,11 +27,19 @@ def _body() -> bytes:
         return handle.read()
 
 
-def bare_events(request):
+def static_events(request):
     return HttpResponse(_body(), content_type="application/json")
+
+
+def bare_events(request):
+    rows = Event.objects.filter(account_id=os.environ["BENCH_ACCOUNT_ID"]).order_by("-id")[:11]
+    data = [event_render(event) for event in rows]
+    body = {"object": "list", "data": data[:10], "has_more": len(data) > 10, "url": "/v1/events"}
+    return HttpResponse(StripeJSONRenderer().render(body), content_type="application/json")
 
 
 urlpatterns = [
     path("bench/bare-events", bare_events),
+    path("bench/static-events", static_events),
     path("", include("config.urls")),
 ]

@@ -96,3 +96,6 @@ def stripe_sdk(live_server, acme):
     stripe.max_network_retries = 0
     yield stripe
     stripe.api_key, stripe.api_base, stripe.upload_api_base, stripe.max_network_retries = saved
+    client = getattr(stripe, "default_http_client", None)
+    if client is not None and hasattr(client, "close"):
+        client.close()

@@ -1,5 +1,8 @@
+import threading
+import time
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
@@ -17,16 +20,57 @@ from apps.accounts.models import (
 from apps.core import clock
 
 
+class _KeyCache:
+    """Recent key lookups of this process, by token hash, for ``API_KEY_CACHE_SECONDS``.
+
+    Entries hold the rows' field values, not instances, so no two requests share a mutable
+    ``ApiKey`` or ``Account``. Revoking a key takes effect in every process within the TTL.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[float, tuple, tuple]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, token_hash: str) -> ApiKey | None:
+        entry = self.entries.get(token_hash)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        _, key_values, account_values = entry
+        api_key = ApiKey.from_db("default", _KEY_FIELDS, key_values)
+        api_key.account = Account.from_db("default", _ACCOUNT_FIELDS, account_values)
+        return api_key
+
+    def put(self, token_hash: str, api_key: ApiKey, ttl: float) -> None:
+        values = tuple(getattr(api_key, f) for f in _KEY_FIELDS)
+        account = tuple(getattr(api_key.account, f) for f in _ACCOUNT_FIELDS)
+        with self.lock:
+            if len(self.entries) >= _KEY_CACHE_MAX:
+                self.entries.clear()
+            self.entries[token_hash] = (time.monotonic() + ttl, values, account)
+
+
+_KEY_CACHE_MAX = 10_000
+_KEY_FIELDS = [f.attname for f in ApiKey._meta.concrete_fields]
+_ACCOUNT_FIELDS = [f.attname for f in Account._meta.concrete_fields]
+_key_cache = _KeyCache()
+
+
 def api_key_authenticate(*, token: str) -> ApiKey | None:
     """The usable key for a token (not revoked, not past its roll expiry), with its account."""
-    # token_hash is unique: slice instead of .first(), whose ORDER BY pk costs a compile step
-    # on every API request and changes nothing here.
-    rows = ApiKey.objects.select_related("account").filter(
-        token_hash=keys.token_hash(token), revoked_at__isnull=True
-    )[:1]
-    api_key = next(iter(rows), None)
+    token_hash = keys.token_hash(token)
+    ttl = settings.API_KEY_CACHE_SECONDS
+    api_key = _key_cache.get(token_hash) if ttl > 0 else None
     if api_key is None:
-        return None
+        # token_hash is unique: slice instead of .first(), whose ORDER BY pk costs a compile
+        # step on every API request and changes nothing here.
+        rows = ApiKey.objects.select_related("account").filter(
+            token_hash=token_hash, revoked_at__isnull=True
+        )[:1]
+        api_key = next(iter(rows), None)
+        if api_key is None:
+            return None
+        if ttl > 0:
+            _key_cache.put(token_hash, api_key, ttl)
     if api_key.expires_at is not None and api_key.expires_at <= clock.now():
         return None
     return api_key

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.api.exceptions import error_body
 
@@ -47,6 +48,7 @@ def healthz(request):
     )
 
 
+@csrf_exempt
 def api_unrecognized(request, rest: str = ""):
     return JsonResponse(
         error_body(

@@ -3,6 +3,7 @@
 https://unfoldadmin.com/docs/configuration/settings/
 """
 
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse_lazy
 
 _READ = "apps.dashboard.permissions.can_read"
@@ -113,6 +114,7 @@ UNFOLD = {
     "SHOW_HISTORY": False,
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "apps.dashboard.context.environment_label",
+    "STYLES": [lambda request: static("dashboard/ledgerline.css")],
     "COLORS": {
         "primary": {
             "50": "oklch(97.7% .014 308.299)",

@@ -1,6 +1,7 @@
 """Who may call the API: secret keys by Bearer or Basic, restricted keys per resource."""
 
 import base64
+import time
 from datetime import timedelta
 
 import pytest
@@ -160,3 +161,19 @@ def test_a_key_answers_for_its_own_account_only(acme, globex):
     log = ApiRequestLog.objects.get(id=response["Request-Id"])
     assert log.account_id == globex.id
     assert log.api_key_id == _key_row(globex.secret_key).id
+
+
+def test_key_lookups_are_reused_for_the_cache_ttl_then_revocation_applies(acme, settings):
+    from apps.accounts.selectors import api_key_authenticate
+
+    settings.API_KEY_CACHE_SECONDS = 0.3
+    first = api_key_authenticate(token=acme.secret_key)
+    api_key_revoke(account=acme.account, key_id=first.id, actor=SYSTEM)
+    # Within the TTL the process answers from its cache, with fresh instances each time.
+    again = api_key_authenticate(token=acme.secret_key)
+    assert again is not None and again is not first and again.account is not first.account
+    assert (again.id, again.account.id) == (first.id, acme.account.id)
+    time.sleep(0.35)
+    assert api_key_authenticate(token=acme.secret_key) is None
+    response = Client().get("/v1/events", HTTP_AUTHORIZATION=f"Bearer {acme.secret_key}")
+    assert response.status_code == 401

@@ -161,3 +161,9 @@ def api_key_revoke(*, account: Account, key_id: str, actor: Actor) -> ApiKey:
         detail={"api_key": api_key.id},
     )
     return api_key
+
+
+def api_keys_mark_used(*, key_ids: set[str], at) -> None:
+    """Stamp ``last_used_at`` (written with each batch of API request log rows; no audit row:
+    using a key is not a change to it)."""
+    ApiKey.objects.filter(pk__in=key_ids).exclude(last_used_at__gte=at).update(last_used_at=at)

@@ -23,6 +23,7 @@ from apps.core.idempotency import (
     request_fingerprint,
 )
 from apps.core.models import ApiRequestLog
+from apps.core.request_log import request_log_append
 
 _REDACTED_PARAMS = frozenset({"number", "cvc", "password", "secret", "account_number"})
 
@@ -83,6 +84,11 @@ class ApiView(APIView):
                 raise IdempotentReplay(self._replay_response(claimed))
             self._idempotency_row = claimed
 
+    def perform_content_negotiation(self, request, force=False):
+        # The API answers in one format, Stripe's JSON, whatever the Accept header says.
+        renderer = self.get_renderers()[0]
+        return renderer, renderer.media_type
+
     def _read_params(self, request) -> dict[str, Any]:
         if request.method in ("GET", "DELETE", "HEAD"):
             return parse_query_string(request.META.get("QUERY_STRING", ""))
@@ -126,20 +132,22 @@ class ApiView(APIView):
 
     def _log(self, request, response, body: str) -> None:
         params = getattr(self, "params", None)
-        ApiRequestLog.objects.create(
-            id=request._request.request_id,
-            account=self.account,
-            created_at=clock.now(),
-            method=request.method,
-            # Cut to the columns' lengths: an over-long header or URL is answered with an
-            # error, and logging that error must not fail on PostgreSQL's varchar limits.
-            path=request.path[:255],
-            status=response.status_code,
-            duration_ms=int((time.monotonic() - self._started) * 1000),
-            api_key_id=request.auth.id if request.auth is not None else None,
-            ip=client_ip(request),
-            idempotency_key=(request.headers.get("Idempotency-Key") or "")[:255] or None,
-            stripe_version=(request.headers.get("Stripe-Version") or "")[:40],
-            request_params=_redact(params) if params else None,
-            response_body=body[: ApiRequestLog.RESPONSE_EXCERPT],
+        request_log_append(
+            ApiRequestLog(
+                id=request._request.request_id,
+                account=self.account,
+                created_at=clock.now(),
+                method=request.method,
+                # Cut to the columns' lengths: an over-long header or URL is answered with an
+                # error, and logging that error must not fail on PostgreSQL's varchar limits.
+                path=request.path[:255],
+                status=response.status_code,
+                duration_ms=int((time.monotonic() - self._started) * 1000),
+                api_key_id=request.auth.id if request.auth is not None else None,
+                ip=client_ip(request),
+                idempotency_key=(request.headers.get("Idempotency-Key") or "")[:255] or None,
+                stripe_version=(request.headers.get("Stripe-Version") or "")[:40],
+                request_params=_redact(params) if params else None,
+                response_body=body[: ApiRequestLog.RESPONSE_EXCERPT],
+            )
         )
