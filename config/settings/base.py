@@ -147,7 +147,9 @@ SPECTACULAR_SETTINGS = {
 LEDGERLINE_API_VERSION = "2026-10-28.endive"
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 # A request still "in progress" after this long is treated as abandoned (its process died).
-IDEMPOTENCY_LOCK_TIMEOUT = timedelta(seconds=60)
+# Keep it above the web server's request timeout (gunicorn --timeout 60 in the README), so a
+# slow first request is killed before a duplicate may take its key over.
+IDEMPOTENCY_LOCK_TIMEOUT = timedelta(seconds=120)
 # How long a concurrent duplicate waits for the first request before answering 409.
 IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=5.0)
 # Request log rows are written in batches off the request path (apps/core/request_log.py).

@@ -122,7 +122,8 @@ def _claim(account, key: str, params: dict, at) -> IdempotencyKey:
 
 def test_a_stale_claim_of_a_dead_request_is_taken_over(api, acme, settings):
     settings.IDEMPOTENCY_WAIT_SECONDS = 0
-    _claim(acme.account, "k1", {"name": "a"}, clock.now() - timedelta(seconds=61))
+    stale = settings.IDEMPOTENCY_LOCK_TIMEOUT + timedelta(seconds=1)
+    _claim(acme.account, "k1", {"name": "a"}, clock.now() - stale)
     response = api.post("/v1/test/writes", {"name": "a"}, HTTP_IDEMPOTENCY_KEY="k1")
     assert response.status_code == 200
     assert "Idempotent-Replayed" not in response

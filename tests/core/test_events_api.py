@@ -60,3 +60,35 @@ def test_bad_key_is_401(client, db):
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "invalid_request_error"
     assert response["Request-Id"].startswith("req_")
+
+
+def test_delivery_success_filters_on_pending_webhooks(api, acme):
+    from apps.core.models import Event
+
+    delivered = _record(acme.account, "customer.created", "cus_1")
+    pending = _record(acme.account, "customer.updated", "cus_1")
+    Event.objects.filter(pk=pending.pk).update(pending_webhooks=2)
+    ok = api.get("/v1/events", {"delivery_success": "true"}).json()
+    failing = api.get("/v1/events", {"delivery_success": "false"}).json()
+    assert [e["id"] for e in ok["data"]] == [delivered.id]
+    assert [e["id"] for e in failing["data"]] == [pending.id]
+    assert failing["data"][0]["pending_webhooks"] == 2
+    bad = api.get("/v1/events", {"delivery_success": "maybe"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["param"] == "delivery_success"
+
+
+def test_a_cursor_that_is_not_one_of_the_accounts_events_is_missing(api, acme, globex):
+    _record(acme.account, "customer.created", "cus_1")
+    foreign = _record(globex.account, "customer.created", "cus_9")
+    for param in ("starting_after", "ending_before"):
+        for cursor in ("evt_doesnotexist", foreign.id):
+            response = api.get("/v1/events", {param: cursor})
+            assert response.status_code == 404, (param, cursor)
+            assert response.json()["error"] == {
+                "type": "invalid_request_error",
+                "code": "resource_missing",
+                "message": f"No such event: '{cursor}'",
+                "param": param,
+                "doc_url": "https://docs.stripe.com/error-codes/resource-missing",
+            }

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from apps.core.api.pagination import created_filter, paginate
-from apps.core.api.params import get_list, get_str, reject_unknown
+from apps.core.api.params import get_bool, get_list, get_str, reject_unknown
 from apps.core.api.schema import list_object
 from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
@@ -61,7 +61,12 @@ class EventListApi(ApiView):
         reject_unknown(self.params, LIST_PARAMS)
         single = get_str(self.params, "type", max_length=100)
         types = [single] if single else [str(t) for t in get_list(self.params, "types")]
-        events = created_filter(event_list(account=self.account, types=types), self.params)
+        events = event_list(
+            account=self.account,
+            types=types,
+            delivery_success=get_bool(self.params, "delivery_success"),
+        )
+        events = created_filter(events, self.params)
         return self.respond(paginate(events, self.params, url="/v1/events", render=event_render))
 
 

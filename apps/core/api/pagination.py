@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from apps.core import clock
 from apps.core.api.params import get_int, get_str
-from apps.core.errors import InvalidRequestError
+from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -68,6 +68,13 @@ def paginate(
         raise InvalidRequestError(
             "You may only specify one of these parameters: ending_before, starting_after.",
             param="ending_before",
+        )
+    cursor = starting_after or ending_before
+    if cursor and not queryset.filter(pk=cursor).exists():
+        raise ResourceMissingError(
+            str(queryset.model._meta.verbose_name),
+            cursor,
+            param="starting_after" if starting_after else "ending_before",
         )
     if ending_before:
         rows = list(queryset.filter(pk__gt=ending_before).order_by("pk")[: limit + 1])
