@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "apps.core",
     "apps.accounts",
+    "apps.customers",
+    "apps.catalog",
+    "apps.payments",
     "apps.webhooks",
     "apps.dashboard.apps.DashboardConfig",
 ]

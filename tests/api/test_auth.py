@@ -171,7 +171,9 @@ def test_key_lookups_are_reused_for_the_cache_ttl_then_revocation_applies(acme, 
     api_key_revoke(account=acme.account, key_id=first.id, actor=SYSTEM)
     # Within the TTL the process answers from its cache, with fresh instances each time.
     again = api_key_authenticate(token=acme.secret_key)
-    assert again is not None and again is not first and again.account is not first.account
+    assert again is not None
+    assert again is not first
+    assert again.account is not first.account
     assert (again.id, again.account.id) == (first.id, acme.account.id)
     time.sleep(0.35)
     assert api_key_authenticate(token=acme.secret_key) is None

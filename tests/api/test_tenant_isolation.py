@@ -1,10 +1,14 @@
 """Every /v1 endpoint with an object id answers 404 for another account's object.
 
 ``MAKERS`` maps each such route's name to a function that creates an object in a given account
-and returns its id. A new endpoint with an id in its path fails this module until it has a
-maker, so no endpoint can skip the check.
+and returns its id, or for a route with several ids (``/v1/customers/<customer>/sources/<id>``)
+a dict of the route's parameters to ids. Each app's makers live in ``tests/<app>/makers.py`` as
+a ``MAKERS`` dict and are merged here. A new endpoint with an id in its path fails this module
+until it has a maker, so no endpoint can skip the check.
 """
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 
 import pytest
@@ -33,9 +37,25 @@ def _make_webhook_endpoint(account: Account) -> str:
     ).id
 
 
-MAKERS: dict[str, Callable[[Account], str]] = {
+def _app_makers() -> dict[str, Callable[[Account], str | dict[str, str]]]:
+    import tests
+
+    found: dict[str, Callable[[Account], str | dict[str, str]]] = {}
+    for package in pkgutil.iter_modules(tests.__path__):
+        try:
+            module = importlib.import_module(f"tests.{package.name}.makers")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tests.{package.name}.makers":
+                raise
+            continue
+        found.update(module.MAKERS)
+    return found
+
+
+MAKERS: dict[str, Callable[[Account], str | dict[str, str]]] = {
     "event-detail": _make_event,
     "webhook-endpoint-detail": _make_webhook_endpoint,
+    **_app_makers(),
 }
 
 ROUTES_WITH_IDS = [route for route in v1_routes() if route.params]
@@ -63,9 +83,10 @@ def _call(client: ApiClient, method: str, path: str):
 @pytest.mark.parametrize("route", ROUTES_WITH_IDS, ids=lambda route: route.name)
 def test_another_accounts_object_is_missing_for_every_method(acme, globex, route):
     # given an object of Globex's, reachable with Globex's own key
-    object_id = MAKERS[route.name](globex.account)
-    (param,) = route.params
-    path = reverse(route.name, kwargs={param: object_id})
+    made = MAKERS[route.name](globex.account)
+    kwargs = made if isinstance(made, dict) else {route.params[0]: made}
+    assert sorted(kwargs) == sorted(route.params), route.name
+    path = reverse(route.name, kwargs=kwargs)
     owner, stranger = ApiClient(globex.secret_key), ApiClient(acme.secret_key)
     before = owner.get(path)
     assert before.status_code == 200, before.content
@@ -77,7 +98,7 @@ def test_another_accounts_object_is_missing_for_every_method(acme, globex, route
         error = response.json()["error"]
         assert error["type"] == "invalid_request_error"
         assert error["code"] == "resource_missing", (method, error)
-        assert error["message"].endswith(f": '{object_id}'"), (method, error)
+        assert any(error["message"].endswith(f": '{i}'") for i in kwargs.values()), error
     # and nothing changed for Globex
     after = owner.get(path)
     assert after.status_code == 200
