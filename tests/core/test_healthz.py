@@ -17,7 +17,9 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def unreachable_broker():
-    app = Celery("healthz-unreachable", broker=f"redis://127.0.0.1:{_closed_port()}/0", set_as_current=False)
+    app = Celery(
+        "healthz-unreachable", broker=f"redis://127.0.0.1:{_closed_port()}/0", set_as_current=False
+    )
     with mock.patch("config.celery.app", app):
         yield app
 
