@@ -6,6 +6,9 @@ from apps.core.views import api_unrecognized, healthz
 
 api_v1 = [
     path("", include("apps.core.api.urls")),
+    path("", include("apps.customers.api.urls")),
+    path("", include("apps.catalog.api.urls")),
+    path("", include("apps.payments.api.urls")),
     path("", include("apps.webhooks.api.urls")),
     path(
         "openapi.json",

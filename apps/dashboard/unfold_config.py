@@ -11,8 +11,62 @@ _TEAM = "apps.dashboard.permissions.can_manage_team"
 
 NAVIGATION = [
     {
-        "title": "Account",
+        "title": "Payments",
         "separator": False,
+        "items": [
+            {
+                "title": "Customers",
+                "icon": "person",
+                "link": reverse_lazy("admin:customers_customer_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Payments",
+                "icon": "payments",
+                "link": reverse_lazy("admin:payments_charge_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Balance",
+                "icon": "account_balance",
+                "link": reverse_lazy("admin:payments_balancetransaction_changelist"),
+                "permission": _READ,
+            },
+        ],
+    },
+    {
+        "title": "Product catalog",
+        "separator": True,
+        "items": [
+            {
+                "title": "Products",
+                "icon": "inventory_2",
+                "link": reverse_lazy("admin:catalog_product_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Coupons",
+                "icon": "sell",
+                "link": reverse_lazy("admin:catalog_coupon_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Promotion codes",
+                "icon": "confirmation_number",
+                "link": reverse_lazy("admin:catalog_promotioncode_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Exchange rates",
+                "icon": "currency_exchange",
+                "link": reverse_lazy("admin:catalog_fxrate_changelist"),
+                "permission": _READ,
+            },
+        ],
+    },
+    {
+        "title": "Account",
+        "separator": True,
         "items": [
             {
                 "title": "Switch account",
