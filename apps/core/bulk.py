@@ -27,7 +27,9 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
                 raise ValueError(f"{model.__name__} rows need their primary key set before insert")
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
+    # The raw psycopg cursor bypasses Django's error translation: wrap it, so callers catch
+    # django.db.IntegrityError / DatabaseError on every database.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objs:
                 copy.write_row(

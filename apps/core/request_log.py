@@ -17,7 +17,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 from apps.core.bulk import rows_insert
 from apps.core.models import ApiRequestLog
@@ -60,8 +60,9 @@ class _Buffer:
             time.sleep(_TICK_SECONDS)
             due = self.oldest_at + settings.API_REQUEST_LOG_FLUSH_SECONDS
             if self.rows and time.monotonic() >= due:
-                close_old_connections()
                 self.flush()
+                # The thread writes about once a second at most: no connection held between.
+                connections.close_all()
 
     def flush(self) -> None:
         with self.lock:

@@ -10,3 +10,6 @@ IDEMPOTENCY_WAIT_SECONDS = 5.0
 # Request log rows and key lookups take effect at once, so tests can read them back.
 API_REQUEST_LOG_BATCH_SIZE = 1
 API_KEY_CACHE_SECONDS = 0.0
+# Live-server request threads must not keep connections open past the test, or the test
+# database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
