@@ -137,31 +137,44 @@ class Sample:
 
 
 def drive(
-    *, port: int, path: str, headers: dict[str, str], connections: int, seconds: float
+    *,
+    port: int,
+    path: str | list[str],
+    headers: dict[str, str],
+    connections: int,
+    seconds: float,
 ) -> Sample:
     """Closed loop: each of ``connections`` threads sends the next request as soon as the
-    previous answer is read, on one keep-alive connection, until ``seconds`` have passed."""
+    previous answer is read, on one keep-alive connection, until ``seconds`` have passed.
+    ``path`` may be a list, taken in turn (each thread starting at its own offset)."""
+    paths = [path] if isinstance(path, str) else path
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors: list[str] = []
     start = threading.Barrier(connections + 1)
 
-    def loop(out: list[float]) -> None:
+    def loop(out: list[float], offset: int) -> None:
         conn = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
         start.wait()
         deadline = time.perf_counter() + seconds
+        n = offset
         try:
             while (began := time.perf_counter()) < deadline:
-                conn.request("GET", path, headers=headers)
+                target = paths[n % len(paths)]
+                n += 1
+                conn.request("GET", target, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 out.append((time.perf_counter() - began) * 1000)
                 if response.status != 200:
-                    errors.append(f"{path} answered {response.status}")
+                    errors.append(f"{target} answered {response.status}")
                     return
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=loop, args=(out,)) for out in latencies]
+    threads = [
+        threading.Thread(target=loop, args=(out, index * 7919))
+        for index, out in enumerate(latencies)
+    ]
     for thread in threads:
         thread.start()
     start.wait()

@@ -6,6 +6,7 @@
   log. The difference to the API is what the API layer adds; this is the claim's baseline.
 - ``/bench/static-events``: the body rendered once by the driver (``BENCH_BARE_BODY``), no
   database at all: the floor of a Django request on this machine.
+- ``/bench/bare-post``: a form POST answered with a small fixed object (the write ceiling).
 
 Both pass through the same middleware as the API.
 """
@@ -13,8 +14,9 @@ Both pass through the same middleware as the API.
 import os
 from functools import cache
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.api.renderers import StripeJSONRenderer
 from apps.core.events import event_render
@@ -38,7 +40,14 @@ def bare_events(request):
     return HttpResponse(StripeJSONRenderer().render(body), content_type="application/json")
 
 
+@csrf_exempt
+def bare_post(request):
+    """A form POST read and answered with a small fixed object: the ceiling for API writes."""
+    return JsonResponse({"object": "bare", "received": len(request.POST)})
+
+
 urlpatterns = [
+    path("bench/bare-post", bare_post),
     path("bench/bare-events", bare_events),
     path("bench/static-events", static_events),
     path("", include("config.urls")),
