@@ -206,3 +206,40 @@ def card_brand(number: str) -> str:
     if number[:2] in {"36", "38", "30"}:
         return "diners"
     return "unknown"
+
+
+# Bank account tokens (``source=btok_…`` on a customer) → US test account number.
+BANK_TOKENS: dict[str, str] = {
+    "btok_us_verified": "000123456789",
+    "btok_us_verified_noAccount": "000111111116",
+    "btok_us_verified_insufficientFunds": "000222222227",
+    "btok_us_verified_dispute": "000555555559",
+}
+US_TEST_ROUTING_NUMBER = "110000000"
+# Test PaymentMethod ids for bank debits → (type, account number or IBAN).
+BANK_PAYMENT_METHODS: dict[str, tuple[str, str]] = {
+    "pm_usBankAccount_success": ("us_bank_account", "000123456789"),
+    "pm_usBankAccount_noAccount": ("us_bank_account", "000111111116"),
+    "pm_usBankAccount_insufficientFunds": ("us_bank_account", "000222222227"),
+    "pm_success_de": ("sepa_debit", "DE89370400440532013000"),
+    "pm_failure_de": ("sepa_debit", "DE62370400440532013001"),
+}
+# A test PaymentMethod for the wallet: the payer's email decides the outcome (WALLET_EMAILS).
+WALLET_PAYMENT_METHODS: dict[str, str] = {
+    "pm_paypal": "payer@example.com",
+    "pm_paypal_declined": "decline@example.com",
+}
+
+
+_DECLINE_MESSAGES = {
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "incorrect_cvc": "Your card's security code is incorrect.",
+    "processing_error": "An error occurred while processing your card. Try again in a little bit.",
+    "fraudulent": "Your card was declined.",
+}
+
+
+def decline_message(decline_code: str) -> str:
+    """The customer-facing message of a decline, as Stripe words it."""
+    return _DECLINE_MESSAGES.get(decline_code, "Your card was declined.")
