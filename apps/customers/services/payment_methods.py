@@ -1041,3 +1041,37 @@ def bank_account_verify(
             previous={"status": before["status"]},
         )
     return row
+
+
+def customer_card_add(
+    *,
+    account: Account,
+    customer: Customer,
+    number: str,
+    exp_month: Any,
+    exp_year: Any,
+    actor: Actor,
+) -> PaymentMethod:
+    """A card typed in by staff (a test number in test mode), attached to the customer at once.
+
+    Checks everything, decline cards included, before anything is written."""
+    test_card = _card_number(account, number, param="card")
+    month, year = _expiry({"exp_month": exp_month, "exp_year": exp_year}, param="card")
+    row = _card_row(
+        account,
+        test_card,
+        exp_month=month,
+        exp_year=year,
+        source_object=SourceObject.PAYMENT_METHOD,
+    )
+    _refuse_unattachable(row)
+    with transaction.atomic():
+        row.customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        row.save(force_insert=True)
+        _record(
+            row,
+            action="payment_method.attached",
+            actor=actor,
+            event_type="payment_method.attached",
+        )
+    return row

@@ -1,0 +1,149 @@
+"""Dashboard: a customer's payment methods — list, add a test card, detach.
+
+``PaymentMethodsAdminMixin`` goes before the customer admin's base class and adds the two POST
+views; ``templates/customers/_payment_methods_panel.html`` (through the ``payment_methods_panel``
+tag) shows the list and the form on the customer page.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
+
+from apps.accounts import roles
+from apps.core import clock
+from apps.core.errors import ApplicationError
+from apps.customers import testcards
+from apps.customers.models import Customer, PaymentMethod
+from apps.customers.services.payment_methods import customer_card_add, payment_method_detach
+from apps.dashboard.admin_base import dashboard_actor
+from apps.dashboard.forms import service_error_to_form
+
+
+def _scenario_label(card: testcards.TestCard) -> str:
+    scenario = testcards.SCENARIOS[card.scenario]
+    if scenario.outcome == "decline":
+        effect = f"declines: {scenario.decline_code}"
+    elif scenario.outcome == "block":
+        effect = "blocked as fraud"
+    elif scenario.outcome == "authenticate":
+        effect = "needs 3-D Secure"
+    elif scenario.dispute_reason:
+        effect = f"succeeds, then disputed ({scenario.dispute_reason})"
+    else:
+        effect = "succeeds"
+    if scenario.outcome == "decline" and scenario.attachable:
+        effect = "attaches; charges decline"
+    return f"{card.brand.title()} {card.number[-4:]} — {effect}"
+
+
+TEST_CARD_CHOICES = [(number, _scenario_label(card)) for number, card in testcards.CARDS.items()]
+
+
+class TestCardForm(forms.Form):
+    number = forms.ChoiceField(
+        label="Test card", choices=TEST_CARD_CHOICES, widget=UnfoldAdminSelectWidget
+    )
+    exp_month = forms.IntegerField(
+        label="Expiry month", min_value=1, max_value=12, widget=UnfoldAdminTextInputWidget
+    )
+    exp_year = forms.IntegerField(
+        label="Expiry year", min_value=2000, max_value=2100, widget=UnfoldAdminTextInputWidget
+    )
+
+    @classmethod
+    def blank(cls) -> "TestCardForm":
+        today = clock.now()
+        return cls(initial={"exp_month": today.month, "exp_year": today.year + 3})
+
+
+def customer_payment_methods(customer: Customer) -> list[PaymentMethod]:
+    return list(
+        PaymentMethod.objects.filter(account_id=customer.account_id, customer=customer).order_by(
+            "-id"
+        )
+    )
+
+
+class PaymentMethodsAdminMixin:
+    """For the customer admin: add a test card, detach a payment method."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/payment_methods/add/",
+                view(self.add_card_view),
+                name="customers_customer_add_card",
+            ),
+            path(
+                "<path:object_id>/payment_methods/<str:payment_method_id>/detach/",
+                view(require_POST(self.detach_view)),
+                name="customers_customer_detach_payment_method",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _customer(self, request: HttpRequest, object_id: str) -> Customer:
+        customer = Customer.objects.filter(
+            account=request.account, id=unquote(object_id), deleted_at__isnull=True
+        ).first()
+        if customer is None:
+            raise Http404("No such customer")
+        return customer
+
+    def _may_write(self, request: HttpRequest) -> bool:
+        return roles.role_allows(getattr(request, "account_role", None), roles.BILLING_WRITE)
+
+    def add_card_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        customer = self._customer(request, object_id)
+        form = TestCardForm(request.POST) if request.method == "POST" else TestCardForm.blank()
+        if request.method == "POST" and not self._may_write(request):
+            form.add_error(None, "Your role does not allow changing customers.")
+        elif request.method == "POST" and form.is_valid():
+            try:
+                card = customer_card_add(
+                    account=request.account,
+                    customer=customer,
+                    number=form.cleaned_data["number"],
+                    exp_month=form.cleaned_data["exp_month"],
+                    exp_year=form.cleaned_data["exp_year"],
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                service_error_to_form(form, error)
+            else:
+                messages.success(request, f"Added {card} to {customer}.")
+                return redirect("admin:customers_customer_change", customer.id)
+        return render(
+            request,
+            "customers/payment_method_add.html",
+            {
+                **admin.site.each_context(request),
+                "title": f"Add a test card to {customer}",
+                "customer": customer,
+                "form": form,
+            },
+        )
+
+    def detach_view(self, request: HttpRequest, object_id: str, payment_method_id: str):
+        customer = self._customer(request, object_id)
+        if not self._may_write(request):
+            messages.error(request, "Your role does not allow changing customers.")
+        else:
+            try:
+                row = payment_method_detach(
+                    account=request.account,
+                    payment_method_id=payment_method_id,
+                    customer=customer,
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Removed {row} from {customer}.")
+        return redirect("admin:customers_customer_change", customer.id)

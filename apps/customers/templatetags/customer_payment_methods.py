@@ -1,0 +1,16 @@
+from django import template
+
+from apps.customers.admin_payment_methods import TestCardForm, customer_payment_methods
+
+register = template.Library()
+
+
+@register.inclusion_tag("customers/_payment_methods_list.html", takes_context=True)
+def payment_methods_panel(context, customer):
+    return {
+        "customer": customer,
+        "payment_methods": customer_payment_methods(customer),
+        "form": TestCardForm.blank(),
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+    }
