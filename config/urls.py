@@ -7,6 +7,7 @@ from apps.core.views import api_unrecognized, healthz
 api_v1 = [
     path("", include("apps.core.api.urls")),
     path("", include("apps.customers.api.urls")),
+    path("", include("apps.customers.api.urls_payment_methods")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.payments.api.urls")),
     path("", include("apps.webhooks.api.urls")),

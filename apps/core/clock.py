@@ -26,6 +26,10 @@ def now(*, test_clock_id: str | None = None) -> datetime:
     return datetime.now(tz=UTC)
 
 
+def test_clock_exists(test_clock_id: str) -> bool:
+    return any(resolver(test_clock_id) is not None for resolver in _clock_resolvers)
+
+
 def to_epoch(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 

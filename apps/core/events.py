@@ -43,11 +43,21 @@ def event_record(
         request_id=actor.request_id if actor.kind == "api_key" else None,
         idempotency_key=actor.idempotency_key if actor.kind == "api_key" else None,
         object_id=str(data_object.get("id", "")),
+        customer_id=_customer_of(data_object),
         created_at=created_at or clock.now(),
     )
     for consumer in _consumers:
         consumer(event)
     return event
+
+
+def _customer_of(data_object: dict[str, Any]) -> str | None:
+    if data_object.get("object") == "customer":
+        return data_object.get("id")
+    customer = data_object.get("customer")
+    if isinstance(customer, dict):
+        customer = customer.get("id")
+    return customer if isinstance(customer, str) else None
 
 
 def event_render(event: Event) -> dict[str, Any]:

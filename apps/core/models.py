@@ -23,6 +23,8 @@ class Event(TimestampedModel):
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     # Id of the object the event is about, for "history of this object" and per-object ordering.
     object_id = models.CharField(max_length=64, db_index=True)
+    # The customer the event concerns (the object itself or its ``customer``), for timelines.
+    customer_id = models.CharField(max_length=64, null=True, blank=True)
     pending_webhooks = models.IntegerField(default=0)
 
     class Meta:
@@ -30,6 +32,7 @@ class Event(TimestampedModel):
             models.Index(fields=["account", "-id"], name="event_account_id"),
             models.Index(fields=["account", "type", "-id"], name="event_account_type_id"),
             models.Index(fields=["account", "created_at"], name="event_account_created"),
+            models.Index(fields=["account", "customer_id", "-id"], name="event_account_customer"),
         ]
 
     def __str__(self) -> str:

@@ -78,3 +78,14 @@ def list_object(name: str, item: type[serializers.Serializer]) -> serializers.Se
             "url": serializers.CharField(),
         },
     )
+
+
+def object_schema(ref: str, object_name: str, /, **fields) -> type[serializers.Serializer]:
+    """A documentation-only serializer for a Stripe object (``id``, ``object`` and ``fields``)."""
+    attrs = {
+        "id": serializers.CharField(),
+        "object": serializers.ChoiceField(choices=[object_name]),
+        **fields,
+        "Meta": type("Meta", (), {"ref_name": ref}),
+    }
+    return type(f"{ref}Schema", (serializers.Serializer,), attrs)

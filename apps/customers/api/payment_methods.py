@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.core.api.pagination import paginate
 from apps.core.api.params import get_list, get_metadata, get_str, reject_unknown
-from apps.core.api.schema import list_object
+from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView, client_ip
 from apps.core.errors import ResourceMissingError
 from apps.customers.enums import PaymentMethodType, SourceObject
@@ -16,6 +16,7 @@ from apps.customers.selectors import customer_get
 from apps.customers.services.payment_methods import (
     bank_account_verify,
     customer_source_add,
+    is_test_payment_method,
     payment_method_attach,
     payment_method_create,
     payment_method_detach,
@@ -51,17 +52,7 @@ SOURCE_UPDATE_PARAMS = {
 LIST_PARAMS = {"limit", "starting_after", "ending_before"}
 
 
-def _schema(name: str, object_name: str, **fields) -> type[serializers.Serializer]:
-    attrs = {
-        "id": serializers.CharField(),
-        "object": serializers.ChoiceField(choices=[object_name]),
-        **fields,
-        "Meta": type("Meta", (), {"ref_name": name}),
-    }
-    return type(f"{name}Schema", (serializers.Serializer,), attrs)
-
-
-PaymentMethodSchema = _schema(
+PaymentMethodSchema = object_schema(
     "PaymentMethod",
     "payment_method",
     type=serializers.ChoiceField(choices=list(PaymentMethodType.values)),
@@ -71,7 +62,7 @@ PaymentMethodSchema = _schema(
     livemode=serializers.BooleanField(),
     metadata=serializers.DictField(child=serializers.CharField()),
 )
-SourceSchema = _schema(
+SourceSchema = object_schema(
     "CustomerSource",
     "card",
     customer=serializers.CharField(allow_null=True),
@@ -79,7 +70,7 @@ SourceSchema = _schema(
     fingerprint=serializers.CharField(),
     metadata=serializers.DictField(child=serializers.CharField()),
 )
-TokenSchema = _schema(
+TokenSchema = object_schema(
     "Token",
     "token",
     type=serializers.ChoiceField(choices=["card", "bank_account"]),
@@ -223,6 +214,8 @@ class PaymentMethodAttachApi(_CustomerScoped):
     )
     def post(self, request, payment_method: str):
         reject_unknown(self.params, {"customer"})
+        if not is_test_payment_method(payment_method):
+            self._row(payment_method)
         customer = self._customer(get_str(self.params, "customer", required=True, max_length=64))
         row = payment_method_attach(
             account=self.account,

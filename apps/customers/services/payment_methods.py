@@ -697,12 +697,7 @@ def payment_method_resolve(
     """
     if not isinstance(value, str) or not value:
         raise InvalidRequestError(f"Invalid {param}.", param=param)
-    if (
-        value.startswith(("tok_", "btok_"))
-        or value in testcards.PAYMENT_METHODS
-        or value
-        in (testcards.BANK_PAYMENT_METHODS.keys() | testcards.WALLET_PAYMENT_METHODS.keys())
-    ):
+    if value.startswith(("tok_", "btok_")) or is_test_payment_method(value):
         if customer is not None and param == "source":
             raise InvalidRequestError(
                 f"Customer {customer.id} does not have a linked source with ID {value}.",
@@ -769,13 +764,20 @@ def payment_method_from_card(
     return row
 
 
+def is_test_payment_method(value: str) -> bool:
+    """A test PaymentMethod id such as ``pm_card_visa``: each use makes a fresh row."""
+    return (
+        value in testcards.PAYMENT_METHODS
+        or value in testcards.BANK_PAYMENT_METHODS
+        or value in testcards.WALLET_PAYMENT_METHODS
+    )
+
+
 def payment_method_attach(
     *, account: Account, payment_method_id: str, customer: Customer, actor: Actor
 ) -> PaymentMethod:
     """``POST /v1/payment_methods/:id/attach`` (test ids like ``pm_card_visa`` make a new one)."""
-    if payment_method_id in testcards.PAYMENT_METHODS or payment_method_id in (
-        testcards.BANK_PAYMENT_METHODS.keys() | testcards.WALLET_PAYMENT_METHODS.keys()
-    ):
+    if is_test_payment_method(payment_method_id):
         row = _from_token_or_test_id(account, payment_method_id, param="payment_method")
         _refuse_unattachable(row)
         row.customer = customer

@@ -1,0 +1,105 @@
+"""Reads of customers and their ledgers, always scoped to one account."""
+
+import base64
+
+from django.db.models import Q, QuerySet
+
+from apps.accounts.models import Account
+from apps.core import clock
+from apps.core.errors import InvalidRequestError
+from apps.core.models import Event
+from apps.customers.models import (
+    Customer,
+    CustomerBalanceTransaction,
+    CustomerNote,
+    PaymentMethod,
+    TaxId,
+)
+from apps.customers.search import Clause, Query
+
+TIMELINE_LENGTH = 50
+
+
+def customer_get(
+    *, account: Account, customer_id: str, include_deleted: bool = False
+) -> Customer | None:
+    rows = Customer.objects.filter(account=account, id=customer_id)
+    if not include_deleted:
+        rows = rows.filter(deleted_at__isnull=True)
+    return rows.first()
+
+
+def customer_balance(customer: Customer) -> int:
+    """The customer's balance: the running total after its newest ledger row (0 without)."""
+    newest = (
+        CustomerBalanceTransaction.objects.filter(account_id=customer.account_id, customer=customer)
+        .order_by("-id")
+        .values_list("ending_balance", flat=True)
+        .first()
+    )
+    return newest or 0
+
+
+def customer_list(*, account: Account) -> QuerySet[Customer]:
+    return Customer.objects.filter(account=account, deleted_at__isnull=True)
+
+
+def _clause_q(clause: Clause) -> Q:
+    if clause.field == "created":
+        lookup = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}[clause.operator]
+        q = Q(**{f"created_at__{lookup}": clock.from_epoch(int(clause.value))})
+    elif clause.field == "metadata":
+        q = Q(**{f"metadata__{clause.key}": clause.value})
+    elif clause.operator == "~":
+        q = Q(**{f"{clause.field}__icontains": clause.value})
+    else:
+        q = Q(**{clause.field: clause.value})
+    return ~q if clause.negated else q
+
+
+def customer_search(*, account: Account, query: Query) -> QuerySet[Customer]:
+    combined = Q()
+    for clause in query.clauses:
+        q = _clause_q(clause)
+        combined = (combined | q) if query.combinator == "OR" and combined else (combined & q)
+    return customer_list(account=account).filter(combined)
+
+
+def search_page_encode(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def search_page_decode(page: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(page + "=" * (-len(page) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequestError(
+            "Invalid page: it must come from next_page.", param="page"
+        ) from exc
+
+
+def customer_timeline(
+    *, account: Account, customer: Customer, limit: int = TIMELINE_LENGTH
+) -> list[Event]:
+    """Events about the customer or its objects (charges, payment methods, …), newest first."""
+    return list(
+        Event.objects.filter(account=account, customer_id=customer.id).order_by("-id")[:limit]
+    )
+
+
+def balance_transaction_list(
+    *, account: Account, customer: Customer
+) -> QuerySet[CustomerBalanceTransaction]:
+    return CustomerBalanceTransaction.objects.filter(account=account, customer=customer)
+
+
+def note_list(*, account: Account, customer: Customer) -> QuerySet[CustomerNote]:
+    return CustomerNote.objects.filter(account=account, customer=customer)
+
+
+def tax_id_list(*, account: Account, customer: Customer) -> QuerySet[TaxId]:
+    return TaxId.objects.filter(account=account, customer=customer)
+
+
+def payment_method_list(*, account: Account, customer: Customer) -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.filter(account=account, customer=customer)
