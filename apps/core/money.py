@@ -87,3 +87,17 @@ def format_amount(amount: int, currency: str) -> str:
     if digits:
         text += f".{fraction:0{digits}d}"
     return f"{sign}{text} {currency_normalize(currency).upper()}"
+
+
+def parse_major(text: str, currency: str) -> int:
+    """Minor units from an amount typed in major units ("12.50" USD → 1250, "1000" JPY → 1000).
+
+    More digits after the point than the currency has is an error, never a rounding."""
+    number = to_decimal((text or "").strip().replace(",", ""))
+    minor = number.scaleb(exponent(currency))
+    if minor != minor.to_integral_value():
+        raise MoneyError(
+            f"{currency_normalize(currency).upper()} amounts have at most "
+            f"{exponent(currency)} digits after the point."
+        )
+    return int(minor)

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.core import money
 from apps.core.money import MoneyError, exponent, format_amount, round_minor, to_decimal
 
 
@@ -58,3 +59,17 @@ def test_to_decimal_refuses_floats_and_garbage():
 )
 def test_format_amount(amount, currency, text):
     assert format_amount(amount, currency) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [("12.50", "usd", 1250), ("-0.01", "eur", -1), ("1,000", "jpy", 1000), ("1.234", "kwd", 1234)],
+)
+def test_parse_major(text, currency, minor):
+    assert money.parse_major(text, currency) == minor
+
+
+@pytest.mark.parametrize(("text", "currency"), [("1.005", "usd"), ("1.5", "jpy"), ("abc", "usd")])
+def test_parse_major_refuses_what_it_cannot_represent(text, currency):
+    with pytest.raises(money.MoneyError):
+        money.parse_major(text, currency)

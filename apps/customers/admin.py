@@ -1,0 +1,278 @@
+"""Dashboard → Customers: the list (no counts, indexed search) and the customer page.
+
+The page gathers details, balance and its ledger, payment methods, charges (the payments app's
+panel), notes, tax ids, the event timeline and the audit history; every form posts to a view
+here that calls a service.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+from unfold.decorators import action, display
+from unfold.paginator import InfinitePaginator
+
+from apps.accounts import roles
+from apps.core.errors import ApplicationError
+from apps.customers.admin_payment_methods import PaymentMethodsAdminMixin
+from apps.customers.forms import BalanceForm, CustomerForm, NoteForm
+from apps.customers.models import Customer
+from apps.customers.selectors import (
+    balance_transaction_list,
+    customer_balance,
+    customer_get,
+    customer_timeline,
+    note_list,
+    tax_id_list,
+)
+from apps.customers.services import (
+    customer_balance_adjust,
+    customer_create,
+    customer_update,
+    note_create,
+)
+from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
+from apps.dashboard.forms import service_error_to_form
+
+# Optional panels other apps provide for the customer page (shown when the template exists).
+PANELS = ("customers/_payments_panel.html",)
+
+
+def _panels() -> list[str]:
+    found = []
+    for name in PANELS:
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            continue
+        found.append(name)
+    return found
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("deleted", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset.filter(deleted_at__isnull=True)
+
+    def choices(self, changelist):
+        # "Active" is the default: the "All" choice would mix in deleted customers.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "active") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class CurrencyFilter(admin.SimpleListFilter):
+    title = "currency"
+    parameter_name = "currency"
+
+    def lookups(self, request, model_admin):
+        return [("none", "Not set yet"), ("usd", "USD"), ("eur", "EUR"), ("gbp", "GBP")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(currency="" if self.value() == "none" else self.value())
+
+
+@admin.register(Customer)
+class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
+    paginator = InfinitePaginator
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-id",)
+    list_display = ("email_display", "name", "id", "currency", "created_at")
+    list_filter = (DeletedFilter, CurrencyFilter)
+    search_fields = ("=id",)
+    search_help_text = "An exact email address, a customer id (cus_…), or the start of a name."
+    actions_list = ("create_customer",)
+    write_capability = roles.BILLING_WRITE
+
+    @display(description="Email", ordering="email")
+    def email_display(self, obj: Customer) -> str:
+        return obj.email or "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Indexed lookups only: exact email (account, email), id, or name prefix."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if "@" in term:
+            return queryset.filter(email=term), False
+        if term.startswith("cus_"):
+            return queryset.filter(id=term), False
+        return queryset.filter(name__istartswith=term), False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("create/", view(self.create_view), name="customers_customer_create"),
+            path("<path:object_id>/edit/", view(self.edit_view), name="customers_customer_edit"),
+            path(
+                "<path:object_id>/notes/add/",
+                view(require_POST(self.add_note_view)),
+                name="customers_customer_add_note",
+            ),
+            path(
+                "<path:object_id>/balance/adjust/",
+                view(require_POST(self.adjust_balance_view)),
+                name="customers_customer_adjust_balance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_create_permission(self, request) -> bool:
+        return self.can_write(request)
+
+    @action(description="Add customer", icon="person_add", permissions=["create"])
+    def create_customer(self, request):
+        return redirect("admin:customers_customer_create")
+
+    # --- pages ---
+
+    def _customer(self, request: HttpRequest, object_id: str, *, deleted: bool = False):
+        customer = customer_get(
+            account=request.account, customer_id=unquote(object_id), include_deleted=deleted
+        )
+        if customer is None:
+            raise Http404("No such customer")
+        return customer
+
+    def _render(self, request: HttpRequest, template: str, title: str, **context) -> HttpResponse:
+        return render(
+            request,
+            f"customers/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.model._meta,
+                "can_write": self.can_write(request),
+                **context,
+            },
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self._customer(request, object_id, deleted=True)
+        account = request.account
+        return self._render(
+            request,
+            "customer_detail.html",
+            str(customer),
+            customer=customer,
+            balance=customer_balance(customer),
+            ledger=list(
+                balance_transaction_list(account=account, customer=customer).order_by("-id")[:20]
+            ),
+            notes=list(note_list(account=account, customer=customer).order_by("-id")[:50]),
+            tax_ids=list(tax_id_list(account=account, customer=customer).order_by("-id")),
+            timeline=customer_timeline(account=account, customer=customer),
+            note_form=NoteForm(),
+            balance_form=BalanceForm(
+                initial={"currency": customer.currency or account.default_currency}
+            ),
+            panels=_panels(),
+            object_history_entries=self.object_history(request, customer.id),
+            object_history_object_id=customer.id,
+        )
+
+    def create_view(self, request: HttpRequest) -> HttpResponse:
+        form = CustomerForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                customer = customer_create(
+                    account=request.account, params=form.params(), actor=dashboard_actor(request)
+                )
+            except ApplicationError as error:
+                service_error_to_form(form, error)
+            else:
+                messages.success(request, f"Customer {customer} was created.")
+                return redirect("admin:customers_customer_change", customer.id)
+        return self._render(
+            request,
+            "customer_form.html",
+            "Add customer",
+            form=form,
+            cancel_url=reverse("admin:customers_customer_changelist"),
+        )
+
+    def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        customer = self._customer(request, object_id)
+        initial = {name: getattr(customer, name) for name in CustomerForm.base_fields}
+        form = CustomerForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                customer_update(
+                    account=request.account,
+                    customer_id=customer.id,
+                    params=form.params(),
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                service_error_to_form(form, error)
+            else:
+                messages.success(request, "The customer was updated.")
+                return redirect("admin:customers_customer_change", customer.id)
+        return self._render(
+            request,
+            "customer_form.html",
+            f"Edit {customer}",
+            form=form,
+            cancel_url=reverse("admin:customers_customer_change", args=[customer.id]),
+        )
+
+    def add_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        customer = self._customer(request, object_id)
+        form = NoteForm(request.POST)
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow writing notes.")
+        elif form.is_valid():
+            try:
+                note_create(
+                    account=request.account,
+                    customer=customer,
+                    body=form.cleaned_data["body"],
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "The note was added.")
+        else:
+            messages.error(request, "A note needs some text.")
+        return redirect("admin:customers_customer_change", customer.id)
+
+    def adjust_balance_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        customer = self._customer(request, object_id)
+        form = BalanceForm(request.POST)
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow changing balances.")
+        elif form.is_valid():
+            try:
+                customer_balance_adjust(
+                    account=request.account,
+                    customer=customer,
+                    amount=form.cleaned_data["minor"],
+                    currency=form.cleaned_data["currency"],
+                    description=form.cleaned_data["description"],
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "The balance was adjusted.")
+        else:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("admin:customers_customer_change", customer.id)
