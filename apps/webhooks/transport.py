@@ -1,8 +1,12 @@
 """Posting signed payloads (no ORM): pooled keep-alive connections, a few sends at once.
 
-Each thread has its own ``requests.Session`` (sessions are not documented as thread-safe) with
-a connection pool, kept for the life of the process so repeated deliveries to the same host
-reuse their connections.
+One ``urllib3.PoolManager`` per worker process (thread-safe; a forked child makes its own)
+keeps up to ``POOL_SIZE`` keep-alive connections per endpoint host, so consecutive deliveries
+to a host reuse their connections instead of opening one (and a TLS session) each. urllib3
+checks a pooled connection before reusing it and opens a new one if the server closed it.
+It costs about half of ``requests`` per POST (no session merging, hooks, cookies).
+
+A batch is posted ``SEND_THREADS`` at a time by a thread pool of the process.
 """
 
 import os
@@ -12,18 +16,23 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3.exceptions import HTTPError, NewConnectionError, SSLError, TimeoutError
 
 TIMEOUT_SECONDS = 10
-# Threads that send one batch concurrently.
+# Threads that send one batch concurrently (per process, shared by its batches).
 SEND_THREADS = 8
+# Keep-alive connections kept per endpoint host, and hosts kept per process.
+POOL_SIZE = SEND_THREADS
+POOL_HOSTS = 64
 EXCERPT_CHARS = 2000
+# Bytes read from a response: enough for EXCERPT_CHARS UTF-8 characters. A longer body is not
+# read to its end: its connection is closed instead of reused.
+EXCERPT_BYTES = EXCERPT_CHARS * 4
 USER_AGENT = "Ledgerline/1.0 (+webhooks; Stripe-compatible)"
 
-_local = threading.local()
-_executor_lock = threading.Lock()
-_executor: dict[int, ThreadPoolExecutor] = {}  # pid -> pool: a forked child makes its own
+_lock = threading.Lock()
+_by_pid: dict[int, tuple[urllib3.PoolManager, ThreadPoolExecutor]] = {}
 
 
 @dataclass(frozen=True)
@@ -47,70 +56,84 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _session() -> requests.Session:
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=16, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        # Deliveries never use proxies or credentials from the worker's environment.
-        session.trust_env = False
-        _local.session = session
-    return session
+def _process_state() -> tuple[urllib3.PoolManager, ThreadPoolExecutor]:
+    pid = os.getpid()
+    state = _by_pid.get(pid)
+    if state is None:
+        with _lock:
+            state = _by_pid.get(pid)
+            if state is None:
+                manager = urllib3.PoolManager(
+                    num_pools=POOL_HOSTS,
+                    maxsize=POOL_SIZE,
+                    block=False,  # a burst over POOL_SIZE opens extra connections, not waits
+                    retries=False,  # a POST is never re-sent behind the caller's back
+                    headers={"User-Agent": USER_AGENT},
+                )
+                pool = ThreadPoolExecutor(
+                    max_workers=SEND_THREADS, thread_name_prefix="webhook-send"
+                )
+                _by_pid.clear()  # a parent's pools are not usable after fork
+                _by_pid[pid] = state = (manager, pool)
+    return state
 
 
-def _read_excerpt(response: requests.Response) -> str:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=4096):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= EXCERPT_CHARS * 4:  # enough bytes for EXCERPT_CHARS UTF-8 characters
-            break
-    return b"".join(chunks).decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+def pool_manager() -> urllib3.PoolManager:
+    """This process's connection pools (one per endpoint scheme, host and port)."""
+    return _process_state()[0]
 
 
 def post(outbound: Outbound, *, timeout: float = TIMEOUT_SECONDS) -> Outcome:
     """One POST; never raises for what the endpoint or the network does."""
     started = time.monotonic()
     try:
-        with _session().post(
+        response = pool_manager().request(
+            "POST",
             outbound.url,
-            data=outbound.body,
+            body=outbound.body,
             headers={"User-Agent": USER_AGENT, **outbound.headers},
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            excerpt = _read_excerpt(response)
-            status = response.status_code
-    except requests.Timeout:
-        return Outcome(outbound.key, None, f"Timed out after {timeout:g} s", _ms(started), "")
-    except requests.RequestException as exc:
-        message = f"{type(exc).__name__}: {exc}"[:EXCERPT_CHARS]
-        return Outcome(outbound.key, None, message, _ms(started), "")
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            data = response.read(EXCERPT_BYTES)
+            complete = not response.read(1) if len(data) >= EXCERPT_BYTES else True
+        except BaseException:
+            response.close()
+            raise
+        if not complete:
+            response.close()  # not draining an unbounded body: drop the connection instead
+        response.release_conn()
+        status = response.status
+    except Exception as exc:  # noqa: BLE001 (any failure is the attempt's outcome)
+        return Outcome(outbound.key, None, _error(exc, timeout), _ms(started), "")
+    excerpt = data.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
     error = "" if 200 <= status < 300 else f"HTTP {status}"
     return Outcome(outbound.key, status, error, _ms(started), excerpt)
+
+
+def _error(exc: Exception, timeout: float) -> str:
+    """What an attempt without a response records: the kind of failure, then the detail."""
+    if isinstance(exc, NewConnectionError):  # refused, unreachable, unknown host
+        kind = "ConnectionError"
+    elif isinstance(exc, TimeoutError):
+        return f"Timed out after {timeout:g} s"
+    elif isinstance(exc, SSLError):
+        kind = "SSLError"
+    elif isinstance(exc, HTTPError | OSError):  # reset, closed mid-response, bad status line
+        kind = "ConnectionError"
+    else:
+        kind = type(exc).__name__
+    return f"{kind}: {exc}"[:EXCERPT_CHARS]
 
 
 def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _pool() -> ThreadPoolExecutor:
-    pid = os.getpid()
-    with _executor_lock:
-        pool = _executor.get(pid)
-        if pool is None:
-            pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="webhook-send")
-            _executor.clear()
-            _executor[pid] = pool
-        return pool
-
-
 def post_many(outbounds: Sequence[Outbound]) -> list[Outcome]:
     """Send all, ``SEND_THREADS`` at a time; results in the order given."""
     if len(outbounds) <= 1:
         return [post(outbound) for outbound in outbounds]
-    return list(_pool().map(post, outbounds))
+    return list(_process_state()[1].map(post, outbounds))
