@@ -1,22 +1,28 @@
-"""Webhook delivery throughput: events recorded through the outbox reach a local receiver,
-signed, through Celery workers on Redis, at >= 500 deliveries/s with none lost.
+"""Webhook delivery throughput: signed deliveries to a local receiver through 2 Celery worker
+processes on Redis + PostgreSQL, at >= 500 deliveries/s with none lost.
 
-    .venv/bin/python bench/webhook_delivery.py [--events 5000] [--workers 2] [--concurrency 8]
-                                               [--per-transaction 1]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_bench_wh REDIS_URL=redis://127.0.0.1:6379/9 \\
+        .venv/bin/python bench/webhook_delivery.py [--events 5000] [--workers 2] [--concurrency 4]
 
-Needs PostgreSQL (``DATABASE_URL``'s server) and Redis (``REDIS_URL``, default
-redis://127.0.0.1:6379/0; its ``webhooks`` queue is emptied first). The database
-``ledgerline_bench_webhooks`` is dropped, created and migrated. A receiver process on
-127.0.0.1 checks every signature and counts deliveries per event id.
+The database named in ``DATABASE_URL`` (its name must contain "bench"; default
+``ledgerline_bench_webhooks``) is dropped, created and migrated; the ``webhooks`` queue of
+``REDIS_URL`` is emptied. One account, one endpoint (``*``) on 127.0.0.1. The receiver
+(``bench/_webhooks_support.py``: asyncio HTTP/1.1 keep-alive server, ``--receiver-processes``
+sharing the port) verifies every ``Stripe-Signature`` and counts deliveries per event id, so
+every expected event is checked for (lost) and repeats are counted (duplicates).
 
-1. Baseline: the same number of signed POSTs of the same size sent to the receiver by plain
-   threads (one keep-alive requests.Session each; no Celery, no database).
-2. Ledgerline: ``--workers`` Celery worker processes (``--pool threads --concurrency N``) on
-   the ``webhooks`` queue; the bench records ``--events`` events (``--per-transaction`` per
-   transaction) for an account with one endpoint and waits until every delivery succeeded.
-   Deliveries/s = events ÷ (first event recorded → last delivery succeeded).
+Measured in the same run, each of ``--events`` signed, event-sized POSTs:
 
-Exits 1 if a delivery is missing, failed, or badly signed, or if the rate is under 500/s.
+1. receiver ceiling: an asyncio load generator, 16 keep-alive connections, prebuilt requests;
+2. baseline: plain threads (``--baseline-threads``, one keep-alive ``requests.Session`` each;
+   no Celery, no database) signing and posting the bodies;
+3. Ledgerline, backlog drain: events recorded (100 per transaction) with their send tasks held
+   back, then all enqueued at once; rate = deliveries ÷ (first enqueue → last delivery
+   succeeded in the database). This is the target's figure;
+4. Ledgerline, end to end: events recorded ``--per-transaction`` per transaction while the
+   workers deliver; rate = events ÷ (first event recorded → last delivery succeeded).
+
+Exits 1 if a delivery is lost, failed or badly signed, or if the backlog rate is under 500/s.
 """
 
 import argparse
@@ -27,12 +33,14 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import _support  # noqa: E402
+from bench import _support, _webhooks_support  # noqa: E402
 
-DATABASE = "ledgerline_bench_webhooks"
+DEFAULT_DATABASE = "ledgerline_bench_webhooks"
 TARGET = 500.0
 
 
@@ -48,29 +56,80 @@ def data_object(n: int) -> dict:
     }
 
 
-def receiver_start(port: int, secret: str) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            os.path.join(_support.ROOT, "bench", "_webhooks_support.py"),
-            str(port),
-            secret,
-        ],
-        stdout=subprocess.PIPE,
-        start_new_session=True,
-    )
-    assert process.stdout.readline().strip() == b"ready"
-    return process
+def event_body(n: int) -> bytes:
+    return json.dumps(
+        {
+            "id": f"evt_base{n:06d}",
+            "object": "event",
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "data": {"object": data_object(n)},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": "customer.created",
+        },
+        indent=2,
+    ).encode()
 
 
-def receiver_stats(port: int) -> dict:
-    return json.loads(_support.request_once(port, "/stats")[1])
+class Receiver:
+    def __init__(self, port: int, secret: str, processes: int) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                os.path.join(_support.ROOT, "bench", "_webhooks_support.py"),
+                str(port),
+                secret,
+                str(processes),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        if self.process.stdout.readline().strip() != "ready":
+            raise SystemExit("the receiver did not start")
+
+    def _ask(self, command: str) -> dict:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def stats(self) -> dict:
+        return self._ask("stats")
+
+    def stop(self) -> None:
+        try:
+            self.process.stdin.close()
+            self.process.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
-def receiver_reset(port: int) -> None:
-    import requests
+def check(stats: dict, expected: set[str]) -> dict:
+    seen = Counter(stats["ids"])
+    return {
+        "hits": stats["hits"],
+        "lost": len(expected - set(seen)),
+        "duplicates": sum(count - 1 for event_id, count in seen.items() if event_id in expected),
+        "unexpected": len(set(seen) - expected),
+        "bad_signatures": stats["bad_signatures"],
+    }
 
-    requests.post(f"http://{_support.LOOPBACK}:{port}/reset", timeout=5)
+
+def receiver_ceiling(*, port: int, secret: str, count: int, processes: int) -> float:
+    requests = [
+        _webhooks_support.signed_request(
+            path="/hooks", body=event_body(n), secret=secret, timestamp=int(time.time())
+        )
+        for n in range(count)
+    ]
+    return _webhooks_support.load(port=port, requests=requests, connections=16, processes=processes)
 
 
 def baseline(*, url: str, secret: str, count: int, threads: int) -> float:
@@ -79,20 +138,7 @@ def baseline(*, url: str, secret: str, count: int, threads: int) -> float:
 
     from apps.webhooks.signing import signature_header
 
-    bodies = [
-        json.dumps(
-            {
-                "id": f"evt_base{n:06d}",
-                "object": "event",
-                "type": "customer.created",
-                "data": {"object": data_object(n)},
-                "pending_webhooks": 1,
-                "livemode": False,
-            },
-            indent=2,
-        ).encode()
-        for n in range(count)
-    ]
+    bodies = [event_body(n) for n in range(count)]
     cursor = iter(range(count))
     lock = threading.Lock()
     errors: list[str] = []
@@ -150,6 +196,7 @@ def workers_start(*, env: dict, workers: int, concurrency: int) -> list[subproce
             ],
             cwd=_support.ROOT,
             env=env,
+            stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
             start_new_session=True,
         )
         for n in range(workers)
@@ -168,7 +215,7 @@ def workers_stop(processes: list[subprocess.Popen]) -> None:
 
 
 def wait_succeeded(count: int, timeout: float) -> float:
-    """Poll until ``count`` deliveries succeeded; returns when (perf_counter)."""
+    """Poll until ``count`` deliveries in all succeeded; returns when (perf_counter)."""
     from apps.webhooks.enums import DeliveryStatus
     from apps.webhooks.models import WebhookDelivery
 
@@ -180,35 +227,59 @@ def wait_succeeded(count: int, timeout: float) -> float:
             return now
         if now > deadline:
             raise SystemExit(f"only {done} of {count} deliveries succeeded within {timeout:g} s")
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
-def record(account, *, first: int, count: int, per_transaction: int) -> None:
+def record(account, *, first: int, count: int, per_transaction: int) -> list[str]:
     from django.db import transaction
 
     from apps.core.events import event_record
 
+    ids: list[str] = []
     for start in range(first, first + count, per_transaction):
         with transaction.atomic():
             for n in range(start, min(start + per_transaction, first + count)):
-                event_record(account=account, type="customer.created", data_object=data_object(n))
+                event = event_record(
+                    account=account, type="customer.created", data_object=data_object(n)
+                )
+                ids.append(event.id)
+    return ids
+
+
+def record_held_back(account, *, first: int, count: int) -> tuple[list[str], list[list[str]]]:
+    """Record events with their send tasks captured instead of queued: (event ids, batches)."""
+    from apps.webhooks.tasks import webhook_deliveries_send_task as task
+
+    batches: list[list[str]] = []
+    task.delay = lambda *, delivery_ids: batches.append(delivery_ids)
+    try:
+        ids = record(account, first=first, count=count, per_transaction=100)
+    finally:
+        del task.delay
+    return ids, batches
+
+
+def database_url() -> str:
+    given = os.environ.get("DATABASE_URL") or ""
+    name = urllib.parse.urlsplit(given).path.lstrip("/") if given else ""
+    return _support.database_url(name if "bench" in name else DEFAULT_DATABASE)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--events", type=int, default=5000, help="events per measurement")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
-    parser.add_argument("--per-transaction", type=int, default=1, help="events per transaction")
+    parser.add_argument("--concurrency", type=int, default=4, help="batch tasks per worker")
+    parser.add_argument("--per-transaction", type=int, default=100, help="end-to-end phase")
     parser.add_argument("--baseline-threads", type=int, default=16)
+    parser.add_argument("--receiver-processes", type=int, default=1)
+    parser.add_argument("--load-processes", type=int, default=1)
     args = parser.parse_args()
 
-    database_url = _support.database_url(DATABASE)
+    url_db = database_url()
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    _support.database_recreate(database_url)
-    env = _support.bench_env(
-        DATABASE_URL=database_url, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="0"
-    )
+    _support.database_recreate(url_db)
+    env = _support.bench_env(DATABASE_URL=url_db, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="0")
     _support.manage("migrate", "--noinput", env=env)
     os.environ.update(env)
     import django
@@ -218,69 +289,110 @@ def main() -> int:
 
     from apps.accounts.services import account_create
     from apps.core.actor import SYSTEM
+    from apps.webhooks import transport
     from apps.webhooks.enums import DeliveryStatus
-    from apps.webhooks.models import WebhookDelivery
+    from apps.webhooks.models import WebhookAttempt, WebhookDelivery
     from apps.webhooks.services import webhook_endpoint_create
+    from apps.webhooks.services.deliveries import BATCH_SIZE
+    from apps.webhooks.tasks import webhook_deliveries_send_task
 
     port = _support.free_port()
     url = f"http://{_support.LOOPBACK}:{port}/hooks"
     account, _ = account_create(name="Bench Co")
     endpoint = webhook_endpoint_create(account=account, url=url, enabled_events=["*"], actor=SYSTEM)
-    receiver = receiver_start(port, endpoint.secret)
+    receiver = Receiver(port, endpoint.secret, args.receiver_processes)
     processes: list[subprocess.Popen] = []
     try:
+        ceiling = receiver_ceiling(
+            port=port, secret=endpoint.secret, count=args.events, processes=args.load_processes
+        )
+        ceiling_check = check(receiver.stats(), {f"evt_base{n:06d}" for n in range(args.events)})
+        receiver.reset()
         base_rate = baseline(
             url=url, secret=endpoint.secret, count=args.events, threads=args.baseline_threads
         )
-        base_stats = receiver_stats(port)
-        receiver_reset(port)
+        base_check = check(receiver.stats(), {f"evt_base{n:06d}" for n in range(args.events)})
+        receiver.reset()
 
         redis.Redis.from_url(redis_url).delete("webhooks")
         processes = workers_start(env=env, workers=args.workers, concurrency=args.concurrency)
-        # Warm-up: one delivery through the whole path, so workers are up and connected.
-        record(account, first=10**6, count=args.workers * args.concurrency, per_transaction=1)
-        wait_succeeded(args.workers * args.concurrency, timeout=120)
-        warm = args.workers * args.concurrency
-        receiver_reset(port)
+        # Warm-up through the whole path, so workers are up and their pools connected.
+        warm = args.workers * args.concurrency * 4
+        record(account, first=10**6, count=warm, per_transaction=1)
+        wait_succeeded(warm, timeout=120)
+        done = warm
 
+        # Backlog drain.
+        event_ids, batches = record_held_back(account, first=0, count=args.events)
+        receiver.reset()
         began = time.perf_counter()
-        record(account, first=0, count=args.events, per_transaction=args.per_transaction)
+        for batch in batches:
+            webhook_deliveries_send_task.delay(delivery_ids=batch)
+        enqueue_seconds = time.perf_counter() - began
+        finished = wait_succeeded(done + args.events, timeout=600)
+        done += args.events
+        drain_rate = args.events / (finished - began)
+        drain_check = check(receiver.stats(), set(event_ids))
+        receiver.reset()
+
+        # End to end, recording while delivering.
+        began = time.perf_counter()
+        event_ids = record(
+            account, first=args.events, count=args.events, per_transaction=args.per_transaction
+        )
         recorded = time.perf_counter()
-        finished = wait_succeeded(warm + args.events, timeout=600)
-        stats = receiver_stats(port)
+        finished = wait_succeeded(done + args.events, timeout=600)
+        e2e_rate = args.events / (finished - began)
+        record_rate = args.events / (recorded - began)
+        e2e_check = check(receiver.stats(), set(event_ids))
     finally:
         workers_stop(processes)
-        os.killpg(receiver.pid, signal.SIGTERM)
-        receiver.wait()
+        receiver.stop()
 
-    failed = WebhookDelivery.objects.exclude(status=DeliveryStatus.SUCCEEDED).count()
-    rate = args.events / (finished - began)
-    record_rate = args.events / (recorded - began)
-    lost = args.events - stats["unique"]
-    ok = lost == 0 and failed == 0 and stats["bad_signatures"] == 0 and rate >= TARGET
-    print(f"events / deliveries:      {args.events:,} to one endpoint on 127.0.0.1")
+    not_succeeded = WebhookDelivery.objects.exclude(status=DeliveryStatus.SUCCEEDED).count()
+    attempts = WebhookAttempt.objects.count()
+    unfinished = WebhookAttempt.objects.filter(finished_at__isnull=True).count()
+    checks = (ceiling_check, base_check, drain_check, e2e_check)
+    clean = all(c["lost"] == 0 and c["bad_signatures"] == 0 for c in checks) and not_succeeded == 0
+    ok = clean and drain_rate >= TARGET
+
+    def tally(c: dict) -> str:
+        return (
+            f"{c['hits']:,} hits, lost {c['lost']}, duplicates {c['duplicates']}, "
+            f"bad signatures {c['bad_signatures']}"
+        )
+
+    print(f"events per measurement:  {args.events:,}, one endpoint on 127.0.0.1, signed")
     print(
-        f"workers:                  {args.workers} Celery processes, --pool threads "
-        f"--concurrency {args.concurrency}; each batch task posts up to 8 at once; "
-        f"Redis {redis_url}"
-    )
-    print(f"events per transaction:   {args.per_transaction}")
-    print(
-        f"baseline (plain threads): {base_rate:,.0f} signed POSTs/s "
-        f"({args.baseline_threads} threads, receiver saw {base_stats['hits']:,}, "
-        f"{base_stats['bad_signatures']} bad signatures)"
+        f"receiver:                asyncio HTTP/1.1 keep-alive, {args.receiver_processes} "
+        f"process(es), verifies every signature, counts event ids"
     )
     print(
-        f"recording:                {record_rate:,.0f} events/s (outbox + enqueue, bench process)"
+        f"ledgerline workers:      {args.workers} Celery processes, --pool threads "
+        f"--concurrency {args.concurrency}; batches of {BATCH_SIZE}, {transport.SEND_THREADS} "
+        f"POSTs at once per process; Redis {redis_url}; PostgreSQL {url_db.rsplit('/', 1)[1]}"
     )
-    print(f"ledgerline end to end:    {rate:,.0f} deliveries/s ({finished - began:.2f} s)")
-    print(f"ratio to baseline:        {rate / base_rate:.2f}")
+    print(f"receiver ceiling:        {ceiling:8,.0f} POSTs/s  ({tally(ceiling_check)})")
     print(
-        f"receiver:                 {stats['hits']:,} hits, {stats['unique']:,} distinct events, "
-        f"{stats['hits'] - stats['unique']} duplicates, {stats['bad_signatures']} bad signatures"
+        f"baseline, plain threads: {base_rate:8,.0f} POSTs/s  ({args.baseline_threads} threads, "
+        f"requests.Session; {tally(base_check)})"
     )
-    print(f"lost: {lost}   not succeeded in DB: {failed}")
-    print(f"target >= {TARGET:.0f} deliveries/s: {'PASS' if ok else 'FAIL'}")
+    print(
+        f"ledgerline, backlog:     {drain_rate:8,.0f} deliveries/s  "
+        f"x{drain_rate / base_rate:.2f} baseline, x{drain_rate / ceiling:.2f} receiver ceiling "
+        f"({len(batches)} tasks enqueued in {enqueue_seconds:.2f} s; {tally(drain_check)})"
+    )
+    print(
+        f"ledgerline, end to end:  {e2e_rate:8,.0f} deliveries/s  "
+        f"x{e2e_rate / base_rate:.2f} baseline, x{e2e_rate / ceiling:.2f} receiver ceiling "
+        f"(recording {record_rate:,.0f} events/s at {args.per_transaction} per transaction; "
+        f"{tally(e2e_check)})"
+    )
+    print(
+        f"database:                {not_succeeded} deliveries not succeeded, "
+        f"{attempts:,} attempts, {unfinished} without outcome"
+    )
+    print(f"target >= {TARGET:.0f} deliveries/s (backlog), none lost: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 
