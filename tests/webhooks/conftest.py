@@ -5,6 +5,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,6 +25,7 @@ class Hit:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0  # tells the sender's connections apart
 
     @property
     def event(self) -> dict:
@@ -33,7 +35,9 @@ class Hit:
 @dataclass
 class Receiver:
     """A webhook endpoint on 127.0.0.1: answers each POST with the next status of
-    ``statuses`` (then ``default_status``), optionally after ``delay`` seconds."""
+    ``statuses`` (then ``default_status``), optionally after ``delay`` seconds; ``respond``,
+    when set, decides (status, body) from the hit instead. ``close_after_response`` closes the
+    connection after answering without saying so (as a server dropping idle connections)."""
 
     url: str = ""
     hits: list[Hit] = field(default_factory=list)
@@ -41,6 +45,8 @@ class Receiver:
     default_status: int = 200
     delay: float = 0.0
     body: bytes = b'{"received": true}'
+    respond: Callable[[Hit], tuple[int, bytes]] | None = None
+    close_after_response: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, count: int, timeout: float = 60.0) -> list[Hit]:
@@ -59,16 +65,22 @@ def _handler_for(receiver: Receiver):
 
         def do_POST(self):  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            hit = Hit(self.path, dict(self.headers.items()), body, self.client_address[1])
             with receiver.lock:
-                receiver.hits.append(Hit(self.path, dict(self.headers.items()), body))
+                receiver.hits.append(hit)
                 status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
+            answer = receiver.body
+            if receiver.respond is not None:
+                status, answer = receiver.respond(hit)
             if receiver.delay:
                 time.sleep(receiver.delay)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(receiver.body)))
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(receiver.body)
+            self.wfile.write(answer)
+            if receiver.close_after_response:
+                self.close_connection = True
 
         def log_message(self, format, *args):
             pass
