@@ -1,0 +1,39 @@
+"""The interface every payment processor implements."""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from apps.customers.models import PaymentMethod
+
+
+@dataclass(frozen=True)
+class Result:
+    # "succeeded", "requires_capture", "failed" (declined), "blocked" (fraud), "requires_action"
+    status: str
+    reference: str = ""
+    error_code: str = ""
+    decline_code: str = ""
+    message: str = ""
+    network_status: str = "approved_by_network"
+    risk_level: str = "normal"
+    risk_score: int = 10
+    # Test mode: what happens to the payment later (a dispute reason), for the disputes work.
+    later: dict[str, str] = field(default_factory=dict)
+
+
+class Processor(Protocol):
+    def authorize(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        payment_method: PaymentMethod,
+        capture: bool,
+        off_session: bool,
+        authenticated: bool,
+        idempotency_key: str,
+    ) -> Result: ...
+
+    def capture(self, *, reference: str, amount: int, idempotency_key: str) -> Result: ...
+
+    def refund(self, *, reference: str, amount: int, idempotency_key: str) -> Result: ...

@@ -1,0 +1,125 @@
+"""Stripe wire shapes of charges, refunds, payment intents, balance transactions and balance."""
+
+from typing import Any
+
+from apps.core import clock
+from apps.customers.payment_method_render import payment_method_details, payment_method_render
+from apps.payments.models import BalanceTransaction, Charge, PaymentIntent, Refund
+
+
+def refund_render(refund: Refund) -> dict[str, Any]:
+    return {
+        "id": refund.id,
+        "object": "refund",
+        "amount": refund.amount,
+        "balance_transaction": refund.balance_transaction_id,
+        "charge": refund.charge_id,
+        "created": clock.to_epoch(refund.created_at),
+        "currency": refund.currency,
+        "failure_reason": refund.failure_reason or None,
+        "metadata": refund.metadata,
+        "payment_intent": refund.charge.payment_intent_id,
+        "reason": refund.reason or None,
+        "receipt_number": None,
+        "source_transfer_reversal": None,
+        "status": refund.status,
+        "transfer_reversal": None,
+    }
+
+
+def charge_render(charge: Charge, *, refunds: list[Refund] | None = None) -> dict[str, Any]:
+    pm = charge.payment_method
+    if refunds is None:
+        refunds = list(charge.refunds.order_by("-id")[:10])
+    return {
+        "id": charge.id,
+        "object": "charge",
+        "amount": charge.amount,
+        "amount_captured": charge.amount_captured,
+        "amount_refunded": charge.amount_refunded,
+        "balance_transaction": charge.balance_transaction_id,
+        "billing_details": payment_method_render(pm, as_payment_method=True)["billing_details"],
+        "captured": charge.captured,
+        "created": clock.to_epoch(charge.created_at),
+        "currency": charge.currency,
+        "customer": charge.customer_id,
+        "description": charge.description or None,
+        "disputed": False,
+        "failure_code": charge.failure_code or None,
+        "failure_message": charge.failure_message or None,
+        "fraud_details": charge.fraud_details,
+        "livemode": pm.livemode,
+        "metadata": charge.metadata,
+        "outcome": charge.outcome or None,
+        "paid": charge.status == "succeeded",
+        "payment_intent": charge.payment_intent_id,
+        "payment_method": pm.id,
+        "payment_method_details": payment_method_details(pm),
+        "receipt_email": charge.receipt_email or None,
+        "refunded": charge.refunded,
+        "refunds": {
+            "object": "list",
+            "data": [refund_render(r) for r in refunds],
+            "has_more": len(refunds) >= 10,
+            "url": f"/v1/charges/{charge.id}/refunds",
+        },
+        "source": payment_method_render(pm) if charge.via_source else None,
+        "statement_descriptor": charge.statement_descriptor or None,
+        "status": charge.status,
+    }
+
+
+def payment_intent_render(intent: PaymentIntent) -> dict[str, Any]:
+    next_action = None
+    if intent.status == "requires_action":
+        next_action = {
+            "type": "use_stripe_sdk",
+            "use_stripe_sdk": {
+                "type": "three_d_secure_redirect",
+                "test_helper": f"/v1/test_helpers/payment_intents/{intent.id}/authenticate",
+            },
+        }
+    return {
+        "id": intent.id,
+        "object": "payment_intent",
+        "amount": intent.amount,
+        "amount_capturable": intent.amount_capturable,
+        "amount_received": intent.amount_received,
+        "canceled_at": clock.to_epoch(intent.canceled_at),
+        "cancellation_reason": intent.cancellation_reason or None,
+        "capture_method": intent.capture_method,
+        "client_secret": intent.client_secret,
+        "confirmation_method": "automatic",
+        "created": clock.to_epoch(intent.created_at),
+        "currency": intent.currency,
+        "customer": intent.customer_id,
+        "description": intent.description or None,
+        "last_payment_error": intent.last_payment_error,
+        "latest_charge": intent.latest_charge_id,
+        "livemode": intent.account.livemode,
+        "metadata": intent.metadata,
+        "next_action": next_action,
+        "payment_method": intent.payment_method_id,
+        "payment_method_types": ["card"],
+        "setup_future_usage": intent.setup_future_usage or None,
+        "status": intent.status,
+    }
+
+
+def balance_transaction_render(row: BalanceTransaction) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "object": "balance_transaction",
+        "amount": row.amount,
+        "available_on": clock.to_epoch(row.available_on),
+        "created": clock.to_epoch(row.created_at),
+        "currency": row.currency,
+        "description": row.description or None,
+        "fee": row.fee,
+        "fee_details": row.fee_details,
+        "net": row.net,
+        "reporting_category": row.reporting_category,
+        "source": row.source_id,
+        "status": "available" if row.available_on <= clock.now() else "pending",
+        "type": row.type,
+    }

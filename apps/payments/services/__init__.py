@@ -1,0 +1,31 @@
+from apps.payments.services.charges import (
+    ChargeRequest,
+    amount_validate,
+    charge_capture,
+    charge_create,
+    charge_update,
+    refund_create,
+    refund_update,
+)
+from apps.payments.services.intents import (
+    payment_intent_cancel,
+    payment_intent_capture,
+    payment_intent_confirm,
+    payment_intent_create,
+    payment_intent_update,
+)
+
+__all__ = [
+    "ChargeRequest",
+    "amount_validate",
+    "charge_capture",
+    "charge_create",
+    "charge_update",
+    "payment_intent_cancel",
+    "payment_intent_capture",
+    "payment_intent_confirm",
+    "payment_intent_create",
+    "payment_intent_update",
+    "refund_create",
+    "refund_update",
+]

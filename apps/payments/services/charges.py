@@ -1,0 +1,484 @@
+"""Charges and refunds, in two phases around the processor call.
+
+1. A transaction writes the charge (or refund) as ``pending`` — for refunds the amount is
+   reserved on the locked charge so two refunds cannot exceed it.
+2. The processor is called outside any transaction, with the idempotency key ``charge:<id>`` /
+   ``capture:<id>`` / ``refund:<id>``.
+3. A second transaction records the outcome: status, the ledger row, events, audit.
+
+A crash between 1 and 3 leaves a pending row; calling the processor again with the same key
+gives the same answer, so it can be resolved without charging twice.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from apps.accounts.audit import audit_record
+from apps.accounts.models import Account
+from apps.core import clock, money
+from apps.core.actor import Actor
+from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
+from apps.core.events import event_record
+from apps.customers.models import Customer, PaymentMethod
+from apps.customers.services.payment_methods import payment_method_scenario
+from apps.payments.enums import BalanceTransactionType, ChargeStatus, OutcomeType, RefundStatus
+from apps.payments.fees import available_on, processing_fee
+from apps.payments.models import BalanceTransaction, Charge, PaymentSettings, Refund
+from apps.payments.processors import Result, processor_for
+from apps.payments.render import charge_render, refund_render
+
+MAX_AMOUNT = 99_999_999
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    amount: int
+    currency: str
+    payment_method: PaymentMethod
+    customer: Customer | None = None
+    capture: bool = True
+    via_source: bool = False
+    description: str = ""
+    metadata: dict[str, str] | None = None
+    receipt_email: str = ""
+    statement_descriptor: str = ""
+    off_session: bool = False
+    authenticated: bool = False
+    payment_intent_id: str | None = None
+
+
+def minimum_amount(currency: str) -> int:
+    """Stripe's floor of about half a dollar, in the currency's minor units."""
+    digits = money.exponent(currency)
+    return 50 * 10 ** max(digits - 2, 0)
+
+
+def amount_validate(amount: Any, currency: Any, *, param: str = "amount") -> tuple[int, str]:
+    try:
+        currency = money.currency_normalize(currency or "")
+    except money.MoneyError as exc:
+        raise InvalidRequestError(
+            "Missing or invalid currency.", param="currency", code="parameter_missing"
+        ) from exc
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidRequestError("Invalid integer: amount", param=param)
+    floor = minimum_amount(currency)
+    if amount < floor:
+        raise InvalidRequestError(
+            f"Amount must be at least {money.format_amount(floor, currency)}.",
+            param=param,
+            code="amount_too_small",
+        )
+    if amount > MAX_AMOUNT * 10 ** max(money.exponent(currency) - 2, 0):
+        raise InvalidRequestError(
+            "Amount must be no more than 999,999.99.", param=param, code="amount_too_large"
+        )
+    return amount, currency
+
+
+def payment_settings(account: Account) -> PaymentSettings:
+    settings, _ = PaymentSettings.objects.get_or_create(account=account)
+    return settings
+
+
+def _ledger(
+    *,
+    account: Account,
+    kind: str,
+    amount: int,
+    currency: str,
+    source_id: str,
+    fee: int = 0,
+    description: str = "",
+    available_at=None,
+) -> BalanceTransaction:
+    now = clock.now()
+    settings = payment_settings(account)
+    return BalanceTransaction.objects.create(
+        account=account,
+        type=kind,
+        amount=amount,
+        fee=fee,
+        net=amount - fee,
+        currency=currency,
+        fee_details=(
+            [
+                {
+                    "amount": fee,
+                    "currency": currency,
+                    "description": "Processing fees",
+                    "type": "stripe_fee",
+                }
+            ]
+            if fee
+            else []
+        ),
+        source_id=source_id,
+        description=description,
+        reporting_category=kind,
+        created_at=now,
+        available_on=available_at or available_on(now, days=settings.availability_days),
+    )
+
+
+def _charge_ledger(charge: Charge, amount: int) -> BalanceTransaction:
+    settings = payment_settings(charge.account)
+    scenario = payment_method_scenario(charge.payment_method)
+    return _ledger(
+        account=charge.account,
+        kind=BalanceTransactionType.CHARGE,
+        amount=amount,
+        currency=charge.currency,
+        source_id=charge.id,
+        fee=processing_fee(amount, percent=settings.fee_percent, fixed=settings.fee_fixed),
+        description=charge.description,
+        available_at=clock.now() if scenario.bypass_pending else None,
+    )
+
+
+def _outcome(result: Result) -> dict[str, Any]:
+    if result.status == "blocked":
+        kind, reason = OutcomeType.BLOCKED, "highest_risk_level"
+        message = "Ledgerline blocked this payment as too risky."
+    elif result.status == "failed":
+        kind, reason = OutcomeType.ISSUER_DECLINED, result.decline_code
+        message = "The bank did not return any further details with this decline."
+    else:
+        kind, reason = OutcomeType.AUTHORIZED, None
+        message = "Payment complete."
+    return {
+        "network_status": result.network_status,
+        "reason": reason,
+        "risk_level": result.risk_level,
+        "risk_score": result.risk_score,
+        "seller_message": message,
+        "type": kind,
+    }
+
+
+def _event(charge: Charge, type: str, actor: Actor, previous: dict | None = None) -> None:
+    event_record(
+        account=charge.account,
+        type=type,
+        data_object=charge_render(charge),
+        previous_attributes=previous,
+        actor=actor,
+    )
+
+
+def charge_attempt(
+    *, account: Account, request: ChargeRequest, actor: Actor
+) -> tuple[Charge, Result]:
+    """Run one charge through the processor; the caller decides what a failure means."""
+    with transaction.atomic():
+        charge = Charge.objects.create(
+            account=account,
+            amount=request.amount,
+            currency=request.currency,
+            customer=request.customer,
+            payment_method=request.payment_method,
+            via_source=request.via_source,
+            payment_intent_id=request.payment_intent_id,
+            status=ChargeStatus.PENDING,
+            description=request.description,
+            metadata=request.metadata or {},
+            receipt_email=request.receipt_email,
+            statement_descriptor=request.statement_descriptor,
+            created_at=clock.now(),
+        )
+    result = processor_for(account).authorize(
+        amount=request.amount,
+        currency=request.currency,
+        payment_method=request.payment_method,
+        capture=request.capture,
+        off_session=request.off_session,
+        authenticated=request.authenticated,
+        idempotency_key=f"charge:{charge.id}",
+    )
+    with transaction.atomic():
+        charge = (
+            Charge.objects.select_for_update()
+            .select_related("account", "payment_method")
+            .get(pk=charge.pk)
+        )
+        if result.status == "requires_action":
+            # Nothing was authorized: the attempt waits for authentication, no charge exists.
+            charge.delete()
+            return charge, result
+        charge.outcome = _outcome(result)
+        charge.processor_reference = result.reference
+        if result.status in ("succeeded", "requires_capture"):
+            charge.status = ChargeStatus.SUCCEEDED
+            charge.captured = result.status == "succeeded"
+            charge.dispute_reason_pending = result.later.get("dispute_reason", "")
+            if charge.captured:
+                charge.amount_captured = charge.amount
+                charge.balance_transaction = _charge_ledger(charge, charge.amount)
+            charge.save()
+            _event(charge, "charge.succeeded", actor)
+        else:
+            charge.status = ChargeStatus.FAILED
+            charge.failure_code = result.error_code
+            charge.failure_message = result.message
+            charge.save()
+            _event(charge, "charge.failed", actor)
+        audit_record(
+            account=account,
+            actor=actor,
+            action=f"charge.{charge.status}",
+            object_type="charge",
+            object_id=charge.id,
+        )
+    return charge, result
+
+
+def card_error(result: Result, *, charge: Charge | None = None, **extra: Any) -> CardError:
+    return CardError(
+        result.message or "Your card was declined.",
+        code=result.error_code,
+        extra={
+            "decline_code": result.decline_code or None,
+            "charge": charge.id if charge is not None and charge.pk else None,
+            **extra,
+        },
+    )
+
+
+def charge_create(*, account: Account, request: ChargeRequest, actor: Actor) -> Charge:
+    """``POST /v1/charges``: a declined or blocked card is a recorded failed charge and a 402."""
+    charge, result = charge_attempt(account=account, request=request, actor=actor)
+    if result.status == "requires_action":
+        raise CardError(
+            "Your card was declined. This transaction requires authentication: use a "
+            "PaymentIntent to complete it.",
+            code="authentication_required",
+            extra={"decline_code": "authentication_required"},
+        )
+    if charge.status == ChargeStatus.FAILED:
+        raise card_error(result, charge=charge)
+    return charge
+
+
+def _locked_charge(account: Account, charge_id: str) -> Charge:
+    charge = (
+        Charge.objects.select_for_update()
+        .select_related("account", "payment_method")
+        .filter(account=account, id=charge_id)
+        .first()
+    )
+    if charge is None:
+        raise ResourceMissingError("charge", charge_id, param="charge")
+    return charge
+
+
+def charge_capture(*, account: Account, charge_id: str, amount: int | None, actor: Actor) -> Charge:
+    with transaction.atomic():
+        charge = _locked_charge(account, charge_id)
+        if charge.status != ChargeStatus.SUCCEEDED or charge.captured:
+            raise InvalidRequestError(
+                f"Charge {charge.id} has already been captured or cannot be captured.",
+                code="charge_already_captured",
+            )
+        amount = charge.amount if amount is None else amount
+        if not minimum_amount(charge.currency) <= amount <= charge.amount:
+            raise InvalidRequestError(
+                f"amount must be between {minimum_amount(charge.currency)} and {charge.amount}.",
+                param="amount",
+            )
+    processor_for(account).capture(
+        reference=charge.processor_reference, amount=amount, idempotency_key=f"capture:{charge.id}"
+    )
+    with transaction.atomic():
+        charge = _locked_charge(account, charge_id)
+        if charge.captured:
+            return charge
+        previous = {
+            "captured": False,
+            "amount_captured": 0,
+            "amount_refunded": charge.amount_refunded,
+        }
+        charge.captured = True
+        charge.amount_captured = amount
+        # The uncaptured rest is released: Stripe counts it as refunded.
+        charge.amount_refunded = charge.amount - amount
+        charge.balance_transaction = _charge_ledger(charge, amount)
+        charge.save()
+        _event(charge, "charge.captured", actor, previous)
+        audit_record(
+            account=account,
+            actor=actor,
+            action="charge.captured",
+            object_type="charge",
+            object_id=charge.id,
+            changes={"amount_captured": [0, amount]},
+        )
+    return charge
+
+
+def charge_update(
+    *, account: Account, charge_id: str, fields: dict[str, Any], actor: Actor
+) -> Charge:
+    with transaction.atomic():
+        charge = _locked_charge(account, charge_id)
+        before = charge_render(charge)
+        for name, value in fields.items():
+            setattr(charge, name, value)
+        charge.save()
+        after = charge_render(charge)
+        previous = {k: v for k, v in before.items() if after.get(k) != v}
+        if previous:
+            _event(charge, "charge.updated", actor, previous)
+            audit_record(
+                account=account,
+                actor=actor,
+                action="charge.updated",
+                object_type="charge",
+                object_id=charge.id,
+                changes={k: [v, after[k]] for k, v in previous.items()},
+            )
+    return charge
+
+
+def refund_create(
+    *,
+    account: Account,
+    charge_id: str,
+    amount: int | None,
+    reason: str = "",
+    metadata: dict[str, str] | None = None,
+    actor: Actor,
+) -> Refund:
+    if charge_id.startswith("re_"):
+        raise InvalidRequestError(
+            f"{charge_id} is a refund: a refund cannot itself be refunded. Refund the charge "
+            "it belongs to instead.",
+            param="charge",
+        )
+    with transaction.atomic():
+        charge = _locked_charge(account, charge_id)
+        if charge.status != ChargeStatus.SUCCEEDED:
+            raise InvalidRequestError(
+                f"Charge {charge.id} did not succeed, so there is nothing to refund.",
+                param="charge",
+            )
+        if not charge.captured:
+            raise InvalidRequestError(
+                f"Charge {charge.id} is not captured: capture it or cancel its payment instead.",
+                param="charge",
+            )
+        remaining = charge.amount_captured - charge.amount_refunded
+        if remaining <= 0:
+            raise InvalidRequestError(
+                f"Charge {charge.id} has already been refunded.", code="charge_already_refunded"
+            )
+        amount = remaining if amount is None else amount
+        if amount <= 0 or amount > remaining:
+            left = money.format_amount(remaining, charge.currency)
+            raise InvalidRequestError(
+                f"Refund amount ({money.format_amount(amount, charge.currency)}) is greater than "
+                f"the unrefunded amount on the charge ({left}).",
+                param="amount",
+            )
+        refund = Refund.objects.create(
+            account=account,
+            charge=charge,
+            amount=amount,
+            currency=charge.currency,
+            reason=reason,
+            status=RefundStatus.PENDING,
+            metadata=metadata or {},
+            created_at=clock.now(),
+        )
+        # Reserved now, under the lock; released if the processor refuses.
+        charge.amount_refunded += amount
+        charge.save(update_fields=["amount_refunded", "updated_at"])
+    result = processor_for(account).refund(
+        reference=charge.processor_reference, amount=amount, idempotency_key=f"refund:{refund.id}"
+    )
+    with transaction.atomic():
+        charge = _locked_charge(account, charge_id)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if result.status == "succeeded":
+            refund.status = RefundStatus.SUCCEEDED
+            refund.processor_reference = result.reference
+            refund.balance_transaction = _ledger(
+                account=account,
+                kind=BalanceTransactionType.REFUND,
+                amount=-amount,
+                currency=charge.currency,
+                source_id=refund.id,
+                description=f"REFUND FOR CHARGE ({charge.description or charge.id})",
+                available_at=clock.now(),
+            )
+            refund.save()
+            event_record(
+                account=account,
+                type="refund.created",
+                data_object=refund_render(refund),
+                actor=actor,
+            )
+            _event(
+                charge,
+                "charge.refunded",
+                actor,
+                {"amount_refunded": charge.amount_refunded - amount, "refunded": False},
+            )
+        else:
+            refund.status = RefundStatus.FAILED
+            refund.failure_reason = result.error_code or "unknown"
+            refund.save()
+            charge.amount_refunded -= amount
+            charge.save(update_fields=["amount_refunded", "updated_at"])
+            event_record(
+                account=account,
+                type="refund.failed",
+                data_object=refund_render(refund),
+                actor=actor,
+            )
+        audit_record(
+            account=account,
+            actor=actor,
+            action=f"refund.{refund.status}",
+            object_type="refund",
+            object_id=refund.id,
+            changes={"charge": [None, charge.id], "amount": [None, amount]},
+        )
+    return refund
+
+
+def refund_update(
+    *, account: Account, refund_id: str, metadata: dict[str, str] | None, actor: Actor
+) -> Refund:
+    from apps.core.api.params import metadata_merge
+
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update()
+            .select_related("charge")
+            .filter(account=account, id=refund_id)
+            .first()
+        )
+        if refund is None:
+            raise ResourceMissingError("refund", refund_id)
+        before = refund.metadata
+        refund.metadata = metadata_merge(refund.metadata, metadata)
+        refund.save(update_fields=["metadata", "updated_at"])
+        if refund.metadata != before:
+            event_record(
+                account=account,
+                type="refund.updated",
+                data_object=refund_render(refund),
+                previous_attributes={"metadata": before},
+                actor=actor,
+            )
+            audit_record(
+                account=account,
+                actor=actor,
+                action="refund.updated",
+                object_type="refund",
+                object_id=refund.id,
+                changes={"metadata": [before, refund.metadata]},
+            )
+    return refund

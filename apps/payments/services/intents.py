@@ -1,0 +1,281 @@
+"""PaymentIntents: create, confirm (with 3-D Secure in test mode), capture, cancel."""
+
+from typing import Any
+
+from django.db import transaction
+
+from apps.accounts.audit import audit_record
+from apps.accounts.models import Account
+from apps.core import clock
+from apps.core.actor import Actor
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.events import event_record
+from apps.core.ids import new_secret
+from apps.customers.models import Customer, PaymentMethod
+from apps.customers.services.payment_methods import payment_method_attach
+from apps.payments.enums import ChargeStatus, PaymentIntentStatus
+from apps.payments.models import PaymentIntent
+from apps.payments.render import payment_intent_render
+from apps.payments.services.charges import (
+    ChargeRequest,
+    card_error,
+    charge_attempt,
+    charge_capture,
+)
+
+CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"]
+
+
+def _event(intent: PaymentIntent, type: str, actor: Actor, previous: dict | None = None) -> None:
+    event_record(
+        account=intent.account,
+        type=type,
+        data_object=payment_intent_render(intent),
+        previous_attributes=previous,
+        actor=actor,
+    )
+    audit_record(
+        account=intent.account,
+        actor=actor,
+        action=type,
+        object_type="payment_intent",
+        object_id=intent.id,
+    )
+
+
+def _locked(account: Account, intent_id: str) -> PaymentIntent:
+    intent = (
+        PaymentIntent.objects.select_for_update()
+        .select_related("account", "customer", "payment_method")
+        .filter(account=account, id=intent_id)
+        .first()
+    )
+    if intent is None:
+        raise ResourceMissingError("payment_intent", intent_id)
+    return intent
+
+
+def payment_intent_create(
+    *,
+    account: Account,
+    amount: int,
+    currency: str,
+    customer: Customer | None,
+    payment_method: PaymentMethod | None,
+    capture_method: str,
+    description: str,
+    metadata: dict[str, str],
+    off_session: bool,
+    setup_future_usage: str,
+    actor: Actor,
+) -> PaymentIntent:
+    with transaction.atomic():
+        intent = PaymentIntent.objects.create(
+            account=account,
+            amount=amount,
+            currency=currency,
+            customer=customer,
+            payment_method=payment_method,
+            capture_method=capture_method,
+            status=(
+                PaymentIntentStatus.REQUIRES_CONFIRMATION
+                if payment_method
+                else PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
+            ),
+            description=description,
+            metadata=metadata,
+            off_session=off_session,
+            setup_future_usage=setup_future_usage,
+            client_secret="",
+            created_at=clock.now(),
+        )
+        intent.client_secret = f"{intent.id}_secret_{new_secret(24)}"
+        intent.save(update_fields=["client_secret"])
+        _event(intent, "payment_intent.created", actor)
+    return intent
+
+
+def payment_intent_confirm(
+    *,
+    account: Account,
+    intent_id: str,
+    payment_method: PaymentMethod | None,
+    actor: Actor,
+    off_session: bool | None = None,
+    authenticated: bool = False,
+) -> PaymentIntent:
+    """Attempt the payment; a decline leaves the intent awaiting another payment method and is
+    raised as the card error (with the intent), as Stripe answers."""
+    with transaction.atomic():
+        intent = _locked(account, intent_id)
+        allowed = {
+            PaymentIntentStatus.REQUIRES_PAYMENT_METHOD,
+            PaymentIntentStatus.REQUIRES_CONFIRMATION,
+            PaymentIntentStatus.REQUIRES_ACTION,
+        }
+        if intent.status not in allowed:
+            raise InvalidRequestError(
+                f"This PaymentIntent's status is {intent.status}; it cannot be confirmed.",
+                code="payment_intent_unexpected_state",
+            )
+        if payment_method is not None:
+            intent.payment_method = payment_method
+        if off_session is not None:
+            intent.off_session = off_session
+        if intent.payment_method is None:
+            raise InvalidRequestError(
+                "You cannot confirm this PaymentIntent because it's missing a payment method.",
+                param="payment_method",
+                code="payment_intent_unexpected_state",
+            )
+        if intent.status == PaymentIntentStatus.REQUIRES_ACTION and not authenticated:
+            raise InvalidRequestError(
+                "This PaymentIntent requires authentication first.",
+                code="payment_intent_unexpected_state",
+            )
+        intent.status = PaymentIntentStatus.PROCESSING
+        intent.save()
+    charge, result = charge_attempt(
+        account=account,
+        request=ChargeRequest(
+            amount=intent.amount,
+            currency=intent.currency,
+            payment_method=intent.payment_method,
+            customer=intent.customer,
+            capture=intent.capture_method != "manual",
+            description=intent.description,
+            off_session=intent.off_session,
+            authenticated=authenticated,
+            payment_intent_id=intent.id,
+        ),
+        actor=actor,
+    )
+    error = None
+    with transaction.atomic():
+        intent = _locked(account, intent_id)
+        if result.status == "requires_action" and intent.off_session:
+            intent.status = PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
+            intent.last_payment_error = _error_body(result)
+            intent.save()
+            _event(intent, "payment_intent.payment_failed", actor)
+            error = result
+        elif result.status == "requires_action":
+            intent.status = PaymentIntentStatus.REQUIRES_ACTION
+            intent.save()
+            _event(intent, "payment_intent.requires_action", actor)
+        elif charge.status == ChargeStatus.FAILED:
+            intent.status = PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
+            intent.latest_charge = charge
+            intent.last_payment_error = _error_body(result, charge=charge.id)
+            intent.save()
+            _event(intent, "payment_intent.payment_failed", actor)
+            error = result
+        elif charge.captured:
+            intent.status = PaymentIntentStatus.SUCCEEDED
+            intent.latest_charge = charge
+            intent.amount_received = charge.amount_captured
+            intent.last_payment_error = None
+            intent.save()
+            _event(intent, "payment_intent.succeeded", actor)
+        else:
+            intent.status = PaymentIntentStatus.REQUIRES_CAPTURE
+            intent.latest_charge = charge
+            intent.amount_capturable = charge.amount
+            intent.last_payment_error = None
+            intent.save()
+            _event(intent, "payment_intent.amount_capturable_updated", actor)
+    if error is not None:
+        raise card_error(
+            error,
+            charge=charge if charge.pk else None,
+            payment_intent=payment_intent_render(intent),
+        )
+    if intent.setup_future_usage and intent.customer and intent.payment_method.customer_id is None:
+        payment_method_attach(
+            account=account,
+            payment_method_id=intent.payment_method_id,
+            customer=intent.customer,
+            actor=actor,
+        )
+    return intent
+
+
+def _error_body(result, charge: str | None = None) -> dict[str, Any]:
+    return {
+        "type": "card_error",
+        "code": result.error_code,
+        "decline_code": result.decline_code or None,
+        "message": result.message,
+        "charge": charge,
+    }
+
+
+def payment_intent_capture(
+    *, account: Account, intent_id: str, amount: int | None, actor: Actor
+) -> PaymentIntent:
+    with transaction.atomic():
+        intent = _locked(account, intent_id)
+        if intent.status != PaymentIntentStatus.REQUIRES_CAPTURE:
+            raise InvalidRequestError(
+                f"This PaymentIntent's status is {intent.status}; only requires_capture can be "
+                "captured.",
+                code="payment_intent_unexpected_state",
+            )
+        charge_id = intent.latest_charge_id
+    charge = charge_capture(account=account, charge_id=charge_id, amount=amount, actor=actor)
+    with transaction.atomic():
+        intent = _locked(account, intent_id)
+        intent.status = PaymentIntentStatus.SUCCEEDED
+        intent.amount_capturable = 0
+        intent.amount_received = charge.amount_captured
+        intent.save()
+        _event(intent, "payment_intent.succeeded", actor)
+    return intent
+
+
+def payment_intent_cancel(
+    *, account: Account, intent_id: str, reason: str | None, actor: Actor
+) -> PaymentIntent:
+    with transaction.atomic():
+        intent = _locked(account, intent_id)
+        if intent.status in (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED):
+            raise InvalidRequestError(
+                f"You cannot cancel this PaymentIntent because it has a status of {intent.status}.",
+                code="payment_intent_unexpected_state",
+            )
+        if reason and reason not in CANCELLATION_REASONS:
+            raise InvalidRequestError(
+                f"Invalid cancellation_reason: must be one of {', '.join(CANCELLATION_REASONS)}",
+                param="cancellation_reason",
+            )
+        intent.status = PaymentIntentStatus.CANCELED
+        intent.cancellation_reason = reason or ""
+        intent.canceled_at = clock.now()
+        intent.amount_capturable = 0
+        intent.save()
+        _event(intent, "payment_intent.canceled", actor)
+    return intent
+
+
+def payment_intent_update(
+    *, account: Account, intent_id: str, fields: dict[str, Any], actor: Actor
+) -> PaymentIntent:
+    with transaction.atomic():
+        intent = _locked(account, intent_id)
+        if intent.status in (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED) and (
+            set(fields) - {"metadata", "description"}
+        ):
+            raise InvalidRequestError(
+                f"This PaymentIntent's status is {intent.status}; only its description and "
+                "metadata can change.",
+                code="payment_intent_unexpected_state",
+            )
+        before = payment_intent_render(intent)
+        for name, value in fields.items():
+            setattr(intent, name, value)
+        intent.save()
+        after = payment_intent_render(intent)
+        previous = {k: v for k, v in before.items() if after.get(k) != v}
+        if previous:
+            _event(intent, "payment_intent.updated", actor, previous)
+    return intent

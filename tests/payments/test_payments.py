@@ -1,0 +1,176 @@
+"""Charges, refunds, balance and payment intents over HTTP."""
+
+from datetime import timedelta
+
+import pytest
+
+from apps.core import clock
+from apps.core.actor import SYSTEM
+from apps.core.models import Event
+from apps.payments.fees import processing_fee
+from apps.payments.models import BalanceTransaction, Charge, Refund
+from apps.payments.services import refund_create
+from tests.payments.makers import make_charge
+
+
+@pytest.mark.parametrize(
+    ("amount", "fee"), [(2000, 88), (1000, 59), (50, 31), (1724, 80), (100_000, 2930)]
+)
+def test_processing_fee_rounds_half_away_from_zero(amount, fee):
+    from decimal import Decimal
+
+    assert processing_fee(amount, percent=Decimal("2.9"), fixed=30) == fee
+
+
+def test_charge_writes_the_ledger_and_the_balance_moves_with_the_clock(api, acme, monkeypatch):
+    charge = api.post("/v1/charges", {"amount": 2000, "currency": "usd", "source": "tok_visa"})
+    assert charge.status_code == 200, charge.content
+    txn = BalanceTransaction.objects.get(source_id=charge.json()["id"])
+    assert (txn.amount, txn.fee, txn.net) == (2000, 88, 1912)
+    assert api.get("/v1/balance").json()["pending"][0]["amount"] == 1912
+    later = clock.now() + timedelta(days=2, seconds=1)
+    monkeypatch.setattr(clock, "now", lambda **_: later)
+    shown = api.get("/v1/balance").json()
+    assert shown["available"][0]["amount"] == 1912
+    assert shown["pending"][0]["amount"] == 0
+
+
+def test_partial_refunds_then_over_refund_and_refund_of_a_refund_are_refused(api, acme):
+    charge = api.post(
+        "/v1/charges", {"amount": 2000, "currency": "usd", "source": "tok_visa"}
+    ).json()
+    first = api.post(
+        "/v1/refunds", {"charge": charge["id"], "amount": 500, "reason": "requested_by_customer"}
+    )
+    assert first.status_code == 200
+    assert first.json()["status"] == "succeeded"
+    too_much = api.post("/v1/refunds", {"charge": charge["id"], "amount": 1600})
+    assert too_much.status_code == 400
+    assert too_much.json()["error"]["param"] == "amount"
+    of_refund = api.post("/v1/refunds", {"charge": first.json()["id"]})
+    assert of_refund.status_code == 400
+    assert "cannot itself be refunded" in of_refund.json()["error"]["message"]
+    rest = api.post("/v1/refunds", {"charge": charge["id"]}).json()
+    assert rest["amount"] == 1500
+    shown = api.get(f"/v1/charges/{charge['id']}").json()
+    assert shown["amount_refunded"] == 2000
+    assert shown["refunded"] is True
+    assert BalanceTransaction.objects.filter(type="refund").count() == 2
+    assert Event.objects.filter(type="charge.refunded", object_id=charge["id"]).count() == 2
+
+
+def test_concurrent_refund_reservations_cannot_exceed_the_charge(acme):
+    charge = make_charge(acme.account)
+    refund_create(account=acme.account, charge_id=charge.id, amount=1500, actor=SYSTEM)
+    with pytest.raises(Exception) as caught:
+        refund_create(account=acme.account, charge_id=charge.id, amount=600, actor=SYSTEM)
+    assert "greater than the unrefunded amount" in str(caught.value)
+    assert Refund.objects.filter(charge=charge).count() == 1
+
+
+def test_a_processor_failure_leaves_a_pending_charge_and_no_ledger_row(acme, monkeypatch):
+    from apps.payments.processors.test import TestProcessor
+
+    def broken(self, **kwargs):
+        raise ConnectionError("gateway unreachable")
+
+    monkeypatch.setattr(TestProcessor, "authorize", broken)
+    with pytest.raises(ConnectionError):
+        make_charge(acme.account)
+    pending = Charge.objects.get(account=acme.account)
+    assert pending.status == "pending"
+    assert not BalanceTransaction.objects.exists()
+
+
+def test_manual_capture_partial(api):
+    charge = api.post(
+        "/v1/charges", {"amount": 3000, "currency": "usd", "source": "tok_visa", "capture": "false"}
+    ).json()
+    assert charge["captured"] is False
+    assert not BalanceTransaction.objects.exists()
+    captured = api.post(f"/v1/charges/{charge['id']}/capture", {"amount": 2000}).json()
+    assert (captured["captured"], captured["amount_captured"], captured["amount_refunded"]) == (
+        True,
+        2000,
+        1000,
+    )
+    assert BalanceTransaction.objects.get(source_id=charge["id"]).amount == 2000
+    again = api.post(f"/v1/charges/{charge['id']}/capture")
+    assert again.status_code == 400
+
+
+def test_payment_intent_three_d_secure_then_authenticate(api, acme):
+    created = api.post(
+        "/v1/payment_intents",
+        {
+            "amount": 1200,
+            "currency": "eur",
+            "payment_method": "pm_card_threeDSecure2Required",
+            "confirm": "true",
+        },
+    ).json()
+    assert created["status"] == "requires_action"
+    assert created["next_action"]["type"] == "use_stripe_sdk"
+    assert not Charge.objects.exists()
+    done = api.post(f"/v1/test_helpers/payment_intents/{created['id']}/authenticate").json()
+    assert done["status"] == "succeeded"
+    assert done["amount_received"] == 1200
+    assert Charge.objects.get().payment_intent_id == created["id"]
+
+
+def test_payment_intent_decline_off_session_and_manual_capture(api, acme):
+    declined = api.post(
+        "/v1/payment_intents",
+        {
+            "amount": 1200,
+            "currency": "usd",
+            "payment_method": "pm_card_visa_chargeDeclined",
+            "confirm": "true",
+        },
+    )
+    assert declined.status_code == 402
+    error = declined.json()["error"]
+    assert error["payment_intent"]["status"] == "requires_payment_method"
+    assert error["decline_code"] == "generic_decline"
+    off = api.post(
+        "/v1/payment_intents",
+        {
+            "amount": 1200,
+            "currency": "usd",
+            "payment_method": "pm_card_threeDSecure2Required",
+            "confirm": "true",
+            "off_session": "true",
+        },
+    )
+    assert off.status_code == 402
+    assert off.json()["error"]["code"] == "authentication_required"
+    manual = api.post(
+        "/v1/payment_intents",
+        {
+            "amount": 5000,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": "true",
+            "capture_method": "manual",
+        },
+    ).json()
+    assert manual["status"] == "requires_capture"
+    assert manual["amount_capturable"] == 5000
+    captured = api.post(f"/v1/payment_intents/{manual['id']}/capture", {"amount_to_capture": 4000})
+    assert captured.json()["status"] == "succeeded"
+    assert captured.json()["amount_received"] == 4000
+    canceled = api.post(f"/v1/payment_intents/{manual['id']}/cancel")
+    assert canceled.status_code == 400
+
+
+def test_charge_errors_are_stripe_shaped(api):
+    assert (
+        api.post("/v1/charges", {"amount": 10, "currency": "usd", "source": "tok_visa"}).json()[
+            "error"
+        ]["code"]
+        == "amount_too_small"
+    )
+    missing = api.post("/v1/charges", {"amount": 1000, "currency": "usd"})
+    assert missing.json()["error"]["param"] == "source"
+    unknown = api.post("/v1/charges", {"amount": 1000, "currency": "usd", "source": "card_nope"})
+    assert unknown.status_code == 404
