@@ -132,8 +132,25 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def post_many(outbounds: Sequence[Outbound]) -> list[Outcome]:
-    """Send all, ``SEND_THREADS`` at a time; results in the order given."""
-    if len(outbounds) <= 1:
-        return [post(outbound) for outbound in outbounds]
-    return list(_process_state()[1].map(post, outbounds))
+NOT_SENT = "Not sent: the batch ran out of time before this delivery's turn."
+
+
+def post_many(outbounds: Sequence[Outbound], *, deadline: float | None = None) -> list[Outcome]:
+    """Send all, ``SEND_THREADS`` at a time; results in the order given.
+
+    Every POST of the process goes through its one thread pool, whatever the batch size and
+    however many batches run at once, so no more than ``SEND_THREADS`` connections per host
+    are ever busy and the keep-alive pools (``POOL_SIZE`` each) never overflow. Batches share
+    the threads, so a batch can wait behind others: past ``deadline`` (``time.monotonic()``)
+    a delivery is not posted (``NOT_SENT``) and each timeout is cut to what is left, which
+    keeps a batch within its claim's lease."""
+
+    def send(outbound: Outbound) -> Outcome:
+        if deadline is None:
+            return post(outbound)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return Outcome(outbound.key, None, NOT_SENT, 0, "")
+        return post(outbound, timeout=min(TIMEOUT_SECONDS, left))
+
+    return list(_process_state()[1].map(send, outbounds))

@@ -14,7 +14,7 @@ from apps.core.models import Event
 from apps.webhooks import transport
 from apps.webhooks.enums import DeliveryStatus
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery
-from apps.webhooks.services import webhook_deliveries_send, webhook_deliveries_sweep
+from apps.webhooks.services import deliveries, webhook_deliveries_send, webhook_deliveries_sweep
 from apps.webhooks.tasks import webhook_deliveries_send_task
 from tests.webhooks.conftest import endpoint_make, event_make
 
@@ -178,3 +178,34 @@ def test_failures_mid_batch_record_every_attempt_and_schedule_retries(acme, rece
         assert webhook_deliveries_send(delivery_ids=retry) == 15
     assert WebhookAttempt.objects.filter(number=2).count() == 15
     assert not WebhookAttempt.objects.filter(finished_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deliveries_left_when_the_batch_runs_out_of_time_are_recorded_and_retried(
+    acme, receiver, held_back, monkeypatch
+):
+    # given a batch whose sending time is over before it starts (as when it waited behind
+    # other batches for the process's send threads)
+    sending_time = deliveries._sending_time
+    monkeypatch.setattr(deliveries, "_sending_time", lambda count: timedelta(0))
+    endpoint_make(acme.account, receiver.url)
+    with time_machine.travel(T0, tick=False):
+        _record(acme.account, 3)
+        (batch,) = held_back
+        assert webhook_deliveries_send(delivery_ids=batch) == 3
+    # then nothing was posted, each attempt says why, and each is due again in a minute
+    assert receiver.hits == []
+    assert set(WebhookAttempt.objects.values_list("status_code", "error")) == {
+        (None, transport.NOT_SENT)
+    }
+    assert set(WebhookDelivery.objects.values_list("status", "next_attempt_at")) == {
+        (DeliveryStatus.PENDING, T0 + timedelta(minutes=1))
+    }
+    monkeypatch.setattr(deliveries, "_sending_time", sending_time)
+    held_back.clear()
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        assert webhook_deliveries_sweep() == 3
+        (retry,) = held_back
+        assert webhook_deliveries_send(delivery_ids=retry) == 3
+    assert len(receiver.hits) == 3
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == 3

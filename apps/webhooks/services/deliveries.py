@@ -5,7 +5,8 @@ A send has three steps so that no transaction is open while a URL is called:
 1. claim (short transaction): lock the due deliveries (``skip_locked``: rows another worker
    holds are left to it), start an attempt for each and push ``next_attempt_at`` to the end
    of a lease. Until the lease ends no other worker can claim them;
-2. POST them, a few at a time, with no transaction open;
+2. POST them, a few at a time, with no transaction open, and only until the sending time
+   the lease was computed for (later ones are recorded as not sent and retried);
 3. record (short transaction): lock them again and store each outcome; a failure is given its
    next attempt time (or the delivery fails once the 3-day window is over).
 
@@ -15,6 +16,7 @@ delivery is due again and the sweeper re-enqueues it: at least once, nothing los
 
 import json
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -126,9 +128,15 @@ class _Claim:
     outbound: transport.Outbound
 
 
-def _lease(count: int) -> timedelta:
+def _sending_time(count: int) -> timedelta:
+    """The longest a batch of ``count`` is given to post: every round of ``SEND_THREADS``
+    timing out."""
     rounds = math.ceil(count / transport.SEND_THREADS)
-    return timedelta(seconds=transport.TIMEOUT_SECONDS * rounds) + LEASE_MARGIN
+    return timedelta(seconds=transport.TIMEOUT_SECONDS * rounds)
+
+
+def _lease(count: int) -> timedelta:
+    return _sending_time(count) + LEASE_MARGIN
 
 
 def _outbound(delivery: WebhookDelivery, now: datetime) -> transport.Outbound:
@@ -316,7 +324,10 @@ def webhook_deliveries_send(*, delivery_ids: list[str]) -> int:
     claims = _deliveries_claim(delivery_ids)
     if not claims:
         return 0
-    outcomes = transport.post_many([claim.outbound for claim in claims])
+    # Posting stops at the sending time the lease was computed for, however long the batch
+    # waited for the process's send threads: outcomes are recorded before the lease ends.
+    deadline = time.monotonic() + _sending_time(len(claims)).total_seconds()
+    outcomes = transport.post_many([claim.outbound for claim in claims], deadline=deadline)
     _outcomes_record(claims, outcomes)
     return len(claims)
 
