@@ -27,6 +27,11 @@ STATUS_VARIANTS: dict[str, str] = {
     "pending": "info",
     "succeeded": "success",
     "failed": "danger",
+    # Charges (payments list)
+    "blocked": "danger",
+    "refunded": "neutral",
+    "partially_refunded": "warning",
+    "uncaptured": "info",
 }
 
 

@@ -1,0 +1,39 @@
+"""Dashboard → Payments: status badges and filters, refund form errors."""
+
+import pytest
+
+from apps.core.errors import CardError
+from tests.customers.conftest import staff_client  # noqa: F401
+from tests.payments.makers import make_charge
+
+LIST = "/dashboard/payments/charge/"
+
+
+def test_list_filters_by_state(staff_client, acme):  # noqa: F811
+    paid = make_charge(acme.account)
+    with pytest.raises(CardError):
+        make_charge(acme.account, source="tok_radarBlock")
+    with pytest.raises(CardError):
+        make_charge(acme.account, source="tok_chargeDeclined")
+    page = staff_client.get(LIST).content.decode()
+    assert "Blocked" in page
+    assert "Failed" in page
+    assert "Succeeded" in page
+    blocked = staff_client.get(LIST, {"state": "blocked"}).content.decode()
+    assert paid.id not in blocked
+    assert blocked.count("Blocked") >= 1
+    assert "Failed</" not in blocked
+    assert paid.id in staff_client.get(LIST, {"state": "succeeded"}).content.decode()
+
+
+def test_refund_form_refuses_more_than_the_charge(staff_client, acme):  # noqa: F811
+    charge = make_charge(acme.account)
+    page = staff_client.post(f"{LIST}{charge.id}/refund/", {"amount": "25.00"})
+    assert page.status_code == 200
+    assert "greater than the unrefunded amount" in page.content.decode()
+    done = staff_client.post(
+        f"{LIST}{charge.id}/refund/", {"amount": "5.00", "reason": "duplicate"}
+    )
+    assert done.status_code == 302
+    charge.refresh_from_db()
+    assert charge.amount_refunded == 500
