@@ -199,7 +199,7 @@ def charge_attempt(
     )
     with transaction.atomic():
         charge = (
-            Charge.objects.select_for_update()
+            Charge.objects.select_for_update(of=("self",))
             .select_related("account", "payment_method")
             .get(pk=charge.pk)
         )
@@ -263,7 +263,7 @@ def charge_create(*, account: Account, request: ChargeRequest, actor: Actor) -> 
 
 def _locked_charge(account: Account, charge_id: str) -> Charge:
     charge = (
-        Charge.objects.select_for_update()
+        Charge.objects.select_for_update(of=("self",))
         .select_related("account", "payment_method")
         .filter(account=account, id=charge_id)
         .first()
@@ -455,7 +455,7 @@ def refund_update(
 
     with transaction.atomic():
         refund = (
-            Refund.objects.select_for_update()
+            Refund.objects.select_for_update(of=("self",))
             .select_related("charge")
             .filter(account=account, id=refund_id)
             .first()

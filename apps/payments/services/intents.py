@@ -45,7 +45,7 @@ def _event(intent: PaymentIntent, type: str, actor: Actor, previous: dict | None
 
 def _locked(account: Account, intent_id: str) -> PaymentIntent:
     intent = (
-        PaymentIntent.objects.select_for_update()
+        PaymentIntent.objects.select_for_update(of=("self",))
         .select_related("account", "customer", "payment_method")
         .filter(account=account, id=intent_id)
         .first()
