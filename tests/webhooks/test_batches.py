@@ -82,7 +82,7 @@ def test_connection_the_receiver_closed_is_replaced_not_failed(acme, receiver, e
     receiver.close_after_response = True  # closes without "Connection: close"
     for n in range(3):
         event_make(acme.account, object_id=f"cus_{n}")
-        time.sleep(0.1)  # the close reaches the pooled connection before it is reused
+        time.sleep(0.3)  # the close reaches the pooled connection before it is reused
     assert len({hit.client_port for hit in receiver.hits}) == 3
     assert set(WebhookAttempt.objects.values_list("status_code", "error")) == {(200, "")}
     assert WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == 3
