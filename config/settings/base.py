@@ -1,6 +1,7 @@
 """Settings shared by every environment; differences come from environment variables."""
 
 from datetime import timedelta
+from pathlib import Path
 
 from config.env import BASE_DIR, VAR_DIR, env
 
@@ -166,7 +167,8 @@ API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-BROKER_DIR = VAR_DIR / "broker"
+# The filesystem broker's folder (embedded default only); producer and workers must share it.
+BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / "broker")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

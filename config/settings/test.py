@@ -1,3 +1,14 @@
+import atexit
+import os
+import shutil
+import tempfile
+
+# A broker folder of this test run (and of the workers it starts, which inherit the
+# environment), so a `make run` worker on var/broker cannot take the tests' messages.
+if "BROKER_DIR" not in os.environ:
+    os.environ["BROKER_DIR"] = tempfile.mkdtemp(prefix="ledgerline-test-broker-")
+    atexit.register(shutil.rmtree, os.environ["BROKER_DIR"], ignore_errors=True)
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import REDIS_URL, env
 
