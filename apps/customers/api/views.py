@@ -116,8 +116,8 @@ PARAMS = inline_serializer(
 )
 
 
-def _render_customer(view: ApiView, customer: Customer) -> dict:
-    data = customer_render(customer)
+def _render_customer(view: ApiView, customer: Customer, *, balance: int | None = None) -> dict:
+    data = customer_render(customer, balance=balance)
     expand = get_list(view.params, "expand")
     if "sources" in expand and customer.deleted_at is None:
         rows = customer.payment_methods.exclude(source_object="payment_method").order_by("-id")
@@ -180,7 +180,9 @@ class CustomerListApi(_CustomerApi):
     def post(self, request):
         reject_unknown(self.params, CREATE_PARAMS)
         customer = customer_create(account=self.account, params=self.params, actor=self.actor)
-        return self.respond(_render_customer(self, customer))
+        # A new customer's balance is the initial one, if any: no need to read the ledger.
+        initial = None if self.params.get("balance") else 0
+        return self.respond(_render_customer(self, customer, balance=initial))
 
 
 class CustomerSearchApi(_CustomerApi):

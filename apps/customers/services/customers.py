@@ -16,7 +16,11 @@ from apps.customers.enums import BalanceTransactionType, TaxExempt
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.render import customer_render
 from apps.customers.services.balance import customer_balance_adjust
-from apps.customers.services.payment_methods import customer_source_add, payment_method_attach
+from apps.customers.services.payment_methods import (
+    payment_method_attach,
+    source_attach,
+    source_prepare,
+)
 from apps.customers.services.tax_ids import tax_id_create
 
 ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -100,7 +104,9 @@ def _default_payment_method(
     return row
 
 
-def _record(customer: Customer, *, actor: Actor, action: str, previous=None, changes=None) -> None:
+def _record(
+    customer: Customer, *, actor: Actor, action: str, previous=None, changes=None, balance=None
+) -> None:
     audit_record(
         account=customer.account,
         actor=actor,
@@ -112,7 +118,7 @@ def _record(customer: Customer, *, actor: Actor, action: str, previous=None, cha
     event_record(
         account=customer.account,
         type=action,
-        data_object=customer_render(customer),
+        data_object=customer_render(customer, balance=balance),
         previous_attributes=previous,
         actor=actor,
     )
@@ -128,15 +134,22 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
     tax_ids = params.get("tax_id_data") or []
     if not isinstance(tax_ids, list):
         raise InvalidRequestError("Invalid array: tax_id_data", param="tax_id_data")
+    # A source given on create is the default source from the start (one customer.created).
+    source = (
+        source_prepare(account=account, source=params["source"]) if params.get("source") else None
+    )
     with transaction.atomic():
         customer = Customer.objects.create(
             account=account,
             metadata=metadata,
             test_clock_id=test_clock,
             created_at=clock.now(test_clock_id=test_clock),
+            default_source_id=source.id if source is not None else None,
             **fields,
         )
-        _record(customer, actor=actor, action="customer.created")
+        _record(customer, actor=actor, action="customer.created", balance=0)
+        if source is not None:
+            source_attach(customer=customer, row=source, actor=actor)
         for index, tax_id in enumerate(tax_ids):
             if not isinstance(tax_id, dict):
                 raise InvalidRequestError("Invalid hash", param=f"tax_id_data[{index}]")
@@ -157,28 +170,22 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
                 actor=actor,
                 type=BalanceTransactionType.INITIAL,
             )
-        if params.get("source"):
-            customer_source_add(
-                account=account, customer=customer, source=params["source"], actor=actor
-            )
         payment_method = get_str(params, "payment_method", max_length=64)
         if payment_method:
             payment_method_attach(
                 account=account, payment_method_id=payment_method, customer=customer, actor=actor
             )
         settings = params.get("invoice_settings") or {}
-        default_pm = (
-            settings.get("default_payment_method") if isinstance(settings, dict) else None
-        ) or None
+        default_pm = settings.get("default_payment_method") if isinstance(settings, dict) else None
         if default_pm:
-            customer.refresh_from_db()
-            customer_update(
+            customer = customer_update(
                 account=account,
                 customer_id=customer.id,
                 params={"invoice_settings": {"default_payment_method": default_pm}},
                 actor=actor,
             )
-        customer.refresh_from_db()
+        elif balance:
+            customer.refresh_from_db()
     return customer
 
 

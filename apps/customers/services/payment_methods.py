@@ -820,18 +820,9 @@ def payment_method_attach(
     return row
 
 
-def customer_source_add(
-    *,
-    account: Account,
-    customer: Customer,
-    source: Any,
-    actor: Actor,
-    metadata: dict[str, str] | None = None,
-) -> PaymentMethod:
-    """``POST /v1/customers/:id/sources``: a token, a ``src_…`` or a bank account hash.
-
-    The first source a customer gets becomes its ``default_source``, as with Stripe.
-    """
+def source_prepare(*, account: Account, source: Any) -> PaymentMethod:
+    """The row a ``source`` parameter names, checked but not yet attached: a new row (unsaved)
+    for a test token or a card / bank account hash, else the existing token or ``src_…`` row."""
     if isinstance(source, dict):
         if source.get("object") == "card":
             test_card = _card_number(account, source.get("number"), param="source")
@@ -847,7 +838,11 @@ def customer_source_add(
                 param="source[object]",
             )
     elif isinstance(source, str) and source.startswith("src_"):
-        row = None
+        row = PaymentMethod.objects.filter(
+            account=account, id=source, source_object=SourceObject.SOURCE
+        ).first()
+        if row is None:
+            raise ResourceMissingError("source", source, param="source")
     elif isinstance(source, str) and source:
         row = _from_token_or_test_id(account, source, param="source")
         if not row._state.adding and row.source_object == SourceObject.PAYMENT_METHOD:
@@ -859,35 +854,58 @@ def customer_source_add(
         raise InvalidRequestError(
             "Missing required param: source.", param="source", code="parameter_missing"
         )
+    _refuse_unattachable(row)
+    return row
+
+
+def source_attach(
+    *,
+    customer: Customer,
+    row: PaymentMethod,
+    actor: Actor,
+    metadata: dict[str, str] | None = None,
+) -> PaymentMethod:
+    """Attach a prepared row to a customer already locked by the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("source_attach runs inside the transaction that locked the customer")
+    adding = row._state.adding
+    if not adding:
+        row = PaymentMethod.objects.select_for_update().get(pk=row.pk)
+        spent = row.details.get("token_used") or row.customer_id is not None
+        if spent or row.detached_at is not None:
+            raise InvalidRequestError(
+                f"{row.id} was already used or attached; a token or source attaches once.",
+                param="source",
+                code="token_already_used",
+            )
+        row.details = {**row.details, "token_used": True}
+    row.customer = customer
+    if metadata:
+        row.metadata = {**row.metadata, **metadata}
+    row.save(force_insert=adding)
+    _record(
+        row, action="customer.source.created", actor=actor, event_type="customer.source.created"
+    )
+    return row
+
+
+def customer_source_add(
+    *,
+    account: Account,
+    customer: Customer,
+    source: Any,
+    actor: Actor,
+    metadata: dict[str, str] | None = None,
+) -> PaymentMethod:
+    """``POST /v1/customers/:id/sources``: a token, a ``src_…`` or a bank account hash.
+
+    The first source a customer gets becomes its ``default_source``, as with Stripe.
+    """
+    row = source_prepare(account=account, source=source)
     with transaction.atomic():
         locked_customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        if row is None:
-            row = (
-                PaymentMethod.objects.select_for_update().filter(account=account, id=source).first()
-            )
-            if row is None or row.source_object != SourceObject.SOURCE:
-                raise ResourceMissingError("source", str(source), param="source")
-            if row.customer_id not in (None, customer.id) or row.detached_at is not None:
-                raise InvalidRequestError(
-                    f"The source {source} is already attached to another customer.", param="source"
-                )
-        elif not row._state.adding:
-            row = PaymentMethod.objects.select_for_update().get(pk=row.pk)
-            if row.details.get("token_used") or row.customer_id is not None:
-                raise InvalidRequestError(
-                    f"You cannot use a token more than once: {source} was already used.",
-                    param="source",
-                    code="token_already_used",
-                )
-        _refuse_unattachable(row)
-        row.customer = locked_customer
-        if metadata:
-            row.metadata = {**row.metadata, **metadata}
-        row.details = {**row.details, "token_used": True} if not row._state.adding else row.details
-        row.save()
-        _record(
-            row, action="customer.source.created", actor=actor, event_type="customer.source.created"
-        )
+        locked_customer.account = account
+        row = source_attach(customer=locked_customer, row=row, actor=actor, metadata=metadata)
         before = _defaults(locked_customer)
         if locked_customer.default_source_id is None:
             locked_customer.default_source = row

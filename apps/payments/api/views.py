@@ -217,7 +217,7 @@ class ChargeListApi(ApiView):
             ),
             actor=self.actor,
         )
-        return self.respond(charge_render(charge))
+        return self.respond(charge_render(charge, refunds=[]))
 
 
 class _ChargeApi(ApiView):

@@ -93,9 +93,10 @@ def _ledger(
     fee: int = 0,
     description: str = "",
     available_at=None,
+    settings: PaymentSettings | None = None,
 ) -> BalanceTransaction:
     now = clock.now()
-    settings = payment_settings(account)
+    settings = settings or payment_settings(account)
     return BalanceTransaction.objects.create(
         account=account,
         type=kind,
@@ -135,6 +136,7 @@ def _charge_ledger(charge: Charge, amount: int) -> BalanceTransaction:
         fee=processing_fee(amount, percent=settings.fee_percent, fixed=settings.fee_fixed),
         description=charge.description,
         available_at=clock.now() if scenario.bypass_pending else None,
+        settings=settings,
     )
 
 
@@ -158,11 +160,13 @@ def _outcome(result: Result) -> dict[str, Any]:
     }
 
 
-def _event(charge: Charge, type: str, actor: Actor, previous: dict | None = None) -> None:
+def _event(
+    charge: Charge, type: str, actor: Actor, previous: dict | None = None, *, refunds=None
+) -> None:
     event_record(
         account=charge.account,
         type=type,
-        data_object=charge_render(charge),
+        data_object=charge_render(charge, refunds=refunds),
         previous_attributes=previous,
         actor=actor,
     )
@@ -217,13 +221,13 @@ def charge_attempt(
                 charge.amount_captured = charge.amount
                 charge.balance_transaction = _charge_ledger(charge, charge.amount)
             charge.save()
-            _event(charge, "charge.succeeded", actor)
+            _event(charge, "charge.succeeded", actor, refunds=[])
         else:
             charge.status = ChargeStatus.FAILED
             charge.failure_code = result.error_code
             charge.failure_message = result.message
             charge.save()
-            _event(charge, "charge.failed", actor)
+            _event(charge, "charge.failed", actor, refunds=[])
         audit_record(
             account=account,
             actor=actor,
