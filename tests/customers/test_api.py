@@ -1,0 +1,130 @@
+"""/v1/customers: CRUD, search, balance ledger, notes, tax ids, over HTTP and the SDK."""
+
+import stripe
+
+from apps.core.models import Event
+from apps.customers.models import Customer, CustomerBalanceTransaction
+
+
+def test_create_retrieve_update_delete(api):
+    created = api.post(
+        "/v1/customers",
+        {
+            "email": "jenny@example.com",
+            "name": "Jenny",
+            "metadata": {"plan": "pro"},
+            "address": {"country": "DE", "city": "Berlin"},
+        },
+    )
+    assert created.status_code == 200, created.content
+    customer = created.json()
+    assert customer["object"] == "customer"
+    assert customer["balance"] == 0
+    assert customer["address"]["city"] == "Berlin"
+    updated = api.post(
+        f"/v1/customers/{customer['id']}", {"name": "Jenny Rosen", "metadata": {"plan": ""}}
+    )
+    assert updated.json()["name"] == "Jenny Rosen"
+    assert updated.json()["metadata"] == {}
+    event = Event.objects.get(type="customer.updated", object_id=customer["id"])
+    assert event.previous_attributes["name"] == "Jenny"
+    deleted = api.delete(f"/v1/customers/{customer['id']}")
+    assert deleted.json() == {"id": customer["id"], "object": "customer", "deleted": True}
+    assert api.get(f"/v1/customers/{customer['id']}").json()["deleted"] is True
+    assert api.post(f"/v1/customers/{customer['id']}", {"name": "x"}).status_code == 404
+    assert api.get("/v1/customers").json()["data"] == []
+
+
+def test_bad_input_is_refused_and_writes_nothing(api):
+    assert api.post("/v1/customers", {"email": "no-at-sign"}).json()["error"]["param"] == "email"
+    assert api.post("/v1/customers", {"address": {"planet": "Mars"}}).status_code == 400
+    bad_card = api.post("/v1/customers", {"email": "a@b.co", "source": "tok_chargeDeclined"})
+    assert bad_card.status_code == 402
+    assert api.post("/v1/customers", {"test_clock": "clock_nope"}).status_code == 404
+    assert not Customer.objects.exists()
+    assert not Event.objects.exists()
+
+
+def test_search_and_list_filters(api):
+    for email, name, plan in [
+        ("jenny@example.com", "Jenny Rosen", "pro"),
+        ("max@example.com", "Max Rosenberg", "free"),
+        ("ann@example.com", "Ann Lee", "pro"),
+    ]:
+        api.post("/v1/customers", {"email": email, "name": name, "metadata": {"plan": plan}})
+    found = api.get("/v1/customers/search", {"query": "email:'max@example.com'"}).json()
+    assert found["object"] == "search_result"
+    assert [c["email"] for c in found["data"]] == ["max@example.com"]
+    rosen = api.get("/v1/customers/search", {"query": "name~'rosen'", "limit": 1}).json()
+    assert rosen["has_more"] is True
+    rest = api.get(
+        "/v1/customers/search", {"query": "name~'rosen'", "limit": 1, "page": rosen["next_page"]}
+    ).json()
+    assert {rosen["data"][0]["email"], rest["data"][0]["email"]} == {
+        "jenny@example.com",
+        "max@example.com",
+    }
+    assert rest["has_more"] is False
+    pro = api.get(
+        "/v1/customers/search", {"query": "metadata['plan']:'pro' AND -email:'ann@example.com'"}
+    ).json()
+    assert [c["email"] for c in pro["data"]] == ["jenny@example.com"]
+    listed = api.get("/v1/customers", {"email": "ann@example.com"}).json()
+    assert [c["name"] for c in listed["data"]] == ["Ann Lee"]
+    bad = api.get("/v1/customers/search", {"query": "name~'ro'"})
+    assert bad.status_code == 400
+
+
+def test_balance_ledger_is_append_only_with_running_totals(api):
+    customer = api.post("/v1/customers", {"email": "b@example.com"}).json()
+    path = f"/v1/customers/{customer['id']}/balance_transactions"
+    first = api.post(path, {"amount": -1500, "currency": "usd", "description": "Goodwill"}).json()
+    second = api.post(path, {"amount": 400, "currency": "usd"}).json()
+    assert (first["ending_balance"], second["ending_balance"]) == (-1500, -1100)
+    assert api.get(f"/v1/customers/{customer['id']}").json()["balance"] == -1100
+    assert api.get(f"/v1/customers/{customer['id']}").json()["currency"] == "usd"
+    mismatch = api.post(path, {"amount": 100, "currency": "eur"})
+    assert mismatch.status_code == 400
+    assert mismatch.json()["error"]["param"] == "currency"
+    edited = api.post(f"{path}/{first['id']}", {"description": "Goodwill credit"}).json()
+    assert edited["description"] == "Goodwill credit"
+    assert edited["amount"] == -1500
+    assert api.post(f"{path}/{first['id']}", {"amount": 1}).status_code == 400
+    assert CustomerBalanceTransaction.objects.count() == 2
+    assert [r["id"] for r in api.get(path).json()["data"]] == [second["id"], first["id"]]
+
+
+def test_notes_and_tax_ids(api, acme):
+    customer = api.post("/v1/customers", {"email": "n@example.com"}).json()
+    notes = f"/v1/customers/{customer['id']}/notes"
+    note = api.post(notes, {"body": "Prefers invoices by post"}).json()
+    assert note["author"]["type"] == "api_key"
+    assert note["author"]["name"].startswith("sk_test_")
+    assert api.post(notes, {"body": "  "}).status_code == 400
+    api.post(f"{notes}/{note['id']}", {"body": "Prefers email now"})
+    assert api.get(notes).json()["data"][0]["body"] == "Prefers email now"
+    assert api.delete(f"{notes}/{note['id']}").json()["deleted"] is True
+    tax_ids = f"/v1/customers/{customer['id']}/tax_ids"
+    vat = api.post(tax_ids, {"type": "eu_vat", "value": "DE123456789"}).json()
+    assert vat["country"] == "DE"
+    assert api.post(tax_ids, {"type": "eu_vat", "value": "DE123456789"}).status_code == 400
+    assert (
+        api.post(tax_ids, {"type": "us_ein", "value": "12"}).json()["error"]["code"]
+        == "tax_id_invalid"
+    )
+    expanded = api.get(f"/v1/customers/{customer['id']}", {"expand[]": "tax_ids"}).json()
+    assert [t["id"] for t in expanded["tax_ids"]["data"]] == [vat["id"]]
+
+
+def test_the_official_sdk(stripe_sdk):
+    customer = stripe.Customer.create(email="sdk@example.com", name="SDK", source="tok_visa")
+    assert customer.default_source.startswith("card_")
+    stripe.Customer.modify(customer.id, metadata={"tier": "gold"})
+    found = stripe.Customer.search(query="metadata['tier']:'gold'")
+    assert [c.id for c in found.data] == [customer.id]
+    txn = stripe.Customer.create_balance_transaction(customer.id, amount=-500, currency="usd")
+    assert txn.ending_balance == -500
+    assert stripe.Customer.retrieve(customer.id).balance == -500
+    listed = stripe.Customer.list(email="sdk@example.com")
+    assert [c.id for c in listed.data] == [customer.id]
+    assert stripe.Customer.delete(customer.id).deleted is True
