@@ -32,6 +32,12 @@ NAVIGATION = [
                 "link": reverse_lazy("admin:payments_balancetransaction_changelist"),
                 "permission": _READ,
             },
+            {
+                "title": "Payment settings",
+                "icon": "tune",
+                "link": reverse_lazy("admin:payments_paymentsettings_changelist"),
+                "permission": _READ,
+            },
         ],
     },
     {

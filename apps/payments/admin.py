@@ -18,10 +18,17 @@ from apps.customers.models import PaymentMethod
 from apps.customers.selectors import customer_get
 from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
 from apps.dashboard.badges import STATUS_VARIANTS
-from apps.payments.forms import ChargeForm, RefundForm
-from apps.payments.models import BalanceTransaction, Charge
+from apps.payments.forms import ChargeForm, PaymentSettingsForm, RefundForm
+from apps.payments.models import BalanceTransaction, Charge, PaymentSettings
 from apps.payments.selectors import charge_get
-from apps.payments.services import ChargeRequest, amount_validate, charge_create, refund_create
+from apps.payments.services import (
+    ChargeRequest,
+    amount_validate,
+    charge_create,
+    payment_settings_update,
+    refund_create,
+)
+from apps.payments.services.charges import payment_settings
 
 
 def charge_state(charge: Charge) -> tuple[str, str]:
@@ -259,3 +266,47 @@ class BalanceTransactionAdmin(AccountScopedAdmin):
     @display(description="Net")
     def net_display(self, obj: BalanceTransaction) -> str:
         return money.format_amount(obj.net, obj.currency)
+
+
+@admin.register(PaymentSettings)
+class PaymentSettingsAdmin(AccountScopedAdmin):
+    """One form per account: the list page is the account's settings."""
+
+    write_capability = roles.SETTINGS
+
+    def changelist_view(self, request, extra_context=None):
+        current = payment_settings(request.account)
+        initial = {
+            "fee_percent": current.fee_percent,
+            "fee_fixed": current.fee_fixed,
+            "availability_days": current.availability_days,
+        }
+        form = PaymentSettingsForm(
+            request.POST if request.method == "POST" else None, initial=initial
+        )
+        if request.method == "POST":
+            if not self.can_write(request):
+                form.add_error(None, "Your role does not allow changing account settings.")
+            elif form.is_valid():
+                try:
+                    payment_settings_update(
+                        account=request.account, actor=dashboard_actor(request), **form.cleaned_data
+                    )
+                except ApplicationError as error:
+                    form.add_error(
+                        error.param if error.param in form.fields else None, error.message
+                    )
+                else:
+                    messages.success(request, "Payment settings saved.")
+                    return redirect("admin:payments_paymentsettings_changelist")
+        return render(
+            request,
+            "payments/settings.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Payment settings",
+                "opts": self.model._meta,
+                "form": form,
+                "can_write": self.can_write(request),
+            },
+        )

@@ -53,3 +53,20 @@ class RefundForm(_AmountForm):
 
     def currency(self) -> str:
         return self._currency
+
+
+class PaymentSettingsForm(forms.Form):
+    fee_percent = forms.DecimalField(
+        label="Processing fee (%)",
+        max_digits=5,
+        decimal_places=3,
+        widget=UnfoldAdminTextInputWidget,
+    )
+    fee_fixed = forms.IntegerField(
+        label="Fixed fee per charge (minor units of the charge currency)",
+        min_value=0,
+        widget=UnfoldAdminTextInputWidget,
+    )
+    availability_days = forms.IntegerField(
+        label="Days until funds are available", min_value=0, widget=UnfoldAdminTextInputWidget
+    )

@@ -2,6 +2,8 @@
 
 import pytest
 
+from apps.core import clock
+
 from apps.core.errors import CardError
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.payments.makers import make_charge
@@ -37,3 +39,22 @@ def test_refund_form_refuses_more_than_the_charge(staff_client, acme):  # noqa: 
     assert done.status_code == 302
     charge.refresh_from_db()
     assert charge.amount_refunded == 500
+
+
+def test_payment_settings_change_the_fee_of_later_charges(staff_client, acme):  # noqa: F811
+    page = staff_client.get("/dashboard/payments/paymentsettings/")
+    assert page.status_code == 200
+    assert "2.900" in page.content.decode()
+    refused = staff_client.post(
+        "/dashboard/payments/paymentsettings/",
+        {"fee_percent": "45", "fee_fixed": "30", "availability_days": "2"},
+    )
+    assert "between 0 and 20" in refused.content.decode()
+    saved = staff_client.post(
+        "/dashboard/payments/paymentsettings/",
+        {"fee_percent": "1.5", "fee_fixed": "0", "availability_days": "0"},
+    )
+    assert saved.status_code == 302
+    charge = make_charge(acme.account)
+    assert charge.balance_transaction.fee == 30  # 1.5 % of 2000
+    assert charge.balance_transaction.available_on <= clock.now()

@@ -14,6 +14,7 @@ from apps.payments.services.intents import (
     payment_intent_create,
     payment_intent_update,
 )
+from apps.payments.services.settings import payment_settings_update
 
 __all__ = [
     "ChargeRequest",
@@ -26,6 +27,7 @@ __all__ = [
     "payment_intent_confirm",
     "payment_intent_create",
     "payment_intent_update",
+    "payment_settings_update",
     "refund_create",
     "refund_update",
 ]
