@@ -3,7 +3,6 @@
 import pytest
 
 from apps.core import clock
-
 from apps.core.errors import CardError
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.payments.makers import make_charge
