@@ -92,3 +92,12 @@ def paginate(
         "has_more": has_more,
         "url": url,
     }
+
+
+def equal_filters(queryset: QuerySet, params: dict[str, Any], fields: dict[str, str]) -> QuerySet:
+    """List filters by exact value: ``fields`` maps each parameter to the field it compares."""
+    for name, field in fields.items():
+        value = get_str(params, name, max_length=512)
+        if value:
+            queryset = queryset.filter(**{field: value})
+    return queryset

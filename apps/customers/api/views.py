@@ -3,7 +3,13 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
-from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, created_filter, paginate
+from apps.core.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    created_filter,
+    equal_filters,
+    paginate,
+)
 from apps.core.api.params import get_int, get_list, get_metadata, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
@@ -155,13 +161,11 @@ class CustomerListApi(_CustomerApi):
     )
     def get(self, request):
         reject_unknown(self.params, LIST_PARAMS | {"email", "created", "test_clock"})
-        customers = created_filter(customer_list(account=self.account), self.params)
-        email = get_str(self.params, "email", max_length=512)
-        if email:
-            customers = customers.filter(email=email)
-        test_clock = get_str(self.params, "test_clock", max_length=64)
-        if test_clock:
-            customers = customers.filter(test_clock_id=test_clock)
+        customers = equal_filters(
+            created_filter(customer_list(account=self.account), self.params),
+            self.params,
+            {"email": "email", "test_clock": "test_clock_id"},
+        )
         return self.respond(
             paginate(
                 customers.select_related("account"),

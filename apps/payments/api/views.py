@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.core import clock
-from apps.core.api.pagination import created_filter, paginate
+from apps.core.api.pagination import created_filter, equal_filters, paginate
 from apps.core.api.params import (
     get_bool,
     get_int,
@@ -141,13 +141,11 @@ class ChargeListApi(ApiView):
     )
     def get(self, request):
         reject_unknown(self.params, LIST_PARAMS | {"customer", "payment_intent"})
-        rows = created_filter(charge_list(account=self.account), self.params)
-        customer = get_str(self.params, "customer", max_length=64)
-        if customer:
-            rows = rows.filter(customer_id=customer)
-        intent = get_str(self.params, "payment_intent", max_length=64)
-        if intent:
-            rows = rows.filter(payment_intent_id=intent)
+        rows = equal_filters(
+            created_filter(charge_list(account=self.account), self.params),
+            self.params,
+            {"customer": "customer_id", "payment_intent": "payment_intent_id"},
+        )
         return self.respond(paginate(rows, self.params, url="/v1/charges", render=charge_render))
 
     @extend_schema(
@@ -300,13 +298,11 @@ class RefundListApi(ApiView):
     )
     def get(self, request):
         reject_unknown(self.params, LIST_PARAMS | {"charge", "payment_intent"})
-        rows = created_filter(refund_list(account=self.account), self.params)
-        charge = get_str(self.params, "charge", max_length=64)
-        if charge:
-            rows = rows.filter(charge_id=charge)
-        intent = get_str(self.params, "payment_intent", max_length=64)
-        if intent:
-            rows = rows.filter(charge__payment_intent_id=intent)
+        rows = equal_filters(
+            created_filter(refund_list(account=self.account), self.params),
+            self.params,
+            {"charge": "charge_id", "payment_intent": "charge__payment_intent_id"},
+        )
         return self.respond(paginate(rows, self.params, url="/v1/refunds", render=refund_render))
 
     @extend_schema(
@@ -417,11 +413,11 @@ class BalanceTransactionListApi(ApiView):
     )
     def get(self, request):
         reject_unknown(self.params, LIST_PARAMS | {"type", "source", "currency"})
-        rows = created_filter(balance_transaction_list(account=self.account), self.params)
-        for name, field in (("type", "type"), ("source", "source_id"), ("currency", "currency")):
-            value = get_str(self.params, name, max_length=64)
-            if value:
-                rows = rows.filter(**{field: value})
+        rows = equal_filters(
+            created_filter(balance_transaction_list(account=self.account), self.params),
+            self.params,
+            {"type": "type", "source": "source_id", "currency": "currency"},
+        )
         return self.respond(
             paginate(
                 rows, self.params, url="/v1/balance_transactions", render=balance_transaction_render
@@ -468,10 +464,11 @@ class PaymentIntentListApi(ApiView):
     )
     def get(self, request):
         reject_unknown(self.params, LIST_PARAMS | {"customer"})
-        rows = created_filter(payment_intent_list(account=self.account), self.params)
-        customer = get_str(self.params, "customer", max_length=64)
-        if customer:
-            rows = rows.filter(customer_id=customer)
+        rows = equal_filters(
+            created_filter(payment_intent_list(account=self.account), self.params),
+            self.params,
+            {"customer": "customer_id"},
+        )
         return self.respond(
             paginate(rows, self.params, url="/v1/payment_intents", render=payment_intent_render)
         )
