@@ -63,3 +63,39 @@ def security_event_record(
         user_agent=user_agent[:300],
         detail=detail or {},
     )
+
+
+def change_record(
+    *,
+    account: Account,
+    actor: Actor,
+    type: str,
+    object_type: str,
+    data_object: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+) -> None:
+    """The audit entry and the event of one change (``type`` names both), in its transaction.
+
+    The audit entry's changes are the fields in ``previous`` with their old and new values."""
+    from apps.core.events import event_record
+
+    audit_record(
+        account=account,
+        actor=actor,
+        action=type,
+        object_type=object_type,
+        object_id=str(data_object["id"]),
+        changes={k: [v, data_object.get(k)] for k, v in (previous or {}).items()},
+    )
+    event_record(
+        account=account,
+        type=type,
+        data_object=data_object,
+        previous_attributes=previous,
+        actor=actor,
+    )
+
+
+def previous_of(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's ``previous_attributes``: the fields whose value changed, as they were."""
+    return {k: v for k, v in before.items() if after.get(k) != v}

@@ -60,7 +60,10 @@ def paginate(
     *,
     url: str,
     render: Callable[[Any], dict[str, Any]],
+    cursor_field: str = "pk",
 ) -> dict[str, Any]:
+    """A Stripe list page, newest first by primary key. Cursors name objects by
+    ``cursor_field`` (the public id, when it is not the primary key)."""
     limit = get_int(params, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     starting_after = get_str(params, "starting_after", max_length=64)
     ending_before = get_str(params, "ending_before", max_length=64)
@@ -70,19 +73,22 @@ def paginate(
             param="ending_before",
         )
     cursor = starting_after or ending_before
-    if cursor and not queryset.filter(pk=cursor).exists():
-        raise ResourceMissingError(
-            str(queryset.model._meta.verbose_name),
-            cursor,
-            param="starting_after" if starting_after else "ending_before",
-        )
+    anchor = None
+    if cursor:
+        anchor = queryset.filter(**{cursor_field: cursor}).values_list("pk", flat=True).first()
+        if anchor is None:
+            raise ResourceMissingError(
+                str(queryset.model._meta.verbose_name),
+                cursor,
+                param="starting_after" if starting_after else "ending_before",
+            )
     if ending_before:
-        rows = list(queryset.filter(pk__gt=ending_before).order_by("pk")[: limit + 1])
+        rows = list(queryset.filter(pk__gt=anchor).order_by("pk")[: limit + 1])
         has_more = len(rows) > limit
         rows = list(reversed(rows[:limit]))
     else:
         if starting_after:
-            queryset = queryset.filter(pk__lt=starting_after)
+            queryset = queryset.filter(pk__lt=anchor)
         rows = list(queryset.order_by("-pk")[: limit + 1])
         has_more = len(rows) > limit
         rows = rows[:limit]

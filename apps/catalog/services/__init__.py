@@ -1,0 +1,26 @@
+from apps.catalog.services.coupons import (
+    coupon_create,
+    coupon_delete,
+    coupon_update,
+    promotion_code_create,
+    promotion_code_update,
+)
+from apps.catalog.services.fx import fx_rate_set, fx_rates_import, rate_row
+from apps.catalog.services.prices import price_create, price_update
+from apps.catalog.services.products import product_create, product_delete, product_update
+
+__all__ = [
+    "coupon_create",
+    "coupon_delete",
+    "coupon_update",
+    "fx_rate_set",
+    "fx_rates_import",
+    "price_create",
+    "price_update",
+    "product_create",
+    "product_delete",
+    "product_update",
+    "promotion_code_create",
+    "promotion_code_update",
+    "rate_row",
+]

@@ -1,0 +1,136 @@
+"""Product writes."""
+
+from typing import Any
+
+from django.db import transaction
+
+from apps.accounts.audit import change_record, previous_of
+from apps.accounts.models import Account
+from apps.catalog.models import Product
+from apps.catalog.render import product_render
+from apps.core import clock
+from apps.core.actor import Actor
+from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+
+_TEXT = {
+    "name": 250,
+    "description": 5000,
+    "unit_label": 12,
+    "statement_descriptor": 22,
+    "tax_code": 40,
+    "url": 2048,
+}
+
+
+def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, length in _TEXT.items():
+        if name in params:
+            fields[name] = get_str(params, name, max_length=length) or ""
+    if creating and not fields.get("name"):
+        raise InvalidRequestError(
+            "Missing required param: name.", param="name", code="parameter_missing"
+        )
+    if "name" in params and not fields.get("name"):
+        raise InvalidRequestError("A product needs a name.", param="name")
+    if "active" in params:
+        fields["active"] = get_bool(params, "active")
+    if "shippable" in params:
+        fields["shippable"] = get_bool(params, "shippable")
+    if "images" in params:
+        images = params["images"] or []
+        if not isinstance(images, list) or len(images) > 8:
+            raise InvalidRequestError("images is a list of at most 8 URLs.", param="images")
+        fields["images"] = [str(i) for i in images]
+    if "marketing_features" in params:
+        features = params["marketing_features"] or []
+        if not isinstance(features, list) or any(
+            not isinstance(f, dict) or not f.get("name") for f in features
+        ):
+            raise InvalidRequestError(
+                "marketing_features is a list of {name}.", param="marketing_features"
+            )
+        fields["marketing_features"] = [{"name": str(f["name"])[:80]} for f in features[:15]]
+    if "default_trial_days" in params:
+        fields["default_trial_days"] = get_int(params, "default_trial_days", minimum=0, maximum=730)
+    return fields
+
+
+def product_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Product:
+    fields = product_fields(params, creating=True)
+    with transaction.atomic():
+        product = Product.objects.create(
+            account=account, metadata=get_metadata(params) or {}, created_at=clock.now(), **fields
+        )
+        change_record(
+            account=account,
+            actor=actor,
+            type="product.created",
+            object_type="product",
+            data_object=product_render(product),
+        )
+    return product
+
+
+def _locked(account: Account, product_id: str) -> Product:
+    product = Product.objects.select_for_update().filter(account=account, id=product_id).first()
+    if product is None:
+        raise ResourceMissingError("product", product_id)
+    product.account = account
+    return product
+
+
+def product_update(
+    *, account: Account, product_id: str, params: dict[str, Any], actor: Actor
+) -> Product:
+    fields = product_fields(params, creating=False)
+    with transaction.atomic():
+        product = _locked(account, product_id)
+        before = product_render(product)
+        for name, value in fields.items():
+            setattr(product, name, value)
+        product.metadata = metadata_merge(product.metadata, get_metadata(params))
+        if "default_price" in params:
+            price_id = get_str(params, "default_price", max_length=64)
+            if price_id and not product.prices.filter(id=price_id, active=True).exists():
+                raise InvalidRequestError(
+                    f"The default price must be an active price of {product.id}.",
+                    param="default_price",
+                )
+            product.default_price_id = price_id or None
+        product.save()
+        after = product_render(product)
+        previous = previous_of(before, after)
+        previous.pop("updated", None)
+        if previous:
+            change_record(
+                account=account,
+                actor=actor,
+                type="product.updated",
+                object_type="product",
+                data_object=after,
+                previous=previous,
+            )
+    return product
+
+
+def product_delete(*, account: Account, product_id: str, actor: Actor) -> str:
+    """As Stripe: only a product without prices can be deleted; others are archived."""
+    with transaction.atomic():
+        product = _locked(account, product_id)
+        if product.prices.exists():
+            raise InvalidRequestError(
+                "This product has prices: archive it (active=false) instead of deleting it.",
+                param="id",
+            )
+        data = product_render(product)
+        product.delete()
+        change_record(
+            account=account,
+            actor=actor,
+            type="product.deleted",
+            object_type="product",
+            data_object=data,
+        )
+    return product_id

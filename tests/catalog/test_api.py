@@ -1,0 +1,256 @@
+"""Catalog over HTTP and the official SDK: products, prices of every kind, coupons, codes."""
+
+from datetime import date
+
+import pytest
+import stripe
+
+from apps.catalog.models import Price
+from apps.catalog.selectors import price_amount
+from apps.catalog.services import fx_rates_import
+from apps.core.actor import SYSTEM
+from apps.core.errors import InvalidRequestError
+from apps.core.models import Event
+
+ON = date(2026, 11, 25)
+
+
+def _product(api, name="Pro"):
+    return api.post("/v1/products", {"name": name}).json()
+
+
+def test_product_lifecycle(api):
+    product = _product(api)
+    assert product["object"] == "product"
+    assert product["active"] is True
+    updated = api.post(f"/v1/products/{product['id']}", {"active": "false", "description": "Best"})
+    assert updated.json()["active"] is False
+    assert Event.objects.get(type="product.updated").previous_attributes["active"] is True
+    api.post("/v1/prices", {"product": product["id"], "currency": "usd", "unit_amount": 100})
+    refused = api.delete(f"/v1/products/{product['id']}")
+    assert refused.status_code == 400
+    empty = _product(api, "Empty")
+    assert api.delete(f"/v1/products/{empty['id']}").json()["deleted"] is True
+    assert api.post("/v1/products", {}).json()["error"]["param"] == "name"
+    listed = api.get("/v1/products", {"active": "false"}).json()
+    assert [p["id"] for p in listed["data"]] == [product["id"]]
+
+
+def test_tiered_package_decimal_and_pwyw_prices(api):
+    product = _product(api)["id"]
+    graduated = api.post(
+        "/v1/prices",
+        {
+            "product": product,
+            "currency": "usd",
+            "billing_scheme": "tiered",
+            "tiers_mode": "graduated",
+            "tiers": [
+                {"up_to": 5, "unit_amount": 500},
+                {"up_to": "inf", "unit_amount_decimal": "399.5", "flat_amount": 100},
+            ],
+            "recurring": {"interval": "month"},
+        },
+    ).json()
+    assert graduated["tiers"][1] == {
+        "flat_amount": 100,
+        "flat_amount_decimal": "100",
+        "unit_amount": None,
+        "unit_amount_decimal": "399.5",
+        "up_to": None,
+    }
+    assert graduated["unit_amount"] is None
+    package = api.post(
+        "/v1/prices",
+        {
+            "product": product,
+            "currency": "usd",
+            "unit_amount": 1000,
+            "transform_quantity": {"divide_by": 10, "round": "up"},
+        },
+    ).json()
+    assert package["transform_quantity"] == {"divide_by": 10, "round": "up"}
+    decimal = api.post(
+        "/v1/prices", {"product": product, "currency": "usd", "unit_amount_decimal": "0.125"}
+    ).json()
+    assert (decimal["unit_amount"], decimal["unit_amount_decimal"]) == (None, "0.125")
+    pwyw = api.post(
+        "/v1/prices",
+        {
+            "product": product,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+            "custom_unit_amount": {
+                "enabled": "true",
+                "minimum": 500,
+                "maximum": 5000,
+                "preset": 1000,
+            },
+        },
+    ).json()
+    assert pwyw["custom_unit_amount"] == {"minimum": 500, "maximum": 5000, "preset": 1000}
+    prices = {p.id: p for p in Price.objects.all()}
+    assert price_amount(prices[graduated["id"]], quantity=7, currency="usd", on=ON) == (
+        2500 + 799 + 100
+    )
+    assert price_amount(prices[package["id"]], quantity=11, currency="usd", on=ON) == 2000
+    assert price_amount(prices[decimal["id"]], quantity=3, currency="usd", on=ON) == 0
+    assert (
+        price_amount(prices[pwyw["id"]], quantity=1, currency="usd", on=ON, custom_amount=700)
+        == 700
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"currency": "usd"}, "unit_amount"),
+        ({"currency": "usd", "unit_amount": 1, "unit_amount_decimal": "1"}, "unit_amount_decimal"),
+        (
+            {
+                "currency": "usd",
+                "billing_scheme": "tiered",
+                "tiers_mode": "volume",
+                "tiers": [{"up_to": 5, "unit_amount": 1}],
+            },
+            "tiers[0][up_to]",
+        ),
+        (
+            {
+                "currency": "usd",
+                "billing_scheme": "tiered",
+                "tiers_mode": "volume",
+                "tiers": [
+                    {"up_to": 5, "unit_amount": 1},
+                    {"up_to": 3, "unit_amount": 1},
+                    {"up_to": "inf", "unit_amount": 1},
+                ],
+            },
+            "tiers[1][up_to]",
+        ),
+        (
+            {
+                "currency": "usd",
+                "unit_amount": 1,
+                "recurring": {"interval": "month", "interval_count": 13},
+            },
+            "recurring[interval_count]",
+        ),
+        (
+            {
+                "currency": "usd",
+                "unit_amount": 1,
+                "currency_options": {"eur": {"tax_behavior": "exclusive"}},
+            },
+            "currency_options[eur][unit_amount]",
+        ),
+        ({"currency": "usd", "unit_amount": -5}, "unit_amount"),
+    ],
+)
+def test_bad_prices_are_refused_and_nothing_written(api, params, param):
+    product = _product(api)["id"]
+    response = api.post("/v1/prices", {"product": product, **params})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["param"] == param
+    assert not Price.objects.exists()
+
+
+def test_currency_options_then_fx_for_the_rest(api, acme):
+    product = _product(api)["id"]
+    price = api.post(
+        "/v1/prices",
+        {
+            "product": product,
+            "currency": "usd",
+            "unit_amount": 1999,
+            "currency_options": {"eur": {"unit_amount": 1799}},
+        },
+    ).json()
+    assert price["currency_options"]["eur"]["unit_amount"] == 1799
+    row = Price.objects.get(id=price["id"])
+    assert price_amount(row, quantity=1, currency="eur", on=date(2026, 11, 1)) == 1799
+    with pytest.raises(InvalidRequestError):
+        price_amount(row, quantity=1, currency="jpy", on=date(2026, 11, 1))
+    fx_rates_import(
+        account=acme.account,
+        text="date,base,quote,rate\n2026-10-01,usd,jpy,150\n2026-11-01,usd,jpy,151.37\n",
+        actor=SYSTEM,
+    )
+    assert price_amount(row, quantity=1, currency="jpy", on=date(2026, 10, 15)) == 2999  # 2998.5
+    assert price_amount(row, quantity=1, currency="jpy", on=date(2026, 11, 20)) == 3026
+
+
+def test_lookup_keys_are_unique_and_transferable(api):
+    product = _product(api)["id"]
+    first = api.post(
+        "/v1/prices",
+        {"product": product, "currency": "usd", "unit_amount": 100, "lookup_key": "pro_monthly"},
+    ).json()
+    clash = api.post(
+        "/v1/prices",
+        {"product": product, "currency": "usd", "unit_amount": 200, "lookup_key": "pro_monthly"},
+    )
+    assert clash.json()["error"]["param"] == "lookup_key"
+    moved = api.post(
+        "/v1/prices",
+        {
+            "product": product,
+            "currency": "usd",
+            "unit_amount": 200,
+            "lookup_key": "pro_monthly",
+            "transfer_lookup_key": "true",
+        },
+    ).json()
+    assert api.get(f"/v1/prices/{first['id']}").json()["lookup_key"] is None
+    found = api.get("/v1/prices", {"lookup_keys[]": "pro_monthly"}).json()
+    assert [p["id"] for p in found["data"]] == [moved["id"]]
+
+
+def test_coupons_and_promotion_codes(api):
+    coupon = api.post(
+        "/v1/coupons",
+        {
+            "id": "WELCOME",
+            "amount_off": 500,
+            "currency": "usd",
+            "duration": "repeating",
+            "duration_in_months": 3,
+        },
+    ).json()
+    assert (coupon["id"], coupon["valid"], coupon["duration_in_months"]) == ("WELCOME", True, 3)
+    assert api.post("/v1/coupons", {"id": "WELCOME", "percent_off": 5}).status_code == 400
+    assert api.post("/v1/coupons", {"percent_off": 120}).json()["error"]["param"] == "percent_off"
+    assert api.post("/v1/coupons", {"percent_off": 10, "duration": "repeating"}).status_code == 400
+    promo = api.post(
+        "/v1/promotion_codes",
+        {"coupon": "WELCOME", "code": "HELLO", "restrictions": {"first_time_transaction": "true"}},
+    ).json()
+    assert promo["coupon"]["id"] == "WELCOME"
+    assert promo["restrictions"]["first_time_transaction"] is True
+    assert (
+        api.post("/v1/promotion_codes", {"coupon": "WELCOME", "code": "HELLO"}).status_code == 400
+    )
+    assert api.get("/v1/promotion_codes", {"code": "HELLO"}).json()["data"][0]["id"] == promo["id"]
+    assert api.delete("/v1/coupons/WELCOME").json()["deleted"] is True
+    assert api.get(f"/v1/promotion_codes/{promo['id']}").json()["active"] is False
+    assert api.get("/v1/coupons/WELCOME").status_code == 404
+
+
+def test_the_official_sdk(stripe_sdk):
+    product = stripe.Product.create(name="Seats")
+    price = stripe.Price.create(
+        product=product.id,
+        currency="usd",
+        billing_scheme="tiered",
+        tiers_mode="volume",
+        tiers=[{"up_to": 10, "unit_amount": 1000}, {"up_to": "inf", "unit_amount": 800}],
+        recurring={"interval": "month"},
+        lookup_key="seats",
+    )
+    assert price.tiers[1].unit_amount == 800
+    found = stripe.Price.list(lookup_keys=["seats"], expand=["data.product"])
+    assert found.data[0].product.name == "Seats"
+    coupon = stripe.Coupon.create(percent_off=12.5, duration="forever")
+    assert coupon.percent_off == 12.5
+    code = stripe.PromotionCode.create(coupon=coupon.id, code="TWELVE")
+    assert stripe.PromotionCode.retrieve(code.id).code == "TWELVE"
