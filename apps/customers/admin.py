@@ -154,7 +154,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
     def _render(self, request: HttpRequest, template: str, title: str, **context) -> HttpResponse:
         return render(
             request,
-            f"customers/{template}",
+            template,
             {
                 **self.admin_site.each_context(request),
                 "title": title,
@@ -169,7 +169,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
         account = request.account
         return self._render(
             request,
-            "customer_detail.html",
+            "customers/customer_detail.html",
             str(customer),
             customer=customer,
             balance=customer_balance(customer),
@@ -202,7 +202,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
                 return redirect("admin:customers_customer_change", customer.id)
         return self._render(
             request,
-            "customer_form.html",
+            "dashboard/form_page.html",
             "Add customer",
             form=form,
             cancel_url=reverse("admin:customers_customer_changelist"),
@@ -227,7 +227,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
                 return redirect("admin:customers_customer_change", customer.id)
         return self._render(
             request,
-            "customer_form.html",
+            "dashboard/form_page.html",
             f"Edit {customer}",
             form=form,
             cancel_url=reverse("admin:customers_customer_change", args=[customer.id]),

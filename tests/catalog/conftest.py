@@ -1,0 +1,1 @@
+from tests.dashboard.conftest import staff_client  # noqa: F401
