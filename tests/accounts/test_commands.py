@@ -185,3 +185,24 @@ def test_runstack_starts_web_a_worker_on_every_queue_and_beat(settings):
         "127.0.0.1:8000",
         "--noreload",
     ]
+
+
+@pytest.mark.django_db
+def test_load_demo_brings_products_prices_customers_and_cards_once(tmp_path):
+    from apps.catalog.models import Coupon, Price, Product
+    from apps.customers.models import Customer, PaymentMethod
+
+    key_file = tmp_path / "demo_secret_key"
+    _run("load_demo", "--key-file", str(key_file))
+    _run("load_demo", "--key-file", str(key_file))
+    demo = Account.objects.get(name=load_demo.DEMO_ACCOUNT_NAME, kind=AccountKind.STANDARD)
+    assert sorted(Product.objects.filter(account=demo).values_list("name", flat=True)) == [
+        "Starter",
+        "Team",
+    ]
+    assert Price.objects.filter(account=demo, lookup_key="team_monthly").get().tiers_mode == (
+        "graduated"
+    )
+    assert Coupon.objects.filter(account=demo).count() == 1
+    assert Customer.objects.filter(account=demo).count() == 3
+    assert PaymentMethod.objects.filter(account=demo, customer__isnull=False).count() == 3

@@ -41,7 +41,10 @@ DEFAULT_KEY_FILE = VAR_DIR / "demo_secret_key"
 # Dotted paths of ``(*, account) -> None`` callables that add demo rows of other apps (products
 # and prices from ``apps.catalog``, customers from ``apps.customers``). Each must be idempotent;
 # they run in the demo transaction after the account exists.
-DEMO_ROW_LOADERS: tuple[str, ...] = ()
+DEMO_ROW_LOADERS: tuple[str, ...] = (
+    "apps.catalog.demo.catalog_demo_load",
+    "apps.customers.demo.customers_demo_load",
+)
 
 
 def demo_account_ensure() -> tuple[Account, bool]:

@@ -1,0 +1,47 @@
+"""Demo catalog for ``load_demo``: two products with monthly prices and a coupon (idempotent)."""
+
+from apps.accounts.models import Account
+from apps.catalog.models import Coupon, Product
+from apps.catalog.services import coupon_create, price_create
+from apps.core.actor import SYSTEM
+
+DEMO_PRODUCTS = [
+    ("Starter", {"unit_amount": 1900, "lookup_key": "starter_monthly"}),
+    (
+        "Team",
+        {
+            "billing_scheme": "tiered",
+            "tiers_mode": "graduated",
+            "tiers": [{"up_to": 5, "unit_amount": 1200}, {"up_to": "inf", "unit_amount": 900}],
+            "lookup_key": "team_monthly",
+        },
+    ),
+]
+
+
+def catalog_demo_load(*, account: Account) -> None:
+    for name, price in DEMO_PRODUCTS:
+        if Product.objects.filter(account=account, name=name).exists():
+            continue
+        price_create(
+            account=account,
+            params={
+                "product_data": {"name": name},
+                "currency": account.default_currency,
+                "recurring": {"interval": "month"},
+                **price,
+            },
+            actor=SYSTEM,
+        )
+    if not Coupon.objects.filter(account=account, coupon_id="WELCOME20").exists():
+        coupon_create(
+            account=account,
+            params={
+                "id": "WELCOME20",
+                "percent_off": "20",
+                "duration": "repeating",
+                "duration_in_months": 3,
+                "name": "Welcome 20%",
+            },
+            actor=SYSTEM,
+        )

@@ -1,0 +1,33 @@
+"""A new sandbox starts with a copy of its parent's catalog, with ids of its own."""
+
+from apps.accounts.services import sandbox_create
+from apps.catalog.models import Coupon, Price, Product
+from apps.catalog.services import coupon_create, product_update
+from apps.core.actor import SYSTEM
+from tests.catalog.makers import make_price
+
+
+def test_sandbox_copies_products_prices_and_coupons(acme):
+    price = make_price(acme.account, lookup_key="pro_monthly")
+    product_update(
+        account=acme.account,
+        product_id=price.product_id,
+        params={"default_price": price.id},
+        actor=SYSTEM,
+    )
+    coupon_create(
+        account=acme.account,
+        params={"id": "VIP", "percent_off": "10", "applies_to": {"products": [price.product_id]}},
+        actor=SYSTEM,
+    )
+    sandbox, _ = sandbox_create(parent=acme.account, name="Staging", actor=SYSTEM)
+    copied_product = Product.objects.get(account=sandbox)
+    copied_price = Price.objects.get(account=sandbox)
+    copied_coupon = Coupon.objects.get(account=sandbox)
+    assert copied_product.id != price.product_id
+    assert copied_price.product_id == copied_product.id
+    assert copied_product.default_price_id == copied_price.id
+    assert (copied_price.unit_amount, copied_price.lookup_key) == (2500, "pro_monthly")
+    assert copied_coupon.coupon_id == "VIP"
+    assert copied_coupon.applies_to_products == [copied_product.id]
+    assert Product.objects.filter(account=acme.account).count() == 1
