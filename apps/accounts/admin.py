@@ -4,6 +4,7 @@ from datetime import datetime
 from django.contrib import admin
 from django.db.models import Q
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from unfold.decorators import action, display
@@ -12,7 +13,7 @@ from apps.accounts import roles
 from apps.accounts.enums import ApiKeyKind
 from apps.accounts.models import ApiKey, AuditLogEntry
 from apps.core import clock
-from apps.dashboard.admin_base import AccountScopedAdmin
+from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin
 from apps.dashboard.badges import STATUS_VARIANTS, badge_html
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ class ApiKeyStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(AccountScopedAdmin):
+class ApiKeyAdmin(ObjectHistoryMixin, AccountScopedAdmin):
     write_capability = roles.DEVELOPERS
     list_display = (
         "name_display",
@@ -159,6 +160,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 @admin.register(AuditLogEntry)
 class AuditLogEntryAdmin(AccountScopedAdmin):
+    actions_list = ("export_csv",)
     list_display = ("created_at", "actor_display", "action", "object_display", "changes_display")
     list_filter = (AuditActionFilter, "actor_kind")
     search_fields = ("=object_id",)
@@ -180,6 +182,15 @@ class AuditLogEntryAdmin(AccountScopedAdmin):
         "request_id",
     )
     readonly_fields = ("changes_display",)
+
+    def has_export_permission(self, request) -> bool:
+        return roles.role_allows(getattr(request, "account_role", None), roles.EXPORT)
+
+    @action(description="Export CSV", icon="download", permissions=["export"])
+    def export_csv(self, request):
+        """The export keeps the list's filters (action, actor kind, searched object id)."""
+        query = request.META.get("HTTP_REFERER", "").partition("?")[2]
+        return redirect(f"{reverse('dashboard:team-activity-export')}?{query}")
 
     @display(description="Actor", header=True)
     def actor_display(self, obj: AuditLogEntry) -> tuple[str, str]:

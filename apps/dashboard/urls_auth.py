@@ -50,4 +50,14 @@ urlpatterns = [
         name="team-invitation-revoke",
     ),
     path("team/security/", _view(team.security_history_view), name="security-history"),
+    path(
+        "team/security/export/",
+        _view(team.security_history_export_view),
+        name="security-history-export",
+    ),
+    path(
+        "team/activity/export/",
+        _view(team.team_activity_export_view),
+        name="team-activity-export",
+    ),
 ]

@@ -24,7 +24,8 @@ from apps.accounts.services import (
     membership_remove,
     membership_role_update,
 )
-from apps.core.errors import ApplicationError
+from apps.accounts.services.exports import audit_log_export, security_history_export
+from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.dashboard.forms import InvitationCreateForm, RoleForm, service_error_to_form
 from apps.dashboard.views.accounts import actor_on, live_account, page
 
@@ -207,3 +208,43 @@ def security_history_view(request: HttpRequest) -> HttpResponse:
         team_account=account,
         events=events,
     )
+
+
+def _csv_download(export) -> HttpResponse:
+    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@require_GET
+def team_activity_export_view(request: HttpRequest) -> HttpResponse:
+    """Team activity as CSV, with the list's filters (action, actor kind, object id)."""
+    filters = {
+        "action": request.GET.get("action", ""),
+        "actor_kind": request.GET.get("actor_kind__exact", ""),
+        "object_id": request.GET.get("q", "").strip(),
+    }
+    try:
+        export = audit_log_export(
+            account=request.account,
+            actor=actor_on(request, request.account),
+            filters=filters,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except PermissionDeniedError as error:
+        raise PermissionDenied(error.message) from error
+    return _csv_download(export)
+
+
+@require_GET
+def security_history_export_view(request: HttpRequest) -> HttpResponse:
+    account = live_account(request)
+    try:
+        export = security_history_export(
+            account=account,
+            actor=actor_on(request, account),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except PermissionDeniedError as error:
+        raise PermissionDenied(error.message) from error
+    return _csv_download(export)
