@@ -297,7 +297,7 @@ class CouponAdmin(ObjectHistoryMixin, _CatalogAdmin):
 
 
 @admin.register(PromotionCode)
-class PromotionCodeAdmin(_CatalogAdmin):
+class PromotionCodeAdmin(ObjectHistoryMixin, _CatalogAdmin):
     list_display = ("code", "coupon", "active_badge", "times_redeemed", "expires_at")
     search_fields = ("=code",)
     actions_list = ("create_code",)
