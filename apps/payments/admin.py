@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
@@ -198,6 +199,11 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 messages.success(
                     request, f"Refunded {money.format_amount(refund.amount, refund.currency)}."
                 )
+                back = request.POST.get("next", "")
+                if back and url_has_allowed_host_and_scheme(
+                    back, allowed_hosts={request.get_host()}
+                ):
+                    return redirect(back)
                 return redirect("admin:payments_charge_change", charge.id)
         charge.refresh_from_db()
         return self._page(request, charge, form)

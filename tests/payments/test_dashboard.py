@@ -57,3 +57,19 @@ def test_payment_settings_change_the_fee_of_later_charges(staff_client, acme):  
     charge = make_charge(acme.account)
     assert charge.balance_transaction.fee == 30  # 1.5 % of 2000
     assert charge.balance_transaction.available_on <= clock.now()
+
+
+def test_refund_from_the_customer_page_returns_there(staff_client, acme):  # noqa: F811
+    charge = make_charge(acme.account)
+    customer_page = f"/dashboard/customers/customer/{charge.customer_id}/change/"
+    assert "data-inline-refund" in staff_client.get(customer_page).content.decode()
+    response = staff_client.post(
+        f"{LIST}{charge.id}/refund/", {"amount": "3.00", "next": customer_page}
+    )
+    assert response["Location"] == customer_page
+    charge.refresh_from_db()
+    assert charge.amount_refunded == 300
+    outside = staff_client.post(
+        f"{LIST}{charge.id}/refund/", {"amount": "1.00", "next": "https://evil.example/"}
+    )
+    assert outside["Location"] == f"{LIST}{charge.id}/change/"
