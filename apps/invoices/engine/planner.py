@@ -1,0 +1,169 @@
+"""The line planner (pure): a subscription's desired state and a moment in time → invoice lines.
+
+The same functions serve previews (nothing is written), renewals and prorations; given the same
+input they return the same lines. Every line has a stable key ``(item, kind, start, end)`` that
+the invoices store under a unique constraint, so one period cannot be billed twice.
+
+Line kinds:
+- ``subscription``: an item's whole period, billed in advance (licensed items out of trial);
+- ``trial_remainder``: the rest of the previous period after an item's own trial ended in it,
+  billed with the next regular invoice;
+- ``proration_credit`` / ``proration_debit``: the unused rest of the period on the old terms
+  (negative) and the rest on the new terms (positive) after a change at ``at``
+  (apps.invoices.engine.proration);
+- ``usage``: a metered item's usage over the previous period, billed in arrears (the caller
+  prices the usage; metered items are never prorated).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from apps.invoices.engine.proration import fraction_remaining, prorate
+
+SUBSCRIPTION = "subscription"
+TRIAL_REMAINDER = "trial_remainder"
+PRORATION_CREDIT = "proration_credit"
+PRORATION_DEBIT = "proration_debit"
+USAGE = "usage"
+
+
+@dataclass(frozen=True)
+class ItemTerms:
+    """One subscription item as the planner sees it."""
+
+    item_id: str
+    price_id: str
+    quantity: int
+    # What a whole period of this item costs at its quantity, tiers and discounts applied.
+    period_amount: int
+    usage_type: str = "licensed"
+    trial_end: datetime | None = None
+    description: str = ""
+
+    def trialing_at(self, at: datetime) -> bool:
+        return self.trial_end is not None and at < self.trial_end
+
+
+@dataclass(frozen=True)
+class Line:
+    item_id: str
+    kind: str
+    period_start: datetime
+    period_end: datetime
+    amount: int
+    quantity: int
+    price_id: str
+    description: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, datetime, datetime]:
+        return (self.item_id, self.kind, self.period_start, self.period_end)
+
+    @property
+    def proration(self) -> bool:
+        return self.kind in (PRORATION_CREDIT, PRORATION_DEBIT, TRIAL_REMAINDER)
+
+
+def cycle_lines(
+    items: list[ItemTerms],
+    *,
+    previous: tuple[datetime, datetime] | None,
+    period: tuple[datetime, datetime],
+    usage: Mapping[str, int] | None = None,
+) -> list[Line]:
+    """The lines of the invoice that opens ``period`` (``previous`` is the period it closes)."""
+    start, end = period
+    lines: list[Line] = []
+    for item in items:
+        if item.usage_type == "metered":
+            if previous is not None and (usage or {}).get(item.item_id):
+                lines.append(
+                    Line(
+                        item.item_id,
+                        USAGE,
+                        previous[0],
+                        previous[1],
+                        usage[item.item_id],
+                        item.quantity,
+                        item.price_id,
+                        item.description,
+                    )
+                )
+            continue
+        if previous is not None and item.trial_end is not None:
+            prev_start, prev_end = previous
+            if prev_start < item.trial_end < prev_end:
+                share = fraction_remaining(prev_start, prev_end, item.trial_end)
+                lines.append(
+                    Line(
+                        item.item_id,
+                        TRIAL_REMAINDER,
+                        item.trial_end,
+                        prev_end,
+                        prorate(item.period_amount, share),
+                        item.quantity,
+                        item.price_id,
+                        f"Remaining time on {item.description or item.price_id} after trial",
+                    )
+                )
+        if item.trialing_at(start) and item.trial_end >= end:
+            continue  # the whole new period is still trial
+        if item.trialing_at(start):
+            continue  # the trial ends inside the period: its remainder joins the next invoice
+        lines.append(
+            Line(
+                item.item_id,
+                SUBSCRIPTION,
+                start,
+                end,
+                item.period_amount,
+                item.quantity,
+                item.price_id,
+                item.description,
+            )
+        )
+    return lines
+
+
+def change_lines(
+    old: ItemTerms | None,
+    new: ItemTerms | None,
+    *,
+    period: tuple[datetime, datetime],
+    at: datetime,
+) -> list[Line]:
+    """Credit for the unused rest of the old terms and debit for the new, each rounded alone.
+
+    Nothing for metered items, nor for terms in trial at ``at`` (nothing was or will be paid
+    for that time)."""
+    start, end = period
+    share = fraction_remaining(start, end, at)
+    lines: list[Line] = []
+    if old is not None and old.usage_type != "metered" and not old.trialing_at(at):
+        lines.append(
+            Line(
+                old.item_id,
+                PRORATION_CREDIT,
+                at,
+                end,
+                -prorate(old.period_amount, share),
+                old.quantity,
+                old.price_id,
+                f"Unused time on {old.description or old.price_id}",
+            )
+        )
+    if new is not None and new.usage_type != "metered" and not new.trialing_at(at):
+        lines.append(
+            Line(
+                new.item_id,
+                PRORATION_DEBIT,
+                at,
+                end,
+                prorate(new.period_amount, share),
+                new.quantity,
+                new.price_id,
+                f"Remaining time on {new.description or new.price_id}",
+            )
+        )
+    return lines
