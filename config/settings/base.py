@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "apps.customers",
     "apps.catalog",
     "apps.payments",
+    "apps.subscriptions",
+    "apps.invoices",
     "apps.webhooks",
     "apps.dashboard.apps.DashboardConfig",
 ]

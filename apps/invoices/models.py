@@ -1,0 +1,121 @@
+from django.db import models
+
+from apps.core.modelbase import TimestampedModel, public_id_field
+
+
+class Invoice(TimestampedModel):
+    id = public_id_field("in")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    status = models.CharField(max_length=15)  # draft | open | paid | void | uncollectible
+    billing_reason = models.CharField(max_length=40, default="manual")
+    currency = models.CharField(max_length=3)
+    number = models.CharField(max_length=40, null=True, blank=True)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    subtotal = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    starting_balance = models.BigIntegerField(default=0)
+    ending_balance = models.BigIntegerField(null=True, blank=True)
+    amount_due = models.BigIntegerField(default=0)
+    amount_paid = models.BigIntegerField(default=0)
+    auto_advance = models.BooleanField(default=True)
+    collection_method = models.CharField(max_length=20, default="charge_automatically")
+    due_date = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    charge_id = models.CharField(max_length=64, null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_payment_attempt = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # The customer-facing page's unguessable token.
+    hosted_token = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-id"], name="invoice_account_id"),
+            models.Index(fields=["account", "customer", "-id"], name="invoice_account_customer"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "number"],
+                condition=models.Q(number__isnull=False),
+                name="invoice_number_unique",
+            )
+        ]
+
+
+class InvoiceLine(models.Model):
+    """One line; a subscription line's key ``(item, kind, period)`` can be billed once only."""
+
+    id = public_id_field("il")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    subscription_item_id = models.CharField(max_length=64, null=True, blank=True)
+    price_id = models.CharField(max_length=64, null=True, blank=True)
+    kind = models.CharField(max_length=20)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    quantity = models.PositiveIntegerField(default=1)
+    proration = models.BooleanField(default=False)
+    description = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription_item_id", "kind", "period_start", "period_end"],
+                condition=models.Q(subscription_item_id__isnull=False),
+                name="invoice_line_billed_once",
+            )
+        ]
+
+
+class InvoiceItem(TimestampedModel):
+    """A pending line (a proration, a one-off charge) waiting for the customer's next invoice."""
+
+    id = public_id_field("ii")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    subscription_id = models.CharField(max_length=64, null=True, blank=True)
+    subscription_item_id = models.CharField(max_length=64, null=True, blank=True)
+    price_id = models.CharField(max_length=64, null=True, blank=True)
+    kind = models.CharField(max_length=20, default="invoice_item")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    quantity = models.PositiveIntegerField(default=1)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    proration = models.BooleanField(default=False)
+    description = models.CharField(max_length=500, blank=True, default="")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "customer", "invoice"], name="ii_pending"),
+        ]
+
+
+class InvoiceNumberSequence(models.Model):
+    """The next invoice number of an account; taken under a row lock, so gapless."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    next_number = models.PositiveIntegerField(default=1)

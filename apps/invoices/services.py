@@ -1,0 +1,297 @@
+"""Invoices: built from the planner's lines, numbered gaplessly, finalized, paid.
+
+Payment happens outside any transaction (apps.payments two-phase charges); every state change
+records its event in the transaction that makes it.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from apps.accounts.audit import change_record
+from apps.catalog.selectors import price_amount
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.core.errors import ApplicationError, InvalidRequestError
+from apps.core.ids import new_secret
+from apps.customers.enums import BalanceTransactionType
+from apps.customers.selectors import customer_balance
+from apps.customers.services import customer_balance_adjust
+from apps.invoices.engine.planner import ItemTerms, Line
+from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine, InvoiceNumberSequence
+from apps.subscriptions.models import Subscription, SubscriptionItem
+
+
+class AlreadyInvoiced(Exception):
+    """The period's lines exist already: the renewal ran before (idempotent)."""
+
+
+def item_terms(item: SubscriptionItem, *, currency: str, on: datetime) -> ItemTerms:
+    """What the planner needs of an item: its whole-period amount at its quantity."""
+    price = item.price
+    recurring = price.recurring or {}
+    metered = recurring.get("usage_type") == "metered"
+    amount = (
+        0
+        if metered
+        else price_amount(
+            price,
+            quantity=item.quantity,
+            currency=currency,
+            on=on.date(),
+            custom_amount=item.custom_unit_amount,
+        )
+    )
+    return ItemTerms(
+        item_id=item.id,
+        price_id=price.id,
+        quantity=item.quantity,
+        period_amount=amount,
+        usage_type="metered" if metered else "licensed",
+        trial_end=item.trial_end,
+        description=price.product.name if price.product_id else price.id,
+    )
+
+
+def invoice_render(invoice: Invoice) -> dict:
+    return {
+        "id": invoice.id,
+        "object": "invoice",
+        "amount_due": invoice.amount_due,
+        "amount_paid": invoice.amount_paid,
+        "amount_remaining": invoice.amount_due - invoice.amount_paid,
+        "billing_reason": invoice.billing_reason,
+        "collection_method": invoice.collection_method,
+        "created": clock.to_epoch(invoice.created_at),
+        "currency": invoice.currency,
+        "customer": invoice.customer_id,
+        "due_date": clock.to_epoch(invoice.due_date),
+        "ending_balance": invoice.ending_balance,
+        "number": invoice.number,
+        "paid": invoice.status == "paid",
+        "period_end": clock.to_epoch(invoice.period_end),
+        "period_start": clock.to_epoch(invoice.period_start),
+        "starting_balance": invoice.starting_balance,
+        "status": invoice.status,
+        "subscription": invoice.subscription_id,
+        "subtotal": invoice.subtotal,
+        "total": invoice.total,
+        "metadata": invoice.metadata,
+    }
+
+
+def _record(invoice: Invoice, type: str, actor: Actor) -> None:
+    change_record(
+        account=invoice.account,
+        actor=actor,
+        type=type,
+        object_type="invoice",
+        data_object=invoice_render(invoice),
+    )
+
+
+def invoice_from_lines(
+    *,
+    subscription: Subscription,
+    lines: list[Line],
+    period: tuple[datetime, datetime],
+    billing_reason: str,
+    actor: Actor = SYSTEM,
+    include_pending: bool = True,
+) -> Invoice | None:
+    """A draft invoice of the planner's lines plus the customer's pending items.
+
+    Runs inside the caller's transaction (which locked the subscription). A zero-total invoice
+    is not created unless the account asks for them. Raises AlreadyInvoiced when a line's key
+    was billed before."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("invoice_from_lines runs in the caller's transaction")
+    account = subscription.account
+    pending = (
+        list(
+            InvoiceItem.objects.select_for_update().filter(
+                account=account,
+                customer_id=subscription.customer_id,
+                invoice__isnull=True,
+                subscription_id=subscription.id,
+            )
+        )
+        if include_pending
+        else []
+    )
+    total = sum(line.amount for line in lines) + sum(item.amount for item in pending)
+    if not lines and not pending:
+        return None
+    if total == 0 and not getattr(account, "zero_total_invoices", False):
+        return None
+    now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+    invoice = Invoice.objects.create(
+        account=account,
+        customer=subscription.customer,
+        subscription=subscription,
+        status="draft",
+        billing_reason=billing_reason,
+        currency=subscription.currency,
+        period_start=period[0],
+        period_end=period[1],
+        subtotal=total,
+        total=total,
+        amount_due=total,
+        collection_method=subscription.collection_method,
+        hosted_token=new_secret(32),
+        created_at=now,
+    )
+    rows = [
+        InvoiceLine(
+            account=account,
+            invoice=invoice,
+            subscription_item_id=line.item_id,
+            price_id=line.price_id,
+            kind=line.kind,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            amount=line.amount,
+            currency=subscription.currency,
+            quantity=line.quantity,
+            proration=line.proration,
+            description=line.description,
+        )
+        for line in lines
+    ] + [
+        InvoiceLine(
+            account=account,
+            invoice=invoice,
+            subscription_item_id=None,
+            price_id=item.price_id,
+            kind=item.kind,
+            period_start=item.period_start,
+            period_end=item.period_end,
+            amount=item.amount,
+            currency=item.currency,
+            quantity=item.quantity,
+            proration=item.proration,
+            description=item.description,
+        )
+        for item in pending
+    ]
+    try:
+        with transaction.atomic():
+            InvoiceLine.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        raise AlreadyInvoiced(subscription.id) from exc
+    InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
+    subscription.latest_invoice_id = invoice.id
+    subscription.save(update_fields=["latest_invoice_id", "updated_at"])
+    _record(invoice, "invoice.created", actor)
+    return invoice
+
+
+def _next_number(account) -> str:
+    sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(account=account)
+    number = sequence.next_number
+    sequence.next_number += 1
+    sequence.save(update_fields=["next_number"])
+    prefix = account.id.split("_", 1)[1][:8].upper()
+    return f"{prefix}-{number:04d}"
+
+
+def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
+    """Number the invoice (gapless, under a lock) and apply the customer's credit balance."""
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .get(account=account, id=invoice_id)
+        )
+        if invoice.status != "draft":
+            raise InvalidRequestError(
+                f"Invoice {invoice.id} is {invoice.status}; only drafts can be finalized.",
+                code="invoice_not_editable",
+            )
+        invoice.number = _next_number(account)
+        balance = customer_balance(invoice.customer)
+        invoice.starting_balance = balance
+        applied = 0
+        if balance < 0 and invoice.total > 0:
+            applied = min(-balance, invoice.total)
+            customer_balance_adjust(
+                account=account,
+                customer=invoice.customer,
+                amount=applied,
+                currency=invoice.currency,
+                actor=actor,
+                type=BalanceTransactionType.APPLIED_TO_INVOICE,
+                invoice_id=invoice.id,
+            )
+        invoice.ending_balance = balance + applied
+        invoice.amount_due = invoice.total - applied
+        invoice.status = "paid" if invoice.amount_due == 0 else "open"
+        invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
+        if invoice.status == "paid":
+            invoice.paid_at = invoice.finalized_at
+        invoice.save()
+        _record(invoice, "invoice.finalized", actor)
+        if invoice.status == "paid":
+            _record(invoice, "invoice.paid", actor)
+    return invoice
+
+
+def invoice_pay(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
+    """Charge the invoice's customer (subscription default, then the customer's defaults)."""
+    from apps.payments.services import ChargeRequest, charge_create
+
+    invoice = Invoice.objects.select_related("customer", "subscription").get(
+        account=account, id=invoice_id
+    )
+    if invoice.status != "open":
+        raise InvalidRequestError(
+            f"Invoice {invoice.id} is {invoice.status}, not open.", code="invoice_not_open"
+        )
+    customer = invoice.customer
+    method = (
+        (invoice.subscription.default_payment_method if invoice.subscription else None)
+        or customer.default_payment_method
+        or customer.default_source
+    )
+    if method is None:
+        raise InvalidRequestError(
+            "The customer has no payment method to charge.", code="invoice_no_payment_method"
+        )
+    failure = None
+    charge = None
+    try:
+        charge = charge_create(
+            account=account,
+            request=ChargeRequest(
+                amount=invoice.amount_due,
+                currency=invoice.currency,
+                payment_method=method,
+                customer=customer,
+                description=f"Invoice {invoice.number}",
+            ),
+            actor=actor,
+        )
+    except ApplicationError as error:
+        failure = error
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .get(pk=invoice.pk)
+        )
+        invoice.attempt_count += 1
+        if failure is None:
+            invoice.status = "paid"
+            invoice.amount_paid = invoice.amount_due
+            invoice.charge_id = charge.id
+            invoice.paid_at = clock.now(test_clock_id=customer.test_clock_id)
+            invoice.save()
+            _record(invoice, "invoice.paid", actor)
+            _record(invoice, "invoice.payment_succeeded", actor)
+        else:
+            invoice.charge_id = failure.extra.get("charge") or invoice.charge_id
+            invoice.save()
+            _record(invoice, "invoice.payment_failed", actor)
+    if failure is not None:
+        raise failure
+    return invoice

@@ -1,0 +1,74 @@
+from django.db import models
+
+from apps.core.modelbase import TimestampedModel, public_id_field
+from apps.subscriptions.enums import CollectionMethod, SubscriptionStatus
+
+
+class Subscription(TimestampedModel):
+    """A customer's desired state: items, their trials, the billing anchor and how to collect.
+
+    Periods are not stored: they follow from ``billing_cycle_anchor`` and the items' interval
+    (apps.invoices.engine.periods); ``current_period_end`` is kept as the renewal due time, the
+    index the scheduler scans."""
+
+    id = public_id_field("sub")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    status = models.CharField(max_length=20, choices=SubscriptionStatus.choices)
+    currency = models.CharField(max_length=3)
+    interval = models.CharField(max_length=5)
+    interval_count = models.PositiveSmallIntegerField(default=1)
+    billing_cycle_anchor = models.DateTimeField()
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    collection_method = models.CharField(
+        max_length=20,
+        choices=CollectionMethod.choices,
+        default=CollectionMethod.CHARGE_AUTOMATICALLY,
+    )
+    days_until_due = models.PositiveSmallIntegerField(null=True, blank=True)
+    default_payment_method = models.ForeignKey(
+        "customers.PaymentMethod",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_at_period_end = models.BooleanField(default=False)
+    cancel_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cancellation_details = models.JSONField(default=dict, blank=True)
+    trial_start = models.DateTimeField(null=True, blank=True)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    # {"end_behavior": {"missing_payment_method": "cancel" | "pause" | "create_invoice"}}
+    trial_settings = models.JSONField(default=dict, blank=True)
+    pause_collection = models.JSONField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    latest_invoice_id = models.CharField(max_length=64, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-id"], name="sub_account_id"),
+            models.Index(fields=["status", "current_period_end"], name="sub_due"),
+        ]
+
+
+class SubscriptionItem(TimestampedModel):
+    id = public_id_field("si")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="items")
+    price = models.ForeignKey("catalog.Price", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    # Pay-what-you-want prices: the amount this subscription pays per unit.
+    custom_unit_amount = models.BigIntegerField(null=True, blank=True)
+    # The item's own trial (issue #4: per-item trials on one invoice).
+    trial_end = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)

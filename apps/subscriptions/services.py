@@ -1,0 +1,412 @@
+"""Subscription writes: create, change an item's price or quantity (with prorations), renew.
+
+Lines always come from the pure planner (apps.invoices.engine.planner); invoices from
+apps.invoices.services. A renewal locks the subscription and re-checks that it is due, and the
+invoice lines' unique keys make a second invoice for one period impossible.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from apps.accounts.audit import change_record
+from apps.accounts.models import Account
+from apps.catalog.models import Price
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.core.errors import ApplicationError, InvalidRequestError
+from apps.customers.models import Customer
+from apps.invoices.engine.periods import boundary, period_containing
+from apps.invoices.engine.planner import change_lines, cycle_lines
+from apps.invoices.models import InvoiceItem
+from apps.invoices.services import (
+    AlreadyInvoiced,
+    invoice_finalize,
+    invoice_from_lines,
+    invoice_pay,
+    item_terms,
+)
+from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.models import Subscription, SubscriptionItem
+
+PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    price: Price
+    quantity: int = 1
+    trial_end: datetime | None = None
+    custom_unit_amount: int | None = None
+
+
+def subscription_render(subscription: Subscription) -> dict:
+    items = list(subscription.items.filter(deleted_at__isnull=True).order_by("id"))
+    return {
+        "id": subscription.id,
+        "object": "subscription",
+        "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+        "canceled_at": clock.to_epoch(subscription.canceled_at),
+        "collection_method": subscription.collection_method,
+        "created": clock.to_epoch(subscription.created_at),
+        "currency": subscription.currency,
+        "current_period_end": clock.to_epoch(subscription.current_period_end),
+        "current_period_start": clock.to_epoch(subscription.current_period_start),
+        "customer": subscription.customer_id,
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": item.id,
+                    "object": "subscription_item",
+                    "price": item.price_id,
+                    "quantity": item.quantity,
+                    "trial_end": clock.to_epoch(item.trial_end),
+                    "current_period_start": clock.to_epoch(subscription.current_period_start),
+                    "current_period_end": clock.to_epoch(subscription.current_period_end),
+                }
+                for item in items
+            ],
+            "has_more": False,
+            "url": f"/v1/subscription_items?subscription={subscription.id}",
+        },
+        "latest_invoice": subscription.latest_invoice_id,
+        "metadata": subscription.metadata,
+        "status": subscription.status,
+        "trial_end": clock.to_epoch(subscription.trial_end),
+        "trial_start": clock.to_epoch(subscription.trial_start),
+    }
+
+
+def _record(subscription: Subscription, type: str, actor: Actor, previous=None) -> None:
+    change_record(
+        account=subscription.account,
+        actor=actor,
+        type=type,
+        object_type="subscription",
+        data_object=subscription_render(subscription),
+        previous=previous,
+    )
+
+
+def _active_items(subscription: Subscription) -> list[SubscriptionItem]:
+    return list(
+        subscription.items.filter(deleted_at__isnull=True)
+        .select_related("price__product", "price__account")
+        .order_by("id")
+    )
+
+
+def _status_for(items: list[SubscriptionItem], at: datetime) -> str:
+    trialing = all(item.trial_end is not None and item.trial_end > at for item in items)
+    return SubscriptionStatus.TRIALING if trialing else SubscriptionStatus.ACTIVE
+
+
+def _collect(subscription: Subscription, invoice, actor: Actor) -> bool:
+    """Finalize and, when charging automatically, pay. True when the invoice is paid."""
+    invoice = invoice_finalize(invoice_id=invoice.id, account=subscription.account, actor=actor)
+    if invoice.status == "paid" or subscription.collection_method != "charge_automatically":
+        return invoice.status == "paid"
+    try:
+        invoice_pay(invoice_id=invoice.id, account=subscription.account, actor=actor)
+    except ApplicationError:
+        return False
+    return True
+
+
+def subscription_create(
+    *,
+    account: Account,
+    customer: Customer,
+    items: list[ItemRequest],
+    actor: Actor,
+    collection_method: str = "charge_automatically",
+    days_until_due: int | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Subscription:
+    if not items:
+        raise InvalidRequestError(
+            "Missing required param: items.", param="items", code="parameter_missing"
+        )
+    if len(items) > 20:
+        raise InvalidRequestError("A subscription has at most 20 items.", param="items")
+    first = items[0].price
+    for index, item in enumerate(items):
+        recurring = item.price.recurring
+        if recurring is None:
+            raise InvalidRequestError(
+                "A subscription item needs a recurring price.", param=f"items[{index}][price]"
+            )
+        if (recurring["interval"], recurring["interval_count"]) != (
+            first.recurring["interval"],
+            first.recurring["interval_count"],
+        ) or item.price.currency != first.currency:
+            raise InvalidRequestError(
+                "All items of a subscription share one currency and billing interval.",
+                param=f"items[{index}][price]",
+            )
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    interval, count = first.recurring["interval"], first.recurring["interval_count"]
+    period = (now, boundary(now, interval, count, 1))
+    with transaction.atomic():
+        subscription = Subscription.objects.create(
+            account=account,
+            customer=customer,
+            status=SubscriptionStatus.INCOMPLETE,
+            currency=first.currency,
+            interval=interval,
+            interval_count=count,
+            billing_cycle_anchor=now,
+            current_period_start=period[0],
+            current_period_end=period[1],
+            collection_method=collection_method,
+            days_until_due=days_until_due,
+            metadata=metadata or {},
+            created_at=now,
+        )
+        rows = [
+            SubscriptionItem.objects.create(
+                account=account,
+                subscription=subscription,
+                price=item.price,
+                quantity=item.quantity,
+                trial_end=item.trial_end,
+                custom_unit_amount=item.custom_unit_amount,
+                created_at=now,
+            )
+            for item in items
+        ]
+        trial_ends = [row.trial_end for row in rows if row.trial_end]
+        if trial_ends and len(trial_ends) == len(rows):
+            subscription.trial_start, subscription.trial_end = now, max(trial_ends)
+        lines = cycle_lines(
+            [
+                item_terms(row, currency=subscription.currency, on=now)
+                for row in _active_items(subscription)
+            ],
+            previous=None,
+            period=period,
+        )
+        invoice = invoice_from_lines(
+            subscription=subscription,
+            lines=lines,
+            period=period,
+            billing_reason="subscription_create",
+            actor=actor,
+        )
+        subscription.status = _status_for(rows, now)
+        subscription.save()
+        _record(subscription, "customer.subscription.created", actor)
+    if invoice is not None and not _collect(subscription, invoice, actor):
+        with transaction.atomic():
+            subscription.status = SubscriptionStatus.INCOMPLETE
+            subscription.save(update_fields=["status", "updated_at"])
+            _record(
+                subscription,
+                "customer.subscription.updated",
+                actor,
+                previous={"status": SubscriptionStatus.ACTIVE},
+            )
+    return subscription
+
+
+def subscription_item_update(
+    *,
+    account: Account,
+    item_id: str,
+    actor: Actor,
+    price: Price | None = None,
+    quantity: int | None = None,
+    proration_behavior: str = "create_prorations",
+    proration_date: datetime | None = None,
+) -> SubscriptionItem:
+    """Change an item's price or quantity mid-period; prorations per ``proration_behavior``."""
+    if proration_behavior not in PRORATION_BEHAVIORS:
+        raise InvalidRequestError(
+            f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
+            param="proration_behavior",
+        )
+    with transaction.atomic():
+        item = (
+            SubscriptionItem.objects.select_for_update()
+            .select_related("subscription__customer", "subscription__account", "price__product")
+            .get(account=account, id=item_id, deleted_at__isnull=True)
+        )
+        subscription = (
+            Subscription.objects.select_for_update()
+            .select_related("customer", "account")
+            .get(pk=item.subscription_id)
+        )
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        at = proration_date or now
+        period = (subscription.current_period_start, subscription.current_period_end)
+        if not period[0] <= at <= period[1]:
+            raise InvalidRequestError(
+                "proration_date must lie within the current period.", param="proration_date"
+            )
+        old = item_terms(item, currency=subscription.currency, on=at)
+        if price is not None:
+            item.price = price
+            if quantity is None:
+                quantity = 1  # as Stripe: a new price without a quantity resets it to 1
+        if quantity is not None:
+            item.quantity = quantity
+        item.save()
+        new = item_terms(item, currency=subscription.currency, on=at)
+        lines = [] if proration_behavior == "none" else change_lines(old, new, period=period, at=at)
+        for line in lines:
+            InvoiceItem.objects.create(
+                account=account,
+                customer=subscription.customer,
+                subscription_id=subscription.id,
+                subscription_item_id=item.id,
+                price_id=line.price_id,
+                kind=line.kind,
+                amount=line.amount,
+                currency=subscription.currency,
+                quantity=line.quantity,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                proration=True,
+                description=line.description,
+                created_at=now,
+            )
+        _record(subscription, "customer.subscription.updated", actor)
+        invoice = None
+        if proration_behavior == "always_invoice" and lines:
+            invoice = invoice_from_lines(
+                subscription=subscription,
+                lines=[],
+                period=(at, period[1]),
+                billing_reason="subscription_update",
+                actor=actor,
+            )
+    if invoice is not None:
+        _collect(subscription, invoice, actor)
+    return item
+
+
+def subscription_item_add(
+    *,
+    account: Account,
+    subscription_id: str,
+    request: ItemRequest,
+    actor: Actor,
+    proration_behavior: str = "create_prorations",
+) -> SubscriptionItem:
+    """Add an item mid-period; an item with its own trial prorates nothing until it ends."""
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .get(account=account, id=subscription_id)
+        )
+        recurring = request.price.recurring or {}
+        if (recurring.get("interval"), recurring.get("interval_count")) != (
+            subscription.interval,
+            subscription.interval_count,
+        ) or request.price.currency != subscription.currency:
+            raise InvalidRequestError(
+                "The price must share the subscription's currency and interval.", param="price"
+            )
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        item = SubscriptionItem.objects.create(
+            account=account,
+            subscription=subscription,
+            price=request.price,
+            quantity=request.quantity,
+            trial_end=request.trial_end,
+            custom_unit_amount=request.custom_unit_amount,
+            created_at=now,
+        )
+        period = (subscription.current_period_start, subscription.current_period_end)
+        lines = (
+            []
+            if proration_behavior == "none"
+            else change_lines(
+                None,
+                item_terms(item, currency=subscription.currency, on=now),
+                period=period,
+                at=now,
+            )
+        )
+        for line in lines:
+            InvoiceItem.objects.create(
+                account=account,
+                customer=subscription.customer,
+                subscription_id=subscription.id,
+                subscription_item_id=item.id,
+                price_id=line.price_id,
+                kind=line.kind,
+                amount=line.amount,
+                currency=subscription.currency,
+                quantity=line.quantity,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                proration=True,
+                description=line.description,
+                created_at=now,
+            )
+        _record(subscription, "customer.subscription.updated", actor)
+    return item
+
+
+def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscription | None:
+    """Invoice the next period of a subscription that is due; a no-op when not due (or done)."""
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .get(id=subscription_id)
+        )
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        if subscription.current_period_end > now or subscription.status in (
+            SubscriptionStatus.CANCELED,
+            SubscriptionStatus.INCOMPLETE_EXPIRED,
+        ):
+            return None
+        previous = (subscription.current_period_start, subscription.current_period_end)
+        period = period_containing(
+            subscription.billing_cycle_anchor,
+            subscription.interval,
+            subscription.interval_count,
+            previous[1],
+        )
+        items = _active_items(subscription)
+        lines = cycle_lines(
+            [item_terms(item, currency=subscription.currency, on=period[0]) for item in items],
+            previous=previous,
+            period=period,
+        )
+        try:
+            invoice = invoice_from_lines(
+                subscription=subscription,
+                lines=lines,
+                period=period,
+                billing_reason="subscription_cycle",
+                actor=actor,
+            )
+        except AlreadyInvoiced:
+            return None
+        before = {
+            "current_period_start": clock.to_epoch(previous[0]),
+            "current_period_end": clock.to_epoch(previous[1]),
+            "status": subscription.status,
+        }
+        subscription.current_period_start, subscription.current_period_end = period
+        subscription.status = _status_for(items, period[0])
+        subscription.save()
+        _record(subscription, "customer.subscription.updated", actor, previous=before)
+    if invoice is not None and not _collect(subscription, invoice, actor):
+        with transaction.atomic():
+            subscription.status = SubscriptionStatus.PAST_DUE
+            subscription.save(update_fields=["status", "updated_at"])
+            _record(
+                subscription,
+                "customer.subscription.updated",
+                actor,
+                previous={"status": SubscriptionStatus.ACTIVE},
+            )
+    return subscription

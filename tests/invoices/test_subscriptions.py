@@ -1,0 +1,206 @@
+"""Subscriptions over the billing engine, driven by the clock: ACCEPTANCE B1 and B2 with the
+exact amounts, renewals that cannot bill a period twice, gapless numbering."""
+
+from datetime import datetime
+
+import pytest
+
+from apps.catalog.services import price_create
+from apps.core import clock
+from apps.core.actor import SYSTEM
+from apps.core.models import Event
+from apps.customers.services import customer_create
+from apps.invoices.engine.periods import utc
+from apps.invoices.models import Invoice, InvoiceItem
+from apps.payments.models import Charge
+from apps.subscriptions.models import Subscription
+from apps.subscriptions.services import (
+    ItemRequest,
+    subscription_create,
+    subscription_item_add,
+    subscription_item_update,
+    subscription_renew,
+)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    """Set the domain clock: ``now(datetime)``."""
+    current = {"at": utc(2025, 1, 1)}
+    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+
+    def set_to(moment: datetime) -> None:
+        current["at"] = moment
+
+    return set_to
+
+
+def _price(account, amount, name):
+    return price_create(
+        account=account,
+        params={
+            "product_data": {"name": name},
+            "currency": "usd",
+            "unit_amount": amount,
+            "recurring": {"interval": "month"},
+        },
+        actor=SYSTEM,
+    )
+
+
+def _customer(account):
+    return customer_create(
+        account=account, params={"email": "alex@example.com", "source": "tok_visa"}, actor=SYSTEM
+    )
+
+
+@pytest.mark.parametrize(
+    ("behavior", "pending", "february_total", "immediate"),
+    [
+        ("create_prorations", [-1290, 1394], 2804, None),
+        ("always_invoice", [], 2700, 104),
+        ("none", [], 2700, None),
+    ],
+)
+def test_b1_proration_behaviors(acme, now, behavior, pending, february_total, immediate):
+    basic, pro = _price(acme.account, 2500, "Basic"), _price(acme.account, 2700, "Pro")
+    now(utc(2025, 1, 1))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[ItemRequest(basic)],
+        actor=SYSTEM,
+    )
+    assert subscription.status == "active"
+    january = Invoice.objects.get(subscription=subscription)
+    assert (january.total, january.status, january.billing_reason) == (
+        2500,
+        "paid",
+        "subscription_create",
+    )
+    now(utc(2025, 1, 16))
+    item = subscription.items.get()
+    subscription_item_update(
+        account=acme.account,
+        item_id=item.id,
+        price=pro,
+        proration_behavior=behavior,
+        actor=SYSTEM,
+    )
+    assert (
+        sorted(InvoiceItem.objects.filter(invoice__isnull=True).values_list("amount", flat=True))
+        == pending
+    )
+    update_invoices = Invoice.objects.filter(billing_reason="subscription_update")
+    assert [i.total for i in update_invoices] == ([immediate] if immediate else [])
+    now(utc(2025, 2, 1))
+    subscription_renew(subscription_id=subscription.id)
+    february = Invoice.objects.get(billing_reason="subscription_cycle")
+    assert february.total == february_total
+    assert february.status == "paid"
+    assert (february.period_start, february.period_end) == (utc(2025, 2, 1), utc(2025, 3, 1))
+
+
+def test_b2_per_item_trial_one_invoice(acme, now):
+    launch, intel = _price(acme.account, 2900, "Launch"), _price(acme.account, 4900, "Intel")
+    now(utc(2025, 1, 1))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[ItemRequest(launch)],
+        actor=SYSTEM,
+    )
+    for month in (2, 3):
+        now(utc(2025, month, 1))
+        subscription_renew(subscription_id=subscription.id)
+    now(utc(2025, 3, 10))
+    invoices_before = Invoice.objects.count()
+    charges_before = Charge.objects.count()
+    item = subscription_item_add(
+        account=acme.account,
+        subscription_id=subscription.id,
+        request=ItemRequest(intel, trial_end=utc(2025, 3, 24)),
+        actor=SYSTEM,
+    )
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
+    assert item.trial_end == utc(2025, 3, 24)
+    now(utc(2025, 3, 24))
+    assert subscription_renew(subscription_id=subscription.id) is None  # nothing due
+    assert (Invoice.objects.count(), Charge.objects.count()) == (invoices_before, charges_before)
+    now(utc(2025, 4, 1))
+    subscription_renew(subscription_id=subscription.id)
+    april = Invoice.objects.filter(subscription=subscription).order_by("-id").first()
+    assert sorted(april.lines.values_list("amount", flat=True)) == [1265, 2900, 4900]
+    assert april.total == 9065
+    assert april.status == "paid"
+
+
+def test_a_new_subscription_whose_items_all_trial_writes_no_invoice(acme, now):
+    launch, intel = _price(acme.account, 2900, "Launch"), _price(acme.account, 4900, "Intel")
+    now(utc(2025, 3, 1))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[
+            ItemRequest(launch, trial_end=utc(2025, 3, 15)),
+            ItemRequest(intel, trial_end=utc(2025, 3, 22)),
+        ],
+        actor=SYSTEM,
+    )
+    assert subscription.status == "trialing"
+    assert subscription.billing_cycle_anchor == utc(2025, 3, 1)
+    assert not Invoice.objects.exists()
+    now(utc(2025, 4, 1))
+    subscription_renew(subscription_id=subscription.id)
+    invoice = Invoice.objects.get()
+    # Launch: 17 of 31 days of 2900 = 1590.32 → 1590; Intel: 10 of 31 days of 4900 = 1580.65 → 1581
+    assert sorted(invoice.lines.values_list("kind", "amount")) == [
+        ("subscription", 2900),
+        ("subscription", 4900),
+        ("trial_remainder", 1581),
+        ("trial_remainder", 1590),
+    ]
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
+
+
+def test_renewal_runs_once_per_period_and_numbers_are_gapless(acme, now):
+    basic = _price(acme.account, 2500, "Basic")
+    now(utc(2025, 1, 31))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[ItemRequest(basic)],
+        actor=SYSTEM,
+    )
+    now(utc(2025, 2, 28))
+    subscription_renew(subscription_id=subscription.id)
+    assert subscription_renew(subscription_id=subscription.id) is None
+    now(utc(2025, 3, 31))
+    subscription_renew(subscription_id=subscription.id)
+    invoices = list(Invoice.objects.order_by("id"))
+    assert [(i.period_start, i.period_end) for i in invoices] == [
+        (utc(2025, 1, 31), utc(2025, 2, 28)),
+        (utc(2025, 2, 28), utc(2025, 3, 31)),
+        (utc(2025, 3, 31), utc(2025, 4, 30)),
+    ]
+    numbers = [int(i.number.rsplit("-", 1)[1]) for i in invoices]
+    assert numbers == [1, 2, 3]
+    assert Event.objects.filter(type="invoice.paid").count() == 3
+    assert Subscription.objects.get().current_period_end == utc(2025, 4, 30)
+
+
+def test_a_declined_renewal_leaves_the_subscription_past_due(acme, now):
+    basic = _price(acme.account, 2500, "Basic")
+    now(utc(2025, 1, 1))
+    customer = customer_create(
+        account=acme.account,
+        params={"email": "f@example.com", "source": "tok_chargeCustomerFail"},
+        actor=SYSTEM,
+    )
+    subscription = subscription_create(
+        account=acme.account, customer=customer, items=[ItemRequest(basic)], actor=SYSTEM
+    )
+    assert subscription.status == "incomplete"
+    assert Invoice.objects.get().status == "open"
