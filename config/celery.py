@@ -23,5 +23,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.deliveries_sweep",
         "schedule": 15.0,
     },
+    # Subscriptions whose period ended: renewed in batches on the invoicing queue.
+    "invoicing.subscriptions_fan_out": {
+        "task": "invoicing.subscriptions_fan_out",
+        "schedule": 60.0,
+    },
 }
 app.conf.beat_schedule = CELERY_BEAT_SCHEDULE

@@ -204,3 +204,22 @@ def test_a_declined_renewal_leaves_the_subscription_past_due(acme, now):
     )
     assert subscription.status == "incomplete"
     assert Invoice.objects.get().status == "open"
+
+
+def test_beat_fan_out_renews_due_subscriptions_once(acme, now):
+    from apps.subscriptions.tasks import subscriptions_fan_out_task
+
+    basic = _price(acme.account, 2500, "Basic")
+    now(utc(2025, 1, 1))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[ItemRequest(basic)],
+        actor=SYSTEM,
+    )
+    now(utc(2025, 1, 20))
+    assert subscriptions_fan_out_task() == 0
+    now(utc(2025, 2, 1, 0, 0, 30))
+    assert subscriptions_fan_out_task() == 1  # tasks run inline in the test settings
+    assert subscriptions_fan_out_task() == 0
+    assert Invoice.objects.filter(subscription=subscription).count() == 2
