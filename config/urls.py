@@ -10,6 +10,8 @@ api_v1 = [
     path("", include("apps.customers.api.urls_payment_methods")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.payments.api.urls")),
+    path("", include("apps.subscriptions.api.urls")),
+    path("", include("apps.invoices.api.urls")),
     path("", include("apps.webhooks.api.urls")),
     path(
         "openapi.json",

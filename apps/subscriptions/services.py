@@ -49,6 +49,8 @@ def subscription_render(subscription: Subscription) -> dict:
         "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
         "cancel_at_period_end": subscription.cancel_at_period_end,
         "canceled_at": clock.to_epoch(subscription.canceled_at),
+        "cancellation_details": subscription.cancellation_details or None,
+        "ended_at": clock.to_epoch(subscription.ended_at),
         "collection_method": subscription.collection_method,
         "created": clock.to_epoch(subscription.created_at),
         "currency": subscription.currency,
@@ -409,4 +411,54 @@ def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscr
                 actor,
                 previous={"status": SubscriptionStatus.ACTIVE},
             )
+    return subscription
+
+
+FEEDBACK = (
+    "customer_service",
+    "low_quality",
+    "missing_features",
+    "other",
+    "switched_service",
+    "too_complex",
+    "too_expensive",
+    "unused",
+)
+
+
+def subscription_cancel(
+    *, account: Account, subscription_id: str, details: dict, actor: Actor
+) -> Subscription:
+    """Cancel at once; pending prorations of the subscription are dropped (Stripe's default)."""
+    feedback = details.get("feedback") or None
+    if feedback is not None and feedback not in FEEDBACK:
+        raise InvalidRequestError(
+            f"cancellation_details[feedback] is one of {', '.join(FEEDBACK)}.",
+            param="cancellation_details[feedback]",
+        )
+    comment = str(details.get("comment") or "")[:5000] or None
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .get(account=account, id=subscription_id)
+        )
+        if subscription.status == SubscriptionStatus.CANCELED:
+            raise InvalidRequestError(
+                f"Subscription {subscription.id} is already canceled.", code="resource_missing"
+            )
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        previous = {"status": subscription.status}
+        subscription.status = SubscriptionStatus.CANCELED
+        subscription.canceled_at = subscription.ended_at = now
+        subscription.cancellation_details = {
+            "comment": comment,
+            "feedback": feedback,
+            "reason": "cancellation_requested",
+        }
+        subscription.save()
+        InvoiceItem.objects.filter(
+            account=account, subscription_id=subscription.id, invoice__isnull=True, proration=True
+        ).delete()
+        _record(subscription, "customer.subscription.deleted", actor, previous=previous)
     return subscription

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from apps.invoices.api import views
+
+urlpatterns = [
+    path("invoices", views.InvoiceListApi.as_view(), name="invoice-list"),
+    path("invoices/<str:invoice>", views.InvoiceDetailApi.as_view(), name="invoice-detail"),
+    path("invoices/<str:invoice>/lines", views.InvoiceLinesApi.as_view(), name="invoice-lines"),
+    path(
+        "invoices/<str:invoice>/finalize",
+        views.InvoiceFinalizeApi.as_view(),
+        name="invoice-finalize",
+    ),
+    path("invoices/<str:invoice>/pay", views.InvoicePayApi.as_view(), name="invoice-pay"),
+]

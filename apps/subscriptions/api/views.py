@@ -1,0 +1,215 @@
+"""``/v1/subscriptions``: create (items with their own trials), retrieve, list, update, cancel."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+
+from apps.catalog.selectors import price_list
+from apps.core import clock
+from apps.core.api.pagination import equal_filters, paginate
+from apps.core.api.params import get_int, get_metadata, get_str, reject_unknown
+from apps.core.api.schema import list_object, object_schema
+from apps.core.api.views import ApiView
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.customers.selectors import customer_get
+from apps.subscriptions.models import Subscription
+from apps.subscriptions.services import (
+    ItemRequest,
+    subscription_cancel,
+    subscription_create,
+    subscription_item_add,
+    subscription_item_update,
+    subscription_render,
+)
+
+SubscriptionSchema = object_schema(
+    "Subscription",
+    "subscription",
+    status=serializers.CharField(),
+    customer=serializers.CharField(),
+    items=serializers.DictField(),
+)
+PARAMS = inline_serializer(
+    name="SubscriptionParams", fields={"metadata": serializers.DictField(required=False)}
+)
+
+
+def _items(view: ApiView, raw: Any) -> list[tuple[dict, int]]:
+    if isinstance(raw, dict):
+        raw = [raw[k] for k in sorted(raw, key=int)]
+    if not isinstance(raw, list):
+        raise InvalidRequestError("Invalid array: items", param="items")
+    return [(item, index) for index, item in enumerate(raw) if isinstance(item, dict)]
+
+
+def _item_request(view: ApiView, item: dict, index: int, *, now) -> ItemRequest:
+    price_id = get_str(item, "price", required=True, max_length=64)
+    price = price_list(account=view.account).filter(id=price_id, active=True).first()
+    if price is None:
+        raise ResourceMissingError("price", price_id, param=f"items[{index}][price]")
+    trial_end = get_int(item, "trial_end", minimum=1)
+    days = get_int(item, "trial_period_days", minimum=1, maximum=730)
+    if trial_end and days:
+        raise InvalidRequestError(
+            "Pass trial_end or trial_period_days, not both.", param=f"items[{index}][trial_end]"
+        )
+    end = (
+        clock.from_epoch(trial_end) if trial_end else (now + timedelta(days=days) if days else None)
+    )
+    if end is not None and end <= now:
+        raise InvalidRequestError(
+            "trial_end must be in the future.", param=f"items[{index}][trial_end]"
+        )
+    return ItemRequest(
+        price=price,
+        quantity=get_int(item, "quantity", default=1, minimum=1) or 1,
+        trial_end=end,
+        custom_unit_amount=get_int(item, "custom_unit_amount", minimum=0),
+    )
+
+
+class SubscriptionListApi(ApiView):
+    resource = "subscriptions"
+
+    @extend_schema(
+        operation_id="GetSubscriptions",
+        summary="List subscriptions",
+        responses={200: list_object("SubscriptionList", SubscriptionSchema)},
+    )
+    def get(self, request):
+        reject_unknown(
+            self.params, {"limit", "starting_after", "ending_before", "customer", "status"}
+        )
+        rows = equal_filters(
+            Subscription.objects.filter(account=self.account),
+            self.params,
+            {"customer": "customer_id", "status": "status"},
+        )
+        return self.respond(
+            paginate(rows, self.params, url="/v1/subscriptions", render=subscription_render)
+        )
+
+    @extend_schema(
+        operation_id="PostSubscriptions",
+        summary="Create a subscription",
+        request=PARAMS,
+        responses={200: SubscriptionSchema},
+    )
+    def post(self, request):
+        reject_unknown(
+            self.params, {"customer", "items", "collection_method", "days_until_due", "metadata"}
+        )
+        customer_id = get_str(self.params, "customer", required=True, max_length=64)
+        customer = customer_get(account=self.account, customer_id=customer_id)
+        if customer is None:
+            raise ResourceMissingError("customer", customer_id, param="customer")
+        now = clock.now(test_clock_id=customer.test_clock_id)
+        items = [
+            _item_request(self, item, index, now=now)
+            for item, index in _items(self, self.params.get("items"))
+        ]
+        subscription = subscription_create(
+            account=self.account,
+            customer=customer,
+            items=items,
+            collection_method=get_str(
+                self.params, "collection_method", choices=["charge_automatically", "send_invoice"]
+            )
+            or "charge_automatically",
+            days_until_due=get_int(self.params, "days_until_due", minimum=0, maximum=365),
+            metadata=get_metadata(self.params),
+            actor=self.actor,
+        )
+        return self.respond(subscription_render(subscription))
+
+
+class SubscriptionDetailApi(ApiView):
+    resource = "subscriptions"
+
+    def _subscription(self, subscription_id: str) -> Subscription:
+        row = Subscription.objects.filter(account=self.account, id=subscription_id).first()
+        if row is None:
+            raise ResourceMissingError("subscription", subscription_id)
+        return row
+
+    @extend_schema(
+        operation_id="GetSubscriptionsSubscription",
+        summary="Retrieve a subscription",
+        responses={200: SubscriptionSchema},
+    )
+    def get(self, request, subscription: str):
+        reject_unknown(self.params, set())
+        return self.respond(subscription_render(self._subscription(subscription)))
+
+    @extend_schema(
+        operation_id="PostSubscriptionsSubscription",
+        summary="Update a subscription's items (prorations per proration_behavior)",
+        request=PARAMS,
+        responses={200: SubscriptionSchema},
+    )
+    def post(self, request, subscription: str):
+        reject_unknown(self.params, {"items", "proration_behavior", "proration_date"})
+        row = self._subscription(subscription)
+        behavior = (
+            get_str(
+                self.params,
+                "proration_behavior",
+                choices=["create_prorations", "always_invoice", "none"],
+            )
+            or "create_prorations"
+        )
+        at = get_int(self.params, "proration_date", minimum=1)
+        now = clock.now(test_clock_id=row.customer.test_clock_id)
+        with transaction.atomic():
+            for item, index in _items(self, self.params.get("items") or []):
+                item_id = get_str(item, "id", max_length=64)
+                if item_id:
+                    price_id = get_str(item, "price", max_length=64)
+                    price = None
+                    if price_id:
+                        price = price_list(account=self.account).filter(id=price_id).first()
+                        if price is None:
+                            raise ResourceMissingError(
+                                "price", price_id, param=f"items[{index}][price]"
+                            )
+                    if not row.items.filter(id=item_id, deleted_at__isnull=True).exists():
+                        raise ResourceMissingError(
+                            "subscription_item", item_id, param=f"items[{index}][id]"
+                        )
+                    subscription_item_update(
+                        account=self.account,
+                        item_id=item_id,
+                        price=price,
+                        quantity=get_int(item, "quantity", minimum=1),
+                        proration_behavior=behavior,
+                        proration_date=clock.from_epoch(at) if at else None,
+                        actor=self.actor,
+                    )
+                else:
+                    subscription_item_add(
+                        account=self.account,
+                        subscription_id=row.id,
+                        request=_item_request(self, item, index, now=now),
+                        proration_behavior=behavior,
+                        actor=self.actor,
+                    )
+        return self.respond(subscription_render(self._subscription(subscription)))
+
+    @extend_schema(
+        operation_id="DeleteSubscriptionsSubscription",
+        summary="Cancel a subscription now",
+        responses={200: SubscriptionSchema},
+    )
+    def delete(self, request, subscription: str):
+        reject_unknown(self.params, {"cancellation_details", "invoice_now", "prorate"})
+        details = self.params.get("cancellation_details") or {}
+        row = subscription_cancel(
+            account=self.account,
+            subscription_id=self._subscription(subscription).id,
+            details=details if isinstance(details, dict) else {},
+            actor=self.actor,
+        )
+        return self.respond(subscription_render(row))

@@ -1,0 +1,41 @@
+"""Subscription and invoice objects of one account for the tenant-isolation test."""
+
+from apps.accounts.models import Account
+from apps.catalog.services import price_create
+from apps.core.actor import SYSTEM
+from apps.customers.services import customer_create
+from apps.invoices.models import Invoice
+from apps.subscriptions.services import ItemRequest, subscription_create
+
+
+def make_subscription(account: Account, source: str = "tok_visa"):
+    price = price_create(
+        account=account,
+        params={
+            "product_data": {"name": "Basic"},
+            "currency": "usd",
+            "unit_amount": 2500,
+            "recurring": {"interval": "month"},
+        },
+        actor=SYSTEM,
+    )
+    customer = customer_create(
+        account=account, params={"email": "sub@example.com", "source": source}, actor=SYSTEM
+    )
+    return subscription_create(
+        account=account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
+    )
+
+
+def _invoice(account: Account) -> str:
+    subscription = make_subscription(account, source="tok_chargeCustomerFail")
+    return Invoice.objects.get(subscription=subscription).id
+
+
+MAKERS = {
+    "subscription-detail": lambda a: make_subscription(a).id,
+    "invoice-detail": _invoice,
+    "invoice-lines": _invoice,
+    "invoice-finalize": _invoice,
+    "invoice-pay": _invoice,
+}
