@@ -102,3 +102,89 @@ def test_the_official_sdk_per_item_trial(stripe_sdk):
     invoice = stripe.Invoice.retrieve(subscription.latest_invoice)
     assert invoice.total == 2900  # Intel trials: nothing for it yet
     assert stripe.Invoice.list(customer=customer.id).data[0].id == invoice.id
+
+
+def _counts():
+    from django.apps import apps
+
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label
+        in ("invoices", "subscriptions", "payments", "core", "customers", "accounts")
+    }
+
+
+def test_b3_preview_writes_nothing_and_matches_what_the_change_invoices(api, monkeypatch):
+    from apps.core import clock
+    from apps.invoices.engine.periods import utc
+
+    current = {"at": utc(2025, 1, 1)}
+    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+    price, pro, customer = _setup(api)
+    subscription = api.post(
+        "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    item = subscription["items"]["data"][0]["id"]
+    current["at"] = utc(2025, 1, 10)
+    proration_date = int(utc(2025, 1, 16).timestamp())
+    before = _counts()
+    preview = api.post(
+        "/v1/invoices/create_preview",
+        {
+            "subscription": subscription["id"],
+            "subscription_details": {
+                "items": [{"id": item, "price": pro["id"]}],
+                "proration_date": proration_date,
+            },
+        },
+    ).json()
+    legacy = api.get(
+        "/v1/invoices/upcoming",
+        {
+            "subscription": subscription["id"],
+            "subscription_items[0][id]": item,
+            "subscription_items[0][price]": pro["id"],
+            "subscription_proration_date": proration_date,
+        },
+    ).json()
+    lines = api.get(
+        "/v1/invoices/upcoming/lines",
+        {
+            "subscription": subscription["id"],
+            "subscription_items[0][id]": item,
+            "subscription_items[0][price]": pro["id"],
+            "subscription_proration_date": proration_date,
+        },
+    ).json()
+    after = _counts()
+    # Previews write nothing but the request log.
+    assert {k: v for k, v in after.items() if k != "core.ApiRequestLog"} == {
+        k: v for k, v in before.items() if k != "core.ApiRequestLog"
+    }
+    assert [line["amount"] for line in preview["lines"]["data"]] == [-1290, 1394, 2700]
+    assert preview["amount_due"] == 2804
+    assert preview["period_start"] == int(utc(2025, 1, 1).timestamp())
+    assert preview["period_end"] == int(utc(2025, 2, 1).timestamp())
+    assert preview["next_payment_attempt"] == int(utc(2025, 2, 1).timestamp())
+    assert legacy["amount_due"] == 2804
+    assert [line["amount"] for line in lines["data"]] == [-1290, 1394, 2700]
+    # The change itself, at the same proration date, invoices exactly the previewed figures.
+    api.post(
+        f"/v1/subscriptions/{subscription['id']}",
+        {"items": [{"id": item, "price": pro["id"]}], "proration_date": proration_date},
+    )
+    current["at"] = utc(2025, 2, 1)
+    from apps.subscriptions.services import subscription_renew
+
+    subscription_renew(subscription_id=subscription["id"])
+    invoices = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"]
+    assert invoices[0]["total"] == preview["total"]
+    bad = api.post(
+        "/v1/invoices/create_preview",
+        {
+            "subscription": subscription["id"],
+            "subscription_details": {"proration_date": int(utc(2024, 1, 1).timestamp())},
+        },
+    )
+    assert bad.status_code == 400

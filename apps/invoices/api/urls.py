@@ -4,6 +4,17 @@ from apps.invoices.api import views
 
 urlpatterns = [
     path("invoices", views.InvoiceListApi.as_view(), name="invoice-list"),
+    path(
+        "invoices/create_preview",
+        views.InvoiceCreatePreviewApi.as_view(),
+        name="invoice-create-preview",
+    ),
+    path("invoices/upcoming", views.InvoiceUpcomingApi.as_view(), name="invoice-upcoming"),
+    path(
+        "invoices/upcoming/lines",
+        views.InvoiceUpcomingLinesApi.as_view(),
+        name="invoice-upcoming-lines",
+    ),
     path("invoices/<str:invoice>", views.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<str:invoice>/lines", views.InvoiceLinesApi.as_view(), name="invoice-lines"),
     path(

@@ -3,14 +3,17 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
+from apps.catalog.selectors import price_list
 from apps.core import clock
 from apps.core.api.pagination import equal_filters, paginate
-from apps.core.api.params import reject_unknown
+from apps.core.api.params import get_int, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
-from apps.core.errors import ResourceMissingError
+from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.invoices.models import Invoice, InvoiceLine
+from apps.invoices.preview import ItemChange, invoice_preview
 from apps.invoices.services import invoice_finalize, invoice_pay, invoice_render
+from apps.subscriptions.models import Subscription
 
 InvoiceSchema = object_schema(
     "Invoice",
@@ -142,3 +145,141 @@ class InvoicePayApi(_InvoiceApi):
             invoice_id=self._invoice(invoice).id, account=self.account, actor=self.actor
         )
         return self.respond(invoice_render(row))
+
+
+def _preview_changes(view: ApiView, raw) -> list:
+
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, dict):
+        raw = [raw[k] for k in sorted(raw, key=int)]
+    if not isinstance(raw, list):
+        raise InvalidRequestError("Invalid array: items", param="subscription_details[items]")
+    changes = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            continue
+        price = None
+        price_id = get_str(item, "price", max_length=64)
+        if price_id:
+            price = price_list(account=view.account).filter(id=price_id).first()
+            if price is None:
+                raise ResourceMissingError("price", price_id, param=f"items[{index}][price]")
+        changes.append(
+            ItemChange(
+                item_id=get_str(item, "id", max_length=64),
+                price=price,
+                quantity=get_int(item, "quantity", minimum=1),
+            )
+        )
+    return changes
+
+
+class _PreviewApi(_InvoiceApi):
+    def _preview(self, *, subscription_id, items, proration_date, behavior):
+
+        subscription = (
+            Subscription.objects.select_related("customer", "account")
+            .filter(account=self.account, id=subscription_id or "")
+            .first()
+        )
+        if subscription is None:
+            raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
+        changes = _preview_changes(self, items)
+        known = set(subscription.items.filter(deleted_at__isnull=True).values_list("id", flat=True))
+        for change in changes:
+            if change.item_id is not None and change.item_id not in known:
+                raise ResourceMissingError("subscription_item", change.item_id, param="items")
+            if change.item_id is None and change.price is None:
+                raise InvalidRequestError("A new item needs a price.", param="items")
+        moment = clock.from_epoch(proration_date) if proration_date else None
+        if moment is not None and not (
+            subscription.current_period_start <= moment <= subscription.current_period_end
+        ):
+            raise InvalidRequestError(
+                "The proration date must lie within the current period.",
+                param="subscription_proration_date",
+            )
+        return invoice_preview(
+            subscription=subscription,
+            changes=changes,
+            proration_date=moment,
+            proration_behavior=behavior or "create_prorations",
+        )
+
+
+class InvoiceCreatePreviewApi(_PreviewApi):
+    @extend_schema(
+        operation_id="PostInvoicesCreatePreview",
+        summary="Preview the next invoice of a subscription with changes (writes nothing)",
+        request=PARAMS,
+        responses={200: InvoiceSchema},
+    )
+    def post(self, request):
+
+        reject_unknown(self.params, {"customer", "subscription", "subscription_details"})
+        details = self.params.get("subscription_details") or {}
+        if not isinstance(details, dict):
+            raise InvalidRequestError(
+                "Invalid hash: subscription_details", param="subscription_details"
+            )
+        return self.respond(
+            self._preview(
+                subscription_id=get_str(self.params, "subscription", required=True, max_length=64),
+                items=details.get("items"),
+                proration_date=get_int(details, "proration_date", minimum=1),
+                behavior=get_str(
+                    details,
+                    "proration_behavior",
+                    choices=["create_prorations", "always_invoice", "none"],
+                ),
+            )
+        )
+
+
+class InvoiceUpcomingApi(_PreviewApi):
+    """The legacy ``GET /v1/invoices/upcoming`` (and ``/lines``): the same preview."""
+
+    lines_only = False
+
+    @extend_schema(
+        operation_id="GetInvoicesUpcoming",
+        summary="Preview the next invoice (legacy)",
+        responses={200: InvoiceSchema},
+    )
+    def get(self, request):
+
+        reject_unknown(
+            self.params,
+            {
+                "customer",
+                "subscription",
+                "subscription_items",
+                "subscription_proration_date",
+                "subscription_proration_behavior",
+                "limit",
+            },
+        )
+        preview = self._preview(
+            subscription_id=get_str(self.params, "subscription", required=True, max_length=64),
+            items=self.params.get("subscription_items"),
+            proration_date=get_int(self.params, "subscription_proration_date", minimum=1),
+            behavior=get_str(
+                self.params,
+                "subscription_proration_behavior",
+                choices=["create_prorations", "always_invoice", "none"],
+            ),
+        )
+        return self.respond(preview["lines"] if self.lines_only else preview)
+
+
+class InvoiceUpcomingLinesApi(InvoiceUpcomingApi):
+    lines_only = True
+
+    @extend_schema(
+        operation_id="GetInvoicesUpcomingLines",
+        summary="Lines of the previewed next invoice (legacy)",
+        responses={200: list_object("UpcomingLineList", LineSchema)},
+    )
+    def get(self, request):
+        return super().get(request)

@@ -1,0 +1,167 @@
+"""The next invoice of a subscription, with proposed changes applied — computed, never written.
+
+The same planner functions as renewals and updates produce the lines, so what a preview shows
+is what the change then invoices (for the same ``proration_date``)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from apps.catalog.models import Price
+from apps.core import clock
+from apps.customers.selectors import customer_balance
+from apps.invoices.engine.periods import period_containing
+from apps.invoices.engine.planner import Line, change_lines, cycle_lines
+from apps.invoices.models import InvoiceItem
+from apps.invoices.services import item_terms
+from apps.subscriptions.models import Subscription, SubscriptionItem
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    item_id: str | None  # None: a new item
+    price: Price | None = None
+    quantity: int | None = None
+
+
+def _line_render(line: Line, currency: str) -> dict:
+    return {
+        "object": "line_item",
+        "amount": line.amount,
+        "currency": currency,
+        "description": line.description or None,
+        "parent": {
+            "type": "subscription_item_details",
+            "subscription_item_details": {
+                "subscription_item": line.item_id,
+                "proration": line.proration,
+            },
+        },
+        "period": {
+            "start": clock.to_epoch(line.period_start),
+            "end": clock.to_epoch(line.period_end),
+        },
+        "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
+        "proration": line.proration,
+        "quantity": line.quantity,
+    }
+
+
+def invoice_preview(
+    *,
+    subscription: Subscription,
+    changes: list[ItemChange],
+    proration_date: datetime | None = None,
+    proration_behavior: str = "create_prorations",
+) -> dict:
+    now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+    at = proration_date or now
+    period = (subscription.current_period_start, subscription.current_period_end)
+    current = {
+        item.id: item
+        for item in subscription.items.filter(deleted_at__isnull=True).select_related(
+            "price__product", "price__account"
+        )
+    }
+    desired = dict(current)
+    proration_lines: list[Line] = []
+    for index, change in enumerate(changes):
+        if change.item_id is None:
+            new = SubscriptionItem(
+                id=f"si_preview_{index}",
+                account=subscription.account,
+                subscription=subscription,
+                price=change.price,
+                quantity=change.quantity or 1,
+            )
+            old_terms = None
+        else:
+            old = current[change.item_id]
+            new = SubscriptionItem(
+                id=old.id,
+                account=old.account,
+                subscription=subscription,
+                price=change.price or old.price,
+                quantity=change.quantity or (1 if change.price else old.quantity),
+                trial_end=old.trial_end,
+                custom_unit_amount=old.custom_unit_amount,
+            )
+            old_terms = item_terms(old, currency=subscription.currency, on=at)
+        desired[new.id] = new
+        if proration_behavior != "none":
+            proration_lines += change_lines(
+                old_terms,
+                item_terms(new, currency=subscription.currency, on=at),
+                period=period,
+                at=at,
+            )
+    pending = InvoiceItem.objects.filter(
+        account=subscription.account,
+        customer=subscription.customer,
+        invoice__isnull=True,
+        subscription_id=subscription.id,
+    )
+    pending_lines = [
+        Line(
+            item.subscription_item_id or "",
+            item.kind,
+            item.period_start,
+            item.period_end,
+            item.amount,
+            item.quantity,
+            item.price_id or "",
+            item.description,
+        )
+        for item in pending
+    ]
+    next_period = period_containing(
+        subscription.billing_cycle_anchor,
+        subscription.interval,
+        subscription.interval_count,
+        period[1],
+    )
+    cycle = cycle_lines(
+        [
+            item_terms(item, currency=subscription.currency, on=next_period[0])
+            for item in desired.values()
+        ],
+        previous=period,
+        period=next_period,
+    )
+    lines = pending_lines + proration_lines + cycle
+    total = sum(line.amount for line in lines)
+    balance = customer_balance(subscription.customer)
+    credit = min(-balance, total) if balance < 0 and total > 0 else 0
+    return {
+        "id": None,
+        "object": "invoice",
+        "amount_due": total - credit,
+        "amount_paid": 0,
+        "amount_remaining": total - credit,
+        "billing_reason": "upcoming",
+        "currency": subscription.currency,
+        "customer": subscription.customer_id,
+        "lines": {
+            "object": "list",
+            "data": [_line_render(line, subscription.currency) for line in lines],
+            "has_more": False,
+            "url": "/v1/invoices/create_preview/lines",
+        },
+        "next_payment_attempt": clock.to_epoch(next_period[0])
+        if subscription.collection_method == "charge_automatically"
+        else None,
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {
+                "subscription": subscription.id,
+                "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
+            },
+        },
+        "period_end": clock.to_epoch(next_period[0]),
+        "period_start": clock.to_epoch(period[0]),
+        "starting_balance": balance,
+        "status": "draft",
+        "subscription": subscription.id,
+        "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
+        "subtotal": total,
+        "total": total,
+    }
