@@ -212,3 +212,19 @@ class SecurityEvent(models.Model):
             models.Index(fields=["ip", "type", "-created_at"], name="security_ip"),
             models.Index(fields=["account", "-created_at"], name="security_account"),
         ]
+
+
+class TestClock(TimestampedModel):
+    """A frozen time for the customers attached to it (test mode): advancing it runs everything
+    that would have happened to them in between, in time order."""
+
+    __test__ = False  # not a pytest test class
+
+    id = public_id_field("clock")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=300, blank=True, default="")
+    frozen_time = models.DateTimeField()
+    # ready | advancing | internal_failure
+    status = models.CharField(max_length=20, default="ready")
+    advancing_to = models.DateTimeField(null=True, blank=True)
+    deletes_after = models.DateTimeField()

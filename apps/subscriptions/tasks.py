@@ -50,3 +50,10 @@ def subscriptions_renew_task(subscription_ids: list[str]) -> int:
         except Exception:  # one bad subscription must not stop the batch; it is retried next beat
             log.exception("renewal of %s failed", subscription_id)
     return renewed
+
+
+@shared_task(name="invoicing.test_clock_run", acks_late=True)
+def test_clock_run_task(clock_id: str) -> str:
+    from apps.subscriptions.test_clocks import test_clock_run
+
+    return test_clock_run(clock_id).status

@@ -32,7 +32,16 @@ def _invoice(account: Account) -> str:
     return Invoice.objects.get(subscription=subscription).id
 
 
+def _clock(account: Account) -> str:
+    from apps.invoices.engine.periods import utc
+    from apps.subscriptions.test_clocks import test_clock_create
+
+    return test_clock_create(account=account, frozen_time=utc(2025, 1, 1), name="", actor=SYSTEM).id
+
+
 MAKERS = {
+    "test-clock-detail": _clock,
+    "test-clock-advance": _clock,
     "subscription-detail": lambda a: make_subscription(a).id,
     "invoice-detail": _invoice,
     "invoice-lines": _invoice,

@@ -206,17 +206,6 @@ def test_a_declined_renewal_leaves_the_subscription_past_due(acme, now):
     assert Invoice.objects.get().status == "open"
 
 
-@pytest.fixture
-def tasks_inline():
-    """The renewal batches run inline here, whatever the broker (worker tests cover queues)."""
-    from config.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
-
-
 def test_beat_fan_out_renews_due_subscriptions_once(acme, now, tasks_inline):
     from apps.subscriptions.tasks import subscriptions_fan_out_task
 

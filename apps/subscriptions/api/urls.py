@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.subscriptions.api import views
+from apps.subscriptions.api import test_clocks, views
 
 urlpatterns = [
     path("subscriptions", views.SubscriptionListApi.as_view(), name="subscription-list"),
@@ -8,5 +8,20 @@ urlpatterns = [
         "subscriptions/<str:subscription>",
         views.SubscriptionDetailApi.as_view(),
         name="subscription-detail",
+    ),
+    path(
+        "test_helpers/test_clocks",
+        test_clocks.TestClockListApi.as_view(),
+        name="test-clock-list",
+    ),
+    path(
+        "test_helpers/test_clocks/<str:test_clock>",
+        test_clocks.TestClockDetailApi.as_view(),
+        name="test-clock-detail",
+    ),
+    path(
+        "test_helpers/test_clocks/<str:test_clock>/advance",
+        test_clocks.TestClockAdvanceApi.as_view(),
+        name="test-clock-advance",
     ),
 ]

@@ -1,0 +1,81 @@
+"""ACCEPTANCE B4: a sandbox customer on a test clock; advancing a month renews, invoices,
+collects and fires the same events a real month would, in order."""
+
+import pytest
+import stripe
+
+from apps.core.models import Event
+from apps.invoices.engine.periods import utc
+
+
+def _epoch(moment) -> int:
+    return int(moment.timestamp())
+
+
+def test_b4_advancing_a_month_renews_and_collects_in_order(stripe_sdk, tasks_inline):
+    test_clock = stripe.test_helpers.TestClock.create(
+        frozen_time=_epoch(utc(2025, 1, 1)), name="B4"
+    )
+    customer = stripe.Customer.create(
+        email="clock@example.com", source="tok_visa", test_clock=test_clock.id
+    )
+    assert customer.test_clock == test_clock.id
+    price = stripe.Price.create(
+        product_data={"name": "Basic"},
+        currency="usd",
+        unit_amount=2500,
+        recurring={"interval": "month"},
+    )
+    subscription = stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}])
+    assert subscription.current_period_start == _epoch(utc(2025, 1, 1))
+    assert subscription.current_period_end == _epoch(utc(2025, 2, 1))
+    mark = Event.objects.order_by("-id").first().id
+
+    advanced = stripe.test_helpers.TestClock.advance(
+        test_clock.id, frozen_time=_epoch(utc(2025, 2, 15))
+    )
+    assert advanced.status in ("advancing", "ready")
+    ready = stripe.test_helpers.TestClock.retrieve(test_clock.id)
+    assert (ready.status, ready.frozen_time) == ("ready", _epoch(utc(2025, 2, 15)))
+
+    renewed = stripe.Subscription.retrieve(subscription.id)
+    assert renewed.current_period_start == _epoch(utc(2025, 2, 1))
+    invoices = stripe.Invoice.list(customer=customer.id).data
+    assert [(i.total, i.status, i.billing_reason) for i in invoices] == [
+        (2500, "paid", "subscription_cycle"),
+        (2500, "paid", "subscription_create"),
+    ]
+    assert invoices[0].period_start == _epoch(utc(2025, 2, 1))
+    types = list(Event.objects.filter(id__gt=mark).order_by("id").values_list("type", flat=True))
+    order = [
+        "test_helpers.test_clock.advancing",
+        "invoice.created",
+        "customer.subscription.updated",
+        "invoice.finalized",
+        "charge.succeeded",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "test_helpers.test_clock.ready",
+    ]
+    assert [t for t in types if t in order] == order
+
+
+def test_clock_rules(api, tasks_inline):
+    created = api.post("/v1/test_helpers/test_clocks", {"frozen_time": _epoch(utc(2025, 1, 1))})
+    clock_id = created.json()["id"]
+    back = api.post(
+        f"/v1/test_helpers/test_clocks/{clock_id}/advance",
+        {"frozen_time": _epoch(utc(2024, 12, 1))},
+    )
+    assert back.json()["error"]["param"] == "frozen_time"
+    customer = api.post("/v1/customers", {"email": "c@example.com", "test_clock": clock_id}).json()
+    assert customer["created"] == _epoch(utc(2025, 1, 1))
+    deleted = api.delete(f"/v1/test_helpers/test_clocks/{clock_id}")
+    assert deleted.json()["deleted"] is True
+    assert api.get(f"/v1/customers/{customer['id']}").json()["deleted"] is True
+    assert api.post("/v1/customers", {"test_clock": clock_id}).status_code == 404
+
+
+@pytest.mark.parametrize("missing", ["clock_nope"])
+def test_unknown_clock(api, missing):
+    assert api.get(f"/v1/test_helpers/test_clocks/{missing}").status_code == 404
