@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 
 from apps.accounts.audit import change_record
 from apps.catalog.selectors import price_amount
-from apps.core import clock
+from apps.core import clock, money
 from apps.core.actor import SYSTEM, Actor
-from apps.core.errors import ApplicationError, InvalidRequestError
+from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.selectors import customer_balance
@@ -295,3 +295,153 @@ def invoice_pay(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
     if failure is not None:
         raise failure
     return invoice
+
+
+def _locked_invoice(account, invoice_id: str) -> Invoice:
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(account=account, id=invoice_id)
+        .first()
+    )
+    if invoice is None:
+        raise ResourceMissingError("invoice", invoice_id)
+    return invoice
+
+
+def invoice_void(*, account, invoice_id: str, actor: Actor) -> Invoice:
+    """An open (or uncollectible) invoice is voided: it stays, numbered, and is never collected."""
+    with transaction.atomic():
+        invoice = _locked_invoice(account, invoice_id)
+        if invoice.status not in ("open", "uncollectible"):
+            raise InvalidRequestError(
+                f"Only an open or uncollectible invoice can be voided; it is {invoice.status}.",
+                code="invoice_not_open",
+            )
+        invoice.status = "void"
+        invoice.voided_at = clock.now()
+        invoice.save(update_fields=["status", "voided_at", "updated_at"])
+        _record(invoice, "invoice.voided", actor)
+    return invoice
+
+
+def invoice_mark_uncollectible(*, account, invoice_id: str, actor: Actor) -> Invoice:
+    with transaction.atomic():
+        invoice = _locked_invoice(account, invoice_id)
+        if invoice.status != "open":
+            raise InvalidRequestError(
+                f"Only an open invoice can be marked uncollectible; this one is {invoice.status}.",
+                code="invoice_not_open",
+            )
+        invoice.status = "uncollectible"
+        invoice.save(update_fields=["status", "updated_at"])
+        _record(invoice, "invoice.marked_uncollectible", actor)
+    return invoice
+
+
+def invoice_delete_draft(*, account, invoice_id: str, actor: Actor) -> str:
+    """A draft disappears; its pending items go back to waiting for the next invoice."""
+    with transaction.atomic():
+        invoice = _locked_invoice(account, invoice_id)
+        if invoice.status != "draft":
+            raise InvalidRequestError(
+                "Only draft invoices can be deleted; void a finalized one instead.",
+                code="invoice_not_editable",
+            )
+        InvoiceItem.objects.filter(invoice=invoice).update(invoice=None)
+        data = invoice_render(invoice)
+        invoice.delete()
+        change_record(
+            account=account,
+            actor=actor,
+            type="invoice.deleted",
+            object_type="invoice",
+            data_object=data,
+        )
+    return invoice_id
+
+
+def invoice_item_render(item: InvoiceItem) -> dict:
+    return {
+        "id": item.id,
+        "object": "invoiceitem",
+        "amount": item.amount,
+        "currency": item.currency,
+        "customer": item.customer_id,
+        "date": clock.to_epoch(item.created_at),
+        "description": item.description or None,
+        "invoice": item.invoice_id,
+        "metadata": item.metadata,
+        "period": {
+            "start": clock.to_epoch(item.period_start),
+            "end": clock.to_epoch(item.period_end),
+        },
+        "proration": item.proration,
+        "quantity": item.quantity,
+        "subscription": item.subscription_id,
+    }
+
+
+def invoice_item_create(
+    *,
+    account,
+    customer,
+    amount: int,
+    currency: str,
+    description: str,
+    actor: Actor,
+    subscription: Subscription | None = None,
+    metadata: dict | None = None,
+) -> InvoiceItem:
+    """A one-off charge (or credit, when negative) waiting for the customer's next invoice."""
+    try:
+        currency = money.currency_normalize(currency)
+    except money.MoneyError as exc:
+        raise InvalidRequestError("Missing or invalid currency.", param="currency") from exc
+    if subscription is not None and subscription.currency != currency:
+        raise InvalidRequestError(
+            "The item's currency must be the subscription's.", param="currency"
+        )
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    with transaction.atomic():
+        item = InvoiceItem.objects.create(
+            account=account,
+            customer=customer,
+            subscription_id=subscription.id if subscription else None,
+            amount=amount,
+            currency=currency,
+            period_start=now,
+            period_end=now,
+            description=description,
+            metadata=metadata or {},
+            created_at=now,
+        )
+        change_record(
+            account=account,
+            actor=actor,
+            type="invoiceitem.created",
+            object_type="invoiceitem",
+            data_object=invoice_item_render(item),
+        )
+    return item
+
+
+def invoice_item_delete(*, account, item_id: str, actor: Actor) -> str:
+    with transaction.atomic():
+        item = InvoiceItem.objects.select_for_update().filter(account=account, id=item_id).first()
+        if item is None:
+            raise ResourceMissingError("invoiceitem", item_id)
+        if item.invoice_id is not None:
+            raise InvalidRequestError(
+                "This invoice item is already on an invoice.", code="invoice_not_editable"
+            )
+        data = invoice_item_render(item)
+        item.delete()
+        change_record(
+            account=account,
+            actor=actor,
+            type="invoiceitem.deleted",
+            object_type="invoiceitem",
+            data_object=data,
+        )
+    return item_id

@@ -39,7 +39,25 @@ def _clock(account: Account) -> str:
     return test_clock_create(account=account, frozen_time=utc(2025, 1, 1), name="", actor=SYSTEM).id
 
 
+def _invoice_item(account: Account) -> str:
+    from apps.invoices.services import invoice_item_create
+
+    subscription = make_subscription(account)
+    return invoice_item_create(
+        account=account,
+        customer=subscription.customer,
+        amount=500,
+        currency="usd",
+        description="Setup",
+        actor=SYSTEM,
+        subscription=subscription,
+    ).id
+
+
 MAKERS = {
+    "invoice-void": _invoice,
+    "invoice-mark-uncollectible": _invoice,
+    "invoiceitem-detail": _invoice_item,
     "test-clock-detail": _clock,
     "test-clock-advance": _clock,
     "subscription-detail": lambda a: make_subscription(a).id,

@@ -188,3 +188,51 @@ def test_b3_preview_writes_nothing_and_matches_what_the_change_invoices(api, mon
         },
     )
     assert bad.status_code == 400
+
+
+def test_invoice_states_and_pending_items(api):
+    price, _, _ = _setup(api)
+    failing = api.post(
+        "/v1/customers", {"email": "f@example.com", "source": "tok_chargeCustomerFail"}
+    ).json()
+    subscription = api.post(
+        "/v1/subscriptions", {"customer": failing["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    assert subscription["status"] == "incomplete"
+    invoice = api.get("/v1/invoices", {"customer": failing["id"]}).json()["data"][0]
+    assert invoice["status"] == "open"
+    retry = api.post(f"/v1/invoices/{invoice['id']}/pay")
+    assert retry.status_code == 402
+    assert api.delete(f"/v1/invoices/{invoice['id']}").status_code == 400  # not a draft
+    marked = api.post(f"/v1/invoices/{invoice['id']}/mark_uncollectible").json()
+    assert marked["status"] == "uncollectible"
+    voided = api.post(f"/v1/invoices/{invoice['id']}/void").json()
+    assert voided["status"] == "void"
+    assert api.post(f"/v1/invoices/{invoice['id']}/void").status_code == 400
+
+    item = api.post(
+        "/v1/invoiceitems",
+        {
+            "customer": failing["id"],
+            "amount": 750,
+            "currency": "usd",
+            "description": "Setup",
+            "subscription": subscription["id"],
+        },
+    ).json()
+    assert item["invoice"] is None
+    pending = api.get("/v1/invoiceitems", {"customer": failing["id"], "pending": "true"}).json()
+    assert [i["id"] for i in pending["data"]] == [item["id"]]
+    assert api.delete(f"/v1/invoiceitems/{item['id']}").json()["deleted"] is True
+    assert (
+        api.post(
+            "/v1/invoiceitems",
+            {
+                "customer": failing["id"],
+                "amount": 1,
+                "currency": "eur",
+                "subscription": subscription["id"],
+            },
+        ).json()["error"]["param"]
+        == "currency"
+    )

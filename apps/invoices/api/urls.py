@@ -23,4 +23,16 @@ urlpatterns = [
         name="invoice-finalize",
     ),
     path("invoices/<str:invoice>/pay", views.InvoicePayApi.as_view(), name="invoice-pay"),
+    path("invoices/<str:invoice>/void", views.InvoiceVoidApi.as_view(), name="invoice-void"),
+    path(
+        "invoices/<str:invoice>/mark_uncollectible",
+        views.InvoiceMarkUncollectibleApi.as_view(),
+        name="invoice-mark-uncollectible",
+    ),
+    path("invoiceitems", views.InvoiceItemListApi.as_view(), name="invoiceitem-list"),
+    path(
+        "invoiceitems/<str:invoiceitem>",
+        views.InvoiceItemDetailApi.as_view(),
+        name="invoiceitem-detail",
+    ),
 ]

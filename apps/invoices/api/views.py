@@ -6,13 +6,24 @@ from rest_framework import serializers
 from apps.catalog.selectors import price_list
 from apps.core import clock
 from apps.core.api.pagination import equal_filters, paginate
-from apps.core.api.params import get_int, get_str, reject_unknown
+from apps.core.api.params import get_int, get_metadata, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
-from apps.invoices.models import Invoice, InvoiceLine
+from apps.customers.selectors import customer_get
+from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.preview import ItemChange, invoice_preview
-from apps.invoices.services import invoice_finalize, invoice_pay, invoice_render
+from apps.invoices.services import (
+    invoice_delete_draft,
+    invoice_finalize,
+    invoice_item_create,
+    invoice_item_delete,
+    invoice_item_render,
+    invoice_mark_uncollectible,
+    invoice_pay,
+    invoice_render,
+    invoice_void,
+)
 from apps.subscriptions.models import Subscription
 
 InvoiceSchema = object_schema(
@@ -27,6 +38,20 @@ LineSchema = object_schema(
     "line_item",
     amount=serializers.IntegerField(),
     period=serializers.DictField(),
+)
+ItemSchema = object_schema(
+    "InvoiceItem",
+    "invoiceitem",
+    amount=serializers.IntegerField(),
+    currency=serializers.CharField(),
+)
+DELETED = inline_serializer(
+    name="DeletedInvoiceObject",
+    fields={
+        "id": serializers.CharField(),
+        "object": serializers.CharField(),
+        "deleted": serializers.BooleanField(),
+    },
 )
 PARAMS = inline_serializer(
     name="InvoiceParams", fields={"metadata": serializers.DictField(required=False)}
@@ -99,6 +124,18 @@ class InvoiceDetailApi(_InvoiceApi):
     def get(self, request, invoice: str):
         reject_unknown(self.params, set())
         return self.respond(invoice_render(self._invoice(invoice)))
+
+    @extend_schema(
+        operation_id="DeleteInvoicesInvoice",
+        summary="Delete a draft invoice",
+        responses={200: DELETED},
+    )
+    def delete(self, request, invoice: str):
+        reject_unknown(self.params, set())
+        invoice_delete_draft(
+            account=self.account, invoice_id=self._invoice(invoice).id, actor=self.actor
+        )
+        return self.respond({"id": invoice, "object": "invoice", "deleted": True})
 
 
 class InvoiceLinesApi(_InvoiceApi):
@@ -283,3 +320,117 @@ class InvoiceUpcomingLinesApi(InvoiceUpcomingApi):
     )
     def get(self, request):
         return super().get(request)
+
+
+class InvoiceVoidApi(_InvoiceApi):
+    @extend_schema(
+        operation_id="PostInvoicesInvoiceVoid",
+        summary="Void an open invoice",
+        request=PARAMS,
+        responses={200: InvoiceSchema},
+    )
+    def post(self, request, invoice: str):
+        reject_unknown(self.params, set())
+        row = invoice_void(
+            account=self.account, invoice_id=self._invoice(invoice).id, actor=self.actor
+        )
+        return self.respond(invoice_render(row))
+
+
+class InvoiceMarkUncollectibleApi(_InvoiceApi):
+    @extend_schema(
+        operation_id="PostInvoicesInvoiceMarkUncollectible",
+        summary="Mark an open invoice uncollectible",
+        request=PARAMS,
+        responses={200: InvoiceSchema},
+    )
+    def post(self, request, invoice: str):
+        reject_unknown(self.params, set())
+        row = invoice_mark_uncollectible(
+            account=self.account, invoice_id=self._invoice(invoice).id, actor=self.actor
+        )
+        return self.respond(invoice_render(row))
+
+
+class InvoiceItemListApi(_InvoiceApi):
+    @extend_schema(
+        operation_id="GetInvoiceitems",
+        summary="List invoice items",
+        responses={200: list_object("InvoiceItemList", ItemSchema)},
+    )
+    def get(self, request):
+        reject_unknown(
+            self.params,
+            {"limit", "starting_after", "ending_before", "customer", "pending", "invoice"},
+        )
+        rows = equal_filters(
+            InvoiceItem.objects.filter(account=self.account),
+            self.params,
+            {"customer": "customer_id", "invoice": "invoice_id"},
+        )
+        if get_str(self.params, "pending") == "true":
+            rows = rows.filter(invoice__isnull=True)
+        return self.respond(
+            paginate(rows, self.params, url="/v1/invoiceitems", render=invoice_item_render)
+        )
+
+    @extend_schema(
+        operation_id="PostInvoiceitems",
+        summary="Add a pending invoice item",
+        request=PARAMS,
+        responses={200: ItemSchema},
+    )
+    def post(self, request):
+        reject_unknown(
+            self.params,
+            {"customer", "amount", "currency", "description", "subscription", "metadata"},
+        )
+        customer_id = get_str(self.params, "customer", required=True, max_length=64)
+        customer = customer_get(account=self.account, customer_id=customer_id)
+        if customer is None:
+            raise ResourceMissingError("customer", customer_id, param="customer")
+        subscription = None
+        subscription_id = get_str(self.params, "subscription", max_length=64)
+        if subscription_id:
+            subscription = Subscription.objects.filter(
+                account=self.account, id=subscription_id, customer=customer
+            ).first()
+            if subscription is None:
+                raise ResourceMissingError("subscription", subscription_id, param="subscription")
+        item = invoice_item_create(
+            account=self.account,
+            customer=customer,
+            amount=get_int(self.params, "amount", required=True),
+            currency=get_str(self.params, "currency", required=True, max_length=3),
+            description=get_str(self.params, "description", max_length=500) or "",
+            subscription=subscription,
+            metadata=get_metadata(self.params),
+            actor=self.actor,
+        )
+        return self.respond(invoice_item_render(item))
+
+
+class InvoiceItemDetailApi(_InvoiceApi):
+    @extend_schema(
+        operation_id="GetInvoiceitemsInvoiceitem",
+        summary="Retrieve an invoice item",
+        responses={200: ItemSchema},
+    )
+    def get(self, request, invoiceitem: str):
+        reject_unknown(self.params, set())
+        item = InvoiceItem.objects.filter(account=self.account, id=invoiceitem).first()
+        if item is None:
+            raise ResourceMissingError("invoiceitem", invoiceitem)
+        return self.respond(invoice_item_render(item))
+
+    @extend_schema(
+        operation_id="DeleteInvoiceitemsInvoiceitem",
+        summary="Delete a pending invoice item",
+        responses={200: DELETED},
+    )
+    def delete(self, request, invoiceitem: str):
+        reject_unknown(self.params, set())
+        if not InvoiceItem.objects.filter(account=self.account, id=invoiceitem).exists():
+            raise ResourceMissingError("invoiceitem", invoiceitem)
+        invoice_item_delete(account=self.account, item_id=invoiceitem, actor=self.actor)
+        return self.respond({"id": invoiceitem, "object": "invoiceitem", "deleted": True})
