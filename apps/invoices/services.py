@@ -4,7 +4,7 @@ Payment happens outside any transaction (apps.payments two-phase charges); every
 records its event in the transaction that makes it.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -200,7 +200,7 @@ def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invo
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
+            .select_related("customer", "account", "subscription")
             .get(account=account, id=invoice_id)
         )
         if invoice.status != "draft":
@@ -227,6 +227,9 @@ def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invo
         invoice.amount_due = invoice.total - applied
         invoice.status = "paid" if invoice.amount_due == 0 else "open"
         invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
+        if invoice.collection_method == "send_invoice" and invoice.subscription_id:
+            days = invoice.subscription.days_until_due or 0
+            invoice.due_date = invoice.finalized_at + timedelta(days=days)
         if invoice.status == "paid":
             invoice.paid_at = invoice.finalized_at
         invoice.save()

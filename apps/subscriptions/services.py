@@ -15,8 +15,9 @@ from apps.accounts.models import Account
 from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
+from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
 from apps.core.errors import ApplicationError, InvalidRequestError
-from apps.customers.models import Customer
+from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.engine.periods import boundary, period_containing
 from apps.invoices.engine.planner import change_lines, cycle_lines
 from apps.invoices.models import InvoiceItem
@@ -52,6 +53,8 @@ def subscription_render(subscription: Subscription) -> dict:
         "cancellation_details": subscription.cancellation_details or None,
         "ended_at": clock.to_epoch(subscription.ended_at),
         "collection_method": subscription.collection_method,
+        "days_until_due": subscription.days_until_due,
+        "default_payment_method": subscription.default_payment_method_id,
         "created": clock.to_epoch(subscription.created_at),
         "currency": subscription.currency,
         "current_period_end": clock.to_epoch(subscription.current_period_end),
@@ -107,10 +110,11 @@ def _status_for(items: list[SubscriptionItem], at: datetime) -> str:
 
 
 def _collect(subscription: Subscription, invoice, actor: Actor) -> bool:
-    """Finalize and, when charging automatically, pay. True when the invoice is paid."""
+    """Finalize and, when charging automatically, pay. False when an automatic payment failed
+    (an invoice sent to the customer is not a failure before its due date)."""
     invoice = invoice_finalize(invoice_id=invoice.id, account=subscription.account, actor=actor)
     if invoice.status == "paid" or subscription.collection_method != "charge_automatically":
-        return invoice.status == "paid"
+        return True
     try:
         invoice_pay(invoice_id=invoice.id, account=subscription.account, actor=actor)
     except ApplicationError:
@@ -369,6 +373,13 @@ def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscr
             SubscriptionStatus.INCOMPLETE_EXPIRED,
         ):
             return None
+        if subscription.cancel_at_period_end:
+            ended = {"status": subscription.status}
+            subscription.status = SubscriptionStatus.CANCELED
+            subscription.ended_at = subscription.current_period_end
+            subscription.save()
+            _record(subscription, "customer.subscription.deleted", actor, previous=ended)
+            return subscription
         previous = (subscription.current_period_start, subscription.current_period_end)
         period = period_containing(
             subscription.billing_cycle_anchor,
@@ -461,4 +472,74 @@ def subscription_cancel(
             account=account, subscription_id=subscription.id, invoice__isnull=True, proration=True
         ).delete()
         _record(subscription, "customer.subscription.deleted", actor, previous=previous)
+    return subscription
+
+
+COLLECTION_METHODS = ("charge_automatically", "send_invoice")
+
+
+def subscription_update_settings(
+    *, account: Account, subscription_id: str, params: dict, actor: Actor
+) -> Subscription:
+    """Fields that change no amounts: cancel at period end (with its reason), collection method
+    and due days, the default payment method, metadata."""
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .get(account=account, id=subscription_id)
+        )
+        if subscription.status == SubscriptionStatus.CANCELED:
+            raise InvalidRequestError("A canceled subscription cannot be updated.")
+        before = subscription_render(subscription)
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        if "cancel_at_period_end" in params:
+            ending = bool(get_bool(params, "cancel_at_period_end"))
+            details = params.get("cancellation_details") or {}
+            feedback = details.get("feedback") if isinstance(details, dict) else None
+            if feedback and feedback not in FEEDBACK:
+                raise InvalidRequestError(
+                    f"cancellation_details[feedback] is one of {', '.join(FEEDBACK)}.",
+                    param="cancellation_details[feedback]",
+                )
+            subscription.cancel_at_period_end = ending
+            subscription.canceled_at = now if ending else None
+            subscription.cancellation_details = (
+                {
+                    "comment": details.get("comment") if isinstance(details, dict) else None,
+                    "feedback": feedback,
+                    "reason": "cancellation_requested",
+                }
+                if ending
+                else {}
+            )
+        if "collection_method" in params:
+            subscription.collection_method = get_str(
+                params, "collection_method", choices=list(COLLECTION_METHODS)
+            )
+        if "days_until_due" in params:
+            subscription.days_until_due = get_int(params, "days_until_due", minimum=0, maximum=365)
+        if subscription.collection_method == "send_invoice" and subscription.days_until_due is None:
+            raise InvalidRequestError(
+                "send_invoice subscriptions need days_until_due.", param="days_until_due"
+            )
+        if "default_payment_method" in params:
+            value = get_str(params, "default_payment_method", max_length=64)
+            method = None
+            if value:
+                method = PaymentMethod.objects.filter(
+                    account=account, id=value, customer=subscription.customer
+                ).first()
+                if method is None:
+                    raise InvalidRequestError(
+                        f"{value} is not a payment method of {subscription.customer_id}.",
+                        param="default_payment_method",
+                    )
+            subscription.default_payment_method = method
+        subscription.metadata = metadata_merge(subscription.metadata, get_metadata(params))
+        subscription.save()
+        after = subscription_render(subscription)
+        previous = {k: v for k, v in before.items() if after.get(k) != v}
+        if previous:
+            _record(subscription, "customer.subscription.updated", actor, previous=previous)
     return subscription

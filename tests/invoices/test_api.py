@@ -236,3 +236,40 @@ def test_invoice_states_and_pending_items(api):
         ).json()["error"]["param"]
         == "currency"
     )
+
+
+def test_cancel_at_period_end_and_send_invoice(api, monkeypatch):
+    from apps.core import clock
+    from apps.invoices.engine.periods import utc
+    from apps.subscriptions.services import subscription_renew
+
+    current = {"at": utc(2025, 1, 1)}
+    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+    price, _, customer = _setup(api)
+    subscription = api.post(
+        "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    refused = api.post(
+        f"/v1/subscriptions/{subscription['id']}", {"collection_method": "send_invoice"}
+    )
+    assert refused.json()["error"]["param"] == "days_until_due"
+    api.post(
+        f"/v1/subscriptions/{subscription['id']}",
+        {"collection_method": "send_invoice", "days_until_due": 14},
+    )
+    current["at"] = utc(2025, 2, 1)
+    subscription_renew(subscription_id=subscription["id"])
+    february = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
+    assert (february["status"], february["due_date"]) == ("open", int(utc(2025, 2, 15).timestamp()))
+    ending = api.post(
+        f"/v1/subscriptions/{subscription['id']}",
+        {"cancel_at_period_end": "true", "cancellation_details": {"feedback": "unused"}},
+    ).json()
+    assert ending["cancel_at_period_end"] is True
+    assert ending["status"] == "active"
+    current["at"] = utc(2025, 3, 1)
+    subscription_renew(subscription_id=subscription["id"])
+    ended = api.get(f"/v1/subscriptions/{subscription['id']}").json()
+    assert ended["status"] == "canceled"
+    assert ended["ended_at"] == int(utc(2025, 3, 1).timestamp())
+    assert len(api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"]) == 2

@@ -23,7 +23,17 @@ from apps.subscriptions.services import (
     subscription_item_add,
     subscription_item_update,
     subscription_render,
+    subscription_update_settings,
 )
+
+SETTINGS = {
+    "cancel_at_period_end",
+    "cancellation_details",
+    "collection_method",
+    "days_until_due",
+    "default_payment_method",
+    "metadata",
+}
 
 SubscriptionSchema = object_schema(
     "Subscription",
@@ -151,7 +161,7 @@ class SubscriptionDetailApi(ApiView):
         responses={200: SubscriptionSchema},
     )
     def post(self, request, subscription: str):
-        reject_unknown(self.params, {"items", "proration_behavior", "proration_date"})
+        reject_unknown(self.params, {"items", "proration_behavior", "proration_date"} | SETTINGS)
         row = self._subscription(subscription)
         behavior = (
             get_str(
@@ -196,6 +206,14 @@ class SubscriptionDetailApi(ApiView):
                         proration_behavior=behavior,
                         actor=self.actor,
                     )
+            settings = {k: v for k, v in self.params.items() if k in SETTINGS}
+            if settings:
+                subscription_update_settings(
+                    account=self.account,
+                    subscription_id=row.id,
+                    params=settings,
+                    actor=self.actor,
+                )
         return self.respond(subscription_render(self._subscription(subscription)))
 
     @extend_schema(
