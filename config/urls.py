@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from apps.core.views import api_unrecognized, healthz
+from apps.invoices.views import hosted_invoice_pdf_view, hosted_invoice_view
 
 api_v1 = [
     path("", include("apps.core.api.urls")),
@@ -25,5 +26,7 @@ urlpatterns = [
     path("v1/", include(api_v1)),
     re_path(r"^v1/(?P<rest>.*)$", api_unrecognized),
     path("dashboard/", include("apps.dashboard.urls")),
+    path("i/<str:token>/", hosted_invoice_view, name="hosted-invoice"),
+    path("i/<str:token>/pdf", hosted_invoice_pdf_view, name="hosted-invoice-pdf"),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
 ]

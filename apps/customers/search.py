@@ -2,12 +2,14 @@
 
     email:'jenny@example.com' AND metadata['plan']:'pro'
     name~'rosen' OR phone:'+15555550100'
-    created>1700000000 AND -email:'test@example.com'
+    created>1700000000 -email:'test@example.com'
 
-A query is one or more clauses joined by ``AND`` or by ``OR`` (not both, as Stripe). A clause is
-``field:value`` (exact), ``field~value`` (substring, at least 3 characters), or a comparison
-``field>number`` (``>``, ``<``, ``>=``, ``<=``) for ``created``; a leading ``-`` negates it.
-Values are quoted with ``'`` or ``"``; a backslash escapes the quote.
+A query is one to ten clauses separated by spaces or by ``AND`` / ``OR`` (any case); a space
+means AND, and AND and OR cannot be mixed (there are no parentheses), as in Stripe. A clause is
+``field:value`` (exact), ``field~value`` (substring, at least 3 characters) or, for ``created``,
+a comparison with ``>``, ``<``, ``>=``, ``<=``, ``=`` or ``:`` and a number of epoch seconds.
+A leading ``-`` negates a clause. String values are quoted with ``'`` or ``"`` (a backslash
+escapes the next character); the bare word ``null`` matches a field that is not set.
 """
 
 import re
@@ -15,16 +17,26 @@ from dataclasses import dataclass
 
 from apps.core.errors import InvalidRequestError
 
-FIELDS = {"email", "name", "phone", "created", "metadata"}
-_STRING_FIELDS = {"email", "name", "phone"}
+FIELDS = ("created", "email", "metadata", "name", "phone")
 MIN_SUBSTRING = 3
+MAX_CLAUSES = 10
+MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
+# Stripe's metadata keys: up to 40 characters; square brackets and quotes are not allowed.
+_METADATA_KEY = re.compile(r"[^\[\]'\"\\]{1,40}")
+_CLAUSE_START = re.compile(r"(-?)([A-Za-z_]+)")
+_OPERATOR = re.compile(r">=|<=|:|~|>|<|=")
+_NUMBER = re.compile(r"-?\d+")
+_NULL = re.compile(r"null\b")
+_JOINER = re.compile(r"(AND|OR)(?:\s+|$)", re.IGNORECASE)
+_STRING_OPERATORS = (":", "~")
+_NUMBER_OPERATORS = (":", "=", ">", "<", ">=", "<=")
 
 
 @dataclass(frozen=True)
 class Clause:
-    field: str  # "email", "name", "phone", "created", "metadata"
-    operator: str  # ":", "~", ">", "<", ">=", "<="
-    value: str | int
+    field: str  # one of FIELDS
+    operator: str  # ":" (exact), "~" (substring), ">", "<", ">=", "<=" ("=" is read as ":")
+    value: str | int | None  # None: the bare word null (the field is not set)
     key: str | None = None  # the metadata key
     negated: bool = False
 
@@ -39,17 +51,15 @@ def _error(message: str) -> InvalidRequestError:
     return InvalidRequestError(f"Invalid search query: {message}", param="query")
 
 
-_METADATA_KEY = re.compile(r"(?!.*__)[A-Za-z0-9_\-]{1,40}")
-_FIELD = re.compile(r"(-?)([a-z_]+)(?:\[(['\"])(.*?)\3\])?\s*(>=|<=|:|~|>|<)\s*")
-
-
 def _quoted(text: str, start: int) -> tuple[str, int]:
     quote = text[start]
     out: list[str] = []
     position = start + 1
     while position < len(text):
         char = text[position]
-        if char == "\\" and position + 1 < len(text):
+        if char == "\\":
+            if position + 1 == len(text):
+                break
             out.append(text[position + 1])
             position += 2
             continue
@@ -60,53 +70,87 @@ def _quoted(text: str, start: int) -> tuple[str, int]:
     raise _error("a quoted value is not closed.")
 
 
-def parse(text: str) -> Query:
+def _metadata_key(text: str, position: int) -> tuple[str, int]:
+    """``['key']`` or ``["key"]`` right after ``metadata``."""
+    if text[position : position + 1] != "[" or text[position + 1 : position + 2] not in ("'", '"'):
+        raise _error("metadata needs a key, as in metadata['plan']:'pro'.")
+    key, position = _quoted(text, position + 1)
+    if text[position : position + 1] != "]":
+        raise _error("a metadata key is closed with ']'.")
+    if not _METADATA_KEY.fullmatch(key):
+        raise _error("a metadata key has 1 to 40 characters, without brackets or quotes.")
+    return key, position + 1
+
+
+def _clause(text: str, position: int) -> tuple[Clause, int]:
+    start = _CLAUSE_START.match(text, position)
+    if start is None:
+        raise _error(f"expected a clause such as email:'jenny@example.com' at {position}.")
+    negated, field = start.group(1) == "-", start.group(2)
+    if field not in FIELDS:
+        raise _error(f"unsupported field {field!r}; use {', '.join(FIELDS)}.")
+    position = start.end()
+    key = None
+    if field == "metadata":
+        key, position = _metadata_key(text, position)
+    operator_match = _OPERATOR.match(text, position)
+    if operator_match is None:
+        raise _error(f"expected an operator (:, ~, >, <, >=, <=) after {field}.")
+    operator = operator_match.group()
+    position = operator_match.end()
+    value: str | int | None
+    if field == "created":
+        if operator not in _NUMBER_OPERATORS:
+            raise _error("created takes :, =, >, <, >= or <= and a number of epoch seconds.")
+        number = _NUMBER.match(text, position)
+        if number is None:
+            raise _error("created compares with a number of epoch seconds, unquoted.")
+        value, position = int(number.group()), number.end()
+        if not 0 <= value <= MAX_EPOCH:
+            raise _error("created is a number of epoch seconds before the year 10000.")
+        operator = ":" if operator == "=" else operator
+    else:
+        if operator not in _STRING_OPERATORS:
+            raise _error(f"{field} takes : (exact) or ~ (substring).")
+        if field == "metadata" and operator == "~":
+            raise _error("metadata takes : (exact).")
+        if text[position : position + 1] in ("'", '"'):
+            value, position = _quoted(text, position)
+            if operator == "~" and len(value) < MIN_SUBSTRING:
+                raise _error(f"a substring search needs at least {MIN_SUBSTRING} characters.")
+        elif operator == ":" and _NULL.match(text, position):
+            value, position = None, position + len("null")
+        else:
+            raise _error(f"the value of {field} must be quoted.")
+    return Clause(field, operator, value, key, negated), position
+
+
+def parse(text: object) -> Query:
     if not isinstance(text, str) or not text.strip():
         raise _error("the query is empty.")
+    text = text.strip()
     clauses: list[Clause] = []
     combinators: set[str] = set()
     position = 0
-    text = text.strip()
     while True:
-        match = _FIELD.match(text, position)
-        if match is None:
-            raise _error(f"expected a clause such as email:'jenny@example.com' at {position}.")
-        negated, field, _, key, operator = match.groups()
-        if field not in FIELDS:
-            raise _error(f"unsupported field {field!r}; use {', '.join(sorted(FIELDS))}.")
-        if (field == "metadata") != (key is not None):
-            raise _error("metadata needs a key, as in metadata['plan']:'pro'.")
-        if key is not None and not _METADATA_KEY.fullmatch(key):
-            raise _error("a metadata key has letters, digits, '-' and single '_' only.")
-        position = match.end()
-        if position < len(text) and text[position] in "'\"":
-            value, position = _quoted(text, position)
-            if field == "created":
-                raise _error("created compares with a number of epoch seconds.")
-        else:
-            number = re.compile(r"\d+").match(text, position)
-            if number is None or field != "created":
-                raise _error(f"the value of {field} must be quoted.")
-            value, position = int(number.group()), number.end()
-        if field == "created" and operator in (":", "~"):
-            raise _error("created takes >, <, >= or <=.")
-        if field != "created" and operator not in (":", "~"):
-            raise _error(f"{field} takes : (exact) or ~ (substring).")
-        if operator == "~" and len(str(value)) < MIN_SUBSTRING:
-            raise _error(f"a substring search needs at least {MIN_SUBSTRING} characters.")
-        if field == "metadata" and operator == "~":
-            raise _error("metadata takes : (exact).")
-        clauses.append(Clause(field, operator, value, key, bool(negated)))
-        rest = text[position:]
-        if not rest.strip():
+        clause, position = _clause(text, position)
+        clauses.append(clause)
+        if position == len(text):
             break
-        joiner = re.compile(r"\s+(AND|OR)\s+").match(text, position)
-        if joiner is None:
-            raise _error("join clauses with AND or OR.")
-        combinators.add(joiner.group(1))
-        position = joiner.end()
+        gap = re.compile(r"\s+").match(text, position)
+        if gap is None:
+            raise _error(f"clauses are separated by a space, AND or OR (at {position}).")
+        position = gap.end()
+        joiner = _JOINER.match(text, position)
+        if joiner is not None:
+            combinators.add(joiner.group(1).upper())
+            position = joiner.end()
+        else:
+            combinators.add("AND")
+        if position == len(text):
+            raise _error("the query ends with AND or OR.")
     if len(combinators) > 1:
-        raise _error("AND and OR cannot be mixed in one query.")
-    if len(clauses) > 10:
-        raise _error("at most 10 clauses.")
+        raise _error("AND and OR cannot be mixed in one query (a space means AND).")
+    if len(clauses) > MAX_CLAUSES:
+        raise _error(f"at most {MAX_CLAUSES} clauses.")
     return Query(tuple(clauses), combinators.pop() if combinators else "AND")

@@ -1,8 +1,11 @@
 """Reads of customers and their ledgers, always scoped to one account."""
 
 import base64
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact, IsNull
 
 from apps.accounts.models import Account
 from apps.core import clock
@@ -40,16 +43,52 @@ def customer_balance(customer: Customer) -> int:
     return newest or 0
 
 
-def customer_list(*, account: Account) -> QuerySet[Customer]:
-    return Customer.objects.filter(account=account, deleted_at__isnull=True)
+def customer_list(
+    *,
+    account: Account,
+    email: str | None = None,
+    created: dict[str, datetime] | None = None,
+    test_clock: str | None = None,
+) -> QuerySet[Customer]:
+    """Customers not deleted; ``created`` maps gt/gte/lt/lte to a moment. An exact ``email``
+    uses the (account, email) index."""
+    rows = Customer.objects.filter(account=account, deleted_at__isnull=True)
+    if email:
+        rows = rows.filter(email=email)
+    if test_clock:
+        rows = rows.filter(test_clock_id=test_clock)
+    for lookup, moment in (created or {}).items():
+        if lookup not in ("gt", "gte", "lt", "lte"):
+            raise ValueError(f"unknown created lookup {lookup!r}")
+        rows = rows.filter(**{f"created_at__{lookup}": moment})
+    return rows
 
 
 def _clause_q(clause: Clause) -> Q:
     if clause.field == "created":
-        lookup = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}[clause.operator]
-        q = Q(**{f"created_at__{lookup}": clock.from_epoch(int(clause.value))})
+        # The API shows whole seconds while rows keep microseconds, so each bound is compared
+        # at second granularity, as the list filters do: created<=t includes a row at t.4.
+        start = clock.from_epoch(int(clause.value))
+        after = start + timedelta(seconds=1)
+        q = {
+            ":": Q(created_at__gte=start, created_at__lt=after),
+            ">": Q(created_at__gte=after),
+            ">=": Q(created_at__gte=start),
+            "<": Q(created_at__lt=start),
+            "<=": Q(created_at__lt=after),
+        }[clause.operator]
     elif clause.field == "metadata":
-        q = Q(**{f"metadata__{clause.key}": clause.value})
+        # An expression, not a "metadata__<key>" lookup: a key may hold "__" or a lookup name.
+        value = KeyTextTransform(clause.key, "metadata")
+        if clause.value is None:
+            q = Q(IsNull(value, True))
+        elif clause.negated:
+            # Stripe's -metadata['k']:'v' also matches customers without the key.
+            return Q(IsNull(value, True)) | ~Q(Exact(value, clause.value))
+        else:
+            q = Q(Exact(value, clause.value))
+    elif clause.value is None:
+        q = Q(**{clause.field: ""})
     elif clause.operator == "~":
         q = Q(**{f"{clause.field}__icontains": clause.value})
     else:
@@ -58,6 +97,7 @@ def _clause_q(clause: Clause) -> Q:
 
 
 def customer_search(*, account: Account, query: Query) -> QuerySet[Customer]:
+    """The customers matching a parsed query (see apps.customers.search), not deleted."""
     combined = Q()
     for clause in query.clauses:
         q = _clause_q(clause)

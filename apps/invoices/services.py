@@ -17,6 +17,7 @@ from apps.core.ids import new_secret
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
+from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.engine.planner import ItemTerms, Line
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine, InvoiceNumberSequence
 from apps.subscriptions.models import Subscription, SubscriptionItem
@@ -67,6 +68,8 @@ def invoice_render(invoice: Invoice) -> dict:
         "customer": invoice.customer_id,
         "due_date": clock.to_epoch(invoice.due_date),
         "ending_balance": invoice.ending_balance,
+        "hosted_invoice_url": hosted_invoice_url(invoice),
+        "invoice_pdf": invoice_pdf_url(invoice),
         "number": invoice.number,
         "paid": invoice.status == "paid",
         "period_end": clock.to_epoch(invoice.period_end),

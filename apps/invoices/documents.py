@@ -1,0 +1,57 @@
+"""What a customer sees of an invoice: the hosted page's context and the PDF, from one source."""
+
+from django.conf import settings
+
+from apps.core.money import format_amount
+from apps.invoices.models import Invoice
+from apps.invoices.pdf import pdf_document
+
+
+def hosted_invoice_url(invoice: Invoice) -> str | None:
+    if invoice.status == "draft" or not invoice.hosted_token:
+        return None
+    return f"{settings.PUBLIC_URL}/i/{invoice.hosted_token}/"
+
+
+def invoice_pdf_url(invoice: Invoice) -> str | None:
+    url = hosted_invoice_url(invoice)
+    return f"{url}pdf" if url else None
+
+
+def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
+    """The invoice as lines of text (left, right, bold), shared by the page and the PDF."""
+    money = lambda amount: format_amount(amount, invoice.currency)  # noqa: E731
+    customer = invoice.customer
+    rows: list[tuple[str, str, bool]] = [
+        (invoice.account.name, f"Invoice {invoice.number or invoice.id}", True),
+        (f"Billed to: {customer.name or customer.email or customer.id}", "", False),
+        (
+            f"Issued: {invoice.finalized_at:%Y-%m-%d}" if invoice.finalized_at else "Draft",
+            f"Due: {invoice.due_date:%Y-%m-%d}" if invoice.due_date else "",
+            False,
+        ),
+        ("", "", False),
+    ]
+    for line in invoice.lines.order_by("period_start", "id"):
+        period = f"{line.period_start:%Y-%m-%d} – {line.period_end:%Y-%m-%d}"
+        label = line.description or line.price_id or "Item"
+        rows.append((f"{label} × {line.quantity} ({period})", money(line.amount), False))
+    rows += [
+        ("", "", False),
+        ("Subtotal", money(invoice.subtotal), False),
+        ("Total", money(invoice.total), True),
+    ]
+    if invoice.starting_balance and invoice.ending_balance is not None:
+        applied = invoice.ending_balance - invoice.starting_balance
+        if applied:
+            rows.append(("Applied balance", money(-applied), False))
+    rows += [
+        ("Amount due", money(invoice.amount_due), True),
+        ("Amount paid", money(invoice.amount_paid), False),
+        (f"Status: {invoice.status}", "", False),
+    ]
+    return rows
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    return pdf_document(invoice_rows(invoice), title=f"Invoice {invoice.number or invoice.id}")
