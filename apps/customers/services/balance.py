@@ -1,21 +1,42 @@
 """The customer balance ledger: append-only rows with a running ``ending_balance``."""
 
+import time
 from typing import Any
 
 from django.db import transaction
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
-from apps.core import clock, money
+from apps.core import clock, ids, money
 from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
-from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.models import Customer, CustomerBalanceTransaction
-from apps.customers.selectors import customer_balance
 
 MAX_AMOUNT = 99_999_999_999
+MAX_DESCRIPTION = 350
+# How long a writer waits for the clock to pass the newest row's id (see _id_after).
+_ID_WAIT_SECONDS = 2.0
+
+
+def _id_after(newest_id: str) -> str:
+    """A new ledger id sorting after the customer's newest one.
+
+    The balance is the ``ending_balance`` of the row with the greatest id, and ids sort by
+    their millisecond. Another process may have written the newest row in this same
+    millisecond (or with a clock slightly ahead): waiting for a later id keeps the order."""
+    deadline = time.monotonic() + _ID_WAIT_SECONDS
+    while True:
+        candidate = ids.new_id("cbtxn")
+        if candidate > newest_id:
+            return candidate
+        if time.monotonic() > deadline:
+            raise ApplicationError(
+                "The customer's ledger has a row from the future; check the server clocks."
+            )
+        time.sleep(0.001)
 
 
 def customer_balance_adjust(
@@ -34,8 +55,14 @@ def customer_balance_adjust(
     """Append one row; a negative amount is credit the customer holds.
 
     The customer row is locked so two writers cannot compute the same ending balance."""
-    from apps.customers.render import balance_transaction_render, customer_render
+    from apps.customers.render import customer_render
 
+    if type not in BalanceTransactionType.values:
+        raise InvalidRequestError(f"Invalid type: {type}", param="type")
+    if len(description or "") > MAX_DESCRIPTION:
+        raise InvalidRequestError(
+            f"Invalid description: at most {MAX_DESCRIPTION} characters.", param="description"
+        )
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise InvalidRequestError(
             "Invalid amount: a non-zero integer of minor units.", param="amount"
@@ -59,8 +86,15 @@ def customer_balance_adjust(
                 f"The customer's balance is in {locked.currency}; it cannot take {currency}.",
                 param="currency",
             )
-        before = customer_balance(locked)
+        newest = (
+            CustomerBalanceTransaction.objects.filter(account=account, customer=locked)
+            .order_by("-id")
+            .values_list("id", "ending_balance")
+            .first()
+        )
+        before = newest[1] if newest else 0
         row = CustomerBalanceTransaction.objects.create(
+            id=_id_after(newest[0] if newest else ""),
             account=account,
             customer=locked,
             type=type,
@@ -91,12 +125,6 @@ def customer_balance_adjust(
             type="customer.updated",
             data_object=customer_render(locked, balance=before + amount),
             previous_attributes=previous,
-            actor=actor,
-        )
-        event_record(
-            account=account,
-            type="customer.balance_transaction.created",
-            data_object=balance_transaction_render(row),
             actor=actor,
         )
     return row

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.accounts.audit import audit_record, changes_between
-from apps.accounts.models import Account
+from apps.accounts.models import Account, TestClock
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.params import get_int, get_metadata, get_str, metadata_merge
@@ -94,7 +94,9 @@ def _default_payment_method(
 ) -> PaymentMethod | None:
     if value in (None, ""):
         return None
-    row = PaymentMethod.objects.filter(account=account, id=str(value), customer=customer).first()
+    row = PaymentMethod.objects.filter(
+        account=account, id=str(value), customer=customer, detached_at__isnull=True
+    ).first()
     if row is None:
         raise InvalidRequestError(
             f"No such PaymentMethod: '{value}'; it must be attached to {customer.id} first.",
@@ -129,7 +131,11 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
     metadata = get_metadata(params) or {}
     balance = get_int(params, "balance")
     test_clock = get_str(params, "test_clock", max_length=64)
-    if test_clock and not clock.test_clock_exists(test_clock):
+    # A clock of this account only: the core resolver would also find another account's.
+    if test_clock and not (
+        clock.test_clock_exists(test_clock)
+        and TestClock.objects.filter(account=account, id=test_clock).exists()
+    ):
         raise ResourceMissingError("test_clock", test_clock, param="test_clock")
     tax_ids = params.get("tax_id_data") or []
     if not isinstance(tax_ids, list):
