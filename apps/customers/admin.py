@@ -5,22 +5,28 @@ panel), notes, tax ids, the event timeline and the audit history; every form pos
 here that calls a service.
 """
 
+from datetime import UTC, datetime, time, timedelta
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
+from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
+from unfold.utils import parse_date_str
 
 from apps.accounts import roles
+from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.customers.admin_payment_methods import PaymentMethodsAdminMixin
 from apps.customers.forms import BalanceForm, CustomerForm, NoteForm
-from apps.customers.models import Customer
+from apps.customers.models import Customer, CustomerBalanceTransaction
 from apps.customers.selectors import (
     balance_transaction_list,
     customer_balance,
@@ -75,6 +81,59 @@ class DeletedFilter(admin.SimpleListFilter):
             }
 
 
+def _newest_balance():
+    """The balance as a correlated subquery: the ending balance of the newest ledger row,
+    one index probe on (account, customer, -id) per customer shown."""
+    return Subquery(
+        CustomerBalanceTransaction.objects.filter(
+            account_id=OuterRef("account_id"), customer_id=OuterRef("pk")
+        )
+        .order_by("-id")
+        .values("ending_balance")[:1]
+    )
+
+
+class HasBalanceFilter(admin.SimpleListFilter):
+    title = "balance"
+    parameter_name = "balance"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("owes", "Owes (positive)"),
+            ("credit", "Holds credit (negative)"),
+            ("none", "Zero"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in ("owes", "credit", "none"):
+            return queryset
+        # CustomerAdmin.get_queryset annotates newest_balance.
+        if value == "owes":
+            return queryset.filter(newest_balance__gt=0)
+        if value == "credit":
+            return queryset.filter(newest_balance__lt=0)
+        return queryset.filter(Q(newest_balance=0) | Q(newest_balance__isnull=True))
+
+
+class CreatedRangeFilter(RangeDateFilter):
+    """Created between two days (UTC), both included."""
+
+    def queryset(self, request, queryset):
+        bounds = {}
+        for suffix, lookup, days in (("_from", "gte", 0), ("_to", "lt", 1)):
+            raw = self.used_parameters.get(f"{self.parameter_name}{suffix}")
+            if not raw:
+                continue
+            day = parse_date_str(raw)
+            if day is None:
+                messages.error(request, f"Not a date: {raw}")
+                return queryset
+            start = datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=days)
+            bounds[f"{self.field_path}__{lookup}"] = start
+        return queryset.filter(**bounds)
+
+
 class CurrencyFilter(admin.SimpleListFilter):
     title = "currency"
     parameter_name = "currency"
@@ -94,8 +153,14 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
     show_full_result_count = False
     list_per_page = 50
     ordering = ("-id",)
-    list_display = ("email_display", "name", "id", "currency", "created_at")
-    list_filter = (DeletedFilter, CurrencyFilter)
+    list_display = ("email_display", "name", "id", "balance_display", "created_at")
+    list_filter = (
+        DeletedFilter,
+        HasBalanceFilter,
+        CurrencyFilter,
+        ("created_at", CreatedRangeFilter),
+    )
+    list_filter_submit = True
     search_fields = ("=id",)
     search_help_text = "An exact email address, a customer id (cus_…), or the start of a name."
     actions_list = ("create_customer",)
@@ -104,6 +169,17 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
     @display(description="Email", ordering="email")
     def email_display(self, obj: Customer) -> str:
         return obj.email or "—"
+
+    @display(description="Balance")
+    def balance_display(self, obj: Customer) -> str:
+        balance = getattr(obj, "newest_balance", None) or 0
+        if not balance:
+            return "—"
+        return money.format_amount(balance, obj.currency) if obj.currency else str(balance)
+
+    def get_queryset(self, request):
+        # One index probe per customer on the page (the list is keyset-paginated, no count).
+        return super().get_queryset(request).annotate(newest_balance=_newest_balance())
 
     def get_search_results(self, request, queryset, search_term):
         """Indexed lookups only: exact email (account, email), id, or name prefix."""

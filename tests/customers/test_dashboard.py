@@ -76,3 +76,113 @@ def test_add_test_card_and_a_decline_card_is_refused(staff_client, acme):
     assert card.last4 == "4242"
     staff_client.post(f"{LIST}{jenny.id}/payment_methods/{card.id}/detach/")
     assert PaymentMethod.objects.get(pk=card.pk).customer_id is None
+
+
+def _ids_on(page: str, customers) -> set[str]:
+    return {c.email for c in customers if c.id in page}
+
+
+def test_list_filters_balance_created_and_deleted(staff_client, acme):
+    from datetime import UTC, datetime
+
+    from apps.customers.services import customer_balance_adjust, customer_delete
+
+    owes, credit, zero, gone = (
+        _customer(acme.account, f"{name}@example.com")
+        for name in ("owes", "credit", "zero", "gone")
+    )
+    for customer, amount in ((owes, 700), (credit, -300), (zero, 500), (zero, -500)):
+        customer_balance_adjust(
+            account=acme.account, customer=customer, amount=amount, currency="usd", actor=SYSTEM
+        )
+    customer_delete(account=acme.account, customer_id=gone.id, actor=SYSTEM)
+    Customer.objects.filter(pk=owes.pk).update(created_at=datetime(2024, 3, 10, 23, 59, tzinfo=UTC))
+    Customer.objects.filter(pk=credit.pk).update(created_at=datetime(2024, 3, 11, tzinfo=UTC))
+    everyone = (owes, credit, zero, gone)
+
+    def shown(**params):
+        response = staff_client.get(LIST, params)
+        assert response.status_code == 200
+        return _ids_on(response.content.decode(), everyone)
+
+    assert shown() == {"owes@example.com", "credit@example.com", "zero@example.com"}
+    assert shown(state="deleted") == {"gone@example.com"}
+    assert shown(balance="owes") == {"owes@example.com"}
+    assert shown(balance="credit") == {"credit@example.com"}
+    assert shown(balance="none") == {"zero@example.com"}
+    assert shown(created_at_from="2024-03-10", created_at_to="2024-03-10") == {"owes@example.com"}
+    assert shown(created_at_from="2024-03-11") == {"credit@example.com", "zero@example.com"}
+    assert shown(created_at_to="not a date") == {
+        "owes@example.com",
+        "credit@example.com",
+        "zero@example.com",
+    }
+    assert "7.00 USD" in staff_client.get(LIST).content.decode()
+
+
+def test_list_runs_no_count_and_searches_email_by_equality(staff_client, acme):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for index in range(3):
+        _customer(acme.account, f"c{index}@example.com")
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(LIST, {"q": "c1@example.com"})
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries if "customers_customer" in q["sql"]]
+    assert not [q for q in sql if "COUNT(" in q.upper()]
+    listing = [q for q in sql if "ORDER BY" in q and "LIMIT" in q]
+    assert listing
+    assert all('"customers_customer"."email" = ' in q for q in listing)
+    assert all("LIKE" not in q.upper() for q in listing)
+
+
+def test_deleted_customer_page_and_other_accounts_customer(staff_client, acme, globex):
+    from apps.customers.services import customer_delete
+
+    jenny = _customer(acme.account)
+    customer_delete(account=acme.account, customer_id=jenny.id, actor=SYSTEM)
+    page = staff_client.get(f"{LIST}{jenny.id}/change/")
+    assert page.status_code == 200
+    assert "This customer was deleted" in page.content.decode()
+    theirs = _customer(globex.account)
+    assert staff_client.get(f"{LIST}{theirs.id}/change/").status_code == 404
+    assert staff_client.post(f"{LIST}{theirs.id}/notes/add/", {"body": "x"}).status_code == 404
+
+
+def test_balance_form_errors_are_messages_and_write_nothing(staff_client, acme):
+    from apps.customers.models import CustomerBalanceTransaction
+    from apps.customers.services import customer_balance_adjust
+
+    jenny = _customer(acme.account)
+    customer_balance_adjust(
+        account=acme.account, customer=jenny, amount=100, currency="eur", actor=SYSTEM
+    )
+    url = f"{LIST}{jenny.id}/balance/adjust/"
+    for data in (
+        {"amount": "abc", "currency": "eur"},
+        {"amount": "5", "currency": "usd"},
+        {"amount": "0", "currency": "eur"},
+        {"amount": "", "currency": ""},
+    ):
+        response = staff_client.post(url, data, follow=True)
+        assert response.status_code == 200
+        assert "The balance was adjusted" not in response.content.decode()
+    assert CustomerBalanceTransaction.objects.count() == 1
+
+
+def test_edit_customer_and_empty_note(staff_client, acme):
+    jenny = _customer(acme.account, name="Jenny")
+    response = staff_client.post(
+        f"{LIST}{jenny.id}/edit/", {"email": "bad", "name": "J", "phone": "", "description": ""}
+    )
+    assert response.status_code == 200
+    assert "Invalid email address" in response.content.decode()
+    assert Customer.objects.get(pk=jenny.pk).name == "Jenny"
+    staff_client.post(
+        f"{LIST}{jenny.id}/edit/",
+        {"email": "jenny@example.com", "name": "Jenny Rosen", "phone": "", "description": ""},
+    )
+    assert Customer.objects.get(pk=jenny.pk).name == "Jenny Rosen"
+    staff_client.post(f"{LIST}{jenny.id}/notes/add/", {"body": "   "})
+    assert not CustomerNote.objects.exists()
