@@ -1,10 +1,12 @@
 """Customer services: the balance ledger, soft delete, updates with their events, test clocks,
 default payment methods, notes and tax ids; failures write nothing."""
 
+import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 
 from apps.accounts.models import AuditLogEntry
 from apps.core.actor import SYSTEM, Actor
@@ -443,3 +445,32 @@ def test_tax_id_duplicate_and_delete(acme):
     assert deleted.data_object["id"] == row.id
     with pytest.raises(ResourceMissingError):
         tax_id_delete(account=acme.account, customer=customer, tax_id_id=row.id, actor=SYSTEM)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need a database with row-level locks (PostgreSQL in CI)",
+)
+def test_concurrent_adjustments_keep_the_running_total(transactional_db, acme):
+    customer = _customer(acme.account)
+    start = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def adjust() -> None:
+        try:
+            start.wait()
+            _adjust(customer, 100)
+        except BaseException as error:  # reported below; a thread cannot fail the test itself
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=adjust) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    rows = CustomerBalanceTransaction.objects.filter(customer=customer).order_by("id")
+    assert [row.ending_balance for row in rows] == [100, 200, 300, 400, 500, 600]
+    assert customer_balance(customer) == 600
