@@ -16,14 +16,24 @@ Rules, one each:
   amount. A quantity of 0 costs 0 in both tiered modes.
 - **Pay what you want** (``custom_unit_amount``): the chosen amount per unit must lie within
   ``minimum`` and ``maximum``.
-- **Currency conversion** (a currency with no ``currency_options`` entry): the amount in the
-  price's currency is turned into major units, multiplied by the account's rate for that day
-  (the latest rate dated on or before it), and rounded half away from zero to the target
-  currency's minor unit — so 0-decimal JPY and 3-decimal KWD round to their own units. No
-  rate → an error; conversion never guesses.
+- **Quantities** are whole numbers of at least 0; a negative (or fractional, or boolean)
+  quantity is refused. 0 is allowed and costs 0 (a seat count of 0, a period without usage):
+  the billing engine prices such items and must get 0, not an error.
+- **Choosing a currency**: the price's own currency uses its own terms; another currency uses
+  its ``currency_options`` entry when there is one (``terms_choose``).
+- **Currency conversion** (a currency with no ``currency_options`` entry), the one rule: the
+  line total in the price's currency (already rounded once, as above) is turned into major
+  units, multiplied by the account's rate in force that day — the latest rate dated on or
+  before it (``rate_on``; the direct pair ``base→quote`` first, else ``1 / rate`` of the
+  inverse pair) — and rounded once more, half away from zero, to the target currency's minor
+  unit (``apps.core.money.exponent``): 0-decimal JPY to yen, 3-decimal KWD/BHD to fils. No
+  rate on or before that day → ``PricingError`` naming the pair and the day; conversion never
+  guesses.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from apps.core.money import exponent, round_minor
@@ -93,6 +103,12 @@ def _exact(terms: Terms, quantity: int, custom_amount: int | None) -> Decimal:
             custom_amount = terms.custom.preset
         if custom_amount is None:
             raise PricingError("This price needs the amount the customer chose.", param="amount")
+        if isinstance(custom_amount, bool) or not isinstance(custom_amount, int):
+            raise PricingError(
+                "The chosen amount is a whole number of minor units.", param="amount"
+            )
+        if custom_amount < 0:
+            raise PricingError("The chosen amount cannot be negative.", param="amount")
         if terms.custom.minimum is not None and custom_amount < terms.custom.minimum:
             raise PricingError(
                 f"The amount must be at least {terms.custom.minimum}.", param="amount"
@@ -138,3 +154,62 @@ def convert(amount: int | Decimal, *, source: str, target: str, rate: Decimal) -
         raise PricingError("An exchange rate is positive.", param="rate")
     major = Decimal(amount).scaleb(-exponent(source))
     return round_minor((major * rate).scaleb(exponent(target)))
+
+
+@dataclass(frozen=True)
+class DatedRate:
+    """One unit of ``base`` is worth ``rate`` units of ``quote`` from ``effective_on``."""
+
+    base: str
+    quote: str
+    effective_on: date
+    rate: Decimal
+
+
+def rate_on(rates: Iterable[DatedRate], *, base: str, quote: str, on: date) -> Decimal:
+    """The ``base→quote`` rate in force on ``on``: the latest dated on or before it; without
+    one, the inverse of the latest ``quote→base`` rate. None of either → ``PricingError``."""
+    direct: DatedRate | None = None
+    inverse: DatedRate | None = None
+    for row in rates:
+        if row.effective_on > on:
+            continue
+        if (row.base, row.quote) == (base, quote):
+            if direct is None or row.effective_on > direct.effective_on:
+                direct = row
+        elif (row.base, row.quote) == (quote, base):
+            if inverse is None or row.effective_on > inverse.effective_on:
+                inverse = row
+    if direct is not None:
+        return direct.rate
+    if inverse is not None and inverse.rate > 0:
+        return Decimal(1) / inverse.rate
+    raise PricingError(
+        f"No {base.upper()}→{quote.upper()} exchange rate on or before {on.isoformat()}.",
+        param="currency",
+    )
+
+
+def terms_choose(own: Terms, options: Mapping[str, Terms], currency: str) -> Terms | None:
+    """The terms a price charges in ``currency``: its own, a currency option, or None."""
+    return own if currency == own.currency else options.get(currency)
+
+
+def amount_in(
+    own: Terms,
+    options: Mapping[str, Terms],
+    *,
+    currency: str,
+    quantity: int,
+    on: date,
+    rates: Iterable[DatedRate] = (),
+    custom_amount: int | None = None,
+) -> int:
+    """What ``quantity`` costs in ``currency``: the terms for that currency when the price has
+    them (``own`` or an option), else ``own``'s amount converted at the rate in force on ``on``."""
+    terms = terms_choose(own, options, currency)
+    if terms is not None:
+        return amount_for(terms, quantity, custom_amount=custom_amount)
+    rate = rate_on(rates, base=own.currency, quote=currency, on=on)
+    amount = amount_for(own, quantity, custom_amount=custom_amount)
+    return convert(amount, source=own.currency, target=currency, rate=rate)

@@ -34,37 +34,35 @@ def promotion_code_list(*, account: Account) -> QuerySet[PromotionCode]:
     )
 
 
+def fx_rates_near(*, account: Account, base: str, quote: str, on: date) -> list[pricing.DatedRate]:
+    """The rows ``pricing.rate_on`` may pick for ``base→quote`` on ``on``: the latest of the pair
+    and the latest of its inverse dated on or before ``on`` (at most two rows)."""
+    rows = []
+    for first, second in ((base, quote), (quote, base)):
+        row = (
+            FxRate.objects.filter(account=account, base=first, quote=second, effective_on__lte=on)
+            .order_by("-effective_on")
+            .first()
+        )
+        if row is not None:
+            rows.append(pricing.DatedRate(row.base, row.quote, row.effective_on, row.rate))
+    return rows
+
+
 def fx_rate_on(*, account: Account, base: str, quote: str, on: date) -> Decimal | None:
-    """The rate in force on ``on``: the latest dated on or before it (or the inverse pair's)."""
-    row = (
-        FxRate.objects.filter(account=account, base=base, quote=quote, effective_on__lte=on)
-        .order_by("-effective_on")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    if row is not None:
-        return row
-    inverse = (
-        FxRate.objects.filter(account=account, base=quote, quote=base, effective_on__lte=on)
-        .order_by("-effective_on")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    return (Decimal(1) / inverse) if inverse else None
-
-
-def price_terms(price: Price, currency: str) -> pricing.Terms | None:
-    """The terms of ``currency``: the price's own or a currency option; None if neither."""
-    if currency == price.currency:
-        option = {
-            "unit_amount_decimal": price.unit_amount_decimal,
-            "tiers": price.tiers,
-            "custom_unit_amount": price.custom_unit_amount,
-        }
-    elif currency in price.currency_options:
-        option = price.currency_options[currency]
-    else:
+    """The rate in force on ``on`` (see ``pricing.rate_on``), or None."""
+    try:
+        return pricing.rate_on(
+            fx_rates_near(account=account, base=base, quote=quote, on=on),
+            base=base,
+            quote=quote,
+            on=on,
+        )
+    except pricing.PricingError:
         return None
+
+
+def _option_terms(price: Price, currency: str, option: dict) -> pricing.Terms:
     unit = option.get("unit_amount_decimal")
     return terms_of(
         currency=currency,
@@ -77,24 +75,47 @@ def price_terms(price: Price, currency: str) -> pricing.Terms | None:
     )
 
 
+def price_terms(price: Price, currency: str) -> pricing.Terms | None:
+    """The terms of ``currency``: the price's own or a currency option; None if neither."""
+    if currency == price.currency:
+        return _option_terms(
+            price,
+            currency,
+            {
+                "unit_amount_decimal": price.unit_amount_decimal,
+                "tiers": price.tiers,
+                "custom_unit_amount": price.custom_unit_amount,
+            },
+        )
+    if currency in price.currency_options:
+        return _option_terms(price, currency, price.currency_options[currency])
+    return None
+
+
 def price_amount(
     price: Price, *, quantity: int, currency: str, on: date, custom_amount: int | None = None
 ) -> int:
     """What ``quantity`` of ``price`` costs in ``currency``: its own terms for that currency, or
-    the price's currency converted at the account's rate for ``on`` (apps.catalog.pricing)."""
+    the price's currency converted at the account's rate for ``on`` (``pricing.amount_in``)."""
+    own = price_terms(price, price.currency)
+    option = price_terms(price, currency) if currency != price.currency else None
+    rates = (
+        fx_rates_near(account=price.account, base=price.currency, quote=currency, on=on)
+        if currency != price.currency and option is None
+        else []
+    )
     try:
-        terms = price_terms(price, currency)
-        if terms is not None:
-            return pricing.amount_for(terms, quantity, custom_amount=custom_amount)
-        rate = fx_rate_on(account=price.account, base=price.currency, quote=currency, on=on)
-        if rate is None:
-            raise InvalidRequestError(
-                f"No {price.currency.upper()}→{currency.upper()} exchange rate on or before "
-                f"{on.isoformat()}, and {price.id} has no {currency} option.",
-                param="currency",
-            )
-        own = price_terms(price, price.currency)
-        amount = pricing.amount_for(own, quantity, custom_amount=custom_amount)
-        return pricing.convert(amount, source=price.currency, target=currency, rate=rate)
+        return pricing.amount_in(
+            own,
+            {currency: option} if option is not None else {},
+            currency=currency,
+            quantity=quantity,
+            on=on,
+            rates=rates,
+            custom_amount=custom_amount,
+        )
     except pricing.PricingError as exc:
-        raise InvalidRequestError(str(exc), param=exc.param) from exc
+        message = str(exc)
+        if exc.param == "currency":
+            message = f"{message} {price.id} has no {currency} option either."
+        raise InvalidRequestError(message, param=exc.param) from exc
