@@ -110,12 +110,15 @@ def search_page_encode(last_id: str) -> str:
 
 
 def search_page_decode(page: str) -> str:
+    """The id a ``next_page`` cursor names; anything else is refused."""
     try:
-        return base64.urlsafe_b64decode(page + "=" * (-len(page) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequestError(
-            "Invalid page: it must come from next_page.", param="page"
-        ) from exc
+        padded = (page + "=" * (-len(page) % 4)).encode()
+        last_id = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        last_id = ""
+    if not last_id.startswith("cus_"):
+        raise InvalidRequestError("Invalid page: it must come from next_page.", param="page")
+    return last_id
 
 
 def customer_timeline(

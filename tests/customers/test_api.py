@@ -128,3 +128,67 @@ def test_the_official_sdk(stripe_sdk):
     listed = stripe.Customer.list(email="sdk@example.com")
     assert [c.id for c in listed.data] == [customer.id]
     assert stripe.Customer.delete(customer.id).deleted is True
+
+
+def test_expand_sources_default_source_and_default_payment_method(api):
+    customer = api.post("/v1/customers", {"email": "e@example.com", "source": "tok_visa"}).json()
+    card_id = customer["default_source"]
+    expanded = api.get(
+        f"/v1/customers/{customer['id']}",
+        {"expand[]": ["sources", "default_source"]},
+    ).json()
+    assert expanded["sources"]["object"] == "list"
+    assert [s["id"] for s in expanded["sources"]["data"]] == [card_id]
+    assert expanded["sources"]["data"][0]["object"] == "card"
+    assert expanded["default_source"]["id"] == card_id
+    assert expanded["default_source"]["last4"] == "4242"
+    pm = api.post(
+        "/v1/payment_methods/pm_card_mastercard/attach", {"customer": customer["id"]}
+    ).json()
+    updated = api.post(
+        f"/v1/customers/{customer['id']}",
+        {
+            "invoice_settings": {"default_payment_method": pm["id"]},
+            "expand[]": "invoice_settings.default_payment_method",
+        },
+    ).json()
+    assert updated["invoice_settings"]["default_payment_method"]["id"] == pm["id"]
+    # Payment methods made through /v1/payment_methods are not legacy sources.
+    sources = api.get(f"/v1/customers/{customer['id']}", {"expand[]": "sources"}).json()
+    assert [s["id"] for s in sources["sources"]["data"]] == [card_id]
+    other = api.post("/v1/customers", {"email": "o@example.com"}).json()
+    refused = api.post(
+        f"/v1/customers/{other['id']}",
+        {"invoice_settings": {"default_payment_method": pm["id"]}},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "invoice_settings[default_payment_method]"
+
+
+def test_initial_balance_list_filters_and_bad_parameters(api):
+    created = api.post(
+        "/v1/customers", {"email": "i@example.com", "balance": -700, "currency": "eur"}
+    ).json()
+    assert (created["balance"], created["currency"]) == (-700, "eur")
+    ledger = api.get(f"/v1/customers/{created['id']}/balance_transactions").json()["data"]
+    assert [(r["type"], r["amount"], r["ending_balance"]) for r in ledger] == [
+        ("initial", -700, -700)
+    ]
+    second = api.post("/v1/customers", {"email": "j@example.com"}).json()
+    everyone = api.get("/v1/customers", {"created[gte]": created["created"]}).json()["data"]
+    assert [c["id"] for c in everyone] == [second["id"], created["id"]]
+    assert api.get("/v1/customers", {"created[gt]": second["created"] + 5}).json()["data"] == []
+    assert api.get("/v1/customers", {"test_clock": "clock_x"}).json()["data"] == []
+    assert api.get("/v1/customers", {"colour": "red"}).status_code == 400
+    assert api.get("/v1/customers/search", {}).status_code == 400
+    for page in ("!!", "bm90LWFuLWlk", "cus"):
+        bad_page = api.get("/v1/customers/search", {"query": "email:'x@y.z'", "page": page})
+        assert bad_page.json()["error"]["param"] == "page"
+    assert api.get("/v1/customers/cus_missing").status_code == 404
+    assert api.get("/v1/customers/cus_missing/notes").status_code == 404
+    assert (
+        api.post(
+            f"/v1/customers/{created['id']}/balance_transactions", {"amount": 5, "currency": "usd"}
+        ).json()["error"]["param"]
+        == "currency"
+    )
