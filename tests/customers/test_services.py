@@ -474,3 +474,51 @@ def test_concurrent_adjustments_keep_the_running_total(transactional_db, acme):
     rows = CustomerBalanceTransaction.objects.filter(customer=customer).order_by("id")
     assert [row.ending_balance for row in rows] == [100, 200, 300, 400, 500, 600]
     assert customer_balance(customer) == 600
+
+
+def test_a_new_source_replaces_the_default_and_deletes_the_old_one(acme):
+    customer = _customer(acme.account, source="tok_visa")
+    old = PaymentMethod.objects.get(customer=customer)
+    Event.objects.all().delete()
+    updated = customer_update(
+        account=acme.account,
+        customer_id=customer.id,
+        params={"source": "tok_mastercard", "name": "Jenny"},
+        actor=SYSTEM,
+    )
+    new = PaymentMethod.objects.get(customer=customer)
+    assert updated.default_source_id == new.id != old.id
+    old.refresh_from_db()
+    assert (old.customer_id, old.detached_at is not None) == (None, True)
+    assert sorted(Event.objects.values_list("type", flat=True)) == [
+        "customer.source.created",
+        "customer.source.deleted",
+        "customer.updated",
+    ]
+    event = Event.objects.get(type="customer.updated")
+    assert event.previous_attributes == {"default_source": old.id, "name": None}
+
+
+def test_a_source_with_a_bad_field_attaches_nothing(acme):
+    customer = _customer(acme.account, source="tok_visa")
+    old = PaymentMethod.objects.get(customer=customer)
+    before = (_counts(), PaymentMethod.objects.count())
+    with pytest.raises(InvalidRequestError):
+        customer_update(
+            account=acme.account,
+            customer_id=customer.id,
+            params={"source": "tok_mastercard", "email": "bad"},
+            actor=SYSTEM,
+        )
+    with pytest.raises(InvalidRequestError):
+        customer_update(
+            account=acme.account,
+            customer_id=customer.id,
+            params={
+                "source": "tok_mastercard",
+                "invoice_settings": {"default_payment_method": "pm_x"},
+            },
+            actor=SYSTEM,
+        )
+    assert (_counts(), PaymentMethod.objects.count()) == before
+    assert Customer.objects.get(pk=customer.pk).default_source_id == old.id

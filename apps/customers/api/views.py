@@ -240,20 +240,8 @@ class CustomerDetailApi(_CustomerApi):
     )
     def post(self, request, customer: str):
         reject_unknown(self.params, UPDATE_PARAMS)
-        params = dict(self.params)
-        source = params.pop("source", None)
-        if source:
-            from apps.customers.services.payment_methods import customer_source_add
-
-            card = customer_source_add(
-                account=self.account,
-                customer=self._customer(customer),
-                source=source,
-                actor=self.actor,
-            )
-            params["default_source"] = card.id
         row = customer_update(
-            account=self.account, customer_id=customer, params=params, actor=self.actor
+            account=self.account, customer_id=customer, params=self.params, actor=self.actor
         )
         return self.respond(_render_customer(self, row))
 

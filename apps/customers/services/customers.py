@@ -18,6 +18,7 @@ from apps.customers.render import customer_render
 from apps.customers.services.balance import customer_balance_adjust
 from apps.customers.services.payment_methods import (
     payment_method_attach,
+    payment_method_detach,
     source_attach,
     source_prepare,
 )
@@ -200,6 +201,8 @@ def customer_update(
 ) -> Customer:
     fields = customer_fields(params)
     metadata = get_metadata(params)
+    source = params.get("source")
+    prepared = source_prepare(account=account, source=source) if source else None
     with transaction.atomic():
         customer = (
             Customer.objects.select_for_update()
@@ -212,7 +215,16 @@ def customer_update(
         for name, value in fields.items():
             setattr(customer, name, value)
         customer.metadata = metadata_merge(customer.metadata, metadata)
-        if "default_source" in params:
+        if prepared is not None:
+            # Stripe: the new source becomes the default and the old default is deleted.
+            replaced = customer.default_source_id
+            customer.default_source = source_attach(customer=customer, row=prepared, actor=actor)
+            customer.save(update_fields=["default_source", "updated_at"])
+            if replaced:
+                payment_method_detach(
+                    account=account, payment_method_id=replaced, actor=actor, customer=customer
+                )
+        elif "default_source" in params:
             row = _default_payment_method(
                 account, customer, params["default_source"], "default_source"
             )
