@@ -41,6 +41,24 @@ NAVIGATION = [
         ],
     },
     {
+        "title": "Billing",
+        "separator": True,
+        "items": [
+            {
+                "title": "Subscriptions",
+                "icon": "autorenew",
+                "link": reverse_lazy("admin:subscriptions_subscription_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Invoices",
+                "icon": "receipt_long",
+                "link": reverse_lazy("admin:invoices_invoice_changelist"),
+                "permission": _READ,
+            },
+        ],
+    },
+    {
         "title": "Product catalog",
         "separator": True,
         "items": [

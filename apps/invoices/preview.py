@@ -127,7 +127,9 @@ def invoice_preview(
         previous=period,
         period=next_period,
     )
-    lines = pending_lines + proration_lines + cycle
+    # always_invoice bills the prorations (and pending items) at once: that invoice is the preview.
+    immediate = proration_behavior == "always_invoice"
+    lines = pending_lines + proration_lines + ([] if immediate else cycle)
     total = sum(line.amount for line in lines)
     balance = customer_balance(subscription.customer)
     credit = min(-balance, total) if balance < 0 and total > 0 else 0
@@ -137,7 +139,7 @@ def invoice_preview(
         "amount_due": total - credit,
         "amount_paid": 0,
         "amount_remaining": total - credit,
-        "billing_reason": "upcoming",
+        "billing_reason": "subscription_update" if immediate else "upcoming",
         "currency": subscription.currency,
         "customer": subscription.customer_id,
         "lines": {
@@ -146,7 +148,7 @@ def invoice_preview(
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
-        "next_payment_attempt": clock.to_epoch(next_period[0])
+        "next_payment_attempt": clock.to_epoch(at if immediate else next_period[0])
         if subscription.collection_method == "charge_automatically"
         else None,
         "parent": {
@@ -156,8 +158,8 @@ def invoice_preview(
                 "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
             },
         },
-        "period_end": clock.to_epoch(next_period[0]),
-        "period_start": clock.to_epoch(period[0]),
+        "period_end": clock.to_epoch(period[1] if immediate else next_period[0]),
+        "period_start": clock.to_epoch(at if immediate else period[0]),
         "starting_balance": balance,
         "status": "draft",
         "subscription": subscription.id,

@@ -1,0 +1,127 @@
+"""Dashboard → Billing → Invoices: list, page with lines, hosted page and PDF, actions."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+from unfold.decorators import display
+from unfold.paginator import InfinitePaginator
+
+from apps.accounts import roles
+from apps.core import money
+from apps.core.errors import ApplicationError
+from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
+from apps.dashboard.badges import STATUS_VARIANTS
+from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
+from apps.invoices.models import Invoice
+from apps.invoices.services import (
+    invoice_finalize,
+    invoice_mark_uncollectible,
+    invoice_pay,
+    invoice_void,
+)
+
+
+def _money(amount: int, currency: str) -> str:
+    return money.format_amount(amount, currency)
+
+
+INVOICE_ACTIONS = {
+    "finalize": invoice_finalize,
+    "pay": invoice_pay,
+    "void": invoice_void,
+    "mark_uncollectible": invoice_mark_uncollectible,
+}
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
+    paginator = InfinitePaginator
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-id",)
+    list_display = ("number_display", "customer", "status_badge", "total_display", "created_at")
+    list_filter = ("status", "billing_reason")
+    search_fields = ("=id", "=number", "=customer__email")
+    write_capability = roles.BILLING_WRITE
+
+    @display(description="Number")
+    def number_display(self, obj: Invoice) -> str:
+        return obj.number or obj.id
+
+    @display(description="Status", label=STATUS_VARIANTS)
+    def status_badge(self, obj: Invoice) -> tuple[str, str]:
+        return {
+            "paid": "succeeded",
+            "open": "pending",
+            "void": "revoked",
+            "uncollectible": "failed",
+        }.get(obj.status, obj.status), obj.status.title()
+
+    @display(description="Total")
+    def total_display(self, obj: Invoice) -> str:
+        return _money(obj.total, obj.currency)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/action/<str:name>/",
+                view(require_POST(self.action_view)),
+                name="invoices_invoice_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = (
+            Invoice.objects.select_related("customer", "account")
+            .filter(account=request.account, id=unquote(object_id))
+            .first()
+        )
+        if invoice is None:
+            raise Http404("No such invoice")
+        lines = [
+            (line, _money(line.amount, line.currency))
+            for line in invoice.lines.order_by("period_start", "id")
+        ]
+        return render(
+            request,
+            "invoices/invoice_detail.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Invoice {invoice.number or invoice.id}",
+                "opts": self.model._meta,
+                "invoice": invoice,
+                "lines": lines,
+                "total": _money(invoice.total, invoice.currency),
+                "amount_due": _money(invoice.amount_due, invoice.currency),
+                "amount_paid": _money(invoice.amount_paid, invoice.currency),
+                "hosted_url": hosted_invoice_url(invoice),
+                "pdf_url": invoice_pdf_url(invoice),
+                "can_write": self.can_write(request),
+                "object_history_entries": self.object_history(request, invoice.id),
+                "object_history_object_id": invoice.id,
+            },
+        )
+
+    def action_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        action = INVOICE_ACTIONS.get(name)
+        if action is None:
+            raise Http404("No such action")
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow this.")
+        else:
+            try:
+                action(
+                    account=request.account,
+                    invoice_id=unquote(object_id),
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Invoice: {name.replace('_', ' ')} done.")
+        return redirect("admin:invoices_invoice_change", unquote(object_id))

@@ -1,0 +1,255 @@
+"""Dashboard → Billing: subscriptions (list, page, change a price with the live preview, cancel).
+
+The change form carries the ``proration_date`` fixed when the page was shown, so the preview it
+displays (htmx, on every change of the form) and the invoice the confirmation creates are computed
+by the same planner at the same instant: what staff read is what is billed.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+from unfold.decorators import display
+from unfold.paginator import InfinitePaginator
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
+
+from apps.accounts import roles
+from apps.catalog.models import Price
+from apps.core import clock, money
+from apps.core.errors import ApplicationError
+from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
+from apps.dashboard.badges import STATUS_VARIANTS
+from apps.dashboard.forms import service_error_to_form
+from apps.invoices.models import Invoice
+from apps.invoices.preview import ItemChange, invoice_preview
+from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.services import FEEDBACK, subscription_cancel, subscription_item_update
+
+BEHAVIORS = [
+    ("always_invoice", "Prorate and invoice now"),
+    ("create_prorations", "Prorate on the next invoice"),
+    ("none", "No proration"),
+]
+
+
+class ChangePriceForm(forms.Form):
+    item = forms.ChoiceField(widget=UnfoldAdminSelectWidget)
+    price = forms.ChoiceField(widget=UnfoldAdminSelectWidget)
+    quantity = forms.IntegerField(min_value=1, initial=1, widget=UnfoldAdminTextInputWidget)
+    proration_behavior = forms.ChoiceField(choices=BEHAVIORS, widget=UnfoldAdminSelectWidget)
+    proration_date = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, subscription: Subscription, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = {
+            item.id: item
+            for item in subscription.items.filter(deleted_at__isnull=True).select_related(
+                "price__product"
+            )
+        }
+        self.fields["item"].choices = [
+            (item.id, f"{item.price.product.name} × {item.quantity}")
+            for item in self.items.values()
+        ]
+        self.prices = {
+            price.id: price
+            for price in Price.objects.filter(
+                account=subscription.account,
+                active=True,
+                currency=subscription.currency,
+                recurring__interval=subscription.interval,
+                recurring__interval_count=subscription.interval_count,
+            ).select_related("product")
+        }
+        self.fields["price"].choices = [
+            (price.id, f"{price.product.name} · {price.nickname or price.id}")
+            for price in self.prices.values()
+        ]
+
+    def change(self) -> ItemChange:
+        data = self.cleaned_data
+        return ItemChange(
+            item_id=data["item"], price=self.prices[data["price"]], quantity=data["quantity"]
+        )
+
+
+class CancelForm(forms.Form):
+    feedback = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), *[(f, f.replace("_", " ")) for f in FEEDBACK]],
+        widget=UnfoldAdminSelectWidget,
+    )
+    comment = forms.CharField(required=False, max_length=5000, widget=UnfoldAdminTextInputWidget)
+
+
+def _money(amount: int, currency: str) -> str:
+    return money.format_amount(amount, currency)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
+    paginator = InfinitePaginator
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-id",)
+    list_display = ("id", "customer", "status_badge", "current_period_end", "collection_method")
+    list_filter = ("status", "collection_method")
+    search_fields = ("=id", "=customer__id", "=customer__email")
+    write_capability = roles.BILLING_WRITE
+
+    @display(description="Status", label=STATUS_VARIANTS)
+    def status_badge(self, obj: Subscription) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/preview/",
+                view(self.preview_view),
+                name="subscriptions_subscription_preview",
+            ),
+            path(
+                "<path:object_id>/change-price/",
+                view(require_POST(self.change_price_view)),
+                name="subscriptions_subscription_change_price",
+            ),
+            path(
+                "<path:object_id>/cancel/",
+                view(require_POST(self.cancel_view)),
+                name="subscriptions_subscription_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _subscription(self, request: HttpRequest, object_id: str) -> Subscription:
+        row = (
+            Subscription.objects.select_related("customer", "account")
+            .filter(account=request.account, id=unquote(object_id))
+            .first()
+        )
+        if row is None:
+            raise Http404("No such subscription")
+        return row
+
+    def _page(self, request, subscription, form, cancel_form, preview=None):
+        items = list(
+            SubscriptionItem.objects.filter(
+                subscription=subscription, deleted_at__isnull=True
+            ).select_related("price__product")
+        )
+        invoices = list(Invoice.objects.filter(subscription=subscription).order_by("-id")[:20])
+        return render(
+            request,
+            "subscriptions/subscription_detail.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Subscription {subscription.id}",
+                "opts": self.model._meta,
+                "subscription": subscription,
+                "items": items,
+                "invoices": [(i, _money(i.total, i.currency)) for i in invoices],
+                "form": form,
+                "cancel_form": cancel_form,
+                "preview": preview,
+                "can_write": self.can_write(request),
+                "object_history_entries": self.object_history(request, subscription.id),
+                "object_history_object_id": subscription.id,
+            },
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        subscription = self._subscription(request, object_id)
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        form = ChangePriceForm(
+            subscription=subscription,
+            initial={
+                "proration_date": clock.to_epoch(now),
+                "proration_behavior": "always_invoice",
+                "quantity": 1,
+            },
+        )
+        return self._page(request, subscription, form, CancelForm())
+
+    def _preview(self, subscription, form: ChangePriceForm) -> dict | None:
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        preview = invoice_preview(
+            subscription=subscription,
+            changes=[form.change()],
+            proration_date=clock.from_epoch(data["proration_date"]),
+            proration_behavior=data["proration_behavior"],
+        )
+        currency = subscription.currency
+        return {
+            "lines": [
+                {
+                    **line,
+                    "amount_text": _money(line["amount"], currency),
+                    "start": clock.from_epoch(line["period"]["start"]),
+                    "end": clock.from_epoch(line["period"]["end"]),
+                }
+                for line in preview["lines"]["data"]
+            ],
+            "total": _money(preview["total"], currency),
+            "amount_due": _money(preview["amount_due"], currency),
+            "immediate": data["proration_behavior"] == "always_invoice",
+        }
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The htmx partial: the invoice the change would produce, computed and not written."""
+        subscription = self._subscription(request, object_id)
+        form = ChangePriceForm(request.GET, subscription=subscription)
+        try:
+            preview = self._preview(subscription, form)
+        except ApplicationError as error:
+            service_error_to_form(form, error)
+            preview = None
+        return render(request, "subscriptions/_preview.html", {"preview": preview, "form": form})
+
+    def change_price_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        subscription = self._subscription(request, object_id)
+        form = ChangePriceForm(request.POST, subscription=subscription)
+        if not self.can_write(request):
+            form.add_error(None, "Your role does not allow changing subscriptions.")
+        elif form.is_valid():
+            change = form.change()
+            try:
+                subscription_item_update(
+                    account=request.account,
+                    item_id=change.item_id,
+                    price=change.price,
+                    quantity=change.quantity,
+                    proration_behavior=form.cleaned_data["proration_behavior"],
+                    proration_date=clock.from_epoch(form.cleaned_data["proration_date"]),
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                service_error_to_form(form, error)
+            else:
+                messages.success(request, "The subscription was changed.")
+                return redirect("admin:subscriptions_subscription_change", subscription.id)
+        return self._page(request, subscription, form, CancelForm())
+
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        subscription = self._subscription(request, object_id)
+        form = CancelForm(request.POST)
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow canceling subscriptions.")
+        elif form.is_valid():
+            try:
+                subscription_cancel(
+                    account=request.account,
+                    subscription_id=subscription.id,
+                    details={k: v for k, v in form.cleaned_data.items() if v},
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "The subscription was canceled.")
+        return redirect("admin:subscriptions_subscription_change", subscription.id)

@@ -1,0 +1,70 @@
+"""The staff subscription flow in Chromium: open a subscription, change its price, read the exact
+proration preview, confirm, and find the same figures on the resulting invoice and its PDF."""
+
+import pytest
+from django.urls import reverse
+
+from apps.catalog.models import Price
+from apps.catalog.services import price_create
+from apps.core import clock
+from apps.core.actor import SYSTEM
+from apps.invoices.engine.periods import utc
+from apps.invoices.models import Invoice
+from tests.conftest import make_account
+from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.invoices.makers import make_subscription
+
+
+@pytest.mark.browser
+def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page, monkeypatch):
+    from playwright.sync_api import expect
+
+    current = {"at": utc(2025, 1, 1)}
+    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+    acme = make_account("Acme")
+    subscription = make_subscription(acme.account)
+    price_create(
+        account=acme.account,
+        params={
+            "product_data": {"name": "Pro"},
+            "currency": "usd",
+            "unit_amount": 2700,
+            "recurring": {"interval": "month"},
+            "nickname": "Pro monthly",
+        },
+        actor=SYSTEM,
+    )
+    current["at"] = utc(2025, 1, 16)
+    user = staff_user_with_device(account=acme.account, email="ada@example.com")
+    page = browser_page
+    page.goto(live_server.url + reverse("admin:index"))
+    page.fill("input[name=username]", "ada@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.fill("input[name=code]", totp_code(user))
+    page.click("#code-form button[type=submit]")
+    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+
+    page.goto(live_server.url + reverse("admin:subscriptions_subscription_changelist"))
+    page.locator("#result_list a", has_text=subscription.id).first.click()
+    form = page.locator("[data-change-form]")
+    pro = Price.objects.get(nickname="Pro monthly")
+    form.locator("select[name=price]").select_option(pro.id)
+    preview = page.locator("[data-preview-result]")
+    expect(preview).to_contain_text("-12.90 USD")
+    expect(preview).to_contain_text("13.94 USD")
+    expect(page.locator("[data-preview-total]")).to_have_text("1.04 USD")
+    shown = [t.strip() for t in page.locator("[data-preview-line] [data-amount]").all_inner_texts()]
+
+    form.get_by_role("button", name="Confirm change").click()
+    expect(page.get_by_text("The subscription was changed.")).to_be_visible()
+    invoice = Invoice.objects.get(billing_reason="subscription_update")
+    page.locator(f'[data-invoice="{invoice.id}"] a').click()
+    expect(page.locator("[data-invoice-total]")).to_have_text("1.04 USD")
+    billed = [t.strip() for t in page.locator("[data-line] [data-amount]").all_inner_texts()]
+    assert billed == shown == ["-12.90 USD", "13.94 USD"]
+    pdf_url = page.locator("[data-pdf-link]").get_attribute("href")
+    pdf = page.request.get(pdf_url.replace("http://127.0.0.1:8000", live_server.url))
+    assert pdf.headers["content-type"] == "application/pdf"
+    for amount in shown + ["1.04 USD"]:
+        assert f"({amount}) Tj".encode() in pdf.body()

@@ -1,0 +1,71 @@
+"""Dashboard → Billing: the subscription page's preview equals what the change invoices."""
+
+import re
+
+from django.test import Client
+
+from apps.catalog.services import price_create
+from apps.core import clock
+from apps.core.actor import SYSTEM
+from apps.invoices.engine.periods import utc
+from apps.invoices.models import Invoice
+from tests.customers.conftest import staff_client  # noqa: F401
+from tests.invoices.makers import make_subscription
+
+BASE = "/dashboard/subscriptions/subscription"
+
+
+def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme, monkeypatch):  # noqa: F811
+    current = {"at": utc(2025, 1, 1)}
+    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+    subscription = make_subscription(acme.account)
+    pro = price_create(
+        account=acme.account,
+        params={
+            "product_data": {"name": "Pro"},
+            "currency": "usd",
+            "unit_amount": 2700,
+            "recurring": {"interval": "month"},
+        },
+        actor=SYSTEM,
+    )
+    current["at"] = utc(2025, 1, 16)
+    page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
+    assert "Change price" in page
+    proration_date = re.search(r'name="proration_date" value="(\d+)"', page).group(1)
+    item = subscription.items.get().id
+    form = {
+        "item": item,
+        "price": pro.id,
+        "quantity": "1",
+        "proration_behavior": "always_invoice",
+        "proration_date": proration_date,
+    }
+    current["at"] = utc(2025, 1, 16, 0, 5)  # staff take five minutes to confirm
+    preview = staff_client.get(f"{BASE}/{subscription.id}/preview/", form).content.decode()
+    assert "-12.90 USD" in preview
+    assert "13.94 USD" in preview
+    assert re.search(r"data-preview-total>1\.04 USD<", preview)
+    assert Invoice.objects.count() == 1  # the preview wrote nothing
+    response = staff_client.post(f"{BASE}/{subscription.id}/change-price/", form)
+    assert response.status_code == 302
+    invoice = Invoice.objects.get(billing_reason="subscription_update")
+    assert sorted(invoice.lines.values_list("amount", flat=True)) == [-1290, 1394]
+    assert (invoice.total, invoice.status) == (104, "paid")
+    invoice_page = staff_client.get(f"/dashboard/invoices/invoice/{invoice.id}/change/")
+    assert "1.04 USD" in invoice_page.content.decode()
+    pdf = Client().get(f"/i/{invoice.hosted_token}/pdf")
+    assert b"(-12.90 USD) Tj" in pdf.content
+    assert b"(1.04 USD) Tj" in pdf.content
+
+
+def test_cancel_with_feedback_and_lists(staff_client, acme):  # noqa: F811
+    subscription = make_subscription(acme.account)
+    assert subscription.id in staff_client.get(f"{BASE}/").content.decode()
+    staff_client.post(f"{BASE}/{subscription.id}/cancel/", {"feedback": "too_expensive"})
+    subscription.refresh_from_db()
+    assert subscription.status == "canceled"
+    assert subscription.cancellation_details["feedback"] == "too_expensive"
+    assert "Canceled" in staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
+    invoices = staff_client.get("/dashboard/invoices/invoice/").content.decode()
+    assert Invoice.objects.get().number in invoices
