@@ -223,6 +223,8 @@ def test_update_records_only_what_changed(acme):
         ({"tax_exempt": "sometimes"}, "tax_exempt"),
         ({"invoice_prefix": "ab"}, "invoice_prefix"),
         ({"metadata": {"k" * 41: "v"}}, None),
+        ({"preferred_locales": "en"}, "preferred_locales"),
+        ({"preferred_locales": ["en", ""]}, "preferred_locales"),
     ],
 )
 def test_bad_fields_are_refused_and_nothing_changes(acme, params, param):
@@ -522,3 +524,16 @@ def test_a_source_with_a_bad_field_attaches_nothing(acme):
         )
     assert (_counts(), PaymentMethod.objects.count()) == before
     assert Customer.objects.get(pk=customer.pk).default_source_id == old.id
+
+
+def test_currency_on_create_fixes_the_balance_currency(acme):
+    customer = _customer(acme.account, currency="EUR")
+    assert customer.currency == "eur"
+    with pytest.raises(InvalidRequestError):
+        _adjust(customer, 100, "usd")
+    with pytest.raises(InvalidRequestError) as caught:
+        _customer(acme.account, email="b@example.com", currency="euro")
+    assert caught.value.param == "currency"
+    assert Customer.objects.count() == 1
+    located = _customer(acme.account, email="c@example.com", preferred_locales=["fr-CA", "en"])
+    assert customer_render(located)["preferred_locales"] == ["fr-CA", "en"]

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from apps.accounts.audit import audit_record, changes_between
 from apps.accounts.models import Account, TestClock
-from apps.core import clock
+from apps.core import clock, money
 from apps.core.actor import Actor
 from apps.core.api.params import get_int, get_metadata, get_str, metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -86,7 +86,16 @@ def customer_fields(params: dict[str, Any]) -> dict[str, Any]:
         fields["invoice_prefix"] = prefix
     if "preferred_locales" in params:
         locales = params["preferred_locales"]
-        fields["preferred_locales"] = [] if locales in (None, "") else [str(x) for x in locales]
+        if locales in (None, ""):
+            locales = []
+        if not isinstance(locales, list) or not all(
+            isinstance(x, str) and 0 < len(x) <= 20 for x in locales
+        ):
+            raise InvalidRequestError(
+                "Invalid array: preferred_locales takes locale codes such as en or fr-CA.",
+                param="preferred_locales",
+            )
+        fields["preferred_locales"] = locales
     return fields
 
 
@@ -131,6 +140,13 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
     fields = customer_fields(params)
     metadata = get_metadata(params) or {}
     balance = get_int(params, "balance")
+    # Not a Stripe parameter on create: Ledgerline's way to fix the currency up front.
+    currency = get_str(params, "currency", max_length=3)
+    if currency:
+        try:
+            currency = money.currency_normalize(currency)
+        except money.MoneyError as exc:
+            raise InvalidRequestError(str(exc), param="currency") from exc
     test_clock = get_str(params, "test_clock", max_length=64)
     # A clock of this account only: the core resolver would also find another account's.
     if test_clock and not (
@@ -148,6 +164,7 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
     with transaction.atomic():
         customer = Customer.objects.create(
             account=account,
+            currency=currency or "",
             metadata=metadata,
             test_clock_id=test_clock,
             created_at=clock.now(test_clock_id=test_clock),
@@ -168,12 +185,11 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
                 actor=actor,
             )
         if balance:
-            currency = get_str(params, "currency", max_length=3) or account.default_currency
             customer_balance_adjust(
                 account=account,
                 customer=customer,
                 amount=balance,
-                currency=currency,
+                currency=currency or account.default_currency,
                 actor=actor,
                 type=BalanceTransactionType.INITIAL,
             )
