@@ -44,19 +44,21 @@ from apps.customers.services import (
 from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
 from apps.dashboard.forms import service_error_to_form
 
-# Optional panels other apps provide for the customer page (shown when the template exists).
+# Panels other code provides for the customer page, each shown when its template exists.
+PAYMENT_METHODS_PANEL = "customers/_payment_methods_panel.html"
 PANELS = ("customers/_payments_panel.html",)
 
 
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
 def _panels() -> list[str]:
-    found = []
-    for name in PANELS:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found.append(name)
-    return found
+    return [name for name in PANELS if _template_exists(name)]
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -260,6 +262,9 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
                 initial={"currency": customer.currency or account.default_currency}
             ),
             panels=_panels(),
+            payment_methods_panel=(
+                PAYMENT_METHODS_PANEL if _template_exists(PAYMENT_METHODS_PANEL) else None
+            ),
             object_history_entries=self.object_history(request, customer.id),
             object_history_object_id=customer.id,
         )

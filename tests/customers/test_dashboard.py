@@ -186,3 +186,15 @@ def test_edit_customer_and_empty_note(staff_client, acme):
     assert Customer.objects.get(pk=jenny.pk).name == "Jenny Rosen"
     staff_client.post(f"{LIST}{jenny.id}/notes/add/", {"body": "   "})
     assert not CustomerNote.objects.exists()
+
+
+def test_customer_page_works_without_the_other_apps_panels(staff_client, acme, monkeypatch):
+    from apps.customers import admin as customers_admin
+
+    monkeypatch.setattr(customers_admin, "PANELS", ("customers/_no_such_panel.html",))
+    monkeypatch.setattr(customers_admin, "PAYMENT_METHODS_PANEL", "customers/_missing.html")
+    jenny = _customer(acme.account)
+    page = staff_client.get(f"{LIST}{jenny.id}/change/")
+    assert page.status_code == 200
+    assert "Add test card" not in page.content.decode()
+    assert "customer.created" in page.content.decode()
