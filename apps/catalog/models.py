@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Upper
 
 from apps.core.modelbase import TimestampedModel, public_id_field
 
@@ -17,6 +18,7 @@ class Product(TimestampedModel):
     statement_descriptor = models.CharField(max_length=22, blank=True, default="")
     tax_code = models.CharField(max_length=40, blank=True, default="")
     url = models.CharField(max_length=2048, blank=True, default="")
+    type = models.CharField(max_length=10, default="service")  # service | good
     shippable = models.BooleanField(null=True, blank=True)
     # Marketing features: [{"name": "…"}, …]
     marketing_features = models.JSONField(default=list, blank=True)
@@ -144,8 +146,10 @@ class PromotionCode(TimestampedModel):
     class Meta:
         indexes = [models.Index(fields=["account", "-id"], name="promo_account_id")]
         constraints = [
+            # Stripe: "regardless of case, unique across all active promotion codes".
             models.UniqueConstraint(
-                fields=["account", "code"],
+                "account",
+                Upper("code"),
                 condition=models.Q(active=True),
                 name="promo_code_unique_active",
             )

@@ -39,7 +39,7 @@ def product_render(product: Product) -> dict[str, Any]:
         "shippable": product.shippable,
         "statement_descriptor": product.statement_descriptor or None,
         "tax_code": product.tax_code or None,
-        "type": "service",
+        "type": product.type,
         "unit_label": product.unit_label or None,
         "updated": clock.to_epoch(product.updated_at),
         "url": product.url or None,
@@ -155,6 +155,8 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
         "livemode": promo.account.livemode,
         "max_redemptions": promo.max_redemptions,
         "metadata": promo.metadata,
+        # API 2025-09-30 and later; ``coupon`` (the whole coupon) is the earlier versions' field.
+        "promotion": {"coupon": promo.coupon.coupon_id, "type": "coupon"},
         "restrictions": {
             "currency_options": {},
             "first_time_transaction": promo.first_time_transaction,

@@ -66,6 +66,7 @@ PRICE_CREATE_PARAMS = {
 }
 PRICE_UPDATE_PARAMS = {
     "active",
+    "currency_options",
     "metadata",
     "nickname",
     "lookup_key",
@@ -88,6 +89,7 @@ COUPON_PARAMS = {
 }
 PROMO_PARAMS = {
     "coupon",
+    "promotion",
     "code",
     "active",
     "customer",
@@ -162,7 +164,7 @@ class ProductListApi(_CatalogApi):
         responses={200: ProductSchema},
     )
     def post(self, request):
-        reject_unknown(self.params, PRODUCT_PARAMS)
+        reject_unknown(self.params, PRODUCT_PARAMS | {"type", "default_price_data"})
         return self.respond(
             product_render(
                 product_create(account=self.account, params=self.params, actor=self.actor)
@@ -359,8 +361,11 @@ class PromotionCodeListApi(_CatalogApi):
         rows = equal_filters(
             created_filter(promotion_code_list(account=self.account), self.params),
             self.params,
-            {"code": "code", "coupon": "coupon__coupon_id", "customer": "customer_id"},
+            {"coupon": "coupon__coupon_id", "customer": "customer_id"},
         )
+        code = get_str(self.params, "code", max_length=500)
+        if code:
+            rows = rows.filter(code__iexact=code)  # Stripe: "this case-insensitive code"
         active = get_bool(self.params, "active")
         if active is not None:
             rows = rows.filter(active=active)

@@ -6,7 +6,7 @@ from apps.catalog.services.coupons import (
     promotion_code_update,
 )
 from apps.catalog.services.fx import fx_rate_set, fx_rates_import, rate_row
-from apps.catalog.services.prices import price_create, price_update
+from apps.catalog.services.prices import price_create, price_delete, price_update
 from apps.catalog.services.products import product_create, product_delete, product_update
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "fx_rate_set",
     "fx_rates_import",
     "price_create",
+    "price_delete",
     "price_update",
     "product_create",
     "product_delete",

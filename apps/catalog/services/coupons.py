@@ -10,6 +10,7 @@ from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Coupon, Product, PromotionCode
 from apps.catalog.render import coupon_render, promotion_code_render
+from apps.catalog.services.params import within
 from apps.core import clock, money
 from apps.core.actor import Actor
 from apps.core.api.params import get_bool, get_int, get_list, get_metadata, get_str, metadata_merge
@@ -17,7 +18,7 @@ from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
 
 _ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
-_CODE = re.compile(r"[A-Za-z0-9]{1,500}")
+_CODE = re.compile(r"[A-Za-z0-9\-]{1,500}")
 
 
 def _epoch(params: dict[str, Any], name: str):
@@ -59,12 +60,19 @@ def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
         options = params.get("currency_options") or {}
         if not isinstance(options, dict):
             raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
-        fields["currency_options"] = {
-            money.currency_normalize(code): {
-                "amount_off": get_int(option or {}, "amount_off", required=True, minimum=1)
-            }
-            for code, option in options.items()
-        }
+        fields["currency_options"] = {}
+        for code, option in options.items():
+            try:
+                other = money.currency_normalize(code)
+            except money.MoneyError as exc:
+                raise InvalidRequestError(
+                    f"Invalid currency: {code}", param=f"currency_options[{code}]"
+                ) from exc
+            if not isinstance(option, dict):
+                raise InvalidRequestError("Invalid hash", param=f"currency_options[{code}]")
+            with within(f"currency_options[{code}]"):
+                amount_off = get_int(option, "amount_off", required=True, minimum=1)
+            fields["currency_options"][other] = {"amount_off": amount_off}
     duration = get_str(params, "duration", choices=["once", "repeating", "forever"]) or "once"
     months = get_int(params, "duration_in_months", minimum=1, maximum=1200)
     if (duration == "repeating") != (months is not None):
@@ -171,18 +179,37 @@ def coupon_delete(*, account: Account, coupon_id: str, actor: Actor) -> str:
     return coupon_id
 
 
+def _promotion_coupon(params: dict[str, Any]) -> str:
+    """The coupon of a new code: ``promotion[coupon]`` (API 2025-09-30 and later, with
+    ``promotion[type]=coupon``) or ``coupon`` (earlier versions); exactly one."""
+    promotion = params.get("promotion")
+    if promotion in (None, ""):
+        return get_str(params, "coupon", required=True, max_length=64)
+    if params.get("coupon") not in (None, ""):
+        raise InvalidRequestError("Pass promotion[coupon] or coupon, not both.", param="coupon")
+    if not isinstance(promotion, dict):
+        raise InvalidRequestError("Invalid hash: promotion", param="promotion")
+    with within("promotion"):
+        get_str(promotion, "type", required=True, choices=["coupon"])
+        return get_str(promotion, "coupon", required=True, max_length=64)
+
+
 def promotion_code_create(
     *, account: Account, params: dict[str, Any], actor: Actor
 ) -> PromotionCode:
-    coupon_id = get_str(params, "coupon", required=True, max_length=64)
+    coupon_id = _promotion_coupon(params)
     code = get_str(params, "code", max_length=500) or new_secret(8).upper()
     if not _CODE.fullmatch(code):
-        raise InvalidRequestError("A promotion code has letters and digits only.", param="code")
+        raise InvalidRequestError(
+            "A promotion code has letters, digits and dashes only.", param="code"
+        )
     restrictions = params.get("restrictions") or {}
     if not isinstance(restrictions, dict):
         raise InvalidRequestError("Invalid hash: restrictions", param="restrictions")
-    minimum = get_int(restrictions, "minimum_amount", minimum=1)
-    minimum_currency = get_str(restrictions, "minimum_amount_currency", max_length=3) or ""
+    with within("restrictions"):
+        minimum = get_int(restrictions, "minimum_amount", minimum=1)
+        minimum_currency = get_str(restrictions, "minimum_amount_currency", max_length=3) or ""
+        first_time = get_bool(restrictions, "first_time_transaction", default=False)
     if (minimum is None) != (not minimum_currency):
         raise InvalidRequestError(
             "restrictions[minimum_amount] and [minimum_amount_currency] go together.",
@@ -201,6 +228,16 @@ def promotion_code_create(
             raise InvalidRequestError(
                 "expires_at cannot be after the coupon's redeem_by.", param="expires_at"
             )
+        max_redemptions = get_int(params, "max_redemptions", minimum=1)
+        if (
+            max_redemptions is not None
+            and coupon.max_redemptions is not None
+            and max_redemptions > coupon.max_redemptions
+        ):
+            raise InvalidRequestError(
+                "max_redemptions cannot exceed the coupon's max_redemptions.",
+                param="max_redemptions",
+            )
         try:
             with transaction.atomic():
                 promo = PromotionCode.objects.create(
@@ -209,11 +246,9 @@ def promotion_code_create(
                     code=code,
                     customer_id=customer,
                     active=get_bool(params, "active", default=True),
-                    max_redemptions=get_int(params, "max_redemptions", minimum=1),
+                    max_redemptions=max_redemptions,
                     expires_at=expires_at,
-                    first_time_transaction=get_bool(
-                        restrictions, "first_time_transaction", default=False
-                    ),
+                    first_time_transaction=first_time,
                     minimum_amount=minimum,
                     minimum_amount_currency=minimum_currency.lower(),
                     metadata=get_metadata(params) or {},

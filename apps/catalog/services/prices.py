@@ -4,12 +4,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog import pricing
 from apps.catalog.models import Price, Product
-from apps.catalog.render import price_render
+from apps.catalog.render import price_render, product_render
+from apps.catalog.services.params import nested, within
 from apps.catalog.services.products import product_create
 from apps.core import clock, money
 from apps.core.actor import Actor
@@ -50,7 +52,8 @@ def _amount(source: dict[str, Any], name: str, prefix: str = "") -> Decimal | No
             param=_at(prefix, f"{name}_decimal"),
         )
     if whole not in (None, ""):
-        return Decimal(get_int({name: whole}, name, minimum=0) or 0)
+        with within(prefix):
+            return Decimal(get_int({name: whole}, name, minimum=0) or 0)
     if exact not in (None, ""):
         return _decimal(exact, _at(prefix, f"{name}_decimal"))
     return None
@@ -80,7 +83,8 @@ def _tiers(raw: Any, prefix: str) -> list[dict[str, Any]]:
                 code="parameter_missing",
             )
         else:
-            up_to = get_int({"up_to": up_to}, "up_to", minimum=1)
+            with within(at):
+                up_to = get_int({"up_to": up_to}, "up_to", minimum=1)
         unit = _amount(tier, "unit_amount", at)
         flat = _amount(tier, "flat_amount", at)
         if unit is None and flat is None:
@@ -135,12 +139,15 @@ def _custom(raw: Any, prefix: str) -> dict[str, int | None] | None:
             f"Invalid hash: {_at(prefix, 'custom_unit_amount')}",
             param=_at(prefix, "custom_unit_amount"),
         )
-    if get_bool(raw, "enabled") is not True:
+    with within(_at(prefix, "custom_unit_amount")):
+        enabled = get_bool(raw, "enabled")
+    if enabled is not True:
         raise InvalidRequestError(
             "custom_unit_amount[enabled] must be true.",
             param=f"{_at(prefix, 'custom_unit_amount')}[enabled]",
         )
-    values = {name: get_int(raw, name, minimum=0) for name in ("minimum", "maximum", "preset")}
+    with within(_at(prefix, "custom_unit_amount")):
+        values = {name: get_int(raw, name, minimum=0) for name in ("minimum", "maximum", "preset")}
     low, high, preset = values["minimum"], values["maximum"], values["preset"]
     if low is not None and high is not None and low > high:
         raise InvalidRequestError(
@@ -174,6 +181,11 @@ def _option(
         raise InvalidRequestError(
             "A tiered price takes tiers, not unit_amount.", param=_at(prefix, "unit_amount")
         )
+    if custom is not None and (unit is not None or billing_scheme == "tiered"):
+        raise InvalidRequestError(
+            "A pay-what-you-want price has no unit_amount and no tiers: the customer chooses.",
+            param=_at(prefix, "custom_unit_amount"),
+        )
     if billing_scheme == "per_unit" and unit is None and custom is None:
         raise InvalidRequestError(
             f"Missing required param: {_at(prefix, 'unit_amount')}.",
@@ -193,15 +205,62 @@ def _option(
         if tiers is not None:
             pricing.tiers_validate(terms.tiers)
     except pricing.PricingError as exc:
-        raise InvalidRequestError(
-            str(exc), param=_at(prefix, exc.param or "tiers") if prefix else exc.param
-        ) from exc
+        raise InvalidRequestError(str(exc), param=nested(prefix, exc.param or "tiers")) from exc
     return {
         "unit_amount_decimal": str(unit) if unit is not None else None,
         "tiers": tiers,
         "custom_unit_amount": custom,
-        "tax_behavior": get_str(raw, "tax_behavior", choices=TAX_BEHAVIORS) or "unspecified",
+        "tax_behavior": _tax_behavior(raw, prefix),
     }
+
+
+def _tax_behavior(raw: dict[str, Any], prefix: str) -> str:
+    with within(prefix):
+        return get_str(raw, "tax_behavior", choices=TAX_BEHAVIORS) or "unspecified"
+
+
+def _options(
+    raw_options: Any,
+    *,
+    currency: str,
+    billing_scheme: str,
+    tiers_mode: str,
+    transform_quantity: dict | None,
+    removable: bool = False,
+) -> dict[str, Any]:
+    """``currency_options``, checked: each entry as the price's own amounts are. With
+    ``removable`` (an update), an empty entry (``currency_options[eur]=""``) maps to None."""
+    if raw_options in (None, ""):
+        return {}
+    if not isinstance(raw_options, dict):
+        raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
+    options: dict[str, Any] = {}
+    for code, raw in raw_options.items():
+        try:
+            other = money.currency_normalize(code)
+        except money.MoneyError as exc:
+            raise InvalidRequestError(
+                f"Invalid currency: {code}", param=f"currency_options[{code}]"
+            ) from exc
+        if other == currency:
+            raise InvalidRequestError(
+                "currency_options lists other currencies than the price's own.",
+                param=f"currency_options[{code}]",
+            )
+        if removable and raw in (None, ""):
+            options[other] = None
+            continue
+        if not isinstance(raw, dict):
+            raise InvalidRequestError("Invalid hash", param=f"currency_options[{code}]")
+        options[other] = _option(
+            raw,
+            currency=other,
+            billing_scheme=billing_scheme,
+            tiers_mode=tiers_mode,
+            prefix=f"currency_options[{code}]",
+            transform_quantity=transform_quantity,
+        )
+    return options
 
 
 def _recurring(raw: Any) -> dict[str, Any] | None:
@@ -209,6 +268,11 @@ def _recurring(raw: Any) -> dict[str, Any] | None:
         return None
     if not isinstance(raw, dict):
         raise InvalidRequestError("Invalid hash: recurring", param="recurring")
+    with within("recurring"):
+        return _recurring_fields(raw)
+
+
+def _recurring_fields(raw: dict[str, Any]) -> dict[str, Any]:
     interval = get_str(raw, "interval", required=True, choices=INTERVALS)
     count = get_int(raw, "interval_count", default=1, minimum=1)
     if count > MAX_INTERVAL_COUNT[interval]:
@@ -238,10 +302,11 @@ def _transform(raw: Any) -> dict[str, Any] | None:
         return None
     if not isinstance(raw, dict):
         raise InvalidRequestError("Invalid hash: transform_quantity", param="transform_quantity")
-    return {
-        "divide_by": get_int(raw, "divide_by", required=True, minimum=1),
-        "round": get_str(raw, "round", required=True, choices=["up", "down"]),
-    }
+    with within("transform_quantity"):
+        return {
+            "divide_by": get_int(raw, "divide_by", required=True, minimum=1),
+            "round": get_str(raw, "round", required=True, choices=["up", "down"]),
+        }
 
 
 def price_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Price:
@@ -276,32 +341,13 @@ def price_create(*, account: Account, params: dict[str, Any], actor: Actor) -> P
         prefix="",
         transform_quantity=transform,
     )
-    options: dict[str, Any] = {}
-    raw_options = params.get("currency_options") or {}
-    if not isinstance(raw_options, dict):
-        raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
-    for code, raw in raw_options.items():
-        try:
-            other = money.currency_normalize(code)
-        except money.MoneyError as exc:
-            raise InvalidRequestError(
-                f"Invalid currency: {code}", param="currency_options"
-            ) from exc
-        if other == currency:
-            raise InvalidRequestError(
-                "currency_options lists other currencies than the price's own.",
-                param=f"currency_options[{code}]",
-            )
-        if not isinstance(raw, dict):
-            raise InvalidRequestError("Invalid hash", param=f"currency_options[{code}]")
-        options[other] = _option(
-            raw,
-            currency=other,
-            billing_scheme=billing_scheme,
-            tiers_mode=tiers_mode,
-            prefix=f"currency_options[{code}]",
-            transform_quantity=transform,
-        )
+    options = _options(
+        params.get("currency_options"),
+        currency=currency,
+        billing_scheme=billing_scheme,
+        tiers_mode=tiers_mode,
+        transform_quantity=transform,
+    )
     lookup_key = get_str(params, "lookup_key", max_length=200)
     with transaction.atomic():
         product = _product(account, params, actor)
@@ -403,6 +449,24 @@ def price_update(*, account: Account, price_id: str, params: dict[str, Any], act
                 )
             price.tax_behavior = behavior
         price.metadata = metadata_merge(price.metadata, get_metadata(params))
+        if "currency_options" in params:
+            # Amounts of the price's own currency never change; other currencies may be added,
+            # replaced or removed, as Stripe allows.
+            changes = _options(
+                params["currency_options"],
+                currency=price.currency,
+                billing_scheme=price.billing_scheme,
+                tiers_mode=price.tiers_mode,
+                transform_quantity=price.transform_quantity,
+                removable=True,
+            )
+            options = dict(price.currency_options)
+            for code, option in changes.items():
+                if option is None:
+                    options.pop(code, None)
+                else:
+                    options[code] = option
+            price.currency_options = options
         if "lookup_key" in params:
             lookup_key = get_str(params, "lookup_key", max_length=200)
             if lookup_key and get_bool(params, "transfer_lookup_key"):
@@ -428,3 +492,45 @@ def price_update(*, account: Account, price_id: str, params: dict[str, Any], act
                 previous=previous,
             )
     return price
+
+
+def price_delete(*, account: Account, price_id: str, actor: Actor) -> str:
+    """Only a price nothing bills (no subscription item) can be deleted; others are archived
+    (active=false). A product whose default price it was is left without one."""
+    with transaction.atomic():
+        price = Price.objects.select_for_update().filter(account=account, id=price_id).first()
+        if price is None:
+            raise ResourceMissingError("price", price_id)
+        price.account = account
+        data = price_render(price)
+        for product in Product.objects.select_for_update().filter(
+            account=account, default_price_id=price.id
+        ):
+            product.account = account
+            before = product_render(product)
+            product.default_price_id = None
+            product.save(update_fields=["default_price", "updated_at"])
+            change_record(
+                account=account,
+                actor=actor,
+                type="product.updated",
+                object_type="product",
+                data_object=product_render(product),
+                previous=previous_of(before, product_render(product)),
+            )
+        try:
+            with transaction.atomic():
+                price.delete()
+        except ProtectedError as exc:
+            raise InvalidRequestError(
+                "This price is in use by subscriptions: archive it (active=false) instead.",
+                param="id",
+            ) from exc
+        change_record(
+            account=account,
+            actor=actor,
+            type="price.deleted",
+            object_type="price",
+            data_object={**data, "deleted": True},
+        )
+    return price_id

@@ -8,6 +8,7 @@ from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Product
 from apps.catalog.render import product_render
+from apps.catalog.services.params import within
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
@@ -25,6 +26,8 @@ _TEXT = {
 
 def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     fields: dict[str, Any] = {}
+    if creating and "type" in params:
+        fields["type"] = get_str(params, "type", choices=["service", "good"]) or "service"
     for name, length in _TEXT.items():
         if name in params:
             fields[name] = get_str(params, name, max_length=length) or ""
@@ -58,7 +61,11 @@ def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 def product_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Product:
+    """A product; with ``default_price_data``, also its first price, made its default price."""
     fields = product_fields(params, creating=True)
+    price_data = params.get("default_price_data")
+    if price_data not in (None, "") and not isinstance(price_data, dict):
+        raise InvalidRequestError("Invalid hash: default_price_data", param="default_price_data")
     with transaction.atomic():
         product = Product.objects.create(
             account=account, metadata=get_metadata(params) or {}, created_at=clock.now(), **fields
@@ -70,7 +77,40 @@ def product_create(*, account: Account, params: dict[str, Any], actor: Actor) ->
             object_type="product",
             data_object=product_render(product),
         )
+        if price_data:
+            from apps.catalog.services.prices import price_create
+
+            unknown = set(price_data) - DEFAULT_PRICE_DATA
+            if unknown:
+                name = sorted(unknown)[0]
+                raise InvalidRequestError(
+                    f"Received unknown parameter: default_price_data[{name}]",
+                    param=f"default_price_data[{name}]",
+                )
+            with within("default_price_data"):
+                price = price_create(
+                    account=account, params={**price_data, "product": product.id}, actor=actor
+                )
+            product = product_update(
+                account=account,
+                product_id=product.id,
+                params={"default_price": price.id},
+                actor=actor,
+            )
     return product
+
+
+# What Stripe's product create takes in default_price_data.
+DEFAULT_PRICE_DATA = {
+    "currency",
+    "currency_options",
+    "custom_unit_amount",
+    "metadata",
+    "recurring",
+    "tax_behavior",
+    "unit_amount",
+    "unit_amount_decimal",
+}
 
 
 def _locked(account: Account, product_id: str) -> Product:
