@@ -56,6 +56,12 @@ NAVIGATION = [
                 "link": reverse_lazy("admin:invoices_invoice_changelist"),
                 "permission": _READ,
             },
+            {
+                "title": "Billing settings",
+                "icon": "tune",
+                "link": reverse_lazy("admin:subscriptions_billingsettings_changelist"),
+                "permission": _READ,
+            },
         ],
     },
     {

@@ -20,7 +20,12 @@ from apps.customers.services import customer_balance_adjust
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.engine.planner import ItemTerms, Line
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine, InvoiceNumberSequence
-from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
+
+
+def billing_settings(account) -> BillingSettings:
+    settings, _ = BillingSettings.objects.get_or_create(account=account)
+    return settings
 
 
 class AlreadyInvoiced(Exception):
@@ -125,7 +130,7 @@ def invoice_from_lines(
     total = sum(line.amount for line in lines) + sum(item.amount for item in pending)
     if not lines and not pending:
         return None
-    if total == 0 and not getattr(account, "zero_total_invoices", False):
+    if total == 0 and not billing_settings(account).zero_total_invoices:
         return None
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     invoice = Invoice.objects.create(

@@ -25,8 +25,14 @@ from apps.dashboard.badges import STATUS_VARIANTS
 from apps.dashboard.forms import service_error_to_form
 from apps.invoices.models import Invoice
 from apps.invoices.preview import ItemChange, invoice_preview
-from apps.subscriptions.models import Subscription, SubscriptionItem
-from apps.subscriptions.services import FEEDBACK, subscription_cancel, subscription_item_update
+from apps.invoices.services import billing_settings
+from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
+from apps.subscriptions.services import (
+    FEEDBACK,
+    billing_settings_update,
+    subscription_cancel,
+    subscription_item_update,
+)
 
 BEHAVIORS = [
     ("always_invoice", "Prorate and invoice now"),
@@ -168,7 +174,7 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
             subscription=subscription,
             initial={
                 "proration_date": clock.to_epoch(now),
-                "proration_behavior": "always_invoice",
+                "proration_behavior": billing_settings(request.account).default_proration_behavior,
                 "quantity": 1,
             },
         )
@@ -253,3 +259,68 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
             else:
                 messages.success(request, "The subscription was canceled.")
         return redirect("admin:subscriptions_subscription_change", subscription.id)
+
+
+class BillingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = BillingSettings
+        fields = (
+            "zero_total_invoices",
+            "invoice_trial_end_immediately",
+            "default_proration_behavior",
+            "upcoming_invoice_days",
+            "will_be_due_days",
+        )
+        labels = {
+            "zero_total_invoices": "Create (and mark paid) invoices that total zero",
+            "invoice_trial_end_immediately": "Invoice an item's rest of period as soon as its "
+            "trial ends (instead of on the next regular invoice)",
+            "default_proration_behavior": "Default proration behaviour",
+            "upcoming_invoice_days": "Days before a renewal to send invoice.upcoming",
+            "will_be_due_days": "Days before a due date to send invoice.will_be_due",
+        }
+        widgets = {
+            "default_proration_behavior": forms.Select(choices=BEHAVIORS),
+        }
+
+
+@admin.register(BillingSettings)
+class BillingSettingsAdmin(AccountScopedAdmin):
+    """One form per account: the list page is the account's billing settings."""
+
+    write_capability = roles.SETTINGS
+
+    def changelist_view(self, request, extra_context=None):
+        current = billing_settings(request.account)
+        form = BillingSettingsForm(
+            request.POST if request.method == "POST" else None,
+            instance=BillingSettings(
+                **{f: getattr(current, f) for f in BillingSettingsForm.Meta.fields}
+            ),
+        )
+        if request.method == "POST":
+            if not self.can_write(request):
+                form.add_error(None, "Your role does not allow changing account settings.")
+            elif form.is_valid():
+                try:
+                    billing_settings_update(
+                        account=request.account,
+                        values=form.cleaned_data,
+                        actor=dashboard_actor(request),
+                    )
+                except ApplicationError as error:
+                    service_error_to_form(form, error)
+                else:
+                    messages.success(request, "Billing settings saved.")
+                    return redirect("admin:subscriptions_billingsettings_changelist")
+        return render(
+            request,
+            "dashboard/form_page.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Billing settings",
+                "opts": self.model._meta,
+                "form": form,
+                "can_write": self.can_write(request),
+            },
+        )

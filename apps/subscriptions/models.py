@@ -72,3 +72,20 @@ class SubscriptionItem(TimestampedModel):
     trial_end = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+
+class BillingSettings(models.Model):
+    """How an account bills: its choices where Stripe offers several (issue #4)."""
+
+    account = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, related_name="billing_settings"
+    )
+    # A zero-total invoice is neither created nor shown unless the account asks for them; then it
+    # is created and marked paid.
+    zero_total_invoices = models.BooleanField(default=False)
+    # When an item's own trial ends mid-period, its rest-of-period charge joins the next regular
+    # invoice; with this set it is invoiced at once instead.
+    invoice_trial_end_immediately = models.BooleanField(default=False)
+    default_proration_behavior = models.CharField(max_length=20, default="create_prorations")
+    upcoming_invoice_days = models.PositiveSmallIntegerField(default=7)
+    will_be_due_days = models.PositiveSmallIntegerField(default=3)

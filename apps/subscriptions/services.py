@@ -543,3 +543,37 @@ def subscription_update_settings(
         if previous:
             _record(subscription, "customer.subscription.updated", actor, previous=previous)
     return subscription
+
+
+def billing_settings_update(*, account: Account, values: dict, actor: Actor):
+    """The account's billing choices; each change is audited."""
+    from apps.accounts.audit import audit_record
+    from apps.invoices.services import billing_settings
+
+    if values.get("default_proration_behavior") not in (None, *PRORATION_BEHAVIORS):
+        raise InvalidRequestError(
+            f"default_proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
+            param="default_proration_behavior",
+        )
+    for name in ("upcoming_invoice_days", "will_be_due_days"):
+        if name in values and not 0 <= int(values[name]) <= 60:
+            raise InvalidRequestError(f"{name} is between 0 and 60 days.", param=name)
+    with transaction.atomic():
+        settings = billing_settings(account)
+        settings = type(settings).objects.select_for_update().get(pk=settings.pk)
+        changes = {}
+        for name, value in values.items():
+            if getattr(settings, name) != value:
+                changes[name] = [getattr(settings, name), value]
+                setattr(settings, name, value)
+        settings.save()
+        if changes:
+            audit_record(
+                account=account,
+                actor=actor,
+                action="billing_settings.updated",
+                object_type="billing_settings",
+                object_id=account.id,
+                changes=changes,
+            )
+    return settings

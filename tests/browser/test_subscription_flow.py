@@ -49,6 +49,7 @@ def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page,
     page.locator("#result_list a", has_text=subscription.id).first.click()
     form = page.locator("[data-change-form]")
     pro = Price.objects.get(nickname="Pro monthly")
+    form.locator("select[name=proration_behavior]").select_option("always_invoice")
     form.locator("select[name=price]").select_option(pro.id)
     preview = page.locator("[data-preview-result]")
     expect(preview).to_contain_text("-12.90 USD")

@@ -69,3 +69,59 @@ def test_cancel_with_feedback_and_lists(staff_client, acme):  # noqa: F811
     assert "Canceled" in staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
     invoices = staff_client.get("/dashboard/invoices/invoice/").content.decode()
     assert Invoice.objects.get().number in invoices
+
+
+def test_billing_settings_zero_total_invoices_and_default_proration(staff_client, acme):  # noqa: F811
+    from apps.customers.services import customer_create
+    from apps.subscriptions.services import ItemRequest, subscription_create
+
+    free = price_create(
+        account=acme.account,
+        params={
+            "product_data": {"name": "Free"},
+            "currency": "usd",
+            "unit_amount": 0,
+            "recurring": {"interval": "month"},
+        },
+        actor=SYSTEM,
+    )
+
+    def subscribe():
+        customer = customer_create(
+            account=acme.account,
+            params={"email": "z@example.com", "source": "tok_visa"},
+            actor=SYSTEM,
+        )
+        return subscription_create(
+            account=acme.account, customer=customer, items=[ItemRequest(free)], actor=SYSTEM
+        )
+
+    subscribe()
+    assert not Invoice.objects.exists()  # by default a zero-total invoice is not created
+    page = staff_client.get("/dashboard/subscriptions/billingsettings/")
+    assert "Create (and mark paid) invoices that total zero" in page.content.decode()
+    refused = staff_client.post(
+        "/dashboard/subscriptions/billingsettings/",
+        {
+            "zero_total_invoices": "on",
+            "default_proration_behavior": "none",
+            "upcoming_invoice_days": "90",
+            "will_be_due_days": "3",
+        },
+    )
+    assert "between 0 and 60" in refused.content.decode()
+    staff_client.post(
+        "/dashboard/subscriptions/billingsettings/",
+        {
+            "zero_total_invoices": "on",
+            "default_proration_behavior": "none",
+            "upcoming_invoice_days": "7",
+            "will_be_due_days": "3",
+        },
+    )
+    subscribe()
+    invoice = Invoice.objects.get()
+    assert (invoice.total, invoice.status) == (0, "paid")
+    subscription = make_subscription(acme.account)
+    page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
+    assert re.search(r'<option value="none" selected>', page)

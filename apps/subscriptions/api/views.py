@@ -15,6 +15,7 @@ from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
+from apps.invoices.services import billing_settings
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import (
     ItemRequest,
@@ -169,7 +170,7 @@ class SubscriptionDetailApi(ApiView):
                 "proration_behavior",
                 choices=["create_prorations", "always_invoice", "none"],
             )
-            or "create_prorations"
+            or billing_settings(self.account).default_proration_behavior
         )
         at = get_int(self.params, "proration_date", minimum=1)
         now = clock.now(test_clock_id=row.customer.test_clock_id)
