@@ -28,6 +28,7 @@ from apps.catalog.services import (
     fx_rate_set,
     fx_rates_import,
     price_create,
+    price_delete,
     price_update,
     product_create,
     product_update,
@@ -100,20 +101,27 @@ class ProductAdmin(ObjectHistoryMixin, _CatalogAdmin):
         view = self.admin_site.admin_view
         return [
             path("create/", view(self.create_view), name="catalog_product_create"),
+            # <str:…>, not <path:…>: a path converter would swallow "…/prices/<id>" into the
+            # product id and send a price's archive to the product's.
             path(
-                "<path:object_id>/prices/add/",
+                "<str:object_id>/prices/add/",
                 view(self.price_view),
                 name="catalog_product_add_price",
             ),
             path(
-                "<path:object_id>/archive/",
-                view(require_POST(self.archive_view)),
-                name="catalog_product_archive",
-            ),
-            path(
-                "<path:object_id>/prices/<str:price_id>/archive/",
+                "<str:object_id>/prices/<str:price_id>/archive/",
                 view(require_POST(self.archive_price_view)),
                 name="catalog_price_archive",
+            ),
+            path(
+                "<str:object_id>/prices/<str:price_id>/delete/",
+                view(require_POST(self.delete_price_view)),
+                name="catalog_price_delete",
+            ),
+            path(
+                "<str:object_id>/archive/",
+                view(require_POST(self.archive_view)),
+                name="catalog_product_archive",
             ),
             *super().get_urls(),
         ]
@@ -218,6 +226,22 @@ class ProductAdmin(ObjectHistoryMixin, _CatalogAdmin):
                 params={"active": not price.active},
                 actor=dashboard_actor(request),
             )
+        return redirect("admin:catalog_product_change", product.id)
+
+    def delete_price_view(self, request: HttpRequest, object_id: str, price_id: str):
+        product = self._product(request, object_id)
+        price = product.prices.filter(id=price_id).first()
+        if price is None:
+            raise Http404("No such price")
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow changing the catalog.")
+            return redirect("admin:catalog_product_change", product.id)
+        try:
+            price_delete(account=request.account, price_id=price.id, actor=dashboard_actor(request))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Price {price.id} was deleted.")
         return redirect("admin:catalog_product_change", product.id)
 
 

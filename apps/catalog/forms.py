@@ -52,6 +52,11 @@ class ProductForm(forms.Form):
     description = forms.CharField(
         required=False, max_length=5000, widget=UnfoldAdminTextareaWidget(attrs={"rows": 2})
     )
+    type = forms.ChoiceField(
+        choices=[("service", "Service"), ("good", "Good (shippable)")],
+        initial="service",
+        widget=UnfoldAdminSelectWidget,
+    )
     unit_label = _text(max_length=12)
     default_trial_days = forms.IntegerField(
         required=False, min_value=0, widget=UnfoldAdminIntegerFieldWidget

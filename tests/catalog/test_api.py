@@ -254,3 +254,77 @@ def test_the_official_sdk(stripe_sdk):
     assert coupon.percent_off == 12.5
     code = stripe.PromotionCode.create(coupon=coupon.id, code="TWELVE")
     assert stripe.PromotionCode.retrieve(code.id).code == "TWELVE"
+
+
+def test_the_sdk_with_newer_shapes(stripe_sdk):
+    product = stripe.Product.create(
+        name="Seats",
+        type="service",
+        default_price_data={
+            "currency": "eur",
+            "unit_amount": 900,
+            "recurring": {"interval": "year"},
+        },
+    )
+    assert product.default_price is not None
+    price = stripe.Price.retrieve(product.default_price)
+    assert (price.unit_amount, price.recurring.interval, price.product) == (900, "year", product.id)
+    changed = stripe.Price.modify(
+        price.id, currency_options={"usd": {"unit_amount": 1000}}, nickname="Yearly"
+    )
+    assert changed.currency_options["usd"].unit_amount == 1000
+    assert changed.unit_amount == 900
+    coupon = stripe.Coupon.create(id="HALF", percent_off=50, duration="once")
+    code = stripe.PromotionCode.create(
+        promotion={"type": "coupon", "coupon": coupon.id}, code="Half-Off"
+    )
+    assert (code.promotion.type, code.promotion.coupon) == ("coupon", "HALF")
+    assert [c.id for c in stripe.PromotionCode.list(code="half-off").data] == [code.id]
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.Price.modify(price.id, unit_amount=1)
+    assert caught.value.param == "unit_amount"
+
+
+def test_list_filters(api):
+    first, second = _product(api, "One"), _product(api, "Two")
+    api.post(f"/v1/products/{second['id']}", {"url": "https://example.com/two"})
+    ids = api.get("/v1/products", {"ids[0]": first["id"], "ids[1]": "prod_other"}).json()
+    assert [p["id"] for p in ids["data"]] == [first["id"]]
+    by_url = api.get("/v1/products", {"url": "https://example.com/two"}).json()
+    assert [p["id"] for p in by_url["data"]] == [second["id"]]
+    monthly = api.post(
+        "/v1/prices",
+        {
+            "product": first["id"],
+            "currency": "usd",
+            "unit_amount": 100,
+            "recurring": {"interval": "month"},
+        },
+    ).json()
+    metered = api.post(
+        "/v1/prices",
+        {
+            "product": first["id"],
+            "currency": "usd",
+            "unit_amount": 1,
+            "recurring": {"interval": "month", "usage_type": "metered"},
+        },
+    ).json()
+    once = api.post(
+        "/v1/prices", {"product": second["id"], "currency": "eur", "unit_amount": 100}
+    ).json()
+    api.post(f"/v1/prices/{monthly['id']}", {"active": "false"})
+
+    def listed(params):
+        return [p["id"] for p in api.get("/v1/prices", params).json()["data"]]
+
+    assert listed({}) == [once["id"], metered["id"], monthly["id"]]
+    assert listed({"type": "one_time"}) == [once["id"]]
+    assert listed({"currency": "usd"}) == [metered["id"], monthly["id"]]
+    assert listed({"product": second["id"]}) == [once["id"]]
+    assert listed({"active": "false"}) == [monthly["id"]]
+    assert listed({"recurring[usage_type]": "metered"}) == [metered["id"]]
+    assert listed({"recurring[interval]": "month", "active": "true"}) == [metered["id"]]
+    assert listed({"limit": 1, "starting_after": once["id"]}) == [metered["id"]]
+    refused = api.get("/v1/prices", {"colour": "red"}).json()["error"]
+    assert refused["param"] == "colour"

@@ -12,8 +12,9 @@ BASE = "/dashboard/catalog"
 
 def test_product_create_and_page(staff_client, acme):
     assert staff_client.post(f"{BASE}/product/create/", {"name": ""}).status_code == 200
-    response = staff_client.post(f"{BASE}/product/create/", {"name": "Team plan"})
+    response = staff_client.post(f"{BASE}/product/create/", {"name": "Team plan", "type": "good"})
     product = Product.objects.get(account=acme.account)
+    assert product.type == "good"
     assert response["Location"].endswith(f"/{product.id}/change/")
     page = staff_client.get(f"{BASE}/product/{product.id}/change/").content.decode()
     assert "Team plan" in page
@@ -135,3 +136,35 @@ def test_coupon_ids_belong_to_their_account(staff_client, acme, globex):
     make_coupon(globex.account, "SHARED")
     make_coupon(acme.account, "SHARED")
     assert Coupon.objects.filter(coupon_id="SHARED").count() == 2
+
+
+def test_prices_are_archived_restored_and_deleted_from_the_product_page(staff_client, acme):
+    from apps.core.models import Event
+    from tests.catalog.makers import make_price
+    from tests.invoices.makers import make_subscription
+
+    price = make_price(acme.account)
+    product = price.product
+    staff_client.post(f"{BASE}/product/{product.id}/prices/{price.id}/archive/")
+    price.refresh_from_db()
+    assert price.active is False
+    staff_client.post(f"{BASE}/product/{product.id}/archive/")
+    product.refresh_from_db()
+    assert product.active is False
+    page = staff_client.get(f"{BASE}/product/{product.id}/change/").content.decode()
+    assert "Restore" in page
+    assert "Archived" in page
+    staff_client.post(f"{BASE}/product/{product.id}/prices/{price.id}/delete/")
+    assert not Price.objects.filter(id=price.id).exists()
+    assert Event.objects.filter(type="price.deleted", object_id=price.id).count() == 1
+    used = make_subscription(acme.account).items.get().price
+    refused = staff_client.post(
+        f"{BASE}/product/{used.product_id}/prices/{used.id}/delete/", follow=True
+    )
+    assert "in use by subscriptions" in refused.content.decode()
+    assert Price.objects.filter(id=used.id).exists()
+    other = make_price(acme.account)
+    assert (
+        staff_client.post(f"{BASE}/product/{product.id}/prices/{other.id}/delete/").status_code
+        == 404
+    )
