@@ -110,7 +110,14 @@ class HasBalanceFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in ("owes", "credit", "none"):
             return queryset
-        # CustomerAdmin.get_queryset annotates newest_balance.
+        # CustomerAdmin.get_queryset annotates newest_balance. Non-zero balances start from the
+        # customers with ledger rows (few, next to every customer), not a scan of all of them.
+        if value in ("owes", "credit"):
+            queryset = queryset.filter(
+                pk__in=CustomerBalanceTransaction.objects.filter(account=request.account).values(
+                    "customer_id"
+                )
+            )
         if value == "owes":
             return queryset.filter(newest_balance__gt=0)
         if value == "credit":
