@@ -28,5 +28,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.subscriptions_fan_out",
         "schedule": 60.0,
     },
+    # invoice.upcoming / invoice.will_be_due and trial-end invoices, per account settings.
+    "invoicing.billing_notices": {
+        "task": "invoicing.billing_notices",
+        "schedule": 300.0,
+    },
 }
 app.conf.beat_schedule = CELERY_BEAT_SCHEDULE

@@ -36,6 +36,7 @@ class Invoice(TimestampedModel):
     voided_at = models.DateTimeField(null=True, blank=True)
     charge_id = models.CharField(max_length=64, null=True, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
+    will_be_due_sent_at = models.DateTimeField(null=True, blank=True)
     next_payment_attempt = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     # The customer-facing page's unguessable token.

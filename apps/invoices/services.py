@@ -18,7 +18,7 @@ from apps.customers.enums import BalanceTransactionType
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
-from apps.invoices.engine.planner import ItemTerms, Line
+from apps.invoices.engine.planner import TRIAL_REMAINDER, ItemTerms, Line
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine, InvoiceNumberSequence
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 
@@ -115,6 +115,21 @@ def invoice_from_lines(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice_from_lines runs in the caller's transaction")
     account = subscription.account
+    # A trial remainder may have been invoiced already, when its trial ended (account setting).
+    billed = set(
+        InvoiceLine.objects.filter(
+            subscription_item_id__in=[
+                line.item_id for line in lines if line.kind == TRIAL_REMAINDER
+            ],
+            kind=TRIAL_REMAINDER,
+        ).values_list("subscription_item_id", "period_start", "period_end")
+    )
+    lines = [
+        line
+        for line in lines
+        if line.kind != TRIAL_REMAINDER
+        or (line.item_id, line.period_start, line.period_end) not in billed
+    ]
     pending = (
         list(
             InvoiceItem.objects.select_for_update().filter(

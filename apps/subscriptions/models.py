@@ -50,6 +50,8 @@ class Subscription(TimestampedModel):
     pause_collection = models.JSONField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     latest_invoice_id = models.CharField(max_length=64, null=True, blank=True)
+    # The period end for which invoice.upcoming was sent (once per period).
+    upcoming_sent_for = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -57,3 +57,19 @@ def test_clock_run_task(clock_id: str) -> str:
     from apps.subscriptions.test_clocks import test_clock_run
 
     return test_clock_run(clock_id).status
+
+
+@shared_task(name="invoicing.billing_notices")
+def billing_notices_task() -> dict[str, int]:
+    """invoice.upcoming, invoice.will_be_due and trial-end invoices, per the accounts' settings."""
+    from apps.subscriptions.notices import (
+        trial_ends_invoice,
+        upcoming_invoices_notify,
+        will_be_due_notify,
+    )
+
+    return {
+        "upcoming": upcoming_invoices_notify(),
+        "will_be_due": will_be_due_notify(),
+        "trial_ends": trial_ends_invoice(),
+    }

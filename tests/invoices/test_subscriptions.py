@@ -223,3 +223,72 @@ def test_beat_fan_out_renews_due_subscriptions_once(acme, now, tasks_inline):
     assert subscriptions_fan_out_task() == 1
     assert subscriptions_fan_out_task() == 0
     assert Invoice.objects.filter(subscription=subscription).count() == 2
+
+
+def test_notices_upcoming_will_be_due_and_trial_end_invoicing(acme, now):
+    from apps.subscriptions.services import billing_settings_update
+    from apps.subscriptions.tasks import billing_notices_task
+
+    basic, intel = _price(acme.account, 2500, "Basic"), _price(acme.account, 4900, "Intel")
+    now(utc(2025, 1, 1))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[ItemRequest(basic)],
+        actor=SYSTEM,
+    )
+    now(utc(2025, 1, 24, 23))
+    assert billing_notices_task()["upcoming"] == 0  # 7 days before Feb 1 is Jan 25
+    now(utc(2025, 1, 25, 1))
+    assert billing_notices_task()["upcoming"] == 1
+    assert billing_notices_task()["upcoming"] == 0  # once per period
+    upcoming = Event.objects.get(type="invoice.upcoming")
+    assert upcoming.data_object["amount_due"] == 2500
+    billing_settings_update(
+        account=acme.account, values={"invoice_trial_end_immediately": True}, actor=SYSTEM
+    )
+    subscription_item_add(
+        account=acme.account,
+        subscription_id=subscription.id,
+        request=ItemRequest(intel, trial_end=utc(2025, 1, 28)),
+        actor=SYSTEM,
+    )
+    now(utc(2025, 1, 28, 0, 1))
+    assert billing_notices_task()["trial_ends"] == 1
+    assert billing_notices_task()["trial_ends"] == 0
+    trial_invoice = Invoice.objects.get(billing_reason="subscription_update")
+    assert trial_invoice.total == 632  # 4 of 31 days of 4900 = 632.26
+    now(utc(2025, 2, 1))
+    subscription_renew(subscription_id=subscription.id)
+    february = Invoice.objects.get(billing_reason="subscription_cycle")
+    assert sorted(february.lines.values_list("amount", flat=True)) == [2500, 4900]
+
+
+def test_will_be_due_fires_once_before_the_due_date(acme, now):
+    from apps.subscriptions.services import subscription_update_settings
+    from apps.subscriptions.tasks import billing_notices_task
+
+    basic = _price(acme.account, 2500, "Basic")
+    now(utc(2025, 1, 1))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[ItemRequest(basic)],
+        actor=SYSTEM,
+    )
+    subscription_update_settings(
+        account=acme.account,
+        subscription_id=subscription.id,
+        params={"collection_method": "send_invoice", "days_until_due": "10"},
+        actor=SYSTEM,
+    )
+    now(utc(2025, 2, 1))
+    subscription_renew(subscription_id=subscription.id)
+    invoice = Invoice.objects.get(billing_reason="subscription_cycle")
+    assert invoice.due_date == utc(2025, 2, 11)
+    now(utc(2025, 2, 7))
+    assert billing_notices_task()["will_be_due"] == 0
+    now(utc(2025, 2, 8, 0, 1))
+    assert billing_notices_task()["will_be_due"] == 1
+    assert billing_notices_task()["will_be_due"] == 0
+    assert Event.objects.filter(type="invoice.will_be_due", object_id=invoice.id).count() == 1
