@@ -279,6 +279,12 @@ def test_price_amounts_are_fixed_but_currency_options_change(acme):
 
 def test_tax_behavior_is_set_once(acme):
     price = make_price(acme.account)
+    _refused(
+        lambda: price_update(
+            account=acme.account, price_id=price.id, params={"tax_behavior": ""}, actor=SYSTEM
+        ),
+        "tax_behavior",
+    )
     price_update(
         account=acme.account, price_id=price.id, params={"tax_behavior": "exclusive"}, actor=SYSTEM
     )

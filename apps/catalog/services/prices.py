@@ -442,7 +442,7 @@ def price_update(*, account: Account, price_id: str, params: dict[str, Any], act
         if "nickname" in params:
             price.nickname = get_str(params, "nickname", max_length=250) or ""
         if "tax_behavior" in params:
-            behavior = get_str(params, "tax_behavior", choices=TAX_BEHAVIORS)
+            behavior = get_str(params, "tax_behavior", required=True, choices=TAX_BEHAVIORS)
             if price.tax_behavior != "unspecified" and behavior != price.tax_behavior:
                 raise InvalidRequestError(
                     "tax_behavior can only be set once, from unspecified.", param="tax_behavior"
