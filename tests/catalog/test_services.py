@@ -7,6 +7,7 @@ from apps.accounts.models import AuditLogEntry
 from apps.catalog.models import Coupon, Price, Product, PromotionCode
 from apps.catalog.services import (
     coupon_create,
+    coupon_update,
     price_create,
     price_delete,
     price_update,
@@ -401,3 +402,44 @@ def test_promotion_codes_take_the_new_promotion_hash_and_are_unique_regardless_o
             ),
             param,
         )
+
+
+def test_a_coupon_changes_only_its_name_metadata_and_other_currencies(acme):
+    coupon = coupon_create(
+        account=acme.account,
+        params={"id": "FIVE", "amount_off": 500, "currency": "usd"},
+        actor=SYSTEM,
+    )
+    coupon_update(
+        account=acme.account,
+        coupon_id="FIVE",
+        params={"name": "Five off", "currency_options": {"eur": {"amount_off": 450}}},
+        actor=SYSTEM,
+    )
+    coupon.refresh_from_db()
+    assert (coupon.name, coupon.amount_off) == ("Five off", 500)
+    assert coupon.currency_options == {"eur": {"amount_off": 450}}
+    assert Event.objects.get(type="coupon.updated").previous_attributes == {
+        "currency_options": None,
+        "name": None,
+    }
+    for params, param in [
+        ({"currency_options": {"usd": {"amount_off": 1}}}, "currency_options[usd]"),
+        ({"currency_options": {"gbp": {"amount_off": "x"}}}, "currency_options[gbp][amount_off]"),
+    ]:
+        _refused(
+            lambda params=params: coupon_update(
+                account=acme.account, coupon_id="FIVE", params=params, actor=SYSTEM
+            ),
+            param,
+        )
+    make_coupon(acme.account, "PCT")
+    _refused(
+        lambda: coupon_update(
+            account=acme.account,
+            coupon_id="PCT",
+            params={"currency_options": {"eur": {"amount_off": 1}}},
+            actor=SYSTEM,
+        ),
+        "currency_options",
+    )

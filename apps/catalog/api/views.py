@@ -335,7 +335,7 @@ class CouponDetailApi(_CatalogApi):
         responses={200: CouponSchema},
     )
     def post(self, request, coupon: str):
-        reject_unknown(self.params, {"name", "metadata"})
+        reject_unknown(self.params, {"name", "metadata", "currency_options"})
         row = coupon_update(
             account=self.account, coupon_id=coupon, params=self.params, actor=self.actor
         )

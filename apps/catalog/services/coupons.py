@@ -26,6 +26,30 @@ def _epoch(params: dict[str, Any], name: str):
     return clock.from_epoch(seconds) if seconds else None
 
 
+def _amount_options(options: Any, *, currency: str) -> dict[str, dict[str, int]]:
+    """``currency_options`` of an amount-off coupon: ``{"eur": {"amount_off": 900}}``."""
+    if not isinstance(options, dict):
+        raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
+    checked: dict[str, dict[str, int]] = {}
+    for code, option in options.items():
+        try:
+            other = money.currency_normalize(code)
+        except money.MoneyError as exc:
+            raise InvalidRequestError(
+                f"Invalid currency: {code}", param=f"currency_options[{code}]"
+            ) from exc
+        if other == currency:
+            raise InvalidRequestError(
+                "currency_options lists other currencies than the coupon's own.",
+                param=f"currency_options[{code}]",
+            )
+        if not isinstance(option, dict):
+            raise InvalidRequestError("Invalid hash", param=f"currency_options[{code}]")
+        with within(f"currency_options[{code}]"):
+            checked[other] = {"amount_off": get_int(option, "amount_off", required=True, minimum=1)}
+    return checked
+
+
 def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Coupon:
     coupon_id = get_str(params, "id", max_length=64) or new_secret(8).upper()
     if not _ID.fullmatch(coupon_id):
@@ -58,21 +82,7 @@ def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
                 "amount_off needs a currency.", param="currency", code="parameter_missing"
             ) from exc
         options = params.get("currency_options") or {}
-        if not isinstance(options, dict):
-            raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
-        fields["currency_options"] = {}
-        for code, option in options.items():
-            try:
-                other = money.currency_normalize(code)
-            except money.MoneyError as exc:
-                raise InvalidRequestError(
-                    f"Invalid currency: {code}", param=f"currency_options[{code}]"
-                ) from exc
-            if not isinstance(option, dict):
-                raise InvalidRequestError("Invalid hash", param=f"currency_options[{code}]")
-            with within(f"currency_options[{code}]"):
-                amount_off = get_int(option, "amount_off", required=True, minimum=1)
-            fields["currency_options"][other] = {"amount_off": amount_off}
+        fields["currency_options"] = _amount_options(options, currency=fields["currency"])
     duration = get_str(params, "duration", choices=["once", "repeating", "forever"]) or "once"
     months = get_int(params, "duration_in_months", minimum=1, maximum=1200)
     if (duration == "repeating") != (months is not None):
@@ -139,12 +149,23 @@ def _locked_coupon(account: Account, coupon_id: str) -> Coupon:
 def coupon_update(
     *, account: Account, coupon_id: str, params: dict[str, Any], actor: Actor
 ) -> Coupon:
-    """Only the name and metadata of a coupon change; its terms are fixed."""
+    """Only the name, metadata and other currencies' amounts of a coupon change (as Stripe);
+    its own terms are fixed."""
     with transaction.atomic():
         coupon = _locked_coupon(account, coupon_id)
         before = coupon_render(coupon)
         if "name" in params:
             coupon.name = get_str(params, "name", max_length=40) or ""
+        if params.get("currency_options") not in (None, ""):
+            if coupon.amount_off is None:
+                raise InvalidRequestError(
+                    "Only an amount_off coupon has amounts in other currencies.",
+                    param="currency_options",
+                )
+            coupon.currency_options = {
+                **coupon.currency_options,
+                **_amount_options(params["currency_options"], currency=coupon.currency),
+            }
         coupon.metadata = metadata_merge(coupon.metadata, get_metadata(params))
         coupon.save()
         after = coupon_render(coupon)
