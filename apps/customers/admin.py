@@ -7,8 +7,10 @@ here that calls a service.
 
 from datetime import UTC, datetime, time, timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +22,7 @@ from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
 from apps.core import money
@@ -40,7 +43,10 @@ from apps.customers.services import (
     customer_create,
     customer_update,
     note_create,
+    tax_id_create,
+    tax_id_delete,
 )
+from apps.customers.services.tax_ids import FORMATS as TAX_ID_FORMATS
 from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
 from apps.dashboard.forms import service_error_to_form
 
@@ -81,6 +87,15 @@ class DeletedFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class TaxIdForm(forms.Form):
+    """A tax id typed by staff; the service checks its format."""
+
+    type = forms.ChoiceField(
+        choices=[(t, t) for t in sorted(TAX_ID_FORMATS)], widget=UnfoldAdminSelectWidget
+    )
+    value = forms.CharField(max_length=100, widget=UnfoldAdminTextInputWidget)
 
 
 def _newest_balance():
@@ -212,6 +227,16 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
                 name="customers_customer_add_note",
             ),
             path(
+                "<path:object_id>/tax_ids/add/",
+                view(require_POST(self.add_tax_id_view)),
+                name="customers_customer_add_tax_id",
+            ),
+            path(
+                "<path:object_id>/tax_ids/<str:tax_id>/delete/",
+                view(require_POST(self.delete_tax_id_view)),
+                name="customers_customer_delete_tax_id",
+            ),
+            path(
                 "<path:object_id>/balance/adjust/",
                 view(require_POST(self.adjust_balance_view)),
                 name="customers_customer_adjust_balance",
@@ -265,6 +290,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
             tax_ids=list(tax_id_list(account=account, customer=customer).order_by("-id")),
             timeline=customer_timeline(account=account, customer=customer),
             note_form=NoteForm(),
+            tax_id_form=TaxIdForm(),
             balance_form=BalanceForm(
                 initial={"currency": customer.currency or account.default_currency}
             ),
@@ -277,6 +303,8 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
         )
 
     def create_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.can_write(request):
+            raise PermissionDenied
         form = CustomerForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -298,6 +326,8 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
 
     def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         customer = self._customer(request, object_id)
+        if not self.can_write(request):
+            raise PermissionDenied
         initial = {name: getattr(customer, name) for name in CustomerForm.base_fields}
         form = CustomerForm(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
@@ -363,4 +393,44 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
                 messages.success(request, "The balance was adjusted.")
         else:
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("admin:customers_customer_change", customer.id)
+
+    def add_tax_id_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        customer = self._customer(request, object_id)
+        form = TaxIdForm(request.POST)
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow changing tax ids.")
+        elif form.is_valid():
+            try:
+                tax_id_create(
+                    account=request.account,
+                    customer=customer,
+                    type=form.cleaned_data["type"],
+                    value=form.cleaned_data["value"],
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "The tax id was added.")
+        else:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("admin:customers_customer_change", customer.id)
+
+    def delete_tax_id_view(self, request: HttpRequest, object_id: str, tax_id: str) -> HttpResponse:
+        customer = self._customer(request, object_id)
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow changing tax ids.")
+        else:
+            try:
+                tax_id_delete(
+                    account=request.account,
+                    customer=customer,
+                    tax_id_id=tax_id,
+                    actor=dashboard_actor(request),
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "The tax id was removed.")
         return redirect("admin:customers_customer_change", customer.id)

@@ -198,3 +198,53 @@ def test_customer_page_works_without_the_other_apps_panels(staff_client, acme, m
     assert page.status_code == 200
     assert "Add test card" not in page.content.decode()
     assert "customer.created" in page.content.decode()
+
+
+def test_add_and_remove_tax_ids_from_the_page(staff_client, acme, globex):
+    from apps.customers.models import TaxId
+    from apps.customers.services import tax_id_create
+
+    jenny = _customer(acme.account)
+    url = f"{LIST}{jenny.id}/tax_ids/add/"
+    refused = staff_client.post(url, {"type": "us_ein", "value": "12"}, follow=True)
+    assert "Invalid value for us_ein" in refused.content.decode()
+    assert staff_client.post(url, {"type": "xx_nope", "value": "1"}).status_code == 302
+    assert not TaxId.objects.exists()
+    staff_client.post(url, {"type": "eu_vat", "value": "DE123456789"})
+    tax_id = TaxId.objects.get(customer=jenny)
+    page = staff_client.get(f"{LIST}{jenny.id}/change/").content.decode()
+    assert "DE123456789" in page
+    assert "customer.tax_id.created" in page
+    theirs = _customer(globex.account)
+    their_tax_id = tax_id_create(
+        account=globex.account, customer=theirs, type="gb_vat", value="GB123456789", actor=SYSTEM
+    )
+    staff_client.post(f"{LIST}{jenny.id}/tax_ids/{their_tax_id.id}/delete/")
+    assert TaxId.objects.filter(pk=their_tax_id.pk).exists()
+    staff_client.post(f"{LIST}{jenny.id}/tax_ids/{tax_id.id}/delete/")
+    assert not TaxId.objects.filter(pk=tax_id.pk).exists()
+
+
+def test_view_only_members_see_the_page_but_write_nothing(acme):
+    from django.test import Client
+
+    from apps.accounts.enums import Role
+    from apps.customers.models import CustomerBalanceTransaction, TaxId
+    from tests.dashboard.conftest import staff_login
+
+    viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
+    jenny = _customer(acme.account)
+    page = viewer.get(f"{LIST}{jenny.id}/change/")
+    assert page.status_code == 200
+    assert "data-add-note" not in page.content.decode()
+    assert "data-add-tax-id" not in page.content.decode()
+    viewer.post(f"{LIST}{jenny.id}/notes/add/", {"body": "hello"})
+    viewer.post(f"{LIST}{jenny.id}/balance/adjust/", {"amount": "5", "currency": "usd"})
+    viewer.post(f"{LIST}{jenny.id}/tax_ids/add/", {"type": "eu_vat", "value": "DE123456789"})
+    assert viewer.get(f"{LIST}create/").status_code == 403
+    assert viewer.post(f"{LIST}create/", {"email": "x@example.com"}).status_code == 403
+    assert viewer.post(f"{LIST}{jenny.id}/edit/", {"email": "x@example.com"}).status_code == 403
+    assert not CustomerNote.objects.exists()
+    assert not CustomerBalanceTransaction.objects.exists()
+    assert not TaxId.objects.exists()
+    assert Customer.objects.count() == 1
