@@ -8,6 +8,7 @@ from datetime import datetime
 
 from apps.catalog.models import Price
 from apps.core import clock
+from apps.core.errors import ResourceMissingError
 from apps.customers.selectors import customer_balance
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, change_lines, cycle_lines
@@ -75,7 +76,9 @@ def invoice_preview(
             )
             old_terms = None
         else:
-            old = current[change.item_id]
+            old = current.get(change.item_id)
+            if old is None:
+                raise ResourceMissingError("subscription_item", change.item_id, param="items")
             new = SubscriptionItem(
                 id=old.id,
                 account=old.account,

@@ -199,7 +199,12 @@ def _preview_changes(view: ApiView, raw) -> list:
         price = None
         price_id = get_str(item, "price", max_length=64)
         if price_id:
-            price = price_list(account=view.account).filter(id=price_id).first()
+            price = (
+                price_list(account=view.account)
+                .select_related("product")
+                .filter(id=price_id)
+                .first()
+            )
             if price is None:
                 raise ResourceMissingError("price", price_id, param=f"items[{index}][price]")
         changes.append(
@@ -223,10 +228,7 @@ class _PreviewApi(_InvoiceApi):
         if subscription is None:
             raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
         changes = _preview_changes(self, items)
-        known = set(subscription.items.filter(deleted_at__isnull=True).values_list("id", flat=True))
         for change in changes:
-            if change.item_id is not None and change.item_id not in known:
-                raise ResourceMissingError("subscription_item", change.item_id, param="items")
             if change.item_id is None and change.price is None:
                 raise InvalidRequestError("A new item needs a price.", param="items")
         moment = clock.from_epoch(proration_date) if proration_date else None
