@@ -60,9 +60,11 @@ def invoice_preview(
     current = {
         item.id: item
         for item in subscription.items.filter(deleted_at__isnull=True).select_related(
-            "price__product", "price__account"
+            "price__product"
         )
     }
+    for item in current.values():
+        item.price.account = subscription.account  # the same account: no join, no query
     desired = dict(current)
     proration_lines: list[Line] = []
     for index, change in enumerate(changes):
