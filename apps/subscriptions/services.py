@@ -577,3 +577,20 @@ def billing_settings_update(*, account: Account, values: dict, actor: Actor):
                 changes=changes,
             )
     return settings
+
+
+def subscriptions_end_with_customer(event) -> None:
+    """Event consumer: ``customer.deleted`` cancels the customer's subscriptions, as Stripe."""
+    if event.type != "customer.deleted":
+        return
+    for subscription_id in (
+        Subscription.objects.filter(account_id=event.account_id, customer_id=event.object_id)
+        .exclude(status=SubscriptionStatus.CANCELED)
+        .values_list("id", flat=True)
+    ):
+        subscription_cancel(
+            account=event.account,
+            subscription_id=subscription_id,
+            details={"comment": "The customer was deleted."},
+            actor=SYSTEM,
+        )

@@ -273,3 +273,16 @@ def test_cancel_at_period_end_and_send_invoice(api, monkeypatch):
     assert ended["status"] == "canceled"
     assert ended["ended_at"] == int(utc(2025, 3, 1).timestamp())
     assert len(api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"]) == 2
+
+
+def test_deleting_a_customer_ends_their_subscriptions_and_clocks_expand(api):
+    price, _, customer = _setup(api)
+    subscription = api.post(
+        "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    api.delete(f"/v1/customers/{customer['id']}")
+    assert api.get(f"/v1/subscriptions/{subscription['id']}").json()["status"] == "canceled"
+    clock_id = api.post("/v1/test_helpers/test_clocks", {"frozen_time": 1735689600}).json()["id"]
+    on_clock = api.post("/v1/customers", {"email": "c@example.com", "test_clock": clock_id}).json()
+    expanded = api.get(f"/v1/customers/{on_clock['id']}", {"expand[]": "test_clock"}).json()
+    assert expanded["test_clock"]["object"] == "test_helpers.test_clock"
