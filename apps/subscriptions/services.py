@@ -62,18 +62,7 @@ def subscription_render(subscription: Subscription) -> dict:
         "customer": subscription.customer_id,
         "items": {
             "object": "list",
-            "data": [
-                {
-                    "id": item.id,
-                    "object": "subscription_item",
-                    "price": item.price_id,
-                    "quantity": item.quantity,
-                    "trial_end": clock.to_epoch(item.trial_end),
-                    "current_period_start": clock.to_epoch(subscription.current_period_start),
-                    "current_period_end": clock.to_epoch(subscription.current_period_end),
-                }
-                for item in items
-            ],
+            "data": [subscription_item_render(item, subscription=subscription) for item in items],
             "has_more": False,
             "url": f"/v1/subscription_items?subscription={subscription.id}",
         },
@@ -82,6 +71,24 @@ def subscription_render(subscription: Subscription) -> dict:
         "status": subscription.status,
         "trial_end": clock.to_epoch(subscription.trial_end),
         "trial_start": clock.to_epoch(subscription.trial_start),
+    }
+
+
+def subscription_item_render(
+    item: SubscriptionItem, *, subscription: Subscription | None = None
+) -> dict:
+    subscription = subscription or item.subscription
+    return {
+        "id": item.id,
+        "object": "subscription_item",
+        "created": clock.to_epoch(item.created_at),
+        "current_period_end": clock.to_epoch(subscription.current_period_end),
+        "current_period_start": clock.to_epoch(subscription.current_period_start),
+        "metadata": item.metadata,
+        "price": item.price_id,
+        "quantity": item.quantity,
+        "subscription": item.subscription_id,
+        "trial_end": clock.to_epoch(item.trial_end),
     }
 
 
@@ -594,3 +601,57 @@ def subscriptions_end_with_customer(event) -> None:
             details={"comment": "The customer was deleted."},
             actor=SYSTEM,
         )
+
+
+def subscription_item_delete(
+    *, account: Account, item_id: str, actor: Actor, proration_behavior: str = "create_prorations"
+) -> None:
+    """Remove an item; its unused time is credited unless ``proration_behavior`` is none. The
+    last item cannot be removed (cancel the subscription instead)."""
+    with transaction.atomic():
+        item = (
+            SubscriptionItem.objects.select_for_update()
+            .select_related("price__product")
+            .get(account=account, id=item_id, deleted_at__isnull=True)
+        )
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .get(pk=item.subscription_id)
+        )
+        if subscription.items.filter(deleted_at__isnull=True).count() == 1:
+            raise InvalidRequestError(
+                "A subscription keeps at least one item: cancel it instead.", param="id"
+            )
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        period = (subscription.current_period_start, subscription.current_period_end)
+        lines = (
+            []
+            if proration_behavior == "none"
+            else change_lines(
+                item_terms(item, currency=subscription.currency, on=now),
+                None,
+                period=period,
+                at=now,
+            )
+        )
+        for line in lines:
+            InvoiceItem.objects.create(
+                account=account,
+                customer=subscription.customer,
+                subscription_id=subscription.id,
+                subscription_item_id=item.id,
+                price_id=line.price_id,
+                kind=line.kind,
+                amount=line.amount,
+                currency=subscription.currency,
+                quantity=line.quantity,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                proration=True,
+                description=line.description,
+                created_at=now,
+            )
+        item.deleted_at = now
+        item.save(update_fields=["deleted_at", "updated_at"])
+        _record(subscription, "customer.subscription.updated", actor)

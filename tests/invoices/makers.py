@@ -55,6 +55,7 @@ def _invoice_item(account: Account) -> str:
 
 
 MAKERS = {
+    "subscription-item-detail": lambda a: make_subscription(a).items.get().id,
     "invoice-void": _invoice,
     "invoice-mark-uncollectible": _invoice,
     "invoiceitem-detail": _invoice_item,

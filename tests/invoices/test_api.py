@@ -286,3 +286,29 @@ def test_deleting_a_customer_ends_their_subscriptions_and_clocks_expand(api):
     on_clock = api.post("/v1/customers", {"email": "c@example.com", "test_clock": clock_id}).json()
     expanded = api.get(f"/v1/customers/{on_clock['id']}", {"expand[]": "test_clock"}).json()
     assert expanded["test_clock"]["object"] == "test_helpers.test_clock"
+
+
+def test_subscription_items_endpoint(api):
+    price, pro, customer = _setup(api)
+    subscription = api.post(
+        "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    added = api.post(
+        "/v1/subscription_items",
+        {
+            "subscription": subscription["id"],
+            "price": pro["id"],
+            "quantity": 2,
+            "proration_behavior": "none",
+        },
+    ).json()
+    assert (added["price"], added["quantity"]) == (pro["id"], 2)
+    listed = api.get("/v1/subscription_items", {"subscription": subscription["id"]}).json()
+    assert len(listed["data"]) == 2
+    changed = api.post(f"/v1/subscription_items/{added['id']}", {"quantity": 3}).json()
+    assert changed["quantity"] == 3
+    first = subscription["items"]["data"][0]["id"]
+    assert api.delete(f"/v1/subscription_items/{first}").json()["deleted"] is True
+    last = api.delete(f"/v1/subscription_items/{added['id']}")
+    assert last.status_code == 400  # the last item stays; cancel the subscription instead
+    assert api.get(f"/v1/subscription_items/{first}").status_code == 404

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.subscriptions.api import test_clocks, views
+from apps.subscriptions.api import items, test_clocks, views
 
 urlpatterns = [
     path("subscriptions", views.SubscriptionListApi.as_view(), name="subscription-list"),
@@ -8,6 +8,14 @@ urlpatterns = [
         "subscriptions/<str:subscription>",
         views.SubscriptionDetailApi.as_view(),
         name="subscription-detail",
+    ),
+    path(
+        "subscription_items", items.SubscriptionItemListApi.as_view(), name="subscription-item-list"
+    ),
+    path(
+        "subscription_items/<str:item>",
+        items.SubscriptionItemDetailApi.as_view(),
+        name="subscription-item-detail",
     ),
     path(
         "test_helpers/test_clocks",

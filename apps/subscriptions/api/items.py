@@ -1,0 +1,180 @@
+"""``/v1/subscription_items``: list a subscription's items, add, retrieve, update, delete."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+
+from apps.catalog.selectors import price_list
+from apps.core import clock
+from apps.core.api.pagination import paginate
+from apps.core.api.params import get_int, get_str, reject_unknown
+from apps.core.api.schema import list_object, object_schema
+from apps.core.api.views import ApiView
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.invoices.services import billing_settings
+from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.services import (
+    ItemRequest,
+    subscription_item_add,
+    subscription_item_delete,
+    subscription_item_render,
+    subscription_item_update,
+)
+
+ItemSchema = object_schema(
+    "SubscriptionItem",
+    "subscription_item",
+    price=serializers.CharField(),
+    quantity=serializers.IntegerField(),
+    subscription=serializers.CharField(),
+)
+PARAMS = inline_serializer(
+    name="SubscriptionItemParams", fields={"price": serializers.CharField(required=False)}
+)
+DELETED = inline_serializer(
+    name="DeletedSubscriptionItem",
+    fields={
+        "id": serializers.CharField(),
+        "object": serializers.CharField(),
+        "deleted": serializers.BooleanField(),
+    },
+)
+BEHAVIORS = ["create_prorations", "always_invoice", "none"]
+
+
+class _ItemsApi(ApiView):
+    resource = "subscriptions"
+
+    def _price(self, price_id: str):
+        price = (
+            price_list(account=self.account)
+            .select_related("product")
+            .filter(id=price_id, active=True)
+            .first()
+        )
+        if price is None:
+            raise ResourceMissingError("price", price_id, param="price")
+        return price
+
+    def _behavior(self) -> str:
+        return get_str(self.params, "proration_behavior", choices=BEHAVIORS) or (
+            billing_settings(self.account).default_proration_behavior
+        )
+
+    def _item(self, item_id: str) -> SubscriptionItem:
+        item = (
+            SubscriptionItem.objects.select_related("subscription")
+            .filter(account=self.account, id=item_id, deleted_at__isnull=True)
+            .first()
+        )
+        if item is None:
+            raise ResourceMissingError("subscription_item", item_id)
+        return item
+
+
+class SubscriptionItemListApi(_ItemsApi):
+    @extend_schema(
+        operation_id="GetSubscriptionItems",
+        summary="List a subscription's items",
+        responses={200: list_object("SubscriptionItemList", ItemSchema)},
+    )
+    def get(self, request):
+        reject_unknown(self.params, {"subscription", "limit", "starting_after", "ending_before"})
+        subscription_id = get_str(self.params, "subscription", required=True, max_length=64)
+        rows = SubscriptionItem.objects.filter(
+            account=self.account, subscription_id=subscription_id, deleted_at__isnull=True
+        ).select_related("subscription")
+        return self.respond(
+            paginate(
+                rows, self.params, url="/v1/subscription_items", render=subscription_item_render
+            )
+        )
+
+    @extend_schema(
+        operation_id="PostSubscriptionItems",
+        summary="Add an item to a subscription",
+        request=PARAMS,
+        responses={200: ItemSchema},
+    )
+    def post(self, request):
+        reject_unknown(
+            self.params,
+            {
+                "subscription",
+                "price",
+                "quantity",
+                "trial_end",
+                "proration_behavior",
+                "custom_unit_amount",
+            },
+        )
+        subscription_id = get_str(self.params, "subscription", required=True, max_length=64)
+        subscription = Subscription.objects.filter(account=self.account, id=subscription_id).first()
+        if subscription is None:
+            raise ResourceMissingError("subscription", subscription_id, param="subscription")
+        trial_end = get_int(self.params, "trial_end", minimum=1)
+        if trial_end and clock.from_epoch(trial_end) <= clock.now(
+            test_clock_id=subscription.customer.test_clock_id
+        ):
+            raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
+        item = subscription_item_add(
+            account=self.account,
+            subscription_id=subscription.id,
+            request=ItemRequest(
+                price=self._price(get_str(self.params, "price", required=True, max_length=64)),
+                quantity=get_int(self.params, "quantity", default=1, minimum=1) or 1,
+                trial_end=clock.from_epoch(trial_end) if trial_end else None,
+                custom_unit_amount=get_int(self.params, "custom_unit_amount", minimum=0),
+            ),
+            proration_behavior=self._behavior(),
+            actor=self.actor,
+        )
+        return self.respond(subscription_item_render(item))
+
+
+class SubscriptionItemDetailApi(_ItemsApi):
+    @extend_schema(
+        operation_id="GetSubscriptionItemsItem",
+        summary="Retrieve a subscription item",
+        responses={200: ItemSchema},
+    )
+    def get(self, request, item: str):
+        reject_unknown(self.params, set())
+        return self.respond(subscription_item_render(self._item(item)))
+
+    @extend_schema(
+        operation_id="PostSubscriptionItemsItem",
+        summary="Change an item's price or quantity (prorations per proration_behavior)",
+        request=PARAMS,
+        responses={200: ItemSchema},
+    )
+    def post(self, request, item: str):
+        reject_unknown(self.params, {"price", "quantity", "proration_behavior", "proration_date"})
+        row = self._item(item)
+        price_id = get_str(self.params, "price", max_length=64)
+        at = get_int(self.params, "proration_date", minimum=1)
+        updated = subscription_item_update(
+            account=self.account,
+            item_id=row.id,
+            price=self._price(price_id) if price_id else None,
+            quantity=get_int(self.params, "quantity", minimum=1),
+            proration_behavior=self._behavior(),
+            proration_date=clock.from_epoch(at) if at else None,
+            actor=self.actor,
+        )
+        return self.respond(subscription_item_render(updated))
+
+    @extend_schema(
+        operation_id="DeleteSubscriptionItemsItem",
+        summary="Remove an item from its subscription",
+        responses={200: DELETED},
+    )
+    def delete(self, request, item: str):
+        reject_unknown(self.params, {"proration_behavior"})
+        row = self._item(item)
+        subscription_item_delete(
+            account=self.account,
+            item_id=row.id,
+            proration_behavior=self._behavior(),
+            actor=self.actor,
+        )
+        return self.respond({"id": item, "object": "subscription_item", "deleted": True})
