@@ -39,6 +39,13 @@ def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
     rows += [
         ("", "", False),
         ("Subtotal", money(invoice.subtotal), False),
+    ]
+    if invoice.total_discount:
+        coupon = invoice.discount.coupon if invoice.discount_id else None
+        rows.append(
+            (f"Discount{f' ({coupon})' if coupon else ''}", money(-invoice.total_discount), False)
+        )
+    rows += [
         ("Total", money(invoice.total), True),
     ]
     if invoice.starting_balance and invoice.ending_balance is not None:

@@ -23,6 +23,11 @@ class Invoice(TimestampedModel):
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
     subtotal = models.BigIntegerField(default=0)
+    # The sum of the lines' discounts (total = subtotal − total_discount).
+    total_discount = models.BigIntegerField(default=0)
+    discount = models.ForeignKey(
+        "invoices.Discount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     total = models.BigIntegerField(default=0)
     starting_balance = models.BigIntegerField(default=0)
     ending_balance = models.BigIntegerField(null=True, blank=True)
@@ -74,6 +79,7 @@ class InvoiceLine(models.Model):
     quantity = models.PositiveIntegerField(default=1)
     proration = models.BooleanField(default=False)
     description = models.CharField(max_length=500, blank=True, default="")
+    discount_amount = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -120,3 +126,31 @@ class InvoiceNumberSequence(models.Model):
 
     account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="+")
     next_number = models.PositiveIntegerField(default=1)
+
+
+class Discount(TimestampedModel):
+    """A coupon applied to a subscription (or to all of a customer's invoices), for the coupon's
+    duration: ``end`` null is forever; a ``once`` coupon ends after the first invoice."""
+
+    id = public_id_field("di")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    coupon = models.ForeignKey("catalog.Coupon", on_delete=models.PROTECT, related_name="+")
+    promotion_code = models.ForeignKey(
+        "catalog.PromotionCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="discounts",
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "subscription"], name="discount_owner")]

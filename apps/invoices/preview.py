@@ -10,10 +10,11 @@ from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.errors import ResourceMissingError
 from apps.customers.selectors import customer_balance
+from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, change_lines, cycle_lines
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import item_terms
+from apps.invoices.services import item_terms, line_discounts_of
 from apps.subscriptions.models import Subscription, SubscriptionItem
 
 
@@ -135,7 +136,16 @@ def invoice_preview(
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview.
     immediate = proration_behavior == "always_invoice"
     lines = pending_lines + proration_lines + ([] if immediate else cycle)
-    total = sum(line.amount for line in lines)
+    discount = discount_in_force(
+        customer=subscription.customer,
+        subscription=subscription,
+        at=at if immediate else next_period[0],
+    )
+    discounts = line_discounts_of(
+        discount, [(line.amount, line.kind, line.price_id) for line in lines]
+    )
+    subtotal = sum(line.amount for line in lines)
+    total = subtotal - sum(discounts)
     balance = customer_balance(subscription.customer)
     credit = min(-balance, total) if balance < 0 and total > 0 else 0
     return {
@@ -169,6 +179,9 @@ def invoice_preview(
         "status": "draft",
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
-        "subtotal": total,
+        "subtotal": subtotal,
+        "total_discount_amounts": (
+            [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
+        ),
         "total": total,
     }

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 
 from apps.accounts.audit import change_record
+from apps.catalog.models import Price
 from apps.catalog.selectors import price_amount
 from apps.core import clock, money
 from apps.core.actor import SYSTEM, Actor
@@ -17,10 +18,26 @@ from apps.core.ids import new_secret
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
+from apps.invoices.discounts import discount_amounts, discount_in_force, discount_used
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.engine.planner import TRIAL_REMAINDER, ItemTerms, Line
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine, InvoiceNumberSequence
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
+
+
+def line_discounts_of(discount, lines: list[tuple[int, str, str | None]]) -> list[int]:
+    """Per-line discounts of (amount, kind, price id) lines: the coupon's products are matched
+    through the prices' products (one query)."""
+    if discount is None:
+        return [0] * len(lines)
+    products = dict(
+        Price.objects.filter(id__in={price for _, _, price in lines if price}).values_list(
+            "id", "product_id"
+        )
+    )
+    return discount_amounts(
+        discount, [(amount, kind, products.get(price)) for amount, kind, price in lines]
+    )
 
 
 def billing_settings(account) -> BillingSettings:
@@ -83,6 +100,11 @@ def invoice_render(invoice: Invoice) -> dict:
         "status": invoice.status,
         "subscription": invoice.subscription_id,
         "subtotal": invoice.subtotal,
+        "total_discount_amounts": (
+            [{"amount": invoice.total_discount, "discount": invoice.discount_id}]
+            if invoice.total_discount
+            else []
+        ),
         "total": invoice.total,
         "metadata": invoice.metadata,
     }
@@ -142,12 +164,19 @@ def invoice_from_lines(
         if include_pending
         else []
     )
-    total = sum(line.amount for line in lines) + sum(item.amount for item in pending)
     if not lines and not pending:
         return None
+    now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+    discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=now)
+    discounts = line_discounts_of(
+        discount,
+        [(line.amount, line.kind, line.price_id) for line in lines]
+        + [(item.amount, item.kind, item.price_id) for item in pending],
+    )
+    subtotal = sum(line.amount for line in lines) + sum(item.amount for item in pending)
+    total = subtotal - sum(discounts)
     if total == 0 and not billing_settings(account).zero_total_invoices:
         return None
-    now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     invoice = Invoice.objects.create(
         account=account,
         customer=subscription.customer,
@@ -157,9 +186,11 @@ def invoice_from_lines(
         currency=subscription.currency,
         period_start=period[0],
         period_end=period[1],
-        subtotal=total,
+        subtotal=subtotal,
+        total_discount=sum(discounts),
         total=total,
         amount_due=total,
+        discount=discount if any(discounts) else None,
         collection_method=subscription.collection_method,
         hosted_token=new_secret(32),
         created_at=now,
@@ -197,6 +228,8 @@ def invoice_from_lines(
         )
         for item in pending
     ]
+    for row, amount in zip(rows, discounts, strict=True):
+        row.discount_amount = amount
     try:
         with transaction.atomic():
             InvoiceLine.objects.bulk_create(rows)
@@ -205,6 +238,8 @@ def invoice_from_lines(
     InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
     subscription.latest_invoice_id = invoice.id
     subscription.save(update_fields=["latest_invoice_id", "updated_at"])
+    if invoice.discount_id:
+        discount_used(discount, now)
     _record(invoice, "invoice.created", actor)
     return invoice
 

@@ -18,6 +18,7 @@ from apps.core.actor import SYSTEM, Actor
 from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
 from apps.core.errors import ApplicationError, InvalidRequestError
 from apps.customers.models import Customer, PaymentMethod
+from apps.invoices.discounts import discount_apply
 from apps.invoices.engine.periods import boundary, period_containing
 from apps.invoices.engine.planner import change_lines, cycle_lines
 from apps.invoices.models import InvoiceItem
@@ -66,6 +67,9 @@ def subscription_render(subscription: Subscription) -> dict:
             "has_more": False,
             "url": f"/v1/subscription_items?subscription={subscription.id}",
         },
+        "discounts": list(
+            subscription.discounts.filter(removed_at__isnull=True).values_list("id", flat=True)
+        ),
         "latest_invoice": subscription.latest_invoice_id,
         "metadata": subscription.metadata,
         "status": subscription.status,
@@ -138,6 +142,8 @@ def subscription_create(
     collection_method: str = "charge_automatically",
     days_until_due: int | None = None,
     metadata: dict[str, str] | None = None,
+    coupon_id: str | None = None,
+    promotion_code: str | None = None,
 ) -> Subscription:
     if not items:
         raise InvalidRequestError(
@@ -194,6 +200,15 @@ def subscription_create(
         trial_ends = [row.trial_end for row in rows if row.trial_end]
         if trial_ends and len(trial_ends) == len(rows):
             subscription.trial_start, subscription.trial_end = now, max(trial_ends)
+        if coupon_id or promotion_code:
+            discount_apply(
+                account=account,
+                customer=customer,
+                subscription=subscription,
+                actor=actor,
+                coupon_id=coupon_id,
+                promotion_code=promotion_code,
+            )
         lines = cycle_lines(
             [
                 item_terms(row, currency=subscription.currency, on=now)

@@ -54,7 +54,24 @@ def _invoice_item(account: Account) -> str:
     ).id
 
 
+def _discounted(account: Account) -> str:
+    from apps.catalog.services import coupon_create
+    from apps.invoices.discounts import discount_apply
+
+    subscription = make_subscription(account)
+    coupon_create(account=account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
+    discount_apply(
+        account=account,
+        customer=subscription.customer,
+        subscription=subscription,
+        coupon_id="TENOFF",
+        actor=SYSTEM,
+    )
+    return subscription.id
+
+
 MAKERS = {
+    "subscription-discount": _discounted,
     "subscription-item-detail": lambda a: make_subscription(a).items.get().id,
     "invoice-void": _invoice,
     "invoice-mark-uncollectible": _invoice,

@@ -312,3 +312,28 @@ def test_subscription_items_endpoint(api):
     last = api.delete(f"/v1/subscription_items/{added['id']}")
     assert last.status_code == 400  # the last item stays; cancel the subscription instead
     assert api.get(f"/v1/subscription_items/{first}").status_code == 404
+
+
+def test_discounts_through_the_api_and_the_preview(api):
+    price, _, customer = _setup(api)
+    api.post("/v1/coupons", {"id": "TENOFF", "percent_off": 10, "duration": "forever"})
+    subscription = api.post(
+        "/v1/subscriptions",
+        {
+            "customer": customer["id"],
+            "items": [{"price": price["id"]}],
+            "discounts": [{"coupon": "TENOFF"}],
+        },
+    ).json()
+    assert len(subscription["discounts"]) == 1
+    first = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
+    assert (first["subtotal"], first["total"]) == (2500, 2250)
+    assert first["total_discount_amounts"][0]["amount"] == 250
+    preview = api.get("/v1/invoices/upcoming", {"subscription": subscription["id"]}).json()
+    assert preview["amount_due"] == 2250
+    removed = api.delete(f"/v1/subscriptions/{subscription['id']}/discount").json()
+    assert removed["deleted"] is True
+    after = api.get("/v1/invoices/upcoming", {"subscription": subscription["id"]}).json()
+    assert after["amount_due"] == 2500
+    bad = api.post(f"/v1/subscriptions/{subscription['id']}", {"coupon": "NOPE"})
+    assert bad.status_code == 404

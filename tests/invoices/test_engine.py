@@ -173,3 +173,22 @@ def test_fraction_must_fall_in_the_period():
         prorate(4900, fraction_remaining(utc(2025, 3, 1), utc(2025, 4, 1), utc(2025, 3, 24)))
         == 1265
     )
+
+
+def test_discounts_percent_per_line_amount_across_lines_not_prorations():
+    from decimal import Decimal
+
+    from apps.invoices.engine.discounts import CouponTerms, DiscountableLine, line_discounts
+
+    lines = [
+        DiscountableLine(2900, SUBSCRIPTION, "prod_a"),
+        DiscountableLine(4900, SUBSCRIPTION, "prod_b"),
+        DiscountableLine(1265, TRIAL_REMAINDER, "prod_b"),
+        DiscountableLine(-1290, PRORATION_CREDIT, "prod_a"),
+        DiscountableLine(333, SUBSCRIPTION, "prod_c"),
+    ]
+    assert line_discounts(lines, CouponTerms(percent_off=Decimal("12.5"))) == [363, 613, 0, 0, 42]
+    assert line_discounts(lines, CouponTerms(amount_off=5000)) == [2900, 2100, 0, 0, 0]
+    assert line_discounts(lines, CouponTerms(amount_off=99999)) == [2900, 4900, 0, 0, 333]
+    limited = CouponTerms(percent_off=Decimal(100), products=frozenset({"prod_b"}))
+    assert line_discounts(lines, limited) == [0, 4900, 0, 0, 0]

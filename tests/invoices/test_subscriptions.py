@@ -292,3 +292,68 @@ def test_will_be_due_fires_once_before_the_due_date(acme, now):
     assert billing_notices_task()["will_be_due"] == 1
     assert billing_notices_task()["will_be_due"] == 0
     assert Event.objects.filter(type="invoice.will_be_due", object_id=invoice.id).count() == 1
+
+
+def test_discounts_once_repeating_forever_and_promotion_codes(acme, now):
+    from apps.catalog.services import coupon_create, promotion_code_create
+    from apps.core.errors import InvalidRequestError
+    from apps.invoices.discounts import discount_apply
+
+    basic = _price(acme.account, 2500, "Basic")
+    coupon_create(
+        account=acme.account,
+        params={
+            "id": "HALF",
+            "percent_off": "50",
+            "duration": "repeating",
+            "duration_in_months": 2,
+        },
+        actor=SYSTEM,
+    )
+    coupon_create(
+        account=acme.account,
+        params={"id": "FIVE", "amount_off": 500, "currency": "usd", "duration": "once"},
+        actor=SYSTEM,
+    )
+    promotion_code_create(
+        account=acme.account,
+        params={"coupon": "FIVE", "code": "WELCOME", "max_redemptions": 1},
+        actor=SYSTEM,
+    )
+    now(utc(2025, 1, 1))
+    subscription = subscription_create(
+        account=acme.account,
+        customer=_customer(acme.account),
+        items=[ItemRequest(basic)],
+        coupon_id="HALF",
+        actor=SYSTEM,
+    )
+    totals = [Invoice.objects.get(subscription=subscription).total]
+    for month in (2, 3, 4):
+        now(utc(2025, month, 1))
+        subscription_renew(subscription_id=subscription.id)
+        totals.append(
+            Invoice.objects.filter(subscription=subscription).order_by("-id").first().total
+        )
+    assert totals == [1250, 1250, 2500, 2500]  # two months of 50 % off, from Jan 1 to Mar 1
+    discount_apply(
+        account=acme.account,
+        customer=subscription.customer,
+        subscription=subscription,
+        promotion_code="welcome",
+        actor=SYSTEM,
+    )
+    now(utc(2025, 5, 1))
+    subscription_renew(subscription_id=subscription.id)
+    now(utc(2025, 6, 1))
+    subscription_renew(subscription_id=subscription.id)
+    june, may = list(Invoice.objects.filter(subscription=subscription).order_by("-id")[:2])
+    assert (may.total, may.total_discount, june.total) == (2000, 500, 2500)
+    with pytest.raises(InvalidRequestError):  # the code's single redemption is used
+        discount_apply(
+            account=acme.account,
+            customer=subscription.customer,
+            subscription=subscription,
+            promotion_code="WELCOME",
+            actor=SYSTEM,
+        )

@@ -3,6 +3,11 @@ from django.urls import path
 from apps.subscriptions.api import items, test_clocks, views
 
 urlpatterns = [
+    path(
+        "subscriptions/<str:subscription>/discount",
+        views.SubscriptionDiscountApi.as_view(),
+        name="subscription-discount",
+    ),
     path("subscriptions", views.SubscriptionListApi.as_view(), name="subscription-list"),
     path(
         "subscriptions/<str:subscription>",

@@ -15,6 +15,7 @@ from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
+from apps.invoices.discounts import discount_apply, discount_remove
 from apps.invoices.services import billing_settings
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import (
@@ -26,6 +27,24 @@ from apps.subscriptions.services import (
     subscription_render,
     subscription_update_settings,
 )
+
+DISCOUNTS = {"coupon", "promotion_code", "discounts"}
+
+
+def _discount_params(params) -> dict:
+    """``coupon`` / ``promotion_code`` or the newer ``discounts[0][coupon|promotion_code]``."""
+    coupon = get_str(params, "coupon", max_length=64)
+    code = get_str(params, "promotion_code", max_length=500)
+    discounts = params.get("discounts")
+    if isinstance(discounts, dict):
+        discounts = [discounts[k] for k in sorted(discounts, key=int)]
+    if isinstance(discounts, list) and discounts:
+        if len(discounts) > 1 or not isinstance(discounts[0], dict):
+            raise InvalidRequestError("One discount per subscription.", param="discounts")
+        coupon = get_str(discounts[0], "coupon", max_length=64) or coupon
+        code = get_str(discounts[0], "promotion_code", max_length=500) or code
+    return {"coupon_id": coupon, "promotion_code": code} if coupon or code else {}
+
 
 SETTINGS = {
     "cancel_at_period_end",
@@ -111,7 +130,8 @@ class SubscriptionListApi(ApiView):
     )
     def post(self, request):
         reject_unknown(
-            self.params, {"customer", "items", "collection_method", "days_until_due", "metadata"}
+            self.params,
+            {"customer", "items", "collection_method", "days_until_due", "metadata"} | DISCOUNTS,
         )
         customer_id = get_str(self.params, "customer", required=True, max_length=64)
         customer = customer_get(account=self.account, customer_id=customer_id)
@@ -133,6 +153,7 @@ class SubscriptionListApi(ApiView):
             days_until_due=get_int(self.params, "days_until_due", minimum=0, maximum=365),
             metadata=get_metadata(self.params),
             actor=self.actor,
+            **_discount_params(self.params),
         )
         return self.respond(subscription_render(subscription))
 
@@ -162,7 +183,9 @@ class SubscriptionDetailApi(ApiView):
         responses={200: SubscriptionSchema},
     )
     def post(self, request, subscription: str):
-        reject_unknown(self.params, {"items", "proration_behavior", "proration_date"} | SETTINGS)
+        reject_unknown(
+            self.params, {"items", "proration_behavior", "proration_date"} | SETTINGS | DISCOUNTS
+        )
         row = self._subscription(subscription)
         behavior = (
             get_str(
@@ -207,6 +230,15 @@ class SubscriptionDetailApi(ApiView):
                         proration_behavior=behavior,
                         actor=self.actor,
                     )
+            discount = _discount_params(self.params)
+            if discount:
+                discount_apply(
+                    account=self.account,
+                    customer=row.customer,
+                    subscription=row,
+                    actor=self.actor,
+                    **discount,
+                )
             settings = {k: v for k, v in self.params.items() if k in SETTINGS}
             if settings:
                 subscription_update_settings(
@@ -232,3 +264,28 @@ class SubscriptionDetailApi(ApiView):
             actor=self.actor,
         )
         return self.respond(subscription_render(row))
+
+
+class SubscriptionDiscountApi(ApiView):
+    resource = "subscriptions"
+
+    @extend_schema(
+        operation_id="DeleteSubscriptionsSubscriptionDiscount",
+        summary="Remove a subscription's discount",
+        responses={
+            200: inline_serializer(
+                name="DeletedDiscount",
+                fields={"object": serializers.CharField(), "deleted": serializers.BooleanField()},
+            )
+        },
+    )
+    def delete(self, request, subscription: str):
+        reject_unknown(self.params, set())
+        row = Subscription.objects.filter(account=self.account, id=subscription).first()
+        if row is None:
+            raise ResourceMissingError("subscription", subscription)
+        discount = row.discounts.filter(removed_at__isnull=True).order_by("-id").first()
+        if discount is None:
+            raise ResourceMissingError("discount", subscription, param="subscription")
+        discount_remove(account=self.account, discount=discount, actor=self.actor)
+        return self.respond({"id": discount.id, "object": "discount", "deleted": True})

@@ -1,0 +1,199 @@
+"""Coupons and promotion codes applied to subscriptions and customers; their effect on invoices.
+
+A subscription's discount wins over the customer's. Durations count from the moment the coupon is
+applied: ``once`` covers the next invoice, ``repeating`` the invoices of the next N months,
+``forever`` every invoice. Redemptions are counted under a lock on the coupon (and code).
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from apps.accounts.audit import change_record
+from apps.accounts.models import Account
+from apps.catalog.models import Coupon, PromotionCode
+from apps.catalog.render import coupon_render, coupon_valid
+from apps.core import clock
+from apps.core.actor import Actor
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.customers.models import Customer
+from apps.invoices.engine.discounts import CouponTerms, DiscountableLine, line_discounts
+from apps.invoices.engine.periods import boundary
+from apps.invoices.models import Discount, Invoice
+
+
+def discount_render(discount: Discount) -> dict:
+    return {
+        "id": discount.id,
+        "object": "discount",
+        "coupon": coupon_render(discount.coupon),
+        "customer": discount.customer_id,
+        "end": clock.to_epoch(discount.end),
+        "promotion_code": discount.promotion_code_id,
+        "start": clock.to_epoch(discount.start),
+        "subscription": discount.subscription_id,
+    }
+
+
+def _coupon_for(
+    account: Account, *, coupon_id: str | None, promotion_code: str | None, customer: Customer
+):
+    """The coupon (and code) to apply, locked, checked against its limits."""
+    promo = None
+    if promotion_code:
+        promo = (
+            PromotionCode.objects.select_for_update()
+            .filter(
+                Q(id=promotion_code) | Q(code__iexact=promotion_code), account=account, active=True
+            )
+            .first()
+        )
+        if promo is None:
+            raise InvalidRequestError(
+                f"No active promotion code {promotion_code!r}.",
+                param="promotion_code",
+                code="resource_missing",
+            )
+        now = clock.now(test_clock_id=customer.test_clock_id)
+        if promo.expires_at and promo.expires_at <= now:
+            raise InvalidRequestError("This promotion code has expired.", param="promotion_code")
+        if promo.max_redemptions is not None and promo.times_redeemed >= promo.max_redemptions:
+            raise InvalidRequestError(
+                "This promotion code has been fully redeemed.", param="promotion_code"
+            )
+        if promo.customer_id and promo.customer_id != customer.id:
+            raise InvalidRequestError(
+                "This promotion code is for another customer.", param="promotion_code"
+            )
+        if (
+            promo.first_time_transaction
+            and Invoice.objects.filter(customer=customer, status="paid", total__gt=0).exists()
+        ):
+            raise InvalidRequestError(
+                "This promotion code is for first-time customers only.", param="promotion_code"
+            )
+        coupon_id = None
+        coupon = Coupon.objects.select_for_update().get(pk=promo.coupon_id)
+    else:
+        coupon = (
+            Coupon.objects.select_for_update()
+            .filter(account=account, coupon_id=coupon_id or "", deleted_at__isnull=True)
+            .first()
+        )
+        if coupon is None:
+            raise ResourceMissingError("coupon", coupon_id or "", param="coupon")
+    coupon.account = account
+    if not coupon_valid(coupon):
+        raise InvalidRequestError(
+            f"Coupon {coupon.coupon_id} can no longer be redeemed.", param="coupon"
+        )
+    return coupon, promo
+
+
+def discount_apply(
+    *,
+    account: Account,
+    customer: Customer,
+    actor: Actor,
+    subscription=None,
+    coupon_id: str | None = None,
+    promotion_code: str | None = None,
+) -> Discount:
+    """Apply a coupon (by id or through a promotion code); replaces the owner's discount."""
+    if bool(coupon_id) == bool(promotion_code):
+        raise InvalidRequestError(
+            "Pass a coupon or a promotion_code.", param="coupon", code="parameter_missing"
+        )
+    with transaction.atomic():
+        coupon, promo = _coupon_for(
+            account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer
+        )
+        if (
+            subscription is not None
+            and coupon.currency
+            and coupon.currency != subscription.currency
+        ):
+            raise InvalidRequestError(
+                f"The coupon is in {coupon.currency}; the subscription bills in "
+                f"{subscription.currency}.",
+                param="coupon",
+            )
+        now = clock.now(test_clock_id=customer.test_clock_id)
+        Discount.objects.filter(
+            customer=customer, subscription=subscription, removed_at__isnull=True
+        ).update(removed_at=now)
+        end = None
+        if coupon.duration == "repeating":
+            end = boundary(now, "month", 1, coupon.duration_in_months)
+        discount = Discount.objects.create(
+            account=account,
+            coupon=coupon,
+            promotion_code=promo,
+            customer=customer,
+            subscription=subscription,
+            start=now,
+            end=end,
+            created_at=now,
+        )
+        coupon.times_redeemed += 1
+        coupon.save(update_fields=["times_redeemed", "updated_at"])
+        if promo is not None:
+            promo.times_redeemed += 1
+            promo.save(update_fields=["times_redeemed", "updated_at"])
+        change_record(
+            account=account,
+            actor=actor,
+            type="customer.discount.created",
+            object_type="discount",
+            data_object=discount_render(discount),
+        )
+    return discount
+
+
+def discount_remove(*, account: Account, discount: Discount, actor: Actor) -> None:
+    with transaction.atomic():
+        discount.removed_at = clock.now()
+        discount.save(update_fields=["removed_at", "updated_at"])
+        change_record(
+            account=account,
+            actor=actor,
+            type="customer.discount.deleted",
+            object_type="discount",
+            data_object=discount_render(discount),
+        )
+
+
+def discount_in_force(*, customer: Customer, subscription, at: datetime) -> Discount | None:
+    """The subscription's discount if it has one in force at ``at``, else the customer's."""
+    base = (
+        Discount.objects.select_related("coupon")
+        .filter(customer=customer, removed_at__isnull=True, start__lte=at)
+        .filter(Q(end__isnull=True) | Q(end__gt=at))
+    )
+    found = None
+    if subscription is not None:
+        found = base.filter(subscription=subscription).order_by("-id").first()
+    return found or base.filter(subscription__isnull=True).order_by("-id").first()
+
+
+def discount_amounts(
+    discount: Discount | None, lines: list[tuple[int, str, str | None]]
+) -> list[int]:
+    """Per-line discounts of (amount, kind, product id) lines under ``discount``."""
+    if discount is None:
+        return [0] * len(lines)
+    coupon = discount.coupon
+    terms = CouponTerms(
+        percent_off=coupon.percent_off,
+        amount_off=coupon.amount_off,
+        products=frozenset(coupon.applies_to_products) if coupon.applies_to_products else None,
+    )
+    return line_discounts([DiscountableLine(*line) for line in lines], terms)
+
+
+def discount_used(discount: Discount, at: datetime) -> None:
+    """A ``once`` coupon ends with the first invoice it discounted."""
+    if discount.coupon.duration == "once" and discount.end is None:
+        discount.end = at
+        discount.save(update_fields=["end", "updated_at"])
