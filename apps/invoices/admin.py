@@ -1,5 +1,6 @@
 """Dashboard → Billing → Invoices: list, page with lines, hosted page and PDF, actions."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,12 +9,14 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
 from apps.dashboard.badges import STATUS_VARIANTS
+from apps.invoices.credit_notes import REASONS, credit_note_create
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.models import Invoice
 from apps.invoices.services import (
@@ -26,6 +29,25 @@ from apps.invoices.services import (
 
 def _money(amount: int, currency: str) -> str:
     return money.format_amount(amount, currency)
+
+
+class CreditNoteForm(forms.Form):
+    amount = forms.CharField(max_length=20, widget=UnfoldAdminTextInputWidget)
+    reason = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), *[(r, r.replace("_", " ")) for r in REASONS]],
+        widget=UnfoldAdminSelectWidget,
+    )
+    settle = forms.ChoiceField(
+        choices=[
+            ("refund_amount", "Refund to the card"),
+            ("credit_amount", "Credit the customer's balance"),
+            ("out_of_band_amount", "Settled outside Ledgerline"),
+        ],
+        widget=UnfoldAdminSelectWidget,
+        help_text="For paid invoices; an open one is reduced.",
+    )
+    memo = forms.CharField(required=False, max_length=500, widget=UnfoldAdminTextInputWidget)
 
 
 INVOICE_ACTIONS = {
@@ -72,6 +94,11 @@ class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 view(require_POST(self.action_view)),
                 name="invoices_invoice_action",
             ),
+            path(
+                "<path:object_id>/credit-note/",
+                view(require_POST(self.credit_note_view)),
+                name="invoices_invoice_credit_note",
+            ),
             *super().get_urls(),
         ]
 
@@ -101,6 +128,11 @@ class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 "amount_paid": _money(invoice.amount_paid, invoice.currency),
                 "hosted_url": hosted_invoice_url(invoice),
                 "pdf_url": invoice_pdf_url(invoice),
+                "credit_form": CreditNoteForm(),
+                "credit_notes": [
+                    (note, _money(note.amount, note.currency))
+                    for note in invoice.credit_notes.order_by("-id")
+                ],
                 "can_write": self.can_write(request),
                 "object_history_entries": self.object_history(request, invoice.id),
                 "object_history_object_id": invoice.id,
@@ -125,3 +157,34 @@ class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
             else:
                 messages.success(request, f"Invoice: {name.replace('_', ' ')} done.")
         return redirect("admin:invoices_invoice_change", unquote(object_id))
+
+    def credit_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = Invoice.objects.filter(account=request.account, id=unquote(object_id)).first()
+        if invoice is None:
+            raise Http404("No such invoice")
+        form = CreditNoteForm(request.POST)
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow credit notes.")
+        elif form.is_valid():
+            try:
+                amount = money.parse_major(form.cleaned_data["amount"], invoice.currency)
+                params = {
+                    "amount": amount,
+                    "reason": form.cleaned_data["reason"],
+                    "memo": form.cleaned_data["memo"],
+                }
+                if invoice.status == "paid":
+                    params[form.cleaned_data["settle"]] = amount
+                note = credit_note_create(
+                    account=request.account,
+                    invoice_id=invoice.id,
+                    params=params,
+                    actor=dashboard_actor(request),
+                )
+            except money.MoneyError as error:
+                messages.error(request, str(error))
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Credit note {note.number} issued.")
+        return redirect("admin:invoices_invoice_change", invoice.id)

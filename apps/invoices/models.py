@@ -154,3 +154,32 @@ class Discount(TimestampedModel):
 
     class Meta:
         indexes = [models.Index(fields=["customer", "subscription"], name="discount_owner")]
+
+
+class CreditNote(TimestampedModel):
+    """A reduction of a finalized invoice: it lowers what is due on an open invoice, or, on a
+    paid one, is refunded and/or credited to the customer's balance."""
+
+    id = public_id_field("cn")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=60)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    # duplicate | fraudulent | order_change | product_unsatisfactory | "" (none given)
+    reason = models.CharField(max_length=30, blank=True, default="")
+    memo = models.CharField(max_length=500, blank=True, default="")
+    # How it was settled (paid invoices): refunded, put on the customer's balance, or outside.
+    refund_amount = models.BigIntegerField(default=0)
+    credit_amount = models.BigIntegerField(default=0)
+    out_of_band_amount = models.BigIntegerField(default=0)
+    refund_id = models.CharField(max_length=64, null=True, blank=True)
+    # [{"invoice_line": "il_…", "amount": 100, "description": "…"}]
+    lines = models.JSONField(default=list)
+    status = models.CharField(max_length=10, default="issued")
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-id"], name="creditnote_account_id")]

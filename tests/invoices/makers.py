@@ -70,7 +70,20 @@ def _discounted(account: Account) -> str:
     return subscription.id
 
 
+def _credit_note(account: Account) -> str:
+    from apps.invoices.credit_notes import credit_note_create
+
+    invoice = Invoice.objects.get(subscription=make_subscription(account))
+    return credit_note_create(
+        account=account,
+        invoice_id=invoice.id,
+        params={"amount": 500, "credit_amount": 500, "reason": "order_change"},
+        actor=SYSTEM,
+    ).id
+
+
 MAKERS = {
+    "credit-note-detail": _credit_note,
     "subscription-discount": _discounted,
     "subscription-item-detail": lambda a: make_subscription(a).items.get().id,
     "invoice-void": _invoice,

@@ -337,3 +337,45 @@ def test_discounts_through_the_api_and_the_preview(api):
     assert after["amount_due"] == 2500
     bad = api.post(f"/v1/subscriptions/{subscription['id']}", {"coupon": "NOPE"})
     assert bad.status_code == 404
+
+
+def test_credit_notes_on_paid_and_open_invoices(api):
+    price, _, customer = _setup(api)
+    subscription = api.post(
+        "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    paid = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
+    line = api.get(f"/v1/invoices/{paid['id']}/lines").json()["data"][0]
+    uneven = api.post(
+        "/v1/credit_notes", {"invoice": paid["id"], "amount": 1000, "refund_amount": 500}
+    )
+    assert uneven.json()["error"]["param"] == "refund_amount"
+    note = api.post(
+        "/v1/credit_notes",
+        {
+            "invoice": paid["id"],
+            "lines": [{"invoice_line": line["id"], "amount": 1000}],
+            "refund_amount": 600,
+            "credit_amount": 400,
+            "reason": "product_unsatisfactory",
+        },
+    ).json()
+    assert (note["amount"], note["refunds"][0]["amount_refunded"]) == (1000, 600)
+    assert api.get(f"/v1/customers/{customer['id']}").json()["balance"] == -400
+    from apps.payments.models import Refund
+
+    assert Refund.objects.get(id=note["refunds"][0]["refund"]).amount == 600
+    too_much = api.post(
+        "/v1/credit_notes", {"invoice": paid["id"], "amount": 1501, "out_of_band_amount": 1501}
+    )
+    assert too_much.json()["error"]["param"] == "amount"
+    failing = api.post(
+        "/v1/customers", {"email": "o@example.com", "source": "tok_chargeCustomerFail"}
+    ).json()
+    sub = api.post(
+        "/v1/subscriptions", {"customer": failing["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    open_invoice = api.get("/v1/invoices", {"subscription": sub["id"]}).json()["data"][0]
+    api.post("/v1/credit_notes", {"invoice": open_invoice["id"], "amount": 2500})
+    settled = api.get(f"/v1/invoices/{open_invoice['id']}").json()
+    assert (settled["amount_due"], settled["status"]) == (0, "paid")

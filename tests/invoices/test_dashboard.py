@@ -125,3 +125,21 @@ def test_billing_settings_zero_total_invoices_and_default_proration(staff_client
     subscription = make_subscription(acme.account)
     page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
     assert re.search(r'<option value="none" selected>', page)
+
+
+def test_credit_note_form_on_a_paid_invoice(staff_client, acme):  # noqa: F811
+    subscription = make_subscription(acme.account)
+    invoice = Invoice.objects.get(subscription=subscription)
+    page = f"/dashboard/invoices/invoice/{invoice.id}/change/"
+    assert "Issue credit note" in staff_client.get(page).content.decode()
+    staff_client.post(
+        f"/dashboard/invoices/invoice/{invoice.id}/credit-note/",
+        {"amount": "5.00", "reason": "order_change", "settle": "credit_amount"},
+    )
+    staff_client.post(
+        f"/dashboard/invoices/invoice/{invoice.id}/credit-note/",
+        {"amount": "99.00", "settle": "credit_amount"},
+    )
+    note = invoice.credit_notes.get()
+    assert (note.amount, note.credit_amount) == (500, 500)
+    assert note.number in staff_client.get(page).content.decode()

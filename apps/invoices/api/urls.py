@@ -29,6 +29,8 @@ urlpatterns = [
         views.InvoiceMarkUncollectibleApi.as_view(),
         name="invoice-mark-uncollectible",
     ),
+    path("credit_notes", views.CreditNoteListApi.as_view(), name="credit-note-list"),
+    path("credit_notes/<str:id>", views.CreditNoteDetailApi.as_view(), name="credit-note-detail"),
     path("invoiceitems", views.InvoiceItemListApi.as_view(), name="invoiceitem-list"),
     path(
         "invoiceitems/<str:invoiceitem>",

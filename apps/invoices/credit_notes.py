@@ -1,0 +1,198 @@
+"""Credit notes: lower an open invoice's amount due, or settle part of a paid one by refund,
+customer-balance credit or out of band. The credited total never exceeds the invoice's total."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+
+from apps.accounts.audit import change_record
+from apps.accounts.models import Account
+from apps.core import clock
+from apps.core.actor import Actor
+from apps.core.api.params import get_int, get_str
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.customers.enums import BalanceTransactionType
+from apps.customers.services import customer_balance_adjust
+from apps.invoices.models import CreditNote, Invoice
+from apps.payments.services import refund_create
+
+REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
+
+
+def credit_note_render(note: CreditNote) -> dict:
+    return {
+        "id": note.id,
+        "object": "credit_note",
+        "amount": note.amount,
+        "created": clock.to_epoch(note.created_at),
+        "currency": note.currency,
+        "customer": note.customer_id,
+        "customer_balance_transaction": None,
+        "invoice": note.invoice_id,
+        "lines": {
+            "object": "list",
+            "data": note.lines,
+            "has_more": False,
+            "url": f"/v1/credit_notes/{note.id}/lines",
+        },
+        "memo": note.memo or None,
+        "number": note.number,
+        "out_of_band_amount": note.out_of_band_amount or None,
+        "reason": note.reason or None,
+        "refunds": [{"refund": note.refund_id, "amount_refunded": note.refund_amount}]
+        if note.refund_id
+        else [],
+        "status": note.status,
+        "total": note.amount,
+        "type": "post_payment"
+        if note.refund_amount or note.credit_amount or note.out_of_band_amount
+        else "pre_payment",
+    }
+
+
+def _lines(invoice: Invoice, raw: Any) -> list[dict]:
+    if isinstance(raw, dict):
+        raw = [raw[k] for k in sorted(raw, key=int)]
+    if not isinstance(raw, list):
+        raise InvalidRequestError("Invalid array: lines", param="lines")
+    known = {line.id: line for line in invoice.lines.all()}
+    out = []
+    for index, line in enumerate(raw):
+        if not isinstance(line, dict):
+            raise InvalidRequestError("Invalid hash", param=f"lines[{index}]")
+        amount = line.get("amount")
+        try:
+            amount = int(amount)
+        except (TypeError, ValueError) as exc:
+            raise InvalidRequestError(
+                "Each line needs an amount.", param=f"lines[{index}][amount]"
+            ) from exc
+        if amount <= 0:
+            raise InvalidRequestError("Line amounts are positive.", param=f"lines[{index}][amount]")
+        line_id = line.get("invoice_line")
+        if line_id:
+            source = known.get(line_id)
+            if source is None:
+                raise InvalidRequestError(
+                    f"{line_id} is not a line of {invoice.id}.",
+                    param=f"lines[{index}][invoice_line]",
+                )
+            if amount > source.amount - source.discount_amount:
+                raise InvalidRequestError(
+                    "A line cannot be credited more than it charged.",
+                    param=f"lines[{index}][amount]",
+                )
+            description = source.description
+        else:
+            description = str(line.get("description") or "")[:500]
+            if not description:
+                raise InvalidRequestError(
+                    "A custom line needs a description.", param=f"lines[{index}][description]"
+                )
+        out.append({"invoice_line": line_id, "amount": amount, "description": description})
+    return out
+
+
+def credit_note_create(
+    *, account: Account, invoice_id: str, params: dict, actor: Actor
+) -> CreditNote:
+    reason = get_str(params, "reason", choices=list(REASONS)) or ""
+    memo = get_str(params, "memo", max_length=500) or ""
+    refund_amount = get_int(params, "refund_amount", default=0, minimum=0) or 0
+    credit_amount = get_int(params, "credit_amount", default=0, minimum=0) or 0
+    out_of_band = get_int(params, "out_of_band_amount", default=0, minimum=0) or 0
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .filter(account=account, id=invoice_id)
+            .first()
+        )
+        if invoice is None:
+            raise ResourceMissingError("invoice", invoice_id, param="invoice")
+        if invoice.status not in ("open", "paid"):
+            raise InvalidRequestError(
+                f"Credit notes are for open or paid invoices; this one is {invoice.status}.",
+                param="invoice",
+            )
+        if params.get("lines"):
+            lines = _lines(invoice, params["lines"])
+            amount = sum(line["amount"] for line in lines)
+        else:
+            amount = get_int(params, "amount", required=True, minimum=1)
+            lines = [{"invoice_line": None, "amount": amount, "description": memo or "Credit"}]
+        credited = invoice.credit_notes.filter(status="issued").aggregate(s=Sum("amount"))["s"] or 0
+        if credited + amount > invoice.total:
+            raise InvalidRequestError(
+                f"The credit notes of {invoice.id} would exceed its total "
+                f"({credited} already credited of {invoice.total}).",
+                param="amount",
+            )
+        if invoice.status == "paid":
+            if refund_amount + credit_amount + out_of_band != amount:
+                raise InvalidRequestError(
+                    "On a paid invoice, refund_amount + credit_amount + out_of_band_amount must "
+                    "equal the credit note's amount.",
+                    param="refund_amount",
+                )
+            if refund_amount and not invoice.charge_id:
+                raise InvalidRequestError(
+                    "This invoice was not paid by a charge; credit or settle out of band.",
+                    param="refund_amount",
+                )
+        elif refund_amount or credit_amount or out_of_band:
+            raise InvalidRequestError(
+                "An open invoice's credit note lowers what is due; nothing is refunded.",
+                param="refund_amount",
+            )
+        count = invoice.credit_notes.count() + 1
+        note = CreditNote.objects.create(
+            account=account,
+            invoice=invoice,
+            customer=invoice.customer,
+            number=f"{invoice.number}-CN-{count:02d}",
+            amount=amount,
+            currency=invoice.currency,
+            reason=reason,
+            memo=memo,
+            refund_amount=refund_amount,
+            credit_amount=credit_amount,
+            out_of_band_amount=out_of_band,
+            lines=lines,
+        )
+        if invoice.status == "open":
+            invoice.amount_due -= amount
+            if invoice.amount_due - invoice.amount_paid <= 0:
+                invoice.status = "paid"
+                invoice.paid_at = clock.now()
+            invoice.save()
+        if credit_amount:
+            customer_balance_adjust(
+                account=account,
+                customer=invoice.customer,
+                amount=-credit_amount,
+                currency=invoice.currency,
+                actor=actor,
+                type=BalanceTransactionType.CREDIT_NOTE,
+                credit_note_id=note.id,
+                invoice_id=invoice.id,
+            )
+        change_record(
+            account=account,
+            actor=actor,
+            type="credit_note.created",
+            object_type="credit_note",
+            data_object=credit_note_render(note),
+        )
+    if refund_amount:
+        refund = refund_create(
+            account=account,
+            charge_id=invoice.charge_id,
+            amount=refund_amount,
+            reason="requested_by_customer",
+            actor=actor,
+        )
+        CreditNote.objects.filter(pk=note.pk).update(refund_id=refund.id)
+        note.refund_id = refund.id
+    return note
