@@ -115,6 +115,29 @@ def _active_items(subscription: Subscription) -> list[SubscriptionItem]:
     )
 
 
+def _prorations_pend(subscription: Subscription, lines: list, *, at: datetime) -> None:
+    """Proration lines wait as pending invoice items for the next invoice (or the one made now)."""
+    InvoiceItem.objects.bulk_create(
+        InvoiceItem(
+            account=subscription.account,
+            customer=subscription.customer,
+            subscription_id=subscription.id,
+            subscription_item_id=line.item_id,
+            price_id=line.price_id,
+            kind=line.kind,
+            amount=line.amount,
+            currency=subscription.currency,
+            quantity=line.quantity,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            proration=True,
+            description=line.description,
+            created_at=at,
+        )
+        for line in lines
+    )
+
+
 def _status_for(items: list[SubscriptionItem], at: datetime) -> str:
     trialing = all(item.trial_end is not None and item.trial_end > at for item in items)
     return SubscriptionStatus.TRIALING if trialing else SubscriptionStatus.ACTIVE
@@ -284,23 +307,7 @@ def subscription_item_update(
         item.save()
         new = item_terms(item, currency=subscription.currency, on=at)
         lines = [] if proration_behavior == "none" else change_lines(old, new, period=period, at=at)
-        for line in lines:
-            InvoiceItem.objects.create(
-                account=account,
-                customer=subscription.customer,
-                subscription_id=subscription.id,
-                subscription_item_id=item.id,
-                price_id=line.price_id,
-                kind=line.kind,
-                amount=line.amount,
-                currency=subscription.currency,
-                quantity=line.quantity,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                proration=True,
-                description=line.description,
-                created_at=now,
-            )
+        _prorations_pend(subscription, lines, at=now)
         _record(subscription, "customer.subscription.updated", actor)
         invoice = None
         if proration_behavior == "always_invoice" and lines:
@@ -360,23 +367,7 @@ def subscription_item_add(
                 at=now,
             )
         )
-        for line in lines:
-            InvoiceItem.objects.create(
-                account=account,
-                customer=subscription.customer,
-                subscription_id=subscription.id,
-                subscription_item_id=item.id,
-                price_id=line.price_id,
-                kind=line.kind,
-                amount=line.amount,
-                currency=subscription.currency,
-                quantity=line.quantity,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                proration=True,
-                description=line.description,
-                created_at=now,
-            )
+        _prorations_pend(subscription, lines, at=now)
         _record(subscription, "customer.subscription.updated", actor)
     return item
 
@@ -650,23 +641,7 @@ def subscription_item_delete(
                 at=now,
             )
         )
-        for line in lines:
-            InvoiceItem.objects.create(
-                account=account,
-                customer=subscription.customer,
-                subscription_id=subscription.id,
-                subscription_item_id=item.id,
-                price_id=line.price_id,
-                kind=line.kind,
-                amount=line.amount,
-                currency=subscription.currency,
-                quantity=line.quantity,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                proration=True,
-                description=line.description,
-                created_at=now,
-            )
+        _prorations_pend(subscription, lines, at=now)
         item.deleted_at = now
         item.save(update_fields=["deleted_at", "updated_at"])
         _record(subscription, "customer.subscription.updated", actor)
