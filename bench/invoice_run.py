@@ -10,8 +10,11 @@ The database named in DATABASE_URL must contain "bench" (default ledgerline_benc
 is dropped, created and migrated. Redis database 11 (or REDIS_URL's) is flushed. Customers, cards,
 subscriptions and items are seeded with COPY (apps/core/bulk.py); the run starts the workers,
 calls the beat fan-out once and waits until every subscription has exactly one paid cycle
-invoice. The baseline inserts, with the same bulk path, one invoice, its lines, one charge, one
-ledger row and three events per subscription. Exits 1 when a target is missed or a check fails.
+invoice (counted once no batch is queued or running). Subscriptions are due two hours ago, past
+their invoice's auto-advance hour, so each renewal finalizes and charges its invoice at once: the
+rate covers invoice, lines, finalizing, numbering, charge, ledger, events and audit entries. The
+baseline inserts, with the same bulk path, one invoice, its lines, one charge, one ledger row and
+three events per subscription. Exits 1 when a target is missed or a check fails.
 """
 
 import argparse
@@ -95,7 +98,9 @@ def seed(count: int):
         )
         for n in range(3)
     ]
-    due = clock.now() - timedelta(minutes=1)
+    # Due two hours ago: past the renewal draft's hour (Stripe's auto-advance), so each renewal
+    # is a late run that finalizes and charges its invoice in the same task.
+    due = clock.now() - timedelta(hours=2)
     start = due - timedelta(days=30)
     rng = random.Random(7)
     items_total = 0
@@ -322,16 +327,22 @@ def main() -> int:
     processes = workers_start(env=env, workers=args.workers, concurrency=args.concurrency)
     try:
         time.sleep(3)  # workers up
+        broker = redis.Redis.from_url(redis_url)
         began = time.perf_counter()
         subscriptions_fan_out_task()
         deadline = began + args.timeout
-        while True:
-            done = Invoice.objects.filter(
-                account=account, billing_reason="subscription_cycle", status="paid"
-            ).count()
-            if done >= args.subscriptions or time.perf_counter() > deadline:
-                break
-            time.sleep(0.5)
+        done = 0
+        while time.perf_counter() <= deadline:
+            # Counting invoices scans a growing table: only once no batch is waiting in the
+            # queue or running (Redis: the queue's length, kombu's unacknowledged messages,
+            # acks_late), so the measuring does not slow the run it measures.
+            if not broker.llen("invoicing") and not broker.hlen("unacked"):
+                done = Invoice.objects.filter(
+                    account=account, billing_reason="subscription_cycle", status="paid"
+                ).count()
+                if done >= args.subscriptions:
+                    break
+            time.sleep(0.1)
         run_seconds = time.perf_counter() - began
     finally:
         workers_stop(processes)

@@ -28,7 +28,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.subscriptions_fan_out",
         "schedule": 60.0,
     },
-    # invoice.upcoming / invoice.will_be_due and trial-end invoices, per account settings.
+    # Auto-advancing drafts (renewals an hour after the boundary): finalized and collected.
+    "invoicing.invoices_auto_advance": {
+        "task": "invoicing.invoices_auto_advance",
+        "schedule": 60.0,
+    },
+    # Items' trial ends and subscriptions' cancel_at (apps.subscriptions.lifecycle).
+    "invoicing.subscriptions_lifecycle": {
+        "task": "invoicing.subscriptions_lifecycle",
+        "schedule": 60.0,
+    },
+    # invoice.upcoming / invoice.will_be_due, per account settings.
     "invoicing.billing_notices": {
         "task": "invoicing.billing_notices",
         "schedule": 300.0,

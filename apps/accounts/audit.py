@@ -96,6 +96,70 @@ def change_record(
     )
 
 
+def changes_record(
+    *,
+    account: Account,
+    actor: Actor,
+    changes: list[tuple[str, str, dict[str, Any], dict[str, Any] | None]],
+) -> None:
+    """``change_record`` for many changes of one account at once: ``(type, object_type,
+    data_object, previous)`` in order; one insert for the audit entries, one for the events."""
+    from apps.core.events import events_record
+
+    audit_records(
+        account=account,
+        actor=actor,
+        entries=[
+            (
+                type,
+                object_type,
+                str(data_object["id"]),
+                {k: [v, data_object.get(k)] for k, v in (previous or {}).items()},
+            )
+            for type, object_type, data_object, previous in changes
+        ],
+    )
+    events_record(
+        account=account,
+        actor=actor,
+        changes=[(type, data_object, previous) for type, _, data_object, previous in changes],
+    )
+
+
+def audit_records(
+    *, account: Account, actor: Actor, entries: list[tuple[str, str, str, dict[str, Any]]]
+) -> None:
+    """``audit_record`` for many entries at once: ``(action, object_type, object_id, changes)``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_records must run inside the transaction of the change")
+    from apps.core.bulk import values_insert
+    from apps.core.ids import new_id
+
+    common = {
+        "account_id": account.id,
+        "created_at": clock.now(),
+        "actor_kind": actor.kind,
+        "actor_user_id": actor.user_id if actor.kind == ActorKind.USER else None,
+        "actor_api_key_id": actor.api_key_id,
+        "actor_label": actor.label,
+        "ip": actor.ip,
+        "request_id": actor.request_id,
+    }
+    names = [field.attname for field in AuditLogEntry._meta.concrete_fields]
+    given = (
+        {
+            **common,
+            "id": new_id("aud"),
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "changes": changes or {},
+        }
+        for action, object_type, object_id, changes in entries
+    )
+    values_insert(AuditLogEntry, [[values[name] for name in names] for values in given])
+
+
 def previous_of(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """Stripe's ``previous_attributes``: the fields whose value changed, as they were."""
     return {k: v for k, v in before.items() if after.get(k) != v}

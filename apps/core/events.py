@@ -14,12 +14,19 @@ from apps.core.actor import SYSTEM, Actor
 from apps.core.models import Event
 
 EventConsumer = Callable[[Event], None]
+BatchConsumer = Callable[[list[Event]], None]
 _consumers: list[EventConsumer] = []
+# A consumer's set-based variant, used by ``events_record`` for many events at once.
+_batch_consumers: dict[EventConsumer, BatchConsumer] = {}
 
 
-def register_event_consumer(consumer: EventConsumer) -> None:
+def register_event_consumer(consumer: EventConsumer, *, batch: BatchConsumer | None = None) -> None:
+    """``consumer`` runs for each event in the event's transaction; ``batch``, when given, takes
+    a list of events instead (``events_record``) and must do for them what ``consumer`` does."""
     if consumer not in _consumers:
         _consumers.append(consumer)
+    if batch is not None:
+        _batch_consumers[consumer] = batch
 
 
 def event_record(
@@ -49,6 +56,60 @@ def event_record(
     for consumer in _consumers:
         consumer(event)
     return event
+
+
+def events_record(
+    *,
+    account: Any,
+    changes: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
+    actor: Actor = SYSTEM,
+) -> list[Event]:
+    """``event_record`` for many events of one account at once: ``(type, data_object,
+    previous_attributes)`` in order; one multi-row insert and each consumer called once with the
+    list (ids are made in order, so the events of one object keep their order)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events_record must run inside the transaction of the change")
+    if not changes:
+        return []
+    from apps.core.bulk import values_insert
+    from apps.core.ids import new_id
+
+    api_key = actor.kind == "api_key"
+    now = clock.now()
+    common = {
+        "created_at": now,
+        "updated_at": now,
+        "account_id": account.id,
+        "livemode": account.livemode,
+        "api_version": account.api_version,
+        "request_id": actor.request_id if api_key else None,
+        "idempotency_key": actor.idempotency_key if api_key else None,
+        "pending_webhooks": 0,
+    }
+    names = [field.attname for field in Event._meta.concrete_fields]
+    given = (
+        {
+            **common,
+            "id": new_id("evt"),
+            "type": type,
+            "data_object": data_object,
+            "previous_attributes": previous or None,
+            "object_id": str(data_object.get("id", "")),
+            "customer_id": _customer_of(data_object),
+        }
+        for type, data_object, previous in changes
+    )
+    rows = [[values[name] for name in names] for values in given]
+    values_insert(Event, rows)
+    events = [Event(*row) for row in rows]
+    for consumer in _consumers:
+        batch = _batch_consumers.get(consumer)
+        if batch is not None:
+            batch(events)
+        else:
+            for event in events:
+                consumer(event)
+    return events
 
 
 def _customer_of(data_object: dict[str, Any]) -> str | None:

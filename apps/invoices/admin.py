@@ -1,4 +1,5 @@
-"""Dashboard → Billing → Invoices: list, page with lines, hosted page and PDF, actions."""
+"""Dashboard → Billing → Invoices: list, page with lines, hosted page and PDF, actions; new
+one-off invoices and draft items (``apps.invoices.admin_drafts``)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
-from unfold.decorators import display
+from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
@@ -16,9 +17,12 @@ from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
 from apps.dashboard.badges import STATUS_VARIANTS
+from apps.invoices.admin_drafts import DraftsAdminMixin, draft_context
 from apps.invoices.credit_notes import REASONS, credit_note_create
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
+from apps.invoices.forms import one_time_prices
 from apps.invoices.models import Invoice
+from apps.invoices.sending import invoice_send
 from apps.invoices.services import (
     invoice_finalize,
     invoice_mark_uncollectible,
@@ -55,11 +59,12 @@ INVOICE_ACTIONS = {
     "pay": invoice_pay,
     "void": invoice_void,
     "mark_uncollectible": invoice_mark_uncollectible,
+    "send": invoice_send,
 }
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
+class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
     paginator = InfinitePaginator
     show_full_result_count = False
     list_per_page = 50
@@ -68,6 +73,14 @@ class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
     list_filter = ("status", "billing_reason")
     search_fields = ("=id", "=number", "=customer__email")
     write_capability = roles.BILLING_WRITE
+    actions_list = ("new_invoice",)
+
+    def has_new_invoice_permission(self, request) -> bool:
+        return self.can_write(request)
+
+    @action(description="New invoice", icon="add", permissions=["new_invoice"])
+    def new_invoice(self, request):
+        return redirect("admin:invoices_invoice_new")
 
     @display(description="Number")
     def number_display(self, obj: Invoice) -> str:
@@ -99,6 +112,7 @@ class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 view(require_POST(self.credit_note_view)),
                 name="invoices_invoice_credit_note",
             ),
+            *self.draft_urls(),
             *super().get_urls(),
         ]
 
@@ -110,6 +124,13 @@ class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
         )
         if invoice is None:
             raise Http404("No such invoice")
+        return self.invoice_page(request, invoice)
+
+    def invoice_page(
+        self, request: HttpRequest, invoice: Invoice, *, add_form=None, edit_forms=None
+    ) -> HttpResponse:
+        """The invoice page; a draft's item forms given back with their errors, if any."""
+        can_write = self.can_write(request)
         lines = [
             (line, _money(line.amount, line.currency))
             for line in invoice.lines.order_by("period_start", "id")
@@ -133,7 +154,17 @@ class InvoiceAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                     (note, _money(note.amount, note.currency))
                     for note in invoice.credit_notes.order_by("-id")
                 ],
-                "can_write": self.can_write(request),
+                "can_write": can_write,
+                **(
+                    draft_context(
+                        invoice,
+                        prices=one_time_prices(request.account),
+                        add_form=add_form,
+                        edit_forms=edit_forms,
+                    )
+                    if can_write
+                    else {}
+                ),
                 "object_history_entries": self.object_history(request, invoice.id),
                 "object_history_object_id": invoice.id,
             },

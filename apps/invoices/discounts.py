@@ -91,6 +91,15 @@ def _coupon_for(
     return coupon, promo
 
 
+def _redeemed(coupon: Coupon, promo: PromotionCode | None) -> None:
+    """One more redemption of the coupon (and its code), both locked by ``_coupon_for``."""
+    coupon.times_redeemed += 1
+    coupon.save(update_fields=["times_redeemed", "updated_at"])
+    if promo is not None:
+        promo.times_redeemed += 1
+        promo.save(update_fields=["times_redeemed", "updated_at"])
+
+
 def discount_apply(
     *,
     account: Account,
@@ -136,11 +145,7 @@ def discount_apply(
             end=end,
             created_at=now,
         )
-        coupon.times_redeemed += 1
-        coupon.save(update_fields=["times_redeemed", "updated_at"])
-        if promo is not None:
-            promo.times_redeemed += 1
-            promo.save(update_fields=["times_redeemed", "updated_at"])
+        _redeemed(coupon, promo)
         change_record(
             account=account,
             actor=actor,
@@ -148,6 +153,43 @@ def discount_apply(
             object_type="discount",
             data_object=discount_render(discount),
         )
+    return discount
+
+
+def discount_for_invoice(
+    *,
+    account: Account,
+    customer: Customer,
+    currency: str,
+    coupon_id: str | None = None,
+    promotion_code: str | None = None,
+) -> Discount:
+    """An invoice's own discount (``discounts`` of a one-off invoice): the coupon redeemed for
+    that invoice alone. The row is detached from the start (``removed_at``), so it is never in
+    force for another invoice of the customer; only the invoice refers to it. Runs in the
+    caller's transaction."""
+    if bool(coupon_id) == bool(promotion_code):
+        raise InvalidRequestError(
+            "Pass a coupon or a promotion_code.", param="coupon", code="parameter_missing"
+        )
+    coupon, promo = _coupon_for(
+        account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer
+    )
+    if coupon.currency and coupon.currency != currency:
+        raise InvalidRequestError(
+            f"The coupon is in {coupon.currency}; the invoice is in {currency}.", param="coupon"
+        )
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    discount = Discount.objects.create(
+        account=account,
+        coupon=coupon,
+        promotion_code=promo,
+        customer=customer,
+        start=now,
+        removed_at=now,
+        created_at=now,
+    )
+    _redeemed(coupon, promo)
     return discount
 
 

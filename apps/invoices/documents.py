@@ -1,5 +1,7 @@
 """What a customer sees of an invoice: the hosted page's context and the PDF, from one source."""
 
+import textwrap
+
 from django.conf import settings
 
 from apps.core.money import format_amount
@@ -18,6 +20,19 @@ def invoice_pdf_url(invoice: Invoice) -> str | None:
     return f"{url}pdf" if url else None
 
 
+# Characters per row of free text (memo, footer): what fits an A4 line of the PDF.
+TEXT_WIDTH = 90
+
+
+def _text_rows(text: str) -> list[tuple[str, str, bool]]:
+    """Free text as rows: its own line breaks kept, long lines wrapped."""
+    return [
+        (row, "", False)
+        for paragraph in text.strip().splitlines()
+        for row in (textwrap.wrap(paragraph, TEXT_WIDTH) or [""])
+    ]
+
+
 def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
     """The invoice as lines of text (left, right, bold), shared by the page and the PDF."""
     money = lambda amount: format_amount(amount, invoice.currency)  # noqa: E731
@@ -32,6 +47,8 @@ def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
         ),
         ("", "", False),
     ]
+    if invoice.description:
+        rows += [*_text_rows(invoice.description), ("", "", False)]
     for line in invoice.lines.order_by("period_start", "id"):
         period = f"{line.period_start:%Y-%m-%d} – {line.period_end:%Y-%m-%d}"
         label = line.description or line.price_id or "Item"
@@ -57,6 +74,8 @@ def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
         ("Amount paid", money(invoice.amount_paid), False),
         (f"Status: {invoice.status}", "", False),
     ]
+    if invoice.footer:
+        rows += [("", "", False), *_text_rows(invoice.footer)]
     return rows
 
 

@@ -34,6 +34,13 @@ class Invoice(TimestampedModel):
     amount_due = models.BigIntegerField(default=0)
     amount_paid = models.BigIntegerField(default=0)
     auto_advance = models.BooleanField(default=True)
+    # A draft with auto_advance is finalized (and collected) at this time: one hour after a
+    # renewal or a one-off invoice is created, as Stripe does; null once finalized.
+    automatically_finalizes_at = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(blank=True, default="")
+    footer = models.TextField(blank=True, default="")
+    # When the invoice was last emailed to the customer (POST /v1/invoices/:id/send).
+    sent_at = models.DateTimeField(null=True, blank=True)
     collection_method = models.CharField(max_length=20, default="charge_automatically")
     due_date = models.DateTimeField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
@@ -51,6 +58,11 @@ class Invoice(TimestampedModel):
         indexes = [
             models.Index(fields=["account", "-id"], name="invoice_account_id"),
             models.Index(fields=["account", "customer", "-id"], name="invoice_account_customer"),
+            models.Index(
+                fields=["automatically_finalizes_at"],
+                condition=models.Q(status="draft", automatically_finalizes_at__isnull=False),
+                name="invoice_finalizes_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from apps.catalog.models import Price
 from apps.core import clock
-from apps.core.errors import ResourceMissingError
+from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_in_force
-from apps.invoices.engine.periods import period_containing
-from apps.invoices.engine.planner import Line, change_lines, cycle_lines
+from apps.invoices.engine.periods import boundary, period_containing
+from apps.invoices.engine.planner import Line, change_lines, cycle_lines, reset_lines, resets_anchor
 from apps.invoices.models import InvoiceItem
 from apps.invoices.services import item_terms, line_discounts_of
 from apps.subscriptions.models import Subscription, SubscriptionItem
@@ -25,7 +25,7 @@ class ItemChange:
     quantity: int | None = None
 
 
-def _line_render(line: Line, currency: str) -> dict:
+def line_preview_render(line: Line, currency: str) -> dict:
     return {
         "object": "line_item",
         "amount": line.amount,
@@ -46,6 +46,30 @@ def _line_render(line: Line, currency: str) -> dict:
         "proration": line.proration,
         "quantity": line.quantity,
     }
+
+
+def _anchor_reset(subscription, current: dict, desired: dict, at: datetime):
+    """The new period when the proposed items restart the billing cycle, else None."""
+    intervals = {
+        (item.price.recurring["interval"], item.price.recurring["interval_count"])
+        for item in desired.values()
+    }
+    if len(intervals) > 1:
+        raise InvalidRequestError(
+            "Every item of a subscription bills on one interval.", param="subscription_details"
+        )
+    (interval,) = intervals
+
+    def total(items) -> int:
+        return sum(
+            item_terms(item, currency=subscription.currency, on=at).period_amount
+            for item in items.values()
+        )
+
+    before = (subscription.interval, subscription.interval_count)
+    if not resets_anchor(before, interval, total(current), total(desired)):
+        return None
+    return (at, boundary(at, interval[0], interval[1], 1))
 
 
 def invoice_preview(
@@ -136,6 +160,19 @@ def invoice_preview(
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview.
     immediate = proration_behavior == "always_invoice"
     lines = pending_lines + proration_lines + ([] if immediate else cycle)
+    reset = _anchor_reset(subscription, current, desired, at) if changes else None
+    if reset is not None:
+        # A new interval (or free to paid) restarts the cycle now and bills it at once.
+        immediate, new_period = True, reset
+        lines = pending_lines + reset_lines(
+            [item_terms(item, currency=subscription.currency, on=at) for item in current.values()],
+            [item_terms(item, currency=subscription.currency, on=at) for item in desired.values()],
+            period=period,
+            at=at,
+            new_period=new_period,
+            prorate_old=proration_behavior != "none",
+        )
+        period = new_period
     discount = discount_in_force(
         customer=subscription.customer,
         subscription=subscription,
@@ -159,7 +196,7 @@ def invoice_preview(
         "customer": subscription.customer_id,
         "lines": {
             "object": "list",
-            "data": [_line_render(line, subscription.currency) for line in lines],
+            "data": [line_preview_render(line, subscription.currency) for line in lines],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },

@@ -8,14 +8,21 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from apps.accounts.audit import change_record
+from apps.accounts.audit import change_record, changes_record
 from apps.catalog.models import Price
 from apps.catalog.selectors import price_amount
-from apps.core import clock, money
+from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
-from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
+from apps.core.bulk import rows_update
+from apps.core.errors import (
+    ApplicationError,
+    CardError,
+    InvalidRequestError,
+    ResourceMissingError,
+)
 from apps.core.ids import new_secret
 from apps.customers.enums import BalanceTransactionType
+from apps.customers.models import CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.discounts import discount_amounts, discount_in_force, discount_used
@@ -83,13 +90,21 @@ def invoice_render(invoice: Invoice) -> dict:
         "amount_due": invoice.amount_due,
         "amount_paid": invoice.amount_paid,
         "amount_remaining": invoice.amount_due - invoice.amount_paid,
+        "auto_advance": invoice.auto_advance,
+        # Only a draft finalizes automatically; the time is history once it is finalized.
+        "automatically_finalizes_at": clock.to_epoch(
+            invoice.automatically_finalizes_at if invoice.status == "draft" else None
+        ),
         "billing_reason": invoice.billing_reason,
         "collection_method": invoice.collection_method,
         "created": clock.to_epoch(invoice.created_at),
         "currency": invoice.currency,
         "customer": invoice.customer_id,
+        "description": invoice.description or None,
+        "discounts": [invoice.discount_id] if invoice.discount_id else [],
         "due_date": clock.to_epoch(invoice.due_date),
         "ending_balance": invoice.ending_balance,
+        "footer": invoice.footer or None,
         "hosted_invoice_url": hosted_invoice_url(invoice),
         "invoice_pdf": invoice_pdf_url(invoice),
         "number": invoice.number,
@@ -128,12 +143,14 @@ def invoice_from_lines(
     billing_reason: str,
     actor: Actor = SYSTEM,
     include_pending: bool = True,
+    finalizes_at: datetime | None = None,
 ) -> Invoice | None:
     """A draft invoice of the planner's lines plus the customer's pending items.
 
     Runs inside the caller's transaction (which locked the subscription). A zero-total invoice
     is not created unless the account asks for them. Raises AlreadyInvoiced when a line's key
-    was billed before."""
+    was billed before. ``finalizes_at``: when the auto-advancing draft is finalized by the sweep
+    (a renewal's); None for an invoice its caller finalizes at once."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice_from_lines runs in the caller's transaction")
     account = subscription.account
@@ -192,6 +209,7 @@ def invoice_from_lines(
         amount_due=total,
         discount=discount if any(discounts) else None,
         collection_method=subscription.collection_method,
+        automatically_finalizes_at=finalizes_at,
         hosted_token=new_secret(32),
         created_at=now,
     )
@@ -244,13 +262,98 @@ def invoice_from_lines(
     return invoice
 
 
-def _next_number(account) -> str:
+def _numbers_take(account, count: int) -> list[str]:
+    """``count`` consecutive invoice numbers of the account, taken as one block under the
+    sequence's row lock (held to the end of the caller's transaction, so gapless)."""
     sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(account=account)
-    number = sequence.next_number
-    sequence.next_number += 1
+    first = sequence.next_number
+    sequence.next_number += count
     sequence.save(update_fields=["next_number"])
     prefix = account.id.split("_", 1)[1][:8].upper()
-    return f"{prefix}-{number:04d}"
+    return [f"{prefix}-{number:04d}" for number in range(first, first + count)]
+
+
+def _customers_with_balance(account, customer_ids: set[str]) -> set[str]:
+    return set(
+        CustomerBalanceTransaction.objects.filter(
+            account_id=account.id, customer_id__in=customer_ids
+        )
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+
+
+# What finalizing writes on an invoice.
+_FINALIZED_FIELDS = [
+    "number",
+    "starting_balance",
+    "ending_balance",
+    "amount_due",
+    "status",
+    "finalized_at",
+    "automatically_finalizes_at",
+    "due_date",
+    "paid_at",
+    "updated_at",
+]
+
+
+def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
+    """Finalize drafts of one account, locked by the caller, in their order: apply each
+    customer's credit balance, number them in one block, record invoice.finalized (and
+    invoice.paid when nothing is due) — multi-row writes for the invoices, events and audit."""
+    if not invoices:
+        return
+    with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
+    for invoice in invoices:
+        # Customers with a ledger (few) are read and adjusted one invoice at a time.
+        balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
+        invoice.starting_balance = balance
+        applied = 0
+        if balance < 0 and invoice.total > 0:
+            applied = min(-balance, invoice.total)
+        if invoice.total < 0:
+            # A credit invoice (e.g. a downgrade billed at once): its total becomes credit on
+            # the customer's balance, never a refund; nothing is due.
+            applied = invoice.total
+        if applied:
+            customer_balance_adjust(
+                account=account,
+                customer=invoice.customer,
+                amount=applied,
+                currency=invoice.currency,
+                actor=actor,
+                type=BalanceTransactionType.APPLIED_TO_INVOICE,
+                invoice_id=invoice.id,
+            )
+            with_balance.add(invoice.customer_id)
+        invoice.ending_balance = balance + applied
+        invoice.amount_due = invoice.total - applied
+        invoice.status = "paid" if invoice.amount_due == 0 else "open"
+        invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
+        invoice.automatically_finalizes_at = None  # only a draft waits to be finalized
+        # A one-off invoice got its due date when it was made (days_until_due or due_date).
+        if (
+            invoice.collection_method == "send_invoice"
+            and invoice.subscription_id
+            and invoice.due_date is None
+        ):
+            days = invoice.subscription.days_until_due or 0
+            invoice.due_date = invoice.finalized_at + timedelta(days=days)
+        if invoice.status == "paid":
+            invoice.paid_at = invoice.finalized_at
+        invoice.updated_at = clock.now()
+    # Numbers last: the sequence's lock is held only for the writes that follow.
+    for invoice, number in zip(invoices, _numbers_take(account, len(invoices)), strict=True):
+        invoice.number = number
+    rows_update(Invoice, invoices, _FINALIZED_FIELDS)
+    changes = []
+    for invoice in invoices:
+        data = invoice_render(invoice)
+        changes.append(("invoice.finalized", "invoice", data, None))
+        if invoice.status == "paid":
+            changes.append(("invoice.paid", "invoice", data, None))
+    changes_record(account=account, actor=actor, changes=changes)
 
 
 def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
@@ -266,96 +369,156 @@ def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invo
                 f"Invoice {invoice.id} is {invoice.status}; only drafts can be finalized.",
                 code="invoice_not_editable",
             )
-        invoice.number = _next_number(account)
-        balance = customer_balance(invoice.customer)
-        invoice.starting_balance = balance
-        applied = 0
-        if balance < 0 and invoice.total > 0:
-            applied = min(-balance, invoice.total)
-            customer_balance_adjust(
-                account=account,
-                customer=invoice.customer,
-                amount=applied,
-                currency=invoice.currency,
-                actor=actor,
-                type=BalanceTransactionType.APPLIED_TO_INVOICE,
-                invoice_id=invoice.id,
-            )
-        invoice.ending_balance = balance + applied
-        invoice.amount_due = invoice.total - applied
-        invoice.status = "paid" if invoice.amount_due == 0 else "open"
-        invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
-        if invoice.collection_method == "send_invoice" and invoice.subscription_id:
-            days = invoice.subscription.days_until_due or 0
-            invoice.due_date = invoice.finalized_at + timedelta(days=days)
-        if invoice.status == "paid":
-            invoice.paid_at = invoice.finalized_at
-        invoice.save()
-        _record(invoice, "invoice.finalized", actor)
-        if invoice.status == "paid":
-            _record(invoice, "invoice.paid", actor)
+        _finalize_locked(account, [invoice], actor)
     return invoice
+
+
+def _locked_current(
+    account, invoices: list[Invoice], *, skip_locked: bool, **filters
+) -> list[Invoice]:
+    """Lock the rows of ``invoices`` (loaded with customer and subscription) that still match
+    ``filters``, in id order; an invoice changed since it was loaded is loaded again (the lock
+    reads only ids and ``updated_at``, so a batch is not read twice)."""
+    current = dict(
+        Invoice.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+        .filter(account=account, id__in=[invoice.id for invoice in invoices], **filters)
+        .order_by("id")
+        .values_list("id", "updated_at")
+    )
+    stale = [i.id for i in invoices if i.id in current and i.updated_at != current[i.id]]
+    fresh = (
+        Invoice.objects.select_related("customer", "subscription").in_bulk(stale) if stale else {}
+    )
+    locked = sorted(
+        (fresh.get(invoice.id, invoice) for invoice in invoices if invoice.id in current),
+        key=lambda invoice: invoice.id,
+    )
+    for invoice in locked:
+        invoice.account = account
+    return locked
+
+
+def invoices_finalize(
+    *, account, invoices: list[Invoice], actor: Actor = SYSTEM, due_only: bool = False
+) -> list[Invoice]:
+    """Finalize the drafts among ``invoices`` (one account, loaded with customer and
+    subscription) in one transaction; rows another transaction holds are skipped (it is
+    finalizing or editing them). ``due_only``: only auto-advancing drafts whose
+    ``automatically_finalizes_at`` has come. Answers the invoices this call finalized, in id
+    order."""
+    with transaction.atomic():
+        invoices = _locked_current(account, invoices, skip_locked=True, status="draft")
+        if due_only:
+            invoices = [
+                invoice
+                for invoice in invoices
+                if invoice.auto_advance
+                and invoice.automatically_finalizes_at is not None
+                and invoice.automatically_finalizes_at
+                <= clock.now(test_clock_id=invoice.customer.test_clock_id)
+            ]
+        _finalize_locked(account, invoices, actor)
+    return invoices
 
 
 def invoice_pay(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
     """Charge the invoice's customer (subscription default, then the customer's defaults)."""
-    from apps.payments.services import ChargeRequest, charge_create
-
     invoice = Invoice.objects.select_related("customer", "subscription").get(
         account=account, id=invoice_id
     )
-    if invoice.status != "open":
-        raise InvalidRequestError(
-            f"Invoice {invoice.id} is {invoice.status}, not open.", code="invoice_not_open"
+    paid, failures = invoices_pay(account=account, invoices=[invoice], actor=actor)
+    if invoice.id in failures:
+        raise failures[invoice.id]
+    return paid[0]
+
+
+def invoices_pay(
+    *, account, invoices: list[Invoice], actor: Actor = SYSTEM
+) -> tuple[list[Invoice], dict[str, ApplicationError]]:
+    """Charge open invoices of one account, each to the subscription's default payment method,
+    else the customer's: the charges in one batch (``charges_attempt``: no transaction open
+    while the processor is called), then one transaction records every invoice's outcome. Answers
+    the invoices as recorded and the failures by invoice id (an invoice not open, or without a
+    payment method, fails before any charge)."""
+    from apps.customers.models import PaymentMethod
+    from apps.payments.services import ChargeRequest, charges_attempt
+    from apps.payments.services.charges import card_error
+
+    failures: dict[str, ApplicationError] = {}
+    chosen: dict[str, str] = {}
+    for invoice in invoices:
+        customer = invoice.customer
+        if invoice.status != "open":
+            failures[invoice.id] = InvalidRequestError(
+                f"Invoice {invoice.id} is {invoice.status}, not open.", code="invoice_not_open"
+            )
+            continue
+        method_id = (
+            (invoice.subscription.default_payment_method_id if invoice.subscription else None)
+            or customer.default_payment_method_id
+            or customer.default_source_id
         )
-    customer = invoice.customer
-    method = (
-        (invoice.subscription.default_payment_method if invoice.subscription else None)
-        or customer.default_payment_method
-        or customer.default_source
-    )
-    if method is None:
-        raise InvalidRequestError(
-            "The customer has no payment method to charge.", code="invoice_no_payment_method"
-        )
-    failure = None
-    charge = None
-    try:
-        charge = charge_create(
-            account=account,
-            request=ChargeRequest(
+        if method_id is None:
+            failures[invoice.id] = InvalidRequestError(
+                "The customer has no payment method to charge.", code="invoice_no_payment_method"
+            )
+            continue
+        chosen[invoice.id] = method_id
+    charging = [invoice for invoice in invoices if invoice.id in chosen]
+    if not charging:
+        return [], failures
+    methods = PaymentMethod.objects.in_bulk(set(chosen.values()))
+    outcomes = charges_attempt(
+        account=account,
+        requests=[
+            ChargeRequest(
                 amount=invoice.amount_due,
                 currency=invoice.currency,
-                payment_method=method,
-                customer=customer,
+                payment_method=methods[chosen[invoice.id]],
+                customer=invoice.customer,
                 description=f"Invoice {invoice.number}",
-            ),
-            actor=actor,
-        )
-    except ApplicationError as error:
-        failure = error
+            )
+            for invoice in charging
+        ],
+        actor=actor,
+    )
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("account")
-            .get(pk=invoice.pk)
+        locked = {
+            invoice.id: invoice for invoice in _locked_current(account, charging, skip_locked=False)
+        }
+        rows, changes = [], []
+        for invoice, (charge, result) in zip(charging, outcomes, strict=True):
+            row = locked[invoice.id]
+            row.attempt_count += 1
+            row.updated_at = clock.now()
+            if result.status == "requires_action":
+                failures[row.id] = CardError(
+                    "Your card was declined. This transaction requires authentication: use a "
+                    "PaymentIntent to complete it.",
+                    code="authentication_required",
+                    extra={"decline_code": "authentication_required"},
+                )
+            elif charge.status == "failed":
+                failures[row.id] = card_error(result, charge=charge)
+            if row.id in failures:
+                row.charge_id = failures[row.id].extra.get("charge") or row.charge_id
+                changes.append(("invoice.payment_failed", "invoice", invoice_render(row), None))
+            else:
+                row.status = "paid"
+                row.amount_paid = row.amount_due
+                row.charge_id = charge.id
+                row.paid_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
+                data = invoice_render(row)
+                changes.append(("invoice.paid", "invoice", data, None))
+                changes.append(("invoice.payment_succeeded", "invoice", data, None))
+            rows.append(row)
+        rows_update(
+            Invoice,
+            rows,
+            ["attempt_count", "status", "amount_paid", "charge_id", "paid_at", "updated_at"],
         )
-        invoice.attempt_count += 1
-        if failure is None:
-            invoice.status = "paid"
-            invoice.amount_paid = invoice.amount_due
-            invoice.charge_id = charge.id
-            invoice.paid_at = clock.now(test_clock_id=customer.test_clock_id)
-            invoice.save()
-            _record(invoice, "invoice.paid", actor)
-            _record(invoice, "invoice.payment_succeeded", actor)
-        else:
-            invoice.charge_id = failure.extra.get("charge") or invoice.charge_id
-            invoice.save()
-            _record(invoice, "invoice.payment_failed", actor)
-    if failure is not None:
-        raise failure
-    return invoice
+        changes_record(account=account, actor=actor, changes=changes)
+    return rows, failures
 
 
 def _locked_invoice(account, invoice_id: str) -> Invoice:
@@ -437,72 +600,12 @@ def invoice_item_render(item: InvoiceItem) -> dict:
             "start": clock.to_epoch(item.period_start),
             "end": clock.to_epoch(item.period_end),
         },
+        "pricing": (
+            {"price_details": {"price": item.price_id}, "type": "price_details"}
+            if item.price_id
+            else None
+        ),
         "proration": item.proration,
         "quantity": item.quantity,
         "subscription": item.subscription_id,
     }
-
-
-def invoice_item_create(
-    *,
-    account,
-    customer,
-    amount: int,
-    currency: str,
-    description: str,
-    actor: Actor,
-    subscription: Subscription | None = None,
-    metadata: dict | None = None,
-) -> InvoiceItem:
-    """A one-off charge (or credit, when negative) waiting for the customer's next invoice."""
-    try:
-        currency = money.currency_normalize(currency)
-    except money.MoneyError as exc:
-        raise InvalidRequestError("Missing or invalid currency.", param="currency") from exc
-    if subscription is not None and subscription.currency != currency:
-        raise InvalidRequestError(
-            "The item's currency must be the subscription's.", param="currency"
-        )
-    now = clock.now(test_clock_id=customer.test_clock_id)
-    with transaction.atomic():
-        item = InvoiceItem.objects.create(
-            account=account,
-            customer=customer,
-            subscription_id=subscription.id if subscription else None,
-            amount=amount,
-            currency=currency,
-            period_start=now,
-            period_end=now,
-            description=description,
-            metadata=metadata or {},
-            created_at=now,
-        )
-        change_record(
-            account=account,
-            actor=actor,
-            type="invoiceitem.created",
-            object_type="invoiceitem",
-            data_object=invoice_item_render(item),
-        )
-    return item
-
-
-def invoice_item_delete(*, account, item_id: str, actor: Actor) -> str:
-    with transaction.atomic():
-        item = InvoiceItem.objects.select_for_update().filter(account=account, id=item_id).first()
-        if item is None:
-            raise ResourceMissingError("invoiceitem", item_id)
-        if item.invoice_id is not None:
-            raise InvalidRequestError(
-                "This invoice item is already on an invoice.", code="invoice_not_editable"
-            )
-        data = invoice_item_render(item)
-        item.delete()
-        change_record(
-            account=account,
-            actor=actor,
-            type="invoiceitem.deleted",
-            object_type="invoiceitem",
-            data_object=data,
-        )
-    return item_id

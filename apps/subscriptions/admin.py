@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
-from unfold.decorators import display
+from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
@@ -26,6 +26,8 @@ from apps.dashboard.forms import service_error_to_form
 from apps.invoices.models import Invoice
 from apps.invoices.preview import ItemChange, invoice_preview
 from apps.invoices.services import billing_settings
+from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
+from apps.subscriptions.admin_create import SubscriptionCreateMixin
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     FEEDBACK,
@@ -96,7 +98,9 @@ def _money(amount: int, currency: str) -> str:
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
+class SubscriptionAdmin(
+    SubscriptionCreateMixin, SubscriptionActionsMixin, ObjectHistoryMixin, AccountScopedAdmin
+):
     paginator = InfinitePaginator
     show_full_result_count = False
     list_per_page = 50
@@ -105,6 +109,14 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
     list_filter = ("status", "collection_method")
     search_fields = ("=id", "=customer__id", "=customer__email")
     write_capability = roles.BILLING_WRITE
+    actions_list = ("new_subscription",)
+
+    def has_create_permission(self, request) -> bool:
+        return self.can_write(request)
+
+    @action(description="New subscription", icon="add", permissions=["create"])
+    def new_subscription(self, request):
+        return redirect("admin:subscriptions_subscription_new")
 
     @display(description="Status", label=STATUS_VARIANTS)
     def status_badge(self, obj: Subscription) -> tuple[str, str]:
@@ -112,7 +124,29 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
+        actions = [
+            ("add-item", self.add_item_view, "add_item"),
+            ("pause", self.pause_view, "pause"),
+            ("unpause", self.unpause_view, "unpause"),
+            ("resume", self.resume_view, "resume"),
+            ("cancel-at", self.cancel_at_view, "cancel_at"),
+            ("cancel-at/clear", self.cancel_at_clear_view, "cancel_at_clear"),
+        ]
         return [
+            path("new/", view(self.new_view), name="subscriptions_subscription_new"),
+            path(
+                "new/preview/",
+                view(self.new_preview_view),
+                name="subscriptions_subscription_new_preview",
+            ),
+            *[
+                path(
+                    f"<path:object_id>/{suffix}/",
+                    view(require_POST(handler)),
+                    name=f"subscriptions_subscription_{name}",
+                )
+                for suffix, handler, name in actions
+            ],
             path(
                 "<path:object_id>/preview/",
                 view(self.preview_view),
@@ -141,13 +175,14 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
             raise Http404("No such subscription")
         return row
 
-    def _page(self, request, subscription, form, cancel_form, preview=None):
+    def _page(self, request, subscription, form=None, cancel_form=None, preview=None, **bound):
         items = list(
             SubscriptionItem.objects.filter(
                 subscription=subscription, deleted_at__isnull=True
             ).select_related("price__product")
         )
         invoices = list(Invoice.objects.filter(subscription=subscription).order_by("-id")[:20])
+        form = form or self._change_price_form(request, subscription)
         return render(
             request,
             "subscriptions/subscription_detail.html",
@@ -159,7 +194,9 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 "items": items,
                 "invoices": [(i, _money(i.total, i.currency)) for i in invoices],
                 "form": form,
-                "cancel_form": cancel_form,
+                "cancel_form": cancel_form or CancelForm(),
+                **page_forms(subscription, **bound),
+                "paused_items": any(item.paused_at for item in items),
                 "preview": preview,
                 "can_write": self.can_write(request),
                 "object_history_entries": self.object_history(request, subscription.id),
@@ -167,10 +204,9 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
             },
         )
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        subscription = self._subscription(request, object_id)
+    def _change_price_form(self, request, subscription) -> ChangePriceForm:
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
-        form = ChangePriceForm(
+        return ChangePriceForm(
             subscription=subscription,
             initial={
                 "proration_date": clock.to_epoch(now),
@@ -178,7 +214,9 @@ class SubscriptionAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 "quantity": 1,
             },
         )
-        return self._page(request, subscription, form, CancelForm())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._page(request, self._subscription(request, object_id))
 
     def _preview(self, subscription, form: ChangePriceForm) -> dict | None:
         if not form.is_valid():
@@ -267,6 +305,7 @@ class BillingSettingsForm(forms.ModelForm):
         fields = (
             "zero_total_invoices",
             "invoice_trial_end_immediately",
+            "trial_missing_payment_method",
             "default_proration_behavior",
             "upcoming_invoice_days",
             "will_be_due_days",
@@ -275,12 +314,21 @@ class BillingSettingsForm(forms.ModelForm):
             "zero_total_invoices": "Create (and mark paid) invoices that total zero",
             "invoice_trial_end_immediately": "Invoice an item's rest of period as soon as its "
             "trial ends (instead of on the next regular invoice)",
+            "trial_missing_payment_method": "When an item's trial ends and the customer has no "
+            "payment method",
             "default_proration_behavior": "Default proration behaviour",
             "upcoming_invoice_days": "Days before a renewal to send invoice.upcoming",
             "will_be_due_days": "Days before a due date to send invoice.will_be_due",
         }
         widgets = {
             "default_proration_behavior": forms.Select(choices=BEHAVIORS),
+            "trial_missing_payment_method": forms.Select(
+                choices=[
+                    ("create_invoice", "Bill as usual (the payment then fails and dunning runs)"),
+                    ("cancel", "Remove the item (the subscription ends with its last item)"),
+                    ("pause", "Pause the item until the subscription is resumed"),
+                ]
+            ),
         }
 
 

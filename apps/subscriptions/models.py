@@ -40,6 +40,9 @@ class Subscription(TimestampedModel):
     )
     cancel_at_period_end = models.BooleanField(default=False)
     cancel_at = models.DateTimeField(null=True, blank=True)
+    # How the unused time after ``cancel_at`` is treated when it comes (create_prorations: a
+    # credit to the customer's balance on a final invoice; none: no credit).
+    cancel_at_proration = models.CharField(max_length=20, default="create_prorations")
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     cancellation_details = models.JSONField(default=dict, blank=True)
@@ -57,6 +60,11 @@ class Subscription(TimestampedModel):
         indexes = [
             models.Index(fields=["account", "-id"], name="sub_account_id"),
             models.Index(fields=["status", "current_period_end"], name="sub_due"),
+            models.Index(
+                fields=["cancel_at"],
+                condition=models.Q(cancel_at__isnull=False),
+                name="sub_cancel_at",
+            ),
         ]
 
 
@@ -72,8 +80,25 @@ class SubscriptionItem(TimestampedModel):
     custom_unit_amount = models.BigIntegerField(null=True, blank=True)
     # The item's own trial (issue #4: per-item trials on one invoice).
     trial_end = models.DateTimeField(null=True, blank=True)
+    # When the end of the item's trial was dealt with (a missing payment method, or invoicing
+    # at once); null while the trial runs or before the step ran.
+    trial_settled_at = models.DateTimeField(null=True, blank=True)
+    # Set when the trial ended without a payment method under the "pause" behaviour: the item
+    # bills nothing until the subscription is resumed.
+    paused_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["trial_end"],
+                condition=models.Q(
+                    trial_end__isnull=False, trial_settled_at__isnull=True, deleted_at__isnull=True
+                ),
+                name="si_trial_unsettled",
+            )
+        ]
 
 
 class BillingSettings(models.Model):
@@ -91,3 +116,8 @@ class BillingSettings(models.Model):
     default_proration_behavior = models.CharField(max_length=20, default="create_prorations")
     upcoming_invoice_days = models.PositiveSmallIntegerField(default=7)
     will_be_due_days = models.PositiveSmallIntegerField(default=3)
+    # What an item's trial end does when the customer has no payment method: create_invoice
+    # (bill as usual; collection fails and dunning takes over), cancel (the item is removed; the
+    # subscription ends with its last item) or pause (the item stops billing until resumed).
+    # A subscription's ``trial_settings[end_behavior][missing_payment_method]`` overrides it.
+    trial_missing_payment_method = models.CharField(max_length=20, default="create_invoice")

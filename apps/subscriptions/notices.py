@@ -1,9 +1,8 @@
 """What happens between renewals, per the account's billing settings (run by beat):
 
 - ``invoice.upcoming`` N days before a renewal (once per period), with the previewed invoice;
-- ``invoice.will_be_due`` N days before an open invoice's due date (once);
-- an item's rest-of-period charge invoiced as soon as its own trial ends, for accounts that
-  chose that over the next regular invoice.
+- ``invoice.will_be_due`` N days before an open invoice's due date (once).
+(Trial ends and scheduled cancellations are apps.subscriptions.lifecycle.)
 Each step is idempotent: what was done is recorded on the row it concerns, under a lock.
 """
 
@@ -15,18 +14,13 @@ from django.db.models import F
 from apps.accounts.audit import change_record
 from apps.core import clock
 from apps.core.actor import SYSTEM
-from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
-from apps.invoices.engine.proration import fraction_remaining, prorate
 from apps.invoices.models import Invoice
 from apps.invoices.preview import invoice_preview
 from apps.invoices.services import (
-    AlreadyInvoiced,
     billing_settings,
-    invoice_from_lines,
     invoice_render,
-    item_terms,
 )
-from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
+from apps.subscriptions.models import Subscription
 from apps.subscriptions.tasks import RENEWING
 
 
@@ -96,61 +90,3 @@ def will_be_due_notify() -> int:
             )
             sent += 1
     return sent
-
-
-def trial_ends_invoice() -> int:
-    """For accounts that invoice at trial end: items whose own trial ended inside the current
-    period get their rest of period invoiced now (renewal then skips it)."""
-    from apps.subscriptions.services import _collect
-
-    accounts = BillingSettings.objects.filter(invoice_trial_end_immediately=True).values(
-        "account_id"
-    )
-    now = clock.now()
-    items = SubscriptionItem.objects.filter(
-        account_id__in=accounts,
-        deleted_at__isnull=True,
-        trial_end__lte=now,
-        trial_end__gt=F("subscription__current_period_start"),
-        subscription__status__in=RENEWING,
-        subscription__customer__test_clock_id__isnull=True,
-    ).values_list("id", flat=True)
-    invoiced = 0
-    for item_id in list(items[:10_000]):
-        with transaction.atomic():
-            item = SubscriptionItem.objects.select_related(
-                "subscription__customer", "subscription__account", "price__product"
-            ).get(id=item_id)
-            subscription = (
-                Subscription.objects.select_for_update(of=("self",))
-                .select_related("customer", "account")
-                .get(pk=item.subscription_id)
-            )
-            start, end = subscription.current_period_start, subscription.current_period_end
-            if not start < item.trial_end < end:
-                continue
-            terms = item_terms(item, currency=subscription.currency, on=item.trial_end)
-            line = Line(
-                item.id,
-                TRIAL_REMAINDER,
-                item.trial_end,
-                end,
-                prorate(terms.period_amount, fraction_remaining(start, end, item.trial_end)),
-                item.quantity,
-                item.price_id,
-                f"Remaining time on {terms.description} after trial",
-            )
-            try:
-                invoice = invoice_from_lines(
-                    subscription=subscription,
-                    lines=[line],
-                    period=(item.trial_end, end),
-                    billing_reason="subscription_update",
-                    include_pending=False,
-                )
-            except AlreadyInvoiced:
-                continue
-        if invoice is not None:
-            _collect(subscription, invoice, SYSTEM)
-            invoiced += 1
-    return invoiced

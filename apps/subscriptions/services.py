@@ -5,7 +5,6 @@ apps.invoices.services. A renewal locks the subscription and re-checks that it i
 invoice lines' unique keys make a second invoice for one period impossible.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -16,39 +15,60 @@ from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
-from apps.core.errors import ApplicationError, InvalidRequestError
+from apps.core.errors import CardError, InvalidRequestError
 from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.discounts import discount_apply
-from apps.invoices.engine.periods import boundary, period_containing
-from apps.invoices.engine.planner import change_lines, cycle_lines
-from apps.invoices.models import InvoiceItem
+from apps.invoices.engine.periods import boundary
+from apps.invoices.engine.planner import change_lines, reset_lines, resets_anchor
+from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.services import (
-    AlreadyInvoiced,
     invoice_finalize,
     invoice_from_lines,
-    invoice_pay,
+    invoice_void,
     item_terms,
 )
+from apps.subscriptions.collection import invoices_collect, subscriptions_past_due
 from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.lifecycle import MISSING_PAYMENT_METHOD
 from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.planning import (
+    PRORATION_BEHAVIORS,
+    ItemRequest,
+    create_plan,
+    first_lines,
+    starts_at_check,
+)
 
-PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
+# The statuses a renewal bills (paused, canceled and expired ones do not renew).
+RENEWABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE)
+PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete")
+PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
+COLLECTION_METHODS = ("charge_automatically", "send_invoice")
 
 
-@dataclass(frozen=True)
-class ItemRequest:
-    price: Price
-    quantity: int = 1
-    trial_end: datetime | None = None
-    custom_unit_amount: int | None = None
-
-
-def subscription_render(subscription: Subscription) -> dict:
-    items = list(subscription.items.filter(deleted_at__isnull=True).order_by("id"))
+def subscription_render(
+    subscription: Subscription,
+    *,
+    items: list[SubscriptionItem] | None = None,
+    discount_ids: list[str] | None = None,
+) -> dict:
+    """The API object; ``items`` (not removed, in id order) and ``discount_ids`` (not removed)
+    when the caller loaded them for many subscriptions at once."""
+    if items is None:
+        items = list(subscription.items.filter(deleted_at__isnull=True).order_by("id"))
+    if discount_ids is None:
+        discount_ids = list(
+            subscription.discounts.filter(removed_at__isnull=True).values_list("id", flat=True)
+        )
     return {
         "id": subscription.id,
         "object": "subscription",
         "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
+        "cancel_at": clock.to_epoch(
+            subscription.current_period_end
+            if subscription.cancel_at_period_end
+            else subscription.cancel_at
+        ),
         "cancel_at_period_end": subscription.cancel_at_period_end,
         "canceled_at": clock.to_epoch(subscription.canceled_at),
         "cancellation_details": subscription.cancellation_details or None,
@@ -67,13 +87,19 @@ def subscription_render(subscription: Subscription) -> dict:
             "has_more": False,
             "url": f"/v1/subscription_items?subscription={subscription.id}",
         },
-        "discounts": list(
-            subscription.discounts.filter(removed_at__isnull=True).values_list("id", flat=True)
-        ),
+        "discounts": list(discount_ids),
         "latest_invoice": subscription.latest_invoice_id,
         "metadata": subscription.metadata,
+        "pause_collection": subscription.pause_collection,
         "status": subscription.status,
         "trial_end": clock.to_epoch(subscription.trial_end),
+        "trial_settings": {
+            "end_behavior": {
+                "missing_payment_method": (
+                    (subscription.trial_settings or {}).get("end_behavior") or {}
+                ).get("missing_payment_method", "create_invoice")
+            }
+        },
         "trial_start": clock.to_epoch(subscription.trial_start),
     }
 
@@ -107,12 +133,21 @@ def _record(subscription: Subscription, type: str, actor: Actor, previous=None) 
     )
 
 
+def item_bills(item: SubscriptionItem) -> bool:
+    """Whether an item not removed bills: a paused one does not (apps.subscriptions.lifecycle).
+    The one rule: ``_active_items`` and the batch renewals (apps.subscriptions.renewals, which
+    load many subscriptions' items at once) both choose by it."""
+    return item.paused_at is None
+
+
 def _active_items(subscription: Subscription) -> list[SubscriptionItem]:
-    return list(
+    """The items that bill (``item_bills``), in id order."""
+    items = (
         subscription.items.filter(deleted_at__isnull=True)
         .select_related("price__product", "price__account")
         .order_by("id")
     )
+    return [item for item in items if item_bills(item)]
 
 
 def _prorations_pend(subscription: Subscription, lines: list, *, at: datetime) -> None:
@@ -143,17 +178,33 @@ def _status_for(items: list[SubscriptionItem], at: datetime) -> str:
     return SubscriptionStatus.TRIALING if trialing else SubscriptionStatus.ACTIVE
 
 
+def subscription_pending_prorations_drop(subscription: Subscription) -> None:
+    """Pending prorations die with the subscription (Stripe's default on cancel)."""
+    InvoiceItem.objects.filter(
+        account=subscription.account,
+        subscription_id=subscription.id,
+        invoice__isnull=True,
+        proration=True,
+    ).delete()
+
+
+def subscription_invoice_collect(subscription: Subscription, invoice, actor: Actor) -> None:
+    """After the transaction that made ``invoice``: finalize and collect it; a failed automatic
+    payment leaves the subscription past_due."""
+    if not _collect(subscription, invoice, actor):
+        subscriptions_past_due(subscription_ids={subscription.id}, actor=actor)
+        subscription.refresh_from_db(fields=["status", "updated_at"])
+
+
 def _collect(subscription: Subscription, invoice, actor: Actor) -> bool:
-    """Finalize and, when charging automatically, pay. False when an automatic payment failed
-    (an invoice sent to the customer is not a failure before its due date)."""
-    invoice = invoice_finalize(invoice_id=invoice.id, account=subscription.account, actor=actor)
-    if invoice.status == "paid" or subscription.collection_method != "charge_automatically":
-        return True
-    try:
-        invoice_pay(invoice_id=invoice.id, account=subscription.account, actor=actor)
-    except ApplicationError:
-        return False
-    return True
+    """Finalize and, when charging automatically, pay (apps.subscriptions.collection, the batch
+    of one). False when an automatic payment failed (an invoice sent to the customer is not a
+    failure before its due date)."""
+    invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
+        pk=invoice.pk
+    )
+    collected = invoices_collect(account=subscription.account, invoices=[invoice], actor=actor)
+    return invoice.id not in collected.failed
 
 
 def subscription_create(
@@ -167,46 +218,50 @@ def subscription_create(
     metadata: dict[str, str] | None = None,
     coupon_id: str | None = None,
     promotion_code: str | None = None,
+    payment_behavior: str = "allow_incomplete",
+    trial_settings: dict | None = None,
+    trial_end: datetime | None = None,
+    billing_cycle_anchor: datetime | None = None,
+    proration_behavior: str = "create_prorations",
+    starts_at: datetime | None = None,
 ) -> Subscription:
-    if not items:
+    """Create and bill the first invoice (apps.subscriptions.planning decides what).
+
+    ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
+    time), so the creation bills exactly what the preview showed."""
+    if payment_behavior not in PAYMENT_BEHAVIORS:
         raise InvalidRequestError(
-            "Missing required param: items.", param="items", code="parameter_missing"
+            f"payment_behavior is one of {', '.join(PAYMENT_BEHAVIORS)}.", param="payment_behavior"
         )
-    if len(items) > 20:
-        raise InvalidRequestError("A subscription has at most 20 items.", param="items")
-    first = items[0].price
-    for index, item in enumerate(items):
-        recurring = item.price.recurring
-        if recurring is None:
-            raise InvalidRequestError(
-                "A subscription item needs a recurring price.", param=f"items[{index}][price]"
-            )
-        if (recurring["interval"], recurring["interval_count"]) != (
-            first.recurring["interval"],
-            first.recurring["interval_count"],
-        ) or item.price.currency != first.currency:
-            raise InvalidRequestError(
-                "All items of a subscription share one currency and billing interval.",
-                param=f"items[{index}][price]",
-            )
-    now = clock.now(test_clock_id=customer.test_clock_id)
-    interval, count = first.recurring["interval"], first.recurring["interval_count"]
-    period = (now, boundary(now, interval, count, 1))
+    if collection_method not in COLLECTION_METHODS:
+        raise InvalidRequestError(
+            f"collection_method is one of {', '.join(COLLECTION_METHODS)}.",
+            param="collection_method",
+        )
+    starts_at = starts_at_check(starts_at, now=clock.now(test_clock_id=customer.test_clock_id))
+    plan = create_plan(
+        items=items,
+        starts_at=starts_at,
+        trial_end=trial_end,
+        billing_cycle_anchor=billing_cycle_anchor,
+        proration_behavior=proration_behavior,
+    )
     with transaction.atomic():
         subscription = Subscription.objects.create(
             account=account,
             customer=customer,
             status=SubscriptionStatus.INCOMPLETE,
-            currency=first.currency,
-            interval=interval,
-            interval_count=count,
-            billing_cycle_anchor=now,
-            current_period_start=period[0],
-            current_period_end=period[1],
+            currency=plan.currency,
+            interval=plan.interval,
+            interval_count=plan.interval_count,
+            billing_cycle_anchor=plan.anchor,
+            current_period_start=plan.period[0],
+            current_period_end=plan.period[1],
             collection_method=collection_method,
             days_until_due=days_until_due,
             metadata=metadata or {},
-            created_at=now,
+            trial_settings=trial_settings or {},
+            created_at=starts_at,
         )
         rows = [
             SubscriptionItem.objects.create(
@@ -214,15 +269,14 @@ def subscription_create(
                 subscription=subscription,
                 price=item.price,
                 quantity=item.quantity,
-                trial_end=item.trial_end,
+                trial_end=item_trial_end,
                 custom_unit_amount=item.custom_unit_amount,
-                created_at=now,
+                created_at=starts_at,
             )
-            for item in items
+            for item, item_trial_end in zip(items, plan.item_trial_ends, strict=True)
         ]
-        trial_ends = [row.trial_end for row in rows if row.trial_end]
-        if trial_ends and len(trial_ends) == len(rows):
-            subscription.trial_start, subscription.trial_end = now, max(trial_ends)
+        if plan.trial is not None:
+            subscription.trial_start, subscription.trial_end = plan.trial
         if coupon_id or promotion_code:
             discount_apply(
                 account=account,
@@ -232,25 +286,52 @@ def subscription_create(
                 coupon_id=coupon_id,
                 promotion_code=promotion_code,
             )
-        lines = cycle_lines(
-            [
-                item_terms(row, currency=subscription.currency, on=now)
-                for row in _active_items(subscription)
-            ],
-            previous=None,
-            period=period,
+        # In the request's order, as the preview plans them.
+        lines = first_lines(
+            plan, [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
         )
         invoice = invoice_from_lines(
             subscription=subscription,
             lines=lines,
-            period=period,
+            period=plan.period,
             billing_reason="subscription_create",
             actor=actor,
         )
-        subscription.status = _status_for(rows, now)
+        subscription.status = plan.status
         subscription.save()
         _record(subscription, "customer.subscription.created", actor)
+    if invoice is not None and payment_behavior == "default_incomplete":
+        # The first invoice is finalized and left for the customer to pay (e.g. on a page).
+        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor)
+        with transaction.atomic():
+            subscription.status = SubscriptionStatus.INCOMPLETE
+            subscription.save(update_fields=["status", "updated_at"])
+            _record(
+                subscription,
+                "customer.subscription.updated",
+                actor,
+                previous={"status": SubscriptionStatus.ACTIVE},
+            )
+        return subscription
     if invoice is not None and not _collect(subscription, invoice, actor):
+        if payment_behavior == "error_if_incomplete":
+            # As if it had not been created: the invoice is voided, the subscription expires.
+            invoice_void(account=account, invoice_id=invoice.id, actor=actor)
+            with transaction.atomic():
+                subscription.status = SubscriptionStatus.INCOMPLETE_EXPIRED
+                subscription.ended_at = clock.now(test_clock_id=customer.test_clock_id)
+                subscription.save(update_fields=["status", "ended_at", "updated_at"])
+                _record(
+                    subscription,
+                    "customer.subscription.deleted",
+                    actor,
+                    previous={"status": SubscriptionStatus.ACTIVE},
+                )
+            raise CardError(
+                "The first payment failed, so the subscription was not created.",
+                code="card_declined",
+                extra={"decline_code": "generic_decline"},
+            )
         with transaction.atomic():
             subscription.status = SubscriptionStatus.INCOMPLETE
             subscription.save(update_fields=["status", "updated_at"])
@@ -299,6 +380,7 @@ def subscription_item_update(
             )
         old = item_terms(item, currency=subscription.currency, on=at)
         if price is not None:
+            _price_fits(subscription, price)
             item.price = price
             if quantity is None:
                 quantity = 1  # as Stripe: a new price without a quantity resets it to 1
@@ -306,21 +388,93 @@ def subscription_item_update(
             item.quantity = quantity
         item.save()
         new = item_terms(item, currency=subscription.currency, on=at)
-        lines = [] if proration_behavior == "none" else change_lines(old, new, period=period, at=at)
-        _prorations_pend(subscription, lines, at=now)
-        _record(subscription, "customer.subscription.updated", actor)
-        invoice = None
-        if proration_behavior == "always_invoice" and lines:
-            invoice = invoice_from_lines(
-                subscription=subscription,
-                lines=[],
-                period=(at, period[1]),
-                billing_reason="subscription_update",
+        interval = (item.price.recurring["interval"], item.price.recurring["interval_count"])
+        others = [
+            item_terms(other, currency=subscription.currency, on=at)
+            for other in _active_items(subscription)
+            if other.id != item.id
+        ]
+        before = (subscription.interval, subscription.interval_count)
+        if interval != before and others:
+            raise InvalidRequestError(
+                "Every item of a subscription bills on one interval: remove the other items "
+                "before moving this one to another interval.",
+                param="price",
+            )
+        others_total = sum(terms.period_amount for terms in others)
+        if resets_anchor(
+            before, interval, old.period_amount + others_total, new.period_amount + others_total
+        ):
+            invoice = _anchor_reset(
+                subscription,
+                old=[old, *others],
+                new=[new, *others],
+                interval=interval,
+                at=at,
+                prorate=proration_behavior != "none",
                 actor=actor,
             )
+        else:
+            invoice = _prorate_change(subscription, old, new, proration_behavior, at, now, actor)
     if invoice is not None:
         _collect(subscription, invoice, actor)
     return item
+
+
+def _price_fits(subscription: Subscription, price: Price) -> None:
+    if not price.recurring:
+        raise InvalidRequestError("A subscription item needs a recurring price.", param="price")
+    if price.currency != subscription.currency and subscription.currency not in (
+        price.currency_options or {}
+    ):
+        raise InvalidRequestError(
+            f"The price has no {subscription.currency.upper()} amount, the subscription's "
+            "currency.",
+            param="price",
+        )
+
+
+def _anchor_reset(subscription, *, old, new, interval, at, prorate, actor):
+    """A new interval (or free to paid) restarts the cycle at ``at`` and bills it at once: the
+    unused old time credited, the first new period charged (engine.planner.reset_lines)."""
+    period = (subscription.current_period_start, subscription.current_period_end)
+    new_period = (at, boundary(at, interval[0], interval[1], 1))
+    lines = reset_lines(old, new, period=period, at=at, new_period=new_period, prorate_old=prorate)
+    before = {
+        "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
+        "current_period_start": clock.to_epoch(period[0]),
+        "current_period_end": clock.to_epoch(period[1]),
+    }
+    subscription.interval, subscription.interval_count = interval
+    subscription.billing_cycle_anchor = at
+    subscription.current_period_start, subscription.current_period_end = new_period
+    subscription.save()
+    _record(subscription, "customer.subscription.updated", actor, previous=before)
+    return invoice_from_lines(
+        subscription=subscription,
+        lines=lines,
+        period=new_period,
+        billing_reason="subscription_update",
+        actor=actor,
+    )
+
+
+def _prorate_change(subscription, old, new, proration_behavior, at, now, actor):
+    """Credit and debit lines for a change inside the period: pending for the next invoice, or
+    invoiced at once with ``always_invoice``."""
+    period = (subscription.current_period_start, subscription.current_period_end)
+    lines = [] if proration_behavior == "none" else change_lines(old, new, period=period, at=at)
+    _prorations_pend(subscription, lines, at=now)
+    _record(subscription, "customer.subscription.updated", actor)
+    if proration_behavior != "always_invoice" or not lines:
+        return None
+    return invoice_from_lines(
+        subscription=subscription,
+        lines=[],
+        period=(at, period[1]),
+        billing_reason="subscription_update",
+        actor=actor,
+    )
 
 
 def subscription_item_add(
@@ -373,69 +527,14 @@ def subscription_item_add(
 
 
 def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscription | None:
-    """Invoice the next period of a subscription that is due; a no-op when not due (or done)."""
-    with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .get(id=subscription_id)
-        )
-        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
-        if subscription.current_period_end > now or subscription.status in (
-            SubscriptionStatus.CANCELED,
-            SubscriptionStatus.INCOMPLETE_EXPIRED,
-        ):
-            return None
-        if subscription.cancel_at_period_end:
-            ended = {"status": subscription.status}
-            subscription.status = SubscriptionStatus.CANCELED
-            subscription.ended_at = subscription.current_period_end
-            subscription.save()
-            _record(subscription, "customer.subscription.deleted", actor, previous=ended)
-            return subscription
-        previous = (subscription.current_period_start, subscription.current_period_end)
-        period = period_containing(
-            subscription.billing_cycle_anchor,
-            subscription.interval,
-            subscription.interval_count,
-            previous[1],
-        )
-        items = _active_items(subscription)
-        lines = cycle_lines(
-            [item_terms(item, currency=subscription.currency, on=period[0]) for item in items],
-            previous=previous,
-            period=period,
-        )
-        try:
-            invoice = invoice_from_lines(
-                subscription=subscription,
-                lines=lines,
-                period=period,
-                billing_reason="subscription_cycle",
-                actor=actor,
-            )
-        except AlreadyInvoiced:
-            return None
-        before = {
-            "current_period_start": clock.to_epoch(previous[0]),
-            "current_period_end": clock.to_epoch(previous[1]),
-            "status": subscription.status,
-        }
-        subscription.current_period_start, subscription.current_period_end = period
-        subscription.status = _status_for(items, period[0])
-        subscription.save()
-        _record(subscription, "customer.subscription.updated", actor, previous=before)
-    if invoice is not None and not _collect(subscription, invoice, actor):
-        with transaction.atomic():
-            subscription.status = SubscriptionStatus.PAST_DUE
-            subscription.save(update_fields=["status", "updated_at"])
-            _record(
-                subscription,
-                "customer.subscription.updated",
-                actor,
-                previous={"status": SubscriptionStatus.ACTIVE},
-            )
-    return subscription
+    """Invoice the next period of a subscription that is due; a no-op when not due (or done).
+    The batch renewal of one (apps.subscriptions.renewals), waiting for the row lock."""
+    from apps.subscriptions.renewals import subscriptions_renew_and_collect
+
+    renewed = subscriptions_renew_and_collect(
+        subscription_ids=[subscription_id], actor=actor, skip_locked=False
+    )
+    return renewed[0] if renewed else None
 
 
 FEEDBACK = (
@@ -480,15 +579,11 @@ def subscription_cancel(
             "feedback": feedback,
             "reason": "cancellation_requested",
         }
+        subscription.cancel_at = None
         subscription.save()
-        InvoiceItem.objects.filter(
-            account=account, subscription_id=subscription.id, invoice__isnull=True, proration=True
-        ).delete()
+        subscription_pending_prorations_drop(subscription)
         _record(subscription, "customer.subscription.deleted", actor, previous=previous)
     return subscription
-
-
-COLLECTION_METHODS = ("charge_automatically", "send_invoice")
 
 
 def subscription_update_settings(
@@ -516,6 +611,8 @@ def subscription_update_settings(
                     param="cancellation_details[feedback]",
                 )
             subscription.cancel_at_period_end = ending
+            if ending:
+                subscription.cancel_at = None
             subscription.canceled_at = now if ending else None
             subscription.cancellation_details = (
                 {
@@ -526,6 +623,59 @@ def subscription_update_settings(
                 if ending
                 else {}
             )
+        if "cancel_at" in params:
+            raw = params["cancel_at"]
+            if raw in ("", None):
+                subscription.cancel_at = None
+                if not subscription.cancel_at_period_end:
+                    subscription.canceled_at = None
+                    subscription.cancellation_details = {}
+            else:
+                at = clock.from_epoch(get_int(params, "cancel_at", minimum=1))
+                if at <= now:
+                    raise InvalidRequestError("cancel_at must be in the future.", param="cancel_at")
+                behavior = params.get("proration_behavior") or "create_prorations"
+                if behavior not in PRORATION_BEHAVIORS:
+                    raise InvalidRequestError(
+                        f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
+                        param="proration_behavior",
+                    )
+                details = params.get("cancellation_details") or {}
+                details = details if isinstance(details, dict) else {}
+                if details.get("feedback") and details["feedback"] not in FEEDBACK:
+                    raise InvalidRequestError(
+                        f"cancellation_details[feedback] is one of {', '.join(FEEDBACK)}.",
+                        param="cancellation_details[feedback]",
+                    )
+                subscription.cancel_at = at
+                subscription.cancel_at_proration = "none" if behavior == "none" else behavior
+                subscription.cancel_at_period_end = False
+                subscription.canceled_at = now
+                subscription.cancellation_details = {
+                    "comment": details.get("comment") or None,
+                    "feedback": details.get("feedback") or None,
+                    "reason": "cancellation_requested",
+                }
+        if "trial_settings" in params:
+            from apps.subscriptions.lifecycle import trial_settings_parse
+
+            subscription.trial_settings = trial_settings_parse(params["trial_settings"])
+        if "pause_collection" in params:
+            raw = params["pause_collection"]
+            if raw in ("", None):
+                subscription.pause_collection = None
+            elif not isinstance(raw, dict):
+                raise InvalidRequestError(
+                    "Invalid hash: pause_collection", param="pause_collection"
+                )
+            else:
+                behavior = get_str(raw, "behavior", required=True, choices=list(PAUSE_BEHAVIORS))
+                resumes = get_int(raw, "resumes_at", minimum=1)
+                if resumes and clock.from_epoch(resumes) <= now:
+                    raise InvalidRequestError(
+                        "resumes_at must be in the future.", param="pause_collection[resumes_at]"
+                    )
+                subscription.pause_collection = {"behavior": behavior, "resumes_at": resumes}
         if "collection_method" in params:
             subscription.collection_method = get_str(
                 params, "collection_method", choices=list(COLLECTION_METHODS)
@@ -567,6 +717,11 @@ def billing_settings_update(*, account: Account, values: dict, actor: Actor):
         raise InvalidRequestError(
             f"default_proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
             param="default_proration_behavior",
+        )
+    if values.get("trial_missing_payment_method") not in (None, *MISSING_PAYMENT_METHOD):
+        raise InvalidRequestError(
+            f"trial_missing_payment_method is one of {', '.join(MISSING_PAYMENT_METHOD)}.",
+            param="trial_missing_payment_method",
         )
     for name in ("upcoming_invoice_days", "will_be_due_days"):
         if name in values and not 0 <= int(values[name]) <= 60:

@@ -1,5 +1,6 @@
-"""Test clocks: create, advance, delete. Advancing runs, in time order, every renewal (with its
-invoice, payment and events) that falls between the clock's time and the new one."""
+"""Test clocks: create, advance, delete. Advancing runs, in time order, every trial end,
+scheduled cancellation, renewal (with its draft invoice) and draft finalization (with its payment
+and events) that falls between the clock's time and the new one."""
 
 from datetime import datetime, timedelta
 
@@ -11,7 +12,14 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.models import Customer
-from apps.subscriptions.models import Subscription
+from apps.invoices.models import Invoice
+from apps.subscriptions.collection import invoices_auto_advance
+from apps.subscriptions.lifecycle import (
+    ENDED,
+    subscription_cancel_scheduled,
+    subscription_trials_settle_due,
+)
+from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import subscription_renew
 from apps.subscriptions.tasks import RENEWING
 
@@ -96,29 +104,87 @@ def test_clock_advance(
     return row
 
 
+def _next_due(customers, until: datetime) -> tuple[datetime, str, str] | None:
+    """The earliest thing due for the clock's customers by ``until``: (when, kind, id of the
+    subscription, or of the invoice for a draft that finalizes)."""
+    candidates = []
+    renewal = (
+        Subscription.objects.filter(
+            customer_id__in=customers, status__in=RENEWING, current_period_end__lte=until
+        )
+        .order_by("current_period_end", "id")
+        .values_list("current_period_end", "id")
+        .first()
+    )
+    if renewal:
+        candidates.append((renewal[0], 3, "renewal", renewal[1]))
+    draft = (
+        Invoice.objects.filter(
+            customer_id__in=customers,
+            status="draft",
+            auto_advance=True,
+            automatically_finalizes_at__lte=until,
+        )
+        .order_by("automatically_finalizes_at", "id")
+        .values_list("automatically_finalizes_at", "id")
+        .first()
+    )
+    if draft:
+        candidates.append((draft[0], 2, "invoice", draft[1]))
+    trial = (
+        SubscriptionItem.objects.filter(
+            subscription__customer_id__in=customers,
+            deleted_at__isnull=True,
+            trial_settled_at__isnull=True,
+            trial_end__lte=until,
+        )
+        .exclude(subscription__status__in=ENDED)
+        .order_by("trial_end", "id")
+        .values_list("trial_end", "subscription_id")
+        .first()
+    )
+    if trial:
+        candidates.append((trial[0], 0, "trial_end", trial[1]))
+    cancel = (
+        Subscription.objects.filter(customer_id__in=customers, cancel_at__lte=until)
+        .exclude(status__in=ENDED)
+        .order_by("cancel_at", "id")
+        .values_list("cancel_at", "id")
+        .first()
+    )
+    if cancel:
+        candidates.append((cancel[0], 1, "cancel_at", cancel[1]))
+    if not candidates:
+        return None
+    # At one instant: trial end, cancellation, a draft's finalization, renewal.
+    when, _, kind, object_id = min(candidates)
+    return when, kind, object_id
+
+
 def test_clock_run(clock_id: str) -> TestClock:
-    """Step the clock to each due renewal in turn, then to the target, and mark it ready."""
+    """Step the clock to each due trial end, scheduled cancellation, renewal and draft
+    finalization in time order, then to the target, and mark it ready."""
     row = TestClock.objects.select_related("account").get(id=clock_id)
     if row.status != "advancing":
         return row
     customers = Customer.objects.filter(test_clock_id=clock_id).values("id")
     for _ in range(MAX_STEPS):
-        due = (
-            Subscription.objects.filter(
-                customer_id__in=customers,
-                status__in=RENEWING,
-                current_period_end__lte=row.advancing_to,
-            )
-            .order_by("current_period_end", "id")
-            .first()
-        )
+        due = _next_due(customers, row.advancing_to)
         if due is None:
             break
+        when, kind, object_id = due
         with transaction.atomic():
             locked = TestClock.objects.select_for_update().get(pk=row.pk)
-            locked.frozen_time = max(locked.frozen_time, due.current_period_end)
+            locked.frozen_time = max(locked.frozen_time, when)
             locked.save(update_fields=["frozen_time", "updated_at"])
-        if subscription_renew(subscription_id=due.id) is None:
+        if kind == "trial_end":
+            subscription_trials_settle_due(subscription_id=object_id)
+        elif kind == "cancel_at":
+            subscription_cancel_scheduled(subscription_id=object_id)
+        elif kind == "invoice":
+            if not invoices_auto_advance(invoice_ids=[object_id]):
+                break  # finalized meanwhile: stop rather than spin
+        elif subscription_renew(subscription_id=object_id) is None:
             break  # not renewable any more (canceled meanwhile): stop rather than spin
     with transaction.atomic():
         row = TestClock.objects.select_for_update().select_related("account").get(pk=row.pk)

@@ -8,6 +8,6 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core.events import register_event_consumer
-        from apps.webhooks.services import webhook_event_consume
+        from apps.webhooks.services import webhook_event_consume, webhook_events_consume
 
-        register_event_consumer(webhook_event_consume)
+        register_event_consumer(webhook_event_consume, batch=webhook_events_consume)

@@ -7,8 +7,8 @@ import pytest
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.errors import InvalidRequestError
+from apps.core.search import Clause, parse
 from apps.customers.models import Customer
-from apps.customers.search import Clause, parse
 from apps.customers.selectors import customer_search
 from apps.customers.services import customer_create, customer_delete
 

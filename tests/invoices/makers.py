@@ -40,7 +40,7 @@ def _clock(account: Account) -> str:
 
 
 def _invoice_item(account: Account) -> str:
-    from apps.invoices.services import invoice_item_create
+    from apps.invoices.invoice_items import invoice_item_create
 
     subscription = make_subscription(account)
     return invoice_item_create(
@@ -92,8 +92,10 @@ MAKERS = {
     "test-clock-detail": _clock,
     "test-clock-advance": _clock,
     "subscription-detail": lambda a: make_subscription(a).id,
+    "subscription-resume": lambda a: make_subscription(a).id,
     "invoice-detail": _invoice,
     "invoice-lines": _invoice,
     "invoice-finalize": _invoice,
     "invoice-pay": _invoice,
+    "invoice-send": _invoice,
 }

@@ -241,6 +241,7 @@ def test_invoice_states_and_pending_items(api):
 def test_cancel_at_period_end_and_send_invoice(api, monkeypatch):
     from apps.core import clock
     from apps.invoices.engine.periods import utc
+    from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
     from apps.subscriptions.services import subscription_renew
 
     current = {"at": utc(2025, 1, 1)}
@@ -260,7 +261,18 @@ def test_cancel_at_period_end_and_send_invoice(api, monkeypatch):
     current["at"] = utc(2025, 2, 1)
     subscription_renew(subscription_id=subscription["id"])
     february = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
-    assert (february["status"], february["due_date"]) == ("open", int(utc(2025, 2, 15).timestamp()))
+    assert (february["status"], february["automatically_finalizes_at"]) == (
+        "draft",
+        int(utc(2025, 2, 1, 1).timestamp()),
+    )
+    current["at"] = utc(2025, 2, 1, 1)
+    assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
+    february = api.get(f"/v1/invoices/{february['id']}").json()
+    assert (february["status"], february["due_date"], february["automatically_finalizes_at"]) == (
+        "open",
+        int(utc(2025, 2, 15, 1).timestamp()),
+        None,
+    )
     ending = api.post(
         f"/v1/subscriptions/{subscription['id']}",
         {"cancel_at_period_end": "true", "cancellation_details": {"feedback": "unused"}},
@@ -379,3 +391,74 @@ def test_credit_notes_on_paid_and_open_invoices(api):
     api.post("/v1/credit_notes", {"invoice": open_invoice["id"], "amount": 2500})
     settled = api.get(f"/v1/invoices/{open_invoice['id']}").json()
     assert (settled["amount_due"], settled["status"]) == (0, "paid")
+
+
+def test_pause_collection_and_payment_behaviors(api, monkeypatch):
+    from apps.core import clock
+    from apps.invoices.engine.periods import utc
+    from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
+    from apps.subscriptions.services import subscription_renew
+
+    current = {"at": utc(2025, 1, 1)}
+    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+    price, _, customer = _setup(api)
+    subscription = api.post(
+        "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
+    ).json()
+    paused = api.post(
+        f"/v1/subscriptions/{subscription['id']}",
+        {
+            "pause_collection": {
+                "behavior": "keep_as_draft",
+                "resumes_at": int(utc(2025, 2, 15).timestamp()),
+            }
+        },
+    ).json()
+    assert paused["pause_collection"]["behavior"] == "keep_as_draft"
+    assert paused["status"] == "active"
+    current["at"] = utc(2025, 2, 1)
+    subscription_renew(subscription_id=subscription["id"])
+    current["at"] = utc(2025, 2, 1, 1)
+    assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
+    feb = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
+    # keep_as_draft: the draft waits for staff, no longer advancing.
+    assert (feb["status"], feb["auto_advance"], feb["automatically_finalizes_at"]) == (
+        "draft",
+        False,
+        None,
+    )
+    assert due_draft_ids() == []
+    current["at"] = utc(2025, 3, 1)
+    subscription_renew(subscription_id=subscription["id"])  # resumed on Feb 15
+    current["at"] = utc(2025, 3, 1, 1)
+    assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
+    march = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
+    assert march["status"] == "paid"
+    assert api.get(f"/v1/subscriptions/{subscription['id']}").json()["pause_collection"] is None
+
+    waiting = api.post(
+        "/v1/subscriptions",
+        {
+            "customer": customer["id"],
+            "items": [{"price": price["id"]}],
+            "payment_behavior": "default_incomplete",
+        },
+    ).json()
+    assert waiting["status"] == "incomplete"
+    left = api.get(f"/v1/invoices/{waiting['latest_invoice']}").json()
+    assert left["status"] == "open"
+    failing = api.post(
+        "/v1/customers", {"email": "x@example.com", "source": "tok_chargeCustomerFail"}
+    ).json()
+    refused = api.post(
+        "/v1/subscriptions",
+        {
+            "customer": failing["id"],
+            "items": [{"price": price["id"]}],
+            "payment_behavior": "error_if_incomplete",
+        },
+    )
+    assert refused.status_code == 402
+    gone = api.get("/v1/subscriptions", {"customer": failing["id"]}).json()["data"][0]
+    assert gone["status"] == "incomplete_expired"
+    assert api.get(f"/v1/invoices/{gone['latest_invoice']}").json()["status"] == "void"

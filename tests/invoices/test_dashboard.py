@@ -107,6 +107,7 @@ def test_billing_settings_zero_total_invoices_and_default_proration(staff_client
             "default_proration_behavior": "none",
             "upcoming_invoice_days": "90",
             "will_be_due_days": "3",
+            "trial_missing_payment_method": "cancel",
         },
     )
     assert "between 0 and 60" in refused.content.decode()
@@ -117,7 +118,14 @@ def test_billing_settings_zero_total_invoices_and_default_proration(staff_client
             "default_proration_behavior": "none",
             "upcoming_invoice_days": "7",
             "will_be_due_days": "3",
+            "trial_missing_payment_method": "pause",
         },
+    )
+    assert (
+        acme.account.billing_settings.__class__.objects.get(
+            account=acme.account
+        ).trial_missing_payment_method
+        == "pause"
     )
     subscribe()
     invoice = Invoice.objects.get()

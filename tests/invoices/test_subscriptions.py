@@ -1,7 +1,7 @@
 """Subscriptions over the billing engine, driven by the clock: ACCEPTANCE B1 and B2 with the
 exact amounts, renewals that cannot bill a period twice, gapless numbering."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.payments.models import Charge
+from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import (
     ItemRequest,
@@ -33,6 +34,14 @@ def now(monkeypatch):
         current["at"] = moment
 
     return set_to
+
+
+def _renew(now, subscription, at: datetime) -> None:
+    """Renew at the boundary ``at``, then an hour later finalize and collect its draft."""
+    now(at)
+    subscription_renew(subscription_id=subscription.id)
+    now(at + timedelta(hours=1))
+    invoices_auto_advance(invoice_ids=due_draft_ids())
 
 
 def _price(account, amount, name):
@@ -96,6 +105,11 @@ def test_b1_proration_behaviors(acme, now, behavior, pending, february_total, im
     now(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription.id)
     february = Invoice.objects.get(billing_reason="subscription_cycle")
+    assert (february.total, february.status) == (february_total, "draft")
+    assert february.automatically_finalizes_at == utc(2025, 2, 1, 1)
+    now(utc(2025, 2, 1, 1))
+    assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
+    february.refresh_from_db()
     assert february.total == february_total
     assert february.status == "paid"
     assert (february.period_start, february.period_end) == (utc(2025, 2, 1), utc(2025, 3, 1))
@@ -111,8 +125,7 @@ def test_b2_per_item_trial_one_invoice(acme, now):
         actor=SYSTEM,
     )
     for month in (2, 3):
-        now(utc(2025, month, 1))
-        subscription_renew(subscription_id=subscription.id)
+        _renew(now, subscription, utc(2025, month, 1))
     now(utc(2025, 3, 10))
     invoices_before = Invoice.objects.count()
     charges_before = Charge.objects.count()
@@ -128,8 +141,7 @@ def test_b2_per_item_trial_one_invoice(acme, now):
     now(utc(2025, 3, 24))
     assert subscription_renew(subscription_id=subscription.id) is None  # nothing due
     assert (Invoice.objects.count(), Charge.objects.count()) == (invoices_before, charges_before)
-    now(utc(2025, 4, 1))
-    subscription_renew(subscription_id=subscription.id)
+    _renew(now, subscription, utc(2025, 4, 1))
     april = Invoice.objects.filter(subscription=subscription).order_by("-id").first()
     assert sorted(april.lines.values_list("amount", flat=True)) == [1265, 2900, 4900]
     assert april.total == 9065
@@ -177,8 +189,10 @@ def test_renewal_runs_once_per_period_and_numbers_are_gapless(acme, now):
     now(utc(2025, 2, 28))
     subscription_renew(subscription_id=subscription.id)
     assert subscription_renew(subscription_id=subscription.id) is None
-    now(utc(2025, 3, 31))
-    subscription_renew(subscription_id=subscription.id)
+    now(utc(2025, 2, 28, 1))
+    assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
+    assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 0
+    _renew(now, subscription, utc(2025, 3, 31))
     invoices = list(Invoice.objects.order_by("id"))
     assert [(i.period_start, i.period_end) for i in invoices] == [
         (utc(2025, 1, 31), utc(2025, 2, 28)),
@@ -227,7 +241,7 @@ def test_beat_fan_out_renews_due_subscriptions_once(acme, now, tasks_inline):
 
 def test_notices_upcoming_will_be_due_and_trial_end_invoicing(acme, now):
     from apps.subscriptions.services import billing_settings_update
-    from apps.subscriptions.tasks import billing_notices_task
+    from apps.subscriptions.tasks import billing_notices_task, subscriptions_lifecycle_task
 
     basic, intel = _price(acme.account, 2500, "Basic"), _price(acme.account, 4900, "Intel")
     now(utc(2025, 1, 1))
@@ -254,8 +268,8 @@ def test_notices_upcoming_will_be_due_and_trial_end_invoicing(acme, now):
         actor=SYSTEM,
     )
     now(utc(2025, 1, 28, 0, 1))
-    assert billing_notices_task()["trial_ends"] == 1
-    assert billing_notices_task()["trial_ends"] == 0
+    assert subscriptions_lifecycle_task()["trials_settled"] == 1
+    assert subscriptions_lifecycle_task()["trials_settled"] == 0
     trial_invoice = Invoice.objects.get(billing_reason="subscription_update")
     assert trial_invoice.total == 632  # 4 of 31 days of 4900 = 632.26
     now(utc(2025, 2, 1))
@@ -282,13 +296,12 @@ def test_will_be_due_fires_once_before_the_due_date(acme, now):
         params={"collection_method": "send_invoice", "days_until_due": "10"},
         actor=SYSTEM,
     )
-    now(utc(2025, 2, 1))
-    subscription_renew(subscription_id=subscription.id)
+    _renew(now, subscription, utc(2025, 2, 1))
     invoice = Invoice.objects.get(billing_reason="subscription_cycle")
-    assert invoice.due_date == utc(2025, 2, 11)
-    now(utc(2025, 2, 7))
+    assert invoice.due_date == utc(2025, 2, 11, 1)  # days_until_due from finalization
+    now(utc(2025, 2, 7, 1))
     assert billing_notices_task()["will_be_due"] == 0
-    now(utc(2025, 2, 8, 0, 1))
+    now(utc(2025, 2, 8, 1, 1))
     assert billing_notices_task()["will_be_due"] == 1
     assert billing_notices_task()["will_be_due"] == 0
     assert Event.objects.filter(type="invoice.will_be_due", object_id=invoice.id).count() == 1

@@ -1,11 +1,13 @@
-"""ACCEPTANCE B4: a sandbox customer on a test clock; advancing a month renews, invoices,
-collects and fires the same events a real month would, in order."""
+"""ACCEPTANCE B4: a sandbox customer on a test clock; advancing a month renews and invoices,
+an hour more finalizes and collects (Stripe's auto-advance hour), firing the same events a real
+month would, in order."""
 
 import pytest
 import stripe
 
 from apps.core.models import Event
 from apps.invoices.engine.periods import utc
+from apps.subscriptions.collection import due_draft_ids
 
 
 def _epoch(moment) -> int:
@@ -31,26 +33,41 @@ def test_b4_advancing_a_month_renews_and_collects_in_order(stripe_sdk, tasks_inl
     assert subscription.current_period_end == _epoch(utc(2025, 2, 1))
     mark = Event.objects.order_by("-id").first().id
 
+    # Exactly one month: the renewal's invoice is a draft for its hour.
     advanced = stripe.test_helpers.TestClock.advance(
-        test_clock.id, frozen_time=_epoch(utc(2025, 2, 15))
+        test_clock.id, frozen_time=_epoch(utc(2025, 2, 1))
     )
     assert advanced.status in ("advancing", "ready")
     ready = stripe.test_helpers.TestClock.retrieve(test_clock.id)
-    assert (ready.status, ready.frozen_time) == ("ready", _epoch(utc(2025, 2, 15)))
-
+    assert (ready.status, ready.frozen_time) == ("ready", _epoch(utc(2025, 2, 1)))
     renewed = stripe.Subscription.retrieve(subscription.id)
     assert renewed.current_period_start == _epoch(utc(2025, 2, 1))
+    draft = stripe.Invoice.list(customer=customer.id).data[0]
+    assert (draft.status, draft.billing_reason, draft.automatically_finalizes_at) == (
+        "draft",
+        "subscription_cycle",
+        _epoch(utc(2025, 2, 1, 1)),
+    )
+    assert due_draft_ids() == []  # the beat's sweep leaves test-clock drafts to their clock
+
+    # One month and an hour: finalized and collected.
+    stripe.test_helpers.TestClock.advance(test_clock.id, frozen_time=_epoch(utc(2025, 2, 1, 1)))
+    ready = stripe.test_helpers.TestClock.retrieve(test_clock.id)
+    assert (ready.status, ready.frozen_time) == ("ready", _epoch(utc(2025, 2, 1, 1)))
     invoices = stripe.Invoice.list(customer=customer.id).data
     assert [(i.total, i.status, i.billing_reason) for i in invoices] == [
         (2500, "paid", "subscription_cycle"),
         (2500, "paid", "subscription_create"),
     ]
     assert invoices[0].period_start == _epoch(utc(2025, 2, 1))
+    assert invoices[0].automatically_finalizes_at is None
     types = list(Event.objects.filter(id__gt=mark).order_by("id").values_list("type", flat=True))
     order = [
         "test_helpers.test_clock.advancing",
         "invoice.created",
         "customer.subscription.updated",
+        "test_helpers.test_clock.ready",
+        "test_helpers.test_clock.advancing",
         "invoice.finalized",
         "charge.succeeded",
         "invoice.paid",

@@ -80,6 +80,20 @@ def list_object(name: str, item: type[serializers.Serializer]) -> serializers.Se
     )
 
 
+def search_result(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
+    """A Stripe search result (``object: search_result``, ``data``, ``next_page``) of ``item``."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "object": serializers.ChoiceField(choices=["search_result"]),
+            "data": item(many=True),
+            "has_more": serializers.BooleanField(),
+            "next_page": serializers.CharField(allow_null=True),
+            "url": serializers.CharField(),
+        },
+    )
+
+
 def object_schema(ref: str, object_name: str, /, **fields) -> type[serializers.Serializer]:
     """A documentation-only serializer for a Stripe object (``id``, ``object`` and ``fields``)."""
     attrs = {

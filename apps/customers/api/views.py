@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
+from apps.core import search
 from apps.core.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -10,10 +11,9 @@ from apps.core.api.pagination import (
     paginate,
 )
 from apps.core.api.params import get_int, get_list, get_metadata, get_str, reject_unknown
-from apps.core.api.schema import list_object, object_schema
+from apps.core.api.schema import list_object, object_schema, search_result
 from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
-from apps.customers import search
 from apps.customers.models import Customer
 from apps.customers.payment_method_render import payment_method_render
 from apps.customers.render import (
@@ -28,8 +28,6 @@ from apps.customers.selectors import (
     customer_list,
     customer_search,
     note_list,
-    search_page_decode,
-    search_page_encode,
     tax_id_list,
 )
 from apps.customers.services import (
@@ -106,16 +104,7 @@ DELETED = inline_serializer(
         "deleted": serializers.BooleanField(),
     },
 )
-SEARCH_RESULT = inline_serializer(
-    name="CustomerSearchResult",
-    fields={
-        "object": serializers.ChoiceField(choices=["search_result"]),
-        "data": CustomerSchema(many=True),
-        "has_more": serializers.BooleanField(),
-        "next_page": serializers.CharField(allow_null=True),
-        "url": serializers.CharField(),
-    },
-)
+SEARCH_RESULT = search_result("CustomerSearchResult", CustomerSchema)
 PARAMS = inline_serializer(
     name="CustomerParams", fields={"metadata": serializers.DictField(required=False)}
 )
@@ -202,20 +191,15 @@ class CustomerSearchApi(_CustomerApi):
         query = search.parse(get_str(self.params, "query", required=True, max_length=2000))
         limit = get_int(self.params, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
         rows = customer_search(account=self.account, query=query).select_related("account")
-        page = get_str(self.params, "page", max_length=200)
-        if page:
-            rows = rows.filter(pk__lt=search_page_decode(page))
-        found = list(rows.order_by("-pk")[: limit + 1])
-        has_more = len(found) > limit
-        found = found[:limit]
         return self.respond(
-            {
-                "object": "search_result",
-                "data": [customer_render(row) for row in found],
-                "has_more": has_more,
-                "next_page": search_page_encode(found[-1].pk) if has_more else None,
-                "url": "/v1/customers/search",
-            }
+            search.search_page(
+                rows,
+                limit=limit,
+                page=get_str(self.params, "page", max_length=200),
+                prefix="cus",
+                url="/v1/customers/search",
+                render=customer_render,
+            )
         )
 
 

@@ -1,18 +1,18 @@
 from django.urls import path
 
-from apps.invoices.api import views
+from apps.invoices.api import previews, views
 
 urlpatterns = [
     path("invoices", views.InvoiceListApi.as_view(), name="invoice-list"),
     path(
         "invoices/create_preview",
-        views.InvoiceCreatePreviewApi.as_view(),
+        previews.InvoiceCreatePreviewApi.as_view(),
         name="invoice-create-preview",
     ),
-    path("invoices/upcoming", views.InvoiceUpcomingApi.as_view(), name="invoice-upcoming"),
+    path("invoices/upcoming", previews.InvoiceUpcomingApi.as_view(), name="invoice-upcoming"),
     path(
         "invoices/upcoming/lines",
-        views.InvoiceUpcomingLinesApi.as_view(),
+        previews.InvoiceUpcomingLinesApi.as_view(),
         name="invoice-upcoming-lines",
     ),
     path("invoices/<str:invoice>", views.InvoiceDetailApi.as_view(), name="invoice-detail"),
@@ -23,6 +23,7 @@ urlpatterns = [
         name="invoice-finalize",
     ),
     path("invoices/<str:invoice>/pay", views.InvoicePayApi.as_view(), name="invoice-pay"),
+    path("invoices/<str:invoice>/send", views.InvoiceSendApi.as_view(), name="invoice-send"),
     path("invoices/<str:invoice>/void", views.InvoiceVoidApi.as_view(), name="invoice-void"),
     path(
         "invoices/<str:invoice>/mark_uncollectible",

@@ -1,10 +1,11 @@
-"""``/v1/invoices``: list, retrieve, lines, finalize, pay."""
+"""``/v1/invoices``: create (one-off drafts), list, retrieve, update, lines, finalize, pay, send,
+void; ``/v1/invoiceitems``; ``/v1/credit_notes``."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.catalog.selectors import price_list
-from apps.core import clock
+from apps.core import clock, money
 from apps.core.api.pagination import equal_filters, paginate
 from apps.core.api.params import get_int, get_metadata, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
@@ -12,13 +13,17 @@ from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.credit_notes import credit_note_create, credit_note_render
+from apps.invoices.invoice_items import (
+    invoice_item_create,
+    invoice_item_delete,
+    invoice_item_update,
+)
 from apps.invoices.models import CreditNote, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.preview import ItemChange, invoice_preview
+from apps.invoices.one_off import invoice_create, invoice_update
+from apps.invoices.sending import invoice_send
 from apps.invoices.services import (
     invoice_delete_draft,
     invoice_finalize,
-    invoice_item_create,
-    invoice_item_delete,
     invoice_item_render,
     invoice_mark_uncollectible,
     invoice_pay,
@@ -59,13 +64,51 @@ PARAMS = inline_serializer(
 )
 
 
-def line_render(line: InvoiceLine) -> dict:
+# What a draft takes on update; create also takes its customer, subscription, currency and
+# pending_invoice_items_behavior.
+UPDATE_PARAMS = {
+    "auto_advance",
+    "automatically_finalizes_at",
+    "collection_method",
+    "days_until_due",
+    "default_payment_method",
+    "description",
+    "discounts",
+    "due_date",
+    "footer",
+    "metadata",
+}
+CREATE_PARAMS = UPDATE_PARAMS | {
+    "currency",
+    "customer",
+    "pending_invoice_items_behavior",
+    "subscription",
+}
+
+
+def _no_default_payment_method(params: dict) -> None:
+    # An invoice has no column for its own payment method yet; taking the parameter and
+    # charging another method would be worse than saying so.
+    if "default_payment_method" in params:
+        raise InvalidRequestError(
+            "default_payment_method is not supported on invoices yet: the subscription's or "
+            "the customer's default payment method is charged.",
+            param="default_payment_method",
+        )
+
+
+def line_render(line: InvoiceLine, discount_id: str | None = None) -> dict:
     return {
         "id": line.id,
         "object": "line_item",
         "amount": line.amount,
         "currency": line.currency,
         "description": line.description or None,
+        "discount_amounts": (
+            [{"amount": line.discount_amount, "discount": discount_id}]
+            if line.discount_amount
+            else []
+        ),
         "invoice": line.invoice_id,
         "parent": {
             "type": "subscription_item_details"
@@ -115,6 +158,18 @@ class InvoiceListApi(_InvoiceApi):
         )
         return self.respond(paginate(rows, self.params, url="/v1/invoices", render=invoice_render))
 
+    @extend_schema(
+        operation_id="PostInvoices",
+        summary="Create a draft invoice for a customer (one-off)",
+        request=PARAMS,
+        responses={200: InvoiceSchema},
+    )
+    def post(self, request):
+        reject_unknown(self.params, CREATE_PARAMS)
+        _no_default_payment_method(self.params)
+        row = invoice_create(account=self.account, params=self.params, actor=self.actor)
+        return self.respond(invoice_render(row))
+
 
 class InvoiceDetailApi(_InvoiceApi):
     @extend_schema(
@@ -125,6 +180,22 @@ class InvoiceDetailApi(_InvoiceApi):
     def get(self, request, invoice: str):
         reject_unknown(self.params, set())
         return self.respond(invoice_render(self._invoice(invoice)))
+
+    @extend_schema(
+        operation_id="PostInvoicesInvoice",
+        summary="Update an invoice (a draft fully; a finalized one's description, footer, "
+        "metadata, and auto_advance while open)",
+        request=PARAMS,
+        responses={200: InvoiceSchema},
+    )
+    def post(self, request, invoice: str):
+        row = self._invoice(invoice)
+        reject_unknown(self.params, UPDATE_PARAMS)
+        _no_default_payment_method(self.params)
+        row = invoice_update(
+            account=self.account, invoice_id=row.id, params=self.params, actor=self.actor
+        )
+        return self.respond(invoice_render(row))
 
     @extend_schema(
         operation_id="DeleteInvoicesInvoice",
@@ -150,7 +221,10 @@ class InvoiceLinesApi(_InvoiceApi):
         row = self._invoice(invoice)
         return self.respond(
             paginate(
-                row.lines.all(), self.params, url=f"/v1/invoices/{row.id}/lines", render=line_render
+                row.lines.all(),
+                self.params,
+                url=f"/v1/invoices/{row.id}/lines",
+                render=lambda line: line_render(line, row.discount_id),
             )
         )
 
@@ -170,6 +244,20 @@ class InvoiceFinalizeApi(_InvoiceApi):
         return self.respond(invoice_render(row))
 
 
+class InvoiceSendApi(_InvoiceApi):
+    @extend_schema(
+        operation_id="PostInvoicesInvoiceSend",
+        summary="Email a finalized send_invoice invoice to its customer",
+        request=PARAMS,
+        responses={200: InvoiceSchema},
+    )
+    def post(self, request, invoice: str):
+        row = self._invoice(invoice)
+        reject_unknown(self.params, set())
+        row = invoice_send(account=self.account, invoice_id=row.id, actor=self.actor)
+        return self.respond(invoice_render(row))
+
+
 class InvoicePayApi(_InvoiceApi):
     @extend_schema(
         operation_id="PostInvoicesInvoicePay",
@@ -183,146 +271,6 @@ class InvoicePayApi(_InvoiceApi):
             invoice_id=self._invoice(invoice).id, account=self.account, actor=self.actor
         )
         return self.respond(invoice_render(row))
-
-
-def _preview_changes(view: ApiView, raw) -> list:
-
-    if raw in (None, ""):
-        return []
-    if isinstance(raw, dict):
-        raw = [raw[k] for k in sorted(raw, key=int)]
-    if not isinstance(raw, list):
-        raise InvalidRequestError("Invalid array: items", param="subscription_details[items]")
-    changes = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            continue
-        price = None
-        price_id = get_str(item, "price", max_length=64)
-        if price_id:
-            price = (
-                price_list(account=view.account)
-                .select_related("product")
-                .filter(id=price_id)
-                .first()
-            )
-            if price is None:
-                raise ResourceMissingError("price", price_id, param=f"items[{index}][price]")
-        changes.append(
-            ItemChange(
-                item_id=get_str(item, "id", max_length=64),
-                price=price,
-                quantity=get_int(item, "quantity", minimum=1),
-            )
-        )
-    return changes
-
-
-class _PreviewApi(_InvoiceApi):
-    def _preview(self, *, subscription_id, items, proration_date, behavior):
-
-        subscription = (
-            Subscription.objects.select_related("customer", "account")
-            .filter(account=self.account, id=subscription_id or "")
-            .first()
-        )
-        if subscription is None:
-            raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
-        changes = _preview_changes(self, items)
-        for change in changes:
-            if change.item_id is None and change.price is None:
-                raise InvalidRequestError("A new item needs a price.", param="items")
-        moment = clock.from_epoch(proration_date) if proration_date else None
-        if moment is not None and not (
-            subscription.current_period_start <= moment <= subscription.current_period_end
-        ):
-            raise InvalidRequestError(
-                "The proration date must lie within the current period.",
-                param="subscription_proration_date",
-            )
-        return invoice_preview(
-            subscription=subscription,
-            changes=changes,
-            proration_date=moment,
-            proration_behavior=behavior or "create_prorations",
-        )
-
-
-class InvoiceCreatePreviewApi(_PreviewApi):
-    @extend_schema(
-        operation_id="PostInvoicesCreatePreview",
-        summary="Preview the next invoice of a subscription with changes (writes nothing)",
-        request=PARAMS,
-        responses={200: InvoiceSchema},
-    )
-    def post(self, request):
-
-        reject_unknown(self.params, {"customer", "subscription", "subscription_details"})
-        details = self.params.get("subscription_details") or {}
-        if not isinstance(details, dict):
-            raise InvalidRequestError(
-                "Invalid hash: subscription_details", param="subscription_details"
-            )
-        return self.respond(
-            self._preview(
-                subscription_id=get_str(self.params, "subscription", required=True, max_length=64),
-                items=details.get("items"),
-                proration_date=get_int(details, "proration_date", minimum=1),
-                behavior=get_str(
-                    details,
-                    "proration_behavior",
-                    choices=["create_prorations", "always_invoice", "none"],
-                ),
-            )
-        )
-
-
-class InvoiceUpcomingApi(_PreviewApi):
-    """The legacy ``GET /v1/invoices/upcoming`` (and ``/lines``): the same preview."""
-
-    lines_only = False
-
-    @extend_schema(
-        operation_id="GetInvoicesUpcoming",
-        summary="Preview the next invoice (legacy)",
-        responses={200: InvoiceSchema},
-    )
-    def get(self, request):
-
-        reject_unknown(
-            self.params,
-            {
-                "customer",
-                "subscription",
-                "subscription_items",
-                "subscription_proration_date",
-                "subscription_proration_behavior",
-                "limit",
-            },
-        )
-        preview = self._preview(
-            subscription_id=get_str(self.params, "subscription", required=True, max_length=64),
-            items=self.params.get("subscription_items"),
-            proration_date=get_int(self.params, "subscription_proration_date", minimum=1),
-            behavior=get_str(
-                self.params,
-                "subscription_proration_behavior",
-                choices=["create_prorations", "always_invoice", "none"],
-            ),
-        )
-        return self.respond(preview["lines"] if self.lines_only else preview)
-
-
-class InvoiceUpcomingLinesApi(InvoiceUpcomingApi):
-    lines_only = True
-
-    @extend_schema(
-        operation_id="GetInvoicesUpcomingLines",
-        summary="Lines of the previewed next invoice (legacy)",
-        responses={200: list_object("UpcomingLineList", LineSchema)},
-    )
-    def get(self, request):
-        return super().get(request)
 
 
 class InvoiceVoidApi(_InvoiceApi):
@@ -379,41 +327,92 @@ class InvoiceItemListApi(_InvoiceApi):
 
     @extend_schema(
         operation_id="PostInvoiceitems",
-        summary="Add a pending invoice item",
+        summary="Add an invoice item: pending for the next invoice, or on a draft",
         request=PARAMS,
         responses={200: ItemSchema},
     )
     def post(self, request):
         reject_unknown(
             self.params,
-            {"customer", "amount", "currency", "description", "subscription", "metadata"},
+            {
+                "customer",
+                "invoice",
+                "subscription",
+                "currency",
+                "description",
+                "metadata",
+                *PRICING_PARAMS,
+            },
         )
-        customer_id = get_str(self.params, "customer", required=True, max_length=64)
-        customer = customer_get(account=self.account, customer_id=customer_id)
-        if customer is None:
-            raise ResourceMissingError("customer", customer_id, param="customer")
+        customer = None
+        customer_id = get_str(self.params, "customer", max_length=64)
+        if customer_id:
+            customer = customer_get(account=self.account, customer_id=customer_id)
+            if customer is None:
+                raise ResourceMissingError("customer", customer_id, param="customer")
         subscription = None
         subscription_id = get_str(self.params, "subscription", max_length=64)
         if subscription_id:
             subscription = Subscription.objects.filter(
-                account=self.account, id=subscription_id, customer=customer
+                account=self.account, id=subscription_id
             ).first()
-            if subscription is None:
+            if subscription is None or (customer and subscription.customer_id != customer.id):
                 raise ResourceMissingError("subscription", subscription_id, param="subscription")
         item = invoice_item_create(
             account=self.account,
             customer=customer,
-            amount=get_int(self.params, "amount", required=True),
-            currency=get_str(self.params, "currency", required=True, max_length=3),
+            invoice_id=get_str(self.params, "invoice", max_length=64),
+            currency=get_str(self.params, "currency", max_length=3),
             description=get_str(self.params, "description", max_length=500) or "",
             subscription=subscription,
             metadata=get_metadata(self.params),
             actor=self.actor,
+            **_pricing(self, quantity_default=1),
         )
         return self.respond(invoice_item_render(item))
 
 
+PRICING_PARAMS = {"amount", "unit_amount_decimal", "price", "pricing", "quantity"}
+
+
+def _pricing(view: ApiView, *, quantity_default: int | None) -> dict:
+    """An item's amount, unit amount, one-time price (``price`` or ``pricing[price]``) and
+    quantity, as given; the services decide what goes with what."""
+    params = view.params
+    pricing = params.get("pricing") or {}
+    if not isinstance(pricing, dict):
+        raise InvalidRequestError("Invalid hash: pricing", param="pricing")
+    price = None
+    price_id = get_str(pricing, "price", max_length=64) or get_str(params, "price", max_length=64)
+    if price_id:
+        price = (
+            price_list(account=view.account).select_related("product").filter(id=price_id).first()
+        )
+        if price is None:
+            raise ResourceMissingError("price", price_id, param="price")
+    unit_amount = None
+    if params.get("unit_amount_decimal") not in (None, ""):
+        try:
+            unit_amount = money.to_decimal(params["unit_amount_decimal"])
+        except money.MoneyError as exc:
+            raise InvalidRequestError(
+                "Invalid decimal: unit_amount_decimal", param="unit_amount_decimal"
+            ) from exc
+    return {
+        "amount": get_int(params, "amount"),
+        "unit_amount": unit_amount,
+        "price": price,
+        "quantity": get_int(params, "quantity", minimum=1, default=quantity_default),
+    }
+
+
 class InvoiceItemDetailApi(_InvoiceApi):
+    def _item(self, item_id: str) -> InvoiceItem:
+        item = InvoiceItem.objects.filter(account=self.account, id=item_id).first()
+        if item is None:
+            raise ResourceMissingError("invoiceitem", item_id)
+        return item
+
     @extend_schema(
         operation_id="GetInvoiceitemsInvoiceitem",
         summary="Retrieve an invoice item",
@@ -421,21 +420,39 @@ class InvoiceItemDetailApi(_InvoiceApi):
     )
     def get(self, request, invoiceitem: str):
         reject_unknown(self.params, set())
-        item = InvoiceItem.objects.filter(account=self.account, id=invoiceitem).first()
-        if item is None:
-            raise ResourceMissingError("invoiceitem", invoiceitem)
+        return self.respond(invoice_item_render(self._item(invoiceitem)))
+
+    @extend_schema(
+        operation_id="PostInvoiceitemsInvoiceitem",
+        summary="Update an invoice item that is pending or on a draft",
+        request=PARAMS,
+        responses={200: ItemSchema},
+    )
+    def post(self, request, invoiceitem: str):
+        item = self._item(invoiceitem)
+        reject_unknown(self.params, {"description", "metadata", *PRICING_PARAMS})
+        description = None
+        if "description" in self.params:
+            description = get_str(self.params, "description", max_length=500) or ""
+        item = invoice_item_update(
+            account=self.account,
+            item_id=item.id,
+            actor=self.actor,
+            description=description,
+            metadata=get_metadata(self.params),
+            **_pricing(self, quantity_default=None),
+        )
         return self.respond(invoice_item_render(item))
 
     @extend_schema(
         operation_id="DeleteInvoiceitemsInvoiceitem",
-        summary="Delete a pending invoice item",
+        summary="Delete an invoice item that is pending or on a draft",
         responses={200: DELETED},
     )
     def delete(self, request, invoiceitem: str):
+        item = self._item(invoiceitem)
         reject_unknown(self.params, set())
-        if not InvoiceItem.objects.filter(account=self.account, id=invoiceitem).exists():
-            raise ResourceMissingError("invoiceitem", invoiceitem)
-        invoice_item_delete(account=self.account, item_id=invoiceitem, actor=self.actor)
+        invoice_item_delete(account=self.account, item_id=item.id, actor=self.actor)
         return self.respond({"id": invoiceitem, "object": "invoiceitem", "deleted": True})
 
 

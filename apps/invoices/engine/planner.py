@@ -167,3 +167,30 @@ def change_lines(
             )
         )
     return lines
+
+
+def resets_anchor(
+    old_interval: tuple[str, int], new_interval: tuple[str, int], old_total: int, new_total: int
+) -> bool:
+    """Stripe restarts the billing cycle (and bills at once) when the interval changes, or when
+    a subscription that cost nothing starts to cost something."""
+    return old_interval != new_interval or (old_total == 0 and new_total > 0)
+
+
+def reset_lines(
+    old: list[ItemTerms],
+    new: list[ItemTerms],
+    *,
+    period: tuple[datetime, datetime],
+    at: datetime,
+    new_period: tuple[datetime, datetime],
+    prorate_old: bool = True,
+) -> list[Line]:
+    """The invoice of an anchor reset at ``at``: the unused rest of every old item credited
+    (unless not prorating) and every new item's first whole period, billed now."""
+    credits = (
+        [line for terms in old for line in change_lines(terms, None, period=period, at=at)]
+        if prorate_old
+        else []
+    )
+    return credits + cycle_lines(new, previous=None, period=new_period)

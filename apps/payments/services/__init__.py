@@ -4,6 +4,7 @@ from apps.payments.services.charges import (
     charge_capture,
     charge_create,
     charge_update,
+    charges_attempt,
     refund_create,
     refund_update,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "charge_capture",
     "charge_create",
     "charge_update",
+    "charges_attempt",
     "payment_intent_cancel",
     "payment_intent_capture",
     "payment_intent_confirm",

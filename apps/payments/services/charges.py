@@ -95,9 +95,35 @@ def _ledger(
     available_at=None,
     settings: PaymentSettings | None = None,
 ) -> BalanceTransaction:
+    row = _ledger_row(
+        account=account,
+        kind=kind,
+        amount=amount,
+        currency=currency,
+        source_id=source_id,
+        fee=fee,
+        description=description,
+        available_at=available_at,
+        settings=settings or payment_settings(account),
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def _ledger_row(
+    *,
+    account: Account,
+    kind: str,
+    amount: int,
+    currency: str,
+    source_id: str,
+    fee: int,
+    description: str,
+    available_at,
+    settings: PaymentSettings,
+) -> BalanceTransaction:
     now = clock.now()
-    settings = settings or payment_settings(account)
-    return BalanceTransaction.objects.create(
+    return BalanceTransaction(
         account=account,
         type=kind,
         amount=amount,
@@ -125,9 +151,17 @@ def _ledger(
 
 
 def _charge_ledger(charge: Charge, amount: int) -> BalanceTransaction:
-    settings = payment_settings(charge.account)
+    row = _charge_ledger_row(charge, amount, payment_settings(charge.account))
+    row.save(force_insert=True)
+    return row
+
+
+def _charge_ledger_row(
+    charge: Charge, amount: int, settings: PaymentSettings
+) -> BalanceTransaction:
+    """The ledger row of a captured ``amount`` of ``charge``, not yet written."""
     scenario = payment_method_scenario(charge.payment_method)
-    return _ledger(
+    return _ledger_row(
         account=charge.account,
         kind=BalanceTransactionType.CHARGE,
         amount=amount,
@@ -176,8 +210,24 @@ def charge_attempt(
     *, account: Account, request: ChargeRequest, actor: Actor
 ) -> tuple[Charge, Result]:
     """Run one charge through the processor; the caller decides what a failure means."""
-    with transaction.atomic():
-        charge = Charge.objects.create(
+    return charges_attempt(account=account, requests=[request], actor=actor)[0]
+
+
+def charges_attempt(
+    *, account: Account, requests: list[ChargeRequest], actor: Actor
+) -> list[tuple[Charge, Result]]:
+    """Run charges of one account through the processor, in the three steps of one charge with
+    set-based writes: one transaction writes them all pending, the processor is called for each
+    with no transaction open, one transaction records every outcome (charges, ledger rows,
+    events and audit entries in multi-row writes). A charge whose card needs authentication is
+    removed (nothing was authorized). Answers in the order of ``requests``."""
+    from apps.accounts.audit import audit_records
+    from apps.core.bulk import rows_insert, rows_update
+    from apps.core.events import events_record
+
+    now = clock.now()
+    charges = [
+        Charge(
             account=account,
             amount=request.amount,
             currency=request.currency,
@@ -190,52 +240,80 @@ def charge_attempt(
             metadata=request.metadata or {},
             receipt_email=request.receipt_email,
             statement_descriptor=request.statement_descriptor,
-            created_at=clock.now(),
+            created_at=now,
         )
-    result = processor_for(account).authorize(
-        amount=request.amount,
-        currency=request.currency,
-        payment_method=request.payment_method,
-        capture=request.capture,
-        off_session=request.off_session,
-        authenticated=request.authenticated,
-        idempotency_key=f"charge:{charge.id}",
-    )
+        for request in requests
+    ]
     with transaction.atomic():
-        charge = (
-            Charge.objects.select_for_update(of=("self",))
-            .select_related("account", "payment_method")
-            .get(pk=charge.pk)
+        rows_insert(Charge, charges)
+    processor = processor_for(account)
+    results = [
+        processor.authorize(
+            amount=request.amount,
+            currency=request.currency,
+            payment_method=request.payment_method,
+            capture=request.capture,
+            off_session=request.off_session,
+            authenticated=request.authenticated,
+            idempotency_key=f"charge:{charge.id}",
         )
-        if result.status == "requires_action":
-            # Nothing was authorized: the attempt waits for authentication, no charge exists.
-            charge.delete()
-            return charge, result
-        charge.outcome = _outcome(result)
-        charge.processor_reference = result.reference
-        if result.status in ("succeeded", "requires_capture"):
-            charge.status = ChargeStatus.SUCCEEDED
-            charge.captured = result.status == "succeeded"
-            charge.dispute_reason_pending = result.later.get("dispute_reason", "")
-            if charge.captured:
-                charge.amount_captured = charge.amount
-                charge.balance_transaction = _charge_ledger(charge, charge.amount)
-            charge.save()
-            _event(charge, "charge.succeeded", actor, refunds=[])
-        else:
-            charge.status = ChargeStatus.FAILED
-            charge.failure_code = result.error_code
-            charge.failure_message = result.message
-            charge.save()
-            _event(charge, "charge.failed", actor, refunds=[])
-        audit_record(
-            account=account,
-            actor=actor,
-            action=f"charge.{charge.status}",
-            object_type="charge",
-            object_id=charge.id,
-        )
-    return charge, result
+        for request, charge in zip(requests, charges, strict=True)
+    ]
+    settings = payment_settings(account)
+    ledger: list[BalanceTransaction] = []
+    events: list[tuple[str, dict, None]] = []
+    entries: list[tuple[str, str, str, dict]] = []
+    removed: set[str] = set()
+    with transaction.atomic():
+        for charge, result in zip(charges, results, strict=True):
+            charge.account = account
+            if result.status == "requires_action":
+                # Nothing was authorized: the attempt waits for authentication, no charge exists.
+                removed.add(charge.id)
+                continue
+            charge.outcome = _outcome(result)
+            charge.processor_reference = result.reference
+            if result.status in ("succeeded", "requires_capture"):
+                charge.status = ChargeStatus.SUCCEEDED
+                charge.captured = result.status == "succeeded"
+                charge.dispute_reason_pending = result.later.get("dispute_reason", "")
+                if charge.captured:
+                    charge.amount_captured = charge.amount
+                    charge.balance_transaction = _charge_ledger_row(charge, charge.amount, settings)
+                    ledger.append(charge.balance_transaction)
+            else:
+                charge.status = ChargeStatus.FAILED
+                charge.failure_code = result.error_code
+                charge.failure_message = result.message
+            charge.updated_at = clock.now()
+            events.append((f"charge.{charge.status}", charge_render(charge, refunds=[]), None))
+            entries.append((f"charge.{charge.status}", "charge", charge.id, {}))
+        rows_insert(BalanceTransaction, ledger)
+        kept = [charge for charge in charges if charge.id not in removed]
+        rows_update(Charge, kept, _OUTCOME_FIELDS)
+        if removed:
+            Charge.objects.filter(pk__in=removed).delete()
+            for charge in charges:
+                if charge.id in removed:
+                    charge.pk = None  # as a deleted model instance: no charge exists
+        events_record(account=account, changes=events, actor=actor)
+        audit_records(account=account, actor=actor, entries=entries)
+    return list(zip(charges, results, strict=True))
+
+
+# What recording a charge's outcome writes.
+_OUTCOME_FIELDS = [
+    "outcome",
+    "processor_reference",
+    "status",
+    "captured",
+    "dispute_reason_pending",
+    "amount_captured",
+    "balance_transaction",
+    "failure_code",
+    "failure_message",
+    "updated_at",
+]
 
 
 def card_error(result: Result, *, charge: Charge | None = None, **extra: Any) -> CardError:

@@ -9,6 +9,12 @@ urlpatterns = [
         name="subscription-discount",
     ),
     path("subscriptions", views.SubscriptionListApi.as_view(), name="subscription-list"),
+    path("subscriptions/search", views.SubscriptionSearchApi.as_view(), name="subscription-search"),
+    path(
+        "subscriptions/<str:subscription>/resume",
+        views.SubscriptionResumeApi.as_view(),
+        name="subscription-resume",
+    ),
     path(
         "subscriptions/<str:subscription>",
         views.SubscriptionDetailApi.as_view(),

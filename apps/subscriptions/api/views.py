@@ -1,6 +1,6 @@
 """``/v1/subscriptions``: create (items with their own trials), retrieve, list, update, cancel."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -8,16 +8,24 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.catalog.selectors import price_list
-from apps.core import clock
-from apps.core.api.pagination import equal_filters, paginate
+from apps.core import clock, search
+from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, equal_filters, paginate
 from apps.core.api.params import get_int, get_metadata, get_str, reject_unknown
-from apps.core.api.schema import list_object, object_schema
+from apps.core.api.schema import list_object, object_schema, search_result
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_apply, discount_remove
 from apps.invoices.services import billing_settings
+from apps.subscriptions.lifecycle import (
+    subscription_anchor_reset,
+    subscription_resume,
+    subscription_trial_update,
+    trial_settings_parse,
+)
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.planning import PRORATION_BEHAVIORS
+from apps.subscriptions.selectors import SEARCH_FIELDS, subscription_search
 from apps.subscriptions.services import (
     ItemRequest,
     subscription_cancel,
@@ -31,7 +39,7 @@ from apps.subscriptions.services import (
 DISCOUNTS = {"coupon", "promotion_code", "discounts"}
 
 
-def _discount_params(params) -> dict:
+def discount_params(params) -> dict:
     """``coupon`` / ``promotion_code`` or the newer ``discounts[0][coupon|promotion_code]``."""
     coupon = get_str(params, "coupon", max_length=64)
     code = get_str(params, "promotion_code", max_length=500)
@@ -47,6 +55,9 @@ def _discount_params(params) -> dict:
 
 
 SETTINGS = {
+    "cancel_at",
+    "trial_settings",
+    "pause_collection",
     "cancel_at_period_end",
     "cancellation_details",
     "collection_method",
@@ -67,7 +78,7 @@ PARAMS = inline_serializer(
 )
 
 
-def _items(view: ApiView, raw: Any) -> list[tuple[dict, int]]:
+def items_parse(raw: Any) -> list[tuple[dict, int]]:
     if isinstance(raw, dict):
         raw = [raw[k] for k in sorted(raw, key=int)]
     if not isinstance(raw, list):
@@ -75,30 +86,53 @@ def _items(view: ApiView, raw: Any) -> list[tuple[dict, int]]:
     return [(item, index) for index, item in enumerate(raw) if isinstance(item, dict)]
 
 
-def _item_request(view: ApiView, item: dict, index: int, *, now) -> ItemRequest:
+def item_request_parse(
+    account, item: dict, index: int, *, now, prefix: str = "items"
+) -> ItemRequest:
+    """One ``items[N]`` of a new subscription: an active price, quantity, its own trial."""
+    param = f"{prefix}[{index}]"
     price_id = get_str(item, "price", required=True, max_length=64)
-    price = price_list(account=view.account).filter(id=price_id, active=True).first()
+    price = price_list(account=account).filter(id=price_id, active=True).first()
     if price is None:
-        raise ResourceMissingError("price", price_id, param=f"items[{index}][price]")
+        raise ResourceMissingError("price", price_id, param=f"{param}[price]")
     trial_end = get_int(item, "trial_end", minimum=1)
     days = get_int(item, "trial_period_days", minimum=1, maximum=730)
     if trial_end and days:
         raise InvalidRequestError(
-            "Pass trial_end or trial_period_days, not both.", param=f"items[{index}][trial_end]"
+            "Pass trial_end or trial_period_days, not both.", param=f"{param}[trial_end]"
         )
     end = (
         clock.from_epoch(trial_end) if trial_end else (now + timedelta(days=days) if days else None)
     )
     if end is not None and end <= now:
-        raise InvalidRequestError(
-            "trial_end must be in the future.", param=f"items[{index}][trial_end]"
-        )
+        raise InvalidRequestError("trial_end must be in the future.", param=f"{param}[trial_end]")
     return ItemRequest(
         price=price,
         quantity=get_int(item, "quantity", default=1, minimum=1) or 1,
         trial_end=end,
         custom_unit_amount=get_int(item, "custom_unit_amount", minimum=0),
     )
+
+
+def trial_parse(params: dict, *, now, param: str = "trial_end") -> datetime | None:
+    """A subscription's ``trial_end`` (an epoch or ``now``: no trial) or ``trial_period_days``."""
+    raw = params.get("trial_end")
+    days = get_int(params, "trial_period_days", minimum=1, maximum=730)
+    if raw not in (None, "") and days:
+        raise InvalidRequestError("Pass trial_end or trial_period_days, not both.", param=param)
+    if days:
+        return now + timedelta(days=days)
+    if raw in (None, "", "now"):
+        return None
+    end = clock.from_epoch(get_int(params, "trial_end", minimum=1))
+    if end <= now:
+        raise InvalidRequestError("trial_end must be in the future.", param=param)
+    return end
+
+
+def anchor_parse(params: dict, name: str = "billing_cycle_anchor") -> datetime | None:
+    seconds = get_int(params, name, minimum=1)
+    return clock.from_epoch(seconds) if seconds else None
 
 
 class SubscriptionListApi(ApiView):
@@ -131,7 +165,20 @@ class SubscriptionListApi(ApiView):
     def post(self, request):
         reject_unknown(
             self.params,
-            {"customer", "items", "collection_method", "days_until_due", "metadata"} | DISCOUNTS,
+            {
+                "customer",
+                "items",
+                "collection_method",
+                "days_until_due",
+                "metadata",
+                "payment_behavior",
+                "trial_settings",
+                "trial_end",
+                "trial_period_days",
+                "billing_cycle_anchor",
+                "proration_behavior",
+            }
+            | DISCOUNTS,
         )
         customer_id = get_str(self.params, "customer", required=True, max_length=64)
         customer = customer_get(account=self.account, customer_id=customer_id)
@@ -139,8 +186,8 @@ class SubscriptionListApi(ApiView):
             raise ResourceMissingError("customer", customer_id, param="customer")
         now = clock.now(test_clock_id=customer.test_clock_id)
         items = [
-            _item_request(self, item, index, now=now)
-            for item, index in _items(self, self.params.get("items"))
+            item_request_parse(self.account, item, index, now=now)
+            for item, index in items_parse(self.params.get("items"))
         ]
         subscription = subscription_create(
             account=self.account,
@@ -153,7 +200,20 @@ class SubscriptionListApi(ApiView):
             days_until_due=get_int(self.params, "days_until_due", minimum=0, maximum=365),
             metadata=get_metadata(self.params),
             actor=self.actor,
-            **_discount_params(self.params),
+            payment_behavior=get_str(
+                self.params,
+                "payment_behavior",
+                choices=["allow_incomplete", "default_incomplete", "error_if_incomplete"],
+            )
+            or "allow_incomplete",
+            trial_settings=trial_settings_parse(self.params.get("trial_settings")),
+            trial_end=trial_parse(self.params, now=now),
+            billing_cycle_anchor=anchor_parse(self.params),
+            proration_behavior=get_str(
+                self.params, "proration_behavior", choices=list(PRORATION_BEHAVIORS)
+            )
+            or "create_prorations",
+            **discount_params(self.params),
         )
         return self.respond(subscription_render(subscription))
 
@@ -184,7 +244,10 @@ class SubscriptionDetailApi(ApiView):
     )
     def post(self, request, subscription: str):
         reject_unknown(
-            self.params, {"items", "proration_behavior", "proration_date"} | SETTINGS | DISCOUNTS
+            self.params,
+            {"items", "proration_behavior", "proration_date", "trial_end", "billing_cycle_anchor"}
+            | SETTINGS
+            | DISCOUNTS,
         )
         row = self._subscription(subscription)
         behavior = (
@@ -198,7 +261,7 @@ class SubscriptionDetailApi(ApiView):
         at = get_int(self.params, "proration_date", minimum=1)
         now = clock.now(test_clock_id=row.customer.test_clock_id)
         with transaction.atomic():
-            for item, index in _items(self, self.params.get("items") or []):
+            for item, index in items_parse(self.params.get("items") or []):
                 item_id = get_str(item, "id", max_length=64)
                 if item_id:
                     price_id = get_str(item, "price", max_length=64)
@@ -226,11 +289,11 @@ class SubscriptionDetailApi(ApiView):
                     subscription_item_add(
                         account=self.account,
                         subscription_id=row.id,
-                        request=_item_request(self, item, index, now=now),
+                        request=item_request_parse(self.account, item, index, now=now),
                         proration_behavior=behavior,
                         actor=self.actor,
                     )
-            discount = _discount_params(self.params)
+            discount = discount_params(self.params)
             if discount:
                 discount_apply(
                     account=self.account,
@@ -239,7 +302,28 @@ class SubscriptionDetailApi(ApiView):
                     actor=self.actor,
                     **discount,
                 )
+            anchor = get_str(self.params, "billing_cycle_anchor", choices=["now", "unchanged"])
+            if anchor == "now":
+                subscription_anchor_reset(
+                    account=self.account,
+                    subscription_id=row.id,
+                    proration_behavior=behavior,
+                    actor=self.actor,
+                )
+            if "trial_end" in self.params:
+                raw = self.params["trial_end"]
+                subscription_trial_update(
+                    account=self.account,
+                    subscription_id=row.id,
+                    trial_end="now"
+                    if raw == "now"
+                    else clock.from_epoch(get_int(self.params, "trial_end", minimum=1)),
+                    proration_behavior=behavior,
+                    actor=self.actor,
+                )
             settings = {k: v for k, v in self.params.items() if k in SETTINGS}
+            if "cancel_at" in settings:
+                settings["proration_behavior"] = behavior
             if settings:
                 subscription_update_settings(
                     account=self.account,
@@ -289,3 +373,63 @@ class SubscriptionDiscountApi(ApiView):
             raise ResourceMissingError("discount", subscription, param="subscription")
         discount_remove(account=self.account, discount=discount, actor=self.actor)
         return self.respond({"id": discount.id, "object": "discount", "deleted": True})
+
+
+class SubscriptionSearchApi(ApiView):
+    resource = "subscriptions"
+
+    @extend_schema(
+        operation_id="GetSubscriptionsSearch",
+        summary="Search subscriptions (created, status, metadata)",
+        responses={200: search_result("SubscriptionSearchResult", SubscriptionSchema)},
+    )
+    def get(self, request):
+        reject_unknown(self.params, {"query", "limit", "page"})
+        query = search.parse(
+            get_str(self.params, "query", required=True, max_length=2000), SEARCH_FIELDS
+        )
+        return self.respond(
+            search.search_page(
+                subscription_search(account=self.account, query=query),
+                limit=get_int(
+                    self.params, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT
+                ),
+                page=get_str(self.params, "page", max_length=200),
+                prefix="sub",
+                url="/v1/subscriptions/search",
+                render=subscription_render,
+            )
+        )
+
+
+class SubscriptionResumeApi(ApiView):
+    resource = "subscriptions"
+
+    @extend_schema(
+        operation_id="PostSubscriptionsSubscriptionResume",
+        summary="Resume a paused subscription",
+        request=PARAMS,
+        responses={200: SubscriptionSchema},
+    )
+    def post(self, request, subscription: str):
+        reject_unknown(
+            self.params, {"billing_cycle_anchor", "proration_behavior", "proration_date"}
+        )
+        at = get_int(self.params, "proration_date", minimum=1)
+        row = subscription_resume(
+            account=self.account,
+            subscription_id=subscription,
+            actor=self.actor,
+            billing_cycle_anchor=get_str(
+                self.params, "billing_cycle_anchor", choices=["now", "unchanged"]
+            )
+            or "now",
+            proration_behavior=get_str(
+                self.params,
+                "proration_behavior",
+                choices=["create_prorations", "always_invoice", "none"],
+            )
+            or "create_prorations",
+            proration_date=clock.from_epoch(at) if at else None,
+        )
+        return self.respond(subscription_render(row))

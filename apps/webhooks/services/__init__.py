@@ -4,6 +4,7 @@ from apps.webhooks.services.deliveries import (
     webhook_deliveries_sweep,
     webhook_delivery_replay,
     webhook_event_consume,
+    webhook_events_consume,
 )
 from apps.webhooks.services.endpoints import (
     enabled_events_validate,
@@ -24,4 +25,5 @@ __all__ = [
     "webhook_endpoint_delete",
     "webhook_endpoint_update",
     "webhook_event_consume",
+    "webhook_events_consume",
 ]

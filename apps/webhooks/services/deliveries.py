@@ -117,6 +117,44 @@ def webhook_event_consume(event: Event) -> None:
     deliveries_enqueue_on_commit([delivery.id for delivery in deliveries])
 
 
+def webhook_events_consume(events: list[Event]) -> None:
+    """``webhook_event_consume`` for many events of one transaction: one endpoints query per
+    account, one insert for all deliveries, one update per distinct delivery count."""
+    by_account: dict[str, list[WebhookEndpoint]] = {}
+    for account_id in {event.account_id for event in events}:
+        by_account[account_id] = list(
+            WebhookEndpoint.objects.filter(
+                account_id=account_id, status=EndpointStatus.ENABLED
+            ).only("id", "enabled_events")
+        )
+    now = clock.now()
+    deliveries: list[WebhookDelivery] = []
+    counts: dict[int, list[str]] = {}
+    for event in events:
+        endpoints = [e for e in by_account[event.account_id] if e.receives(event.type)]
+        if not endpoints:
+            continue
+        deliveries += [
+            WebhookDelivery(
+                account_id=event.account_id,
+                endpoint_id=endpoint.id,
+                event_id=event.id,
+                next_attempt_at=now,
+                enqueued_at=now,
+                created_at=now,
+            )
+            for endpoint in endpoints
+        ]
+        event.pending_webhooks = len(endpoints)
+        counts.setdefault(len(endpoints), []).append(event.id)
+    if not deliveries:
+        return
+    WebhookDelivery.objects.bulk_create(deliveries)
+    for count, ids in counts.items():
+        Event.objects.filter(pk__in=ids).update(pending_webhooks=count)
+    deliveries_enqueue_on_commit([delivery.id for delivery in deliveries])
+
+
 # --- sending ---------------------------------------------------------------------------------
 
 

@@ -1,4 +1,7 @@
-"""Stripe's search query language, the subset customers support. Pure: text in, clauses out.
+"""Stripe's search query language (``/v1/<resource>/search``), the subset Ledgerline supports.
+
+The parser is pure (text in, clauses out, given the fields a resource allows); ``search_q`` turns
+clauses into a filter and ``search_page`` answers one page of results, for every resource alike.
 
     email:'jenny@example.com' AND metadata['plan']:'pro'
     name~'rosen' OR phone:'+15555550100'
@@ -12,12 +15,23 @@ A leading ``-`` negates a clause. String values are quoted with ``'`` or ``"`` (
 escapes the next character); the bare word ``null`` matches a field that is not set.
 """
 
+import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact, IsNull
+
+from apps.core import clock
 from apps.core.errors import InvalidRequestError
 
-FIELDS = ("created", "email", "metadata", "name", "phone")
+# What each resource may search: a text field takes ":" and "~", a token field ":" only; every
+# resource also has ``created`` and ``metadata``.
+TEXT, TOKEN = "text", "token"
+CUSTOMER_FIELDS = {"email": TEXT, "name": TEXT, "phone": TEXT}
 MIN_SUBSTRING = 3
 MAX_CLAUSES = 10
 MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
@@ -82,13 +96,14 @@ def _metadata_key(text: str, position: int) -> tuple[str, int]:
     return key, position + 1
 
 
-def _clause(text: str, position: int) -> tuple[Clause, int]:
+def _clause(text: str, position: int, fields: dict[str, str]) -> tuple[Clause, int]:
     start = _CLAUSE_START.match(text, position)
     if start is None:
-        raise _error(f"expected a clause such as email:'jenny@example.com' at {position}.")
+        raise _error(f"expected a clause such as metadata['plan']:'pro' at {position}.")
     negated, field = start.group(1) == "-", start.group(2)
-    if field not in FIELDS:
-        raise _error(f"unsupported field {field!r}; use {', '.join(FIELDS)}.")
+    allowed = ("created", *fields, "metadata")
+    if field not in allowed:
+        raise _error(f"unsupported field {field!r}; use {', '.join(sorted(allowed))}.")
     position = start.end()
     key = None
     if field == "metadata":
@@ -112,8 +127,8 @@ def _clause(text: str, position: int) -> tuple[Clause, int]:
     else:
         if operator not in _STRING_OPERATORS:
             raise _error(f"{field} takes : (exact) or ~ (substring).")
-        if field == "metadata" and operator == "~":
-            raise _error("metadata takes : (exact).")
+        if operator == "~" and fields.get(field) != TEXT:
+            raise _error(f"{field} takes : (exact).")
         if text[position : position + 1] in ("'", '"'):
             value, position = _quoted(text, position)
             if operator == "~" and len(value) < MIN_SUBSTRING:
@@ -125,7 +140,7 @@ def _clause(text: str, position: int) -> tuple[Clause, int]:
     return Clause(field, operator, value, key, negated), position
 
 
-def parse(text: object) -> Query:
+def parse(text: object, fields: dict[str, str] = CUSTOMER_FIELDS) -> Query:
     if not isinstance(text, str) or not text.strip():
         raise _error("the query is empty.")
     text = text.strip()
@@ -133,7 +148,7 @@ def parse(text: object) -> Query:
     combinators: set[str] = set()
     position = 0
     while True:
-        clause, position = _clause(text, position)
+        clause, position = _clause(text, position, fields)
         clauses.append(clause)
         if position == len(text):
             break
@@ -154,3 +169,78 @@ def parse(text: object) -> Query:
     if len(clauses) > MAX_CLAUSES:
         raise _error(f"at most {MAX_CLAUSES} clauses.")
     return Query(tuple(clauses), combinators.pop() if combinators else "AND")
+
+
+def _clause_q(clause: Clause) -> Q:
+    if clause.field == "created":
+        # The API shows whole seconds while rows keep microseconds, so each bound is compared
+        # at second granularity, as the list filters do: created<=t includes a row at t.4.
+        start = clock.from_epoch(int(clause.value))
+        after = start + timedelta(seconds=1)
+        q = {
+            ":": Q(created_at__gte=start, created_at__lt=after),
+            ">": Q(created_at__gte=after),
+            ">=": Q(created_at__gte=start),
+            "<": Q(created_at__lt=start),
+            "<=": Q(created_at__lt=after),
+        }[clause.operator]
+    elif clause.field == "metadata":
+        # An expression, not a "metadata__<key>" lookup: a key may hold "__" or a lookup name.
+        value = KeyTextTransform(clause.key, "metadata")
+        if clause.value is None:
+            q = Q(IsNull(value, True))
+        elif clause.negated:
+            # Stripe's -metadata['k']:'v' also matches rows without the key.
+            return Q(IsNull(value, True)) | ~Q(Exact(value, clause.value))
+        else:
+            q = Q(Exact(value, clause.value))
+    elif clause.value is None:
+        q = Q(**{clause.field: ""})
+    elif clause.operator == "~":
+        q = Q(**{f"{clause.field}__icontains": clause.value})
+    else:
+        q = Q(**{clause.field: clause.value})
+    return ~q if clause.negated else q
+
+
+def search_q(query: Query) -> Q:
+    """The filter a parsed query stands for (fields are the model's column names)."""
+    combined = Q()
+    for clause in query.clauses:
+        q = _clause_q(clause)
+        combined = (combined | q) if query.combinator == "OR" and combined else (combined & q)
+    return combined
+
+
+def search_page_encode(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def search_page_decode(page: str, *, prefix: str) -> str:
+    """The id a ``next_page`` cursor names; anything else is refused."""
+    try:
+        padded = (page + "=" * (-len(page) % 4)).encode()
+        last_id = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        last_id = ""
+    if not last_id.startswith(f"{prefix}_"):
+        raise InvalidRequestError("Invalid page: it must come from next_page.", param="page")
+    return last_id
+
+
+def search_page(
+    rows: QuerySet, *, limit: int, page: str | None, prefix: str, url: str, render: Callable
+) -> dict:
+    """One page of a search, newest first, as Stripe's ``search_result`` object."""
+    if page:
+        rows = rows.filter(pk__lt=search_page_decode(page, prefix=prefix))
+    found = list(rows.order_by("-pk")[: limit + 1])
+    has_more = len(found) > limit
+    found = found[:limit]
+    return {
+        "object": "search_result",
+        "data": [render(row) for row in found],
+        "has_more": has_more,
+        "next_page": search_page_encode(found[-1].pk) if has_more else None,
+        "url": url,
+    }

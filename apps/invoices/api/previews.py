@@ -1,0 +1,244 @@
+"""``POST /v1/invoices/create_preview`` and the legacy ``GET /v1/invoices/upcoming`` (``/lines``).
+
+With ``subscription``: its next invoice with proposed changes (apps.invoices.preview). Without
+one, with ``customer`` and items: the first invoice of a new subscription, as Stripe previews it
+(apps.subscriptions.preview), planned by the same code as ``POST /v1/subscriptions``. Nothing
+is written either way."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+
+from apps.catalog.selectors import price_list
+from apps.core import clock
+from apps.core.api.params import get_int, get_str, reject_unknown
+from apps.core.api.schema import list_object
+from apps.core.api.views import ApiView
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.customers.selectors import customer_get
+from apps.invoices.api.views import InvoiceSchema, LineSchema
+from apps.invoices.preview import ItemChange, invoice_preview
+from apps.subscriptions.api.views import (
+    anchor_parse,
+    discount_params,
+    item_request_parse,
+    items_parse,
+    trial_parse,
+)
+from apps.subscriptions.lifecycle import trial_settings_parse
+from apps.subscriptions.models import Subscription
+from apps.subscriptions.planning import PRORATION_BEHAVIORS
+from apps.subscriptions.preview import (
+    subscription_create_preview,
+    subscription_create_preview_render,
+)
+
+PARAMS = inline_serializer(
+    name="InvoicePreviewParams",
+    fields={"subscription_details": serializers.DictField(required=False)},
+)
+BEHAVIORS = list(PRORATION_BEHAVIORS)
+
+
+def _preview_changes(view: ApiView, raw) -> list:
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, dict):
+        raw = [raw[k] for k in sorted(raw, key=int)]
+    if not isinstance(raw, list):
+        raise InvalidRequestError("Invalid array: items", param="subscription_details[items]")
+    changes = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            continue
+        price = None
+        price_id = get_str(item, "price", max_length=64)
+        if price_id:
+            price = (
+                price_list(account=view.account)
+                .select_related("product")
+                .filter(id=price_id)
+                .first()
+            )
+            if price is None:
+                raise ResourceMissingError("price", price_id, param=f"items[{index}][price]")
+        changes.append(
+            ItemChange(
+                item_id=get_str(item, "id", max_length=64),
+                price=price,
+                quantity=get_int(item, "quantity", minimum=1),
+            )
+        )
+    return changes
+
+
+class _PreviewApi(ApiView):
+    resource = "invoices"
+
+    def _preview(self, *, subscription_id, items, proration_date, behavior):
+        subscription = (
+            Subscription.objects.select_related("customer", "account")
+            .filter(account=self.account, id=subscription_id or "")
+            .first()
+        )
+        if subscription is None:
+            raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
+        changes = _preview_changes(self, items)
+        for change in changes:
+            if change.item_id is None and change.price is None:
+                raise InvalidRequestError("A new item needs a price.", param="items")
+        moment = clock.from_epoch(proration_date) if proration_date else None
+        if moment is not None and not (
+            subscription.current_period_start <= moment <= subscription.current_period_end
+        ):
+            raise InvalidRequestError(
+                "The proration date must lie within the current period.",
+                param="subscription_proration_date",
+            )
+        return invoice_preview(
+            subscription=subscription,
+            changes=changes,
+            proration_date=moment,
+            proration_behavior=behavior or "create_prorations",
+        )
+
+    def _new_subscription(
+        self, *, items, items_param: str, trial: dict, trial_param: str, anchor, behavior, **kw
+    ) -> dict:
+        """The first invoice of a subscription the customer does not have yet."""
+        customer_id = get_str(self.params, "customer", max_length=64)
+        if not customer_id:
+            raise InvalidRequestError(
+                "Pass a subscription, or a customer and the items of a new subscription.",
+                param="subscription",
+                code="parameter_missing",
+            )
+        customer = customer_get(account=self.account, customer_id=customer_id)
+        if customer is None:
+            raise ResourceMissingError("customer", customer_id, param="customer")
+        if items in (None, ""):
+            raise InvalidRequestError(
+                f"Missing required param: {items_param}.",
+                param=items_param,
+                code="parameter_missing",
+            )
+        now = clock.now(test_clock_id=customer.test_clock_id)
+        requests = [
+            item_request_parse(self.account, item, index, now=now, prefix=items_param)
+            for item, index in items_parse(items)
+        ]
+        preview = subscription_create_preview(
+            account=self.account,
+            customer=customer,
+            items=requests,
+            starts_at=now,
+            trial_end=trial_parse(trial, now=now, param=trial_param),
+            billing_cycle_anchor=anchor,
+            proration_behavior=behavior or "create_prorations",
+            **kw,
+            **discount_params(self.params),
+        )
+        return subscription_create_preview_render(preview)
+
+
+class InvoiceCreatePreviewApi(_PreviewApi):
+    @extend_schema(
+        operation_id="PostInvoicesCreatePreview",
+        summary="Preview the next invoice of a subscription with changes, or the first of a new "
+        "one (writes nothing)",
+        request=PARAMS,
+        responses={200: InvoiceSchema},
+    )
+    def post(self, request):
+        reject_unknown(
+            self.params,
+            {"customer", "subscription", "subscription_details", "coupon", "discounts"},
+        )
+        details = self.params.get("subscription_details") or {}
+        if not isinstance(details, dict):
+            raise InvalidRequestError(
+                "Invalid hash: subscription_details", param="subscription_details"
+            )
+        subscription_id = get_str(self.params, "subscription", max_length=64)
+        behavior = get_str(details, "proration_behavior", choices=BEHAVIORS)
+        if subscription_id:
+            return self.respond(
+                self._preview(
+                    subscription_id=subscription_id,
+                    items=details.get("items"),
+                    proration_date=get_int(details, "proration_date", minimum=1),
+                    behavior=behavior,
+                )
+            )
+        return self.respond(
+            self._new_subscription(
+                items=details.get("items"),
+                items_param="subscription_details[items]",
+                trial={
+                    "trial_end": details.get("trial_end"),
+                    "trial_period_days": details.get("trial_period_days"),
+                },
+                trial_param="subscription_details[trial_end]",
+                anchor=anchor_parse(details),
+                behavior=behavior,
+                trial_settings=trial_settings_parse(details.get("trial_settings")),
+            )
+        )
+
+
+class InvoiceUpcomingApi(_PreviewApi):
+    """The legacy ``GET /v1/invoices/upcoming`` (and ``/lines``): the same previews."""
+
+    lines_only = False
+
+    @extend_schema(
+        operation_id="GetInvoicesUpcoming",
+        summary="Preview the next invoice (legacy)",
+        responses={200: InvoiceSchema},
+    )
+    def get(self, request):
+        reject_unknown(
+            self.params,
+            {
+                "customer",
+                "subscription",
+                "subscription_items",
+                "subscription_proration_date",
+                "subscription_proration_behavior",
+                "subscription_trial_end",
+                "subscription_billing_cycle_anchor",
+                "coupon",
+                "discounts",
+                "limit",
+            },
+        )
+        subscription_id = get_str(self.params, "subscription", max_length=64)
+        behavior = get_str(self.params, "subscription_proration_behavior", choices=BEHAVIORS)
+        if subscription_id:
+            preview = self._preview(
+                subscription_id=subscription_id,
+                items=self.params.get("subscription_items"),
+                proration_date=get_int(self.params, "subscription_proration_date", minimum=1),
+                behavior=behavior,
+            )
+        else:
+            preview = self._new_subscription(
+                items=self.params.get("subscription_items"),
+                items_param="subscription_items",
+                trial={"trial_end": self.params.get("subscription_trial_end")},
+                trial_param="subscription_trial_end",
+                anchor=anchor_parse(self.params, "subscription_billing_cycle_anchor"),
+                behavior=behavior,
+            )
+        return self.respond(preview["lines"] if self.lines_only else preview)
+
+
+class InvoiceUpcomingLinesApi(InvoiceUpcomingApi):
+    lines_only = True
+
+    @extend_schema(
+        operation_id="GetInvoicesUpcomingLines",
+        summary="Lines of the previewed next invoice (legacy)",
+        responses={200: list_object("UpcomingLineList", LineSchema)},
+    )
+    def get(self, request):
+        return super().get(request)

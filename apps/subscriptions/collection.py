@@ -1,0 +1,170 @@
+"""Finalizing and collecting invoices in batches, and auto-advance.
+
+``invoices_collect`` finalizes drafts of one account in one transaction (numbers in one block),
+applies the subscriptions' ``pause_collection`` at that moment, and charges the ones charged
+automatically in one batch (processor calls outside transactions). Every invoice the billing
+engine collects goes through it: a renewal's batch, a draft whose auto-advance hour has come,
+and the single invoices made at once by changes (the batch of one).
+
+Auto-advance: drafts with ``auto_advance`` are finalized and collected once their
+``automatically_finalizes_at`` has come (a renewal's invoice an hour after the period boundary,
+a one-off invoice when its creator said), as Stripe does. Beat fans the due drafts out in
+batches (``invoicing.invoices_auto_advance``); each draft is re-checked under its row lock
+(``skip_locked``) when it is finalized, so two beats or a redelivered task finalize and charge
+it once: whoever finalizes it collects it, the other finds it no longer a draft.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.invoices.models import Invoice
+from apps.invoices.services import (
+    invoice_mark_uncollectible,
+    invoice_void,
+    invoices_finalize,
+    invoices_pay,
+)
+from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.models import Subscription
+
+
+@dataclass
+class Collected:
+    finalized: list[Invoice] = field(default_factory=list)
+    # Drafts kept for staff (``pause_collection`` keep_as_draft), no longer auto-advancing.
+    kept: list[str] = field(default_factory=list)
+    # Invoices whose automatic payment failed (or had nothing to charge).
+    failed: set[str] = field(default_factory=set)
+
+
+def due_draft_ids(*, limit: int = 100_000) -> list[str]:
+    """Auto-advancing drafts whose time has come (customers on test clocks step their own)."""
+    return list(
+        Invoice.objects.filter(
+            status="draft",
+            auto_advance=True,
+            automatically_finalizes_at__lte=clock.now(),
+            customer__test_clock_id__isnull=True,
+        )
+        .order_by("automatically_finalizes_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def _pause_behavior(subscription: Subscription | None, customer) -> str | None:
+    """The subscription's ``pause_collection`` behaviour now (None once ``resumes_at`` passed)."""
+    pause = (subscription.pause_collection if subscription else None) or {}
+    resumes_at = pause.get("resumes_at")
+    if resumes_at and clock.from_epoch(resumes_at) <= clock.now(
+        test_clock_id=customer.test_clock_id
+    ):
+        return None
+    return pause.get("behavior")
+
+
+def _due(invoice: Invoice) -> bool:
+    return (
+        invoice.auto_advance
+        and invoice.automatically_finalizes_at is not None
+        and invoice.automatically_finalizes_at
+        <= clock.now(test_clock_id=invoice.customer.test_clock_id)
+    )
+
+
+def invoices_collect(
+    *, account, invoices: list[Invoice], actor: Actor = SYSTEM, due_only: bool = False
+) -> Collected:
+    """Finalize and collect drafts of one account (loaded with customer and subscription).
+
+    A subscription paused with ``keep_as_draft`` keeps its draft, no longer auto-advancing;
+    ``mark_uncollectible`` / ``void`` apply to the finalized invoice; the rest charged
+    automatically are charged. ``due_only``: only drafts whose auto-advance time has come."""
+    collected = Collected()
+    pauses = {
+        invoice.id: _pause_behavior(invoice.subscription, invoice.customer) for invoice in invoices
+    }
+    collected.kept = kept = [
+        invoice.id
+        for invoice in invoices
+        if pauses[invoice.id] == "keep_as_draft" and (not due_only or _due(invoice))
+    ]
+    if kept:
+        # No email, no payment: the draft waits for staff.
+        Invoice.objects.filter(pk__in=kept, status="draft").update(
+            auto_advance=False, automatically_finalizes_at=None
+        )
+    collected.finalized = invoices_finalize(
+        account=account,
+        invoices=[invoice for invoice in invoices if invoice.id not in kept],
+        actor=actor,
+        due_only=due_only,
+    )
+    charging = []
+    for invoice in collected.finalized:
+        paused = pauses[invoice.id]
+        if paused in ("mark_uncollectible", "void") and invoice.status == "open":
+            action = invoice_mark_uncollectible if paused == "mark_uncollectible" else invoice_void
+            action(account=account, invoice_id=invoice.id, actor=actor)
+            continue
+        method = (
+            invoice.subscription.collection_method
+            if invoice.subscription
+            else invoice.collection_method
+        )
+        if invoice.status == "open" and method == "charge_automatically":
+            charging.append(invoice)
+    if charging:
+        _, failures = invoices_pay(account=account, invoices=charging, actor=actor)
+        collected.failed = set(failures)
+    return collected
+
+
+def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM) -> None:
+    """A failed automatic payment leaves the subscription ``past_due``."""
+    from apps.subscriptions.services import _record
+
+    if not subscription_ids:
+        return
+    with transaction.atomic():
+        for subscription in (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .filter(id__in=subscription_ids)
+            .order_by("id")
+        ):
+            previous = {"status": subscription.status}
+            subscription.status = SubscriptionStatus.PAST_DUE
+            subscription.save(update_fields=["status", "updated_at"])
+            _record(subscription, "customer.subscription.updated", actor, previous=previous)
+
+
+def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
+    """Finalize and collect the due drafts among ``invoice_ids``; how many were finalized (or
+    kept as drafts for staff)."""
+    drafts = (
+        Invoice.objects.select_related("customer", "account", "subscription")
+        .filter(id__in=invoice_ids, status="draft", auto_advance=True)
+        .order_by("id")
+    )
+    by_account = defaultdict(list)
+    for invoice in drafts:
+        by_account[invoice.account_id].append(invoice)
+    advanced = 0
+    for invoices in by_account.values():
+        collected = invoices_collect(
+            account=invoices[0].account, invoices=invoices, actor=actor, due_only=True
+        )
+        advanced += len(collected.finalized) + len(collected.kept)
+        subscriptions_past_due(
+            subscription_ids={
+                invoice.subscription_id
+                for invoice in collected.finalized
+                if invoice.id in collected.failed and invoice.subscription_id
+            },
+            actor=actor,
+        )
+    return advanced

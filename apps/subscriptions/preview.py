@@ -1,0 +1,253 @@
+"""The invoices of a subscription not yet created: computed, never written (issue #4).
+
+The creation's own planning (apps.subscriptions.planning) gives the first invoice, the
+renewal's gives the next one, on unsaved items; discounts, the customer's credit balance and the
+account's zero-total setting are applied as ``invoice_from_lines`` and ``invoice_finalize`` apply
+them. So, for the same start (``starts_at``), the preview is what ``subscription_create`` then
+bills. Coupons and promotion codes are checked exactly as on creation, and not redeemed.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from apps.accounts.models import Account
+from apps.core import clock
+from apps.core.errors import InvalidRequestError
+from apps.customers.models import Customer
+from apps.customers.selectors import customer_balance
+from apps.invoices.discounts import _coupon_for, discount_in_force
+from apps.invoices.engine.periods import boundary
+from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
+from apps.invoices.models import Discount
+from apps.invoices.preview import line_preview_render
+from apps.invoices.services import item_terms, line_discounts_of
+from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
+from apps.subscriptions.planning import (
+    CreatePlan,
+    ItemRequest,
+    create_plan,
+    first_lines,
+    next_lines,
+    next_period,
+    starts_at_check,
+)
+
+
+@dataclass(frozen=True)
+class InvoicePlan:
+    lines: list[Line]
+    discounts: list[int]
+    period: tuple[datetime, datetime]
+    # When the invoice is made (and, charging automatically, paid).
+    at: datetime
+    subtotal: int
+    total: int
+    credit: int  # of the customer's balance, applied when it is finalized
+    # False when no invoice is made: nothing to bill, or a zero total the account does not keep.
+    created: bool
+
+    @property
+    def amount_due(self) -> int:
+        return self.total - self.credit if self.created else 0
+
+
+@dataclass(frozen=True)
+class NewSubscriptionPreview:
+    plan: CreatePlan
+    customer: Customer
+    currency: str
+    collection_method: str
+    days_until_due: int | None
+    first: InvoicePlan
+    next: InvoicePlan
+    discount: Discount | None
+    item_ids: list[str]
+
+
+def _coupon_discount(
+    *, account, customer, currency, coupon_id, promotion_code, now
+) -> Discount | None:
+    """The discount the creation would apply (unsaved), checked as discount_apply checks it."""
+    if not coupon_id and not promotion_code:
+        return None
+    if coupon_id and promotion_code:
+        raise InvalidRequestError(
+            "Pass a coupon or a promotion_code.", param="coupon", code="parameter_missing"
+        )
+    with transaction.atomic():  # the same checks, under the same locks, then released
+        coupon, promo = _coupon_for(
+            account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer
+        )
+    if coupon.currency and coupon.currency != currency:
+        raise InvalidRequestError(
+            f"The coupon is in {coupon.currency}; the subscription bills in {currency}.",
+            param="coupon",
+        )
+    end = None
+    if coupon.duration == "repeating":
+        end = boundary(now, "month", 1, coupon.duration_in_months)
+    return Discount(
+        account=account, coupon=coupon, promotion_code=promo, customer=customer, start=now, end=end
+    )
+
+
+def _invoice(lines, *, discount, period, at, balance_credit, keep_zero) -> InvoicePlan:
+    discounts = line_discounts_of(
+        discount, [(line.amount, line.kind, line.price_id) for line in lines]
+    )
+    subtotal = sum(line.amount for line in lines)
+    total = subtotal - sum(discounts)
+    created = bool(lines) and (total != 0 or keep_zero)
+    credit = min(balance_credit, total) if created and total > 0 else 0
+    return InvoicePlan(lines, discounts, period, at, subtotal, total, credit, created)
+
+
+def _in_force(discount: Discount | None, at: datetime, *, used: bool) -> Discount | None:
+    if discount is None or (discount.end is not None and discount.end <= at):
+        return None
+    if used and discount.coupon.duration == "once":
+        return None  # discount_used ends it with the first invoice it discounted
+    return discount
+
+
+def subscription_create_preview(
+    *,
+    account: Account,
+    customer: Customer,
+    items: list[ItemRequest],
+    starts_at: datetime | None = None,
+    trial_end: datetime | None = None,
+    billing_cycle_anchor: datetime | None = None,
+    proration_behavior: str = "create_prorations",
+    coupon_id: str | None = None,
+    promotion_code: str | None = None,
+    collection_method: str = "charge_automatically",
+    days_until_due: int | None = None,
+    trial_settings: dict | None = None,
+) -> NewSubscriptionPreview:
+    """The first invoice (what the creation bills now) and the next one (the first renewal)."""
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    starts_at = starts_at_check(starts_at, now=now)
+    plan = create_plan(
+        items=items,
+        starts_at=starts_at,
+        trial_end=trial_end,
+        billing_cycle_anchor=billing_cycle_anchor,
+        proration_behavior=proration_behavior,
+    )
+    currency = plan.currency
+    subscription = Subscription(
+        account=account, customer=customer, currency=currency, trial_settings=trial_settings or {}
+    )
+    rows = [
+        SubscriptionItem(
+            id=f"si_preview_{index}",
+            account=account,
+            subscription=subscription,
+            price=item.price,
+            quantity=item.quantity,
+            trial_end=end,
+            custom_unit_amount=item.custom_unit_amount,
+        )
+        for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
+    ]
+    added = _coupon_discount(
+        account=account,
+        customer=customer,
+        currency=currency,
+        coupon_id=coupon_id,
+        promotion_code=promotion_code,
+        now=now,
+    )
+    # The account's settings, or their defaults: a preview does not create the row.
+    settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
+    balance = customer_balance(customer)
+    credit = -balance if balance < 0 else 0
+    discount = added or discount_in_force(customer=customer, subscription=None, at=now)
+    first = _invoice(
+        first_lines(plan, [item_terms(row, currency=currency, on=starts_at) for row in rows]),
+        discount=_in_force(discount, now, used=False),
+        period=plan.period,
+        at=now,
+        balance_credit=credit,
+        keep_zero=settings.zero_total_invoices,
+    )
+    renewal = next_period(plan)
+    # Items whose trial has ended by the renewal without a payment method may be removed or
+    # paused by then (apps.subscriptions.lifecycle.subscription_trials_settle).
+    behavior = "create_invoice"
+    if not (customer.default_payment_method_id or customer.default_source_id):
+        chosen = ((trial_settings or {}).get("end_behavior") or {}).get("missing_payment_method")
+        behavior = chosen or settings.trial_missing_payment_method
+    billing = [
+        row
+        for row in rows
+        if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renewal[0]
+    ]
+    lines = next_lines(plan, [item_terms(row, currency=currency, on=renewal[0]) for row in billing])
+    if settings.invoice_trial_end_immediately:
+        lines = [line for line in lines if line.kind != TRIAL_REMAINDER]  # billed at trial end
+    if added is None:
+        discount = discount_in_force(customer=customer, subscription=None, at=renewal[0])
+    following = _invoice(
+        lines,
+        discount=_in_force(discount, renewal[0], used=any(first.discounts)),
+        period=renewal,
+        at=renewal[0],
+        balance_credit=credit - first.credit,
+        keep_zero=settings.zero_total_invoices,
+    )
+    return NewSubscriptionPreview(
+        plan=plan,
+        customer=customer,
+        currency=currency,
+        collection_method=collection_method,
+        days_until_due=days_until_due,
+        first=first,
+        next=following,
+        discount=discount if any(first.discounts) else None,
+        item_ids=[row.id for row in rows],
+    )
+
+
+def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
+    """The first invoice as Stripe's ``create_preview`` shows a new subscription's."""
+    first, currency = preview.first, preview.currency
+    charges = preview.collection_method == "charge_automatically"
+    return {
+        "id": None,
+        "object": "invoice",
+        "amount_due": first.amount_due,
+        "amount_paid": 0,
+        "amount_remaining": first.amount_due,
+        "billing_reason": "subscription_create",
+        "collection_method": preview.collection_method,
+        "currency": currency,
+        "customer": preview.customer.id,
+        "due_date": None
+        if charges
+        else clock.to_epoch(first.at + timedelta(days=preview.days_until_due or 0)),
+        "lines": {
+            "object": "list",
+            "data": [line_preview_render(line, currency) for line in first.lines],
+            "has_more": False,
+            "url": "/v1/invoices/create_preview/lines",
+        },
+        "next_payment_attempt": clock.to_epoch(first.at) if charges and first.created else None,
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {"subscription": None, "subscription_proration_date": None},
+        },
+        "period_end": clock.to_epoch(first.period[1]),
+        "period_start": clock.to_epoch(first.period[0]),
+        "starting_balance": -first.credit if first.credit else 0,
+        "status": "draft",
+        "subscription": None,
+        "subtotal": first.subtotal,
+        "total_discount_amounts": (
+            [{"amount": sum(first.discounts), "discount": None}] if any(first.discounts) else []
+        ),
+        "total": first.total,
+    }

@@ -1,0 +1,478 @@
+"""Renewals, a batch of subscriptions per transaction: the one renewal path (a single renewal,
+as test clocks run it, is the batch of one).
+
+1. One transaction locks the batch (``skip_locked`` for beat batches: rows another transaction
+   holds are left to it and stay due for the next beat), re-checks that each is due, settles
+   items' trial ends first (apps.subscriptions.lifecycle), plans each invoice with the pure
+   planner and writes the invoices, their lines, the subscriptions' new periods, and the events
+   and audit entries in multi-row writes. A line key billed before (the unique constraint) makes
+   that subscription's renewal a no-op; the rest of the batch still renews.
+2. After the commit, the invoices whose auto-advance hour has passed already (a late run) are
+   finalized and collected as one batch (apps.subscriptions.collection); the others stay drafts
+   for the auto-advance sweep.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from apps.accounts.audit import changes_record
+from apps.accounts.models import Account
+from apps.catalog.models import Price
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.core.bulk import rows_insert, rows_update
+from apps.core.ids import new_secret
+from apps.invoices.discounts import discount_amounts, discount_used
+from apps.invoices.engine.periods import period_containing
+from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
+from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
+from apps.invoices.services import billing_settings, invoice_render, item_terms
+from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.models import Subscription, SubscriptionItem
+
+log = logging.getLogger(__name__)
+# How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
+AUTO_ADVANCE_DELAY = timedelta(hours=1)
+RENEWABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE)
+
+
+@dataclass
+class _Renewal:
+    subscription: Subscription
+    now: datetime
+    before: dict
+    period: tuple[datetime, datetime]
+    items: list[SubscriptionItem]  # every item not removed (the render's), in id order
+    lines: list[Line]
+    pending: list[InvoiceItem] = field(default_factory=list)
+    discount: Discount | None = None
+    invoice: Invoice | None = None
+    rows: list[InvoiceLine] = field(default_factory=list)
+    finalizes_at: datetime | None = None
+
+
+@dataclass
+class Renewed:
+    subscriptions: list[Subscription] = field(default_factory=list)
+    # Invoices of trial ends settled first (invoiced at once, collected one by one).
+    settled: list[tuple[Subscription, Invoice]] = field(default_factory=list)
+    late: list[Invoice] = field(default_factory=list)
+
+
+# What renewing a locked subscription does next (``_next_step``).
+WAIT = "wait"
+SETTLE_TRIALS = "settle_trials"
+END = "end"
+RENEW = "renew"
+
+
+def _next_step(subscription: Subscription, items: list[SubscriptionItem], now: datetime) -> str:
+    """What renewing the locked ``subscription`` (its ``items`` not removed) at ``now`` does next:
+    the one place that decides whether it is due and what happens.
+
+    - ``WAIT``: its period has not ended; it has ended (or expired) or does not bill (paused,
+      incomplete); or a ``cancel_at`` inside the period ends it instead
+      (apps.subscriptions.lifecycle.subscription_cancel_scheduled).
+    - ``SETTLE_TRIALS``: items' own trials ended by ``now`` are settled first (the subscription
+      may end, pause or resume with them, and an account may invoice them at once); then ask
+      again.
+    - ``END``: ``cancel_at_period_end``: it ends at the boundary, nothing billed.
+    - ``RENEW``: the next period is invoiced."""
+    if subscription.current_period_end > now or subscription.status in (
+        SubscriptionStatus.CANCELED,
+        SubscriptionStatus.INCOMPLETE_EXPIRED,
+    ):
+        return WAIT
+    if subscription.cancel_at and subscription.cancel_at <= subscription.current_period_end:
+        return WAIT
+    if any(
+        item.trial_settled_at is None and item.trial_end is not None and item.trial_end <= now
+        for item in items
+    ):
+        return SETTLE_TRIALS
+    if subscription.status not in RENEWABLE:
+        return WAIT
+    return END if subscription.cancel_at_period_end else RENEW
+
+
+def _items_of(subscriptions: list[Subscription]) -> dict[str, list[SubscriptionItem]]:
+    """The batch's items not removed, in id order, by subscription; their prices (few, shared
+    by many items) loaded once each with product and account."""
+    items = list(
+        SubscriptionItem.objects.filter(
+            subscription_id__in=[s.id for s in subscriptions], deleted_at__isnull=True
+        ).order_by("id")
+    )
+    prices = Price.objects.select_related("product", "account").in_bulk(
+        {item.price_id for item in items}
+    )
+    found = defaultdict(list)
+    for item in items:
+        item.price = prices[item.price_id]
+        found[item.subscription_id].append(item)
+    return found
+
+
+def _discounts_of(renewals: list[_Renewal]) -> dict[str, list[Discount]]:
+    """Every discount not removed of the batch's customers, newest first, by customer."""
+    found = defaultdict(list)
+    for discount in (
+        Discount.objects.select_related("coupon")
+        .filter(
+            customer_id__in={r.subscription.customer_id for r in renewals},
+            removed_at__isnull=True,
+        )
+        .order_by("-id")
+    ):
+        found[discount.customer_id].append(discount)
+    return found
+
+
+def _in_force(discounts: list[Discount], subscription: Subscription, at: datetime):
+    """As apps.invoices.discounts.discount_in_force: the subscription's, else the customer's."""
+    live = [d for d in discounts if d.start <= at and (d.end is None or d.end > at)]
+    return next((d for d in live if d.subscription_id == subscription.id), None) or next(
+        (d for d in live if d.subscription_id is None), None
+    )
+
+
+def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
+    """The renewal of one locked subscription as ``_next_step`` decides: None when it waits or
+    ends (``END`` is done here), else its planned lines and new period."""
+    from apps.subscriptions.lifecycle import subscription_trials_settle
+    from apps.subscriptions.services import _record, _status_for, item_bills
+
+    step = _next_step(subscription, items, now)
+    if step == SETTLE_TRIALS:
+        settled = subscription_trials_settle(subscription, now=now, actor=actor)
+        if settled.invoice is not None:
+            renewed.settled.append((subscription, settled.invoice))
+        items = _items_of([subscription])[subscription.id]
+        step = _next_step(subscription, items, now)
+    if step not in (END, RENEW):
+        return None
+    resumes_at = (subscription.pause_collection or {}).get("resumes_at")
+    if resumes_at and clock.from_epoch(resumes_at) <= now:
+        subscription.pause_collection = None
+    if step == END:
+        ended = {"status": subscription.status}
+        subscription.status = SubscriptionStatus.CANCELED
+        subscription.ended_at = subscription.current_period_end
+        subscription.save()
+        _record(subscription, "customer.subscription.deleted", actor, previous=ended)
+        renewed.subscriptions.append(subscription)
+        return None
+    previous = (subscription.current_period_start, subscription.current_period_end)
+    period = period_containing(
+        subscription.billing_cycle_anchor,
+        subscription.interval,
+        subscription.interval_count,
+        previous[1],
+    )
+    billing = [item for item in items if item_bills(item)]
+    lines = cycle_lines(
+        [item_terms(item, currency=subscription.currency, on=period[0]) for item in billing],
+        previous=previous,
+        period=period,
+    )
+    renewal = _Renewal(
+        subscription=subscription,
+        now=now,
+        before={
+            "current_period_start": clock.to_epoch(previous[0]),
+            "current_period_end": clock.to_epoch(previous[1]),
+            "status": subscription.status,
+        },
+        period=period,
+        items=items,
+        lines=lines,
+        # Stripe leaves a renewal's invoice a draft for an hour after the period boundary.
+        finalizes_at=previous[1] + AUTO_ADVANCE_DELAY,
+    )
+    subscription.current_period_start, subscription.current_period_end = period
+    subscription.status = _status_for(billing, period[0])
+    return renewal
+
+
+def _invoices_build(renewals: list[_Renewal]) -> None:
+    """As apps.invoices.services.invoice_from_lines, for the batch: the trial remainders not
+    billed before, the pending items, the discount in force, totals; a zero total makes no
+    invoice unless the account asks for them."""
+    remainders = [
+        line.item_id for r in renewals for line in r.lines if line.kind == TRIAL_REMAINDER
+    ]
+    billed = (
+        set(
+            InvoiceLine.objects.filter(
+                subscription_item_id__in=remainders, kind=TRIAL_REMAINDER
+            ).values_list("subscription_item_id", "period_start", "period_end")
+        )
+        if remainders
+        else set()
+    )
+    pending = defaultdict(list)
+    for item in (
+        InvoiceItem.objects.select_for_update()
+        .filter(
+            account_id__in={r.subscription.account_id for r in renewals},
+            # The customers lead the pending-items index (account, customer, invoice).
+            customer_id__in={r.subscription.customer_id for r in renewals},
+            subscription_id__in=[r.subscription.id for r in renewals],
+            invoice__isnull=True,
+        )
+        .order_by("id")
+    ):
+        pending[(item.customer_id, item.subscription_id)].append(item)
+    discounts = _discounts_of(renewals)
+    products = {
+        item.price_id: item.price.product_id for r in renewals for item in r.items if item.price_id
+    }
+    settings = {}
+    for r in renewals:
+        subscription = r.subscription
+        account = subscription.account
+        r.lines = [
+            line
+            for line in r.lines
+            if line.kind != TRIAL_REMAINDER
+            or (line.item_id, line.period_start, line.period_end) not in billed
+        ]
+        r.pending = pending.get((subscription.customer_id, subscription.id), [])
+        if not r.lines and not r.pending:
+            continue
+        r.discount = _in_force(discounts.get(subscription.customer_id, []), subscription, r.now)
+        parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
+            (item.amount, item.kind, item.price_id) for item in r.pending
+        ]
+        if r.discount is not None:
+            unknown = {price for _, _, price in parts if price and price not in products}
+            if unknown:
+                products.update(
+                    Price.objects.filter(id__in=unknown).values_list("id", "product_id")
+                )
+        amounts = discount_amounts(
+            r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
+        )
+        subtotal = sum(amount for amount, _, _ in parts)
+        total = subtotal - sum(amounts)
+        if account.id not in settings:
+            settings[account.id] = billing_settings(account)
+        if total == 0 and not settings[account.id].zero_total_invoices:
+            continue
+        r.invoice = Invoice(
+            account=account,
+            customer=subscription.customer,
+            subscription=subscription,
+            status="draft",
+            billing_reason="subscription_cycle",
+            currency=subscription.currency,
+            period_start=r.period[0],
+            period_end=r.period[1],
+            subtotal=subtotal,
+            total_discount=sum(amounts),
+            total=total,
+            amount_due=total,
+            discount=r.discount if any(amounts) else None,
+            collection_method=subscription.collection_method,
+            automatically_finalizes_at=r.finalizes_at,
+            hosted_token=new_secret(32),
+            created_at=r.now,
+        )
+        r.rows = [
+            InvoiceLine(
+                account=account,
+                invoice=r.invoice,
+                subscription_item_id=line.item_id,
+                price_id=line.price_id,
+                kind=line.kind,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                amount=line.amount,
+                currency=subscription.currency,
+                quantity=line.quantity,
+                proration=line.proration,
+                description=line.description,
+            )
+            for line in r.lines
+        ] + [
+            InvoiceLine(
+                account=account,
+                invoice=r.invoice,
+                subscription_item_id=None,
+                price_id=item.price_id,
+                kind=item.kind,
+                period_start=item.period_start,
+                period_end=item.period_end,
+                amount=item.amount,
+                currency=item.currency,
+                quantity=item.quantity,
+                proration=item.proration,
+                description=item.description,
+            )
+            for item in r.pending
+        ]
+        for row, amount in zip(r.rows, amounts, strict=True):
+            row.discount_amount = amount
+
+
+def _invoices_insert(renewals: list[_Renewal]) -> list[_Renewal]:
+    """Write the batch's invoices and lines in two multi-row inserts; when a line key was billed
+    before, each renewal is written on its own and the ones that hit it are dropped."""
+    invoiced = [r for r in renewals if r.invoice is not None]
+    try:
+        with transaction.atomic():
+            rows_insert(Invoice, [r.invoice for r in invoiced])
+            rows_insert(InvoiceLine, [row for r in invoiced for row in r.rows])
+        return renewals
+    except IntegrityError:
+        pass
+    kept = []
+    for r in renewals:
+        if r.invoice is not None:
+            try:
+                with transaction.atomic():
+                    rows_insert(Invoice, [r.invoice])
+                    rows_insert(InvoiceLine, r.rows)
+            except IntegrityError:
+                continue  # this period was billed already: the renewal ran before
+        kept.append(r)
+    return kept
+
+
+def _record_all(renewals: list[_Renewal], actor: Actor) -> None:
+    from apps.subscriptions.services import subscription_render
+
+    discount_ids = defaultdict(list)
+    for discount in Discount.objects.filter(
+        subscription_id__in=[r.subscription.id for r in renewals], removed_at__isnull=True
+    ).order_by("id"):
+        discount_ids[discount.subscription_id].append(discount.id)
+    by_account = defaultdict(list)
+    accounts = {}
+    for r in renewals:
+        subscription = r.subscription
+        accounts[subscription.account_id] = subscription.account
+        changes = by_account[subscription.account_id]
+        if r.invoice is not None:
+            changes.append(("invoice.created", "invoice", invoice_render(r.invoice), None))
+        data = subscription_render(
+            subscription, items=r.items, discount_ids=discount_ids[subscription.id]
+        )
+        changes.append(("customer.subscription.updated", "subscription", data, r.before))
+    for account_id, changes in by_account.items():
+        changes_record(account=accounts[account_id], actor=actor, changes=changes)
+
+
+def subscriptions_renew(
+    *, subscription_ids: list[str], actor: Actor = SYSTEM, skip_locked: bool = True
+) -> Renewed:
+    """Renew the due subscriptions among ``subscription_ids`` in one transaction, then collect
+    the invoices already past their auto-advance hour."""
+    renewed = Renewed()
+    with transaction.atomic():
+        subscriptions = list(
+            Subscription.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .select_related("customer")
+            .filter(id__in=subscription_ids)
+            .order_by("id")
+        )
+        accounts = Account.objects.in_bulk({s.account_id for s in subscriptions})
+        for subscription in subscriptions:
+            subscription.account = accounts[subscription.account_id]
+        moments = {s.id: clock.now(test_clock_id=s.customer.test_clock_id) for s in subscriptions}
+        items = _items_of(subscriptions)
+        renewals = []
+        for subscription in subscriptions:
+            renewal = _plan(
+                subscription, items[subscription.id], moments[subscription.id], actor, renewed
+            )
+            if renewal is not None:
+                renewals.append(renewal)
+        _invoices_build(renewals)
+        renewals = _invoices_insert(renewals)
+        for r in renewals:
+            if r.invoice is None:
+                continue
+            r.subscription.latest_invoice_id = r.invoice.id
+            if r.pending:
+                InvoiceItem.objects.filter(pk__in=[item.pk for item in r.pending]).update(
+                    invoice=r.invoice
+                )
+            if r.invoice.discount_id:
+                discount_used(r.discount, r.now)
+        now = clock.now()
+        for r in renewals:
+            r.subscription.updated_at = now
+        rows_update(
+            Subscription,
+            [r.subscription for r in renewals],
+            [
+                "current_period_start",
+                "current_period_end",
+                "status",
+                "latest_invoice_id",
+                "pause_collection",
+                "updated_at",
+            ],
+        )
+        _record_all(renewals, actor)
+        renewed.subscriptions += [r.subscription for r in renewals]
+        renewed.late = [
+            r.invoice for r in renewals if r.invoice is not None and r.finalizes_at <= r.now
+        ]
+    return renewed
+
+
+def subscriptions_renew_and_collect(
+    *, subscription_ids: list[str], actor: Actor = SYSTEM, skip_locked: bool = True
+) -> list[Subscription]:
+    """``subscriptions_renew``, then (after its commit) collect what it invoiced at once: trial
+    ends' invoices, and the late renewals' invoices as one batch per account."""
+    from apps.subscriptions.collection import (
+        invoices_collect,
+        subscriptions_past_due,
+    )
+    from apps.subscriptions.services import subscription_invoice_collect
+
+    renewed = subscriptions_renew(
+        subscription_ids=subscription_ids, actor=actor, skip_locked=skip_locked
+    )
+    for subscription, invoice in renewed.settled:
+        subscription_invoice_collect(subscription, invoice, actor)
+    by_account = defaultdict(list)
+    for invoice in renewed.late:
+        by_account[invoice.account_id].append(invoice)
+    for invoices in by_account.values():
+        collected = invoices_collect(
+            account=invoices[0].account, invoices=invoices, actor=actor, due_only=True
+        )
+        failed = {
+            invoice.subscription_id
+            for invoice in collected.finalized
+            if invoice.id in collected.failed
+        }
+        subscriptions_past_due(subscription_ids=failed, actor=actor)
+    return renewed.subscriptions
+
+
+def subscriptions_renew_batch(*, subscription_ids: list[str], actor: Actor = SYSTEM) -> int:
+    """A beat batch: renewed together; if the batch fails (one subscription's data the planner
+    refuses), each is renewed on its own so one bad subscription does not hold up the others
+    (it stays due, and is retried and logged at every beat). How many renewed."""
+    try:
+        return len(subscriptions_renew_and_collect(subscription_ids=subscription_ids, actor=actor))
+    except Exception:
+        log.exception("renewal batch of %d failed; renewing one by one", len(subscription_ids))
+    renewed = 0
+    for subscription_id in subscription_ids:
+        try:
+            renewed += len(
+                subscriptions_renew_and_collect(subscription_ids=[subscription_id], actor=actor)
+            )
+        except Exception:
+            log.exception("renewal of %s failed", subscription_id)
+    return renewed
