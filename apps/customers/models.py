@@ -109,6 +109,9 @@ class PaymentMethod(TimestampedModel):
     # apps.customers.testcards.SCENARIOS), which the test processor acts on.
     test_scenario = models.CharField(max_length=40, blank=True, default="")
     detached_at = models.DateTimeField(null=True, blank=True)
+    # Set when the card's issuer closed it (the card updater, apps.collections): never charged
+    # again, so dunning does not retry it.
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

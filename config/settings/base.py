@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.payments",
     "apps.subscriptions",
     "apps.invoices",
+    "apps.collections",
     "apps.webhooks",
     "apps.dashboard.apps.DashboardConfig",
 ]
