@@ -192,3 +192,57 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+def workers_start(
+    *, env: dict, queue: str, workers: int, concurrency: int
+) -> list[subprocess.Popen]:
+    """``workers`` Celery worker processes (threads pool) consuming ``queue``, each in a session
+    of its own so ``workers_stop`` can end it with its children."""
+    return [
+        subprocess.Popen(
+            [
+                os.path.join(VENV_BIN, "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                queue,
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"bench-{queue}-{n}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
+            start_new_session=True,
+        )
+        for n in range(workers)
+    ]
+
+
+def workers_stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def named_database_url(default: str) -> str:
+    """DATABASE_URL when it names a database with "bench" in it, else ``default`` on its server:
+    the benchmarks drop and recreate it."""
+    given = os.environ.get("DATABASE_URL") or ""
+    name = urllib.parse.urlsplit(given).path.lstrip("/") if given else ""
+    return database_url(name if "bench" in name else default)

@@ -20,58 +20,18 @@ three events per subscription. Exits 1 when a target is missed or a check fails.
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
-import urllib.parse
 from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import _support  # noqa: E402
-from bench.webhook_delivery import workers_stop  # noqa: E402
 
 DEFAULT_DATABASE = "ledgerline_bench_invoicing"
 RATE_TARGET = 1000.0
 RATIO_TARGET = 10.0
 CHUNK = 20_000
-
-
-def database_url() -> str:
-    given = os.environ.get("DATABASE_URL") or ""
-    name = urllib.parse.urlsplit(given).path.lstrip("/") if given else ""
-    return _support.database_url(name if "bench" in name else DEFAULT_DATABASE)
-
-
-def workers_start(*, env: dict, workers: int, concurrency: int) -> list[subprocess.Popen]:
-    return [
-        subprocess.Popen(
-            [
-                os.path.join(_support.VENV_BIN, "celery"),
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "invoicing",
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(concurrency),
-                "--hostname",
-                f"bench-invoicing-{n}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=_support.ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for n in range(workers)
-    ]
 
 
 def seed(count: int):
@@ -301,7 +261,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=3600.0)
     args = parser.parse_args()
 
-    url_db = database_url()
+    url_db = _support.named_database_url(DEFAULT_DATABASE)
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
     _support.database_recreate(url_db)
     env = _support.bench_env(DATABASE_URL=url_db, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="0")
@@ -324,7 +284,9 @@ def main() -> int:
     seed_seconds = time.perf_counter() - seeded
     base_seconds = baseline(account, args.subscriptions, items)
 
-    processes = workers_start(env=env, workers=args.workers, concurrency=args.concurrency)
+    processes = _support.workers_start(
+        env=env, queue="invoicing", workers=args.workers, concurrency=args.concurrency
+    )
     try:
         time.sleep(3)  # workers up
         broker = redis.Redis.from_url(redis_url)
@@ -345,7 +307,7 @@ def main() -> int:
             time.sleep(0.1)
         run_seconds = time.perf_counter() - began
     finally:
-        workers_stop(processes)
+        _support.workers_stop(processes)
 
     cycle = Invoice.objects.filter(account=account, billing_reason="subscription_cycle")
     per_subscription = cycle.values("subscription_id").distinct().count()

@@ -33,7 +33,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -172,48 +171,6 @@ def baseline(*, url: str, secret: str, count: int, threads: int) -> float:
     return count / elapsed
 
 
-def workers_start(*, env: dict, workers: int, concurrency: int) -> list[subprocess.Popen]:
-    return [
-        subprocess.Popen(
-            [
-                os.path.join(_support.VENV_BIN, "celery"),
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "webhooks",
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(concurrency),
-                "--hostname",
-                f"bench-webhooks-{n}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=_support.ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
-            start_new_session=True,
-        )
-        for n in range(workers)
-    ]
-
-
-def workers_stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def wait_succeeded(count: int, timeout: float) -> float:
     """Poll until ``count`` deliveries in all succeeded; returns when (perf_counter)."""
     from apps.webhooks.enums import DeliveryStatus
@@ -259,12 +216,6 @@ def record_held_back(account, *, first: int, count: int) -> tuple[list[str], lis
     return ids, batches
 
 
-def database_url() -> str:
-    given = os.environ.get("DATABASE_URL") or ""
-    name = urllib.parse.urlsplit(given).path.lstrip("/") if given else ""
-    return _support.database_url(name if "bench" in name else DEFAULT_DATABASE)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=5000, help="events per measurement")
@@ -276,7 +227,7 @@ def main() -> int:
     parser.add_argument("--load-processes", type=int, default=1)
     args = parser.parse_args()
 
-    url_db = database_url()
+    url_db = _support.named_database_url(DEFAULT_DATABASE)
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     _support.database_recreate(url_db)
     env = _support.bench_env(DATABASE_URL=url_db, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="0")
@@ -315,7 +266,9 @@ def main() -> int:
         receiver.reset()
 
         redis.Redis.from_url(redis_url).delete("webhooks")
-        processes = workers_start(env=env, workers=args.workers, concurrency=args.concurrency)
+        processes = _support.workers_start(
+            env=env, queue="webhooks", workers=args.workers, concurrency=args.concurrency
+        )
         # Warm-up through the whole path, so workers are up and their pools connected.
         warm = args.workers * args.concurrency * 4
         record(account, first=10**6, count=warm, per_transaction=1)
@@ -346,7 +299,7 @@ def main() -> int:
         record_rate = args.events / (recorded - began)
         e2e_check = check(receiver.stats(), set(event_ids))
     finally:
-        workers_stop(processes)
+        _support.workers_stop(processes)
         receiver.stop()
 
     not_succeeded = WebhookDelivery.objects.exclude(status=DeliveryStatus.SUCCEEDED).count()
