@@ -43,5 +43,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.billing_notices",
         "schedule": 300.0,
     },
+    # The card updater (test mode) and customer.source.expiring notices, once a day.
+    "collections.card_updates_fan_out": {
+        "task": "collections.card_updates_fan_out",
+        "schedule": crontab(minute=5, hour=0),
+    },
 }
 app.conf.beat_schedule = CELERY_BEAT_SCHEDULE

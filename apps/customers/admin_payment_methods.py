@@ -32,6 +32,10 @@ def _scenario_label(card: testcards.TestCard) -> str:
         effect = "blocked as fraud"
     elif scenario.outcome == "authenticate":
         effect = "needs 3-D Secure"
+    elif scenario.card_update == "reissue":
+        effect = "succeeds; reissued with a new expiry by the card updater"
+    elif scenario.card_update == "close":
+        effect = "succeeds until the card updater closes it"
     elif scenario.dispute_reason:
         effect = f"succeeds, then disputed ({scenario.dispute_reason})"
     else:

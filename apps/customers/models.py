@@ -112,6 +112,10 @@ class PaymentMethod(TimestampedModel):
     # Set when the card's issuer closed it (the card updater, apps.collections): never charged
     # again, so dunning does not retry it.
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The expiry month (``yyyymm``) whose ``customer.source.expiring`` notice the card updater
+    # has handled (sent, or passed over as the card had already expired); claimed by a
+    # conditional update, so two runs at once send it once.
+    expiring_notice_for = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

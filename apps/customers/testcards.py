@@ -29,6 +29,10 @@ class Scenario:
     # 3-D Secure: "" (not required), "required" (every on-session charge),
     # "required_unless_setup" (off-session after setup succeeds).
     three_d_secure: str = ""
+    # What the card updater (apps.collections.card_updater) learns of the card once the clock
+    # reaches the first day of its expiry month: "reissue" (same number, new expiry) or "close"
+    # (the issuer closed the account: later charges are declined with ``invalid_account``).
+    card_update: str = ""
 
 
 def _decline(code: str, decline: str) -> Scenario:
@@ -60,6 +64,9 @@ SCENARIOS: dict[str, Scenario] = {
     "three_d_secure_unless_setup": Scenario(
         outcome="authenticate", three_d_secure="required_unless_setup"
     ),
+    # Attach and charge fine until the card updater acts (Ledgerline's own test numbers).
+    "card_reissued": Scenario(card_update="reissue"),
+    "card_closed": Scenario(card_update="close"),
 }
 
 
@@ -98,6 +105,8 @@ _CARDS = [
     TestCard("4000000000000077", "visa", "bypass_pending"),
     TestCard("4000002760003184", "visa", "three_d_secure_required"),
     TestCard("4000002500003155", "visa", "three_d_secure_unless_setup"),
+    TestCard("4000000000008815", "visa", "card_reissued"),
+    TestCard("4000000000008823", "visa", "card_closed"),
 ]
 CARDS: dict[str, TestCard] = {card.number: card for card in _CARDS}
 
@@ -127,6 +136,8 @@ TOKENS: dict[str, str] = {
     "tok_createDisputeInquiry": "4000000000001976",
     "tok_bypassPending": "4000000000000077",
     "tok_threeDSecure2Required": "4000002760003184",
+    "tok_reissued": "4000000000008815",
+    "tok_closedByIssuer": "4000000000008823",
 }
 PAYMENT_METHODS: dict[str, str] = {
     "pm_card_visa": "4242424242424242",
@@ -154,6 +165,8 @@ PAYMENT_METHODS: dict[str, str] = {
     "pm_card_bypassPending": "4000000000000077",
     "pm_card_threeDSecure2Required": "4000002760003184",
     "pm_card_authenticationRequired": "4000002760003184",
+    "pm_card_reissued": "4000000000008815",
+    "pm_card_closedByIssuer": "4000000000008823",
 }
 
 # Bank debits by account number / IBAN → scenario.

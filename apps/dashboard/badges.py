@@ -32,6 +32,8 @@ STATUS_VARIANTS: dict[str, str] = {
     "refunded": "neutral",
     "partially_refunded": "warning",
     "uncaptured": "info",
+    # Saved cards (a customer's payment methods)
+    "closed": "danger",
 }
 
 

@@ -1,6 +1,7 @@
 """Test clocks: create, advance, delete. Advancing runs, in time order, every trial end,
-scheduled cancellation, renewal (with its draft invoice) and draft finalization (with its payment
-and events) that falls between the clock's time and the new one."""
+scheduled cancellation, renewal (with its draft invoice), draft finalization (with its payment
+and events) and card update (apps.collections.card_updater) that falls between the clock's time
+and the new one."""
 
 from datetime import datetime, timedelta
 
@@ -8,6 +9,7 @@ from django.db import transaction
 
 from apps.accounts.audit import change_record
 from apps.accounts.models import Account, TestClock
+from apps.collections.card_updater import card_update_apply, card_updates_next_due
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -154,9 +156,12 @@ def _next_due(customers, until: datetime) -> tuple[datetime, str, str] | None:
     )
     if cancel:
         candidates.append((cancel[0], 1, "cancel_at", cancel[1]))
+    card = card_updates_next_due(customers=customers, until=until)
+    if card:
+        candidates.append((card[0], -1, "card_update", card[1]))
     if not candidates:
         return None
-    # At one instant: trial end, cancellation, a draft's finalization, renewal.
+    # At one instant: a card update, trial end, cancellation, a draft's finalization, renewal.
     when, _, kind, object_id = min(candidates)
     return when, kind, object_id
 
@@ -177,7 +182,10 @@ def test_clock_run(clock_id: str) -> TestClock:
             locked = TestClock.objects.select_for_update().get(pk=row.pk)
             locked.frozen_time = max(locked.frozen_time, when)
             locked.save(update_fields=["frozen_time", "updated_at"])
-        if kind == "trial_end":
+        if kind == "card_update":
+            if not card_update_apply(payment_method_id=object_id):
+                break  # done meanwhile: stop rather than spin
+        elif kind == "trial_end":
             subscription_trials_settle_due(subscription_id=object_id)
         elif kind == "cancel_at":
             subscription_cancel_scheduled(subscription_id=object_id)

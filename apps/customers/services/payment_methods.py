@@ -35,6 +35,8 @@ ID_PREFIX = {
     SourceObject.BANK_ACCOUNT: "ba",
     SourceObject.SOURCE: "src",
 }
+# How many years ahead the named test cards (``tok_visa``, ``pm_card_visa`` …) expire.
+TEST_CARD_YEARS = 5
 _BILLING_ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 _BILLING_KEYS = ("email", "name", "phone")
 # Editable fields of a legacy card (``POST /v1/customers/:id/sources/:id``) → billing keys.
@@ -207,12 +209,18 @@ def _card_row(
 
 
 def _test_card_row(account: Account, number: str, source_object: str) -> PaymentMethod:
-    """A row for a named test token/PaymentMethod: expiry is always a year ahead, as Stripe's."""
+    """A row for a named test token/PaymentMethod. It expires in this month five years ahead, so
+    a test clock can run years of renewals before the test processor declines it as expired;
+    the card updater's test cards (``tok_reissued``, ``tok_closedByIssuer``) expire at the end
+    of this month, so the updater acts on them at the next clock advance or daily run."""
+    card = testcards.CARDS[number]
+    today = clock.now()
+    updater = testcards.SCENARIOS[card.scenario].card_update
     return _card_row(
         account,
-        testcards.CARDS[number],
-        exp_month=clock.now().month,
-        exp_year=clock.now().year + 1,
+        card,
+        exp_month=today.month,
+        exp_year=today.year if updater else today.year + TEST_CARD_YEARS,
         source_object=source_object,
     )
 

@@ -2,15 +2,26 @@ from django import template
 
 register = template.Library()
 
+_STATE_TEXT = {"closed": "Closed", "expired": "Expired", "expiring": "Expires this month"}
+
 
 @register.inclusion_tag("customers/_payment_methods_list.html", takes_context=True)
 def payment_methods_panel(context, customer):
     # Imported here: template libraries load while the admin is still being set up.
+    from apps.core import clock
     from apps.customers.admin_payment_methods import TestCardForm, customer_payment_methods
+    from apps.customers.card_expiry import card_state
+    from apps.dashboard.badges import badge_html
 
+    payment_methods = customer_payment_methods(customer)
+    # Closed and expired cards are marked, as of the customer's time (their test clock's).
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    for pm in payment_methods:
+        state = card_state(pm.exp_month, pm.exp_year, closed=pm.closed_at is not None, at=now)
+        pm.state_badge = badge_html(state, _STATE_TEXT[state]) if state else ""
     return {
         "customer": customer,
-        "payment_methods": customer_payment_methods(customer),
+        "payment_methods": payment_methods,
         "form": TestCardForm.blank(),
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),

@@ -1,6 +1,7 @@
 """The interface every payment processor implements."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from apps.customers.models import PaymentMethod
@@ -22,6 +23,9 @@ class Result:
 
 
 class Processor(Protocol):
+    """``authorize``'s ``at`` is the moment of the charge: the customer's test clock time when it
+    has one (the test processor declines cards expired by then); a gateway keeps its own time."""
+
     def authorize(
         self,
         *,
@@ -32,6 +36,7 @@ class Processor(Protocol):
         off_session: bool,
         authenticated: bool,
         idempotency_key: str,
+        at: datetime,
     ) -> Result: ...
 
     def capture(self, *, reference: str, amount: int, idempotency_key: str) -> Result: ...

@@ -8,6 +8,7 @@ import hashlib
 import threading
 
 from apps.customers import testcards
+from apps.customers.card_expiry import is_expired
 from apps.customers.models import PaymentMethod
 from apps.payments.processors.base import Result
 
@@ -44,18 +45,26 @@ class TestProcessor:
         off_session,
         authenticated,
         idempotency_key,
+        at,
     ) -> Result:
         def compute() -> Result:
             scenario = testcards.SCENARIOS[payment_method.test_scenario or "succeed"]
             risk = dict(
                 risk_level=scenario.risk_level, risk_score=_RISK_SCORES[scenario.risk_level]
             )
-            if scenario.outcome == "decline":
+            declined = scenario.outcome == "decline"
+            error_code, decline_code = scenario.error_code, scenario.decline_code
+            if payment_method.closed_at is not None:
+                # The issuer closed the account (the card updater learnt it): a hard decline.
+                declined, error_code, decline_code = True, "card_declined", "invalid_account"
+            elif is_expired(payment_method.exp_month, payment_method.exp_year, at):
+                declined, error_code, decline_code = True, "expired_card", "expired_card"
+            if declined:
                 return Result(
                     status="failed",
-                    error_code=scenario.error_code,
-                    decline_code=scenario.decline_code,
-                    message=testcards.decline_message(scenario.decline_code),
+                    error_code=error_code,
+                    decline_code=decline_code,
+                    message=testcards.decline_message(decline_code),
                     network_status="declined_by_network",
                     **risk,
                 )

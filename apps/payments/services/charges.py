@@ -11,6 +11,7 @@ gives the same answer, so it can be resolved without charging twice.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -206,6 +207,14 @@ def _event(
     )
 
 
+def _charge_time(request: ChargeRequest, now: datetime) -> datetime:
+    """When the card is charged: the customer's test clock time if they live on one."""
+    customer = request.customer
+    if customer is not None and customer.test_clock_id:
+        return clock.now(test_clock_id=customer.test_clock_id)
+    return now
+
+
 def charge_attempt(
     *, account: Account, request: ChargeRequest, actor: Actor
 ) -> tuple[Charge, Result]:
@@ -256,6 +265,7 @@ def charges_attempt(
             off_session=request.off_session,
             authenticated=request.authenticated,
             idempotency_key=f"charge:{charge.id}",
+            at=_charge_time(request, now),
         )
         for request, charge in zip(requests, charges, strict=True)
     ]

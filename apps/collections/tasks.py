@@ -1,0 +1,26 @@
+"""Collections' Celery tasks: thin wrappers around the services, on the ``collections`` queue."""
+
+from celery import shared_task
+
+from apps.core import clock
+
+BATCH = 500
+
+
+@shared_task(name="collections.card_updates_fan_out")
+def card_updates_fan_out_task() -> int:
+    """Daily beat: saved cards of customers not on a test clock whose expiry month has begun
+    (the card updater's moment, apps.collections.card_updater), in batches."""
+    from apps.collections.card_updater import card_updates_due_ids
+
+    ids = card_updates_due_ids(now=clock.now())
+    for start in range(0, len(ids), BATCH):
+        card_updates_apply_task.delay(payment_method_ids=ids[start : start + BATCH])
+    return len(ids)
+
+
+@shared_task(name="collections.card_updates_apply", acks_late=True)
+def card_updates_apply_task(*, payment_method_ids: list[str]) -> int:
+    from apps.collections.card_updater import card_update_apply
+
+    return sum(card_update_apply(payment_method_id=pk) for pk in payment_method_ids)
