@@ -346,3 +346,42 @@ def test_two_beats_at_once_emit_each_event_once(transactional_db, acme):
     assert sum(answers) == 2
     assert len(_events(acme.account, *UPDATER_EVENTS)) == 1
     assert len(_events(acme.account, "customer.source.expiring")) == 1
+
+
+def test_dashboard_marks_closed_expired_and_expiring_cards(acme, now):
+    from django.test import Client
+
+    from tests.dashboard.conftest import staff_login
+
+    customer = _customer(acme.account)
+    now(utc(2025, 2, 10))
+    expired = _attach(acme.account, customer, "pm_card_visa")
+    payment_method_update(
+        account=acme.account,
+        payment_method_id=expired.id,
+        params={"card": {"exp_month": "2", "exp_year": "2025"}},
+        actor=SYSTEM,
+    )
+    now(utc(2025, 3, 10))
+    closed = _attach(acme.account, customer, "pm_card_closedByIssuer")
+    assert card_update_apply(payment_method_id=closed.id) is True
+    expiring = _attach(acme.account, customer, "pm_card_mastercard")
+    payment_method_update(
+        account=acme.account,
+        payment_method_id=expiring.id,
+        params={"card": {"exp_month": "3", "exp_year": "2025"}},
+        actor=SYSTEM,
+    )
+    ordinary = _attach(acme.account, customer, "pm_card_amex")
+
+    client = staff_login(Client(), account=acme.account)
+    page = client.get(f"/dashboard/customers/customer/{customer.id}/change/").content.decode()
+
+    def state_cell(card: PaymentMethod) -> str:
+        row = page.split(f'data-payment-method="{card.id}"', 1)[1].split("</tr>", 1)[0]
+        return row.split("data-card-state>", 1)[1].split("</td>", 1)[0]
+
+    assert "Closed" in state_cell(closed)
+    assert "Expired" in state_cell(expired)
+    assert "Expires this month" in state_cell(expiring)
+    assert state_cell(ordinary).strip() == "03/2030"
