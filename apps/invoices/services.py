@@ -90,6 +90,9 @@ def invoice_render(invoice: Invoice) -> dict:
         "amount_due": invoice.amount_due,
         "amount_paid": invoice.amount_paid,
         "amount_remaining": invoice.amount_due - invoice.amount_paid,
+        # Counted attempts: the first, then only scheduled retries (apps.collections.attempts).
+        "attempt_count": invoice.attempt_count,
+        "attempted": invoice.attempt_count > 0,
         "auto_advance": invoice.auto_advance,
         # Only a draft finalizes automatically; the time is history once it is finalized.
         "automatically_finalizes_at": clock.to_epoch(
@@ -107,6 +110,13 @@ def invoice_render(invoice: Invoice) -> dict:
         "footer": invoice.footer or None,
         "hosted_invoice_url": hosted_invoice_url(invoice),
         "invoice_pdf": invoice_pdf_url(invoice),
+        # A draft charged automatically is first attempted when it finalizes; then the retry
+        # schedule's next slot (null once spent, and for send_invoice invoices).
+        "next_payment_attempt": clock.to_epoch(
+            invoice.automatically_finalizes_at
+            if invoice.status == "draft" and invoice.collection_method == "charge_automatically"
+            else invoice.next_payment_attempt
+        ),
         "number": invoice.number,
         "paid": invoice.status == "paid",
         "period_end": clock.to_epoch(invoice.period_end),
@@ -421,104 +431,193 @@ def invoices_finalize(
     return invoices
 
 
-def invoice_pay(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
-    """Charge the invoice's customer (subscription default, then the customer's defaults)."""
+def invoice_pay(
+    *, invoice_id: str, account, actor: Actor = SYSTEM, trigger: str = "manual"
+) -> Invoice:
+    """Charge the invoice's customer (subscription default, then the customer's defaults): a
+    manual attempt (``POST /v1/invoices/:id/pay``, the dashboard)."""
     invoice = Invoice.objects.select_related("customer", "subscription").get(
         account=account, id=invoice_id
     )
-    paid, failures = invoices_pay(account=account, invoices=[invoice], actor=actor)
+    paid, failures = invoices_pay(account=account, invoices=[invoice], actor=actor, trigger=trigger)
     if invoice.id in failures:
         raise failures[invoice.id]
     return paid[0]
 
 
 def invoices_pay(
-    *, account, invoices: list[Invoice], actor: Actor = SYSTEM
+    *,
+    account,
+    invoices: list[Invoice],
+    actor: Actor = SYSTEM,
+    trigger: str = "automatic",
+    claims: dict | None = None,
 ) -> tuple[list[Invoice], dict[str, ApplicationError]]:
     """Charge open invoices of one account, each to the subscription's default payment method,
     else the customer's: the charges in one batch (``charges_attempt``: no transaction open
-    while the processor is called), then one transaction records every invoice's outcome. Answers
-    the invoices as recorded and the failures by invoice id (an invoice not open, or without a
-    payment method, fails before any charge)."""
+    while the processor is called), then one transaction records every invoice's outcome, its
+    payment attempt and next retry (apps.collections.attempts). Answers the invoices as recorded
+    and the failures by invoice id (an invoice not open fails before any charge).
+
+    ``trigger``: ``automatic`` (the first collection), ``retry`` (a scheduled retry; ``claims``
+    holds each invoice's claimed, pending PaymentAttempt), ``manual`` or ``payment_method``.
+    Invoices not charged (apps.collections.attempts.skips_of) fail without a charge; the
+    after-last-retry actions and the return of a paid subscription to active follow the
+    transaction (apps.collections.services.invoices_after_attempts)."""
+    from apps.collections.attempts import skips_of
     from apps.customers.models import PaymentMethod
     from apps.payments.services import ChargeRequest, charges_attempt
     from apps.payments.services.charges import card_error
 
+    claims = claims or {}
     failures: dict[str, ApplicationError] = {}
-    chosen: dict[str, str] = {}
+    chosen: dict[str, str | None] = {}
     for invoice in invoices:
-        customer = invoice.customer
         if invoice.status != "open":
             failures[invoice.id] = InvalidRequestError(
                 f"Invoice {invoice.id} is {invoice.status}, not open.", code="invoice_not_open"
             )
             continue
-        method_id = (
+        chosen[invoice.id] = (
             (invoice.subscription.default_payment_method_id if invoice.subscription else None)
-            or customer.default_payment_method_id
-            or customer.default_source_id
+            or invoice.customer.default_payment_method_id
+            or invoice.customer.default_source_id
         )
-        if method_id is None:
-            failures[invoice.id] = InvalidRequestError(
-                "The customer has no payment method to charge.", code="invoice_no_payment_method"
-            )
-            continue
-        chosen[invoice.id] = method_id
-    charging = [invoice for invoice in invoices if invoice.id in chosen]
-    if not charging:
+    attempted = [invoice for invoice in invoices if invoice.id in chosen]
+    if not attempted:
         return [], failures
-    methods = PaymentMethod.objects.in_bulk(set(chosen.values()))
-    outcomes = charges_attempt(
-        account=account,
-        requests=[
-            ChargeRequest(
-                amount=invoice.amount_due,
-                currency=invoice.currency,
-                payment_method=methods[chosen[invoice.id]],
-                customer=invoice.customer,
-                description=f"Invoice {invoice.number}",
-            )
-            for invoice in charging
-        ],
-        actor=actor,
+    methods = PaymentMethod.objects.in_bulk({pk for pk in chosen.values() if pk})
+    skips = skips_of(invoices=attempted, chosen=chosen, methods=methods, trigger=trigger)
+    failures.update(skips)
+    charging = [invoice for invoice in attempted if invoice.id not in skips]
+    outcomes = (
+        charges_attempt(
+            account=account,
+            requests=[
+                ChargeRequest(
+                    amount=invoice.amount_due,
+                    currency=invoice.currency,
+                    payment_method=methods[chosen[invoice.id]],
+                    customer=invoice.customer,
+                    description=f"Invoice {invoice.number}",
+                    charge_id=claims[invoice.id].charge_id if invoice.id in claims else None,
+                )
+                for invoice in charging
+            ],
+            actor=actor,
+        )
+        if charging
+        else []
     )
+    charges = {}
+    for invoice, (charge, result) in zip(charging, outcomes, strict=True):
+        charges[invoice.id] = charge
+        if result.status == "requires_action":
+            failures[invoice.id] = CardError(
+                "Your card was declined. This transaction requires authentication: use a "
+                "PaymentIntent to complete it.",
+                code="authentication_required",
+                extra={"decline_code": "authentication_required"},
+            )
+        elif charge.status == "failed":
+            failures[invoice.id] = card_error(result, charge=charge)
+    return invoices_outcomes_record(
+        account=account,
+        invoices=attempted,
+        charges=charges,
+        failures=failures,
+        methods=chosen,
+        trigger=trigger,
+        claims=claims,
+        actor=actor,
+    ), failures
+
+
+def invoices_outcomes_record(
+    *,
+    account,
+    invoices: list[Invoice],
+    charges: dict,
+    failures: dict[str, ApplicationError],
+    methods: dict[str, str | None],
+    trigger: str,
+    claims: dict,
+    actor: Actor,
+) -> list[Invoice]:
+    """One transaction records what attempting ``invoices`` did: paid by their charge (by
+    invoice id) or failed (``failures``; without a charge: not charged at all). Also what
+    reconciles a claimed retry whose worker stopped after the charge
+    (apps.collections.retries)."""
+    from apps.collections.attempts import Tried, attempts_record, counts
+    from apps.collections.services import invoices_after_attempts
+
     with transaction.atomic():
         locked = {
-            invoice.id: invoice for invoice in _locked_current(account, charging, skip_locked=False)
+            invoice.id: invoice for invoice in _locked_current(account, invoices, skip_locked=False)
         }
-        rows, changes = [], []
-        for invoice, (charge, result) in zip(charging, outcomes, strict=True):
-            row = locked[invoice.id]
-            row.attempt_count += 1
+        rows, changes, tried = [], [], []
+        for invoice in invoices:
+            row = locked.get(invoice.id)
+            if row is None:
+                continue
+            charge = charges.get(invoice.id)
+            charge_id = charge.id if charge is not None and charge.pk else ""
+            skipped = invoice.id not in charges
+            before = row.attempt_count
+            counted = counts(trigger=trigger, attempt_count=before, skipped=skipped)
+            error = failures.get(row.id)
+            tried.append(
+                Tried(row, before, counted, methods.get(row.id), charge_id, error, skipped)
+            )
+            if error is not None and not counted and skipped:
+                continue  # nothing happened to the invoice: no event, no change
+            row.attempt_count += int(counted)
             row.updated_at = clock.now()
-            if result.status == "requires_action":
-                failures[row.id] = CardError(
-                    "Your card was declined. This transaction requires authentication: use a "
-                    "PaymentIntent to complete it.",
-                    code="authentication_required",
-                    extra={"decline_code": "authentication_required"},
-                )
-            elif charge.status == "failed":
-                failures[row.id] = card_error(result, charge=charge)
-            if row.id in failures:
-                row.charge_id = failures[row.id].extra.get("charge") or row.charge_id
-                changes.append(("invoice.payment_failed", "invoice", invoice_render(row), None))
+            if error is not None:
+                row.charge_id = charge_id or row.charge_id
             else:
                 row.status = "paid"
                 row.amount_paid = row.amount_due
-                row.charge_id = charge.id
+                row.charge_id = charge_id
                 row.paid_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
-                data = invoice_render(row)
+            rows.append(row)
+        exhausted = attempts_record(account=account, tried=tried, trigger=trigger, claims=claims)
+        for row in rows:
+            data = invoice_render(row)
+            if row.status == "paid":
                 changes.append(("invoice.paid", "invoice", data, None))
                 changes.append(("invoice.payment_succeeded", "invoice", data, None))
-            rows.append(row)
+            else:
+                changes.append(("invoice.payment_failed", "invoice", data, None))
         rows_update(
             Invoice,
             rows,
-            ["attempt_count", "status", "amount_paid", "charge_id", "paid_at", "updated_at"],
+            [
+                "attempt_count",
+                "status",
+                "amount_paid",
+                "charge_id",
+                "paid_at",
+                "next_payment_attempt",
+                "updated_at",
+            ],
         )
         changes_record(account=account, actor=actor, changes=changes)
-    return rows, failures
+    recovered = [
+        row
+        for row in rows
+        if row.status == "paid"
+        and row.subscription_id
+        and row.subscription.status in ("past_due", "unpaid", "incomplete")
+    ]
+    if recovered or exhausted:
+        invoices_after_attempts(
+            account=account,
+            paid=recovered,
+            exhausted=[row for row in rows if row.id in set(exhausted)],
+            actor=actor,
+        )
+    return rows
 
 
 def _locked_invoice(account, invoice_id: str) -> Invoice:

@@ -124,7 +124,8 @@ def invoices_collect(
 
 
 def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM) -> None:
-    """A failed automatic payment leaves the subscription ``past_due``."""
+    """A failed automatic payment leaves an active (or trialing) subscription ``past_due``; one
+    already past_due, unpaid or ended (its retries spent: apps.collections) stays as it is."""
     from apps.subscriptions.services import _record
 
     if not subscription_ids:
@@ -133,7 +134,10 @@ def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM)
         for subscription in (
             Subscription.objects.select_for_update(of=("self",))
             .select_related("customer", "account")
-            .filter(id__in=subscription_ids)
+            .filter(
+                id__in=subscription_ids,
+                status__in=(SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING),
+            )
             .order_by("id")
         ):
             previous = {"status": subscription.status}

@@ -550,9 +550,15 @@ FEEDBACK = (
 
 
 def subscription_cancel(
-    *, account: Account, subscription_id: str, details: dict, actor: Actor
+    *,
+    account: Account,
+    subscription_id: str,
+    details: dict,
+    actor: Actor,
+    reason: str = "cancellation_requested",
 ) -> Subscription:
-    """Cancel at once; pending prorations of the subscription are dropped (Stripe's default)."""
+    """Cancel at once; pending prorations of the subscription are dropped (Stripe's default).
+    ``reason``: cancellation_details.reason (``payment_failed`` when dunning ends it)."""
     feedback = details.get("feedback") or None
     if feedback is not None and feedback not in FEEDBACK:
         raise InvalidRequestError(
@@ -577,7 +583,7 @@ def subscription_cancel(
         subscription.cancellation_details = {
             "comment": comment,
             "feedback": feedback,
-            "reason": "cancellation_requested",
+            "reason": reason,
         }
         subscription.cancel_at = None
         subscription.save()

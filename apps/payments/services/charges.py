@@ -48,6 +48,9 @@ class ChargeRequest:
     off_session: bool = False
     authenticated: bool = False
     payment_intent_id: str | None = None
+    # The charge's id, chosen by a caller that records it first (a claimed payment attempt), so
+    # a crash after the processor call can be reconciled with the charge row.
+    charge_id: str | None = None
 
 
 def minimum_amount(currency: str) -> int:
@@ -237,6 +240,7 @@ def charges_attempt(
     now = clock.now()
     charges = [
         Charge(
+            **({"id": request.charge_id} if request.charge_id else {}),
             account=account,
             amount=request.amount,
             currency=request.currency,

@@ -1,0 +1,200 @@
+"""Payment attempts as ``apps.invoices.services.invoices_pay`` records them (issue #5).
+
+Before charging, ``skips_of`` says which invoices are not charged at all: no payment method, a
+closed card, or a card whose last decline was a hard one (``HARD_DECLINES``) and that has not
+changed since. Such an attempt is ``skipped``: it counts (when it would have), the schedule goes
+on, and the customer's next payment method is charged (``apps.collections.consumers``).
+
+In the payment's outcome transaction ``attempts_record`` writes the ``PaymentAttempt`` rows (one
+multi-row insert; a claimed retry's pending row is completed instead) and sets each failed
+invoice's ``next_payment_attempt`` from the account's policy, before the invoice is rendered
+into ``invoice.payment_failed``. A successful first attempt writes no row.
+
+attempt_count (Stripe, ../shared/reference/stripe-semantics.md §4.2): the first attempt counts,
+then only scheduled retries; a manual attempt, or one made because the payment method changed,
+neither counts nor moves the schedule unless it pays the invoice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from apps.collections.models import PaymentAttempt
+from apps.collections.schedule import HARD_DECLINES, next_attempt_at
+from apps.collections.selectors import collection_settings, retry_policy_of
+from apps.core import clock
+from apps.core.bulk import rows_update
+from apps.core.errors import ApplicationError, CardError, InvalidRequestError
+
+Trigger = PaymentAttempt.Trigger
+Outcome = PaymentAttempt.Outcome
+# Triggers whose skipped attempts still count (and keep the schedule going).
+COUNTING_SKIPS = (Trigger.AUTOMATIC, Trigger.RETRY)
+
+
+def retried_automatically(invoice) -> bool:
+    """Whether a failed payment of ``invoice`` is retried on the account's schedule: charged
+    automatically and auto-advancing (Stripe retries neither ``send_invoice`` invoices nor those
+    with ``auto_advance`` off), and not a subscription's first invoice (the subscription is
+    ``incomplete`` and expires after 23 hours instead)."""
+    return (
+        invoice.collection_method == "charge_automatically"
+        and invoice.auto_advance
+        and invoice.billing_reason != "subscription_create"
+    )
+
+
+def counts(*, trigger: str, attempt_count: int, skipped: bool) -> bool:
+    """Whether this attempt increments the invoice's attempt_count."""
+    if skipped and trigger not in COUNTING_SKIPS:
+        return False
+    return attempt_count == 0 or trigger == Trigger.RETRY
+
+
+def _last_declines(invoice_ids: list[str]) -> dict[str, tuple[PaymentAttempt, datetime | None]]:
+    """Each invoice's last charged, failed attempt and when its charge was made (real time)."""
+    from apps.payments.models import Charge
+
+    last: dict[str, PaymentAttempt] = {}
+    for attempt in PaymentAttempt.objects.filter(
+        invoice_id__in=invoice_ids, outcome=Outcome.FAILED
+    ).exclude(charge_id=""):
+        if attempt.invoice_id not in last or attempt.pk > last[attempt.invoice_id].pk:
+            last[attempt.invoice_id] = attempt
+    made = dict(
+        Charge.objects.filter(id__in=[a.charge_id for a in last.values()]).values_list(
+            "id", "created_at"
+        )
+    )
+    return {pk: (attempt, made.get(attempt.charge_id)) for pk, attempt in last.items()}
+
+
+def _hard(attempt: PaymentAttempt) -> bool:
+    return attempt.decline_code in HARD_DECLINES or attempt.failure_code in HARD_DECLINES
+
+
+def skips_of(
+    *, invoices: list, chosen: dict[str, str | None], methods: dict, trigger: str
+) -> dict[str, ApplicationError]:
+    """The invoices among ``invoices`` not to charge, each with the error it fails with.
+    ``chosen``: the payment method invoices_pay would charge, by invoice id (None: none);
+    ``methods``: those payment methods by id. A missing payment method stops every attempt; a
+    closed card or an unchanged hard-declined one stops the attempts made without anyone asking
+    (scheduled retries, a payment-method change). The first automatic attempt and staff's manual
+    ones charge the card whatever its history (the processor declines a closed card)."""
+    skips: dict[str, ApplicationError] = {}
+    judged = trigger in (Trigger.RETRY, Trigger.PAYMENT_METHOD)
+    declined_before = [i.id for i in invoices if i.attempt_count and judged]
+    last = _last_declines(declined_before) if declined_before else {}
+    for invoice in invoices:
+        method_id = chosen[invoice.id]
+        if method_id is None:
+            skips[invoice.id] = InvalidRequestError(
+                "The customer has no payment method to charge.", code="invoice_no_payment_method"
+            )
+            continue
+        if not judged:
+            continue
+        method = methods[method_id]
+        if method.closed_at is not None:
+            skips[invoice.id] = CardError(
+                "The card was closed by its issuer; the customer needs a new payment method.",
+                code="card_declined",
+                extra={"decline_code": "invalid_account"},
+            )
+            continue
+        attempt, charged_at = last.get(invoice.id, (None, None))
+        if (
+            attempt is not None
+            and _hard(attempt)
+            and attempt.payment_method_id == method_id
+            and (charged_at is None or method.updated_at <= charged_at)
+        ):
+            skips[invoice.id] = CardError(
+                "The card was declined and cannot be charged again: the customer needs a new "
+                "payment method.",
+                code=attempt.failure_code or "card_declined",
+                extra={"decline_code": attempt.decline_code or None},
+            )
+    return skips
+
+
+@dataclass
+class Tried:
+    """One invoice's attempt in invoices_pay: ``invoice`` is the locked row, already updated
+    with the outcome (status, attempt_count); ``before`` its attempt_count before."""
+
+    invoice: object
+    before: int
+    counted: bool
+    method_id: str | None
+    charge_id: str
+    error: ApplicationError | None
+    skipped: bool
+
+
+def attempts_record(
+    *, account, tried: list[Tried], trigger: str, claims: dict[str, PaymentAttempt]
+) -> list[str]:
+    """Inside the outcome transaction: the attempt rows and each invoice's next retry. Answers
+    the invoices whose schedule this attempt spent (the after-last-retry actions are due)."""
+    policy = None
+    exhausted: list[str] = []
+    inserts: list[PaymentAttempt] = []
+    completed: list[PaymentAttempt] = []
+    for t in tried:
+        row = t.invoice
+        at = clock.now(test_clock_id=row.customer.test_clock_id)
+        if t.error is None:
+            row.next_payment_attempt = None
+        elif t.counted and retried_automatically(row):
+            if policy is None:
+                policy = retry_policy_of(collection_settings(account))
+            row.next_payment_attempt = next_attempt_at(
+                policy, attempt_count=row.attempt_count, last_attempt_at=at
+            )
+            if row.next_payment_attempt is None:
+                exhausted.append(row.id)
+        elif t.counted:
+            row.next_payment_attempt = None
+        claim = claims.get(row.id)
+        if claim is None and t.error is None and t.before == 0:
+            continue  # a first attempt that paid: nothing to chase, no row (the hot path)
+        attempt = claim or PaymentAttempt(
+            account=account,
+            invoice_id=row.id,
+            customer_id=row.customer_id,
+            trigger=trigger,
+            scheduled_for=None,
+        )
+        error = t.error
+        attempt.number = row.attempt_count
+        attempt.attempted_at = at
+        attempt.outcome = (
+            Outcome.SUCCEEDED if error is None else Outcome.SKIPPED if t.skipped else Outcome.FAILED
+        )
+        attempt.amount = row.amount_due
+        attempt.currency = row.currency
+        attempt.payment_method_id = t.method_id or ""
+        attempt.charge_id = t.charge_id
+        attempt.failure_code = (error.code or "") if error else ""
+        attempt.decline_code = (error.extra.get("decline_code") or "") if error else ""
+        attempt.failure_message = error.message[:500] if error else ""
+        (completed if claim is not None else inserts).append(attempt)
+    PaymentAttempt.objects.bulk_create(inserts)
+    rows_update(PaymentAttempt, completed, COMPLETION_FIELDS)
+    return exhausted
+
+
+# What completing a claimed (pending) attempt writes.
+COMPLETION_FIELDS = [
+    "number",
+    "attempted_at",
+    "outcome",
+    "amount",
+    "currency",
+    "payment_method_id",
+    "charge_id",
+    "failure_code",
+    "decline_code",
+    "failure_message",
+]

@@ -1,0 +1,156 @@
+"""Collections services (issue #5): manual retries, and what follows a payment attempt — the
+account's after-last-retry actions, and a recovered subscription's return to active.
+
+Charging itself happens in one place, ``apps.invoices.services.invoices_pay``, which records
+each attempt (apps.collections.attempts); scheduled retries are claimed and run by
+apps.collections.retries.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from apps.accounts.models import Account
+from apps.collections.models import PaymentAttempt
+from apps.collections.selectors import collection_settings
+from apps.core.actor import SYSTEM, Actor
+from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
+from apps.invoices.models import Invoice
+from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.models import Subscription
+
+MAX_RETRY_NOW = 100
+# Subscription states a paid invoice brings back to active (when nothing else is unpaid).
+RECOVERABLE = (
+    SubscriptionStatus.PAST_DUE,
+    SubscriptionStatus.UNPAID,
+    SubscriptionStatus.INCOMPLETE,
+)
+# Subscription states the after-last-retry actions apply to.
+DUNNED = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID)
+
+
+@dataclass
+class RetryResult:
+    paid: list[str] = field(default_factory=list)
+    failures: dict[str, ApplicationError] = field(default_factory=dict)
+
+
+def invoices_retry_now(*, account: Account, invoice_ids: list[str], actor: Actor) -> RetryResult:
+    """Try to pay open invoices of ``account`` at once (staff's "retry now"): a manual attempt,
+    recorded as a PaymentAttempt. As Stripe, it counts only if it is the invoice's first and
+    leaves the retry schedule as it was unless it pays the invoice. Answers the invoices paid
+    and the others' errors by id (unknown, not open, declined)."""
+    if (
+        not isinstance(invoice_ids, list)
+        or not invoice_ids
+        or not all(isinstance(pk, str) and pk for pk in invoice_ids)
+    ):
+        raise InvalidRequestError("Give the ids of the invoices to retry.", param="invoices")
+    if len(invoice_ids) > MAX_RETRY_NOW:
+        raise InvalidRequestError(
+            f"Retry at most {MAX_RETRY_NOW} invoices at once.", param="invoices"
+        )
+    ids = list(dict.fromkeys(invoice_ids))
+    found = (
+        Invoice.objects.select_related("customer", "subscription")
+        .filter(account=account, id__in=ids)
+        .in_bulk()
+    )
+    result = RetryResult()
+    for pk in ids:
+        if pk not in found:
+            result.failures[pk] = ResourceMissingError("invoice", pk, param="invoices")
+    invoices = [found[pk] for pk in sorted(found)]
+    if invoices:
+        from apps.invoices.services import invoices_pay
+
+        paid, failures = invoices_pay(
+            account=account, invoices=invoices, actor=actor, trigger=PaymentAttempt.Trigger.MANUAL
+        )
+        result.paid = [row.id for row in paid if row.id not in failures]
+        result.failures.update(failures)
+    return result
+
+
+def invoices_after_attempts(
+    *, account: Account, paid: list[Invoice], exhausted: list[Invoice], actor: Actor = SYSTEM
+) -> None:
+    """After invoices_pay's outcome transaction: a subscription whose invoice was paid returns
+    to active when it owes nothing else; an invoice whose retries are spent gets the account's
+    after-last-retry actions."""
+    for subscription_id in sorted({invoice.subscription_id for invoice in paid}):
+        subscription_recover(account=account, subscription_id=subscription_id, actor=actor)
+    if exhausted:
+        settings = collection_settings(account)
+        for invoice in exhausted:
+            retries_exhausted(account=account, invoice=invoice, settings=settings, actor=actor)
+
+
+def subscription_recover(*, account: Account, subscription_id: str, actor: Actor) -> bool:
+    """A past_due, unpaid or incomplete subscription with no open invoice left becomes active
+    (customer.subscription.updated with the status it had)."""
+    from apps.subscriptions.services import _record
+
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .filter(account=account, id=subscription_id, status__in=RECOVERABLE)
+            .first()
+        )
+        if subscription is None:
+            return False
+        if Invoice.objects.filter(subscription=subscription, status="open").exists():
+            return False
+        previous = {"status": subscription.status}
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.save(update_fields=["status", "updated_at"])
+        _record(subscription, "customer.subscription.updated", actor, previous=previous)
+    return True
+
+
+def retries_exhausted(*, account: Account, invoice: Invoice, settings, actor: Actor) -> None:
+    """The account's choices after an invoice's last failed retry: the invoice marked
+    uncollectible or left open; its subscription canceled (reason payment_failed), marked
+    unpaid or left past_due — unless a later invoice of the subscription was paid meanwhile,
+    which leaves the subscription as it is (Stripe)."""
+    from apps.invoices.services import invoice_mark_uncollectible
+    from apps.subscriptions.services import _record, subscription_cancel
+
+    if settings.invoice_after == "uncollectible":
+        if Invoice.objects.filter(pk=invoice.pk, status="open").exists():
+            invoice_mark_uncollectible(account=account, invoice_id=invoice.id, actor=actor)
+    if not invoice.subscription_id or settings.subscription_after == "past_due":
+        return
+    if Invoice.objects.filter(
+        subscription_id=invoice.subscription_id, status="paid", created_at__gt=invoice.created_at
+    ).exists():
+        return
+    if settings.subscription_after == "cancel":
+        if Subscription.objects.filter(pk=invoice.subscription_id, status__in=DUNNED).exists():
+            subscription_cancel(
+                account=account,
+                subscription_id=invoice.subscription_id,
+                details={},
+                actor=actor,
+                reason="payment_failed",
+            )
+        return
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("customer", "account")
+            .filter(
+                account=account,
+                id=invoice.subscription_id,
+                status__in=(SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE),
+            )
+            .first()
+        )
+        if subscription is None:
+            return
+        previous = {"status": subscription.status}
+        subscription.status = SubscriptionStatus.UNPAID
+        subscription.save(update_fields=["status", "updated_at"])
+        _record(subscription, "customer.subscription.updated", actor, previous=previous)
