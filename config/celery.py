@@ -48,5 +48,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collections.card_updates_fan_out",
         "schedule": crontab(minute=5, hour=0),
     },
+    # Due payment retries (dunning), stale retry claims, incomplete subscriptions expiring.
+    "collections.retries_sweep": {
+        "task": "collections.retries_sweep",
+        "schedule": 60.0,
+    },
 }
 app.conf.beat_schedule = CELERY_BEAT_SCHEDULE

@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView
 
+from apps.collections.views import update_payment_method_view
 from apps.core.views import api_unrecognized, healthz
 from apps.invoices.views import hosted_invoice_pdf_view, hosted_invoice_view
 
@@ -28,5 +29,10 @@ urlpatterns = [
     path("dashboard/", include("apps.dashboard.urls")),
     path("i/<str:token>/", hosted_invoice_view, name="hosted-invoice"),
     path("i/<str:token>/pdf", hosted_invoice_pdf_view, name="hosted-invoice-pdf"),
+    path(
+        "payment_method/<str:token>/",
+        update_payment_method_view,
+        name="update-payment-method",
+    ),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
 ]

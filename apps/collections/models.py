@@ -127,8 +127,10 @@ class SentEmail(models.Model):
         "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     kind = models.CharField(max_length=20, choices=EmailTemplate.Kind.choices)
-    # The object it is about (an invoice, a payment method), if any.
+    # The object it is about (an invoice, a subscription, a payment method), if any.
     object_id = models.CharField(max_length=64, blank=True, default="")
+    # The event that caused it: one email per event, however often its task runs.
+    event_id = models.CharField(max_length=64, blank=True, default="")
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200)
     body = models.TextField()
@@ -137,6 +139,13 @@ class SentEmail(models.Model):
     error = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "event_id"],
+                condition=~Q(event_id=""),
+                name="sent_email_event_once",
+            )
+        ]
         indexes = [
             models.Index(fields=["account", "customer", "-sent_at"], name="sent_email_customer"),
         ]

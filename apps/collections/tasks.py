@@ -24,3 +24,17 @@ def card_updates_apply_task(*, payment_method_ids: list[str]) -> int:
     from apps.collections.card_updater import card_update_apply
 
     return sum(card_update_apply(payment_method_id=pk) for pk in payment_method_ids)
+
+
+@shared_task(
+    name="collections.customer_emails_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def customer_emails_send_task(*, event_ids: list[str]) -> int:
+    """The customer emails of a batch of events (queued on commit by the event consumer)."""
+    from apps.collections.emails import customer_emails_send
+
+    return customer_emails_send(event_ids=event_ids)

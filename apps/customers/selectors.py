@@ -1,6 +1,9 @@
 """Reads of customers and their ledgers, always scoped to one account."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -64,13 +67,39 @@ def customer_search(*, account: Account, query: Query) -> QuerySet[Customer]:
     return customer_list(account=account).filter(search_q(query))
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A timeline row that is not an event (another app's record, e.g. an email sent):
+    ``template`` renders it, given ``entry``."""
+
+    created_at: datetime
+    template: str
+    object: Any
+
+
+# Other apps' rows for the timeline: each source answers up to ``limit`` entries, newest first.
+TimelineSource = Callable[[Account, Customer, int], list[TimelineEntry]]
+_timeline_sources: list[TimelineSource] = []
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    if source not in _timeline_sources:
+        _timeline_sources.append(source)
+
+
 def customer_timeline(
     *, account: Account, customer: Customer, limit: int = TIMELINE_LENGTH
-) -> list[Event]:
-    """Events about the customer or its objects (charges, payment methods, …), newest first."""
-    return list(
+) -> list[Event | TimelineEntry]:
+    """Events about the customer or its objects (charges, payment methods, …), with the
+    registered sources' entries among them, newest first."""
+    events = list(
         Event.objects.filter(account=account, customer_id=customer.id).order_by("-id")[:limit]
     )
+    others = [entry for source in _timeline_sources for entry in source(account, customer, limit)]
+    if not others:
+        return events
+    merged = sorted([*events, *others], key=lambda row: row.created_at, reverse=True)
+    return merged[:limit]
 
 
 def balance_transaction_list(

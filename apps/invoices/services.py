@@ -561,6 +561,8 @@ def invoices_outcomes_record(
             if row is None:
                 continue
             charge = charges.get(invoice.id)
+            if row.status != "open":
+                continue  # settled meanwhile (paid or voided by another request)
             charge_id = charge.id if charge is not None and charge.pk else ""
             skipped = invoice.id not in charges
             before = row.attempt_count

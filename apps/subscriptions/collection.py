@@ -56,7 +56,11 @@ def due_draft_ids(*, limit: int = 100_000) -> list[str]:
 
 
 def _pause_behavior(subscription: Subscription | None, customer) -> str | None:
-    """The subscription's ``pause_collection`` behaviour now (None once ``resumes_at`` passed)."""
+    """The subscription's ``pause_collection`` behaviour now (None once ``resumes_at`` passed).
+    An ``unpaid`` subscription's new invoices are kept as drafts, never attempted (Stripe: they
+    are still created, not collected)."""
+    if subscription is not None and subscription.status == SubscriptionStatus.UNPAID:
+        return "keep_as_draft"
     pause = (subscription.pause_collection if subscription else None) or {}
     resumes_at = pause.get("resumes_at")
     if resumes_at and clock.from_epoch(resumes_at) <= clock.now(

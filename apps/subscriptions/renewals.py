@@ -37,7 +37,14 @@ from apps.subscriptions.models import Subscription, SubscriptionItem
 log = logging.getLogger(__name__)
 # How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
 AUTO_ADVANCE_DELAY = timedelta(hours=1)
-RENEWABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE)
+# An unpaid subscription (its retries spent, apps.collections) keeps renewing; its invoices stay
+# drafts that are never attempted (apps.subscriptions.collection._pause_behavior), as Stripe.
+RENEWABLE = (
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.TRIALING,
+    SubscriptionStatus.PAST_DUE,
+    SubscriptionStatus.UNPAID,
+)
 
 
 @dataclass
@@ -194,7 +201,9 @@ def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
         finalizes_at=previous[1] + AUTO_ADVANCE_DELAY,
     )
     subscription.current_period_start, subscription.current_period_end = period
-    subscription.status = _status_for(billing, period[0])
+    if subscription.status not in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
+        # A subscription in dunning stays so until its open invoices are paid (apps.collections).
+        subscription.status = _status_for(billing, period[0])
     return renewal
 
 

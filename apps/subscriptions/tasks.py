@@ -13,7 +13,12 @@ from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
 
 BATCH = 500
-RENEWING = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE)
+RENEWING = (
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.TRIALING,
+    SubscriptionStatus.PAST_DUE,
+    SubscriptionStatus.UNPAID,
+)
 
 
 def due_subscription_ids(*, limit: int = 100_000) -> list[str]:

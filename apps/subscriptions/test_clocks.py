@@ -1,7 +1,8 @@
 """Test clocks: create, advance, delete. Advancing runs, in time order, every trial end,
 scheduled cancellation, renewal (with its draft invoice), draft finalization (with its payment
-and events) and card update (apps.collections.card_updater) that falls between the clock's time
-and the new one."""
+and events), card update (apps.collections.card_updater), payment retry
+(apps.collections.retries) and incomplete subscription's expiry (apps.collections.incomplete)
+that falls between the clock's time and the new one."""
 
 from datetime import datetime, timedelta
 
@@ -10,6 +11,8 @@ from django.db import transaction
 from apps.accounts.audit import change_record
 from apps.accounts.models import Account, TestClock
 from apps.collections.card_updater import card_update_apply, card_updates_next_due
+from apps.collections.incomplete import incomplete_next_due, subscription_incomplete_expire
+from apps.collections.retries import invoices_retry
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -159,9 +162,23 @@ def _next_due(customers, until: datetime) -> tuple[datetime, str, str] | None:
     card = card_updates_next_due(customers=customers, until=until)
     if card:
         candidates.append((card[0], -1, "card_update", card[1]))
+    retry = (
+        Invoice.objects.filter(
+            customer_id__in=customers, status="open", next_payment_attempt__lte=until
+        )
+        .order_by("next_payment_attempt", "id")
+        .values_list("next_payment_attempt", "id")
+        .first()
+    )
+    if retry:
+        candidates.append((retry[0], 4, "retry", retry[1]))
+    expiry = incomplete_next_due(customers=customers, until=until)
+    if expiry:
+        candidates.append((expiry[0], 5, "incomplete_expiry", expiry[1]))
     if not candidates:
         return None
-    # At one instant: a card update, trial end, cancellation, a draft's finalization, renewal.
+    # At one instant: a card update, trial end, cancellation, a draft's finalization, renewal,
+    # a payment retry, an incomplete subscription's expiry.
     when, _, kind, object_id = min(candidates)
     return when, kind, object_id
 
@@ -192,6 +209,12 @@ def test_clock_run(clock_id: str) -> TestClock:
         elif kind == "invoice":
             if not invoices_auto_advance(invoice_ids=[object_id]):
                 break  # finalized meanwhile: stop rather than spin
+        elif kind == "retry":
+            if not invoices_retry(invoice_ids=[object_id]):
+                break  # claimed meanwhile: stop rather than spin
+        elif kind == "incomplete_expiry":
+            if not subscription_incomplete_expire(subscription_id=object_id):
+                break
         elif subscription_renew(subscription_id=object_id) is None:
             break  # not renewable any more (canceled meanwhile): stop rather than spin
     with transaction.atomic():

@@ -34,12 +34,12 @@ def subscribe(account, *, email: str = "pat@example.com", amount: int = 2500):
     )
 
 
-def failing_renewal(account, now, **settings) -> Invoice:
+def failing_renewal(account, now, *, email: str = "pat@example.com", **settings) -> Invoice:
     """A subscription paid on creation whose first renewal is declined (the customer's card
     replaced by one that declines every charge): answers the renewal's open invoice."""
     if settings:
         CollectionSettings.objects.update_or_create(account=account, defaults=settings)
-    subscription = subscribe(account)
+    subscription = subscribe(account, email=email)
     customer_update(
         account=account,
         customer_id=subscription.customer_id,

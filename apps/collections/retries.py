@@ -1,0 +1,223 @@
+"""Scheduled retries: each slot claimed once, charged outside any transaction, then completed.
+
+1. Claim (one short transaction): the due invoices are locked with ``skip_locked`` and re-checked
+   (still open, still due); each gets a ``pending`` PaymentAttempt for its slot
+   (``scheduled_for`` = its ``next_payment_attempt``, unique per invoice and slot, so two beats or
+   workers cannot both claim it) with the id its charge will have, and its
+   ``next_payment_attempt`` is cleared.
+2. Charge: ``invoices_pay`` with trigger ``retry`` (no transaction open during the processor
+   call); its outcome transaction completes the pending rows and sets the next slot.
+3. A claim left pending (its worker died) is recovered by the sweep after ``STALE_AFTER``: with
+   the charge it made (its id was reserved at the claim) the outcome is recorded as if the
+   worker had finished; without one, nothing was charged, so the claim is recorded lost and
+   the invoice retried at the next sweep. A charge still pending is left to the payments layer;
+   the slot is never charged twice.
+
+Customers on test clocks are stepped by their clock (apps.subscriptions.test_clocks).
+"""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import transaction
+
+from apps.collections.models import PaymentAttempt
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.core.errors import CardError
+from apps.core.ids import new_id
+from apps.invoices.models import Invoice
+from apps.subscriptions.enums import SubscriptionStatus
+
+log = logging.getLogger(__name__)
+
+# Longer than a retry task may run (its hard time limit), so a live worker's claim is never
+# taken for a dead one's.
+STALE_AFTER = timedelta(minutes=10)
+BATCH = 500
+Trigger = PaymentAttempt.Trigger
+Outcome = PaymentAttempt.Outcome
+# A subscription that ended stops the collection of its invoices (Stripe).
+ENDED = (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
+
+
+def due_retry_ids(*, limit: int = 100_000) -> list[str]:
+    """Open invoices whose next retry has come (customers on test clocks step their own)."""
+    return list(
+        Invoice.objects.filter(
+            status="open",
+            next_payment_attempt__lte=clock.now(),
+            customer__test_clock_id__isnull=True,
+        )
+        .order_by("next_payment_attempt", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def retries_claim(invoice_ids: list[str]) -> tuple[list[Invoice], dict[str, PaymentAttempt]]:
+    """Take the due slots of ``invoice_ids`` (rows another transaction holds are left to it):
+    every due invoice (with customer, subscription and account) and the pending attempts
+    claimed, by invoice id. An invoice whose subscription ended loses its slot without an
+    attempt."""
+    with transaction.atomic():
+        locked = list(
+            Invoice.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("customer", "subscription", "account")
+            .filter(id__in=invoice_ids, status="open", next_payment_attempt__isnull=False)
+            .order_by("id")
+        )
+        due = [
+            invoice
+            for invoice in locked
+            if invoice.next_payment_attempt
+            <= clock.now(test_clock_id=invoice.customer.test_clock_id)
+        ]
+        if not due:
+            return [], {}
+        taken = set(
+            PaymentAttempt.objects.filter(
+                invoice_id__in=[invoice.id for invoice in due],
+                trigger=Trigger.RETRY,
+                scheduled_for__in={invoice.next_payment_attempt for invoice in due},
+            ).values_list("invoice_id", "scheduled_for")
+        )
+        now = clock.now()  # real time: how old a pending claim is
+        claims = {
+            invoice.id: PaymentAttempt(
+                account_id=invoice.account_id,
+                invoice=invoice,
+                customer_id=invoice.customer_id,
+                number=invoice.attempt_count + 1,
+                trigger=Trigger.RETRY,
+                scheduled_for=invoice.next_payment_attempt,
+                attempted_at=now,
+                outcome=Outcome.PENDING,
+                amount=invoice.amount_due,
+                currency=invoice.currency,
+                charge_id=new_id("ch"),
+            )
+            for invoice in due
+            if (invoice.id, invoice.next_payment_attempt) not in taken
+            and not (invoice.subscription_id and invoice.subscription.status in ENDED)
+        }
+        PaymentAttempt.objects.bulk_create(claims.values())
+        Invoice.objects.filter(pk__in=[invoice.id for invoice in due]).update(
+            next_payment_attempt=None, updated_at=now
+        )
+        for invoice in due:
+            invoice.next_payment_attempt, invoice.updated_at = None, now
+    return due, claims
+
+
+def invoices_retry(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
+    """Run the due retries among ``invoice_ids``: claim, charge, complete. How many due slots
+    were taken (attempted, or dropped with their ended subscription)."""
+    from apps.invoices.services import invoices_pay
+
+    due, claims = retries_claim(invoice_ids)
+    by_account = defaultdict(list)
+    for invoice in due:
+        if invoice.id in claims:
+            by_account[invoice.account_id].append(invoice)
+    for batch in by_account.values():
+        invoices_pay(
+            account=batch[0].account,
+            invoices=batch,
+            actor=actor,
+            trigger=Trigger.RETRY,
+            claims={invoice.id: claims[invoice.id] for invoice in batch},
+        )
+    return len(due)
+
+
+def _charge_error(charge) -> CardError:
+    return CardError(
+        charge.failure_message or "Your card was declined.",
+        code=charge.failure_code or "card_declined",
+        extra={"decline_code": (charge.outcome or {}).get("reason"), "charge": charge.id},
+    )
+
+
+def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
+    """Claims left pending longer than ``STALE_AFTER``: completed from their charge, or recorded
+    lost and rescheduled when nothing was charged. How many were recovered."""
+    from apps.invoices.services import invoices_outcomes_record
+    from apps.payments.models import Charge
+
+    cutoff = clock.now() - STALE_AFTER
+    recovered = 0
+    with transaction.atomic():
+        stale = list(
+            PaymentAttempt.objects.select_for_update(skip_locked=True)
+            .filter(outcome=Outcome.PENDING, attempted_at__lte=cutoff)
+            .order_by("id")[:BATCH]
+        )
+        charges = Charge.objects.in_bulk([claim.charge_id for claim in stale])
+        lost = [claim for claim in stale if claim.charge_id not in charges]
+        if lost:
+            _lost_record(lost)
+            recovered += len(lost)
+    charged = [
+        claim
+        for claim in stale
+        if claim.charge_id in charges and charges[claim.charge_id].status != "pending"
+    ]
+    for claim in stale:
+        if claim.charge_id in charges and charges[claim.charge_id].status == "pending":
+            log.warning("retry claim %s waits for its pending charge %s", claim.pk, claim.charge_id)
+    invoices = Invoice.objects.select_related("customer", "subscription", "account").in_bulk(
+        {claim.invoice_id for claim in charged}
+    )
+    for claim in charged:
+        invoice, charge = invoices[claim.invoice_id], charges[claim.charge_id]
+        with transaction.atomic():
+            # Still pending under its lock: another sweep did not complete it meanwhile.
+            if not PaymentAttempt.objects.select_for_update(skip_locked=True).filter(
+                pk=claim.pk, outcome=Outcome.PENDING
+            ):
+                continue
+            invoices_outcomes_record(
+                account=invoice.account,
+                invoices=[invoice],
+                charges={invoice.id: charge},
+                failures={}
+                if charge.status == "succeeded"
+                else {invoice.id: _charge_error(charge)},
+                methods={invoice.id: charge.payment_method_id},
+                trigger=Trigger.RETRY,
+                claims={invoice.id: claim},
+                actor=actor,
+            )
+        recovered += 1
+    return recovered
+
+
+def _lost_record(claims: list[PaymentAttempt]) -> None:
+    """Claims whose worker stopped before charging: recorded failed (not counted), and their
+    invoices, if still open and unscheduled, retried at the next sweep (a new slot)."""
+    invoices = Invoice.objects.select_related("customer").in_bulk(
+        {claim.invoice_id for claim in claims}
+    )
+    for claim in claims:
+        invoice = invoices[claim.invoice_id]
+        claim.outcome = Outcome.FAILED
+        claim.number = invoice.attempt_count
+        claim.charge_id = ""
+        claim.failure_code = "attempt_lost"
+        claim.failure_message = "The retry stopped before the card was charged; tried again."
+        claim.attempted_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
+        claim.save(
+            update_fields=[
+                "outcome",
+                "number",
+                "charge_id",
+                "failure_code",
+                "failure_message",
+                "attempted_at",
+            ]
+        )
+        Invoice.objects.filter(pk=invoice.pk, status="open", next_payment_attempt=None).update(
+            next_payment_attempt=clock.now(test_clock_id=invoice.customer.test_clock_id),
+            updated_at=clock.now(),
+        )

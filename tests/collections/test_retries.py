@@ -1,0 +1,422 @@
+"""Scheduled retries: the default schedule (8 tries in 2 weeks), one claim per slot, skipped
+attempts, stale claims, after-last-retry actions, payment-method changes, incomplete expiry."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from apps.collections import retries
+from apps.collections.incomplete import incomplete_expire_due
+from apps.collections.models import CollectionSettings, PaymentAttempt
+from apps.collections.retries import (
+    due_retry_ids,
+    invoices_retry,
+    retries_claim,
+    stale_claims_recover,
+)
+from apps.core.actor import SYSTEM
+from apps.core.models import Event
+from apps.customers.models import Customer, PaymentMethod
+from apps.customers.services import customer_create, customer_update
+from apps.invoices.models import Invoice
+from apps.payments.models import Charge
+from apps.subscriptions.models import Subscription
+from apps.subscriptions.services import subscription_create
+from tests.collections.dunning import (
+    RENEWED_AT,
+    START,
+    card_fixed,
+    failing_renewal,
+    subscribe,
+)
+from tests.invoices.test_renewal_batches import _concurrently
+
+
+def _retry_all(now, invoice: Invoice) -> list[PaymentAttempt]:
+    """Move the clock to each scheduled retry and run the sweep's work until none is left."""
+    while True:
+        invoice.refresh_from_db()
+        if invoice.next_payment_attempt is None:
+            return list(PaymentAttempt.objects.filter(invoice=invoice).order_by("id"))
+        now(invoice.next_payment_attempt)
+        assert due_retry_ids() == [invoice.id]
+        assert invoices_retry(invoice_ids=[invoice.id]) == 1
+
+
+def _status(invoice: Invoice) -> str:
+    return Subscription.objects.get(pk=invoice.subscription_id).status
+
+
+def test_the_default_schedule_tries_eight_times_within_two_weeks_then_cancels(acme, now):
+    invoice = failing_renewal(acme.account, now)
+
+    attempts = _retry_all(now, invoice)
+
+    assert [a.number for a in attempts] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert [a.trigger for a in attempts] == ["automatic"] + ["retry"] * 7
+    assert {a.outcome for a in attempts} == {"failed"}
+    # The last at the window's end (each gap rounded down to the second).
+    last = attempts[-1].attempted_at
+    assert RENEWED_AT + timedelta(days=14, seconds=-7) <= last <= RENEWED_AT + timedelta(days=14)
+    for attempt in attempts[1:]:
+        assert attempt.scheduled_for == attempt.attempted_at
+        assert Charge.objects.get(id=attempt.charge_id).status == "failed"
+    assert Charge.objects.filter(customer_id=invoice.customer_id).count() == 1 + 8
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.attempt_count, invoice.next_payment_attempt) == (
+        "open",
+        8,
+        None,
+    )
+    failed = Event.objects.filter(type="invoice.payment_failed", object_id=invoice.id)
+    assert [e.data_object["attempt_count"] for e in failed.order_by("created_at", "id")] == list(
+        range(1, 9)
+    )
+    assert failed.order_by("created_at", "id").last().data_object["next_payment_attempt"] is None
+    subscription = Subscription.objects.get(pk=invoice.subscription_id)
+    assert subscription.status == "canceled"
+    assert subscription.cancellation_details["reason"] == "payment_failed"
+    assert Event.objects.filter(
+        type="customer.subscription.deleted", object_id=subscription.id
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("subscription_after", "invoice_after", "status", "invoice_status"),
+    [
+        ("unpaid", "uncollectible", "unpaid", "uncollectible"),
+        ("past_due", "open", "past_due", "open"),
+        ("cancel", "uncollectible", "canceled", "uncollectible"),
+    ],
+)
+def test_after_the_last_retry_the_settings_decide(
+    acme, now, subscription_after, invoice_after, status, invoice_status
+):
+    invoice = failing_renewal(
+        acme.account,
+        now,
+        retry_mode="custom",
+        retry_delays=[3, 5],
+        subscription_after=subscription_after,
+        invoice_after=invoice_after,
+    )
+
+    attempts = _retry_all(now, invoice)
+
+    assert [a.attempted_at for a in attempts] == [
+        RENEWED_AT,
+        RENEWED_AT + timedelta(days=3),
+        RENEWED_AT + timedelta(days=8),
+    ]
+    invoice.refresh_from_db()
+    assert (invoice.status, _status(invoice)) == (invoice_status, status)
+    marked = Event.objects.filter(type="invoice.marked_uncollectible", object_id=invoice.id)
+    assert marked.exists() == (invoice_status == "uncollectible")
+
+
+def test_an_unpaid_subscription_keeps_renewing_with_drafts_never_attempted(acme, now):
+    from apps.subscriptions.services import subscription_renew
+
+    invoice = failing_renewal(acme.account, now, retry_mode="custom", retry_delays=[3])
+    CollectionSettings.objects.filter(account=acme.account).update(subscription_after="unpaid")
+    _retry_all(now, invoice)
+    assert _status(invoice) == "unpaid"
+    charges = Charge.objects.count()
+
+    now(RENEWED_AT + timedelta(days=28, hours=2))
+    subscription_renew(subscription_id=invoice.subscription_id)
+
+    second = Invoice.objects.filter(subscription_id=invoice.subscription_id).latest("created_at")
+    assert (second.status, second.auto_advance, second.attempt_count) == ("draft", False, 0)
+    assert Charge.objects.count() == charges
+    assert _status(invoice) == "unpaid"
+
+
+def test_a_later_paid_invoice_leaves_the_subscription_as_it_is(acme, now):
+    invoice = failing_renewal(acme.account, now, retry_mode="custom", retry_delays=[3, 60])
+    assert _status(invoice) == "past_due"
+    Invoice.objects.create(
+        account=acme.account,
+        customer_id=invoice.customer_id,
+        subscription_id=invoice.subscription_id,
+        status="paid",
+        currency="usd",
+        period_start=RENEWED_AT,
+        period_end=RENEWED_AT,
+        created_at=RENEWED_AT + timedelta(days=30),
+    )
+
+    _retry_all(now, invoice)
+
+    assert _status(invoice) == "past_due"
+
+
+def test_a_slot_is_claimed_once(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    now(invoice.next_payment_attempt)
+
+    assert invoices_retry(invoice_ids=[invoice.id]) == 1
+    assert invoices_retry(invoice_ids=[invoice.id]) == 0
+    assert PaymentAttempt.objects.filter(invoice=invoice, trigger="retry").count() == 1
+    # The first invoice's, the renewal's, the retry's.
+    assert Charge.objects.filter(customer_id=invoice.customer_id).count() == 3
+
+
+def test_a_retry_not_yet_due_is_not_claimed(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    now(invoice.next_payment_attempt - timedelta(seconds=1))
+
+    assert due_retry_ids() == []
+    assert invoices_retry(invoice_ids=[invoice.id]) == 0
+    assert not PaymentAttempt.objects.filter(trigger="retry").exists()
+
+
+def test_a_successful_retry_pays_and_reactivates(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    card_fixed(invoice)
+    now(invoice.next_payment_attempt)
+
+    invoices_retry(invoice_ids=[invoice.id])
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.attempt_count, invoice.next_payment_attempt) == (
+        "paid",
+        2,
+        None,
+    )
+    retry = PaymentAttempt.objects.get(invoice=invoice, trigger="retry")
+    assert (retry.outcome, retry.number, retry.charge_id) == ("succeeded", 2, invoice.charge_id)
+    assert _status(invoice) == "active"
+
+
+def test_a_closed_card_is_not_charged_but_the_attempt_counts(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    PaymentMethod.objects.filter(pk=invoice.customer.default_source_id).update(closed_at=START)
+    charges = Charge.objects.count()
+    slot = invoice.next_payment_attempt
+    now(slot)
+
+    invoices_retry(invoice_ids=[invoice.id])
+
+    retry = PaymentAttempt.objects.get(invoice=invoice, trigger="retry")
+    assert (retry.outcome, retry.number, retry.charge_id) == ("skipped", 2, "")
+    assert retry.decline_code == "invalid_account"
+    assert Charge.objects.count() == charges
+    invoice.refresh_from_db()
+    assert invoice.attempt_count == 2
+    assert invoice.next_payment_attempt > slot
+
+
+def test_a_hard_decline_is_not_retried_until_the_card_changes(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    PaymentAttempt.objects.filter(invoice=invoice).update(decline_code="lost_card")
+    card = PaymentMethod.objects.filter(pk=invoice.customer.default_source_id)
+    charge = Charge.objects.get(pk=invoice.charge_id)
+    # (Row times are real time, the domain clock is frozen here: the card is older.)
+    card.update(updated_at=charge.created_at - timedelta(seconds=1))
+    charges = Charge.objects.count()
+    now(invoice.next_payment_attempt)
+
+    invoices_retry(invoice_ids=[invoice.id])
+
+    assert Charge.objects.count() == charges
+    assert PaymentAttempt.objects.get(invoice=invoice, trigger="retry").outcome == "skipped"
+    # The card is reissued (it changed since the decline): the next retry charges it.
+    card.update(updated_at=charge.created_at + timedelta(seconds=1))
+    invoice.refresh_from_db()
+    now(invoice.next_payment_attempt)
+    invoices_retry(invoice_ids=[invoice.id])
+    assert Charge.objects.count() == charges + 1
+
+
+def test_no_payment_method_skips_the_retry(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    Customer.objects.filter(pk=invoice.customer_id).update(default_source=None)
+    now(invoice.next_payment_attempt)
+
+    invoices_retry(invoice_ids=[invoice.id])
+
+    retry = PaymentAttempt.objects.get(invoice=invoice, trigger="retry")
+    assert (retry.outcome, retry.failure_code) == ("skipped", "invoice_no_payment_method")
+
+
+def test_a_claim_whose_worker_died_before_charging_is_retried_in_a_new_slot(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    slot = invoice.next_payment_attempt
+    now(slot)
+    due, claims = retries_claim([invoice.id])  # the worker dies here
+    charges = Charge.objects.count()
+
+    now(slot + retries.STALE_AFTER - timedelta(seconds=1))
+    assert stale_claims_recover() == 0
+    now(slot + retries.STALE_AFTER)
+    assert stale_claims_recover() == 1
+
+    claim = PaymentAttempt.objects.get(pk=claims[invoice.id].pk)
+    assert (claim.outcome, claim.failure_code, claim.charge_id) == ("failed", "attempt_lost", "")
+    invoice.refresh_from_db()
+    assert (invoice.attempt_count, invoice.next_payment_attempt) == (1, slot + retries.STALE_AFTER)
+    assert Charge.objects.count() == charges
+    invoices_retry(invoice_ids=[invoice.id])
+    assert Charge.objects.count() == charges + 1
+    invoice.refresh_from_db()
+    assert invoice.attempt_count == 2
+
+
+def test_a_claim_whose_worker_died_after_charging_is_completed_from_its_charge(
+    acme, now, monkeypatch
+):
+    from apps.invoices import services
+
+    invoice = failing_renewal(acme.account, now)
+    card_fixed(invoice)
+    slot = invoice.next_payment_attempt
+    now(slot)
+
+    def dies(**_):
+        raise SystemExit("worker lost")
+
+    monkeypatch.setattr(services, "invoices_outcomes_record", dies)
+    with pytest.raises(SystemExit):
+        invoices_retry(invoice_ids=[invoice.id])
+    monkeypatch.undo()
+    claim = PaymentAttempt.objects.get(invoice=invoice, trigger="retry")
+    assert claim.outcome == "pending"
+    charges = Charge.objects.count()
+
+    now(slot + retries.STALE_AFTER)
+    assert stale_claims_recover() == 1
+    assert stale_claims_recover() == 0
+
+    claim.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (claim.outcome, invoice.status, invoice.charge_id) == (
+        "succeeded",
+        "paid",
+        claim.charge_id,
+    )
+    assert Charge.objects.get(id=claim.charge_id).status == "succeeded"
+    assert Charge.objects.count() == charges
+    assert _status(invoice) == "active"
+
+
+def test_a_new_default_card_pays_the_failed_invoice_at_once(
+    acme, now, tasks_inline, django_capture_on_commit_callbacks
+):
+    invoice = failing_renewal(acme.account, now)
+    now(RENEWED_AT + timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True) as enqueued:
+        customer_update(
+            account=acme.account,
+            customer_id=invoice.customer_id,
+            params={"source": "tok_visa"},
+            actor=SYSTEM,
+        )
+
+    # customer.source.created and customer.updated: one retry for the customer.
+    assert len(enqueued) == 1
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.attempt_count, invoice.next_payment_attempt) == (
+        "paid",
+        1,
+        None,
+    )
+    [attempt] = PaymentAttempt.objects.filter(invoice=invoice, trigger="payment_method")
+    assert attempt.outcome == "succeeded"
+    assert _status(invoice) == "active"
+
+
+def test_a_card_change_for_a_customer_who_owes_nothing_charges_nothing(
+    acme, now, tasks_inline, django_capture_on_commit_callbacks
+):
+    subscription = subscribe(acme.account)
+    charges = Charge.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True) as enqueued:
+        customer_update(
+            account=acme.account,
+            customer_id=subscription.customer_id,
+            params={"source": "tok_mastercard"},
+            actor=SYSTEM,
+        )
+
+    assert enqueued == []
+
+    assert Charge.objects.count() == charges
+    assert not PaymentAttempt.objects.exists()
+
+
+def test_an_incomplete_subscription_expires_after_23_hours(acme, now):
+    from apps.catalog.services import price_create
+    from apps.subscriptions.services import ItemRequest
+
+    price = price_create(
+        account=acme.account,
+        params={
+            "currency": "usd",
+            "unit_amount": 900,
+            "product_data": {"name": "X"},
+            "recurring": {"interval": "month"},
+        },
+        actor=SYSTEM,
+    )
+    customer = customer_create(
+        account=acme.account, params={"source": "tok_chargeCustomerFail"}, actor=SYSTEM
+    )
+    subscription = subscription_create(
+        account=acme.account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
+    )
+    assert subscription.status == "incomplete"
+    first = Invoice.objects.get(subscription=subscription)
+    assert (first.status, first.next_payment_attempt) == ("open", None)
+
+    now(START + timedelta(hours=22, minutes=59))
+    assert incomplete_expire_due() == 0
+    now(START + timedelta(hours=23))
+    assert incomplete_expire_due() == 1
+
+    subscription.refresh_from_db()
+    first.refresh_from_db()
+    assert (subscription.status, subscription.ended_at) == (
+        "incomplete_expired",
+        START + timedelta(hours=23),
+    )
+    assert first.status == "void"
+    deleted = Event.objects.get(type="customer.subscription.deleted", object_id=subscription.id)
+    assert deleted.previous_attributes == {"status": "incomplete"}
+    assert incomplete_expire_due() == 0
+
+
+concurrent_writers = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need a database with row-level locks (PostgreSQL in CI)",
+)
+
+
+@concurrent_writers
+def test_two_concurrent_sweeps_attempt_each_slot_once(transactional_db, acme, now):
+    invoices = []
+    for n in range(6):
+        now(START)
+        invoices.append(failing_renewal(acme.account, now, email=f"c{n}@example.com"))
+    now(max(invoice.next_payment_attempt for invoice in invoices))
+    ids = due_retry_ids()
+    assert sorted(ids) == sorted(invoice.id for invoice in invoices)
+
+    taken = _concurrently(
+        lambda: invoices_retry(invoice_ids=ids[:4]),
+        lambda: invoices_retry(invoice_ids=ids[2:]),
+        lambda: invoices_retry(invoice_ids=ids),
+    )
+
+    # Rows another sweep holds are skipped (skip_locked); a later sweep finds them not due.
+    assert sum(taken) == 6
+    for invoice in invoices:
+        assert PaymentAttempt.objects.filter(invoice=invoice, trigger="retry").count() == 1
+        assert Charge.objects.filter(customer_id=invoice.customer_id).count() == 1 + 1 + 1
+        invoice.refresh_from_db()
+        assert invoice.attempt_count == 2
+    assert invoices_retry(invoice_ids=ids) == 0
