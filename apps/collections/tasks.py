@@ -26,6 +26,44 @@ def card_updates_apply_task(*, payment_method_ids: list[str]) -> int:
     return sum(card_update_apply(payment_method_id=pk) for pk in payment_method_ids)
 
 
+@shared_task(name="collections.retries_sweep")
+def retries_sweep_task() -> dict[str, int]:
+    """Beat (every minute): due retries fanned out in batches, claims whose worker died
+    recovered, incomplete subscriptions past their 23 hours expired."""
+    from apps.collections.incomplete import incomplete_expire_due
+    from apps.collections.retries import due_retry_ids, stale_claims_recover
+
+    ids = due_retry_ids()
+    for start in range(0, len(ids), BATCH):
+        invoices_retry_task.delay(invoice_ids=ids[start : start + BATCH])
+    return {
+        "due": len(ids),
+        "recovered": stale_claims_recover(),
+        "expired": incomplete_expire_due(),
+    }
+
+
+@shared_task(
+    name="collections.invoices_retry",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def invoices_retry_task(*, invoice_ids: list[str]) -> int:
+    from apps.collections.retries import invoices_retry
+
+    return invoices_retry(invoice_ids=invoice_ids)
+
+
+@shared_task(name="collections.customer_invoices_retry", acks_late=True)
+def customer_invoices_retry_task(*, customer_id: str) -> int:
+    """The customer's payment method changed: their open, failed invoices are tried at once."""
+    from apps.collections.consumers import customer_invoices_retry
+
+    return customer_invoices_retry(customer_id=customer_id)
+
+
 @shared_task(
     name="collections.customer_emails_send",
     acks_late=True,
