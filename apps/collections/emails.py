@@ -33,7 +33,11 @@ from apps.accounts.models import Account
 from apps.collections import email_templates
 from apps.collections.email_templates import BUILT_IN, Kind, Wording
 from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
-from apps.collections.payment_method_page import current_payment_method, update_payment_method_url
+from apps.collections.payment_method_page import (
+    brand_name,
+    current_payment_method,
+    update_payment_method_url,
+)
 from apps.collections.schedule import is_last_retry
 from apps.collections.selectors import collection_settings, email_templates_of, retry_policy_of
 from apps.core import clock
@@ -53,15 +57,6 @@ TRIGGERS = frozenset(
 # Event ids per send task.
 TASK_BATCH = 200
 UNCONFIRMED = "Not confirmed: the worker stopped before the mail server answered."
-BRANDS = {
-    "amex": "American Express",
-    "diners": "Diners Club",
-    "discover": "Discover",
-    "jcb": "JCB",
-    "mastercard": "Mastercard",
-    "unionpay": "UnionPay",
-    "visa": "Visa",
-}
 
 
 # --- the consumers (inside the event's transaction: no queries) -------------------------------
@@ -145,9 +140,8 @@ def _date(moment: datetime | int | None) -> str:
 def _card_context(card: PaymentMethod | None) -> dict[str, str]:
     if card is None or not card.last4:
         return {"card_brand": "", "card_last4": "", "card_expiry": ""}
-    brand = BRANDS.get(card.brand, card.brand.title()) if card.brand else card.type
     expiry = f"{card.exp_month:02d}/{card.exp_year}" if card.exp_month and card.exp_year else ""
-    return {"card_brand": brand, "card_last4": card.last4, "card_expiry": expiry}
+    return {"card_brand": brand_name(card), "card_last4": card.last4, "card_expiry": expiry}
 
 
 def _base_context(account: Account, customer: Customer) -> dict[str, str]:

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.collections.payment_method_page import (
+    brand_name,
     current_payment_method,
     customer_card_replace,
     customer_of_token,
@@ -37,6 +38,7 @@ def update_payment_method_view(request: HttpRequest, token: str) -> HttpResponse
     if customer is None:
         raise Http404("This link is not valid, or it has expired.")
     account = customer.account
+    current = current_payment_method(customer)
     form = CardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,7 +56,8 @@ def update_payment_method_view(request: HttpRequest, token: str) -> HttpResponse
         {
             "account": account,
             "customer": customer,
-            "current": current_payment_method(customer),
+            "current": current,
+            "current_brand": brand_name(current) if current else "",
             "invoices": [
                 (invoice, format_amount(invoice.amount_due - invoice.amount_paid, invoice.currency))
                 for invoice in open_invoices(customer)
