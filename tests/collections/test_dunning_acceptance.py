@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 import stripe
+from django.core import mail
 
-from apps.collections.models import CollectionSettings
+from apps.collections.models import CollectionSettings, SentEmail
 from apps.invoices.engine.periods import utc
 
 
@@ -108,6 +109,16 @@ def test_p4_a_failed_renewal_is_retried_then_settled_per_settings(
         assert ended.cancellation_details.reason == "payment_failed"
         [deleted] = stripe.Event.list(type="customer.subscription.deleted").data
         assert deleted.data.object.id == subscription.id
+    # The customer was emailed (apps.collections.emails): each failure, the last ones as a
+    # final notice.
+    kinds = list(
+        SentEmail.objects.filter(customer_id=customer.id, object_id=invoice.id, error="")
+        .order_by("sent_at", "id")
+        .values_list("kind", flat=True)
+    )
+    assert "payment_failed" in kinds
+    assert kinds[-1] == "final_notice"
+    assert {email.to[0] for email in mail.outbox} == {"pat@example.com"}
     marked = stripe.Event.list(type="invoice.marked_uncollectible").data
     assert [event.data.object.id for event in marked] == (
         [invoice.id] if invoice_status == "uncollectible" else []
