@@ -216,3 +216,18 @@ def render_html(body: str, context: dict[str, str]) -> str:
     return "\n".join(
         f"<p>{paragraph.strip().replace(chr(10), '<br>')}</p>" for paragraph in paragraphs
     )
+
+
+# What the dashboard's preview fills the placeholders with (the account's own name added).
+SAMPLE_CONTEXT: dict[str, str] = {
+    "customer_name": "Jenny Rosen",
+    "amount": "49.00 USD",
+    "invoice_number": "A1B2C3D4-0007",
+    "hosted_invoice_url": "https://billing.example.com/i/sample/",
+    "update_payment_method_url": "https://billing.example.com/payment_method/sample/",
+    "next_retry_date": "March 14, 2025",
+    "renewal_date": "April 1, 2025",
+    "card_brand": "Visa",
+    "card_last4": "4242",
+    "card_expiry": "04/2025",
+}

@@ -62,6 +62,12 @@ NAVIGATION = [
                 "link": reverse_lazy("admin:subscriptions_billingsettings_changelist"),
                 "permission": _READ,
             },
+            {
+                "title": "Customer emails",
+                "icon": "mail",
+                "link": reverse_lazy("admin:collections_emailtemplate_changelist"),
+                "permission": _READ,
+            },
         ],
     },
     {
