@@ -6,18 +6,22 @@ each attempt (apps.collections.attempts); scheduled retries are claimed and run 
 apps.collections.retries.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from apps.accounts.audit import changes_record
 from apps.accounts.models import Account
 from apps.collections.models import PaymentAttempt
 from apps.collections.selectors import collection_settings
+from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
+from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
-from apps.invoices.models import Invoice
+from apps.invoices.models import Discount, Invoice
 from apps.subscriptions.enums import SubscriptionStatus
-from apps.subscriptions.models import Subscription
+from apps.subscriptions.models import Subscription, SubscriptionItem
 
 MAX_RETRY_NOW = 100
 # Subscription states a paid invoice brings back to active (when nothing else is unpaid).
@@ -79,35 +83,70 @@ def invoices_after_attempts(
     """After invoices_pay's outcome transaction: a subscription whose invoice was paid returns
     to active when it owes nothing else; an invoice whose retries are spent gets the account's
     after-last-retry actions."""
-    for subscription_id in sorted({invoice.subscription_id for invoice in paid}):
-        subscription_recover(account=account, subscription_id=subscription_id, actor=actor)
+    subscriptions_recover(
+        account=account,
+        subscription_ids={invoice.subscription_id for invoice in paid if invoice.subscription_id},
+        actor=actor,
+    )
     if exhausted:
         settings = collection_settings(account)
         for invoice in exhausted:
             retries_exhausted(account=account, invoice=invoice, settings=settings, actor=actor)
 
 
-def subscription_recover(*, account: Account, subscription_id: str, actor: Actor) -> bool:
-    """A past_due, unpaid or incomplete subscription with no open invoice left becomes active
-    (customer.subscription.updated with the status it had)."""
-    from apps.subscriptions.services import _record
+def subscriptions_recover(*, account: Account, subscription_ids: set[str], actor: Actor) -> int:
+    """Past_due, unpaid or incomplete subscriptions with no open invoice left become active
+    (customer.subscription.updated with the status each had), in one transaction: a retry batch's
+    paid invoices recover their subscriptions together. How many became active."""
+    from apps.subscriptions.services import subscription_render
 
+    if not subscription_ids:
+        return 0
     with transaction.atomic():
-        subscription = (
+        subscriptions = list(
             Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .filter(account=account, id=subscription_id, status__in=RECOVERABLE)
-            .first()
+            .filter(account=account, id__in=subscription_ids, status__in=RECOVERABLE)
+            .order_by("id")
         )
-        if subscription is None:
-            return False
-        if Invoice.objects.filter(subscription=subscription, status="open").exists():
-            return False
-        previous = {"status": subscription.status}
-        subscription.status = SubscriptionStatus.ACTIVE
-        subscription.save(update_fields=["status", "updated_at"])
-        _record(subscription, "customer.subscription.updated", actor, previous=previous)
-    return True
+        owing = set(
+            Invoice.objects.filter(
+                subscription_id__in=[subscription.id for subscription in subscriptions],
+                status="open",
+            ).values_list("subscription_id", flat=True)
+        )
+        recovered = [subscription for subscription in subscriptions if subscription.id not in owing]
+        if not recovered:
+            return 0
+        items = defaultdict(list)
+        for item in SubscriptionItem.objects.filter(
+            subscription_id__in=[subscription.id for subscription in recovered],
+            deleted_at__isnull=True,
+        ).order_by("id"):
+            items[item.subscription_id].append(item)
+        discounts = defaultdict(list)
+        for subscription_id, discount_id in (
+            Discount.objects.filter(
+                subscription_id__in=[subscription.id for subscription in recovered],
+                removed_at__isnull=True,
+            )
+            .order_by("id")
+            .values_list("subscription_id", "id")
+        ):
+            discounts[subscription_id].append(discount_id)
+        changes = []
+        now = clock.now()
+        for subscription in recovered:
+            previous = {"status": subscription.status}
+            subscription.status = SubscriptionStatus.ACTIVE
+            subscription.updated_at = now
+            subscription.account = account
+            data = subscription_render(
+                subscription, items=items[subscription.id], discount_ids=discounts[subscription.id]
+            )
+            changes.append(("customer.subscription.updated", "subscription", data, previous))
+        rows_update(Subscription, recovered, ["status", "updated_at"])
+        changes_record(account=account, actor=actor, changes=changes)
+    return len(recovered)
 
 
 def retries_exhausted(*, account: Account, invoice: Invoice, settings, actor: Actor) -> None:
