@@ -1,8 +1,9 @@
 """Dashboard → Customer emails: the five kinds with their on/off state, each kind's wording
 edited with a live preview (htmx, sample data), and a reset to the built-in wording.
 
-The on/off toggles belong to the collection settings (``CollectionSettings.email_*``); this page
-shows them and links to the page where they are changed.
+The on/off toggles belong to the collection settings (``CollectionSettings.email_*``). While the
+dashboard has no collection settings page they are changed here; once that page exists
+(``SETTINGS_PAGE``) this one shows them and links to it, so there is one place to change them.
 """
 
 from django import forms
@@ -16,7 +17,11 @@ from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
 from apps.collections import email_templates
-from apps.collections.email_template_services import email_template_reset, email_template_save
+from apps.collections.email_template_services import (
+    collection_emails_update,
+    email_template_reset,
+    email_template_save,
+)
 from apps.collections.email_templates import (
     KIND_PLACEHOLDERS,
     PLACEHOLDERS,
@@ -100,6 +105,11 @@ class EmailTemplateAdmin(AccountScopedAdmin):
                 name="collections_emailtemplate_preview",
             ),
             path(
+                "toggles/",
+                view(require_POST(self.toggles_view)),
+                name="collections_emailtemplate_toggles",
+            ),
+            path(
                 "kind/<str:kind>/reset/",
                 view(require_POST(self.reset_view)),
                 name="collections_emailtemplate_reset",
@@ -129,6 +139,7 @@ class EmailTemplateAdmin(AccountScopedAdmin):
     def changelist_view(self, request, extra_context=None):
         account = request.account
         settings_row = collection_settings(account)
+        settings_url = _settings_url()
         own = email_templates_of(account)
         rows = [
             {
@@ -146,8 +157,24 @@ class EmailTemplateAdmin(AccountScopedAdmin):
             "collections/email_templates.html",
             "Customer emails",
             rows=rows,
-            settings_url=_settings_url(),
+            settings_url=settings_url,
+            toggles=settings_url is None,
         )
+
+    def toggles_view(self, request: HttpRequest) -> HttpResponse:
+        """The kinds turned on (checked) and off, while no collection settings page exists."""
+        if _settings_url() is not None:
+            raise Http404("Emails are turned on and off in the collection settings")
+        if not self.can_write(request):
+            messages.error(request, "Your role does not allow changing account settings.")
+        else:
+            collection_emails_update(
+                account=request.account,
+                enabled={kind: request.POST.get(kind) == "on" for kind in SENT_WHEN},
+                actor=dashboard_actor(request),
+            )
+            messages.success(request, "Customer emails saved.")
+        return redirect("admin:collections_emailtemplate_changelist")
 
     def edit_view(self, request: HttpRequest, kind: str) -> HttpResponse:
         kind = self._kind(kind)

@@ -27,9 +27,9 @@ def test_the_list_shows_each_kind_with_its_state_and_wording(staff_client, acme)
     html = page.content.decode()
     assert page.status_code == 200
     rows = {kind: html.split(f'data-email-kind="{kind}"')[1].split("</tr>")[0] for kind in KINDS}
-    assert ">Off<" in rows["receipt"]
-    assert ">On<" not in rows["receipt"]
-    assert all(">On<" in row for kind, row in rows.items() if kind != "receipt")
+    # No collection settings page yet: the state is a checkbox here.
+    assert 'name="receipt" value="on"> Off' in rows["receipt"]
+    assert all('value="on" checked> On' in row for kind, row in rows.items() if kind != "receipt")
     assert "Your own" in rows["card_expiring"]
     assert "Card {{ card_last4 }}" in rows["card_expiring"]
     assert "Built-in" in rows["payment_failed"]
@@ -137,3 +137,29 @@ def test_another_accounts_wording_is_neither_shown_nor_changed(staff_client, acm
     staff_client.post(EDIT.format("receipt") + "reset/")
     assert EmailTemplate.objects.filter(account=globex).count() == 1
     assert staff_client.get(EDIT.format("nonsense")).status_code == 404
+
+
+def test_emails_are_turned_on_and_off_here_while_no_collection_settings_page_exists(
+    staff_client,  # noqa: F811
+    acme,
+):
+    on = {kind: "on" for kind in KINDS if kind != "receipt"}
+
+    saved = staff_client.post(LIST + "toggles/", on)
+
+    assert saved.status_code == 302
+    row = CollectionSettings.objects.get(account=acme.account)
+    assert (row.email_receipt, row.email_payment_failed, row.email_card_expiring) == (
+        False,
+        True,
+        True,
+    )
+    entry = AuditLogEntry.objects.get(action="collection_settings.updated")
+    assert entry.changes == {"email_receipt": [True, False]}
+    page = staff_client.get(LIST).content.decode()
+    assert 'name="receipt" value="on"> Off' in page
+    assert 'name="payment_failed" value="on" checked>' in page
+
+    viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
+    viewer.post(LIST + "toggles/", {kind: "on" for kind in KINDS})
+    assert CollectionSettings.objects.get(account=acme.account).email_receipt is False
