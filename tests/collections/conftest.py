@@ -19,14 +19,3 @@ def now(monkeypatch):
 
     set_to.at = lambda: current["at"]
     return set_to
-
-
-@pytest.fixture
-def tasks_inline():
-    """Tasks run inline in the calling process, whatever the broker."""
-    from config.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved

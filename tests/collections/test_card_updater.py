@@ -34,16 +34,6 @@ def now(monkeypatch):
     return set_to
 
 
-@pytest.fixture
-def tasks_inline():
-    from config.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
-
-
 def _customer(account, source: str | None = None):
     params = {"email": "card@example.com"}
     if source:

@@ -6,20 +6,9 @@ checked against the real date, so the clock starts on the first of the current m
 
 from datetime import UTC, datetime
 
-import pytest
 import stripe
 
 from apps.invoices.engine.periods import utc
-
-
-@pytest.fixture
-def tasks_inline():
-    from config.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
 
 
 def _epoch(moment: datetime) -> int:

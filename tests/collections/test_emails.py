@@ -21,6 +21,9 @@ from apps.subscriptions.notices import upcoming_invoices_notify
 from tests.collections.dunning import RENEWED_AT, START, failing_renewal, subscribe
 from tests.customers.conftest import staff_client  # noqa: F401
 
+# The customer emails are sent by a task: inline here, whatever the broker.
+pytestmark = pytest.mark.usefixtures("tasks_inline")
+
 
 @pytest.fixture
 def commits(django_capture_on_commit_callbacks):

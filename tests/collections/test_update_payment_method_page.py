@@ -19,6 +19,9 @@ from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.models import Invoice
 from tests.collections.dunning import failing_renewal
 
+# The customer emails are sent by a task: inline here, whatever the broker.
+pytestmark = pytest.mark.usefixtures("tasks_inline")
+
 
 @pytest.fixture
 def failed(acme, now, django_capture_on_commit_callbacks):
