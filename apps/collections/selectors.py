@@ -1,10 +1,22 @@
 """Account-scoped reads for collections."""
 
+from datetime import UTC, date, datetime, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncDate
+
 from apps.accounts.models import Account
-from apps.collections.models import CollectionSettings, EmailTemplate, SentEmail
+from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
+from apps.collections.recovery import CohortRow, RecoveryReport, report_build
 from apps.collections.schedule import RetryPolicy
 from apps.customers.models import Customer
 from apps.customers.selectors import TimelineEntry
+from apps.invoices.models import Invoice
+
+# Attempts that did not pay: declined, or not charged at all (no payment method, closed card).
+UNPAID_OUTCOMES = (PaymentAttempt.Outcome.FAILED, PaymentAttempt.Outcome.SKIPPED)
+# The failed-payments queue's retry filter.
+RETRY_SCHEDULED, RETRY_DUE_24H, RETRY_NONE = "scheduled", "due_24h", "none"
 
 
 def collection_settings(account: Account) -> CollectionSettings:
@@ -44,3 +56,116 @@ def sent_emails_timeline(account: Account, customer: Customer, limit: int) -> li
         )
         for row in sent_email_list(account=account, customer=customer, limit=limit)
     ]
+
+
+def _reason():
+    """An attempt's decline code, or its failure code when the processor gave none (e.g.
+    ``invoice_no_payment_method``)."""
+    return Coalesce(
+        NullIf(F("decline_code"), Value("")), NullIf(F("failure_code"), Value("")), Value("")
+    )
+
+
+def failed_payment_list(
+    *, account: Account, now: datetime, decline_code: str = "", retry: str = "", search: str = ""
+) -> QuerySet[Invoice]:
+    """The failed-payments queue: open invoices of ``account`` with an attempt that did not pay,
+    each annotated with its newest such attempt (``last_code``, ``last_failed_at``,
+    ``last_message``), soonest retry first, those with no retry left last.
+
+    Filters: the last decline code; ``retry`` scheduled, due within 24 hours of ``now`` or
+    none left; ``search`` in the customer's email or name, or an exact customer or invoice id
+    or invoice number."""
+    unpaid = PaymentAttempt.objects.filter(invoice=OuterRef("pk"), outcome__in=UNPAID_OUTCOMES)
+    newest = unpaid.order_by("-attempted_at", "-pk")
+    queryset = (
+        Invoice.objects.filter(account=account, status="open")
+        .filter(Exists(unpaid))
+        .annotate(
+            last_code=Subquery(newest.annotate(reason=_reason()).values("reason")[:1]),
+            last_failed_at=Subquery(newest.values("attempted_at")[:1]),
+            last_message=Subquery(newest.values("failure_message")[:1]),
+        )
+        .select_related("customer")
+    )
+    if decline_code:
+        queryset = queryset.filter(last_code=decline_code)
+    if retry == RETRY_SCHEDULED:
+        queryset = queryset.filter(next_payment_attempt__isnull=False)
+    elif retry == RETRY_DUE_24H:
+        queryset = queryset.filter(next_payment_attempt__lte=now + timedelta(hours=24))
+    elif retry == RETRY_NONE:
+        queryset = queryset.filter(next_payment_attempt__isnull=True)
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(
+            Q(customer__email__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer_id=search)
+            | Q(id=search)
+            | Q(number=search)
+        )
+    return queryset.order_by(F("next_payment_attempt").asc(nulls_last=True), "-id")
+
+
+def failed_payment_codes(*, account: Account, now: datetime) -> list[str]:
+    """The last decline codes found in the queue, for its filter."""
+    codes = failed_payment_list(account=account, now=now).order_by().values_list("last_code")
+    return sorted({code for (code,) in codes.distinct() if code})
+
+
+def invoice_numbers(*, account: Account, invoice_ids: list[str]) -> dict[str, str]:
+    """Each invoice's number (its id while it has none), by id, for messages."""
+    rows = Invoice.objects.filter(account=account, id__in=invoice_ids).values_list("id", "number")
+    return {pk: number or pk for pk, number in rows}
+
+
+def payment_attempt_list(*, account: Account, invoice: Invoice) -> list[PaymentAttempt]:
+    """An invoice's payment attempts, oldest first."""
+    return list(
+        PaymentAttempt.objects.filter(account=account, invoice=invoice).order_by(
+            "attempted_at", "pk"
+        )
+    )
+
+
+def recovery_report(*, account: Account, start: date, end: date) -> RecoveryReport:
+    """Revenue recovery of the invoices whose payment first failed from ``start`` to ``end``
+    (UTC days, both included): see apps.collections.recovery."""
+    unpaid = PaymentAttempt.objects.filter(account=account, outcome__in=UNPAID_OUTCOMES)
+    earlier = unpaid.filter(invoice=OuterRef("invoice")).filter(
+        Q(attempted_at__lt=OuterRef("attempted_at"))
+        | Q(attempted_at=OuterRef("attempted_at"), pk__lt=OuterRef("pk"))
+    )
+    first_failures = unpaid.filter(
+        attempted_at__gte=datetime.combine(start, datetime.min.time(), tzinfo=UTC),
+        attempted_at__lt=datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
+    ).exclude(Exists(earlier))
+    paid = Q(invoice__status="paid")
+    figures = {
+        "entered": Count("pk"),
+        "failed_amount": Sum("amount"),
+        "recovered": Count("pk", filter=paid),
+        "recovered_amount": Coalesce(Sum("invoice__amount_paid", filter=paid), 0),
+    }
+
+    def grouped(queryset, key: str) -> list[CohortRow]:
+        rows = queryset.values(key, "invoice__currency").annotate(**figures).order_by()
+        return [
+            CohortRow(
+                key=row[key],
+                currency=row["invoice__currency"],
+                entered=row["entered"],
+                failed_amount=row["failed_amount"],
+                recovered=row["recovered"],
+                recovered_amount=row["recovered_amount"],
+            )
+            for row in rows
+        ]
+
+    return report_build(
+        start=start,
+        end=end,
+        by_code=grouped(first_failures.annotate(code=_reason()), "code"),
+        by_day=grouped(first_failures.annotate(day=TruncDate("attempted_at", tzinfo=UTC)), "day"),
+    )

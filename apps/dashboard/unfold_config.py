@@ -57,15 +57,39 @@ NAVIGATION = [
                 "permission": _READ,
             },
             {
+                "title": "Failed payments",
+                "icon": "credit_card_off",
+                "link": reverse_lazy("admin:collections_paymentattempt_changelist"),
+                "permission": _READ,
+            },
+            {
                 "title": "Billing settings",
                 "icon": "tune",
                 "link": reverse_lazy("admin:subscriptions_billingsettings_changelist"),
                 "permission": _READ,
             },
             {
+                "title": "Collection settings",
+                "icon": "event_repeat",
+                "link": reverse_lazy("admin:collections_collectionsettings_changelist"),
+                "permission": _READ,
+            },
+            {
                 "title": "Customer emails",
                 "icon": "mail",
                 "link": reverse_lazy("admin:collections_emailtemplate_changelist"),
+                "permission": _READ,
+            },
+        ],
+    },
+    {
+        "title": "Reports",
+        "separator": True,
+        "items": [
+            {
+                "title": "Revenue recovery",
+                "icon": "monitoring",
+                "link": reverse_lazy("admin:collections_paymentattempt_recovery"),
                 "permission": _READ,
             },
         ],

@@ -27,9 +27,11 @@ def test_the_list_shows_each_kind_with_its_state_and_wording(staff_client, acme)
     html = page.content.decode()
     assert page.status_code == 200
     rows = {kind: html.split(f'data-email-kind="{kind}"')[1].split("</tr>")[0] for kind in KINDS}
-    # No collection settings page yet: the state is a checkbox here.
-    assert 'name="receipt" value="on"> Off' in rows["receipt"]
-    assert all('value="on" checked> On' in row for kind, row in rows.items() if kind != "receipt")
+    # The state is shown here and changed on the collection settings page.
+    assert '<span class="text-subtle">Off</span>' in rows["receipt"]
+    assert all(">On</span>" in row for kind, row in rows.items() if kind != "receipt")
+    assert 'type="checkbox"' not in html
+    assert 'href="/dashboard/collections/collectionsettings/"' in html
     assert "Your own" in rows["card_expiring"]
     assert "Card {{ card_last4 }}" in rows["card_expiring"]
     assert "Built-in" in rows["payment_failed"]
@@ -139,15 +141,27 @@ def test_another_accounts_wording_is_neither_shown_nor_changed(staff_client, acm
     assert staff_client.get(EDIT.format("nonsense")).status_code == 404
 
 
-def test_emails_are_turned_on_and_off_here_while_no_collection_settings_page_exists(
+def test_emails_are_turned_on_and_off_on_the_collection_settings_page_not_here(
     staff_client,  # noqa: F811
     acme,
 ):
     on = {kind: "on" for kind in KINDS if kind != "receipt"}
 
-    saved = staff_client.post(LIST + "toggles/", on)
+    assert staff_client.post(LIST + "toggles/", on).status_code == 404
+    assert not CollectionSettings.objects.filter(account=acme.account).exists()
+    page = staff_client.get(LIST).content.decode()
+    assert "data-toggles-link" in page
+    assert 'href="/dashboard/collections/collectionsettings/"' in page
 
-    assert saved.status_code == 302
+
+def test_the_emails_service_turns_kinds_on_and_off_with_an_audit_entry(acme):
+    from apps.collections.email_template_services import collection_emails_update
+    from apps.core.actor import SYSTEM
+
+    collection_emails_update(
+        account=acme.account, enabled={kind: kind != "receipt" for kind in KINDS}, actor=SYSTEM
+    )
+
     row = CollectionSettings.objects.get(account=acme.account)
     assert (row.email_receipt, row.email_payment_failed, row.email_card_expiring) == (
         False,
@@ -156,10 +170,3 @@ def test_emails_are_turned_on_and_off_here_while_no_collection_settings_page_exi
     )
     entry = AuditLogEntry.objects.get(action="collection_settings.updated")
     assert entry.changes == {"email_receipt": [True, False]}
-    page = staff_client.get(LIST).content.decode()
-    assert 'name="receipt" value="on"> Off' in page
-    assert 'name="payment_failed" value="on" checked>' in page
-
-    viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
-    viewer.post(LIST + "toggles/", {kind: "on" for kind in KINDS})
-    assert CollectionSettings.objects.get(account=acme.account).email_receipt is False
