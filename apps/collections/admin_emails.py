@@ -1,9 +1,8 @@
 """Dashboard → Customer emails: the five kinds with their on/off state, each kind's wording
 edited with a live preview (htmx, sample data), and a reset to the built-in wording.
 
-The on/off toggles belong to the collection settings (``CollectionSettings.email_*``). While the
-dashboard has no collection settings page they are changed here; once that page exists
-(``SETTINGS_PAGE``) this one shows them and links to it, so there is one place to change them.
+The on/off state belongs to the collection settings (``CollectionSettings.email_*``) and is changed
+on that page only; this one shows it and links there.
 """
 
 from django import forms
@@ -11,14 +10,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
 from apps.collections import email_templates
 from apps.collections.email_template_services import (
-    collection_emails_update,
     email_template_reset,
     email_template_save,
 )
@@ -43,15 +41,8 @@ SENT_WHEN = {
     Kind.UPCOMING_RENEWAL: "Before a subscription renews (days before: Billing settings).",
     Kind.CARD_EXPIRING: "A saved card enters the month it expires.",
 }
-# The page where the toggles are changed (the collection settings).
+# The page where emails are turned on and off (the collection settings).
 SETTINGS_PAGE = "admin:collections_collectionsettings_changelist"
-
-
-def _settings_url() -> str | None:
-    try:
-        return reverse(SETTINGS_PAGE)
-    except NoReverseMatch:
-        return None
 
 
 class EmailTemplateForm(forms.Form):
@@ -105,11 +96,6 @@ class EmailTemplateAdmin(AccountScopedAdmin):
                 name="collections_emailtemplate_preview",
             ),
             path(
-                "toggles/",
-                view(require_POST(self.toggles_view)),
-                name="collections_emailtemplate_toggles",
-            ),
-            path(
                 "kind/<str:kind>/reset/",
                 view(require_POST(self.reset_view)),
                 name="collections_emailtemplate_reset",
@@ -139,7 +125,6 @@ class EmailTemplateAdmin(AccountScopedAdmin):
     def changelist_view(self, request, extra_context=None):
         account = request.account
         settings_row = collection_settings(account)
-        settings_url = _settings_url()
         own = email_templates_of(account)
         rows = [
             {
@@ -157,24 +142,8 @@ class EmailTemplateAdmin(AccountScopedAdmin):
             "collections/email_templates.html",
             "Customer emails",
             rows=rows,
-            settings_url=settings_url,
-            toggles=settings_url is None,
+            settings_url=reverse(SETTINGS_PAGE),
         )
-
-    def toggles_view(self, request: HttpRequest) -> HttpResponse:
-        """The kinds turned on (checked) and off, while no collection settings page exists."""
-        if _settings_url() is not None:
-            raise Http404("Emails are turned on and off in the collection settings")
-        if not self.can_write(request):
-            messages.error(request, "Your role does not allow changing account settings.")
-        else:
-            collection_emails_update(
-                account=request.account,
-                enabled={kind: request.POST.get(kind) == "on" for kind in SENT_WHEN},
-                actor=dashboard_actor(request),
-            )
-            messages.success(request, "Customer emails saved.")
-        return redirect("admin:collections_emailtemplate_changelist")
 
     def edit_view(self, request: HttpRequest, kind: str) -> HttpResponse:
         kind = self._kind(kind)
@@ -214,7 +183,7 @@ class EmailTemplateAdmin(AccountScopedAdmin):
             sent_when=SENT_WHEN[kind],
             placeholders=[(name, PLACEHOLDERS[name]) for name in KIND_PLACEHOLDERS[kind]],
             preview=self._preview(request, kind, form),
-            settings_url=_settings_url(),
+            settings_url=reverse(SETTINGS_PAGE),
         )
 
     def _preview(self, request: HttpRequest, kind: str, form: EmailTemplateForm) -> dict:

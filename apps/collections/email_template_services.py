@@ -8,7 +8,7 @@ from apps.accounts import roles
 from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
 from apps.collections.email_templates import BUILT_IN, Kind, body_errors, subject_errors
-from apps.collections.models import CollectionSettings, EmailTemplate
+from apps.collections.models import EmailTemplate
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
 
@@ -82,32 +82,3 @@ def email_template_reset(*, account: Account, kind: str, actor: Actor) -> bool:
         )
         row.delete()
     return True
-
-
-def collection_emails_update(
-    *, account: Account, enabled: dict[str, bool], actor: Actor
-) -> CollectionSettings:
-    """Turn customer emails on or off, by kind (``CollectionSettings.email_<kind>``)."""
-    roles.actor_require(actor, roles.SETTINGS)
-    for kind in enabled:
-        _kind_check(kind)
-    with transaction.atomic():
-        row, _ = CollectionSettings.objects.select_for_update().get_or_create(account=account)
-        changes = {
-            f"email_{kind}": [getattr(row, f"email_{kind}"), bool(on)]
-            for kind, on in enabled.items()
-            if getattr(row, f"email_{kind}") != bool(on)
-        }
-        for field, (_, on) in changes.items():
-            setattr(row, field, on)
-        if changes:
-            row.save(update_fields=list(changes))
-            audit_record(
-                account=account,
-                actor=actor,
-                action="collection_settings.updated",
-                object_type="collection_settings",
-                object_id=account.id,
-                changes=changes,
-            )
-    return row

@@ -30,6 +30,10 @@ class CollectionSettings(models.Model):
     email_upcoming_renewal = models.BooleanField(default=True)
     email_card_expiring = models.BooleanField(default=True)
 
+    class Meta:
+        verbose_name = "collection settings"
+        verbose_name_plural = "collection settings"
+
 
 class PaymentAttempt(models.Model):
     """One attempt to pay an invoice that is, or was, in dunning: its first failure and every

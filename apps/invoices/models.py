@@ -63,6 +63,12 @@ class Invoice(TimestampedModel):
                 condition=models.Q(status="draft", automatically_finalizes_at__isnull=False),
                 name="invoice_finalizes_due",
             ),
+            # The collections sweep: open invoices whose next retry has come.
+            models.Index(
+                fields=["next_payment_attempt"],
+                condition=models.Q(status="open", next_payment_attempt__isnull=False),
+                name="invoice_retry_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

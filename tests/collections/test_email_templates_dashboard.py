@@ -145,28 +145,7 @@ def test_emails_are_turned_on_and_off_on_the_collection_settings_page_not_here(
     staff_client,  # noqa: F811
     acme,
 ):
-    on = {kind: "on" for kind in KINDS if kind != "receipt"}
-
-    assert staff_client.post(LIST + "toggles/", on).status_code == 404
-    assert not CollectionSettings.objects.filter(account=acme.account).exists()
     page = staff_client.get(LIST).content.decode()
+    assert "data-email-toggles" not in page
     assert "data-toggles-link" in page
     assert 'href="/dashboard/collections/collectionsettings/"' in page
-
-
-def test_the_emails_service_turns_kinds_on_and_off_with_an_audit_entry(acme):
-    from apps.collections.email_template_services import collection_emails_update
-    from apps.core.actor import SYSTEM
-
-    collection_emails_update(
-        account=acme.account, enabled={kind: kind != "receipt" for kind in KINDS}, actor=SYSTEM
-    )
-
-    row = CollectionSettings.objects.get(account=acme.account)
-    assert (row.email_receipt, row.email_payment_failed, row.email_card_expiring) == (
-        False,
-        True,
-        True,
-    )
-    entry = AuditLogEntry.objects.get(action="collection_settings.updated")
-    assert entry.changes == {"email_receipt": [True, False]}
