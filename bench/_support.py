@@ -246,3 +246,22 @@ def named_database_url(default: str) -> str:
     given = os.environ.get("DATABASE_URL") or ""
     name = urllib.parse.urlsplit(given).path.lstrip("/") if given else ""
     return database_url(name if "bench" in name else default)
+
+
+def worker_bench_setup(*, database: str, redis_db: int) -> tuple[dict[str, str], str]:
+    """A benchmark with Celery workers: its database (``named_database_url(database)``) dropped,
+    created and migrated, Redis (REDIS_URL or db ``redis_db``) flushed, Django set up in this
+    process. Returns the workers' environment and the Redis URL."""
+    import redis
+
+    url_db = named_database_url(database)
+    redis_url = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:6379/{redis_db}"
+    database_recreate(url_db)
+    env = bench_env(DATABASE_URL=url_db, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="0")
+    manage("migrate", "--noinput", env=env)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    redis.Redis.from_url(redis_url).flushdb()
+    return env, redis_url

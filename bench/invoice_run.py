@@ -261,22 +261,13 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=3600.0)
     args = parser.parse_args()
 
-    url_db = _support.named_database_url(DEFAULT_DATABASE)
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
-    _support.database_recreate(url_db)
-    env = _support.bench_env(DATABASE_URL=url_db, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER="0")
-    _support.manage("migrate", "--noinput", env=env)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    env, redis_url = _support.worker_bench_setup(database=DEFAULT_DATABASE, redis_db=11)
     import redis
     from django.db import connection
 
     from apps.invoices.models import Invoice
     from apps.subscriptions.tasks import subscriptions_fan_out_task
 
-    redis.Redis.from_url(redis_url).flushdb()
     seeded = time.perf_counter()
     account, items, _ = seed(args.subscriptions)
     with connection.cursor() as cursor:
