@@ -6,37 +6,11 @@ anchor on create."""
 import pytest
 import stripe
 
-from apps.invoices.engine.periods import utc
-
-
-def _epoch(*args) -> int:
-    return int(utc(*args).timestamp())
-
-
-def _monthly(amount: int, name: str) -> str:
-    return stripe.Price.create(
-        product_data={"name": name},
-        currency="usd",
-        unit_amount=amount,
-        recurring={"interval": "month"},
-    ).id
-
-
-def _clock_customer(frozen: int, *, card: bool = True):
-    test_clock = stripe.test_helpers.TestClock.create(frozen_time=frozen)
-    params = {"email": "nia@example.com", "test_clock": test_clock.id}
-    if card:
-        params["source"] = "tok_visa"
-    return test_clock, stripe.Customer.create(**params)
-
-
-def _advance(test_clock, *args) -> None:
-    stripe.test_helpers.TestClock.advance(test_clock.id, frozen_time=_epoch(*args))
-    assert stripe.test_helpers.TestClock.retrieve(test_clock.id).status == "ready"
-
-
-def _invoices(customer) -> list:
-    return list(reversed(stripe.Invoice.list(customer=customer.id, limit=100).data))
+from tests.invoices.sdk_clock import advance as _advance
+from tests.invoices.sdk_clock import clock_customer as _clock_customer
+from tests.invoices.sdk_clock import epoch as _epoch
+from tests.invoices.sdk_clock import invoices_of as _invoices
+from tests.invoices.sdk_clock import monthly as _monthly
 
 
 def _counts() -> dict[str, int]:
