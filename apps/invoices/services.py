@@ -145,6 +145,54 @@ def _record(invoice: Invoice, type: str, actor: Actor) -> None:
     )
 
 
+def invoice_line_rows(
+    *,
+    invoice: Invoice,
+    currency: str,
+    lines: list[Line],
+    pending: list[InvoiceItem],
+    discounts: list[int],
+) -> list[InvoiceLine]:
+    """The unsaved rows of an invoice: the planner's lines, then the pending invoice items, each
+    with its share of the discount (``discounts`` in the same order)."""
+    rows = [
+        InvoiceLine(
+            account_id=invoice.account_id,
+            invoice=invoice,
+            subscription_item_id=line.item_id,
+            price_id=line.price_id,
+            kind=line.kind,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            amount=line.amount,
+            currency=currency,
+            quantity=line.quantity,
+            proration=line.proration,
+            description=line.description,
+        )
+        for line in lines
+    ] + [
+        InvoiceLine(
+            account_id=invoice.account_id,
+            invoice=invoice,
+            subscription_item_id=None,
+            price_id=item.price_id,
+            kind=item.kind,
+            period_start=item.period_start,
+            period_end=item.period_end,
+            amount=item.amount,
+            currency=item.currency,
+            quantity=item.quantity,
+            proration=item.proration,
+            description=item.description,
+        )
+        for item in pending
+    ]
+    for row, amount in zip(rows, discounts, strict=True):
+        row.discount_amount = amount
+    return rows
+
+
 def invoice_from_lines(
     *,
     subscription: Subscription,
@@ -223,41 +271,13 @@ def invoice_from_lines(
         hosted_token=new_secret(32),
         created_at=now,
     )
-    rows = [
-        InvoiceLine(
-            account=account,
-            invoice=invoice,
-            subscription_item_id=line.item_id,
-            price_id=line.price_id,
-            kind=line.kind,
-            period_start=line.period_start,
-            period_end=line.period_end,
-            amount=line.amount,
-            currency=subscription.currency,
-            quantity=line.quantity,
-            proration=line.proration,
-            description=line.description,
-        )
-        for line in lines
-    ] + [
-        InvoiceLine(
-            account=account,
-            invoice=invoice,
-            subscription_item_id=None,
-            price_id=item.price_id,
-            kind=item.kind,
-            period_start=item.period_start,
-            period_end=item.period_end,
-            amount=item.amount,
-            currency=item.currency,
-            quantity=item.quantity,
-            proration=item.proration,
-            description=item.description,
-        )
-        for item in pending
-    ]
-    for row, amount in zip(rows, discounts, strict=True):
-        row.discount_amount = amount
+    rows = invoice_line_rows(
+        invoice=invoice,
+        currency=subscription.currency,
+        lines=lines,
+        pending=pending,
+        discounts=discounts,
+    )
     try:
         with transaction.atomic():
             InvoiceLine.objects.bulk_create(rows)

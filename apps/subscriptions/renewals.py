@@ -30,7 +30,12 @@ from apps.invoices.discounts import discount_amounts, discount_used
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import billing_settings, invoice_render, item_terms
+from apps.invoices.services import (
+    billing_settings,
+    invoice_line_rows,
+    invoice_render,
+    item_terms,
+)
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 
@@ -291,41 +296,13 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
             hosted_token=new_secret(32),
             created_at=r.now,
         )
-        r.rows = [
-            InvoiceLine(
-                account=account,
-                invoice=r.invoice,
-                subscription_item_id=line.item_id,
-                price_id=line.price_id,
-                kind=line.kind,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                amount=line.amount,
-                currency=subscription.currency,
-                quantity=line.quantity,
-                proration=line.proration,
-                description=line.description,
-            )
-            for line in r.lines
-        ] + [
-            InvoiceLine(
-                account=account,
-                invoice=r.invoice,
-                subscription_item_id=None,
-                price_id=item.price_id,
-                kind=item.kind,
-                period_start=item.period_start,
-                period_end=item.period_end,
-                amount=item.amount,
-                currency=item.currency,
-                quantity=item.quantity,
-                proration=item.proration,
-                description=item.description,
-            )
-            for item in r.pending
-        ]
-        for row, amount in zip(r.rows, amounts, strict=True):
-            row.discount_amount = amount
+        r.rows = invoice_line_rows(
+            invoice=r.invoice,
+            currency=subscription.currency,
+            lines=r.lines,
+            pending=r.pending,
+            discounts=amounts,
+        )
 
 
 def _invoices_insert(renewals: list[_Renewal]) -> list[_Renewal]:
