@@ -337,7 +337,26 @@ def subscription_resume(
                 previous=None,
                 period=period,
             )
-            subscription.current_period_start, subscription.current_period_end = period
+            bill_now = True
+        else:
+            period = period_containing(
+                subscription.billing_cycle_anchor,
+                subscription.interval,
+                subscription.interval_count,
+                now,
+            )
+            lines = []
+            if proration_behavior != "none":
+                for item in paused_items:
+                    lines += change_lines(
+                        None,
+                        item_terms(item, currency=subscription.currency, on=at),
+                        period=period,
+                        at=at,
+                    )
+            bill_now = proration_behavior == "always_invoice" and bool(lines)
+        subscription.current_period_start, subscription.current_period_end = period
+        if bill_now:
             try:
                 invoice = invoice_from_lines(
                     subscription=subscription,
@@ -349,35 +368,7 @@ def subscription_resume(
             except AlreadyInvoiced:
                 invoice = None
         else:
-            period = period_containing(
-                subscription.billing_cycle_anchor,
-                subscription.interval,
-                subscription.interval_count,
-                now,
-            )
-            subscription.current_period_start, subscription.current_period_end = period
-            lines = []
-            if proration_behavior != "none":
-                for item in paused_items:
-                    lines += change_lines(
-                        None,
-                        item_terms(item, currency=subscription.currency, on=at),
-                        period=period,
-                        at=at,
-                    )
-            if proration_behavior == "always_invoice" and lines:
-                try:
-                    invoice = invoice_from_lines(
-                        subscription=subscription,
-                        lines=lines,
-                        period=period,
-                        billing_reason="subscription_update",
-                        actor=actor,
-                    )
-                except AlreadyInvoiced:
-                    invoice = None
-            else:
-                services._prorations_pend(subscription, lines, at=now)
+            services._prorations_pend(subscription, lines, at=now)
         subscription.status = services._status_for(items, now)
         subscription.save()
         after = services.subscription_render(subscription)
