@@ -1,4 +1,12 @@
-"""Payment attempts as ``apps.invoices.services.invoices_pay`` records them (issue #5).
+"""Payment attempts as ``apps.invoices.services.invoices_pay`` claims and records them.
+
+Every payment of an invoice starts with a claim (``attempts_claim``, in the transaction that
+locks the invoice): a ``pending`` attempt, unique per invoice, holding the id its charge will
+have, so the processor's idempotency key (``charge:<id>``) derives from the attempt. A second
+payment while one is in flight fails with ``invoice_payment_in_progress`` (409), and voiding,
+marking uncollectible or crediting the invoice waits for the payment's outcome the same way
+(``payment_in_progress_refuse``). A claim whose worker died is recovered by the retry sweep
+(apps.collections.retries).
 
 Before charging, ``skips_of`` says which invoices are not charged at all: no payment method, a
 closed card, or a card whose last decline was a hard one (``HARD_DECLINES``) and that has not
@@ -24,6 +32,7 @@ from apps.collections.selectors import collection_settings, retry_policy_of
 from apps.core import clock
 from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError
+from apps.core.ids import new_id
 
 Trigger = PaymentAttempt.Trigger
 Outcome = PaymentAttempt.Outcome
@@ -118,6 +127,54 @@ def skips_of(
     return skips
 
 
+def in_progress_error(invoice_id: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"Invoice {invoice_id} has a payment in progress; try again when it has finished.",
+        code="invoice_payment_in_progress",
+        http_status=409,
+    )
+
+
+def payment_in_progress_refuse(invoice) -> None:
+    """Inside the transaction that locks ``invoice``: refuse to change it while it is being
+    charged (the charge's outcome is recorded against the invoice as it was)."""
+    if PaymentAttempt.objects.filter(invoice_id=invoice.id, outcome=Outcome.PENDING).exists():
+        raise in_progress_error(invoice.id)
+
+
+def attempts_claim(
+    *, account, invoices: list, trigger: str
+) -> tuple[dict[str, PaymentAttempt], dict[str, ApplicationError]]:
+    """Inside the transaction that locks the open ``invoices``: a pending attempt for each that
+    no other payment holds, with the id its charge will have. Answers the claims and the
+    invoices already in flight (``invoice_payment_in_progress``), by invoice id."""
+    busy = set(
+        PaymentAttempt.objects.filter(
+            invoice_id__in=[invoice.id for invoice in invoices], outcome=Outcome.PENDING
+        ).values_list("invoice_id", flat=True)
+    )
+    now = clock.now()  # real time: how old a pending claim is
+    claims = {
+        invoice.id: PaymentAttempt(
+            account=account,
+            invoice=invoice,
+            customer_id=invoice.customer_id,
+            number=invoice.attempt_count,
+            trigger=trigger,
+            scheduled_for=None,
+            attempted_at=now,
+            outcome=Outcome.PENDING,
+            amount=invoice.amount_due,
+            currency=invoice.currency,
+            charge_id=new_id("ch"),
+        )
+        for invoice in invoices
+        if invoice.id not in busy
+    }
+    PaymentAttempt.objects.bulk_create(claims.values())
+    return claims, {invoice_id: in_progress_error(invoice_id) for invoice_id in busy}
+
+
 @dataclass
 class Tried:
     """One invoice's attempt in invoices_pay: ``invoice`` is the locked row, already updated
@@ -141,6 +198,7 @@ def attempts_record(
     exhausted: list[str] = []
     inserts: list[PaymentAttempt] = []
     completed: list[PaymentAttempt] = []
+    spent: list[int] = []
     for t in tried:
         row = t.invoice
         at = clock.now(test_clock_id=row.customer.test_clock_id)
@@ -157,8 +215,12 @@ def attempts_record(
         elif t.counted:
             row.next_payment_attempt = None
         claim = claims.get(row.id)
-        if claim is None and t.error is None and t.before == 0:
-            continue  # a first attempt that paid: nothing to chase, no row (the hot path)
+        if t.error is None and t.before == 0:
+            # A first attempt that paid: nothing to chase, no row (the hot path); its claim
+            # has done its work.
+            if claim is not None:
+                spent.append(claim.pk)
+            continue
         attempt = claim or PaymentAttempt(
             account=account,
             invoice_id=row.id,
@@ -182,7 +244,16 @@ def attempts_record(
         (completed if claim is not None else inserts).append(attempt)
     PaymentAttempt.objects.bulk_create(inserts)
     rows_update(PaymentAttempt, completed, COMPLETION_FIELDS)
+    if spent:
+        PaymentAttempt.objects.filter(pk__in=spent).delete()
     return exhausted
+
+
+def claims_release(claims: list[PaymentAttempt]) -> None:
+    """Claims whose invoice was not attempted after all (settled before the outcome was
+    recorded: only a stale claim's recovery can find that): removed, so the invoice is free."""
+    if claims:
+        PaymentAttempt.objects.filter(pk__in=[claim.pk for claim in claims]).delete()
 
 
 # What completing a claimed (pending) attempt writes.

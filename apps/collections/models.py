@@ -39,8 +39,10 @@ class PaymentAttempt(models.Model):
     """One attempt to pay an invoice that is, or was, in dunning: its first failure and every
     attempt after it. Append-only except ``pending`` → outcome.
 
-    A scheduled retry takes its slot (``scheduled_for``) once: the unique constraint makes a second
-    claim of the same slot impossible, whatever beats or workers race for it."""
+    Every payment of an invoice first claims it with a ``pending`` attempt (apps.collections.
+    attempts.attempts_claim), unique per invoice, so two requests, workers or beats can never
+    charge it at once. A scheduled retry takes its slot (``scheduled_for``) once: the unique
+    constraint makes a second claim of the same slot impossible."""
 
     class Trigger(models.TextChoices):
         AUTOMATIC = "automatic"  # the invoice's first automatic collection
@@ -84,7 +86,13 @@ class PaymentAttempt(models.Model):
                 fields=["invoice", "scheduled_for"],
                 condition=Q(trigger="retry"),
                 name="payment_attempt_retry_slot_once",
-            )
+            ),
+            # One payment of an invoice in flight at a time: the claim a second request finds.
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(outcome="pending"),
+                name="payment_attempt_one_in_flight",
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "attempted_at"], name="payment_attempt_account_at"),

@@ -7,7 +7,8 @@
    ``next_payment_attempt`` is cleared.
 2. Charge: ``invoices_pay`` with trigger ``retry`` (no transaction open during the processor
    call); its outcome transaction completes the pending rows and sets the next slot.
-3. A claim left pending (its worker died) is recovered by the sweep after ``STALE_AFTER``: with
+3. A claim left pending (its worker died; retries and every other payment of an invoice claim
+   alike, apps.collections.attempts) is recovered by the sweep after ``STALE_AFTER``: with
    the charge it made (its id was reserved at the claim) the outcome is recorded as if the
    worker had finished; without one, nothing was charged, so the claim is recorded lost and
    the invoice retried at the next sweep. A charge still pending is left to the payments layer;
@@ -82,6 +83,13 @@ def retries_claim(invoice_ids: list[str]) -> tuple[list[Invoice], dict[str, Paym
                 scheduled_for__in={invoice.next_payment_attempt for invoice in due},
             ).values_list("invoice_id", "scheduled_for")
         )
+        # An invoice being paid meanwhile (staff, the API) keeps its slot for the next sweep.
+        in_flight = set(
+            PaymentAttempt.objects.filter(
+                invoice_id__in=[invoice.id for invoice in due], outcome=Outcome.PENDING
+            ).values_list("invoice_id", flat=True)
+        )
+        due = [invoice for invoice in due if invoice.id not in in_flight]
         now = clock.now()  # real time: how old a pending claim is
         claims = {
             invoice.id: PaymentAttempt(
@@ -185,7 +193,7 @@ def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
                 if charge.status == "succeeded"
                 else {invoice.id: _charge_error(charge)},
                 methods={invoice.id: charge.payment_method_id},
-                trigger=Trigger.RETRY,
+                trigger=claim.trigger,
                 claims={invoice.id: claim},
                 actor=actor,
             )
@@ -205,7 +213,7 @@ def _lost_record(claims: list[PaymentAttempt]) -> None:
         claim.number = invoice.attempt_count
         claim.charge_id = ""
         claim.failure_code = "attempt_lost"
-        claim.failure_message = "The retry stopped before the card was charged; tried again."
+        claim.failure_message = "The payment stopped before the card was charged."
         claim.attempted_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
         claim.save(
             update_fields=[
@@ -217,6 +225,8 @@ def _lost_record(claims: list[PaymentAttempt]) -> None:
                 "attempted_at",
             ]
         )
+        if claim.trigger not in (Trigger.RETRY, Trigger.AUTOMATIC):
+            continue  # asked for by staff or the API: asking again is theirs
         Invoice.objects.filter(pk=invoice.pk, status="open", next_payment_attempt=None).update(
             next_payment_attempt=clock.now(test_clock_id=invoice.customer.test_clock_id),
             updated_at=clock.now(),

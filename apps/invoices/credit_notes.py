@@ -12,9 +12,12 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.params import get_int, get_str
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.locks import rows_lock
 from apps.customers.enums import BalanceTransactionType
+from apps.customers.models import Customer
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.models import CreditNote, Invoice
+from apps.invoices.services import payment_in_progress_refuse
 from apps.payments.services import refund_create
 
 REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
@@ -103,14 +106,22 @@ def credit_note_create(
     credit_amount = get_int(params, "credit_amount", default=0, minimum=0) or 0
     out_of_band = get_int(params, "out_of_band_amount", default=0, minimum=0) or 0
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .filter(account=account, id=invoice_id)
+        # The customer first (its balance may be credited): the global lock order.
+        customer_id = (
+            Invoice.objects.filter(account=account, id=invoice_id)
+            .values_list("customer_id", flat=True)
             .first()
         )
-        if invoice is None:
+        _, invoices = rows_lock(
+            Customer.objects.filter(account=account, id=customer_id),
+            Invoice.objects.select_related("customer", "account").filter(
+                account=account, id=invoice_id
+            ),
+        )
+        if not invoices:
             raise ResourceMissingError("invoice", invoice_id, param="invoice")
+        invoice = invoices[0]
+        payment_in_progress_refuse(invoice)
         if invoice.status not in ("open", "paid"):
             raise InvalidRequestError(
                 f"Credit notes are for open or paid invoices; this one is {invoice.status}.",

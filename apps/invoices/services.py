@@ -21,6 +21,7 @@ from apps.core.errors import (
     ResourceMissingError,
 )
 from apps.core.ids import new_secret
+from apps.core.locks import row_lock, rows_lock
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.models import CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
@@ -409,12 +410,13 @@ def _locked_current(
     """Lock the rows of ``invoices`` (loaded with customer and subscription) that still match
     ``filters``, in id order; an invoice changed since it was loaded is loaded again (the lock
     reads only ids and ``updated_at``, so a batch is not read twice)."""
-    current = dict(
-        Invoice.objects.select_for_update(of=("self",), skip_locked=skip_locked)
-        .filter(account=account, id__in=[invoice.id for invoice in invoices], **filters)
-        .order_by("id")
-        .values_list("id", "updated_at")
+    (ids,) = rows_lock(
+        Invoice.objects.filter(
+            account=account, id__in=[invoice.id for invoice in invoices], **filters
+        ).values_list("id", "updated_at"),
+        skip_locked=skip_locked,
     )
+    current = dict(ids)
     stale = [i.id for i in invoices if i.id in current and i.updated_at != current[i.id]]
     fresh = (
         Invoice.objects.select_related("customer", "subscription").in_bulk(stale) if stale else {}
@@ -465,6 +467,32 @@ def invoice_pay(
     return paid[0]
 
 
+def _payments_claim(
+    account, invoices: list[Invoice], trigger: str
+) -> tuple[list[Invoice], dict, dict[str, ApplicationError]]:
+    """One transaction locks ``invoices`` and claims each still open one that no other payment
+    holds (apps.collections.attempts.attempts_claim). Answers the invoices as locked, the
+    claims and the failures (not open, or a payment in flight), by invoice id."""
+    from apps.collections.attempts import attempts_claim
+
+    with transaction.atomic():
+        locked = _locked_current(account, invoices, skip_locked=False)
+        failures: dict[str, ApplicationError] = {
+            invoice.id: InvalidRequestError(
+                f"Invoice {invoice.id} is {invoice.status}, not open.", code="invoice_not_open"
+            )
+            for invoice in locked
+            if invoice.status != "open"
+        }
+        claims, busy = attempts_claim(
+            account=account,
+            invoices=[invoice for invoice in locked if invoice.id not in failures],
+            trigger=trigger,
+        )
+    failures.update(busy)
+    return locked, claims, failures
+
+
 def invoices_pay(
     *,
     account,
@@ -479,8 +507,12 @@ def invoices_pay(
     payment attempt and next retry (apps.collections.attempts). Answers the invoices as recorded
     and the failures by invoice id (an invoice not open fails before any charge).
 
-    ``trigger``: ``automatic`` (the first collection), ``retry`` (a scheduled retry; ``claims``
-    holds each invoice's claimed, pending PaymentAttempt), ``manual`` or ``payment_method``.
+    Each invoice is claimed first (``_payments_claim``: a pending PaymentAttempt, one per
+    invoice), so no two payments of one invoice ever run at once; ``claims``: the pending
+    attempts the caller claimed already, by invoice id (scheduled retries).
+
+    ``trigger``: ``automatic`` (the first collection), ``retry`` (a scheduled retry),
+    ``manual`` or ``payment_method``.
     Invoices not charged (apps.collections.attempts.skips_of) fail without a charge; the
     after-last-retry actions and the return of a paid subscription to active follow the
     transaction (apps.collections.services.invoices_after_attempts)."""
@@ -489,14 +521,13 @@ def invoices_pay(
     from apps.payments.services import ChargeRequest, charges_attempt
     from apps.payments.services.charges import card_error
 
-    claims = claims or {}
-    failures: dict[str, ApplicationError] = {}
+    if claims is None:
+        invoices, claims, failures = _payments_claim(account, invoices, trigger)
+    else:
+        failures = {}
     chosen: dict[str, str | None] = {}
     for invoice in invoices:
-        if invoice.status != "open":
-            failures[invoice.id] = InvalidRequestError(
-                f"Invoice {invoice.id} is {invoice.status}, not open.", code="invoice_not_open"
-            )
+        if invoice.id not in claims:
             continue
         chosen[invoice.id] = (
             (invoice.subscription.default_payment_method_id if invoice.subscription else None)
@@ -520,7 +551,7 @@ def invoices_pay(
                     payment_method=methods[chosen[invoice.id]],
                     customer=invoice.customer,
                     description=f"Invoice {invoice.number}",
-                    charge_id=claims[invoice.id].charge_id if invoice.id in claims else None,
+                    charge_id=claims[invoice.id].charge_id,
                 )
                 for invoice in charging
             ],
@@ -568,21 +599,25 @@ def invoices_outcomes_record(
     invoice id) or failed (``failures``; without a charge: not charged at all). Also what
     reconciles a claimed retry whose worker stopped after the charge
     (apps.collections.retries)."""
-    from apps.collections.attempts import Tried, attempts_record, counts
+    from apps.collections.attempts import Tried, attempts_record, claims_release, counts
     from apps.collections.services import invoices_after_attempts
 
     with transaction.atomic():
         locked = {
             invoice.id: invoice for invoice in _locked_current(account, invoices, skip_locked=False)
         }
-        rows, changes, tried = [], [], []
+        rows, changes, tried, released = [], [], [], []
         for invoice in invoices:
             row = locked.get(invoice.id)
             if row is None:
                 continue
             charge = charges.get(invoice.id)
             if row.status != "open":
-                continue  # settled meanwhile (paid or voided by another request)
+                # Settled meanwhile: only a stale claim's recovery finds this (a claimed
+                # invoice cannot be paid, voided or credited by anyone else).
+                if row.id in claims:
+                    released.append(claims[row.id])
+                continue
             charge_id = charge.id if charge is not None and charge.pk else ""
             skipped = invoice.id not in charges
             before = row.attempt_count
@@ -604,6 +639,7 @@ def invoices_outcomes_record(
                 row.paid_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
             rows.append(row)
         exhausted = attempts_record(account=account, tried=tried, trigger=trigger, claims=claims)
+        claims_release(released)
         for row in rows:
             data = invoice_render(row)
             if row.status == "paid":
@@ -642,12 +678,15 @@ def invoices_outcomes_record(
     return rows
 
 
+def payment_in_progress_refuse(invoice: Invoice) -> None:
+    from apps.collections.attempts import payment_in_progress_refuse as refuse
+
+    refuse(invoice)
+
+
 def _locked_invoice(account, invoice_id: str) -> Invoice:
-    invoice = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("account")
-        .filter(account=account, id=invoice_id)
-        .first()
+    invoice = row_lock(
+        Invoice.objects.select_related("account").filter(account=account, id=invoice_id)
     )
     if invoice is None:
         raise ResourceMissingError("invoice", invoice_id)
@@ -658,6 +697,7 @@ def invoice_void(*, account, invoice_id: str, actor: Actor) -> Invoice:
     """An open (or uncollectible) invoice is voided: it stays, numbered, and is never collected."""
     with transaction.atomic():
         invoice = _locked_invoice(account, invoice_id)
+        payment_in_progress_refuse(invoice)
         if invoice.status not in ("open", "uncollectible"):
             raise InvalidRequestError(
                 f"Only an open or uncollectible invoice can be voided; it is {invoice.status}.",
@@ -673,6 +713,7 @@ def invoice_void(*, account, invoice_id: str, actor: Actor) -> Invoice:
 def invoice_mark_uncollectible(*, account, invoice_id: str, actor: Actor) -> Invoice:
     with transaction.atomic():
         invoice = _locked_invoice(account, invoice_id)
+        payment_in_progress_refuse(invoice)
         if invoice.status != "open":
             raise InvalidRequestError(
                 f"Only an open invoice can be marked uncollectible; this one is {invoice.status}.",

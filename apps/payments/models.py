@@ -92,6 +92,9 @@ class Charge(TimestampedModel):
     # Test mode: the dispute this charge will receive (apps.customers.testcards), for the
     # disputes work to open.
     dispute_reason_pending = models.CharField(max_length=40, blank=True, default="")
+    # The amount a capture in flight asked for: its claim, taken under the row lock before the
+    # processor is called, so a second capture of the charge is refused (never sent twice).
+    capturing_amount = models.BigIntegerField(null=True, blank=True)
     balance_transaction = models.ForeignKey(
         "payments.BalanceTransaction",
         null=True,

@@ -22,6 +22,7 @@ from apps.core import clock, money
 from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
+from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services.payment_methods import payment_method_scenario
 from apps.payments.enums import BalanceTransactionType, ChargeStatus, OutcomeType, RefundStatus
@@ -358,11 +359,10 @@ def charge_create(*, account: Account, request: ChargeRequest, actor: Actor) -> 
 
 
 def _locked_charge(account: Account, charge_id: str) -> Charge:
-    charge = (
-        Charge.objects.select_for_update(of=("self",))
-        .select_related("account", "payment_method")
-        .filter(account=account, id=charge_id)
-        .first()
+    charge = row_lock(
+        Charge.objects.select_related("account", "payment_method").filter(
+            account=account, id=charge_id
+        )
     )
     if charge is None:
         raise ResourceMissingError("charge", charge_id, param="charge")
@@ -370,9 +370,16 @@ def _locked_charge(account: Account, charge_id: str) -> Charge:
 
 
 def charge_capture(*, account: Account, charge_id: str, amount: int | None, actor: Actor) -> Charge:
+    """Capture an authorized charge: claimed under the lock (``capturing_amount``), captured by
+    the processor with no transaction open, recorded. A second capture, at once or after, is
+    refused with ``charge_already_captured``."""
     with transaction.atomic():
         charge = _locked_charge(account, charge_id)
-        if charge.status != ChargeStatus.SUCCEEDED or charge.captured:
+        if (
+            charge.status != ChargeStatus.SUCCEEDED
+            or charge.captured
+            or charge.capturing_amount is not None
+        ):
             raise InvalidRequestError(
                 f"Charge {charge.id} has already been captured or cannot be captured.",
                 code="charge_already_captured",
@@ -383,13 +390,17 @@ def charge_capture(*, account: Account, charge_id: str, amount: int | None, acto
                 f"amount must be between {minimum_amount(charge.currency)} and {charge.amount}.",
                 param="amount",
             )
-    processor_for(account).capture(
+        charge.capturing_amount = amount
+        charge.save(update_fields=["capturing_amount", "updated_at"])
+    result = processor_for(account).capture(
         reference=charge.processor_reference, amount=amount, idempotency_key=f"capture:{charge.id}"
     )
     with transaction.atomic():
         charge = _locked_charge(account, charge_id)
-        if charge.captured:
-            return charge
+        charge.capturing_amount = None
+        if result.status != "succeeded":
+            charge.save(update_fields=["capturing_amount", "updated_at"])
+            raise card_error(result, charge=charge)
         previous = {
             "captured": False,
             "amount_captured": 0,

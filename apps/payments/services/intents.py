@@ -8,9 +8,10 @@ from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
 from apps.core.ids import new_secret
+from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services.payment_methods import payment_method_attach
 from apps.payments.enums import ChargeStatus, PaymentIntentStatus
@@ -44,11 +45,10 @@ def _event(intent: PaymentIntent, type: str, actor: Actor, previous: dict | None
 
 
 def _locked(account: Account, intent_id: str) -> PaymentIntent:
-    intent = (
-        PaymentIntent.objects.select_for_update(of=("self",))
-        .select_related("account", "customer", "payment_method")
-        .filter(account=account, id=intent_id)
-        .first()
+    intent = row_lock(
+        PaymentIntent.objects.select_related("account", "customer", "payment_method").filter(
+            account=account, id=intent_id
+        )
     )
     if intent is None:
         raise ResourceMissingError("payment_intent", intent_id)
@@ -213,6 +213,10 @@ def _error_body(result, charge: str | None = None) -> dict[str, Any]:
 def payment_intent_capture(
     *, account: Account, intent_id: str, amount: int | None, actor: Actor
 ) -> PaymentIntent:
+    """Capture the intent's authorized charge. The intent is claimed first (``processing``,
+    under its lock), so of captures sent at once exactly one captures and the others are
+    refused with ``payment_intent_unexpected_state``; a refused charge capture gives the intent
+    back as it was."""
     with transaction.atomic():
         intent = _locked(account, intent_id)
         if intent.status != PaymentIntentStatus.REQUIRES_CAPTURE:
@@ -221,8 +225,18 @@ def payment_intent_capture(
                 "captured.",
                 code="payment_intent_unexpected_state",
             )
-        charge_id = intent.latest_charge_id
-    charge = charge_capture(account=account, charge_id=charge_id, amount=amount, actor=actor)
+        intent.status = PaymentIntentStatus.PROCESSING
+        intent.save(update_fields=["status", "updated_at"])
+    try:
+        charge = charge_capture(
+            account=account, charge_id=intent.latest_charge_id, amount=amount, actor=actor
+        )
+    except ApplicationError:
+        with transaction.atomic():
+            intent = _locked(account, intent_id)
+            intent.status = PaymentIntentStatus.REQUIRES_CAPTURE
+            intent.save(update_fields=["status", "updated_at"])
+        raise
     with transaction.atomic():
         intent = _locked(account, intent_id)
         intent.status = PaymentIntentStatus.SUCCEEDED
@@ -238,7 +252,11 @@ def payment_intent_cancel(
 ) -> PaymentIntent:
     with transaction.atomic():
         intent = _locked(account, intent_id)
-        if intent.status in (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED):
+        if intent.status in (
+            PaymentIntentStatus.SUCCEEDED,
+            PaymentIntentStatus.CANCELED,
+            PaymentIntentStatus.PROCESSING,
+        ):
             raise InvalidRequestError(
                 f"You cannot cancel this PaymentIntent because it has a status of {intent.status}.",
                 code="payment_intent_unexpected_state",

@@ -1,0 +1,53 @@
+"""Row locks for money operations, always taken in one global order.
+
+Two transactions that lock the same rows in different orders can deadlock; two that take them in
+one order queue. Every service that changes a money state locks through ``rows_lock``, which
+takes the rows model by model in ``ORDER`` (account → customer → subscription → invoice →
+payment intent → charge → refund) and, within a model, in primary-key order.
+
+The lock only guards a re-check and a claim: processors and outside URLs are called after the
+transaction that holds it has committed (STYLE.md §7).
+"""
+
+from django.db import connection
+from django.db.models import QuerySet
+
+ORDER = (
+    "accounts.account",
+    "customers.customer",
+    "subscriptions.subscription",
+    "invoices.invoice",
+    "payments.paymentintent",
+    "payments.charge",
+    "payments.refund",
+)
+
+
+def _rank(queryset: QuerySet) -> int:
+    label = queryset.model._meta.label_lower
+    if label not in ORDER:
+        raise ValueError(f"{label} is not in the lock order (apps.core.locks.ORDER)")
+    return ORDER.index(label)
+
+
+def rows_lock(*querysets: QuerySet, skip_locked: bool = False) -> list[list]:
+    """Lock the rows each of ``querysets`` selects, in the global order; answers each queryset's
+    rows (in primary-key order), in the order the querysets were given. ``skip_locked``: rows
+    another transaction holds are left out instead of waited for. Inside a transaction only."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("rows_lock needs an open transaction (transaction.atomic)")
+    ranked = sorted(range(len(querysets)), key=lambda i: _rank(querysets[i]))
+    if len({_rank(querysets[i]) for i in ranked}) != len(querysets):
+        raise ValueError("rows_lock takes one queryset per model")
+    rows: list[list] = [[] for _ in querysets]
+    for i in ranked:
+        rows[i] = list(
+            querysets[i].select_for_update(of=("self",), skip_locked=skip_locked).order_by("pk")
+        )
+    return rows
+
+
+def row_lock(queryset: QuerySet):
+    """The one row ``queryset`` selects, locked (None when there is none)."""
+    (rows,) = rows_lock(queryset)
+    return rows[0] if rows else None
