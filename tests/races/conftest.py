@@ -17,6 +17,8 @@ import pytest
 import requests
 from django.db import connection, connections
 
+from tests.webhooks.conftest import eager_tasks, receiver  # noqa: F401 (fixtures)
+
 ROOT = Path(__file__).resolve().parents[2]
 RACERS = 20
 
