@@ -16,6 +16,7 @@ from apps.catalog.models import Price
 from apps.catalog.selectors import price_amount
 from apps.core.actor import Actor
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import invoice_item_render, invoice_render, line_discounts_of
 
@@ -105,11 +106,10 @@ def invoice_item_record(
 
 def invoice_locked(account: Account, invoice_id: str, *, param: str = "id") -> Invoice:
     """The account's invoice, row-locked for the caller's transaction."""
-    invoice = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("account", "customer", "discount__coupon")
-        .filter(account=account, id=invoice_id)
-        .first()
+    invoice = row_lock(
+        Invoice.objects.select_related("account", "customer", "discount__coupon").filter(
+            account=account, id=invoice_id
+        )
     )
     if invoice is None:
         raise ResourceMissingError("invoice", invoice_id, param=param)

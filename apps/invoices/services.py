@@ -23,7 +23,7 @@ from apps.core.errors import (
 from apps.core.ids import new_secret
 from apps.core.locks import row_lock, rows_lock
 from apps.customers.enums import BalanceTransactionType
-from apps.customers.models import CustomerBalanceTransaction
+from apps.customers.models import Customer, CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.discounts import discount_amounts, discount_in_force, discount_used
@@ -390,11 +390,21 @@ def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
 def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
     """Number the invoice (gapless, under a lock) and apply the customer's credit balance."""
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer", "account", "subscription")
-            .get(account=account, id=invoice_id)
+        # The customer first (finalizing may apply its balance): the global lock order.
+        customer_id = (
+            Invoice.objects.filter(account=account, id=invoice_id)
+            .values_list("customer_id", flat=True)
+            .first()
         )
+        _, invoices = rows_lock(
+            Customer.objects.filter(account=account, id=customer_id),
+            Invoice.objects.select_related("customer", "account", "subscription").filter(
+                account=account, id=invoice_id
+            ),
+        )
+        if not invoices:
+            raise ResourceMissingError("invoice", invoice_id)
+        invoice = invoices[0]
         if invoice.status != "draft":
             raise InvalidRequestError(
                 f"Invoice {invoice.id} is {invoice.status}; only drafts can be finalized.",

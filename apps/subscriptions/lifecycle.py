@@ -16,6 +16,7 @@ from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, change_lines, cycle_lines
 from apps.invoices.engine.proration import fraction_remaining, prorate
@@ -190,12 +191,10 @@ def subscription_trials_settle(
 
 
 def _locked(subscription_id: str, account: Account | None = None) -> Subscription:
-    rows = Subscription.objects.select_for_update(of=("self",)).select_related(
-        "customer", "account"
-    )
+    rows = Subscription.objects.select_related("customer", "account")
     if account is not None:
         rows = rows.filter(account=account)
-    subscription = rows.filter(id=subscription_id).first()
+    subscription = row_lock(rows.filter(id=subscription_id))
     if subscription is None:
         from apps.core.errors import ResourceMissingError
 

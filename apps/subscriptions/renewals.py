@@ -26,6 +26,7 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_insert, rows_update
 from apps.core.ids import new_secret
+from apps.core.locks import rows_lock
 from apps.invoices.discounts import discount_amounts, discount_used
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
@@ -360,11 +361,9 @@ def subscriptions_renew(
     the invoices already past their auto-advance hour."""
     renewed = Renewed()
     with transaction.atomic():
-        subscriptions = list(
-            Subscription.objects.select_for_update(of=("self",), skip_locked=skip_locked)
-            .select_related("customer")
-            .filter(id__in=subscription_ids)
-            .order_by("id")
+        (subscriptions,) = rows_lock(
+            Subscription.objects.select_related("customer").filter(id__in=subscription_ids),
+            skip_locked=skip_locked,
         )
         accounts = Account.objects.in_bulk({s.account_id for s in subscriptions})
         for subscription in subscriptions:

@@ -15,7 +15,8 @@ from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
-from apps.core.errors import CardError, InvalidRequestError
+from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.discounts import discount_apply
 from apps.invoices.engine.periods import boundary
@@ -567,11 +568,13 @@ def subscription_cancel(
         )
     comment = str(details.get("comment") or "")[:5000] or None
     with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .get(account=account, id=subscription_id)
+        subscription = row_lock(
+            Subscription.objects.select_related("customer", "account").filter(
+                account=account, id=subscription_id
+            )
         )
+        if subscription is None:
+            raise ResourceMissingError("subscription", subscription_id)
         if subscription.status == SubscriptionStatus.CANCELED:
             raise InvalidRequestError(
                 f"Subscription {subscription.id} is already canceled.", code="resource_missing"
@@ -598,11 +601,13 @@ def subscription_update_settings(
     """Fields that change no amounts: cancel at period end (with its reason), collection method
     and due days, the default payment method, metadata."""
     with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .get(account=account, id=subscription_id)
+        subscription = row_lock(
+            Subscription.objects.select_related("customer", "account").filter(
+                account=account, id=subscription_id
+            )
         )
+        if subscription is None:
+            raise ResourceMissingError("subscription", subscription_id)
         if subscription.status == SubscriptionStatus.CANCELED:
             raise InvalidRequestError("A canceled subscription cannot be updated.")
         before = subscription_render(subscription)

@@ -12,6 +12,7 @@ from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
+from apps.core.locks import row_lock
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.models import Customer, CustomerBalanceTransaction
 
@@ -74,10 +75,8 @@ def customer_balance_adjust(
     except money.MoneyError as exc:
         raise InvalidRequestError(str(exc), param="currency") from exc
     with transaction.atomic():
-        locked = (
-            Customer.objects.select_for_update()
-            .filter(account=account, id=customer.id, deleted_at__isnull=True)
-            .first()
+        locked = row_lock(
+            Customer.objects.filter(account=account, id=customer.id, deleted_at__isnull=True)
         )
         if locked is None:
             raise ResourceMissingError("customer", customer.id)

@@ -22,7 +22,7 @@ from apps.core import clock, money
 from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
-from apps.core.locks import row_lock
+from apps.core.locks import row_lock, rows_lock
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services.payment_methods import payment_method_scenario
 from apps.payments.enums import BalanceTransactionType, ChargeStatus, OutcomeType, RefundStatus
@@ -505,8 +505,12 @@ def refund_create(
         reference=charge.processor_reference, amount=amount, idempotency_key=f"refund:{refund.id}"
     )
     with transaction.atomic():
-        charge = _locked_charge(account, charge_id)
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        (charge,), (refund,) = rows_lock(
+            Charge.objects.select_related("account", "payment_method").filter(
+                account=account, id=charge_id
+            ),
+            Refund.objects.filter(pk=refund.pk),
+        )
         if result.status == "succeeded":
             refund.status = RefundStatus.SUCCEEDED
             refund.processor_reference = result.reference
