@@ -5,10 +5,12 @@ import re
 from django.test import Client
 
 from apps.catalog.services import price_create
+from apps.collections.attempts import attempts_claim
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
+from apps.payments.models import Charge
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.invoices.makers import make_subscription
 
@@ -151,3 +153,25 @@ def test_credit_note_form_on_a_paid_invoice(staff_client, acme):  # noqa: F811
     note = invoice.credit_notes.get()
     assert (note.amount, note.credit_amount) == (500, 500)
     assert note.number in staff_client.get(page).content.decode()
+
+
+def test_paying_or_voiding_an_invoice_being_charged_says_so(staff_client, acme):  # noqa: F811
+    subscription = make_subscription(acme.account)
+    invoice = Invoice.objects.get(subscription=subscription)
+    Invoice.objects.filter(id=invoice.id).update(status="open", amount_paid=0, paid_at=None)
+    invoice.refresh_from_db()
+    attempts_claim(account=acme.account, invoices=[invoice], trigger="retry")  # a retry in flight
+    page = f"/dashboard/invoices/invoice/{invoice.id}/change/"
+
+    for name in ("pay", "void", "mark_uncollectible"):
+        response = staff_client.post(
+            f"/dashboard/invoices/invoice/{invoice.id}/action/{name}/", follow=True
+        )
+        assert response.redirect_chain[-1][0] == page
+        assert (
+            f"Invoice {invoice.id} has a payment in progress; try again when it has finished."
+            in response.content.decode()
+        )
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == ("open", 0)
+    assert Charge.objects.filter(account=acme.account).count() == 1  # the first payment only
