@@ -146,7 +146,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.KeyHasAccess"],
     "DEFAULT_PARSER_CLASSES": [
         "apps.core.api.parsers.StripeFormParser",
-        "rest_framework.parsers.JSONParser",
+        "apps.core.api.parsers.StripeJSONParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["apps.core.api.renderers.StripeJSONRenderer"],
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.stripe_exception_handler",

@@ -1,10 +1,14 @@
 """Reading typed values out of parsed Stripe parameters, with Stripe-shaped errors."""
 
+import re
 from typing import Any
 
 from apps.core.errors import InvalidRequestError
 
 ALWAYS_ALLOWED = frozenset({"expand"})
+# Integers are ASCII digits (``int()`` would also take "１００" or "²"), and fit a bigint column.
+_INTEGER = re.compile(r"-?[0-9]+")
+INT_MAX = 2**63 - 1
 
 
 def reject_unknown(params: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
@@ -48,8 +52,8 @@ def get_int(
     *,
     required: bool = False,
     default: int | None = None,
-    minimum: int | None = None,
-    maximum: int | None = None,
+    minimum: int = -INT_MAX,
+    maximum: int = INT_MAX,
 ) -> int | None:
     value = params.get(name)
     if value is None or value == "":
@@ -62,13 +66,18 @@ def get_int(
         raise InvalidRequestError(f"Invalid integer: {value}", param=name)
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.lstrip("-").isdigit():
-        number = int(value)
+    elif isinstance(value, str) and _INTEGER.fullmatch(value):
+        # Past 20 characters the number is beyond every bound: never converted (``int()`` of
+        # thousands of digits is slow, and refused past 4,300).
+        if len(value) <= 20:
+            number = int(value)
+        else:
+            number = minimum - 1 if value.startswith("-") else maximum + 1
     else:
         raise InvalidRequestError(f"Invalid integer: {value}", param=name)
-    if minimum is not None and number < minimum:
+    if number < minimum:
         raise InvalidRequestError(f"Invalid {name}: must be at least {minimum}", param=name)
-    if maximum is not None and number > maximum:
+    if number > maximum:
         raise InvalidRequestError(f"Invalid {name}: must be at most {maximum}", param=name)
     return number
 

@@ -13,8 +13,7 @@ from apps.core.actor import Actor
 from apps.core.api.exceptions import IdempotentReplay
 from apps.core.api.expand import apply_expand
 from apps.core.api.params import get_list
-from apps.core.api.parsers import parse_query_string
-from apps.core.errors import InvalidRequestError
+from apps.core.api.parsers import params_check, parse_query_string
 from apps.core.idempotency import (
     StoredResponse,
     idempotency_begin,
@@ -58,6 +57,8 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
         api_key = request.auth
         self.account = api_key.account
+        # Ids in the path are checked as parameters are: a NUL byte never reaches a query.
+        params_check(kwargs)
         self.params = self._read_params(request)
         idempotency_key = request.headers.get("Idempotency-Key") or None
         self.actor = Actor(
@@ -92,10 +93,7 @@ class ApiView(APIView):
     def _read_params(self, request) -> dict[str, Any]:
         if request.method in ("GET", "DELETE", "HEAD"):
             return parse_query_string(request.META.get("QUERY_STRING", ""))
-        data = request.data
-        if not isinstance(data, dict):
-            raise InvalidRequestError("The request body must be an object of parameters.")
-        return data
+        return request.data
 
     @staticmethod
     def _replay_response(stored: StoredResponse) -> HttpResponse:
