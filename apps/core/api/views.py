@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,7 @@ from apps.core.api.exceptions import IdempotentReplay
 from apps.core.api.expand import apply_expand
 from apps.core.api.params import get_list
 from apps.core.api.parsers import params_check, parse_query_string
+from apps.core.errors import InvalidRequestError
 from apps.core.idempotency import (
     StoredResponse,
     idempotency_begin,
@@ -39,6 +41,20 @@ def _redact(params: Any) -> Any:
     return params
 
 
+def _body_size_check(request) -> None:
+    """Refuse a body over ``API_MAX_BODY_BYTES`` by its declared length, before a byte of it is
+    read (a WSGI body is exactly ``Content-Length`` long), whatever its content type."""
+    limit = settings.API_MAX_BODY_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise InvalidRequestError(
+            f"The request body is too large: it can be at most {limit} bytes.", http_status=413
+        )
+
+
 class ApiView(APIView):
     """Subclasses set ``resource`` (for restricted keys) and implement get/post/delete.
 
@@ -59,6 +75,7 @@ class ApiView(APIView):
         self.account = api_key.account
         # Ids in the path are checked as parameters are: a NUL byte never reaches a query.
         params_check(kwargs)
+        _body_size_check(request)
         self.params = self._read_params(request)
         idempotency_key = request.headers.get("Idempotency-Key") or None
         self.actor = Actor(
