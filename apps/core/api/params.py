@@ -1,14 +1,41 @@
 """Reading typed values out of parsed Stripe parameters, with Stripe-shaped errors."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
+from apps.core import clock, money
 from apps.core.errors import InvalidRequestError
 
 ALWAYS_ALLOWED = frozenset({"expand"})
 # Integers are ASCII digits (``int()`` would also take "１００" or "²"), and fit a bigint column.
 _INTEGER = re.compile(r"-?[0-9]+")
 INT_MAX = 2**63 - 1
+# The largest quantity of a line or item: times the largest unit amount it stays far below
+# INT_MAX, so totals of many lines fit a bigint column too.
+MAX_QUANTITY = 100_000_000
+
+
+def nested(prefix: str, param: str) -> str:
+    """``param`` (``up_to``, ``tiers[0][up_to]``) under ``prefix`` (``currency_options[eur]``)."""
+    if not prefix:
+        return param
+    head, bracket, rest = param.partition("[")
+    return f"{prefix}[{head}]{bracket}{rest}"
+
+
+@contextmanager
+def within(prefix: str) -> Iterator[None]:
+    """Errors raised inside name their parameter under ``prefix``: Stripe names a nested
+    parameter by its full path (``items[0][quantity]``), the readers here by its leaf name."""
+    try:
+        yield
+    except InvalidRequestError as exc:
+        if prefix and exc.param and not exc.param.startswith(prefix):
+            exc.param = nested(prefix, exc.param)
+        raise
 
 
 def reject_unknown(params: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
@@ -80,6 +107,55 @@ def get_int(
     if number > maximum:
         raise InvalidRequestError(f"Invalid {name}: must be at most {maximum}", param=name)
     return number
+
+
+def get_currency(params: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """A currency Stripe charges in, lower-cased (``money.currency_normalize``)."""
+    value = get_str(params, name, required=required)
+    if value is None:
+        return None
+    try:
+        return money.currency_normalize(value)
+    except money.MoneyError as exc:
+        raise InvalidRequestError(f"Invalid currency: {value}", param=name) from exc
+
+
+def get_amount(
+    params: dict[str, Any],
+    name: str,
+    *,
+    currency: str | None,
+    required: bool = False,
+    default: int | None = None,
+    minimum: int = 0,
+) -> int | None:
+    """Minor units of ``currency`` (a normalized code, or None when not yet known): not
+    negative unless ``minimum`` allows it, and at most Stripe's eight digits
+    (``money.amount_max``)."""
+    return get_int(
+        params,
+        name,
+        required=required,
+        default=default,
+        minimum=minimum,
+        maximum=money.amount_max(currency),
+    )
+
+
+def get_quantity(
+    params: dict[str, Any], name: str, *, default: int | None = None, minimum: int = 1
+) -> int | None:
+    return get_int(params, name, default=default, minimum=minimum, maximum=MAX_QUANTITY)
+
+
+def get_timestamp(params: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
+    """Epoch seconds within ``clock.EPOCH_MIN``..``clock.EPOCH_MAX``, as an aware datetime."""
+    seconds = get_int(params, name, required=required)
+    if seconds is None:
+        return None
+    if not clock.EPOCH_MIN <= seconds <= clock.EPOCH_MAX:
+        raise InvalidRequestError(f"Invalid timestamp: {seconds}", param=name)
+    return clock.from_epoch(seconds)
 
 
 def get_bool(params: dict[str, Any], name: str, *, default: bool | None = None) -> bool | None:
