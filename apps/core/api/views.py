@@ -73,11 +73,12 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
         api_key = request.auth
         self.account = api_key.account
-        # Ids in the path are checked as parameters are: a NUL byte never reaches a query.
-        params_check(kwargs)
+        idempotency_key = request.headers.get("Idempotency-Key") or None
+        # Ids in the path and the idempotency key are checked as parameters are: a NUL byte
+        # never reaches a query.
+        params_check({**kwargs, "Idempotency-Key": idempotency_key or ""})
         _body_size_check(request)
         self.params = self._read_params(request)
-        idempotency_key = request.headers.get("Idempotency-Key") or None
         self.actor = Actor(
             kind=ActorKind.API_KEY,
             label=api_key.redacted,
