@@ -1,5 +1,6 @@
 """Reading typed values out of parsed Stripe parameters, with Stripe-shaped errors."""
 
+import hmac
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -204,6 +205,18 @@ def get_metadata(params: dict[str, Any], name: str = "metadata") -> dict[str, st
                 "Metadata values must be strings of at most 500 characters.", param=f"{name}[{key}]"
             )
     return {str(k): v for k, v in value.items()}
+
+
+def client_secret_check(params: dict[str, Any], *, expected: str, kind: str) -> None:
+    """A ``client_secret`` sent with a request must be the object's, compared in constant
+    time so its characters cannot be guessed one by one from response times."""
+    given = get_str(params, "client_secret", max_length=200)
+    if given is not None and not hmac.compare_digest(given.encode(), expected.encode()):
+        raise InvalidRequestError(
+            "The client_secret provided does not match the client_secret associated with "
+            f"the {kind}.",
+            param="client_secret",
+        )
 
 
 def metadata_merge(current: dict[str, str], update: dict[str, str] | None) -> dict[str, str]:
