@@ -8,6 +8,11 @@ renewals and retries run on simulated time.
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+# The epoch seconds a timestamp parameter may take: from 1970 to 2100, far enough for any
+# billing date and far enough from datetime's year 9999 that period arithmetic never reaches it.
+EPOCH_MIN = 0
+EPOCH_MAX = 4_102_444_800  # 2100-01-01T00:00:00Z
+
 # Test clocks register a resolver here (apps.accounts): test_clock_id -> frozen time.
 _clock_resolvers: list[Callable[[str], datetime | None]] = []
 

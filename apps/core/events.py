@@ -11,6 +11,7 @@ from django.db import transaction
 
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
+from apps.core.event_types import event_type_check
 from apps.core.models import Event
 
 EventConsumer = Callable[[Event], None]
@@ -40,6 +41,7 @@ def event_record(
 ) -> Event:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_record must run inside the transaction of the change")
+    event_type_check(type)
     event = Event.objects.create(
         account=account,
         type=type,
@@ -71,6 +73,8 @@ def events_record(
         raise RuntimeError("events_record must run inside the transaction of the change")
     if not changes:
         return []
+    for type, _, _ in changes:
+        event_type_check(type)
     from apps.core.bulk import values_insert
     from apps.core.ids import new_id
 

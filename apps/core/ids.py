@@ -138,3 +138,9 @@ class IdGenerator:
 
     def __hash__(self) -> int:
         return hash(self.prefix)
+
+
+def client_secret_new(object_id: str) -> str:
+    """A payment intent's or source's ``client_secret``: its id, ``_secret_``, 24 random
+    characters (about 143 bits)."""
+    return f"{object_id}_secret_{new_secret(24)}"

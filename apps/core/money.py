@@ -7,7 +7,22 @@ FX rates, proration fractions) and is turned back into an int by ``round_minor``
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-# Stripe's zero-decimal currencies (amounts are whole units).
+# The currencies Stripe charges in (its presentment currencies), by ISO 4217 code. Test and
+# non-currency codes (XXX, XTS, precious metals) are not among them.
+CURRENCIES = frozenset(
+    """
+    aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp byn
+    bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel ghs gip
+    gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt
+    lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr
+    nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sos srd
+    std szl thb tjs tnd top try ttd twd tzs uah ugx usd uyu uzs vnd vuv wst xaf xcd xcg xof xpf
+    yer zar zmw
+    """.split()
+)
+# Stripe's zero-decimal currencies (amounts are whole units). Where Stripe's exponent differs
+# from ISO 4217, Stripe's is kept: MGA and UGX are zero-decimal here, ISK (zero in ISO) is
+# written with two decimals, and HUF and TWD keep their two.
 ZERO_DECIMAL = frozenset(
     {
         "bif",
@@ -30,27 +45,44 @@ ZERO_DECIMAL = frozenset(
 )
 # Three-decimal currencies (amounts are thousandths).
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+# Stripe's largest amount: eight digits of a two-decimal currency (999,999.99); three-decimal
+# currencies get the one more digit that makes the same major amount.
+MAX_AMOUNT = 99_999_999
 
 
 class MoneyError(ValueError):
     pass
 
 
-def currency_normalize(currency: str) -> str:
+def _code(currency: str) -> str:
     code = (currency or "").strip().lower()
-    if len(code) != 3 or not code.isalpha():
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise MoneyError(f"Invalid currency: {currency!r}")
+    return code
+
+
+def currency_normalize(currency: str) -> str:
+    """The lower-case code of a currency Stripe charges in, or ``MoneyError``."""
+    code = _code(currency)
+    if code not in CURRENCIES:
         raise MoneyError(f"Invalid currency: {currency!r}")
     return code
 
 
 def exponent(currency: str) -> int:
-    """Digits after the decimal point of the currency's major unit."""
-    code = currency_normalize(currency)
+    """Digits after the decimal point of the currency's major unit (of any three-letter code,
+    so rows written before a code was refused still display)."""
+    code = _code(currency)
     if code in ZERO_DECIMAL:
         return 0
     if code in THREE_DECIMAL:
         return 3
     return 2
+
+
+def amount_max(currency: str | None) -> int:
+    """The largest amount Stripe takes in ``currency`` (in a two-decimal one without it)."""
+    return MAX_AMOUNT * 10 ** max(exponent(currency) - 2, 0) if currency else MAX_AMOUNT
 
 
 def round_minor(value: Decimal | int) -> int:
@@ -86,7 +118,7 @@ def format_amount(amount: int, currency: str) -> str:
     text = f"{whole:,}"
     if digits:
         text += f".{fraction:0{digits}d}"
-    return f"{sign}{text} {currency_normalize(currency).upper()}"
+    return f"{sign}{text} {_code(currency).upper()}"
 
 
 def parse_major(text: str, currency: str) -> int:
@@ -97,7 +129,7 @@ def parse_major(text: str, currency: str) -> int:
     minor = number.scaleb(exponent(currency))
     if minor != minor.to_integral_value():
         raise MoneyError(
-            f"{currency_normalize(currency).upper()} amounts have at most "
+            f"{_code(currency).upper()} amounts have at most "
             f"{exponent(currency)} digits after the point."
         )
     return int(minor)

@@ -111,7 +111,18 @@ atexit.register(_buffer.flush)
 
 
 def request_log_append(row: ApiRequestLog) -> None:
-    _buffer.append(row)
+    _buffer.append(_storable(row))
+
+
+def _storable(row: ApiRequestLog) -> ApiRequestLog:
+    """NUL, which a PostgreSQL text column cannot hold, as U+FFFD in every text column: a
+    request with one in its path or headers is logged, not dropped with its whole batch.
+    (Parameters never hold one: the API refuses them before they are parsed into the row.)"""
+    for field in row._meta.concrete_fields:
+        value = getattr(row, field.attname)
+        if isinstance(value, str) and "\x00" in value:
+            setattr(row, field.attname, value.replace("\x00", "\ufffd"))
+    return row
 
 
 def request_log_flush() -> None:

@@ -116,6 +116,9 @@ class PaymentMethod(TimestampedModel):
     # has handled (sent, or passed over as the card had already expired); claimed by a
     # conditional update, so two runs at once send it once.
     expiring_notice_for = models.PositiveIntegerField(null=True, blank=True)
+    # Legacy sources only: ``<id>_secret_<random>``, what a client proves it may read the source
+    # with (compared in constant time). Empty for other rows.
+    client_secret = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         indexes = [

@@ -159,7 +159,7 @@ def _legacy_source(pm: PaymentMethod) -> dict[str, Any]:
         "id": pm.id,
         "object": "source",
         "amount": None,
-        "client_secret": f"{pm.id}_secret",
+        "client_secret": pm.client_secret,
         "created": clock.to_epoch(pm.created_at),
         "currency": "eur" if pm.type == PaymentMethodType.SEPA_DEBIT else None,
         "customer": pm.customer_id,

@@ -19,7 +19,14 @@ from apps.accounts.models import Account
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.actor import Actor
-from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
+from apps.core.api.params import (
+    get_bool,
+    get_int,
+    get_metadata,
+    get_str,
+    get_timestamp,
+    metadata_merge,
+)
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
 from apps.customers.models import Customer
@@ -64,14 +71,14 @@ def _collection(
     ``charge_automatically`` takes neither."""
     method = get_str(params, "collection_method", choices=COLLECTION_METHODS) or method
     days = get_int(params, "days_until_due", minimum=0, maximum=3650)
-    due_epoch = get_int(params, "due_date", minimum=1)
-    if days is not None and due_epoch is not None:
+    due_date = get_timestamp(params, "due_date")
+    if days is not None and due_date is not None:
         raise InvalidRequestError(
             "You may only specify one of these parameters: days_until_due, due_date.",
             param="due_date",
         )
     if method == "charge_automatically":
-        for name, value in (("days_until_due", days), ("due_date", due_epoch)):
+        for name, value in (("days_until_due", days), ("due_date", due_date)):
             if value is not None:
                 raise InvalidRequestError(
                     f"{name} can only be set when collection_method is send_invoice.", param=name
@@ -79,11 +86,10 @@ def _collection(
         return method, None
     if days is not None:
         return method, start + timedelta(days=days)
-    if due_epoch is not None:
-        due = clock.from_epoch(due_epoch)
-        if due <= now:
+    if due_date is not None:
+        if due_date <= now:
             raise InvalidRequestError("due_date must be in the future.", param="due_date")
-        return method, due
+        return method, due_date
     if due is None:
         raise InvalidRequestError(
             "Invoices with collection_method send_invoice need days_until_due or due_date.",
@@ -99,20 +105,19 @@ def _auto_finalize(
     """``auto_advance`` and when the draft finalizes: an hour from now unless a time is given;
     never once ``auto_advance`` is false."""
     wanted = get_bool(params, "auto_advance")
-    moment = get_int(params, "automatically_finalizes_at", minimum=1)
+    moment = get_timestamp(params, "automatically_finalizes_at")
     if moment is not None:
         if wanted is False:
             raise InvalidRequestError(
                 "automatically_finalizes_at needs auto_advance; it is false.",
                 param="automatically_finalizes_at",
             )
-        at = clock.from_epoch(moment)
-        if not now < at <= now + AUTO_FINALIZE_LIMIT:
+        if not now < moment <= now + AUTO_FINALIZE_LIMIT:
             raise InvalidRequestError(
                 "automatically_finalizes_at must be in the future, at most 5 years away.",
                 param="automatically_finalizes_at",
             )
-        return True, at
+        return True, moment
     auto_advance = auto_advance if wanted is None else wanted
     if not auto_advance:
         return False, None

@@ -14,7 +14,14 @@ from apps.accounts.models import Account
 from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
-from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
+from apps.core.api.params import (
+    get_bool,
+    get_int,
+    get_metadata,
+    get_str,
+    get_timestamp,
+    metadata_merge,
+)
 from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
@@ -642,7 +649,7 @@ def subscription_update_settings(
                     subscription.canceled_at = None
                     subscription.cancellation_details = {}
             else:
-                at = clock.from_epoch(get_int(params, "cancel_at", minimum=1))
+                at = get_timestamp(params, "cancel_at", required=True)
                 if at <= now:
                     raise InvalidRequestError("cancel_at must be in the future.", param="cancel_at")
                 behavior = params.get("proration_behavior") or "create_prorations"
@@ -681,12 +688,15 @@ def subscription_update_settings(
                 )
             else:
                 behavior = get_str(raw, "behavior", required=True, choices=list(PAUSE_BEHAVIORS))
-                resumes = get_int(raw, "resumes_at", minimum=1)
-                if resumes and clock.from_epoch(resumes) <= now:
+                resumes = get_timestamp(raw, "resumes_at")
+                if resumes and resumes <= now:
                     raise InvalidRequestError(
                         "resumes_at must be in the future.", param="pause_collection[resumes_at]"
                     )
-                subscription.pause_collection = {"behavior": behavior, "resumes_at": resumes}
+                subscription.pause_collection = {
+                    "behavior": behavior,
+                    "resumes_at": clock.to_epoch(resumes),
+                }
         if "collection_method" in params:
             subscription.collection_method = get_str(
                 params, "collection_method", choices=list(COLLECTION_METHODS)

@@ -146,7 +146,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.KeyHasAccess"],
     "DEFAULT_PARSER_CLASSES": [
         "apps.core.api.parsers.StripeFormParser",
-        "rest_framework.parsers.JSONParser",
+        "apps.core.api.parsers.StripeJSONParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["apps.core.api.renderers.StripeJSONRenderer"],
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.stripe_exception_handler",
@@ -169,6 +169,8 @@ IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_LOCK_TIMEOUT = timedelta(seconds=120)
 # How long a concurrent duplicate waits for the first request before answering 409.
 IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=5.0)
+# The largest API request body, form or JSON; a larger one is refused with 413 before parsing.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # Request log rows are written in batches off the request path (apps/core/request_log.py).
 API_REQUEST_LOG_BATCH_SIZE = env.int("API_REQUEST_LOG_BATCH_SIZE", default=100)
 API_REQUEST_LOG_FLUSH_SECONDS = env.float("API_REQUEST_LOG_FLUSH_SECONDS", default=1.0)

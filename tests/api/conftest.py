@@ -3,10 +3,18 @@
 import pytest
 
 from apps.accounts.services import api_key_create
+from apps.core import event_types
 from apps.core.actor import SYSTEM
 from tests.conftest import ApiClient
 
 TEST_URLS = "tests.api.urls"
+# Event types only these tests emit: the test endpoints' objects and a fake expandable.
+TEST_EVENT_TYPES = frozenset({"test_object.created", "thing.created"})
+
+
+@pytest.fixture(autouse=True)
+def test_event_types(monkeypatch):
+    monkeypatch.setattr(event_types, "EVENT_TYPES", event_types.EVENT_TYPES | TEST_EVENT_TYPES)
 
 
 def restricted_key(account, permissions: dict[str, str], name: str = "Restricted") -> str:

@@ -73,3 +73,26 @@ def test_parse_major(text, currency, minor):
 def test_parse_major_refuses_what_it_cannot_represent(text, currency):
     with pytest.raises(money.MoneyError):
         money.parse_major(text, currency)
+
+
+@pytest.mark.parametrize("bad", ["zzz", "xxx", "xts", "ééé", "xau"])
+def test_currencies_are_the_ones_stripe_charges_in(bad):
+    # Regression: any three letters (even non-ASCII ones) were taken as a currency.
+    with pytest.raises(MoneyError):
+        money.currency_normalize(bad)
+
+
+@pytest.mark.parametrize(
+    ("currency", "digits"), [("USD", 2), ("isk", 2), ("huf", 2), ("ugx", 0), ("jod", 3)]
+)
+def test_known_currencies_keep_stripes_exponent(currency, digits):
+    assert money.currency_normalize(currency) == currency.lower()
+    assert exponent(currency) == digits
+
+
+@pytest.mark.parametrize(
+    ("currency", "largest"),
+    [(None, 99_999_999), ("usd", 99_999_999), ("jpy", 99_999_999), ("kwd", 999_999_990)],
+)
+def test_amount_max_is_eight_digits_of_a_two_decimal_currency(currency, largest):
+    assert money.amount_max(currency) == largest

@@ -3,10 +3,14 @@
 import io
 
 import pytest
-from rest_framework.exceptions import ParseError
 
 from apps.core.api.params import get_metadata
-from apps.core.api.parsers import StripeFormParser, parse_nested, parse_query_string
+from apps.core.api.parsers import (
+    StripeFormParser,
+    StripeJSONParser,
+    parse_nested,
+    parse_query_string,
+)
 from apps.core.errors import InvalidRequestError
 
 
@@ -106,12 +110,97 @@ def test_form_parser_reads_the_body():
 
 
 def test_form_parser_refuses_a_body_that_is_not_utf8():
-    with pytest.raises(ParseError) as caught:
+    with pytest.raises(InvalidRequestError) as caught:
         StripeFormParser().parse(io.BytesIO(b"name=\xff\xfe"), parser_context={})
-    assert str(caught.value.detail) == "The request body is not valid UTF-8."
+    assert caught.value.message == "Invalid request body: The request body is not valid UTF-8."
 
 
 def test_metadata_with_index_like_keys_reads_back_as_a_hash():
     params = parse_query_string("metadata[0]=a&metadata[1]=b")
     assert params == {"metadata": ["a", "b"]}
     assert get_metadata(params) == {"0": "a", "1": "b"}
+
+
+@pytest.mark.parametrize("key", ["²", "١", "１", "00", "9999999999"])
+def test_only_short_ascii_digit_keys_are_array_indexes(key):
+    # Regression: "²".isdigit() is true and int("²") raised, a 500.
+    assert parse_query_string(f"metadata[{key}]=x") == {"metadata": {key: "x"}}
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("name=a%00b", "name"),
+        ("metadata[k]=%01", "metadata[k]"),
+        ("items[0][price]=%7F", "items[0][price]"),
+        ("email=%00", "email"),
+    ],
+)
+def test_control_characters_in_values_are_refused(query, param):
+    with pytest.raises(InvalidRequestError) as caught:
+        parse_query_string(query)
+    assert caught.value.message == f"Invalid string: {param} must not contain control characters."
+    assert caught.value.param == param
+
+
+def test_control_characters_in_keys_are_refused_and_shown_replaced():
+    with pytest.raises(InvalidRequestError) as caught:
+        parse_query_string("metadata[a%00]=x")
+    assert caught.value.param == "metadata[a\ufffd]"
+    assert caught.value.message == (
+        "Invalid string: metadata[a\ufffd] must not contain control characters."
+    )
+
+
+def test_tabs_and_newlines_are_text():
+    assert parse_query_string("description=a%09b%0D%0Ac") == {"description": "a\tb\r\nc"}
+
+
+def test_strings_longer_than_5000_characters_are_refused():
+    assert parse_query_string("name=" + "a" * 5000) == {"name": "a" * 5000}
+    with pytest.raises(InvalidRequestError) as caught:
+        parse_query_string("name=" + "a" * 5001)
+    assert caught.value.message == "Invalid string: name must be at most 5000 characters."
+    assert caught.value.param == "name"
+
+
+def _json(body: bytes):
+    return StripeJSONParser().parse(io.BytesIO(body), parser_context={})
+
+
+def test_json_nested_thousands_deep_is_refused():
+    # Regression: 5,000 levels raised RecursionError inside the JSON decoder, a 500.
+    with pytest.raises(InvalidRequestError) as caught:
+        _json(b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+    assert caught.value.message == "Parameters are nested too deeply."
+
+
+def test_json_deeper_than_form_parameters_may_be_is_refused():
+    assert _json(b'{"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": 1}}}}}}}}')
+    with pytest.raises(InvalidRequestError) as caught:
+        _json(b'{"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}}')
+    assert caught.value.message == "Parameters are nested too deeply."
+    assert caught.value.param == "a[b][c][d][e][f][g][h]"
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (b'{"name": "a\\u0000b"}', "name"),
+        (b'{"metadata": {"k": "\\ud800"}}', "metadata[k]"),
+        (b'{"items": [{"price": "\\u001b"}]}', "items[0][price]"),
+    ],
+)
+def test_json_strings_are_checked_as_form_values_are(body, param):
+    with pytest.raises(InvalidRequestError) as caught:
+        _json(body)
+    assert caught.value.param == param
+
+
+def test_json_parse_errors_are_parameter_errors():
+    with pytest.raises(InvalidRequestError) as caught:
+        _json(b'{"a": ')
+    assert caught.value.message.startswith("Invalid request body: JSON parse error")
+    with pytest.raises(InvalidRequestError) as caught:
+        _json(b"[1]")
+    assert caught.value.message == "The request body must be an object of parameters."

@@ -10,6 +10,7 @@ from apps.accounts.models import ApiKey
 from apps.core import clock
 from apps.core.models import ApiRequestLog
 from apps.core.request_log import request_log_flush
+from apps.customers.models import Customer
 
 
 @pytest.fixture
@@ -79,3 +80,39 @@ def test_the_background_thread_flushes_within_the_interval(acme):
             time.sleep(0.05)
         assert ApiRequestLog.objects.count() == 1
     assert connection.is_usable()
+
+
+def test_a_request_with_nul_bytes_is_logged_with_them_replaced(acme):
+    # Regression: PostgreSQL text columns cannot hold NUL, and the row was dropped.
+    response = Client().get(
+        "/v1/customers/cus_%00x",
+        HTTP_AUTHORIZATION=f"Bearer {acme.secret_key}",
+        HTTP_IDEMPOTENCY_KEY="k\x00",
+        HTTP_STRIPE_VERSION="2026\x00",
+    )
+    assert response.status_code == 400
+    row = ApiRequestLog.objects.get(id=response["Request-Id"])
+    assert (row.path, row.idempotency_key, row.stripe_version, row.status) == (
+        "/v1/customers/cus_\ufffdx",
+        "k\ufffd",
+        "2026\ufffd",
+        400,
+    )
+    assert "\x00" not in row.response_body
+
+
+def test_a_nul_in_the_idempotency_key_is_refused(acme):
+    response = Client().post(
+        "/v1/customers",
+        "name=x",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {acme.secret_key}",
+        HTTP_IDEMPOTENCY_KEY="k\x00",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "type": "invalid_request_error",
+        "message": "Invalid string: Idempotency-Key must not contain control characters.",
+        "param": "Idempotency-Key",
+    }
+    assert not Customer.objects.exists()

@@ -147,6 +147,12 @@ def test_delete(api):
         ),
         ({"url": URL, "enabled_events": ["invoice"]}, "enabled_events[0]", "Invalid"),
         ({"url": URL, "enabled_events": ["customer.*"]}, "enabled_events[0]", "Invalid"),
+        # Regression: any dotted name was taken, though nothing would ever be sent for it.
+        (
+            {"url": URL, "enabled_events": ["*", "invoice.paidd"]},
+            "enabled_events[1]",
+            "Invalid enabled_events[1]: 'invoice.paidd' is not an event type Ledgerline sends",
+        ),
         ({"url": URL, "enabled_events": ["*"], "colour": "red"}, "colour", "Received unknown"),
     ],
 )

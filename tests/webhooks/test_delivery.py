@@ -227,13 +227,13 @@ def test_refused_connection_and_long_bodies_are_recorded(acme, receiver, eager_t
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    refused = endpoint_make(acme.account, f"http://127.0.0.1:{closed_port}/x", ["a.refused"])
+    refused = endpoint_make(acme.account, f"http://127.0.0.1:{closed_port}/x", ["invoice.paid"])
     receiver.body = b"x" * 5000
     receiver.default_status = 410
-    talkative = endpoint_make(acme.account, receiver.url, ["a.talkative"])
+    talkative = endpoint_make(acme.account, receiver.url, ["customer.created"])
     with time_machine.travel(T0, tick=False):
-        event_make(acme.account, "a.refused")
-        event_make(acme.account, "a.talkative")
+        event_make(acme.account, "invoice.paid")
+        event_make(acme.account, "customer.created")
     no_answer = WebhookAttempt.objects.get(delivery__endpoint=refused)
     assert no_answer.status_code is None
     assert no_answer.error.startswith("ConnectionError: ")

@@ -10,20 +10,25 @@ from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Coupon, Product, PromotionCode
 from apps.catalog.render import coupon_render, promotion_code_render
-from apps.catalog.services.params import within
 from apps.core import clock, money
 from apps.core.actor import Actor
-from apps.core.api.params import get_bool, get_int, get_list, get_metadata, get_str, metadata_merge
+from apps.core.api.params import (
+    get_amount,
+    get_bool,
+    get_currency,
+    get_int,
+    get_list,
+    get_metadata,
+    get_str,
+    get_timestamp,
+    metadata_merge,
+    within,
+)
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
 
 _ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _CODE = re.compile(r"[A-Za-z0-9\-]{1,500}")
-
-
-def _epoch(params: dict[str, Any], name: str):
-    seconds = get_int(params, name, minimum=1)
-    return clock.from_epoch(seconds) if seconds else None
 
 
 def _amount_options(options: Any, *, currency: str) -> dict[str, dict[str, int]]:
@@ -46,7 +51,11 @@ def _amount_options(options: Any, *, currency: str) -> dict[str, dict[str, int]]
         if not isinstance(option, dict):
             raise InvalidRequestError("Invalid hash", param=f"currency_options[{code}]")
         with within(f"currency_options[{code}]"):
-            checked[other] = {"amount_off": get_int(option, "amount_off", required=True, minimum=1)}
+            checked[other] = {
+                "amount_off": get_amount(
+                    option, "amount_off", currency=other, required=True, minimum=1
+                )
+            }
     return checked
 
 
@@ -74,13 +83,15 @@ def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
             )
         fields["percent_off"] = value
     else:
-        fields["amount_off"] = get_int(params, "amount_off", minimum=1)
         try:
             fields["currency"] = money.currency_normalize(params.get("currency") or "")
         except money.MoneyError as exc:
             raise InvalidRequestError(
                 "amount_off needs a currency.", param="currency", code="parameter_missing"
             ) from exc
+        fields["amount_off"] = get_amount(
+            params, "amount_off", currency=fields["currency"], minimum=1
+        )
         options = params.get("currency_options") or {}
         fields["currency_options"] = _amount_options(options, currency=fields["currency"])
     duration = get_str(params, "duration", choices=["once", "repeating", "forever"]) or "once"
@@ -102,7 +113,7 @@ def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
         missing = [p for p in products if p not in known]
         if missing:
             raise ResourceMissingError("product", missing[0], param="applies_to[products]")
-    redeem_by = _epoch(params, "redeem_by")
+    redeem_by = get_timestamp(params, "redeem_by")
     if redeem_by is not None and redeem_by <= clock.now():
         raise InvalidRequestError("redeem_by must be in the future.", param="redeem_by")
     try:
@@ -228,15 +239,17 @@ def promotion_code_create(
     if not isinstance(restrictions, dict):
         raise InvalidRequestError("Invalid hash: restrictions", param="restrictions")
     with within("restrictions"):
-        minimum = get_int(restrictions, "minimum_amount", minimum=1)
-        minimum_currency = get_str(restrictions, "minimum_amount_currency", max_length=3) or ""
+        minimum_currency = get_currency(restrictions, "minimum_amount_currency") or ""
+        minimum = get_amount(
+            restrictions, "minimum_amount", currency=minimum_currency or None, minimum=1
+        )
         first_time = get_bool(restrictions, "first_time_transaction", default=False)
     if (minimum is None) != (not minimum_currency):
         raise InvalidRequestError(
             "restrictions[minimum_amount] and [minimum_amount_currency] go together.",
             param="restrictions[minimum_amount_currency]",
         )
-    expires_at = _epoch(params, "expires_at")
+    expires_at = get_timestamp(params, "expires_at")
     customer = get_str(params, "customer", max_length=64)
     if customer:
         from apps.customers.selectors import customer_get

@@ -11,11 +11,20 @@ from apps.accounts.models import Account
 from apps.catalog import pricing
 from apps.catalog.models import Price, Product
 from apps.catalog.render import price_render, product_render
-from apps.catalog.services.params import nested, within
 from apps.catalog.services.products import product_create
 from apps.core import clock, money
 from apps.core.actor import Actor
-from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
+from apps.core.api.params import (
+    get_amount,
+    get_bool,
+    get_currency,
+    get_int,
+    get_metadata,
+    get_str,
+    metadata_merge,
+    nested,
+    within,
+)
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 INTERVALS = ["day", "week", "month", "year"]
@@ -30,7 +39,7 @@ def _at(prefix: str, name: str) -> str:
     return f"{prefix}[{name}]" if prefix else name
 
 
-def _decimal(value: Any, param: str) -> Decimal:
+def _decimal(value: Any, param: str, currency: str) -> Decimal:
     try:
         number = money.to_decimal(value)
     except money.MoneyError as exc:
@@ -40,10 +49,14 @@ def _decimal(value: Any, param: str) -> Decimal:
             f"{param} is a non-negative decimal with at most {MAX_DECIMALS} decimal places.",
             param=param,
         )
+    if number > money.amount_max(currency):
+        raise InvalidRequestError(
+            f"Invalid {param}: must be at most {money.amount_max(currency)}", param=param
+        )
     return number
 
 
-def _amount(source: dict[str, Any], name: str, prefix: str = "") -> Decimal | None:
+def _amount(source: dict[str, Any], name: str, prefix: str, currency: str) -> Decimal | None:
     """``name`` (integer) or ``name_decimal`` (decimal string); not both."""
     whole, exact = source.get(name), source.get(f"{name}_decimal")
     if whole not in (None, "") and exact not in (None, ""):
@@ -53,13 +66,13 @@ def _amount(source: dict[str, Any], name: str, prefix: str = "") -> Decimal | No
         )
     if whole not in (None, ""):
         with within(prefix):
-            return Decimal(get_int({name: whole}, name, minimum=0) or 0)
+            return Decimal(get_amount({name: whole}, name, currency=currency) or 0)
     if exact not in (None, ""):
-        return _decimal(exact, _at(prefix, f"{name}_decimal"))
+        return _decimal(exact, _at(prefix, f"{name}_decimal"), currency)
     return None
 
 
-def _tiers(raw: Any, prefix: str) -> list[dict[str, Any]]:
+def _tiers(raw: Any, prefix: str, currency: str) -> list[dict[str, Any]]:
     if isinstance(raw, dict):  # tiers[0][…] parsed as a dict keyed by index
         raw = [raw[k] for k in sorted(raw, key=int)]
     if not isinstance(raw, list) or not raw:
@@ -85,8 +98,8 @@ def _tiers(raw: Any, prefix: str) -> list[dict[str, Any]]:
         else:
             with within(at):
                 up_to = get_int({"up_to": up_to}, "up_to", minimum=1)
-        unit = _amount(tier, "unit_amount", at)
-        flat = _amount(tier, "flat_amount", at)
+        unit = _amount(tier, "unit_amount", at, currency)
+        flat = _amount(tier, "flat_amount", at, currency)
         if unit is None and flat is None:
             raise InvalidRequestError(
                 f"{at} needs unit_amount or flat_amount.", param=f"{at}[unit_amount]"
@@ -131,7 +144,7 @@ def terms_of(
     )
 
 
-def _custom(raw: Any, prefix: str) -> dict[str, int | None] | None:
+def _custom(raw: Any, prefix: str, currency: str) -> dict[str, int | None] | None:
     if raw in (None, ""):
         return None
     if not isinstance(raw, dict):
@@ -147,7 +160,10 @@ def _custom(raw: Any, prefix: str) -> dict[str, int | None] | None:
             param=f"{_at(prefix, 'custom_unit_amount')}[enabled]",
         )
     with within(_at(prefix, "custom_unit_amount")):
-        values = {name: get_int(raw, name, minimum=0) for name in ("minimum", "maximum", "preset")}
+        values = {
+            name: get_amount(raw, name, currency=currency)
+            for name in ("minimum", "maximum", "preset")
+        }
     low, high, preset = values["minimum"], values["maximum"], values["preset"]
     if low is not None and high is not None and low > high:
         raise InvalidRequestError(
@@ -174,9 +190,9 @@ def _option(
     transform_quantity: dict | None,
 ) -> dict[str, Any]:
     """One currency's amounts (the price's own, or a ``currency_options`` entry), checked."""
-    custom = _custom(raw.get("custom_unit_amount"), prefix)
-    unit = _amount(raw, "unit_amount", prefix)
-    tiers = _tiers(raw.get("tiers"), prefix) if billing_scheme == "tiered" else None
+    custom = _custom(raw.get("custom_unit_amount"), prefix, currency)
+    unit = _amount(raw, "unit_amount", prefix, currency)
+    tiers = _tiers(raw.get("tiers"), prefix, currency) if billing_scheme == "tiered" else None
     if billing_scheme == "tiered" and unit is not None:
         raise InvalidRequestError(
             "A tiered price takes tiers, not unit_amount.", param=_at(prefix, "unit_amount")
@@ -310,12 +326,7 @@ def _transform(raw: Any) -> dict[str, Any] | None:
 
 
 def price_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Price:
-    try:
-        currency = money.currency_normalize(params.get("currency") or "")
-    except money.MoneyError as exc:
-        raise InvalidRequestError(
-            "Missing required param: currency.", param="currency", code="parameter_missing"
-        ) from exc
+    currency = get_currency(params, "currency", required=True)
     billing_scheme = get_str(params, "billing_scheme", choices=["per_unit", "tiered"]) or "per_unit"
     tiers_mode = get_str(params, "tiers_mode", choices=["graduated", "volume"]) or ""
     if (billing_scheme == "tiered") != bool(tiers_mode):

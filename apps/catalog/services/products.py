@@ -8,10 +8,16 @@ from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Product
 from apps.catalog.render import product_render
-from apps.catalog.services.params import within
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import get_bool, get_int, get_metadata, get_str, metadata_merge
+from apps.core.api.params import (
+    get_bool,
+    get_int,
+    get_metadata,
+    get_str,
+    metadata_merge,
+    within,
+)
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 _TEXT = {

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from apps.core import clock
-from apps.core.api.params import get_int, get_str
+from apps.core.api.params import get_int, get_str, get_timestamp
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 DEFAULT_LIMIT = 10
@@ -16,11 +15,7 @@ _ONE_SECOND = timedelta(seconds=1)
 
 
 def _epoch(value: Any, param: str) -> datetime:
-    seconds = get_int({param: value}, param, required=True)
-    try:
-        return clock.from_epoch(seconds)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise InvalidRequestError(f"Invalid timestamp: {seconds}", param=param) from exc
+    return get_timestamp({param: value}, param, required=True)
 
 
 def created_filter(

@@ -1,10 +1,42 @@
 """Reading typed values out of parsed Stripe parameters, with Stripe-shaped errors."""
 
+import hmac
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
+from apps.core import clock, money
 from apps.core.errors import InvalidRequestError
 
 ALWAYS_ALLOWED = frozenset({"expand"})
+# Integers are ASCII digits (``int()`` would also take "１００" or "²"), and fit a bigint column.
+_INTEGER = re.compile(r"-?[0-9]+")
+INT_MAX = 2**63 - 1
+# The largest quantity of a line or item: times the largest unit amount it stays far below
+# INT_MAX, so totals of many lines fit a bigint column too.
+MAX_QUANTITY = 100_000_000
+
+
+def nested(prefix: str, param: str) -> str:
+    """``param`` (``up_to``, ``tiers[0][up_to]``) under ``prefix`` (``currency_options[eur]``)."""
+    if not prefix:
+        return param
+    head, bracket, rest = param.partition("[")
+    return f"{prefix}[{head}]{bracket}{rest}"
+
+
+@contextmanager
+def within(prefix: str) -> Iterator[None]:
+    """Errors raised inside name their parameter under ``prefix``: Stripe names a nested
+    parameter by its full path (``items[0][quantity]``), the readers here by its leaf name."""
+    try:
+        yield
+    except InvalidRequestError as exc:
+        if prefix and exc.param and not exc.param.startswith(prefix):
+            exc.param = nested(prefix, exc.param)
+        raise
 
 
 def reject_unknown(params: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
@@ -48,8 +80,8 @@ def get_int(
     *,
     required: bool = False,
     default: int | None = None,
-    minimum: int | None = None,
-    maximum: int | None = None,
+    minimum: int = -INT_MAX,
+    maximum: int = INT_MAX,
 ) -> int | None:
     value = params.get(name)
     if value is None or value == "":
@@ -62,15 +94,69 @@ def get_int(
         raise InvalidRequestError(f"Invalid integer: {value}", param=name)
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.lstrip("-").isdigit():
-        number = int(value)
+    elif isinstance(value, str) and _INTEGER.fullmatch(value):
+        # Past 20 characters the number is beyond every bound: never converted (``int()`` of
+        # thousands of digits is slow, and refused past 4,300).
+        if len(value) <= 20:
+            number = int(value)
+        else:
+            number = minimum - 1 if value.startswith("-") else maximum + 1
     else:
         raise InvalidRequestError(f"Invalid integer: {value}", param=name)
-    if minimum is not None and number < minimum:
+    if number < minimum:
         raise InvalidRequestError(f"Invalid {name}: must be at least {minimum}", param=name)
-    if maximum is not None and number > maximum:
+    if number > maximum:
         raise InvalidRequestError(f"Invalid {name}: must be at most {maximum}", param=name)
     return number
+
+
+def get_currency(params: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """A currency Stripe charges in, lower-cased (``money.currency_normalize``)."""
+    value = get_str(params, name, required=required)
+    if value is None:
+        return None
+    try:
+        return money.currency_normalize(value)
+    except money.MoneyError as exc:
+        raise InvalidRequestError(f"Invalid currency: {value}", param=name) from exc
+
+
+def get_amount(
+    params: dict[str, Any],
+    name: str,
+    *,
+    currency: str | None,
+    required: bool = False,
+    default: int | None = None,
+    minimum: int = 0,
+) -> int | None:
+    """Minor units of ``currency`` (a normalized code, or None when not yet known): not
+    negative unless ``minimum`` allows it, and at most Stripe's eight digits
+    (``money.amount_max``)."""
+    return get_int(
+        params,
+        name,
+        required=required,
+        default=default,
+        minimum=minimum,
+        maximum=money.amount_max(currency),
+    )
+
+
+def get_quantity(
+    params: dict[str, Any], name: str, *, default: int | None = None, minimum: int = 1
+) -> int | None:
+    return get_int(params, name, default=default, minimum=minimum, maximum=MAX_QUANTITY)
+
+
+def get_timestamp(params: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
+    """Epoch seconds within ``clock.EPOCH_MIN``..``clock.EPOCH_MAX``, as an aware datetime."""
+    seconds = get_int(params, name, required=required)
+    if seconds is None:
+        return None
+    if not clock.EPOCH_MIN <= seconds <= clock.EPOCH_MAX:
+        raise InvalidRequestError(f"Invalid timestamp: {seconds}", param=name)
+    return clock.from_epoch(seconds)
 
 
 def get_bool(params: dict[str, Any], name: str, *, default: bool | None = None) -> bool | None:
@@ -119,6 +205,18 @@ def get_metadata(params: dict[str, Any], name: str = "metadata") -> dict[str, st
                 "Metadata values must be strings of at most 500 characters.", param=f"{name}[{key}]"
             )
     return {str(k): v for k, v in value.items()}
+
+
+def client_secret_check(params: dict[str, Any], *, expected: str, kind: str) -> None:
+    """A ``client_secret`` sent with a request must be the object's, compared in constant
+    time so its characters cannot be guessed one by one from response times."""
+    given = get_str(params, "client_secret", max_length=200)
+    if given is not None and not hmac.compare_digest(given.encode(), expected.encode()):
+        raise InvalidRequestError(
+            "The client_secret provided does not match the client_secret associated with "
+            f"the {kind}.",
+            param="client_secret",
+        )
 
 
 def metadata_merge(current: dict[str, str], update: dict[str, str] | None) -> dict[str, str]:

@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +14,7 @@ from apps.core.actor import Actor
 from apps.core.api.exceptions import IdempotentReplay
 from apps.core.api.expand import apply_expand
 from apps.core.api.params import get_list
-from apps.core.api.parsers import parse_query_string
+from apps.core.api.parsers import params_check, parse_query_string
 from apps.core.errors import InvalidRequestError
 from apps.core.idempotency import (
     StoredResponse,
@@ -40,6 +41,20 @@ def _redact(params: Any) -> Any:
     return params
 
 
+def _body_size_check(request) -> None:
+    """Refuse a body over ``API_MAX_BODY_BYTES`` by its declared length, before a byte of it is
+    read (a WSGI body is exactly ``Content-Length`` long), whatever its content type."""
+    limit = settings.API_MAX_BODY_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise InvalidRequestError(
+            f"The request body is too large: it can be at most {limit} bytes.", http_status=413
+        )
+
+
 class ApiView(APIView):
     """Subclasses set ``resource`` (for restricted keys) and implement get/post/delete.
 
@@ -58,8 +73,12 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
         api_key = request.auth
         self.account = api_key.account
-        self.params = self._read_params(request)
         idempotency_key = request.headers.get("Idempotency-Key") or None
+        # Ids in the path and the idempotency key are checked as parameters are: a NUL byte
+        # never reaches a query.
+        params_check({**kwargs, "Idempotency-Key": idempotency_key or ""})
+        _body_size_check(request)
+        self.params = self._read_params(request)
         self.actor = Actor(
             kind=ActorKind.API_KEY,
             label=api_key.redacted,
@@ -92,10 +111,7 @@ class ApiView(APIView):
     def _read_params(self, request) -> dict[str, Any]:
         if request.method in ("GET", "DELETE", "HEAD"):
             return parse_query_string(request.META.get("QUERY_STRING", ""))
-        data = request.data
-        if not isinstance(data, dict):
-            raise InvalidRequestError("The request body must be an object of parameters.")
-        return data
+        return request.data
 
     @staticmethod
     def _replay_response(stored: StoredResponse) -> HttpResponse:

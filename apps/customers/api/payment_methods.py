@@ -5,7 +5,13 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.core.api.pagination import paginate
-from apps.core.api.params import get_list, get_metadata, get_str, reject_unknown
+from apps.core.api.params import (
+    client_secret_check,
+    get_list,
+    get_metadata,
+    get_str,
+    reject_unknown,
+)
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView, client_ip
 from apps.core.errors import ResourceMissingError
@@ -417,7 +423,9 @@ class SourceDetailApi(_CustomerScoped):
     )
     def get(self, request, source: str):
         reject_unknown(self.params, {"client_secret"})
-        return self.respond(payment_method_render(self._source(source)))
+        row = self._source(source)
+        client_secret_check(self.params, expected=row.client_secret, kind="source")
+        return self.respond(payment_method_render(row))
 
     @extend_schema(
         operation_id="PostSourcesSource",

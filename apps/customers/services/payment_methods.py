@@ -23,7 +23,7 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
-from apps.core.ids import new_id
+from apps.core.ids import client_secret_new, new_id
 from apps.customers import testcards
 from apps.customers.enums import PaymentMethodType, SourceObject
 from apps.customers.models import Customer, PaymentMethod
@@ -682,6 +682,7 @@ def source_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
         **{k: owner[k] for k in _BILLING_KEYS if owner.get(k)},
     }
     row.metadata = get_metadata(params) or {}
+    row.client_secret = client_secret_new(row.id)
     with transaction.atomic():
         row.save(force_insert=True)
         audit_record(

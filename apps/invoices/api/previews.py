@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from apps.catalog.selectors import price_list
 from apps.core import clock
-from apps.core.api.params import get_int, get_str, reject_unknown
+from apps.core.api.params import get_quantity, get_str, get_timestamp, reject_unknown
 from apps.core.api.schema import list_object
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -65,7 +65,7 @@ def _preview_changes(view: ApiView, raw) -> list:
             ItemChange(
                 item_id=get_str(item, "id", max_length=64),
                 price=price,
-                quantity=get_int(item, "quantity", minimum=1),
+                quantity=get_quantity(item, "quantity"),
             )
         )
     return changes
@@ -86,9 +86,8 @@ class _PreviewApi(ApiView):
         for change in changes:
             if change.item_id is None and change.price is None:
                 raise InvalidRequestError("A new item needs a price.", param="items")
-        moment = clock.from_epoch(proration_date) if proration_date else None
-        if moment is not None and not (
-            subscription.current_period_start <= moment <= subscription.current_period_end
+        if proration_date is not None and not (
+            subscription.current_period_start <= proration_date <= subscription.current_period_end
         ):
             raise InvalidRequestError(
                 "The proration date must lie within the current period.",
@@ -97,7 +96,7 @@ class _PreviewApi(ApiView):
         return invoice_preview(
             subscription=subscription,
             changes=changes,
-            proration_date=moment,
+            proration_date=proration_date,
             proration_behavior=behavior or "create_prorations",
         )
 
@@ -165,7 +164,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
                 self._preview(
                     subscription_id=subscription_id,
                     items=details.get("items"),
-                    proration_date=get_int(details, "proration_date", minimum=1),
+                    proration_date=get_timestamp(details, "proration_date"),
                     behavior=behavior,
                 )
             )
@@ -217,7 +216,7 @@ class InvoiceUpcomingApi(_PreviewApi):
             preview = self._preview(
                 subscription_id=subscription_id,
                 items=self.params.get("subscription_items"),
-                proration_date=get_int(self.params, "subscription_proration_date", minimum=1),
+                proration_date=get_timestamp(self.params, "subscription_proration_date"),
                 behavior=behavior,
             )
         else:

@@ -7,7 +7,14 @@ from rest_framework import serializers
 from apps.catalog.selectors import price_list
 from apps.core import clock, money
 from apps.core.api.pagination import equal_filters, paginate
-from apps.core.api.params import get_int, get_metadata, get_str, reject_unknown
+from apps.core.api.params import (
+    get_currency,
+    get_int,
+    get_metadata,
+    get_quantity,
+    get_str,
+    reject_unknown,
+)
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -362,7 +369,7 @@ class InvoiceItemListApi(_InvoiceApi):
             account=self.account,
             customer=customer,
             invoice_id=get_str(self.params, "invoice", max_length=64),
-            currency=get_str(self.params, "currency", max_length=3),
+            currency=get_currency(self.params, "currency"),
             description=get_str(self.params, "description", max_length=500) or "",
             subscription=subscription,
             metadata=get_metadata(self.params),
@@ -377,8 +384,10 @@ PRICING_PARAMS = {"amount", "unit_amount_decimal", "price", "pricing", "quantity
 
 def _pricing(view: ApiView, *, quantity_default: int | None) -> dict:
     """An item's amount, unit amount, one-time price (``price`` or ``pricing[price]``) and
-    quantity, as given; the services decide what goes with what."""
+    quantity, as given; the services decide what goes with what. Amounts may be negative (a
+    credit) and are bounded in the item's currency when it is given."""
     params = view.params
+    largest = money.amount_max(get_currency(params, "currency"))
     pricing = params.get("pricing") or {}
     if not isinstance(pricing, dict):
         raise InvalidRequestError("Invalid hash: pricing", param="pricing")
@@ -398,11 +407,16 @@ def _pricing(view: ApiView, *, quantity_default: int | None) -> dict:
             raise InvalidRequestError(
                 "Invalid decimal: unit_amount_decimal", param="unit_amount_decimal"
             ) from exc
+        if abs(unit_amount) > largest:
+            raise InvalidRequestError(
+                f"Invalid unit_amount_decimal: must be at most {largest}",
+                param="unit_amount_decimal",
+            )
     return {
-        "amount": get_int(params, "amount"),
+        "amount": get_int(params, "amount", minimum=-largest, maximum=largest),
         "unit_amount": unit_amount,
         "price": price,
-        "quantity": get_int(params, "quantity", minimum=1, default=quantity_default),
+        "quantity": get_quantity(params, "quantity", default=quantity_default),
     }
 
 

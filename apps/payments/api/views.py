@@ -9,6 +9,7 @@ from rest_framework import serializers
 from apps.core import clock
 from apps.core.api.pagination import created_filter, equal_filters, paginate
 from apps.core.api.params import (
+    client_secret_check,
     get_bool,
     get_int,
     get_metadata,
@@ -546,7 +547,9 @@ class PaymentIntentDetailApi(_IntentApi):
     )
     def get(self, request, intent: str):
         reject_unknown(self.params, {"client_secret"})
-        return self.respond(payment_intent_render(self._intent(intent)))
+        row = self._intent(intent)
+        client_secret_check(self.params, expected=row.client_secret, kind="PaymentIntent")
+        return self.respond(payment_intent_render(row))
 
     @extend_schema(
         operation_id="PostPaymentIntentsIntent",
@@ -589,6 +592,7 @@ class PaymentIntentConfirmApi(_IntentApi):
             self.params, {"payment_method", "off_session", "return_url", "client_secret"}
         )
         row = self._intent(intent)
+        client_secret_check(self.params, expected=row.client_secret, kind="PaymentIntent")
         updated = payment_intent_confirm(
             account=self.account,
             intent_id=row.id,

@@ -6,7 +6,13 @@ from rest_framework import serializers
 from apps.catalog.selectors import price_list
 from apps.core import clock
 from apps.core.api.pagination import paginate
-from apps.core.api.params import get_int, get_str, reject_unknown
+from apps.core.api.params import (
+    get_amount,
+    get_quantity,
+    get_str,
+    get_timestamp,
+    reject_unknown,
+)
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -111,19 +117,20 @@ class SubscriptionItemListApi(_ItemsApi):
         subscription = Subscription.objects.filter(account=self.account, id=subscription_id).first()
         if subscription is None:
             raise ResourceMissingError("subscription", subscription_id, param="subscription")
-        trial_end = get_int(self.params, "trial_end", minimum=1)
-        if trial_end and clock.from_epoch(trial_end) <= clock.now(
-            test_clock_id=subscription.customer.test_clock_id
-        ):
+        trial_end = get_timestamp(self.params, "trial_end")
+        if trial_end and trial_end <= clock.now(test_clock_id=subscription.customer.test_clock_id):
             raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
+        price = self._price(get_str(self.params, "price", required=True, max_length=64))
         item = subscription_item_add(
             account=self.account,
             subscription_id=subscription.id,
             request=ItemRequest(
-                price=self._price(get_str(self.params, "price", required=True, max_length=64)),
-                quantity=get_int(self.params, "quantity", default=1, minimum=1) or 1,
-                trial_end=clock.from_epoch(trial_end) if trial_end else None,
-                custom_unit_amount=get_int(self.params, "custom_unit_amount", minimum=0),
+                price=price,
+                quantity=get_quantity(self.params, "quantity", default=1),
+                trial_end=trial_end,
+                custom_unit_amount=get_amount(
+                    self.params, "custom_unit_amount", currency=price.currency
+                ),
             ),
             proration_behavior=self._behavior(),
             actor=self.actor,
@@ -151,14 +158,13 @@ class SubscriptionItemDetailApi(_ItemsApi):
         reject_unknown(self.params, {"price", "quantity", "proration_behavior", "proration_date"})
         row = self._item(item)
         price_id = get_str(self.params, "price", max_length=64)
-        at = get_int(self.params, "proration_date", minimum=1)
         updated = subscription_item_update(
             account=self.account,
             item_id=row.id,
             price=self._price(price_id) if price_id else None,
-            quantity=get_int(self.params, "quantity", minimum=1),
+            quantity=get_quantity(self.params, "quantity"),
             proration_behavior=self._behavior(),
-            proration_date=clock.from_epoch(at) if at else None,
+            proration_date=get_timestamp(self.params, "proration_date"),
             actor=self.actor,
         )
         return self.respond(subscription_item_render(updated))

@@ -4,9 +4,8 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.accounts.models import TestClock
-from apps.core import clock
 from apps.core.api.pagination import paginate
-from apps.core.api.params import get_int, get_str, reject_unknown
+from apps.core.api.params import get_str, get_timestamp, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
@@ -38,10 +37,6 @@ DELETED = inline_serializer(
         "deleted": serializers.BooleanField(),
     },
 )
-
-
-def _frozen_time(params):
-    return clock.from_epoch(get_int(params, "frozen_time", required=True, minimum=1))
 
 
 class _ClockApi(ApiView):
@@ -81,7 +76,7 @@ class TestClockListApi(_ClockApi):
         reject_unknown(self.params, {"frozen_time", "name"})
         row = test_clock_create(
             account=self.account,
-            frozen_time=_frozen_time(self.params),
+            frozen_time=get_timestamp(self.params, "frozen_time", required=True),
             name=get_str(self.params, "name", max_length=300) or "",
             actor=self.actor,
         )
@@ -129,7 +124,7 @@ class TestClockAdvanceApi(_ClockApi):
         row = test_clock_advance(
             account=self.account,
             clock_id=self._clock(test_clock).id,
-            frozen_time=_frozen_time(self.params),
+            frozen_time=get_timestamp(self.params, "frozen_time", required=True),
             actor=self.actor,
         )
         return self.respond(test_clock_render(row))

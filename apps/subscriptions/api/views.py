@@ -10,7 +10,16 @@ from rest_framework import serializers
 from apps.catalog.selectors import price_list
 from apps.core import clock, search
 from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, equal_filters, paginate
-from apps.core.api.params import get_int, get_metadata, get_str, reject_unknown
+from apps.core.api.params import (
+    get_amount,
+    get_int,
+    get_metadata,
+    get_quantity,
+    get_str,
+    get_timestamp,
+    reject_unknown,
+    within,
+)
 from apps.core.api.schema import list_object, object_schema, search_result
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -95,22 +104,23 @@ def item_request_parse(
     price = price_list(account=account).filter(id=price_id, active=True).first()
     if price is None:
         raise ResourceMissingError("price", price_id, param=f"{param}[price]")
-    trial_end = get_int(item, "trial_end", minimum=1)
-    days = get_int(item, "trial_period_days", minimum=1, maximum=730)
+    with within(param):
+        trial_end = get_timestamp(item, "trial_end")
+        days = get_int(item, "trial_period_days", minimum=1, maximum=730)
+        quantity = get_quantity(item, "quantity", default=1)
+        custom_unit_amount = get_amount(item, "custom_unit_amount", currency=price.currency)
     if trial_end and days:
         raise InvalidRequestError(
             "Pass trial_end or trial_period_days, not both.", param=f"{param}[trial_end]"
         )
-    end = (
-        clock.from_epoch(trial_end) if trial_end else (now + timedelta(days=days) if days else None)
-    )
+    end = trial_end or (now + timedelta(days=days) if days else None)
     if end is not None and end <= now:
         raise InvalidRequestError("trial_end must be in the future.", param=f"{param}[trial_end]")
     return ItemRequest(
         price=price,
-        quantity=get_int(item, "quantity", default=1, minimum=1) or 1,
+        quantity=quantity,
         trial_end=end,
-        custom_unit_amount=get_int(item, "custom_unit_amount", minimum=0),
+        custom_unit_amount=custom_unit_amount,
     )
 
 
@@ -124,15 +134,14 @@ def trial_parse(params: dict, *, now, param: str = "trial_end") -> datetime | No
         return now + timedelta(days=days)
     if raw in (None, "", "now"):
         return None
-    end = clock.from_epoch(get_int(params, "trial_end", minimum=1))
+    end = get_timestamp(params, "trial_end", required=True)
     if end <= now:
         raise InvalidRequestError("trial_end must be in the future.", param=param)
     return end
 
 
 def anchor_parse(params: dict, name: str = "billing_cycle_anchor") -> datetime | None:
-    seconds = get_int(params, name, minimum=1)
-    return clock.from_epoch(seconds) if seconds else None
+    return get_timestamp(params, name)
 
 
 class SubscriptionListApi(ApiView):
@@ -258,7 +267,7 @@ class SubscriptionDetailApi(ApiView):
             )
             or billing_settings(self.account).default_proration_behavior
         )
-        at = get_int(self.params, "proration_date", minimum=1)
+        at = get_timestamp(self.params, "proration_date")
         now = clock.now(test_clock_id=row.customer.test_clock_id)
         with transaction.atomic():
             for item, index in items_parse(self.params.get("items") or []):
@@ -276,13 +285,15 @@ class SubscriptionDetailApi(ApiView):
                         raise ResourceMissingError(
                             "subscription_item", item_id, param=f"items[{index}][id]"
                         )
+                    with within(f"items[{index}]"):
+                        quantity = get_quantity(item, "quantity")
                     subscription_item_update(
                         account=self.account,
                         item_id=item_id,
                         price=price,
-                        quantity=get_int(item, "quantity", minimum=1),
+                        quantity=quantity,
                         proration_behavior=behavior,
-                        proration_date=clock.from_epoch(at) if at else None,
+                        proration_date=at,
                         actor=self.actor,
                     )
                 else:
@@ -317,7 +328,7 @@ class SubscriptionDetailApi(ApiView):
                     subscription_id=row.id,
                     trial_end="now"
                     if raw == "now"
-                    else clock.from_epoch(get_int(self.params, "trial_end", minimum=1)),
+                    else get_timestamp(self.params, "trial_end", required=True),
                     proration_behavior=behavior,
                     actor=self.actor,
                 )
@@ -415,7 +426,7 @@ class SubscriptionResumeApi(ApiView):
         reject_unknown(
             self.params, {"billing_cycle_anchor", "proration_behavior", "proration_date"}
         )
-        at = get_int(self.params, "proration_date", minimum=1)
+        at = get_timestamp(self.params, "proration_date")
         row = subscription_resume(
             account=self.account,
             subscription_id=subscription,
@@ -430,6 +441,6 @@ class SubscriptionResumeApi(ApiView):
                 choices=["create_prorations", "always_invoice", "none"],
             )
             or "create_prorations",
-            proration_date=clock.from_epoch(at) if at else None,
+            proration_date=at,
         )
         return self.respond(subscription_render(row))

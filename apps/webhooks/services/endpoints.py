@@ -1,6 +1,5 @@
 """Webhook endpoint writes: create, update, enable/disable, delete (each audited)."""
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,6 +9,7 @@ from django.db.models import F
 from apps.accounts import roles
 from apps.accounts.audit import audit_record, changes_between
 from apps.accounts.models import Account
+from apps.core import event_types
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.models import Event
@@ -19,8 +19,6 @@ from apps.webhooks.signing import secret_generate
 
 MAX_URL_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 5000
-# "invoice.paid", "customer.subscription.trial_will_end", "v2.core.account.updated".
-_EVENT_TYPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 
 
 def url_validate(url: Any, *, param: str = "url") -> str:
@@ -60,12 +58,10 @@ def enabled_events_validate(events: Any, *, param: str = "enabled_events") -> li
         raise InvalidRequestError(f"Invalid array: {param}", param=param)
     clean: list[str] = []
     for index, event_type in enumerate(events):
-        if not isinstance(event_type, str) or not (
-            event_type == "*" or _EVENT_TYPE.match(event_type)
-        ):
+        if event_type != "*" and event_type not in event_types.EVENT_TYPES:
             raise InvalidRequestError(
-                f"Invalid {param}[{index}]: {event_type!r} is not an event type (like "
-                "'invoice.paid') or '*' for all events.",
+                f"Invalid {param}[{index}]: {event_type!r} is not an event type Ledgerline "
+                "sends (like 'invoice.paid'), nor '*' for all events.",
                 param=f"{param}[{index}]",
             )
         if event_type not in clean:
