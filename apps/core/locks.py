@@ -51,3 +51,16 @@ def row_lock(queryset: QuerySet):
     """The one row ``queryset`` selects, locked (None when there is none)."""
     (rows,) = rows_lock(queryset)
     return rows[0] if rows else None
+
+
+def rows_key_share(queryset: QuerySet) -> list:
+    """The rows ``queryset`` selects, kept from being deleted until the transaction ends
+    (PostgreSQL's ``FOR KEY SHARE``: readers and ordinary updates go on, a ``DELETE`` waits), so
+    rows inserted to point at them cannot lose their parent before the commit. SQLite runs one
+    writer at a time, so a plain read is enough there. Inside a transaction only."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("rows_key_share needs an open transaction (transaction.atomic)")
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    return list(queryset.model.objects.raw(f"{sql} FOR KEY SHARE", params))

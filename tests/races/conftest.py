@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from celery import _state as celery_state
 from django.db import connection, connections
 
 from tests.webhooks.conftest import eager_tasks, receiver  # noqa: F401 (fixtures)
@@ -47,11 +48,16 @@ def race(fn: Callable[[int], object], n: int = RACERS) -> list:
         finally:
             connections.close_all()
 
+    # Celery keeps "a task is running here" in one process-wide flag that eager tasks set and
+    # restore around themselves; threads running them at once can leave it set, and a later
+    # test's eager ``.get()`` would then refuse to run.
+    blocking = celery_state.task_join_will_block()
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    celery_state._set_task_join_will_block(blocking)
     return results
 
 

@@ -31,6 +31,7 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_render
+from apps.core.locks import rows_key_share
 from apps.core.models import Event
 from apps.webhooks import schedule, transport
 from apps.webhooks.enums import DeliveryStatus, EndpointStatus
@@ -84,6 +85,17 @@ def deliveries_enqueue_on_commit(delivery_ids: list[str]) -> None:
     buffer.ids.extend(delivery_ids)
 
 
+def _enabled_endpoints(account_id: str) -> list[WebhookEndpoint]:
+    """The account's enabled endpoints, held until the event's transaction commits: an endpoint
+    deleted meanwhile waits for it (and then takes the new deliveries with it), instead of
+    leaving them pointing at nothing."""
+    return rows_key_share(
+        WebhookEndpoint.objects.filter(account_id=account_id, status=EndpointStatus.ENABLED)
+        .only("id", "enabled_events")
+        .order_by("pk")
+    )
+
+
 def webhook_event_consume(event: Event) -> None:
     """Outbox consumer: runs inside the transaction that recorded ``event``.
 
@@ -92,9 +104,7 @@ def webhook_event_consume(event: Event) -> None:
     """
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(
-            account_id=event.account_id, status=EndpointStatus.ENABLED
-        ).only("id", "enabled_events")
+        for endpoint in _enabled_endpoints(event.account_id)
         if endpoint.receives(event.type)
     ]
     if not endpoints:
@@ -122,11 +132,7 @@ def webhook_events_consume(events: list[Event]) -> None:
     account, one insert for all deliveries, one update per distinct delivery count."""
     by_account: dict[str, list[WebhookEndpoint]] = {}
     for account_id in {event.account_id for event in events}:
-        by_account[account_id] = list(
-            WebhookEndpoint.objects.filter(
-                account_id=account_id, status=EndpointStatus.ENABLED
-            ).only("id", "enabled_events")
-        )
+        by_account[account_id] = _enabled_endpoints(account_id)
     now = clock.now()
     deliveries: list[WebhookDelivery] = []
     counts: dict[int, list[str]] = {}

@@ -204,8 +204,15 @@ def webhook_endpoint_delete(*, account: Account, endpoint_id: str, actor: Actor)
         changes=changes_between(_snapshot(endpoint), {}),
     )
     endpoint_id = endpoint.id
-    # Deliveries go first (cascade), then their events: the order in which a worker recording
-    # an outcome takes the same rows, so the two cannot deadlock.
+    # Deliveries go first (locked in pk order, then deleted by the cascade), then their events:
+    # the order in which a worker recording an outcome takes the same rows, so the two cannot
+    # deadlock.
+    list(
+        WebhookDelivery.objects.select_for_update()
+        .filter(endpoint=endpoint)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     endpoint.delete()
     # One delivery per (endpoint, event), so each of these events loses exactly one.
     Event.objects.filter(pk__in=undelivered_event_ids).update(
