@@ -159,6 +159,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2026-10-28",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.stripe_schema_postprocess",
+    ],
     # One name per choice set used by several components (else spectacular makes up hashes).
     "ENUM_NAME_OVERRIDES": {
         "ListObjectEnum": ["list"],
