@@ -1,4 +1,5 @@
-# Ledgerline: `make run` (local stack with demo data) and `make test` (the whole suite).
+# Ledgerline: `make run` (local stack with demo data), `make test` (the whole suite) and
+# `make fuzz` (schemathesis over the OpenAPI document against a fresh PostgreSQL database).
 # Without DATABASE_URL / REDIS_URL: SQLite in var/ and kombu's filesystem broker in var/broker.
 
 PYTHON ?= python3
@@ -7,7 +8,10 @@ PY := $(VENV)/bin/python
 # Touched after a successful install; newer than pyproject.toml means nothing to do.
 STAMP := $(VENV)/.ledgerline-installed
 
-.PHONY: install run test
+# Seconds schemathesis spends generating requests (its fuzzing and stateful phases repeat).
+FUZZ_BUDGET ?= 600
+
+.PHONY: install run test fuzz
 
 install: $(STAMP)
 
@@ -29,3 +33,6 @@ test: install
 		fi; \
 	fi
 	$(VENV)/bin/pytest
+
+fuzz: install
+	$(PY) bench/fuzz.py --seconds $(FUZZ_BUDGET)

@@ -71,8 +71,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(*, env: dict[str, str], workers: int = 1, threads: int = 1) -> Iterator[int]:
-    """A gunicorn (gthread workers, so connections stay alive) on a free loopback port."""
+def gunicorn(
+    *, env: dict[str, str], workers: int = 1, threads: int = 1, stderr=None
+) -> Iterator[int]:
+    """A gunicorn (gthread workers, so connections stay alive) on a free loopback port;
+    its log goes to ``stderr`` (a file), or this process's own."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -93,6 +96,7 @@ def gunicorn(*, env: dict[str, str], workers: int = 1, threads: int = 1) -> Iter
         ],
         cwd=ROOT,
         env=env,
+        stderr=stderr,
         start_new_session=True,
     )
     try:

@@ -159,6 +159,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2026-10-28",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.stripe_schema_postprocess",
+    ],
+    # One name per choice set used by several components (else spectacular makes up hashes).
+    "ENUM_NAME_OVERRIDES": {
+        "ListObjectEnum": ["list"],
+        "SearchResultObjectEnum": ["search_result"],
+        "WebhookEndpointObjectEnum": ["webhook_endpoint"],
+        "PaymentMethodTypeEnum": "apps.customers.enums.PaymentMethodType",
+    },
 }
 # Version reported when a request sends no Stripe-Version header.
 LEDGERLINE_API_VERSION = "2026-10-28.endive"

@@ -104,3 +104,74 @@ def test_event_and_event_list_components(document):
     assert document["paths"]["/v1/events"]["get"]["responses"]["200"]["content"][
         "application/json"
     ]["schema"] == {"$ref": "#/components/schemas/EventList"}
+
+
+def test_every_operation_documents_the_stripe_error_object(document):
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, method, operation in _operations(document):
+        for status in ("400", "401", "402", "403", "404", "409", "413", "429"):
+            content = operation["responses"][status]["content"]
+            assert content == {"application/json": {"schema": error}}, (path, method, status)
+    assert document["components"]["schemas"]["Error"]["required"] == ["error"]
+
+
+def test_every_path_parameter_has_an_id_shaped_example(document):
+    examples = {}
+    for path, _, operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                examples[path, parameter["name"]] = parameter["example"]
+    assert examples["/v1/customers/{customer}", "customer"] == "cus_0mx9h9o0200003zg4zb6byhy"
+    assert examples["/v1/products/{id}", "id"] == "prod_0mx9h9o0200003zg4zb6byhy"
+    assert examples["/v1/customers/{customer}/tax_ids/{id}", "id"] == (
+        "txi_0mx9h9o0200003zg4zb6byhy"
+    )
+    assert all(examples.values())
+
+
+def _links(document: dict, path: str) -> dict:
+    return document["paths"][path]["post"]["responses"]["200"]["links"]
+
+
+def test_creating_links_to_the_operations_on_the_created_object(document):
+    links = _links(document, "/v1/customers")
+    assert links["GetCustomersCustomer"] == {
+        "operationId": "GetCustomersCustomer",
+        "parameters": {"customer": "$response.body#/id"},
+    }
+    assert {"DeleteCustomersCustomer", "PostCustomersCustomerNotes"} <= set(links)
+    # An operation that needs a second object is not reachable from the customer alone.
+    assert "GetCustomersCustomerNotesNote" not in links
+
+
+def test_nested_creates_link_with_the_parent_from_the_request(document):
+    links = _links(document, "/v1/customers/{customer}/notes")
+    assert set(links) == {
+        "GetCustomersCustomerNotesNote",
+        "PostCustomersCustomerNotesNote",
+        "DeleteCustomersCustomerNotesNote",
+    }
+    assert links["GetCustomersCustomerNotesNote"]["parameters"] == {
+        "customer": "$request.path.customer",
+        "note": "$response.body#/id",
+    }
+
+
+def test_a_parameter_of_one_kind_links_across_paths(document):
+    links = _links(document, "/v1/payment_intents")
+    assert links["PostTestHelpersPaymentIntentsIntentAuthenticate"]["parameters"] == {
+        "intent": "$response.body#/id"
+    }
+
+
+def test_every_link_names_an_operation_and_its_path_parameters(document):
+    by_id = {op["operationId"]: (path, op) for path, _, op in _operations(document)}
+    count = 0
+    for _, _, operation in _operations(document):
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                _, target = by_id[link["operationId"]]
+                names = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+                assert set(link["parameters"]) == names, link
+                count += 1
+    assert count > 60

@@ -61,7 +61,7 @@ LIST_PARAMS = {"limit", "starting_after", "ending_before"}
 PaymentMethodSchema = object_schema(
     "PaymentMethod",
     "payment_method",
-    type=serializers.ChoiceField(choices=list(PaymentMethodType.values)),
+    type=serializers.ChoiceField(choices=PaymentMethodType.choices),
     customer=serializers.CharField(allow_null=True),
     billing_details=serializers.DictField(),
     created=serializers.IntegerField(),
@@ -95,7 +95,7 @@ DELETED_SOURCE = inline_serializer(
 PM_CREATE_REQUEST = inline_serializer(
     name="PaymentMethodCreateRequest",
     fields={
-        "type": serializers.ChoiceField(choices=list(PaymentMethodType.values)),
+        "type": serializers.ChoiceField(choices=PaymentMethodType.choices),
         "card": serializers.DictField(
             required=False, help_text="number, exp_month, exp_year, cvc; or token"
         ),

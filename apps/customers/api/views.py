@@ -1,6 +1,6 @@
 """``/v1/customers`` and its nested ledgers, notes and tax ids."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.core import search
@@ -103,6 +103,11 @@ DELETED = inline_serializer(
         "object": serializers.CharField(),
         "deleted": serializers.BooleanField(),
     },
+)
+CUSTOMER_OR_DELETED = PolymorphicProxySerializer(
+    component_name="CustomerOrDeleted",
+    serializers=[CustomerSchema, DELETED],
+    resource_type_field_name=None,
 )
 SEARCH_RESULT = search_result("CustomerSearchResult", CustomerSchema)
 PARAMS = inline_serializer(
@@ -207,7 +212,7 @@ class CustomerDetailApi(_CustomerApi):
     @extend_schema(
         operation_id="GetCustomersCustomer",
         summary="Retrieve a customer (a deleted one answers its deleted stub)",
-        responses={200: CustomerSchema},
+        responses={200: CUSTOMER_OR_DELETED},
     )
     def get(self, request, customer: str):
         reject_unknown(self.params, set())
