@@ -6,7 +6,7 @@ from rest_framework import serializers
 from apps.catalog.selectors import price_list
 from apps.core import clock
 from apps.core.api.pagination import paginate
-from apps.core.api.params import get_int, get_str, reject_unknown
+from apps.core.api.params import get_bool, get_int, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -104,6 +104,7 @@ class SubscriptionItemListApi(_ItemsApi):
                 "quantity",
                 "trial_end",
                 "proration_behavior",
+                "proration_date",
                 "custom_unit_amount",
             },
         )
@@ -112,6 +113,7 @@ class SubscriptionItemListApi(_ItemsApi):
         if subscription is None:
             raise ResourceMissingError("subscription", subscription_id, param="subscription")
         trial_end = get_int(self.params, "trial_end", minimum=1)
+        at = get_int(self.params, "proration_date", minimum=1)
         if trial_end and clock.from_epoch(trial_end) <= clock.now(
             test_clock_id=subscription.customer.test_clock_id
         ):
@@ -126,6 +128,7 @@ class SubscriptionItemListApi(_ItemsApi):
                 custom_unit_amount=get_int(self.params, "custom_unit_amount", minimum=0),
             ),
             proration_behavior=self._behavior(),
+            proration_date=clock.from_epoch(at) if at else None,
             actor=self.actor,
         )
         return self.respond(subscription_item_render(item))
@@ -169,12 +172,15 @@ class SubscriptionItemDetailApi(_ItemsApi):
         responses={200: DELETED},
     )
     def delete(self, request, item: str):
-        reject_unknown(self.params, {"proration_behavior"})
+        reject_unknown(self.params, {"proration_behavior", "proration_date", "clear_usage"})
         row = self._item(item)
+        at = get_int(self.params, "proration_date", minimum=1)
         subscription_item_delete(
             account=self.account,
             item_id=row.id,
             proration_behavior=self._behavior(),
+            proration_date=clock.from_epoch(at) if at else None,
+            clear_usage=bool(get_bool(self.params, "clear_usage")),
             actor=self.actor,
         )
         return self.respond({"id": item, "object": "subscription_item", "deleted": True})
