@@ -225,13 +225,17 @@ def discount_amounts(
     """Per-line discounts of (amount, kind, product id) lines under ``discount``."""
     if discount is None:
         return [0] * len(lines)
+    return line_discounts([DiscountableLine(*line) for line in lines], coupon_terms(discount))
+
+
+def coupon_terms(discount: Discount) -> CouponTerms:
+    """What the pure discount rules need of a discount's coupon."""
     coupon = discount.coupon
-    terms = CouponTerms(
+    return CouponTerms(
         percent_off=coupon.percent_off,
         amount_off=coupon.amount_off,
         products=frozenset(coupon.applies_to_products) if coupon.applies_to_products else None,
     )
-    return line_discounts([DiscountableLine(*line) for line in lines], terms)
 
 
 def discount_used(discount: Discount, at: datetime) -> None:

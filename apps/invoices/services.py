@@ -26,10 +26,22 @@ from apps.customers.enums import BalanceTransactionType
 from apps.customers.models import Customer, CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
-from apps.invoices.discounts import discount_amounts, discount_in_force, discount_used
+from apps.invoices.discounts import (
+    coupon_terms,
+    discount_amounts,
+    discount_in_force,
+    discount_used,
+)
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
+from apps.invoices.engine.discounts import proration_rate
 from apps.invoices.engine.planner import TRIAL_REMAINDER, ItemTerms, Line
-from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine, InvoiceNumberSequence
+from apps.invoices.models import (
+    Discount,
+    Invoice,
+    InvoiceItem,
+    InvoiceLine,
+    InvoiceNumberSequence,
+)
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 
 
@@ -57,8 +69,11 @@ class AlreadyInvoiced(Exception):
     """The period's lines exist already: the renewal ran before (idempotent)."""
 
 
-def item_terms(item: SubscriptionItem, *, currency: str, on: datetime) -> ItemTerms:
-    """What the planner needs of an item: its whole-period amount at its quantity."""
+def item_terms(
+    item: SubscriptionItem, *, currency: str, on: datetime, discount: Discount | None = None
+) -> ItemTerms:
+    """What the planner needs of an item: its whole-period amount at its quantity, and, with
+    the ``discount`` in force at a change, the share its prorations bill."""
     price = item.price
     recurring = price.recurring or {}
     metered = recurring.get("usage_type") == "metered"
@@ -81,6 +96,9 @@ def item_terms(item: SubscriptionItem, *, currency: str, on: datetime) -> ItemTe
         usage_type="metered" if metered else "licensed",
         trial_end=item.trial_end,
         description=price.product.name if price.product_id else price.id,
+        proration_rate=proration_rate(
+            coupon_terms(discount) if discount is not None else None, price.product_id
+        ),
     )
 
 

@@ -27,7 +27,7 @@ from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.discounts import discount_apply
 from apps.invoices.engine.periods import boundary
-from apps.invoices.engine.planner import change_lines, reset_lines, resets_anchor
+from apps.invoices.engine.planner import reset_lines
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.services import (
     invoice_finalize,
@@ -35,6 +35,7 @@ from apps.invoices.services import (
     invoice_void,
     item_terms,
 )
+from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.collection import invoices_collect, subscriptions_past_due
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.lifecycle import MISSING_PAYMENT_METHOD
@@ -352,6 +353,59 @@ def subscription_create(
     return subscription
 
 
+def subscription_items_change(
+    *,
+    account: Account,
+    subscription_id: str,
+    changes: list[ItemChange],
+    actor: Actor,
+    proration_behavior: str = "create_prorations",
+    proration_date: datetime | None = None,
+) -> list[SubscriptionItem]:
+    """Change, add and delete items at once (``items[N]`` of an update), as
+    apps.subscriptions.changes plans them: every proration at ``proration_date`` (else now),
+    pending for the next invoice or invoiced at once with ``always_invoice``; a new interval
+    (or free to paid) restarts the cycle and bills it now. Answers the changed rows, then the
+    added ones (removed ones left out)."""
+    with transaction.atomic():
+        subscription = row_lock(
+            Subscription.objects.select_related("customer", "account").filter(
+                account=account, id=subscription_id
+            )
+        )
+        if subscription is None:
+            raise ResourceMissingError("subscription", subscription_id)
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        at = proration_date or now
+        plan = change_plan(
+            subscription=subscription,
+            changes=changes,
+            at=at,
+            proration_behavior=proration_behavior,
+        )
+        for row in plan.updated:
+            row.save(update_fields=["price", "quantity", "updated_at"])
+        for row in plan.added:
+            row.created_at = now
+            row.save(force_insert=True)
+        for row in plan.removed:
+            row.deleted_at = now
+            row.save(update_fields=["deleted_at", "updated_at"])
+        if plan.reset is not None:
+            invoice = _cycle_restart(
+                subscription,
+                lines=plan.lines,
+                period=plan.reset,
+                interval=plan.interval,
+                actor=actor,
+            )
+        else:
+            invoice = _prorate_change(subscription, plan.lines, proration_behavior, at, now, actor)
+    if invoice is not None:
+        _collect(subscription, invoice, actor)
+    return [*plan.updated, *plan.added]
+
+
 def subscription_item_update(
     *,
     account: Account,
@@ -362,84 +416,79 @@ def subscription_item_update(
     proration_behavior: str = "create_prorations",
     proration_date: datetime | None = None,
 ) -> SubscriptionItem:
-    """Change an item's price or quantity mid-period; prorations per ``proration_behavior``."""
-    if proration_behavior not in PRORATION_BEHAVIORS:
-        raise InvalidRequestError(
-            f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
-            param="proration_behavior",
-        )
-    with transaction.atomic():
-        item = (
-            SubscriptionItem.objects.select_for_update()
-            .select_related("subscription__customer", "subscription__account", "price__product")
-            .get(account=account, id=item_id, deleted_at__isnull=True)
-        )
-        subscription = (
-            Subscription.objects.select_for_update()
-            .select_related("customer", "account")
-            .get(pk=item.subscription_id)
-        )
-        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
-        at = proration_date or now
-        period = (subscription.current_period_start, subscription.current_period_end)
-        if not period[0] <= at <= period[1]:
-            raise InvalidRequestError(
-                "proration_date must lie within the current period.", param="proration_date"
+    """Change an item's price or quantity mid-period (``subscription_items_change``)."""
+    subscription_items_change(
+        account=account,
+        subscription_id=_subscription_of(account, item_id),
+        changes=[ItemChange(item_id=item_id, price=price, quantity=quantity)],
+        proration_behavior=proration_behavior,
+        proration_date=proration_date,
+        actor=actor,
+    )
+    return SubscriptionItem.objects.select_related("subscription").get(account=account, id=item_id)
+
+
+def subscription_item_add(
+    *,
+    account: Account,
+    subscription_id: str,
+    request: ItemRequest,
+    actor: Actor,
+    proration_behavior: str = "create_prorations",
+    proration_date: datetime | None = None,
+) -> SubscriptionItem:
+    """Add an item mid-period (``subscription_items_change``); an item with its own trial
+    prorates nothing until it ends."""
+    (item,) = subscription_items_change(
+        account=account,
+        subscription_id=subscription_id,
+        changes=[
+            ItemChange(
+                item_id=None,
+                price=request.price,
+                quantity=request.quantity,
+                trial_end=request.trial_end,
+                custom_unit_amount=request.custom_unit_amount,
             )
-        old = item_terms(item, currency=subscription.currency, on=at)
-        if price is not None:
-            _price_fits(subscription, price)
-            item.price = price
-            if quantity is None:
-                quantity = 1  # as Stripe: a new price without a quantity resets it to 1
-        if quantity is not None:
-            item.quantity = quantity
-        item.save()
-        new = item_terms(item, currency=subscription.currency, on=at)
-        interval = (item.price.recurring["interval"], item.price.recurring["interval_count"])
-        others = [
-            item_terms(other, currency=subscription.currency, on=at)
-            for other in _active_items(subscription)
-            if other.id != item.id
-        ]
-        before = (subscription.interval, subscription.interval_count)
-        if interval != before and others:
-            raise InvalidRequestError(
-                "Every item of a subscription bills on one interval: remove the other items "
-                "before moving this one to another interval.",
-                param="price",
-            )
-        others_total = sum(terms.period_amount for terms in others)
-        if resets_anchor(
-            before, interval, old.period_amount + others_total, new.period_amount + others_total
-        ):
-            invoice = _anchor_reset(
-                subscription,
-                old=[old, *others],
-                new=[new, *others],
-                interval=interval,
-                at=at,
-                prorate=proration_behavior != "none",
-                actor=actor,
-            )
-        else:
-            invoice = _prorate_change(subscription, old, new, proration_behavior, at, now, actor)
-    if invoice is not None:
-        _collect(subscription, invoice, actor)
+        ],
+        proration_behavior=proration_behavior,
+        proration_date=proration_date,
+        actor=actor,
+    )
     return item
 
 
-def _price_fits(subscription: Subscription, price: Price) -> None:
-    if not price.recurring:
-        raise InvalidRequestError("A subscription item needs a recurring price.", param="price")
-    if price.currency != subscription.currency and subscription.currency not in (
-        price.currency_options or {}
-    ):
-        raise InvalidRequestError(
-            f"The price has no {subscription.currency.upper()} amount, the subscription's "
-            "currency.",
-            param="price",
-        )
+def subscription_item_delete(
+    *,
+    account: Account,
+    item_id: str,
+    actor: Actor,
+    proration_behavior: str = "create_prorations",
+    proration_date: datetime | None = None,
+    clear_usage: bool = False,
+) -> None:
+    """Remove an item (``subscription_items_change``); its unused time is credited unless
+    ``proration_behavior`` is none. The last item cannot be removed (cancel the subscription
+    instead)."""
+    subscription_items_change(
+        account=account,
+        subscription_id=_subscription_of(account, item_id),
+        changes=[ItemChange(item_id=item_id, deleted=True, clear_usage=clear_usage)],
+        proration_behavior=proration_behavior,
+        proration_date=proration_date,
+        actor=actor,
+    )
+
+
+def _subscription_of(account: Account, item_id: str) -> str:
+    subscription_id = (
+        SubscriptionItem.objects.filter(account=account, id=item_id, deleted_at__isnull=True)
+        .values_list("subscription_id", flat=True)
+        .first()
+    )
+    if subscription_id is None:
+        raise ResourceMissingError("subscription_item", item_id)
+    return subscription_id
 
 
 def _anchor_reset(subscription, *, old, new, interval, at, prorate, actor):
@@ -448,30 +497,36 @@ def _anchor_reset(subscription, *, old, new, interval, at, prorate, actor):
     period = (subscription.current_period_start, subscription.current_period_end)
     new_period = (at, boundary(at, interval[0], interval[1], 1))
     lines = reset_lines(old, new, period=period, at=at, new_period=new_period, prorate_old=prorate)
+    return _cycle_restart(
+        subscription, lines=lines, period=new_period, interval=interval, actor=actor
+    )
+
+
+def _cycle_restart(subscription, *, lines, period, interval, actor):
+    """The cycle restarts with ``period`` (at the change) and ``lines`` are invoiced now."""
     before = {
         "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
-        "current_period_start": clock.to_epoch(period[0]),
-        "current_period_end": clock.to_epoch(period[1]),
+        "current_period_start": clock.to_epoch(subscription.current_period_start),
+        "current_period_end": clock.to_epoch(subscription.current_period_end),
     }
     subscription.interval, subscription.interval_count = interval
-    subscription.billing_cycle_anchor = at
-    subscription.current_period_start, subscription.current_period_end = new_period
+    subscription.billing_cycle_anchor = period[0]
+    subscription.current_period_start, subscription.current_period_end = period
     subscription.save()
     _record(subscription, "customer.subscription.updated", actor, previous=before)
     return invoice_from_lines(
         subscription=subscription,
         lines=lines,
-        period=new_period,
+        period=period,
         billing_reason="subscription_update",
         actor=actor,
     )
 
 
-def _prorate_change(subscription, old, new, proration_behavior, at, now, actor):
-    """Credit and debit lines for a change inside the period: pending for the next invoice, or
-    invoiced at once with ``always_invoice``."""
+def _prorate_change(subscription, lines, proration_behavior, at, now, actor):
+    """A change's proration lines inside the period: pending for the next invoice, or invoiced
+    at once with ``always_invoice``."""
     period = (subscription.current_period_start, subscription.current_period_end)
-    lines = [] if proration_behavior == "none" else change_lines(old, new, period=period, at=at)
     _prorations_pend(subscription, lines, at=now)
     _record(subscription, "customer.subscription.updated", actor)
     if proration_behavior != "always_invoice" or not lines:
@@ -483,55 +538,6 @@ def _prorate_change(subscription, old, new, proration_behavior, at, now, actor):
         billing_reason="subscription_update",
         actor=actor,
     )
-
-
-def subscription_item_add(
-    *,
-    account: Account,
-    subscription_id: str,
-    request: ItemRequest,
-    actor: Actor,
-    proration_behavior: str = "create_prorations",
-) -> SubscriptionItem:
-    """Add an item mid-period; an item with its own trial prorates nothing until it ends."""
-    with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .get(account=account, id=subscription_id)
-        )
-        recurring = request.price.recurring or {}
-        if (recurring.get("interval"), recurring.get("interval_count")) != (
-            subscription.interval,
-            subscription.interval_count,
-        ) or request.price.currency != subscription.currency:
-            raise InvalidRequestError(
-                "The price must share the subscription's currency and interval.", param="price"
-            )
-        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
-        item = SubscriptionItem.objects.create(
-            account=account,
-            subscription=subscription,
-            price=request.price,
-            quantity=request.quantity,
-            trial_end=request.trial_end,
-            custom_unit_amount=request.custom_unit_amount,
-            created_at=now,
-        )
-        period = (subscription.current_period_start, subscription.current_period_end)
-        lines = (
-            []
-            if proration_behavior == "none"
-            else change_lines(
-                None,
-                item_terms(item, currency=subscription.currency, on=now),
-                period=period,
-                at=now,
-            )
-        )
-        _prorations_pend(subscription, lines, at=now)
-        _record(subscription, "customer.subscription.updated", actor)
-    return item
 
 
 def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscription | None:
@@ -783,41 +789,3 @@ def subscriptions_end_with_customer(event) -> None:
             details={"comment": "The customer was deleted."},
             actor=SYSTEM,
         )
-
-
-def subscription_item_delete(
-    *, account: Account, item_id: str, actor: Actor, proration_behavior: str = "create_prorations"
-) -> None:
-    """Remove an item; its unused time is credited unless ``proration_behavior`` is none. The
-    last item cannot be removed (cancel the subscription instead)."""
-    with transaction.atomic():
-        item = (
-            SubscriptionItem.objects.select_for_update()
-            .select_related("price__product")
-            .get(account=account, id=item_id, deleted_at__isnull=True)
-        )
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .get(pk=item.subscription_id)
-        )
-        if subscription.items.filter(deleted_at__isnull=True).count() == 1:
-            raise InvalidRequestError(
-                "A subscription keeps at least one item: cancel it instead.", param="id"
-            )
-        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
-        period = (subscription.current_period_start, subscription.current_period_end)
-        lines = (
-            []
-            if proration_behavior == "none"
-            else change_lines(
-                item_terms(item, currency=subscription.currency, on=now),
-                None,
-                period=period,
-                at=now,
-            )
-        )
-        _prorations_pend(subscription, lines, at=now)
-        item.deleted_at = now
-        item.save(update_fields=["deleted_at", "updated_at"])
-        _record(subscription, "customer.subscription.updated", actor)

@@ -192,3 +192,48 @@ def test_discounts_percent_per_line_amount_across_lines_not_prorations():
     assert line_discounts(lines, CouponTerms(amount_off=99999)) == [2900, 4900, 0, 0, 333]
     limited = CouponTerms(percent_off=Decimal(100), products=frozenset({"prod_b"}))
     assert line_discounts(lines, limited) == [0, 4900, 0, 0, 0]
+
+
+def test_the_same_terms_again_are_no_change_and_prorate_nothing():
+    assert change_lines(BASIC, BASIC, period=JAN, at=utc(2025, 1, 16)) == []
+    # A quantity change of the same price still prorates (2 × 2500 × 16/31 = 2580.65).
+    two = ItemTerms("si_1", "price_basic", 2, 5000, description="Basic")
+    assert [line.amount for line in change_lines(BASIC, two, period=JAN, at=utc(2025, 1, 16))] == [
+        -1290,
+        2581,
+    ]
+
+
+def test_a_percent_off_discount_is_baked_into_each_proration_line_rounded_once():
+    from decimal import Decimal
+
+    from apps.invoices.engine.discounts import CouponTerms, proration_rate
+
+    at = utc(2025, 1, 29, 5, 4)  # 240,960 of 2,678,400 s left
+    one = ItemTerms("si_1", "price_basic", 1, 2500, description="Basic")
+    twelve = ItemTerms("si_1", "price_basic", 12, 30000, description="Basic")
+    assert [line.amount for line in change_lines(one, twelve, period=JAN, at=at)] == [-225, 2699]
+    rate = proration_rate(CouponTerms(percent_off=Decimal(15)), "prod_basic")
+    assert rate == Fraction(17, 20)
+    discounted = [
+        line.amount
+        for line in change_lines(
+            ItemTerms("si_1", "price_basic", 1, 2500, proration_rate=rate),
+            ItemTerms("si_1", "price_basic", 12, 30000, proration_rate=rate),
+            period=JAN,
+            at=at,
+        )
+    ]
+    assert discounted == [-191, 2294]  # 191.17 and 2294.09, not 225 and 2699 discounted again
+
+
+def test_proration_rates_of_amount_off_and_product_limited_coupons():
+    from decimal import Decimal
+
+    from apps.invoices.engine.discounts import CouponTerms, proration_rate
+
+    assert proration_rate(None, "prod_a") == 1
+    assert proration_rate(CouponTerms(amount_off=500), "prod_a") == 1
+    limited = CouponTerms(percent_off=Decimal("12.5"), products=frozenset({"prod_a"}))
+    assert proration_rate(limited, "prod_a") == Fraction(7, 8)
+    assert proration_rate(limited, "prod_b") == 1

@@ -8,18 +8,18 @@ is written either way."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
-from apps.catalog.selectors import price_list
 from apps.core import clock
-from apps.core.api.params import get_quantity, get_str, get_timestamp, reject_unknown
+from apps.core.api.params import get_str, get_timestamp, reject_unknown
 from apps.core.api.schema import list_object
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.api.views import InvoiceSchema, LineSchema
-from apps.invoices.preview import ItemChange, invoice_preview
+from apps.invoices.preview import invoice_preview
 from apps.subscriptions.api.views import (
     anchor_parse,
     discount_params,
+    item_changes_parse,
     item_request_parse,
     items_parse,
     trial_parse,
@@ -39,42 +39,10 @@ PARAMS = inline_serializer(
 BEHAVIORS = list(PRORATION_BEHAVIORS)
 
 
-def _preview_changes(view: ApiView, raw) -> list:
-    if raw in (None, ""):
-        return []
-    if isinstance(raw, dict):
-        raw = [raw[k] for k in sorted(raw, key=int)]
-    if not isinstance(raw, list):
-        raise InvalidRequestError("Invalid array: items", param="subscription_details[items]")
-    changes = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            continue
-        price = None
-        price_id = get_str(item, "price", max_length=64)
-        if price_id:
-            price = (
-                price_list(account=view.account)
-                .select_related("product")
-                .filter(id=price_id)
-                .first()
-            )
-            if price is None:
-                raise ResourceMissingError("price", price_id, param=f"items[{index}][price]")
-        changes.append(
-            ItemChange(
-                item_id=get_str(item, "id", max_length=64),
-                price=price,
-                quantity=get_quantity(item, "quantity"),
-            )
-        )
-    return changes
-
-
 class _PreviewApi(ApiView):
     resource = "invoices"
 
-    def _preview(self, *, subscription_id, items, proration_date, behavior):
+    def _preview(self, *, subscription_id, items, items_param, proration_date, behavior):
         subscription = (
             Subscription.objects.select_related("customer", "account")
             .filter(account=self.account, id=subscription_id or "")
@@ -82,10 +50,8 @@ class _PreviewApi(ApiView):
         )
         if subscription is None:
             raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
-        changes = _preview_changes(self, items)
-        for change in changes:
-            if change.item_id is None and change.price is None:
-                raise InvalidRequestError("A new item needs a price.", param="items")
+        now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        changes = item_changes_parse(self.account, items or [], now=now, prefix=items_param)
         if proration_date is not None and not (
             subscription.current_period_start <= proration_date <= subscription.current_period_end
         ):
@@ -164,6 +130,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
                 self._preview(
                     subscription_id=subscription_id,
                     items=details.get("items"),
+                    items_param="subscription_details[items]",
                     proration_date=get_timestamp(details, "proration_date"),
                     behavior=behavior,
                 )
@@ -216,6 +183,7 @@ class InvoiceUpcomingApi(_PreviewApi):
             preview = self._preview(
                 subscription_id=subscription_id,
                 items=self.params.get("subscription_items"),
+                items_param="subscription_items",
                 proration_date=get_timestamp(self.params, "subscription_proration_date"),
                 behavior=behavior,
             )

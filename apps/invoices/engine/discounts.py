@@ -2,8 +2,8 @@
 
 A coupon takes ``percent_off`` of each discountable line (rounded half away from zero per line),
 or ``amount_off`` once across the discountable lines, in their order, never below zero.
-Proration lines are not discountable (Stripe bakes discounts into prorations instead); a coupon
-limited to some products discounts only their lines.
+Proration lines are not discountable: Stripe bakes discounts into prorations instead
+(``proration_rate``); a coupon limited to some products discounts only their lines.
 """
 
 from dataclasses import dataclass
@@ -52,3 +52,17 @@ def line_discounts(lines: list[DiscountableLine], coupon: CouponTerms) -> list[i
         out.append(take)
         left -= take
     return out
+
+
+def proration_rate(coupon: CouponTerms | None, product_id: str | None) -> Fraction:
+    """The share of an item's price its prorations bill under ``coupon``: ``1 − percent_off``
+    when the coupon is a percentage for the item's product, else the whole.
+
+    An amount-off coupon leaves prorations whole: it takes a fixed sum off an invoice, once,
+    rather than a share of each item's price, and the invoices it discounts still take it in
+    full, so baking it into prorations as well would give it twice."""
+    if coupon is None or coupon.percent_off is None:
+        return Fraction(1)
+    if coupon.products is not None and product_id not in coupon.products:
+        return Fraction(1)
+    return 1 - Fraction(coupon.percent_off) / 100

@@ -18,6 +18,7 @@ Line kinds:
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from apps.invoices.engine.proration import fraction_remaining, prorate
 
@@ -35,11 +36,16 @@ class ItemTerms:
     item_id: str
     price_id: str
     quantity: int
-    # What a whole period of this item costs at its quantity, tiers and discounts applied.
+    # What a whole period of this item costs at its quantity, tiers applied (before discounts:
+    # the invoice discounts its regular lines).
     period_amount: int
     usage_type: str = "licensed"
     trial_end: datetime | None = None
     description: str = ""
+    # The share of ``period_amount`` a proration of this item bills: below 1 when a percent-off
+    # discount is in force at the change (Stripe bakes discounts into prorations, which are
+    # never discounted on the invoice; apps.invoices.engine.discounts.proration_rate).
+    proration_rate: Fraction = Fraction(1)
 
     def trialing_at(self, at: datetime) -> bool:
         return self.trial_end is not None and at < self.trial_end
@@ -133,12 +139,15 @@ def change_lines(
     period: tuple[datetime, datetime],
     at: datetime,
 ) -> list[Line]:
-    """Credit for the unused rest of the old terms and debit for the new, each rounded alone.
+    """Credit for the unused rest of the old terms and debit for the new, each rounded alone
+    (once, after its proration rate).
 
-    Nothing for metered items, nor for terms in trial at ``at`` (nothing was or will be paid
-    for that time)."""
+    Nothing when the terms are the same (no change), for metered items, nor for terms in trial
+    at ``at`` (nothing was or will be paid for that time)."""
     start, end = period
     share = fraction_remaining(start, end, at)
+    if old == new:
+        return []
     lines: list[Line] = []
     if old is not None and old.usage_type != "metered" and not old.trialing_at(at):
         lines.append(
@@ -147,7 +156,7 @@ def change_lines(
                 PRORATION_CREDIT,
                 at,
                 end,
-                -prorate(old.period_amount, share),
+                -prorate(old.period_amount, share * old.proration_rate),
                 old.quantity,
                 old.price_id,
                 f"Unused time on {old.description or old.price_id}",
@@ -160,7 +169,7 @@ def change_lines(
                 PRORATION_DEBIT,
                 at,
                 end,
-                prorate(new.period_amount, share),
+                prorate(new.period_amount, share * new.proration_rate),
                 new.quantity,
                 new.price_id,
                 f"Remaining time on {new.description or new.price_id}",

@@ -8,6 +8,7 @@ from apps.core import clock
 from apps.core.api.pagination import paginate
 from apps.core.api.params import (
     get_amount,
+    get_bool,
     get_quantity,
     get_str,
     get_timestamp,
@@ -110,6 +111,7 @@ class SubscriptionItemListApi(_ItemsApi):
                 "quantity",
                 "trial_end",
                 "proration_behavior",
+                "proration_date",
                 "custom_unit_amount",
             },
         )
@@ -118,6 +120,7 @@ class SubscriptionItemListApi(_ItemsApi):
         if subscription is None:
             raise ResourceMissingError("subscription", subscription_id, param="subscription")
         trial_end = get_timestamp(self.params, "trial_end")
+        at = get_timestamp(self.params, "proration_date")
         if trial_end and trial_end <= clock.now(test_clock_id=subscription.customer.test_clock_id):
             raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
         price = self._price(get_str(self.params, "price", required=True, max_length=64))
@@ -133,6 +136,7 @@ class SubscriptionItemListApi(_ItemsApi):
                 ),
             ),
             proration_behavior=self._behavior(),
+            proration_date=at,
             actor=self.actor,
         )
         return self.respond(subscription_item_render(item))
@@ -175,12 +179,15 @@ class SubscriptionItemDetailApi(_ItemsApi):
         responses={200: DELETED},
     )
     def delete(self, request, item: str):
-        reject_unknown(self.params, {"proration_behavior"})
+        reject_unknown(self.params, {"proration_behavior", "proration_date", "clear_usage"})
         row = self._item(item)
+        at = get_timestamp(self.params, "proration_date")
         subscription_item_delete(
             account=self.account,
             item_id=row.id,
             proration_behavior=self._behavior(),
+            proration_date=at,
+            clear_usage=bool(get_bool(self.params, "clear_usage")),
             actor=self.actor,
         )
         return self.respond({"id": item, "object": "subscription_item", "deleted": True})

@@ -12,6 +12,7 @@ from apps.core import clock, search
 from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, equal_filters, paginate
 from apps.core.api.params import (
     get_amount,
+    get_bool,
     get_int,
     get_metadata,
     get_quantity,
@@ -26,6 +27,7 @@ from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_apply, discount_remove
 from apps.invoices.services import billing_settings
+from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.lifecycle import (
     subscription_anchor_reset,
     subscription_resume,
@@ -39,8 +41,7 @@ from apps.subscriptions.services import (
     ItemRequest,
     subscription_cancel,
     subscription_create,
-    subscription_item_add,
-    subscription_item_update,
+    subscription_items_change,
     subscription_render,
     subscription_update_settings,
 )
@@ -122,6 +123,50 @@ def item_request_parse(
         trial_end=end,
         custom_unit_amount=custom_unit_amount,
     )
+
+
+def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list[ItemChange]:
+    """``items[N]`` of an update (or of its preview): an item's new price or quantity, its
+    removal (``deleted``, ``clear_usage``), or a new item as on create."""
+    changes = []
+    for item, index in items_parse(raw):
+        with within(f"{prefix}[{index}]"):
+            deleted = bool(get_bool(item, "deleted"))
+            clear_usage = bool(get_bool(item, "clear_usage"))
+            item_id = get_str(item, "id", max_length=64)
+            quantity = get_quantity(item, "quantity")
+        if not item_id:
+            request = item_request_parse(account, item, index, now=now, prefix=prefix)
+            changes.append(
+                ItemChange(
+                    item_id=None,
+                    price=request.price,
+                    quantity=request.quantity,
+                    deleted=deleted,
+                    clear_usage=clear_usage,
+                    trial_end=request.trial_end,
+                    custom_unit_amount=request.custom_unit_amount,
+                )
+            )
+            continue
+        price = None
+        price_id = get_str(item, "price", max_length=64)
+        if price_id:
+            price = (
+                price_list(account=account).select_related("product").filter(id=price_id).first()
+            )
+            if price is None:
+                raise ResourceMissingError("price", price_id, param=f"{prefix}[{index}][price]")
+        changes.append(
+            ItemChange(
+                item_id=item_id,
+                price=price,
+                quantity=quantity,
+                deleted=deleted,
+                clear_usage=clear_usage,
+            )
+        )
+    return changes
 
 
 def trial_parse(params: dict, *, now, param: str = "trial_end") -> datetime | None:
@@ -270,40 +315,16 @@ class SubscriptionDetailApi(ApiView):
         at = get_timestamp(self.params, "proration_date")
         now = clock.now(test_clock_id=row.customer.test_clock_id)
         with transaction.atomic():
-            for item, index in items_parse(self.params.get("items") or []):
-                item_id = get_str(item, "id", max_length=64)
-                if item_id:
-                    price_id = get_str(item, "price", max_length=64)
-                    price = None
-                    if price_id:
-                        price = price_list(account=self.account).filter(id=price_id).first()
-                        if price is None:
-                            raise ResourceMissingError(
-                                "price", price_id, param=f"items[{index}][price]"
-                            )
-                    if not row.items.filter(id=item_id, deleted_at__isnull=True).exists():
-                        raise ResourceMissingError(
-                            "subscription_item", item_id, param=f"items[{index}][id]"
-                        )
-                    with within(f"items[{index}]"):
-                        quantity = get_quantity(item, "quantity")
-                    subscription_item_update(
-                        account=self.account,
-                        item_id=item_id,
-                        price=price,
-                        quantity=quantity,
-                        proration_behavior=behavior,
-                        proration_date=at,
-                        actor=self.actor,
-                    )
-                else:
-                    subscription_item_add(
-                        account=self.account,
-                        subscription_id=row.id,
-                        request=item_request_parse(self.account, item, index, now=now),
-                        proration_behavior=behavior,
-                        actor=self.actor,
-                    )
+            changes = item_changes_parse(self.account, self.params.get("items") or [], now=now)
+            if changes:
+                subscription_items_change(
+                    account=self.account,
+                    subscription_id=row.id,
+                    changes=changes,
+                    proration_behavior=behavior,
+                    proration_date=at,
+                    actor=self.actor,
+                )
             discount = discount_params(self.params)
             if discount:
                 discount_apply(

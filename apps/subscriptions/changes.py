@@ -1,0 +1,239 @@
+"""A change to a subscription's items, planned before anything is written (issue #14).
+
+``subscription_items_change`` (apps.subscriptions.services) writes what ``change_plan`` decides
+and bills its lines; the preview of a change (apps.invoices.preview) shows the same plan's
+lines. So a preview for a ``proration_date`` is, line by line, what the change with that date
+bills. The plan reads the subscription's items and discount and writes nothing.
+
+Stripe's meanings of one ``items[N]``:
+- with ``id``: a new price and/or quantity for that item (a new price without a quantity resets
+  it to 1); the same price and quantity again is no change and prorates nothing;
+- with ``id`` and ``deleted``: the item is removed; its unused time is credited (unless
+  ``proration_behavior=none``) and the next period bills nothing for it. ``clear_usage`` goes
+  with deleting a metered item only;
+- without ``id``: a new item (with its own trial it prorates nothing until the trial ends).
+
+Every proration line of one change is at one moment ``at`` (``proration_date``, else now), added
+items included, and bakes in a percent-off discount in force then (engine.discounts).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from apps.catalog.models import Price
+from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.invoices.discounts import discount_in_force
+from apps.invoices.engine.periods import boundary
+from apps.invoices.engine.planner import Line, change_lines, reset_lines, resets_anchor
+from apps.invoices.services import item_terms
+from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.planning import PRORATION_BEHAVIORS
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    item_id: str | None  # None: a new item
+    price: Price | None = None
+    quantity: int | None = None
+    deleted: bool = False
+    clear_usage: bool = False
+    # A new item's own trial and pay-what-you-want amount.
+    trial_end: datetime | None = None
+    custom_unit_amount: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangePlan:
+    at: datetime
+    # The items that bill before the change and after it (unsaved rows for the changed and the
+    # added ones), in id order then the added ones in the request's order.
+    before: list[SubscriptionItem]
+    after: list[SubscriptionItem]
+    # Rows to write: new prices or quantities of existing items, added items, removed items.
+    updated: list[SubscriptionItem]
+    added: list[SubscriptionItem]
+    removed: list[SubscriptionItem]
+    interval: tuple[str, int]
+    # The proration lines of the change; for an anchor reset, the lines of the invoice made now.
+    lines: list[Line]
+    # The new period when the change restarts the billing cycle at ``at``, else None.
+    reset: tuple[datetime, datetime] | None
+
+
+def _interval(price: Price) -> tuple[str, int]:
+    return (price.recurring["interval"], price.recurring["interval_count"])
+
+
+def price_fits(subscription: Subscription, price: Price, param: str) -> None:
+    if not price.recurring:
+        raise InvalidRequestError("A subscription item needs a recurring price.", param=param)
+    if price.currency != subscription.currency and subscription.currency not in (
+        price.currency_options or {}
+    ):
+        raise InvalidRequestError(
+            f"The price has no {subscription.currency.upper()} amount, the subscription's "
+            "currency.",
+            param=param,
+        )
+
+
+def _changed(
+    subscription: Subscription, row: SubscriptionItem, change: ItemChange, param: str
+) -> SubscriptionItem:
+    """The unsaved row ``change`` makes of an existing item."""
+    price = change.price or row.price
+    if change.price is not None:
+        price_fits(subscription, change.price, f"{param}[price]")
+    quantity = change.quantity or (row.quantity if price.id == row.price_id else 1)
+    changed = SubscriptionItem(
+        id=row.id,
+        account=row.account,
+        subscription=subscription,
+        price=price,
+        quantity=quantity,
+        trial_end=row.trial_end,
+        custom_unit_amount=row.custom_unit_amount,
+        paused_at=row.paused_at,
+        created_at=row.created_at,
+    )
+    changed._state.adding = False  # the row exists: saving it updates it
+    return changed
+
+
+def _added(subscription: Subscription, change: ItemChange, param: str) -> SubscriptionItem:
+    if change.price is None:
+        raise InvalidRequestError("A new item needs a price.", param=f"{param}[price]")
+    if change.deleted or change.clear_usage:
+        raise InvalidRequestError(
+            "deleted and clear_usage need the id of an item.", param=f"{param}[id]"
+        )
+    price_fits(subscription, change.price, f"{param}[price]")
+    return SubscriptionItem(
+        account=subscription.account,
+        subscription=subscription,
+        price=change.price,
+        quantity=change.quantity or 1,
+        trial_end=change.trial_end,
+        custom_unit_amount=change.custom_unit_amount,
+    )
+
+
+def change_plan(
+    *,
+    subscription: Subscription,
+    changes: list[ItemChange],
+    at: datetime,
+    proration_behavior: str = "create_prorations",
+) -> ChangePlan:
+    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``."""
+    from apps.subscriptions.services import item_bills
+
+    if proration_behavior not in PRORATION_BEHAVIORS:
+        raise InvalidRequestError(
+            f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
+            param="proration_behavior",
+        )
+    period = (subscription.current_period_start, subscription.current_period_end)
+    if changes and not period[0] <= at <= period[1]:
+        raise InvalidRequestError(
+            "proration_date must lie within the current period.", param="proration_date"
+        )
+    rows = {
+        row.id: row
+        for row in subscription.items.filter(deleted_at__isnull=True)
+        .select_related("price__product")
+        .order_by("id")
+    }
+    for row in rows.values():
+        row.price.account = subscription.account  # the same account: no join, no query
+    after = dict(rows)
+    pairs: list[tuple[SubscriptionItem | None, SubscriptionItem | None]] = []
+    updated, added, removed = [], [], []
+    for index, change in enumerate(changes):
+        param = f"items[{index}]"
+        if change.item_id is None:
+            new = _added(subscription, change, param)
+            after[new.id] = new
+            added.append(new)
+            pairs.append((None, new))
+            continue
+        row = rows.get(change.item_id)
+        if row is None:
+            raise ResourceMissingError("subscription_item", change.item_id, param=f"{param}[id]")
+        if after.get(row.id) is not row:
+            raise InvalidRequestError(f"items names {row.id} more than once.", param=f"{param}[id]")
+        metered = (row.price.recurring or {}).get("usage_type") == "metered"
+        if change.clear_usage and not (change.deleted and metered):
+            raise InvalidRequestError(
+                "clear_usage goes with deleting a metered item.", param=f"{param}[clear_usage]"
+            )
+        if change.deleted:
+            del after[row.id]
+            removed.append(row)
+            pairs.append((row, None))
+            continue
+        new = _changed(subscription, row, change, param)
+        after[row.id] = new
+        updated.append(new)
+        pairs.append((row, new))
+    if not after:
+        raise InvalidRequestError(
+            "A subscription keeps at least one item: cancel it instead.", param="items"
+        )
+    intervals = {_interval(row.price) for row in after.values()}
+    if len(intervals) > 1:
+        raise InvalidRequestError(
+            "Every item of a subscription bills on one interval: remove the other items "
+            "before moving one to another interval.",
+            param="price",
+        )
+    (interval,) = intervals
+    discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=at)
+
+    def terms(row: SubscriptionItem):
+        return item_terms(row, currency=subscription.currency, on=at, discount=discount)
+
+    before_rows = [row for row in rows.values() if item_bills(row)]
+    after_rows = [row for row in after.values() if item_bills(row)]
+    prorate = proration_behavior != "none"
+    reset = None
+    if changes and resets_anchor(
+        (subscription.interval, subscription.interval_count),
+        interval,
+        sum(terms(row).period_amount for row in before_rows),
+        sum(terms(row).period_amount for row in after_rows),
+    ):
+        # A new interval (or free to paid) restarts the cycle at the change and bills it now.
+        reset = (at, boundary(at, interval[0], interval[1], 1))
+        lines = reset_lines(
+            [terms(row) for row in before_rows],
+            [terms(row) for row in after_rows],
+            period=period,
+            at=at,
+            new_period=reset,
+            prorate_old=prorate,
+        )
+    elif prorate:
+        lines = [
+            line
+            for old, new in pairs
+            for line in change_lines(
+                terms(old) if old is not None else None,
+                terms(new) if new is not None else None,
+                period=period,
+                at=at,
+            )
+        ]
+    else:
+        lines = []
+    return ChangePlan(
+        at=at,
+        before=before_rows,
+        after=after_rows,
+        updated=updated,
+        added=added,
+        removed=removed,
+        interval=interval,
+        lines=lines,
+        reset=reset,
+    )
