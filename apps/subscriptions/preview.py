@@ -121,11 +121,11 @@ def _invoice(lines, *, discount, period, at, balance, currency, keep_zero) -> In
     return InvoicePlan(lines, discounts, period, at, subtotal, total, settlement)
 
 
-def _in_force(discount: Discount | None, at: datetime, *, used: bool) -> Discount | None:
+def _in_force(discount: Discount | None, at: datetime, *, first: bool) -> Discount | None:
     if discount is None or (discount.end is not None and discount.end <= at):
         return None
-    if used and discount.coupon.duration == "once":
-        return None  # discount_used ends it with the first invoice it discounted
+    if not first and discount.coupon.duration == "once":
+        return None  # the first period spent it (apps.invoices.discounts.discount_period_used)
     return discount
 
 
@@ -184,7 +184,7 @@ def subscription_create_preview(
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
     first = _invoice(
         first_lines(plan, [item_terms(row, currency=currency, on=starts_at) for row in rows]),
-        discount=_in_force(discount, now, used=False),
+        discount=_in_force(discount, now, first=True),
         period=plan.period,
         at=now,
         balance=balance,
@@ -210,7 +210,7 @@ def subscription_create_preview(
         discount = discount_in_force(customer=customer, subscription=None, at=renewal[0])
     following = _invoice(
         lines,
-        discount=_in_force(discount, renewal[0], used=any(first.discounts)),
+        discount=_in_force(discount, renewal[0], first=False),
         period=renewal,
         at=renewal[0],
         balance=balance if first.ending_balance is None else first.ending_balance,
