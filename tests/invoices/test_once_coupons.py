@@ -70,3 +70,18 @@ def test_a_repeating_coupon_counts_periods_not_invoices(stripe_sdk, tasks_inline
         (epoch(2025, 3, 1), 2500, 2500),
         (epoch(2025, 4, 1), 2500, 2500),
     ]
+
+
+def test_a_trial_is_the_first_period_and_spends_a_once_coupon(stripe_sdk, tasks_inline):
+    stripe.Coupon.create(id="HALFOFF", percent_off=50, duration="once")
+    basic = monthly(2500, "Basic")
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    stripe.Subscription.create(
+        customer=customer.id,
+        items=[{"price": basic}],
+        trial_period_days=14,
+        discounts=[{"coupon": "HALFOFF"}],
+    )
+    advance(test_clock, 2025, 1, 15, 2)
+    # As Stripe's $0 trial invoice uses it up, the trial spends the coupon.
+    assert _billed(customer) == [(epoch(2025, 1, 15), 2500, 2500)]
