@@ -133,3 +133,51 @@ def parse_major(text: str, currency: str) -> int:
             f"{exponent(currency)} digits after the point."
         )
     return int(minor)
+
+
+# Stripe's minimum charge amounts in minor units (docs.stripe.com/currencies, "Minimum and
+# maximum charge amounts"). Stripe states them for the settlement currency; Ledgerline applies
+# them to the currency charged.
+MINIMUM_CHARGE = {
+    "aed": 200,
+    "aud": 50,
+    "bgn": 100,
+    "brl": 50,
+    "cad": 50,
+    "chf": 50,
+    "czk": 1500,
+    "dkk": 250,
+    "eur": 50,
+    "gbp": 30,
+    "hkd": 400,
+    "huf": 17500,
+    "inr": 50,
+    "jpy": 50,
+    "mxn": 1000,
+    "myr": 200,
+    "nok": 300,
+    "nzd": 50,
+    "pln": 200,
+    "ron": 200,
+    "sek": 300,
+    "sgd": 50,
+    "thb": 1000,
+    "usd": 50,
+}
+
+
+def minimum_charge_amount(currency: str) -> int:
+    """The least amount that can be charged: Stripe's table, else half a major unit of a
+    two-decimal currency at the currency's exponent (50 for zero-decimal, 500 for three)."""
+    code = currency_normalize(currency)
+    if code in MINIMUM_CHARGE:
+        return MINIMUM_CHARGE[code]
+    return 50 * 10 ** max(exponent(code) - 2, 0)
+
+
+def chargeable_round(amount: int, currency: str) -> int:
+    """The amount as it can be charged: a three-decimal currency's only in multiples of 10 (Stripe:
+    "the last digit must be 0"), to the nearest 10 by ``round_minor``; others are unchanged."""
+    if exponent(currency) != 3:
+        return amount
+    return round_minor(Decimal(amount) / 10) * 10

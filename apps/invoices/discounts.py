@@ -1,8 +1,9 @@
 """Coupons and promotion codes applied to subscriptions and customers; their effect on invoices.
 
 A subscription's discount wins over the customer's. Durations count from the moment the coupon is
-applied: ``once`` covers the next invoice, ``repeating`` the invoices of the next N months,
-``forever`` every invoice. Redemptions are counted under a lock on the coupon (and code).
+applied: ``once`` covers the next period of a subscription (or the next other invoice),
+``repeating`` the periods that begin in the next N months, ``forever`` every one. Redemptions
+are counted under a lock on the coupon (and code).
 """
 
 from datetime import datetime
@@ -239,7 +240,19 @@ def coupon_terms(discount: Discount) -> CouponTerms:
 
 
 def discount_used(discount: Discount, at: datetime) -> None:
-    """A ``once`` coupon ends with the first invoice it discounted."""
+    """A ``once`` coupon ends with the first subscription period it was in force for (invoiced
+    or not, discounted or not: ``discount_period_used``), or the first other invoice it
+    discounted."""
     if discount.coupon.duration == "once" and discount.end is None:
         discount.end = at
         discount.save(update_fields=["end", "updated_at"])
+
+
+def discount_period_used(*, customer: Customer, subscription, at: datetime) -> None:
+    """A period of ``subscription`` begins at ``at``: the ``once`` coupon in force for it is
+    spent even when the period makes no invoice (a zero total is not created, ACCEPTANCE B2) or
+    its discount rounds to 0, so it never waits for a later invoice. ``repeating`` and
+    ``forever`` coupons end by time (their ``end``), so they count periods, not invoices."""
+    discount = discount_in_force(customer=customer, subscription=subscription, at=at)
+    if discount is not None:
+        discount_used(discount, at)

@@ -5,6 +5,8 @@ import textwrap
 from django.conf import settings
 
 from apps.core.money import format_amount
+from apps.customers.models import CustomerBalanceTransaction
+from apps.invoices.engine.settlement import SETTLEMENT_TYPES
 from apps.invoices.models import Invoice
 from apps.invoices.pdf import pdf_document
 
@@ -65,10 +67,13 @@ def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
     rows += [
         ("Total", money(invoice.total), True),
     ]
-    if invoice.starting_balance and invoice.ending_balance is not None:
-        applied = invoice.ending_balance - invoice.starting_balance
-        if applied:
-            rows.append(("Applied balance", money(-applied), False))
+    # What finalizing moved between the invoice and the customer's balance
+    # (apps.invoices.engine.settlement): credit or debt applied, a three-decimal rounding, an
+    # amount under the minimum charge.
+    for entry in CustomerBalanceTransaction.objects.filter(
+        account_id=invoice.account_id, invoice_id=invoice.id, type__in=SETTLEMENT_TYPES
+    ).order_by("id"):
+        rows.append((entry.description or "Applied balance", money(-entry.amount), False))
     rows += [
         ("Amount due", money(invoice.amount_due), True),
         ("Amount paid", money(invoice.amount_paid), False),

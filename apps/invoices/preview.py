@@ -11,6 +11,7 @@ from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
+from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.models import InvoiceItem
 from apps.invoices.services import item_terms, line_discounts_of
 from apps.subscriptions.changes import ItemChange, change_plan
@@ -105,17 +106,22 @@ def invoice_preview(
     )
     subtotal = sum(line.amount for line in lines)
     total = subtotal - sum(discounts)
-    balance = customer_balance(subscription.customer)
-    credit = min(-balance, total) if balance < 0 and total > 0 else 0
+    # As finalizing settles it (a credit total goes to the balance, nothing is then due).
+    settled = invoice_settle(
+        total=total,
+        balance=customer_balance(subscription.customer),
+        currency=subscription.currency,
+    )
     return {
         "id": None,
         "object": "invoice",
-        "amount_due": total - credit,
+        "amount_due": settled.amount_due,
         "amount_paid": 0,
-        "amount_remaining": total - credit,
+        "amount_remaining": settled.amount_due,
         "billing_reason": "subscription_update" if immediate else "upcoming",
         "currency": subscription.currency,
         "customer": subscription.customer_id,
+        "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",
             "data": [line_preview_render(line, subscription.currency) for line in lines],
@@ -134,7 +140,7 @@ def invoice_preview(
         },
         "period_end": clock.to_epoch(period[1] if immediate else next_period[0]),
         "period_start": clock.to_epoch(at if immediate else period[0]),
-        "starting_balance": balance,
+        "starting_balance": settled.starting_balance,
         "status": "draft",
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,

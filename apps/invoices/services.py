@@ -22,7 +22,6 @@ from apps.core.errors import (
 )
 from apps.core.ids import new_secret
 from apps.core.locks import row_lock, rows_lock
-from apps.customers.enums import BalanceTransactionType
 from apps.customers.models import Customer, CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
@@ -35,6 +34,7 @@ from apps.invoices.discounts import (
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.engine.discounts import proration_rate
 from apps.invoices.engine.planner import TRIAL_REMAINDER, ItemTerms, Line
+from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.models import (
     Discount,
     Invoice,
@@ -348,36 +348,32 @@ _FINALIZED_FIELDS = [
 
 
 def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
-    """Finalize drafts of one account, locked by the caller, in their order: apply each
-    customer's credit balance, number them in one block, record invoice.finalized (and
-    invoice.paid when nothing is due) — multi-row writes for the invoices, events and audit."""
+    """Finalize drafts of one account, locked by the caller, in their order: settle each with
+    its customer's balance (apps.invoices.engine.settlement), number them in one block, record
+    invoice.finalized (and invoice.paid when nothing is due) — multi-row writes for the
+    invoices, events and audit."""
     if not invoices:
         return
     with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
-        invoice.starting_balance = balance
-        applied = 0
-        if balance < 0 and invoice.total > 0:
-            applied = min(-balance, invoice.total)
-        if invoice.total < 0:
-            # A credit invoice (e.g. a downgrade billed at once): its total becomes credit on
-            # the customer's balance, never a refund; nothing is due.
-            applied = invoice.total
-        if applied:
+        settled = invoice_settle(total=invoice.total, balance=balance, currency=invoice.currency)
+        for entry in settled.entries:
             customer_balance_adjust(
                 account=account,
                 customer=invoice.customer,
-                amount=applied,
+                amount=entry.amount,
                 currency=invoice.currency,
                 actor=actor,
-                type=BalanceTransactionType.APPLIED_TO_INVOICE,
+                type=entry.type,
+                description=entry.description,
                 invoice_id=invoice.id,
             )
             with_balance.add(invoice.customer_id)
-        invoice.ending_balance = balance + applied
-        invoice.amount_due = invoice.total - applied
+        invoice.starting_balance = settled.starting_balance
+        invoice.ending_balance = settled.ending_balance
+        invoice.amount_due = settled.amount_due
         invoice.status = "paid" if invoice.amount_due == 0 else "open"
         invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
         invoice.automatically_finalizes_at = None  # only a draft waits to be finalized

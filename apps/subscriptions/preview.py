@@ -20,6 +20,7 @@ from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import _coupon_for, discount_in_force
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
+from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.models import Discount
 from apps.invoices.preview import line_preview_render
 from apps.invoices.services import item_terms, line_discounts_of
@@ -44,13 +45,26 @@ class InvoicePlan:
     at: datetime
     subtotal: int
     total: int
-    credit: int  # of the customer's balance, applied when it is finalized
-    # False when no invoice is made: nothing to bill, or a zero total the account does not keep.
-    created: bool
+    # Finalizing it with the customer's balance (None when no invoice is made: nothing to bill,
+    # or a zero total the account does not keep).
+    settlement: Settlement | None
+
+    @property
+    def created(self) -> bool:
+        return self.settlement is not None
 
     @property
     def amount_due(self) -> int:
-        return self.total - self.credit if self.created else 0
+        return self.settlement.amount_due if self.settlement else 0
+
+    @property
+    def credit(self) -> int:
+        """What the customer's balance takes off the total (credit used, or less)."""
+        return self.total - self.amount_due if self.settlement else 0
+
+    @property
+    def ending_balance(self) -> int | None:
+        return self.settlement.ending_balance if self.settlement else None
 
 
 @dataclass(frozen=True)
@@ -93,22 +107,25 @@ def _coupon_discount(
     )
 
 
-def _invoice(lines, *, discount, period, at, balance_credit, keep_zero) -> InvoicePlan:
+def _invoice(lines, *, discount, period, at, balance, currency, keep_zero) -> InvoicePlan:
     discounts = line_discounts_of(
         discount, [(line.amount, line.kind, line.price_id) for line in lines]
     )
     subtotal = sum(line.amount for line in lines)
     total = subtotal - sum(discounts)
-    created = bool(lines) and (total != 0 or keep_zero)
-    credit = min(balance_credit, total) if created and total > 0 else 0
-    return InvoicePlan(lines, discounts, period, at, subtotal, total, credit, created)
+    settlement = (
+        invoice_settle(total=total, balance=balance, currency=currency)
+        if lines and (total != 0 or keep_zero)
+        else None
+    )
+    return InvoicePlan(lines, discounts, period, at, subtotal, total, settlement)
 
 
-def _in_force(discount: Discount | None, at: datetime, *, used: bool) -> Discount | None:
+def _in_force(discount: Discount | None, at: datetime, *, first: bool) -> Discount | None:
     if discount is None or (discount.end is not None and discount.end <= at):
         return None
-    if used and discount.coupon.duration == "once":
-        return None  # discount_used ends it with the first invoice it discounted
+    if not first and discount.coupon.duration == "once":
+        return None  # the first period spent it (apps.invoices.discounts.discount_period_used)
     return discount
 
 
@@ -164,14 +181,14 @@ def subscription_create_preview(
     # The account's settings, or their defaults: a preview does not create the row.
     settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
     balance = customer_balance(customer)
-    credit = -balance if balance < 0 else 0
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
     first = _invoice(
         first_lines(plan, [item_terms(row, currency=currency, on=starts_at) for row in rows]),
-        discount=_in_force(discount, now, used=False),
+        discount=_in_force(discount, now, first=True),
         period=plan.period,
         at=now,
-        balance_credit=credit,
+        balance=balance,
+        currency=currency,
         keep_zero=settings.zero_total_invoices,
     )
     renewal = next_period(plan)
@@ -193,10 +210,11 @@ def subscription_create_preview(
         discount = discount_in_force(customer=customer, subscription=None, at=renewal[0])
     following = _invoice(
         lines,
-        discount=_in_force(discount, renewal[0], used=any(first.discounts)),
+        discount=_in_force(discount, renewal[0], first=False),
         period=renewal,
         at=renewal[0],
-        balance_credit=credit - first.credit,
+        balance=balance if first.ending_balance is None else first.ending_balance,
+        currency=currency,
         keep_zero=settings.zero_total_invoices,
     )
     return NewSubscriptionPreview(
@@ -242,7 +260,8 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
         },
         "period_end": clock.to_epoch(first.period[1]),
         "period_start": clock.to_epoch(first.period[0]),
-        "starting_balance": -first.credit if first.credit else 0,
+        "starting_balance": first.settlement.starting_balance if first.settlement else 0,
+        "ending_balance": first.ending_balance,
         "status": "draft",
         "subscription": None,
         "subtotal": first.subtotal,

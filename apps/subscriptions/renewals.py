@@ -215,8 +215,8 @@ def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
 
 def _invoices_build(renewals: list[_Renewal]) -> None:
     """As apps.invoices.services.invoice_from_lines, for the batch: the trial remainders not
-    billed before, the pending items, the discount in force, totals; a zero total makes no
-    invoice unless the account asks for them."""
+    billed before, the pending items, the discount in force (of every renewal, invoiced or not),
+    totals; a zero total makes no invoice unless the account asks for them."""
     remainders = [
         line.item_id for r in renewals for line in r.lines if line.kind == TRIAL_REMAINDER
     ]
@@ -257,9 +257,10 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
             or (line.item_id, line.period_start, line.period_end) not in billed
         ]
         r.pending = pending.get((subscription.customer_id, subscription.id), [])
+        # Looked up for every period, invoiced or not: the period spends a once coupon.
+        r.discount = _in_force(discounts.get(subscription.customer_id, []), subscription, r.now)
         if not r.lines and not r.pending:
             continue
-        r.discount = _in_force(discounts.get(subscription.customer_id, []), subscription, r.now)
         parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
             (item.amount, item.kind, item.price_id) for item in r.pending
         ]
@@ -387,7 +388,10 @@ def subscriptions_renew(
                 InvoiceItem.objects.filter(pk__in=[item.pk for item in r.pending]).update(
                     invoice=r.invoice
                 )
-            if r.invoice.discount_id:
+        for r in renewals:
+            # The period spends a once coupon in force, whether or not it made an invoice or
+            # discounted anything (apps.invoices.discounts.discount_period_used).
+            if r.discount is not None:
                 discount_used(r.discount, r.now)
         now = clock.now()
         for r in renewals:

@@ -25,7 +25,7 @@ from apps.core.api.params import (
 from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
-from apps.invoices.discounts import discount_apply
+from apps.invoices.discounts import discount_apply, discount_period_used
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import reset_lines
 from apps.invoices.models import Invoice, InvoiceItem
@@ -305,6 +305,11 @@ def subscription_create(
             period=plan.period,
             billing_reason="subscription_create",
             actor=actor,
+        )
+        discount_period_used(
+            customer=customer,
+            subscription=subscription,
+            at=clock.now(test_clock_id=customer.test_clock_id),
         )
         subscription.status = plan.status
         subscription.save()

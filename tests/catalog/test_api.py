@@ -132,7 +132,7 @@ def test_tiered_package_decimal_and_pwyw_prices(api):
             {
                 "currency": "usd",
                 "unit_amount": 1,
-                "recurring": {"interval": "month", "interval_count": 13},
+                "recurring": {"interval": "month", "interval_count": 37},
             },
             "recurring[interval_count]",
         ),

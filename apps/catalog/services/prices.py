@@ -28,8 +28,9 @@ from apps.core.api.params import (
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 INTERVALS = ["day", "week", "month", "year"]
-# Stripe's longest recurring interval: one year (or 52 weeks, 12 months, 365 days).
-MAX_INTERVAL_COUNT = {"day": 365, "week": 52, "month": 12, "year": 1}
+# Stripe's longest recurring interval: three years (3 years, 36 months or 156 weeks; in days,
+# 3 × 365).
+MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
 TAX_BEHAVIORS = ["exclusive", "inclusive", "unspecified"]
 MAX_DECIMALS = 12
 
@@ -293,7 +294,7 @@ def _recurring_fields(raw: dict[str, Any]) -> dict[str, Any]:
     count = get_int(raw, "interval_count", default=1, minimum=1)
     if count > MAX_INTERVAL_COUNT[interval]:
         raise InvalidRequestError(
-            "The maximum recurring interval is one year.", param="recurring[interval_count]"
+            "The maximum recurring interval is three years.", param="recurring[interval_count]"
         )
     usage_type = get_str(raw, "usage_type", choices=["licensed", "metered"]) or "licensed"
     aggregate = get_str(

@@ -54,12 +54,6 @@ class ChargeRequest:
     charge_id: str | None = None
 
 
-def minimum_amount(currency: str) -> int:
-    """Stripe's floor of about half a dollar, in the currency's minor units."""
-    digits = money.exponent(currency)
-    return 50 * 10 ** max(digits - 2, 0)
-
-
 def amount_validate(amount: Any, currency: Any, *, param: str = "amount") -> tuple[int, str]:
     try:
         currency = money.currency_normalize(currency or "")
@@ -69,7 +63,7 @@ def amount_validate(amount: Any, currency: Any, *, param: str = "amount") -> tup
         ) from exc
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise InvalidRequestError("Invalid integer: amount", param=param)
-    floor = minimum_amount(currency)
+    floor = money.minimum_charge_amount(currency)
     if amount < floor:
         raise InvalidRequestError(
             f"Amount must be at least {money.format_amount(floor, currency)}.",
@@ -385,9 +379,10 @@ def charge_capture(*, account: Account, charge_id: str, amount: int | None, acto
                 code="charge_already_captured",
             )
         amount = charge.amount if amount is None else amount
-        if not minimum_amount(charge.currency) <= amount <= charge.amount:
+        floor = money.minimum_charge_amount(charge.currency)
+        if not floor <= amount <= charge.amount:
             raise InvalidRequestError(
-                f"amount must be between {minimum_amount(charge.currency)} and {charge.amount}.",
+                f"amount must be between {floor} and {charge.amount}.",
                 param="amount",
             )
         charge.capturing_amount = amount
