@@ -154,6 +154,12 @@ def test_delete(api):
             "Invalid enabled_events[1]: 'invoice.paidd' is not an event type Ledgerline sends",
         ),
         ({"url": URL, "enabled_events": ["*"], "colour": "red"}, "colour", "Received unknown"),
+        # Regression (found by make fuzz): a hash where an event type goes was a 500.
+        (
+            {"url": URL, "enabled_events": [{"type": "invoice.paid"}]},
+            "enabled_events[0]",
+            "Invalid enabled_events[0]: must be a string.",
+        ),
     ],
 )
 def test_create_rejects_bad_input_and_writes_nothing(api, data, param, message_start):

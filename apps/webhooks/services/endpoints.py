@@ -58,6 +58,10 @@ def enabled_events_validate(events: Any, *, param: str = "enabled_events") -> li
         raise InvalidRequestError(f"Invalid array: {param}", param=param)
     clean: list[str] = []
     for index, event_type in enumerate(events):
+        if not isinstance(event_type, str):
+            raise InvalidRequestError(
+                f"Invalid {param}[{index}]: must be a string.", param=f"{param}[{index}]"
+            )
         if event_type != "*" and event_type not in event_types.EVENT_TYPES:
             raise InvalidRequestError(
                 f"Invalid {param}[{index}]: {event_type!r} is not an event type Ledgerline "
