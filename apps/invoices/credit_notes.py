@@ -11,13 +11,11 @@ from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.params import get_int, get_str
-from apps.core.errors import InvalidRequestError, ResourceMissingError
-from apps.core.locks import rows_lock
+from apps.core.errors import InvalidRequestError
 from apps.customers.enums import BalanceTransactionType
-from apps.customers.models import Customer
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.models import CreditNote, Invoice
-from apps.invoices.services import payment_in_progress_refuse
+from apps.invoices.services import invoice_lock_with_customer, payment_in_progress_refuse
 from apps.payments.services import refund_create
 
 REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
@@ -106,21 +104,8 @@ def credit_note_create(
     credit_amount = get_int(params, "credit_amount", default=0, minimum=0) or 0
     out_of_band = get_int(params, "out_of_band_amount", default=0, minimum=0) or 0
     with transaction.atomic():
-        # The customer first (its balance may be credited): the global lock order.
-        customer_id = (
-            Invoice.objects.filter(account=account, id=invoice_id)
-            .values_list("customer_id", flat=True)
-            .first()
-        )
-        _, invoices = rows_lock(
-            Customer.objects.filter(account=account, id=customer_id),
-            Invoice.objects.select_related("customer", "account").filter(
-                account=account, id=invoice_id
-            ),
-        )
-        if not invoices:
-            raise ResourceMissingError("invoice", invoice_id, param="invoice")
-        invoice = invoices[0]
+        # The customer's balance may be credited.
+        invoice = invoice_lock_with_customer(account, invoice_id, param="invoice")
         payment_in_progress_refuse(invoice)
         if invoice.status not in ("open", "paid"):
             raise InvalidRequestError(

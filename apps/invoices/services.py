@@ -401,24 +401,30 @@ def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
     changes_record(account=account, actor=actor, changes=changes)
 
 
+def invoice_lock_with_customer(account, invoice_id: str, *, param: str = "id") -> Invoice:
+    """Inside a transaction: the invoice and its customer locked, the customer first (the global
+    lock order), for the writes that move the customer's balance with the invoice."""
+    customer_id = (
+        Invoice.objects.filter(account=account, id=invoice_id)
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    _, invoices = rows_lock(
+        Customer.objects.filter(account=account, id=customer_id),
+        Invoice.objects.select_related("customer", "account", "subscription").filter(
+            account=account, id=invoice_id
+        ),
+    )
+    if not invoices:
+        raise ResourceMissingError("invoice", invoice_id, param=param)
+    return invoices[0]
+
+
 def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
     """Number the invoice (gapless, under a lock) and apply the customer's credit balance."""
     with transaction.atomic():
-        # The customer first (finalizing may apply its balance): the global lock order.
-        customer_id = (
-            Invoice.objects.filter(account=account, id=invoice_id)
-            .values_list("customer_id", flat=True)
-            .first()
-        )
-        _, invoices = rows_lock(
-            Customer.objects.filter(account=account, id=customer_id),
-            Invoice.objects.select_related("customer", "account", "subscription").filter(
-                account=account, id=invoice_id
-            ),
-        )
-        if not invoices:
-            raise ResourceMissingError("invoice", invoice_id)
-        invoice = invoices[0]
+        # Finalizing may apply the customer's balance.
+        invoice = invoice_lock_with_customer(account, invoice_id)
         if invoice.status != "draft":
             raise InvalidRequestError(
                 f"Invoice {invoice.id} is {invoice.status}; only drafts can be finalized.",

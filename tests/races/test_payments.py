@@ -19,6 +19,13 @@ def _post(url: str, key: str, path: str, **data) -> dict:
     return response.json()
 
 
+def _charge(url: str, key: str, **data) -> dict:
+    customer = _post(url, key, "/v1/customers", source="tok_visa")
+    return _post(
+        url, key, "/v1/charges", amount=2000, currency="usd", customer=customer["id"], **data
+    )
+
+
 def _codes(responses) -> Counter:
     return Counter(
         (r.status_code, r.json().get("error", {}).get("code") if r.status_code != 200 else None)
@@ -75,16 +82,7 @@ def test_twenty_captures_of_one_intent_from_two_processes_capture_once(two_proce
 
 def test_twenty_captures_of_one_charge_capture_once(two_processes):
     acme = make_account("Acme")
-    customer = _post(two_processes, acme.secret_key, "/v1/customers", source="tok_visa")
-    charge = _post(
-        two_processes,
-        acme.secret_key,
-        "/v1/charges",
-        amount=2000,
-        currency="usd",
-        customer=customer["id"],
-        capture="false",
-    )
+    charge = _charge(two_processes, acme.secret_key, capture="false")
 
     responses = post_all(
         two_processes, acme.secret_key, f"/v1/charges/{charge['id']}/capture", {"amount": 1500}
@@ -123,15 +121,7 @@ def test_twenty_confirms_of_one_intent_charge_once(two_processes):
 
 def test_twenty_refunds_never_refund_more_than_the_charge(two_processes):
     acme = make_account("Acme")
-    customer = _post(two_processes, acme.secret_key, "/v1/customers", source="tok_visa")
-    charge = _post(
-        two_processes,
-        acme.secret_key,
-        "/v1/charges",
-        amount=2000,
-        currency="usd",
-        customer=customer["id"],
-    )
+    charge = _charge(two_processes, acme.secret_key)
 
     responses = post_all(
         two_processes, acme.secret_key, "/v1/refunds", {"charge": charge["id"], "amount": 150}

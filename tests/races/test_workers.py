@@ -7,29 +7,26 @@ from datetime import timedelta
 
 import pytest
 
-from apps.catalog.services import price_create
 from apps.collections.models import PaymentAttempt
 from apps.collections.retries import invoices_retry
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.errors import ApplicationError
 from apps.core.models import Event
-from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_pay
 from apps.payments.models import Charge
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import (
-    ItemRequest,
     subscription_cancel,
-    subscription_create,
     subscription_item_update,
     subscription_renew,
 )
 from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.services import webhook_delivery_replay
 from tests.conftest import make_account
+from tests.invoices.makers import make_subscription
 from tests.races.conftest import RACERS, race
 from tests.webhooks.conftest import endpoint_make, event_make
 
@@ -41,32 +38,13 @@ def at(monkeypatch):
     return lambda moment: current.update(at=moment)
 
 
-def _subscription(account) -> Subscription:
-    price = price_create(
-        account=account,
-        params={
-            "product_data": {"name": "Basic"},
-            "currency": "usd",
-            "unit_amount": 2500,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-    customer = customer_create(
-        account=account, params={"email": "a@example.com", "source": "tok_visa"}, actor=SYSTEM
-    )
-    return subscription_create(
-        account=account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
-    )
-
-
 def _outcome(result) -> str:
     return type(result).__name__ if not isinstance(result, ApplicationError) else result.code
 
 
 def test_cancels_against_renewals_in_progress_bill_the_period_at_most_once(transactional_db, at):
     acme = make_account("Acme")
-    subscription = _subscription(acme.account)
+    subscription = make_subscription(acme.account)
     at(utc(2025, 2, 1, 2))  # due, and late: the renewal finalizes and charges at once
 
     results = race(
@@ -95,7 +73,7 @@ def test_cancels_against_renewals_in_progress_bill_the_period_at_most_once(trans
 
 def test_updates_against_renewals_in_progress_renew_once_at_the_new_quantity(transactional_db, at):
     acme = make_account("Acme")
-    subscription = _subscription(acme.account)
+    subscription = make_subscription(acme.account)
     item = subscription.items.get()
     at(utc(2025, 2, 1, 2))
 
@@ -131,7 +109,7 @@ def test_updates_against_renewals_in_progress_renew_once_at_the_new_quantity(tra
 
 def test_a_scheduled_retry_against_manual_pays_charges_once(transactional_db):
     acme = make_account("Acme")
-    subscription = _subscription(acme.account)
+    subscription = make_subscription(acme.account)
     invoice = Invoice.objects.get(id=subscription.latest_invoice_id)
     # The invoice as a failed first attempt leaves it: open, one attempt, its retry due.
     Invoice.objects.filter(id=invoice.id).update(
