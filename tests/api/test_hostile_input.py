@@ -66,3 +66,39 @@ def test_a_refused_request_is_still_logged(api):
     response = api.post("/v1/customers", "name=a%00b")
     row = ApiRequestLog.objects.get(id=response["Request-Id"])
     assert (row.status, row.request_params) == (400, None)
+
+
+def test_a_control_character_in_stripe_version_is_refused(api):
+    response = api.post("/v1/customers", "name=a", HTTP_STRIPE_VERSION="2024-06-20\x01")
+    assert_error(response, 400, _control_error("Stripe-Version"))
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "message"),
+    [
+        (
+            "&".join(f"metadata[k{n}]=v" for n in range(51)),
+            "metadata",
+            "Metadata can have at most 50 keys.",
+        ),
+        (
+            f"metadata[{'k' * 41}]=v",
+            f"metadata[{'k' * 41}]",
+            "Metadata keys can be at most 40 characters.",
+        ),
+        (
+            f"metadata[plan]={'v' * 501}",
+            "metadata[plan]",
+            "Metadata values must be strings of at most 500 characters.",
+        ),
+        (f"name={'n' * 5001}", "name", "Invalid string: name must be at most 5000 characters."),
+    ],
+)
+def test_metadata_and_string_limits_are_refused_and_nothing_is_written(api, body, param, message):
+    response = api.post("/v1/customers", body)
+    assert_error(
+        response, 400, {"type": "invalid_request_error", "message": message, "param": param}
+    )
+    assert Customer.objects.count() == 0
+    assert Event.objects.count() == 0

@@ -74,9 +74,15 @@ class ApiView(APIView):
         api_key = request.auth
         self.account = api_key.account
         idempotency_key = request.headers.get("Idempotency-Key") or None
-        # Ids in the path and the idempotency key are checked as parameters are: a NUL byte
-        # never reaches a query.
-        params_check({**kwargs, "Idempotency-Key": idempotency_key or ""})
+        # Ids in the path and the headers kept or echoed are checked as parameters are: a NUL
+        # byte never reaches a query or a response header.
+        params_check(
+            {
+                **kwargs,
+                "Idempotency-Key": idempotency_key or "",
+                "Stripe-Version": request.headers.get("Stripe-Version") or "",
+            }
+        )
         _body_size_check(request)
         self.params = self._read_params(request)
         self.actor = Actor(
