@@ -5,6 +5,11 @@ one order queue. Every service that changes a money state locks through ``rows_l
 takes the rows model by model in ``ORDER`` (account → customer → subscription → invoice →
 payment intent → charge → refund) and, within a model, in primary-key order.
 
+The lock is PostgreSQL's ``FOR NO KEY UPDATE`` (these writes never change a key): it queues
+writers of the same rows but not the foreign-key checks of rows inserted elsewhere that point at
+them (a payment attempt naming the customer), which take ``KEY SHARE`` at commit and would
+otherwise wait on a lock taken out of the global order.
+
 The lock only guards a re-check and a claim: processors and outside URLs are called after the
 transaction that holds it has committed (STYLE.md §7).
 """
@@ -42,7 +47,9 @@ def rows_lock(*querysets: QuerySet, skip_locked: bool = False) -> list[list]:
     rows: list[list] = [[] for _ in querysets]
     for i in ranked:
         rows[i] = list(
-            querysets[i].select_for_update(of=("self",), skip_locked=skip_locked).order_by("pk")
+            querysets[i]
+            .select_for_update(of=("self",), skip_locked=skip_locked, no_key=True)
+            .order_by("pk")
         )
     return rows
 
