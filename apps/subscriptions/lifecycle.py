@@ -17,6 +17,7 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
 from apps.core.locks import row_lock
+from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, change_lines, cycle_lines
 from apps.invoices.engine.proration import fraction_remaining, prorate
@@ -190,6 +191,12 @@ def subscription_trials_settle(
     return outcome
 
 
+def _discount_at(subscription: Subscription, at: datetime):
+    """The discount in force at a proration's moment: its percent off is baked into the
+    proration lines (which invoices do not discount again), as on an item change."""
+    return discount_in_force(customer=subscription.customer, subscription=subscription, at=at)
+
+
 def _locked(subscription_id: str, account: Account | None = None) -> Subscription:
     rows = Subscription.objects.select_related("customer", "account")
     if account is not None:
@@ -241,9 +248,10 @@ def subscription_cancel_scheduled(
         start, end = subscription.current_period_start, subscription.current_period_end
         lines: list[Line] = []
         if subscription.cancel_at_proration != "none" and start < at < end:
+            discount = _discount_at(subscription, at)
             for item in _billing_items(subscription):
                 lines += change_lines(
-                    item_terms(item, currency=subscription.currency, on=at),
+                    item_terms(item, currency=subscription.currency, on=at, discount=discount),
                     None,
                     period=(start, end),
                     at=at,
@@ -346,10 +354,11 @@ def subscription_resume(
             )
             lines = []
             if proration_behavior != "none":
+                discount = _discount_at(subscription, at)
                 for item in paused_items:
                     lines += change_lines(
                         None,
-                        item_terms(item, currency=subscription.currency, on=at),
+                        item_terms(item, currency=subscription.currency, on=at, discount=discount),
                         period=period,
                         at=at,
                     )

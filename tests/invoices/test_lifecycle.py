@@ -345,3 +345,26 @@ def test_the_stripe_sdk_searches_schedules_cancel_and_resumes(stripe_sdk, acme, 
     with pytest.raises(stripe_sdk.InvalidRequestError) as error:
         stripe_sdk.Subscription.resume(subscription.id)
     assert error.value.code == "subscription_not_paused"
+
+
+def test_a_scheduled_cancel_credits_the_unused_time_at_the_discounted_price(api, at):
+    basic = _price(api, 2500, "Basic")
+    coupon = api.post("/v1/coupons", {"percent_off": 15, "duration": "forever"}).json()
+    customer = api.post("/v1/customers", {"email": "c@example.com", "source": "tok_visa"}).json()
+    subscription = api.post(
+        "/v1/subscriptions",
+        {"customer": customer["id"], "items": [{"price": basic}], "coupon": coupon["id"]},
+    ).json()
+    api.post(
+        f"/v1/subscriptions/{subscription['id']}",
+        {"cancel_at": _epoch(2025, 1, 16), "proration_behavior": "create_prorations"},
+    )
+    at(utc(2025, 1, 16))
+    lifecycle_due()
+
+    assert Subscription.objects.get(id=subscription["id"]).status == "canceled"
+    final = Invoice.objects.filter(subscription_id=subscription["id"]).order_by("-created_at")[0]
+    # 16 of 31 days unused at 85 %: −round(2500 × 16/31 × 0.85) = −1097 (not −1290), and the
+    # credit is not discounted again on the invoice.
+    assert [(line.amount, line.proration) for line in final.lines.all()] == [(-1097, True)]
+    assert (final.total, final.amount_due) == (-1097, 0)
