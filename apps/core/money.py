@@ -6,6 +6,7 @@ FX rates, proration fractions) and is turned back into an int by ``round_minor``
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 # The currencies Stripe charges in (its presentment currencies), by ISO 4217 code. Test and
 # non-currency codes (XXX, XTS, precious metals) are not among them.
@@ -85,12 +86,19 @@ def amount_max(currency: str | None) -> int:
     return MAX_AMOUNT * 10 ** max(exponent(currency) - 2, 0) if currency else MAX_AMOUNT
 
 
-def round_minor(value: Decimal | int) -> int:
-    """The one rounding rule: to the nearest minor unit, halves away from zero."""
+def round_minor(value: Decimal | Fraction | int) -> int:
+    """The one rounding rule: to the nearest minor unit, halves away from zero. Exact values
+    only: a Decimal, or a Fraction (proration shares are exact ratios of seconds)."""
     if isinstance(value, bool):
         raise MoneyError("A boolean is not an amount.")
     if isinstance(value, int):
         return value
+    if isinstance(value, Fraction):
+        magnitude = abs(value)
+        whole = int(magnitude)
+        if magnitude - whole >= Fraction(1, 2):
+            whole += 1
+        return whole if value >= 0 else -whole
     if not isinstance(value, Decimal):
         raise MoneyError(f"Amounts are int or Decimal, never {type(value).__name__}.")
     # ROUND_HALF_UP in the decimal module rounds halves away from zero, for negatives too.

@@ -7,6 +7,7 @@ a service; a refusal comes back as an error on the form, and nothing is written.
 
 import re
 from decimal import Decimal
+from fractions import Fraction
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -91,7 +92,9 @@ def draft_context(
             prefix=item.id,
             initial={
                 "description": item.description,
-                "unit_amount": major(item.amount // item.quantity, item.currency),
+                "unit_amount": major(
+                    money.round_minor(Fraction(item.amount, item.quantity)), item.currency
+                ),
                 "quantity": item.quantity,
             },
         )

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import pytest
 
+from apps.core.money import round_minor
 from apps.invoices.engine.periods import PeriodError, boundary, period_containing, utc
 from apps.invoices.engine.planner import (
     PRORATION_CREDIT,
@@ -18,12 +19,7 @@ from apps.invoices.engine.planner import (
     change_lines,
     cycle_lines,
 )
-from apps.invoices.engine.proration import (
-    ProrationError,
-    fraction_remaining,
-    prorate,
-    round_half_away,
-)
+from apps.invoices.engine.proration import ProrationError, fraction_remaining, prorate
 
 
 @pytest.mark.parametrize(
@@ -92,8 +88,8 @@ def test_period_containing_for_weeks():
         (Fraction(0), 0),
     ],
 )
-def test_round_half_away_from_zero(value, rounded):
-    assert round_half_away(value) == rounded
+def test_the_one_rounding_rule_rounds_exact_fractions_half_away_from_zero(value, rounded):
+    assert round_minor(value) == rounded
 
 
 JAN = (utc(2025, 1, 1), utc(2025, 2, 1))

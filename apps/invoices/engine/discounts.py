@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from apps.core.money import round_minor
 from apps.invoices.engine.planner import PRORATION_CREDIT, PRORATION_DEBIT, TRIAL_REMAINDER
-from apps.invoices.engine.proration import round_half_away
 
 NOT_DISCOUNTABLE = (PRORATION_CREDIT, PRORATION_DEBIT, TRIAL_REMAINDER)
 
@@ -42,7 +42,7 @@ def line_discounts(lines: list[DiscountableLine], coupon: CouponTerms) -> list[i
     if coupon.percent_off is not None:
         share = Fraction(coupon.percent_off) / 100
         return [
-            min(line.amount, round_half_away(line.amount * share)) if ok else 0
+            min(line.amount, round_minor(line.amount * share)) if ok else 0
             for line, ok in zip(lines, eligible, strict=True)
         ]
     left = coupon.amount_off or 0

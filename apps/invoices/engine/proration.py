@@ -2,14 +2,17 @@
 
 For a change at ``t`` inside a period ``[start, end)`` the unused share of the period is
 ``f = (end − t) / (end − start)``, exact. Each proration line is rounded on its own, half away
-from zero: a credit ``−round(old × f)`` for the old terms and a debit ``+round(new × f)`` for the
-new ones, where ``old`` and ``new`` are what a whole period costs (amount × quantity, tiers
-applied). Rounding each line separately is Stripe's behaviour; the net may differ by one minor
-unit from rounding the difference.
+from zero by the one rounding rule (``apps.core.money.round_minor``): a credit
+``−round(old × f)`` for the old terms and a debit ``+round(new × f)`` for the new ones, where
+``old`` and ``new`` are what a whole period costs (amount × quantity, tiers applied). Rounding
+each line separately is Stripe's behaviour; the net may differ by one minor unit from rounding
+the difference.
 """
 
 from datetime import datetime
 from fractions import Fraction
+
+from apps.core.money import round_minor
 
 
 class ProrationError(ValueError):
@@ -24,15 +27,6 @@ def fraction_remaining(start: datetime, end: datetime, at: datetime) -> Fraction
     return Fraction(remaining, total)
 
 
-def round_half_away(value: Fraction) -> int:
-    """The nearest integer, halves away from zero (the one rounding rule, on exact fractions)."""
-    magnitude = abs(value)
-    whole = int(magnitude)
-    if magnitude - whole >= Fraction(1, 2):
-        whole += 1
-    return whole if value >= 0 else -whole
-
-
 def prorate(amount: int, share: Fraction) -> int:
     """``amount × share`` in minor units, rounded half away from zero."""
-    return round_half_away(Fraction(amount) * share)
+    return round_minor(Fraction(amount) * share)
