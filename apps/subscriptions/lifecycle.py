@@ -444,7 +444,11 @@ def subscription_trial_update(
             )
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
         items = _billing_items(subscription)
-        old = [item_terms(item, currency=subscription.currency, on=now) for item in items]
+        discount = _discount_at(subscription, now)
+        old = [
+            item_terms(item, currency=subscription.currency, on=now, discount=discount)
+            for item in items
+        ]
         before = services.subscription_render(subscription)
         invoice = None
         if trial_end == "now":
@@ -506,8 +510,10 @@ def subscription_anchor_reset(
                 param="billing_cycle_anchor",
             )
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        # The credits bake in the discount; the new period's charge is discounted on the invoice.
+        discount = _discount_at(subscription, now)
         terms = [
-            item_terms(item, currency=subscription.currency, on=now)
+            item_terms(item, currency=subscription.currency, on=now, discount=discount)
             for item in _billing_items(subscription)
         ]
         invoice = services._anchor_reset(

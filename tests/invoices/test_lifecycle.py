@@ -368,3 +368,28 @@ def test_a_scheduled_cancel_credits_the_unused_time_at_the_discounted_price(api,
     # credit is not discounted again on the invoice.
     assert [(line.amount, line.proration) for line in final.lines.all()] == [(-1097, True)]
     assert (final.total, final.amount_due) == (-1097, 0)
+
+
+def test_a_cycle_reset_credits_the_unused_time_at_the_discounted_price(api, at):
+    basic = _price(api, 2500, "Basic")
+    coupon = api.post("/v1/coupons", {"percent_off": 15, "duration": "forever"}).json()
+    customer = api.post("/v1/customers", {"email": "r@example.com", "source": "tok_visa"}).json()
+    subscription = api.post(
+        "/v1/subscriptions",
+        {"customer": customer["id"], "items": [{"price": basic}], "coupon": coupon["id"]},
+    ).json()
+    at(utc(2025, 1, 16))
+    response = api.post(
+        f"/v1/subscriptions/{subscription['id']}",
+        {"billing_cycle_anchor": "now", "proration_behavior": "create_prorations"},
+    )
+    assert response.status_code == 200, response.content
+
+    reset = Invoice.objects.filter(subscription_id=subscription["id"]).order_by("-created_at")[0]
+    # The unused 16 of 31 days at 85 %: −1097 (not −1290); the new period's 2500 takes the
+    # coupon on the invoice (−375): 2500 − 375 − 1097 = 1028.
+    assert sorted((line.amount, line.proration) for line in reset.lines.all()) == [
+        (-1097, True),
+        (2500, False),
+    ]
+    assert (reset.total_discount, reset.total) == (375, 1028)
