@@ -4,12 +4,10 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
-from apps.core.events import event_record
 from apps.core.ids import new_secret
 from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
@@ -23,25 +21,9 @@ from apps.payments.services.charges import (
     charge_attempt,
     charge_capture,
 )
+from apps.payments.transitions import payment_intent_event, payment_intent_move
 
 CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"]
-
-
-def _event(intent: PaymentIntent, type: str, actor: Actor, previous: dict | None = None) -> None:
-    event_record(
-        account=intent.account,
-        type=type,
-        data_object=payment_intent_render(intent),
-        previous_attributes=previous,
-        actor=actor,
-    )
-    audit_record(
-        account=intent.account,
-        actor=actor,
-        action=type,
-        object_type="payment_intent",
-        object_id=intent.id,
-    )
 
 
 def _locked(account: Account, intent_id: str) -> PaymentIntent:
@@ -91,7 +73,7 @@ def payment_intent_create(
         )
         intent.client_secret = f"{intent.id}_secret_{new_secret(24)}"
         intent.save(update_fields=["client_secret"])
-        _event(intent, "payment_intent.created", actor)
+        payment_intent_event(intent, "payment_intent.created", actor)
     return intent
 
 
@@ -133,8 +115,7 @@ def payment_intent_confirm(
                 "This PaymentIntent requires authentication first.",
                 code="payment_intent_unexpected_state",
             )
-        intent.status = PaymentIntentStatus.PROCESSING
-        intent.save()
+        payment_intent_move(intent, PaymentIntentStatus.PROCESSING, actor=actor)
     charge, result = charge_attempt(
         account=account,
         request=ChargeRequest(
@@ -154,36 +135,26 @@ def payment_intent_confirm(
     with transaction.atomic():
         intent = _locked(account, intent_id)
         if result.status == "requires_action" and intent.off_session:
-            intent.status = PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
             intent.last_payment_error = _error_body(result)
-            intent.save()
-            _event(intent, "payment_intent.payment_failed", actor)
+            payment_intent_move(intent, PaymentIntentStatus.REQUIRES_PAYMENT_METHOD, actor=actor)
             error = result
         elif result.status == "requires_action":
-            intent.status = PaymentIntentStatus.REQUIRES_ACTION
-            intent.save()
-            _event(intent, "payment_intent.requires_action", actor)
+            payment_intent_move(intent, PaymentIntentStatus.REQUIRES_ACTION, actor=actor)
         elif charge.status == ChargeStatus.FAILED:
-            intent.status = PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
             intent.latest_charge = charge
             intent.last_payment_error = _error_body(result, charge=charge.id)
-            intent.save()
-            _event(intent, "payment_intent.payment_failed", actor)
+            payment_intent_move(intent, PaymentIntentStatus.REQUIRES_PAYMENT_METHOD, actor=actor)
             error = result
         elif charge.captured:
-            intent.status = PaymentIntentStatus.SUCCEEDED
             intent.latest_charge = charge
             intent.amount_received = charge.amount_captured
             intent.last_payment_error = None
-            intent.save()
-            _event(intent, "payment_intent.succeeded", actor)
+            payment_intent_move(intent, PaymentIntentStatus.SUCCEEDED, actor=actor)
         else:
-            intent.status = PaymentIntentStatus.REQUIRES_CAPTURE
             intent.latest_charge = charge
             intent.amount_capturable = charge.amount
             intent.last_payment_error = None
-            intent.save()
-            _event(intent, "payment_intent.amount_capturable_updated", actor)
+            payment_intent_move(intent, PaymentIntentStatus.REQUIRES_CAPTURE, actor=actor)
     if error is not None:
         raise card_error(
             error,
@@ -225,8 +196,7 @@ def payment_intent_capture(
                 "captured.",
                 code="payment_intent_unexpected_state",
             )
-        intent.status = PaymentIntentStatus.PROCESSING
-        intent.save(update_fields=["status", "updated_at"])
+        payment_intent_move(intent, PaymentIntentStatus.PROCESSING, actor=actor)
     try:
         charge = charge_capture(
             account=account, charge_id=intent.latest_charge_id, amount=amount, actor=actor
@@ -234,16 +204,13 @@ def payment_intent_capture(
     except ApplicationError:
         with transaction.atomic():
             intent = _locked(account, intent_id)
-            intent.status = PaymentIntentStatus.REQUIRES_CAPTURE
-            intent.save(update_fields=["status", "updated_at"])
+            payment_intent_move(intent, PaymentIntentStatus.REQUIRES_CAPTURE, actor=actor)
         raise
     with transaction.atomic():
         intent = _locked(account, intent_id)
-        intent.status = PaymentIntentStatus.SUCCEEDED
         intent.amount_capturable = 0
         intent.amount_received = charge.amount_captured
-        intent.save()
-        _event(intent, "payment_intent.succeeded", actor)
+        payment_intent_move(intent, PaymentIntentStatus.SUCCEEDED, actor=actor)
     return intent
 
 
@@ -266,12 +233,10 @@ def payment_intent_cancel(
                 f"Invalid cancellation_reason: must be one of {', '.join(CANCELLATION_REASONS)}",
                 param="cancellation_reason",
             )
-        intent.status = PaymentIntentStatus.CANCELED
         intent.cancellation_reason = reason or ""
         intent.canceled_at = clock.now()
         intent.amount_capturable = 0
-        intent.save()
-        _event(intent, "payment_intent.canceled", actor)
+        payment_intent_move(intent, PaymentIntentStatus.CANCELED, actor=actor)
     return intent
 
 
@@ -295,5 +260,5 @@ def payment_intent_update(
         after = payment_intent_render(intent)
         previous = {k: v for k, v in before.items() if after.get(k) != v}
         if previous:
-            _event(intent, "payment_intent.updated", actor, previous)
+            payment_intent_event(intent, "payment_intent.updated", actor, previous)
     return intent
