@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from apps.collections import retries
+from apps.collections.attempts import attempts_claim
 from apps.collections.incomplete import incomplete_expire_due
 from apps.collections.models import CollectionSettings, PaymentAttempt
 from apps.collections.retries import (
@@ -16,10 +17,12 @@ from apps.collections.retries import (
     stale_claims_recover,
 )
 from apps.core.actor import SYSTEM
+from apps.core.errors import InvalidRequestError
 from apps.core.models import Event
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services import customer_create, customer_update
 from apps.invoices.models import Invoice
+from apps.invoices.services import invoice_pay
 from apps.payments.models import Charge
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import subscription_create
@@ -420,3 +423,62 @@ def test_two_concurrent_sweeps_attempt_each_slot_once(transactional_db, acme, no
         invoice.refresh_from_db()
         assert invoice.attempt_count == 2
     assert invoices_retry(invoice_ids=ids) == 0
+
+
+def test_a_manual_pay_whose_process_died_before_charging_frees_the_invoice(acme, now):
+    invoice = failing_renewal(acme.account, now)
+    card_fixed(invoice)
+    slot = invoice.next_payment_attempt
+    invoice.refresh_from_db()
+    (claim,) = attempts_claim(account=acme.account, invoices=[invoice], trigger="manual")[
+        0
+    ].values()  # the process dies here
+    with pytest.raises(InvalidRequestError) as busy:
+        invoice_pay(account=acme.account, invoice_id=invoice.id)
+    assert (busy.value.code, busy.value.http_status) == ("invoice_payment_in_progress", 409)
+    charges = Charge.objects.count()
+
+    now(claim.attempted_at + retries.STALE_AFTER)
+    assert stale_claims_recover() == 1
+
+    claim.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (claim.outcome, claim.failure_code, claim.charge_id) == ("failed", "attempt_lost", "")
+    # Asked for by staff: not rescheduled by the recovery; the retry schedule stays as it was.
+    assert (invoice.status, invoice.next_payment_attempt) == ("open", slot)
+    assert Charge.objects.count() == charges
+    assert invoice_pay(account=acme.account, invoice_id=invoice.id).status == "paid"
+    assert Charge.objects.count() == charges + 1
+
+
+def test_a_manual_pay_whose_process_died_after_charging_is_completed_from_its_charge(
+    acme, now, monkeypatch
+):
+    from apps.invoices import services
+
+    invoice = failing_renewal(acme.account, now)
+    card_fixed(invoice)
+
+    def dies(**_):
+        raise SystemExit("process lost")
+
+    monkeypatch.setattr(services, "invoices_outcomes_record", dies)
+    with pytest.raises(SystemExit):
+        services.invoice_pay(account=acme.account, invoice_id=invoice.id)
+    monkeypatch.undo()
+    claim = PaymentAttempt.objects.get(invoice=invoice, outcome="pending")
+    assert claim.trigger == "manual"
+    charges = Charge.objects.count()
+
+    now(claim.attempted_at + retries.STALE_AFTER)
+    assert stale_claims_recover() == 1
+
+    invoice.refresh_from_db()
+    claim.refresh_from_db()
+    assert (invoice.status, invoice.charge_id, claim.outcome) == (
+        "paid",
+        claim.charge_id,
+        "succeeded",
+    )
+    assert Charge.objects.get(id=claim.charge_id).status == "succeeded"
+    assert Charge.objects.count() == charges  # recorded from the charge made, never charged again
