@@ -208,16 +208,29 @@ def discount_remove(*, account: Account, discount: Discount, actor: Actor) -> No
 
 
 def discount_in_force(*, customer: Customer, subscription, at: datetime) -> Discount | None:
-    """The subscription's discount if it has one in force at ``at``, else the customer's."""
-    base = (
+    """The subscription's discount if it has one in force at ``at``, else the customer's (one
+    query: the customer's live discounts, of the subscription or of no subscription)."""
+    candidates = list(
         Discount.objects.select_related("coupon")
         .filter(customer=customer, removed_at__isnull=True, start__lte=at)
         .filter(Q(end__isnull=True) | Q(end__gt=at))
+        .filter(
+            Q(subscription__isnull=True)
+            | Q(subscription_id=subscription.id if subscription is not None else None)
+        )
+        .order_by("-id")
     )
-    found = None
-    if subscription is not None:
-        found = base.filter(subscription=subscription).order_by("-id").first()
-    return found or base.filter(subscription__isnull=True).order_by("-id").first()
+    return discount_among(candidates, subscription, at)
+
+
+def discount_among(discounts: list[Discount], subscription, at: datetime) -> Discount | None:
+    """Of a customer's ``discounts`` (newest first), the one in force at ``at``: the
+    subscription's, else the customer's own."""
+    live = [d for d in discounts if d.start <= at and (d.end is None or d.end > at)]
+    subscription_id = subscription.id if subscription is not None else None
+    return next(
+        (d for d in live if subscription_id and d.subscription_id == subscription_id), None
+    ) or next((d for d in live if d.subscription_id is None), None)
 
 
 def discount_amounts(

@@ -27,7 +27,7 @@ from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_insert, rows_update
 from apps.core.ids import new_secret
 from apps.core.locks import rows_lock
-from apps.invoices.discounts import discount_amounts, discount_used
+from apps.invoices.discounts import discount_among, discount_amounts, discount_used
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
@@ -145,14 +145,6 @@ def _discounts_of(renewals: list[_Renewal]) -> dict[str, list[Discount]]:
     return found
 
 
-def _in_force(discounts: list[Discount], subscription: Subscription, at: datetime):
-    """As apps.invoices.discounts.discount_in_force: the subscription's, else the customer's."""
-    live = [d for d in discounts if d.start <= at and (d.end is None or d.end > at)]
-    return next((d for d in live if d.subscription_id == subscription.id), None) or next(
-        (d for d in live if d.subscription_id is None), None
-    )
-
-
 def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
     """The renewal of one locked subscription as ``_next_step`` decides: None when it waits or
     ends (``END`` is done here), else its planned lines and new period."""
@@ -258,7 +250,9 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
         ]
         r.pending = pending.get((subscription.customer_id, subscription.id), [])
         # Looked up for every period, invoiced or not: the period spends a once coupon.
-        r.discount = _in_force(discounts.get(subscription.customer_id, []), subscription, r.now)
+        r.discount = discount_among(
+            discounts.get(subscription.customer_id, []), subscription, r.now
+        )
         if not r.lines and not r.pending:
             continue
         parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
