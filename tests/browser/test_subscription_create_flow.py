@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from apps.catalog.services import price_create
-from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
@@ -31,11 +30,10 @@ def _monthly(account, amount: int, name: str):
 
 
 @pytest.mark.browser
-def test_new_subscription_preview_create_and_invoice(live_server, browser_page, monkeypatch):
+def test_new_subscription_preview_create_and_invoice(live_server, browser_page, at):
     from playwright.sync_api import expect
 
-    current = {"at": utc(2025, 3, 10)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+    at(utc(2025, 3, 10))
     acme = make_account("Acme")
     customer = customer_create(
         account=acme.account,
@@ -79,7 +77,7 @@ def test_new_subscription_preview_create_and_invoice(live_server, browser_page, 
     assert upcoming == ["29.00 USD", "26.87 USD", "49.00 USD"]
     expect(following).to_contain_text("Next invoice, 2025-04-10 00:00 UTC")
 
-    current["at"] = utc(2025, 3, 10, 0, 3)  # staff read for three minutes, then create
+    at(utc(2025, 3, 10, 0, 3))  # staff read for three minutes, then create
     form.get_by_role("button", name="Create subscription").click()
     subscription = Subscription.objects.get(customer=customer)
     expect(page.get_by_text(f"Subscription {subscription.id} was created.")).to_be_visible()

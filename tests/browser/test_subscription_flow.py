@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from apps.catalog.models import Price
 from apps.catalog.services import price_create
-from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
@@ -16,11 +15,9 @@ from tests.invoices.makers import make_subscription
 
 
 @pytest.mark.browser
-def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page, monkeypatch):
+def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page, at):
     from playwright.sync_api import expect
 
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
     acme = make_account("Acme")
     subscription = make_subscription(acme.account)
     price_create(
@@ -34,7 +31,7 @@ def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page,
         },
         actor=SYSTEM,
     )
-    current["at"] = utc(2025, 1, 16)
+    at(utc(2025, 1, 16))
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
     page.goto(live_server.url + reverse("admin:index"))

@@ -34,7 +34,7 @@ def subscribe(account, *, email: str = "pat@example.com", amount: int = 2500):
     )
 
 
-def failing_renewal(account, now, *, email: str = "pat@example.com", **settings) -> Invoice:
+def failing_renewal(account, at, *, email: str = "pat@example.com", **settings) -> Invoice:
     """A subscription paid on creation whose first renewal is declined (the customer's card
     replaced by one that declines every charge): answers the renewal's open invoice."""
     if settings:
@@ -46,7 +46,7 @@ def failing_renewal(account, now, *, email: str = "pat@example.com", **settings)
         params={"source": "tok_chargeCustomerFail"},
         actor=SYSTEM,
     )
-    now(RENEWED_AT)
+    at(RENEWED_AT)
     subscription_renew(subscription_id=subscription.id)
     return Invoice.objects.select_related("customer", "subscription").get(
         subscription=subscription, billing_reason="subscription_cycle"

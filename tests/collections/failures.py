@@ -54,10 +54,10 @@ def card_scenario_set(customer: Customer, scenario: str) -> None:
     PaymentMethod.objects.filter(pk=customer.default_source_id).update(test_scenario=scenario)
 
 
-def renewal_failed(subscription: Subscription, now, at: datetime) -> Invoice:
-    """Renew ``subscription`` at ``at`` (its period end plus the draft's hour): its declined
+def renewal_failed(subscription: Subscription, at, moment: datetime) -> Invoice:
+    """Renew ``subscription`` at ``moment`` (its period end plus the draft's hour): its declined
     renewal invoice."""
-    now(at)
+    at(moment)
     subscription_renew(subscription_id=subscription.id)
     return Invoice.objects.select_related("customer").get(
         subscription=subscription, billing_reason="subscription_cycle"

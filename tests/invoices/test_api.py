@@ -115,18 +115,15 @@ def _counts():
     }
 
 
-def test_b3_preview_writes_nothing_and_matches_what_the_change_invoices(api, monkeypatch):
-    from apps.core import clock
+def test_b3_preview_writes_nothing_and_matches_what_the_change_invoices(api, at):
     from apps.invoices.engine.periods import utc
 
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
     price, pro, customer = _setup(api)
     subscription = api.post(
         "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
     ).json()
     item = subscription["items"]["data"][0]["id"]
-    current["at"] = utc(2025, 1, 10)
+    at(utc(2025, 1, 10))
     proration_date = int(utc(2025, 1, 16).timestamp())
     before = _counts()
     preview = api.post(
@@ -174,7 +171,7 @@ def test_b3_preview_writes_nothing_and_matches_what_the_change_invoices(api, mon
         f"/v1/subscriptions/{subscription['id']}",
         {"items": [{"id": item, "price": pro["id"]}], "proration_date": proration_date},
     )
-    current["at"] = utc(2025, 2, 1)
+    at(utc(2025, 2, 1))
     from apps.subscriptions.services import subscription_renew
 
     subscription_renew(subscription_id=subscription["id"])
@@ -238,14 +235,11 @@ def test_invoice_states_and_pending_items(api):
     )
 
 
-def test_cancel_at_period_end_and_send_invoice(api, monkeypatch):
-    from apps.core import clock
+def test_cancel_at_period_end_and_send_invoice(api, at):
     from apps.invoices.engine.periods import utc
     from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
     from apps.subscriptions.services import subscription_renew
 
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
     price, _, customer = _setup(api)
     subscription = api.post(
         "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
@@ -258,14 +252,14 @@ def test_cancel_at_period_end_and_send_invoice(api, monkeypatch):
         f"/v1/subscriptions/{subscription['id']}",
         {"collection_method": "send_invoice", "days_until_due": 14},
     )
-    current["at"] = utc(2025, 2, 1)
+    at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription["id"])
     february = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
     assert (february["status"], february["automatically_finalizes_at"]) == (
         "draft",
         int(utc(2025, 2, 1, 1).timestamp()),
     )
-    current["at"] = utc(2025, 2, 1, 1)
+    at(utc(2025, 2, 1, 1))
     assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
     february = api.get(f"/v1/invoices/{february['id']}").json()
     assert (february["status"], february["due_date"], february["automatically_finalizes_at"]) == (
@@ -279,7 +273,7 @@ def test_cancel_at_period_end_and_send_invoice(api, monkeypatch):
     ).json()
     assert ending["cancel_at_period_end"] is True
     assert ending["status"] == "active"
-    current["at"] = utc(2025, 3, 1)
+    at(utc(2025, 3, 1))
     subscription_renew(subscription_id=subscription["id"])
     ended = api.get(f"/v1/subscriptions/{subscription['id']}").json()
     assert ended["status"] == "canceled"
@@ -393,14 +387,11 @@ def test_credit_notes_on_paid_and_open_invoices(api):
     assert (settled["amount_due"], settled["status"]) == (0, "paid")
 
 
-def test_pause_collection_and_payment_behaviors(api, monkeypatch):
-    from apps.core import clock
+def test_pause_collection_and_payment_behaviors(api, at):
     from apps.invoices.engine.periods import utc
     from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
     from apps.subscriptions.services import subscription_renew
 
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
     price, _, customer = _setup(api)
     subscription = api.post(
         "/v1/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]}
@@ -416,9 +407,9 @@ def test_pause_collection_and_payment_behaviors(api, monkeypatch):
     ).json()
     assert paused["pause_collection"]["behavior"] == "keep_as_draft"
     assert paused["status"] == "active"
-    current["at"] = utc(2025, 2, 1)
+    at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription["id"])
-    current["at"] = utc(2025, 2, 1, 1)
+    at(utc(2025, 2, 1, 1))
     assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
     feb = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
     # keep_as_draft: the draft waits for staff, no longer advancing.
@@ -428,9 +419,9 @@ def test_pause_collection_and_payment_behaviors(api, monkeypatch):
         None,
     )
     assert due_draft_ids() == []
-    current["at"] = utc(2025, 3, 1)
+    at(utc(2025, 3, 1))
     subscription_renew(subscription_id=subscription["id"])  # resumed on Feb 15
-    current["at"] = utc(2025, 3, 1, 1)
+    at(utc(2025, 3, 1, 1))
     assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
     march = api.get("/v1/invoices", {"subscription": subscription["id"]}).json()["data"][0]
     assert march["status"] == "paid"

@@ -6,7 +6,6 @@ from django.test import Client
 
 from apps.catalog.services import price_create
 from apps.collections.attempts import attempts_claim
-from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
@@ -17,9 +16,7 @@ from tests.invoices.makers import make_subscription
 BASE = "/dashboard/subscriptions/subscription"
 
 
-def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme, monkeypatch):  # noqa: F811
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme, at):  # noqa: F811
     subscription = make_subscription(acme.account)
     pro = price_create(
         account=acme.account,
@@ -31,7 +28,7 @@ def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme,
         },
         actor=SYSTEM,
     )
-    current["at"] = utc(2025, 1, 16)
+    at(utc(2025, 1, 16))
     page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
     assert "Change price" in page
     proration_date = re.search(r'name="proration_date" value="(\d+)"', page).group(1)
@@ -43,7 +40,7 @@ def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme,
         "proration_behavior": "always_invoice",
         "proration_date": proration_date,
     }
-    current["at"] = utc(2025, 1, 16, 0, 5)  # staff take five minutes to confirm
+    at(utc(2025, 1, 16, 0, 5))  # staff take five minutes to confirm
     preview = staff_client.get(f"{BASE}/{subscription.id}/preview/", form).content.decode()
     assert "-12.90 USD" in preview
     assert "13.94 USD" in preview

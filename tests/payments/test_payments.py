@@ -22,14 +22,13 @@ def test_processing_fee_rounds_half_away_from_zero(amount, fee):
     assert processing_fee(amount, percent=Decimal("2.9"), fixed=30) == fee
 
 
-def test_charge_writes_the_ledger_and_the_balance_moves_with_the_clock(api, acme, monkeypatch):
+def test_charge_writes_the_ledger_and_the_balance_moves_with_the_clock(api, acme, at):
     charge = api.post("/v1/charges", {"amount": 2000, "currency": "usd", "source": "tok_visa"})
     assert charge.status_code == 200, charge.content
     txn = BalanceTransaction.objects.get(source_id=charge.json()["id"])
     assert (txn.amount, txn.fee, txn.net) == (2000, 88, 1912)
     assert api.get("/v1/balance").json()["pending"][0]["amount"] == 1912
-    later = clock.now() + timedelta(days=2, seconds=1)
-    monkeypatch.setattr(clock, "now", lambda **_: later)
+    at(clock.now() + timedelta(days=2, seconds=1))
     shown = api.get("/v1/balance").json()
     assert shown["available"][0]["amount"] == 1912
     assert shown["pending"][0]["amount"] == 0

@@ -5,8 +5,6 @@ with a connection each; the clock is set where time matters."""
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-
 from apps.collections.models import PaymentAttempt
 from apps.collections.retries import invoices_retry
 from apps.core import clock
@@ -29,13 +27,6 @@ from tests.conftest import make_account
 from tests.invoices.makers import make_subscription
 from tests.races.conftest import RACERS, race
 from tests.webhooks.conftest import endpoint_make, event_make
-
-
-@pytest.fixture
-def at(monkeypatch):
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-    return lambda moment: current.update(at=moment)
 
 
 def _outcome(result) -> str:
