@@ -11,7 +11,7 @@ from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from tests.conftest import make_account
 from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
-from tests.invoices.makers import make_subscription
+from tests.subscriptions.makers import make_subscription
 
 
 @pytest.mark.browser

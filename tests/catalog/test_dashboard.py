@@ -141,7 +141,7 @@ def test_coupon_ids_belong_to_their_account(staff_client, acme, globex):
 def test_prices_are_archived_restored_and_deleted_from_the_product_page(staff_client, acme):
     from apps.core.models import Event
     from tests.catalog.makers import make_price
-    from tests.invoices.makers import make_subscription
+    from tests.subscriptions.makers import make_subscription
 
     price = make_price(acme.account)
     product = price.product

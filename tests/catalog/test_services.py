@@ -18,7 +18,7 @@ from apps.core.actor import SYSTEM
 from apps.core.errors import ApplicationError
 from apps.core.models import Event
 from tests.catalog.makers import make_coupon, make_price, make_product
-from tests.invoices.makers import make_subscription
+from tests.subscriptions.makers import make_subscription
 
 
 def _counts():

@@ -30,7 +30,7 @@ from tests.collections.dunning import (
     failing_renewal,
     subscribe,
 )
-from tests.invoices.test_renewal_batches import _concurrently
+from tests.subscriptions.test_renewal_batches import _concurrently
 
 
 def _retry_all(at, invoice: Invoice) -> list[PaymentAttempt]:

@@ -6,7 +6,7 @@ from django.test import Client
 
 from apps.invoices.models import Invoice
 from apps.invoices.pdf import pdf_document
-from tests.invoices.makers import make_subscription
+from tests.subscriptions.makers import make_subscription
 
 
 def test_hosted_page_and_pdf_show_the_invoice(api, acme):

@@ -13,7 +13,7 @@ from apps.core.locks import rows_lock
 from apps.customers.models import Customer
 from apps.invoices.models import Invoice
 from tests.conftest import make_account
-from tests.invoices.makers import make_subscription
+from tests.subscriptions.makers import make_subscription
 
 
 def test_an_insert_pointing_at_a_locked_customer_commits_while_the_customer_is_held(

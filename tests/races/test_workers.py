@@ -24,8 +24,8 @@ from apps.subscriptions.services import (
 from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.services import webhook_delivery_replay
 from tests.conftest import make_account
-from tests.invoices.makers import make_subscription
 from tests.races.conftest import RACERS, race
+from tests.subscriptions.makers import make_subscription
 from tests.webhooks.conftest import endpoint_make, event_make
 
 

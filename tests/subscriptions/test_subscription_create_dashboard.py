@@ -21,7 +21,7 @@ from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import subscription_renew
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
-from tests.invoices.makers import make_subscription
+from tests.subscriptions.makers import make_subscription
 
 BASE = "/dashboard/subscriptions/subscription"
 

@@ -11,7 +11,7 @@ from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.payments.models import Charge
 from tests.customers.conftest import staff_client  # noqa: F401
-from tests.invoices.makers import make_subscription
+from tests.subscriptions.makers import make_subscription
 
 BASE = "/dashboard/subscriptions/subscription"
 

@@ -1,6 +1,6 @@
 """Auto-advance: a renewal's invoice stays a draft for an hour after the period boundary, then
 the sweep finalizes and collects it once; late runs collect at once; one-off drafts advance too
-(test clocks: tests/invoices/test_test_clocks.py)."""
+(test clocks: tests/subscriptions/test_test_clocks.py)."""
 
 import pytest
 
