@@ -5,7 +5,6 @@ same figures on the resulting invoice."""
 import pytest
 from django.urls import reverse
 
-from apps.catalog.services import price_create
 from apps.core.actor import SYSTEM
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
@@ -13,20 +12,7 @@ from apps.invoices.models import Invoice
 from apps.subscriptions.models import Subscription
 from tests.conftest import make_account
 from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
-
-
-def _monthly(account, amount: int, name: str):
-    return price_create(
-        account=account,
-        params={
-            "product_data": {"name": name},
-            "currency": "usd",
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-            "nickname": f"{name} monthly",
-        },
-        actor=SYSTEM,
-    )
+from tests.factories import PriceFactory
 
 
 @pytest.mark.browser
@@ -40,8 +26,12 @@ def test_new_subscription_preview_create_and_invoice(live_server, browser_page, 
         params={"email": "nia@example.com", "source": "tok_visa"},
         actor=SYSTEM,
     )
-    launch = _monthly(acme.account, 2900, "Launch")
-    intel = _monthly(acme.account, 4900, "Intel")
+    launch = PriceFactory(
+        account=acme.account, unit_amount=2900, name="Launch", nickname=f"{'Launch'} monthly"
+    )
+    intel = PriceFactory(
+        account=acme.account, unit_amount=4900, name="Intel", nickname=f"{'Intel'} monthly"
+    )
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
     page.goto(live_server.url + reverse("admin:index"))

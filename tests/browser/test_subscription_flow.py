@@ -11,7 +11,7 @@ from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from tests.conftest import make_account
 from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
-from tests.subscriptions.makers import make_subscription
+from tests.factories import SubscriptionFactory
 
 
 @pytest.mark.browser
@@ -19,7 +19,7 @@ def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page,
     from playwright.sync_api import expect
 
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     price_create(
         account=acme.account,
         params={

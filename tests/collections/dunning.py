@@ -1,14 +1,14 @@
 """Shared setup of the dunning tests: a subscription whose renewal fails on a card that
 attaches but declines (test scenario charge_customer_fail), on a clock the test moves."""
 
-from apps.catalog.services import price_create
 from apps.collections.models import CollectionSettings
 from apps.core.actor import SYSTEM
 from apps.customers.models import PaymentMethod
-from apps.customers.services import customer_create, customer_update
+from apps.customers.services import customer_update
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
-from apps.subscriptions.services import ItemRequest, subscription_create, subscription_renew
+from apps.subscriptions.services import subscription_renew
+from tests.factories import PriceFactory, SubscriptionFactory
 
 START = utc(2025, 1, 1)
 # The first renewal: its period boundary, plus the draft's hour.
@@ -16,21 +16,10 @@ RENEWED_AT = utc(2025, 2, 1, 1)
 
 
 def subscribe(account, *, email: str = "pat@example.com", amount: int = 2500):
-    price = price_create(
+    return SubscriptionFactory(
         account=account,
-        params={
-            "product_data": {"name": "Pro"},
-            "currency": "usd",
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-    customer = customer_create(
-        account=account, params={"email": email, "source": "tok_visa"}, actor=SYSTEM
-    )
-    return subscription_create(
-        account=account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
+        price=PriceFactory(account=account, unit_amount=amount, name="Pro"),
+        email=email,
     )
 
 

@@ -17,6 +17,14 @@ from apps.customers.services import customer_create
 from apps.customers.services.payment_methods import payment_method_attach, payment_method_update
 from apps.invoices.engine.periods import utc
 from apps.payments.services.charges import ChargeRequest, charge_attempt
+from tests.factories import CustomerFactory
+
+
+class CardholderFactory(CustomerFactory):
+    """A customer of the card-updater tests (``source`` gives it a legacy card)."""
+
+    email = "card@example.com"
+
 
 UPDATER_EVENTS = ("payment_method.automatically_updated", "customer.source.updated")
 
@@ -24,13 +32,6 @@ UPDATER_EVENTS = ("payment_method.automatically_updated", "customer.source.updat
 @pytest.fixture
 def clock_start():
     return utc(2025, 3, 10, 9)
-
-
-def _customer(account, source: str | None = None):
-    params = {"email": "card@example.com"}
-    if source:
-        params["source"] = source
-    return customer_create(account=account, params=params, actor=SYSTEM)
 
 
 def _attach(account, customer, payment_method_id: str) -> PaymentMethod:
@@ -54,7 +55,7 @@ def _events(account, *types: str) -> list[Event]:
 
 
 def test_updater_test_cards_expire_this_month_and_charge_until_the_updater_acts(acme, at):
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     reissued = _attach(acme.account, customer, "pm_card_reissued")
     closed = _attach(acme.account, customer, "pm_card_closedByIssuer")
     assert [(c.last4, c.exp_month, c.exp_year) for c in (reissued, closed)] == [
@@ -68,7 +69,7 @@ def test_updater_test_cards_expire_this_month_and_charge_until_the_updater_acts(
 
 
 def test_a_reissued_payment_method_gets_a_new_expiry_once(acme, at, tasks_inline):
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_reissued")
     fingerprint = card.fingerprint
     assert card_updates_fan_out_task() == 1
@@ -98,7 +99,7 @@ def test_a_reissued_payment_method_gets_a_new_expiry_once(acme, at, tasks_inline
 
 
 def test_a_reissued_legacy_card_emits_customer_source_updated(acme, at, tasks_inline):
-    customer = _customer(acme.account, source="tok_reissued")
+    customer = CardholderFactory(account=acme.account, source="tok_reissued")
     card = PaymentMethod.objects.get(customer=customer)
     assert card.id.startswith("card_")
     assert card_updates_fan_out_task() == 1
@@ -111,7 +112,7 @@ def test_a_reissued_legacy_card_emits_customer_source_updated(acme, at, tasks_in
 
 
 def test_a_closed_card_is_closed_once_and_then_hard_declined(acme, at, tasks_inline):
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_closedByIssuer")
     before = payment_method_render(card)
     at(utc(2025, 3, 11, 0, 5))
@@ -139,7 +140,7 @@ def test_a_closed_card_is_closed_once_and_then_hard_declined(acme, at, tasks_inl
 
 
 def test_the_updater_waits_for_the_cards_expiry_month(acme, at):
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_reissued")
     payment_method_update(
         account=acme.account,
@@ -157,7 +158,7 @@ def test_the_updater_waits_for_the_cards_expiry_month(acme, at):
 
 
 def test_a_card_past_its_expiry_month_is_declined_as_expired(acme, at):
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_visa")
     payment_method_update(
         account=acme.account,
@@ -178,7 +179,7 @@ def test_a_card_past_its_expiry_month_is_declined_as_expired(acme, at):
 
 
 def test_expiring_notice_once_per_card_and_expiry_month(acme, at, tasks_inline):
-    customer = _customer(acme.account, source="tok_visa")
+    customer = CardholderFactory(account=acme.account, source="tok_visa")
     legacy = PaymentMethod.objects.get(customer=customer)
     expiring = _attach(acme.account, customer, "pm_card_mastercard")
     later = _attach(acme.account, customer, "pm_card_amex")
@@ -216,7 +217,7 @@ def test_expiring_notice_once_per_card_and_expiry_month(acme, at, tasks_inline):
 
 
 def test_a_new_expiry_gets_its_own_notice(acme, at):
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_visa")
     update = {"card": {"exp_month": "3", "exp_year": "2025"}}
     payment_method_update(
@@ -238,7 +239,7 @@ def test_a_new_expiry_gets_its_own_notice(acme, at):
 
 
 def test_a_card_found_after_its_expiry_month_is_marked_without_a_notice(acme, at):
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_visa")
     payment_method_update(
         account=acme.account,
@@ -258,9 +259,9 @@ def test_detached_cards_cards_of_deleted_customers_and_clock_customers_are_not_d
     from apps.customers.services.payment_methods import payment_method_detach
     from apps.subscriptions.test_clocks import test_clock_create
 
-    gone = _customer(acme.account, source="tok_reissued")
+    gone = CardholderFactory(account=acme.account, source="tok_reissued")
     customer_delete(account=acme.account, customer_id=gone.id, actor=SYSTEM)
-    kept = _customer(acme.account)
+    kept = CardholderFactory(account=acme.account)
     detached = _attach(acme.account, kept, "pm_card_reissued")
     payment_method_detach(account=acme.account, payment_method_id=detached.id, actor=SYSTEM)
     test_clock = test_clock_create(
@@ -277,7 +278,7 @@ def test_detached_cards_cards_of_deleted_customers_and_clock_customers_are_not_d
 
 def test_the_updater_acts_on_each_account_alike(acme, globex, at, tasks_inline):
     for account in (acme.account, globex.account):
-        _attach(account, _customer(account), "pm_card_reissued")
+        _attach(account, CardholderFactory(account=account), "pm_card_reissued")
     assert card_updates_fan_out_task() == 2
     for account in (acme.account, globex.account):
         [event] = _events(account, *UPDATER_EVENTS)
@@ -296,7 +297,7 @@ concurrent_writers = pytest.mark.skipif(
 def test_two_beats_at_once_emit_each_event_once(transactional_db, acme):
     import threading
 
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     reissued = _attach(acme.account, customer, "pm_card_reissued")
     expiring = _attach(acme.account, customer, "pm_card_visa")
     today = clock.now()
@@ -335,7 +336,7 @@ def test_dashboard_marks_closed_expired_and_expiring_cards(acme, at):
 
     from tests.dashboard.conftest import staff_login
 
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     at(utc(2025, 2, 10))
     expired = _attach(acme.account, customer, "pm_card_visa")
     payment_method_update(

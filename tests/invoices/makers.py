@@ -3,18 +3,18 @@
 from apps.accounts.models import Account
 from apps.core.actor import SYSTEM
 from apps.invoices.models import Invoice
-from tests.subscriptions.makers import make_subscription
+from tests.factories import SubscriptionFactory
 
 
 def _invoice(account: Account) -> str:
-    subscription = make_subscription(account, source="tok_chargeCustomerFail")
+    subscription = SubscriptionFactory(account=account, source="tok_chargeCustomerFail")
     return Invoice.objects.get(subscription=subscription).id
 
 
 def _invoice_item(account: Account) -> str:
     from apps.invoices.invoice_items import invoice_item_create
 
-    subscription = make_subscription(account)
+    subscription = SubscriptionFactory(account=account)
     return invoice_item_create(
         account=account,
         customer=subscription.customer,
@@ -29,7 +29,7 @@ def _invoice_item(account: Account) -> str:
 def _credit_note(account: Account) -> str:
     from apps.invoices.credit_notes import credit_note_create
 
-    invoice = Invoice.objects.get(subscription=make_subscription(account))
+    invoice = Invoice.objects.get(subscription=SubscriptionFactory(account=account))
     return credit_note_create(
         account=account,
         invoice_id=invoice.id,

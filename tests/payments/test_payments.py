@@ -10,7 +10,7 @@ from apps.core.models import Event
 from apps.payments.fees import processing_fee
 from apps.payments.models import BalanceTransaction, Charge, Refund
 from apps.payments.services import refund_create
-from tests.payments.makers import make_charge
+from tests.factories import ChargeFactory
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_partial_refunds_then_over_refund_and_refund_of_a_refund_are_refused(api
 
 
 def test_concurrent_refund_reservations_cannot_exceed_the_charge(acme):
-    charge = make_charge(acme.account)
+    charge = ChargeFactory(account=acme.account)
     refund_create(account=acme.account, charge_id=charge.id, amount=1500, actor=SYSTEM)
     with pytest.raises(Exception) as caught:
         refund_create(account=acme.account, charge_id=charge.id, amount=600, actor=SYSTEM)
@@ -75,7 +75,7 @@ def test_a_processor_failure_leaves_a_pending_charge_and_no_ledger_row(acme, mon
 
     monkeypatch.setattr(TestProcessor, "authorize", broken)
     with pytest.raises(ConnectionError):
-        make_charge(acme.account)
+        ChargeFactory(account=acme.account)
     pending = Charge.objects.get(account=acme.account)
     assert pending.status == "pending"
     assert not BalanceTransaction.objects.exists()

@@ -24,8 +24,8 @@ from apps.subscriptions.services import (
 from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.services import webhook_delivery_replay
 from tests.conftest import make_account
+from tests.factories import SubscriptionFactory
 from tests.races.conftest import RACERS, race
-from tests.subscriptions.makers import make_subscription
 from tests.webhooks.conftest import endpoint_make, event_make
 
 
@@ -35,7 +35,7 @@ def _outcome(result) -> str:
 
 def test_cancels_against_renewals_in_progress_bill_the_period_at_most_once(transactional_db, at):
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     at(utc(2025, 2, 1, 2))  # due, and late: the renewal finalizes and charges at once
 
     results = race(
@@ -64,7 +64,7 @@ def test_cancels_against_renewals_in_progress_bill_the_period_at_most_once(trans
 
 def test_updates_against_renewals_in_progress_renew_once_at_the_new_quantity(transactional_db, at):
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     item = subscription.items.get()
     at(utc(2025, 2, 1, 2))
 
@@ -100,7 +100,7 @@ def test_updates_against_renewals_in_progress_renew_once_at_the_new_quantity(tra
 
 def test_a_scheduled_retry_against_manual_pays_charges_once(transactional_db):
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(id=subscription.latest_invoice_id)
     # The invoice as a failed first attempt leaves it: open, one attempt, its retry due.
     Invoice.objects.filter(id=invoice.id).update(

@@ -4,7 +4,6 @@ the sweep finalizes and collects it once; late runs collect at once; one-off dra
 
 import pytest
 
-from apps.catalog.services import price_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
@@ -15,26 +14,8 @@ from apps.invoices.models import Invoice, InvoiceLine
 from apps.payments.models import Charge
 from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services import ItemRequest, subscription_create, subscription_renew
-
-
-def _subscription(account, source: str = "tok_visa") -> Subscription:
-    price = price_create(
-        account=account,
-        params={
-            "product_data": {"name": "Basic"},
-            "currency": "usd",
-            "unit_amount": 2500,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-    customer = customer_create(
-        account=account, params={"email": "a@example.com", "source": source}, actor=SYSTEM
-    )
-    return subscription_create(
-        account=account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
-    )
+from apps.subscriptions.services import subscription_renew
+from tests.factories import SubscriptionFactory
 
 
 def _cycle() -> Invoice:
@@ -42,7 +23,7 @@ def _cycle() -> Invoice:
 
 
 def test_a_renewal_invoice_waits_an_hour_as_a_draft(acme, at):
-    subscription = _subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     assert Invoice.objects.get().status == "paid"  # the first invoice is finalized at once
     charges = Charge.objects.count()
     at(utc(2025, 2, 1))
@@ -66,7 +47,7 @@ def test_a_renewal_invoice_waits_an_hour_as_a_draft(acme, at):
 def test_the_sweep_finalizes_and_charges_once(acme, at, tasks_inline):
     from apps.subscriptions.tasks import invoices_auto_advance_task
 
-    subscription = _subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription.id)
     charges = Charge.objects.count()
@@ -96,7 +77,7 @@ def test_the_sweep_finalizes_and_charges_once(acme, at, tasks_inline):
 
 
 def test_a_late_renewal_finalizes_and_collects_at_once(acme, at):
-    subscription = _subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     at(utc(2025, 2, 1, 3))
     subscription_renew(subscription_id=subscription.id)
     invoice = _cycle()
@@ -105,7 +86,7 @@ def test_a_late_renewal_finalizes_and_collects_at_once(acme, at):
 
 
 def test_a_failed_automatic_payment_leaves_the_subscription_past_due(acme, at):
-    subscription = _subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     PaymentMethod.objects.filter(customer=subscription.customer).update(
         test_scenario="decline_generic"
     )
@@ -130,7 +111,7 @@ def test_a_failed_automatic_payment_leaves_the_subscription_past_due(acme, at):
 def test_pause_collection_applies_when_the_draft_is_finalized(acme, at, behavior, status):
     from apps.subscriptions.services import subscription_update_settings
 
-    subscription = _subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription.id)
     subscription_update_settings(

@@ -11,13 +11,13 @@ from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.payments.models import Charge
 from tests.customers.conftest import staff_client  # noqa: F401
-from tests.subscriptions.makers import make_subscription
+from tests.factories import SubscriptionFactory
 
 BASE = "/dashboard/subscriptions/subscription"
 
 
 def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme, at):  # noqa: F811
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     pro = price_create(
         account=acme.account,
         params={
@@ -59,7 +59,7 @@ def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme,
 
 
 def test_cancel_with_feedback_and_lists(staff_client, acme):  # noqa: F811
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     assert subscription.id in staff_client.get(f"{BASE}/").content.decode()
     staff_client.post(f"{BASE}/{subscription.id}/cancel/", {"feedback": "too_expensive"})
     subscription.refresh_from_db()
@@ -129,13 +129,13 @@ def test_billing_settings_zero_total_invoices_and_default_proration(staff_client
     subscribe()
     invoice = Invoice.objects.get()
     assert (invoice.total, invoice.status) == (0, "paid")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
     assert re.search(r'<option value="none" selected>', page)
 
 
 def test_credit_note_form_on_a_paid_invoice(staff_client, acme):  # noqa: F811
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(subscription=subscription)
     page = f"/dashboard/invoices/invoice/{invoice.id}/change/"
     assert "Issue credit note" in staff_client.get(page).content.decode()
@@ -153,7 +153,7 @@ def test_credit_note_form_on_a_paid_invoice(staff_client, acme):  # noqa: F811
 
 
 def test_paying_or_voiding_an_invoice_being_charged_says_so(staff_client, acme):  # noqa: F811
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(subscription=subscription)
     Invoice.objects.filter(id=invoice.id).update(status="open", amount_paid=0, paid_at=None)
     invoice.refresh_from_db()

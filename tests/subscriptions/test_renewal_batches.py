@@ -10,11 +10,9 @@ import pytest
 from django.db import connection
 
 from apps.accounts.models import AuditLogEntry
-from apps.catalog.services import price_create
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
 from apps.customers.models import PaymentMethod
-from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.payments.models import BalanceTransaction, Charge
@@ -22,6 +20,7 @@ from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.renewals import subscriptions_renew_batch
 from apps.subscriptions.services import ItemRequest, subscription_create
+from tests.factories import CustomerFactory, PriceFactory
 
 RENEWAL_EVENTS = [
     "invoice.created",
@@ -34,25 +33,12 @@ RENEWAL_EVENTS = [
 
 def _subscriptions(account, count: int) -> list[Subscription]:
     basic, pro = (
-        price_create(
-            account=account,
-            params={
-                "product_data": {"name": name},
-                "currency": "usd",
-                "unit_amount": amount,
-                "recurring": {"interval": "month"},
-            },
-            actor=SYSTEM,
-        )
+        PriceFactory(account=account, unit_amount=amount, name=name)
         for name, amount in (("Basic", 2500), ("Pro", 4000))
     )
     made = []
     for n in range(count):
-        customer = customer_create(
-            account=account,
-            params={"email": f"c{n}@example.com", "source": "tok_visa"},
-            actor=SYSTEM,
-        )
+        customer = CustomerFactory(account=account, email=f"c{n}@example.com", source="tok_visa")
         items = [ItemRequest(basic)] + ([ItemRequest(pro, quantity=2)] if n % 2 else [])
         made.append(
             subscription_create(account=account, customer=customer, items=items, actor=SYSTEM)

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.enums import Role
-from apps.catalog.services import coupon_create, price_create
+from apps.catalog.services import coupon_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.money import format_amount
@@ -21,7 +21,7 @@ from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import subscription_renew
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
-from tests.subscriptions.makers import make_subscription
+from tests.factories import PriceFactory, SubscriptionFactory
 
 BASE = "/dashboard/subscriptions/subscription"
 
@@ -37,19 +37,6 @@ def _counts() -> dict[str, int]:
     }
 
 
-def _monthly(account, amount: int, name: str):
-    return price_create(
-        account=account,
-        params={
-            "product_data": {"name": name},
-            "currency": "usd",
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-
-
 @pytest.fixture
 def clock_start():
     return utc(2025, 3, 10)
@@ -62,8 +49,8 @@ def catalog(acme):
         params={"email": "nia@example.com", "source": "tok_visa"},
         actor=SYSTEM,
     )
-    launch = _monthly(acme.account, 2900, "Launch")
-    intel = _monthly(acme.account, 4900, "Intel")
+    launch = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
+    intel = PriceFactory(account=acme.account, unit_amount=4900, name="Intel")
     return customer, launch, intel
 
 
@@ -243,7 +230,7 @@ def test_roles_and_account_scope(acme, globex, at, catalog):
     refused = viewer.post(f"{BASE}/new/", form)
     assert "Your role does not allow creating subscriptions." in refused.content.decode()
     assert not Subscription.objects.exists()
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     billing_settings(acme.account)
     other = staff_login(Client(), account=globex.account)
     before = _counts()
@@ -259,8 +246,8 @@ def test_roles_and_account_scope(acme, globex, at, catalog):
 
 
 def test_subscription_page_actions(staff_client, acme, at):  # noqa: F811
-    subscription = make_subscription(acme.account)
-    intel = _monthly(acme.account, 4900, "Intel")
+    subscription = SubscriptionFactory(account=acme.account)
+    intel = PriceFactory(account=acme.account, unit_amount=4900, name="Intel")
     page = f"{BASE}/{subscription.id}/change/"
     html = staff_client.get(page).content.decode()
     for title in ("Add an item", "Pause and resume", "Schedule a cancellation"):
@@ -336,7 +323,7 @@ def test_resume_a_paused_subscription(staff_client, acme, at):  # noqa: F811
     customer = customer_create(
         account=acme.account, params={"email": "p@example.com"}, actor=SYSTEM
     )
-    price = _monthly(acme.account, 2900, "Launch")
+    price = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
     subscription = subscription_create(
         account=acme.account,
         customer=customer,

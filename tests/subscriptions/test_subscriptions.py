@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from apps.catalog.services import price_create
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
 from apps.customers.services import customer_create
@@ -21,6 +20,14 @@ from apps.subscriptions.services import (
     subscription_item_update,
     subscription_renew,
 )
+from tests.factories import CustomerFactory, PriceFactory
+
+
+class AlexFactory(CustomerFactory):
+    """The subscriber of these tests, with a default card."""
+
+    email = "alex@example.com"
+    source = "tok_visa"
 
 
 def _renew(at, subscription, moment: datetime) -> None:
@@ -29,25 +36,6 @@ def _renew(at, subscription, moment: datetime) -> None:
     subscription_renew(subscription_id=subscription.id)
     at(moment + timedelta(hours=1))
     invoices_auto_advance(invoice_ids=due_draft_ids())
-
-
-def _price(account, amount, name):
-    return price_create(
-        account=account,
-        params={
-            "product_data": {"name": name},
-            "currency": "usd",
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-
-
-def _customer(account):
-    return customer_create(
-        account=account, params={"email": "alex@example.com", "source": "tok_visa"}, actor=SYSTEM
-    )
 
 
 @pytest.mark.parametrize(
@@ -59,11 +47,14 @@ def _customer(account):
     ],
 )
 def test_b1_proration_behaviors(acme, at, behavior, pending, february_total, immediate):
-    basic, pro = _price(acme.account, 2500, "Basic"), _price(acme.account, 2700, "Pro")
+    basic, pro = (
+        PriceFactory(account=acme.account, unit_amount=2500, name="Basic"),
+        PriceFactory(account=acme.account, unit_amount=2700, name="Pro"),
+    )
     at(utc(2025, 1, 1))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[ItemRequest(basic)],
         actor=SYSTEM,
     )
@@ -103,11 +94,14 @@ def test_b1_proration_behaviors(acme, at, behavior, pending, february_total, imm
 
 
 def test_b2_per_item_trial_one_invoice(acme, at):
-    launch, intel = _price(acme.account, 2900, "Launch"), _price(acme.account, 4900, "Intel")
+    launch, intel = (
+        PriceFactory(account=acme.account, unit_amount=2900, name="Launch"),
+        PriceFactory(account=acme.account, unit_amount=4900, name="Intel"),
+    )
     at(utc(2025, 1, 1))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[ItemRequest(launch)],
         actor=SYSTEM,
     )
@@ -136,11 +130,14 @@ def test_b2_per_item_trial_one_invoice(acme, at):
 
 
 def test_a_new_subscription_whose_items_all_trial_writes_no_invoice(acme, at):
-    launch, intel = _price(acme.account, 2900, "Launch"), _price(acme.account, 4900, "Intel")
+    launch, intel = (
+        PriceFactory(account=acme.account, unit_amount=2900, name="Launch"),
+        PriceFactory(account=acme.account, unit_amount=4900, name="Intel"),
+    )
     at(utc(2025, 3, 1))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[
             ItemRequest(launch, trial_end=utc(2025, 3, 15)),
             ItemRequest(intel, trial_end=utc(2025, 3, 22)),
@@ -165,11 +162,11 @@ def test_a_new_subscription_whose_items_all_trial_writes_no_invoice(acme, at):
 
 
 def test_renewal_runs_once_per_period_and_numbers_are_gapless(acme, at):
-    basic = _price(acme.account, 2500, "Basic")
+    basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
     at(utc(2025, 1, 31))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[ItemRequest(basic)],
         actor=SYSTEM,
     )
@@ -193,7 +190,7 @@ def test_renewal_runs_once_per_period_and_numbers_are_gapless(acme, at):
 
 
 def test_a_declined_renewal_leaves_the_subscription_past_due(acme, at):
-    basic = _price(acme.account, 2500, "Basic")
+    basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
     at(utc(2025, 1, 1))
     customer = customer_create(
         account=acme.account,
@@ -210,11 +207,11 @@ def test_a_declined_renewal_leaves_the_subscription_past_due(acme, at):
 def test_beat_fan_out_renews_due_subscriptions_once(acme, at, tasks_inline):
     from apps.subscriptions.tasks import subscriptions_fan_out_task
 
-    basic = _price(acme.account, 2500, "Basic")
+    basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
     at(utc(2025, 1, 1))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[ItemRequest(basic)],
         actor=SYSTEM,
     )
@@ -230,11 +227,14 @@ def test_notices_upcoming_will_be_due_and_trial_end_invoicing(acme, at):
     from apps.subscriptions.services import billing_settings_update
     from apps.subscriptions.tasks import billing_notices_task, subscriptions_lifecycle_task
 
-    basic, intel = _price(acme.account, 2500, "Basic"), _price(acme.account, 4900, "Intel")
+    basic, intel = (
+        PriceFactory(account=acme.account, unit_amount=2500, name="Basic"),
+        PriceFactory(account=acme.account, unit_amount=4900, name="Intel"),
+    )
     at(utc(2025, 1, 1))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[ItemRequest(basic)],
         actor=SYSTEM,
     )
@@ -269,11 +269,11 @@ def test_will_be_due_fires_once_before_the_due_date(acme, at):
     from apps.subscriptions.services import subscription_update_settings
     from apps.subscriptions.tasks import billing_notices_task
 
-    basic = _price(acme.account, 2500, "Basic")
+    basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
     at(utc(2025, 1, 1))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[ItemRequest(basic)],
         actor=SYSTEM,
     )
@@ -299,7 +299,7 @@ def test_discounts_once_repeating_forever_and_promotion_codes(acme, at):
     from apps.core.errors import InvalidRequestError
     from apps.invoices.discounts import discount_apply
 
-    basic = _price(acme.account, 2500, "Basic")
+    basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
     coupon_create(
         account=acme.account,
         params={
@@ -323,7 +323,7 @@ def test_discounts_once_repeating_forever_and_promotion_codes(acme, at):
     at(utc(2025, 1, 1))
     subscription = subscription_create(
         account=acme.account,
-        customer=_customer(acme.account),
+        customer=AlexFactory(account=acme.account),
         items=[ItemRequest(basic)],
         coupon_id="HALF",
         actor=SYSTEM,
