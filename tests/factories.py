@@ -25,23 +25,33 @@ def _given(params: dict) -> dict:
     return {key: value for key, value in params.items() if value is not None}
 
 
-class ProductFactory(factory.Factory):
-    class Meta:
-        model = Product
+class ParamsFactory(factory.Factory):
+    """Creates with ``_service(account=…, params=<the fields>, actor=SYSTEM)``, as the API does."""
 
-    name = "Pro plan"
+    class Meta:
+        abstract = True
 
     @classmethod
     def _create(cls, model_class, *, account, **params):
-        return product_create(account=account, params=_given(params), actor=SYSTEM)
+        return cls._service(account=account, params=_given(params), actor=SYSTEM)
 
 
-class PriceFactory(factory.Factory):
+class ProductFactory(ParamsFactory):
+    class Meta:
+        model = Product
+
+    _service = staticmethod(product_create)
+    name = "Pro plan"
+
+
+class PriceFactory(ParamsFactory):
     """A monthly 25.00 USD price of a new product named ``name`` (``product_data``); with
     ``own_product=True`` the product is created first and the price refers to it."""
 
     class Meta:
         model = Price
+
+    _service = staticmethod(price_create)
 
     class Params:
         name = "Basic"
@@ -55,35 +65,25 @@ class PriceFactory(factory.Factory):
     unit_amount = 2500
     recurring = factory.Dict({"interval": "month"})
 
-    @classmethod
-    def _create(cls, model_class, *, account, **params):
-        return price_create(account=account, params=_given(params), actor=SYSTEM)
 
-
-class CouponFactory(factory.Factory):
+class CouponFactory(ParamsFactory):
     class Meta:
         model = Coupon
 
+    _service = staticmethod(coupon_create)
     id = "SUMMER25"
     percent_off = "25"
 
-    @classmethod
-    def _create(cls, model_class, *, account, **params):
-        return coupon_create(account=account, params=_given(params), actor=SYSTEM)
 
-
-class CustomerFactory(factory.Factory):
+class CustomerFactory(ParamsFactory):
     """A customer made as ``POST /v1/customers`` makes one: any field is a parameter
     (``source="tok_visa"`` gives it a default card)."""
 
     class Meta:
         model = Customer
 
+    _service = staticmethod(customer_create)
     email = "jenny@example.com"
-
-    @classmethod
-    def _create(cls, model_class, *, account, **params):
-        return customer_create(account=account, params=_given(params), actor=SYSTEM)
 
 
 class CustomerRowFactory(DjangoModelFactory):

@@ -5,13 +5,11 @@ import pytest
 from django.urls import reverse
 
 from apps.catalog.models import Price
-from apps.catalog.services import price_create
-from apps.core.actor import SYSTEM
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from tests.conftest import make_account
 from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
-from tests.factories import SubscriptionFactory
+from tests.factories import PriceFactory, SubscriptionFactory
 
 
 @pytest.mark.browser
@@ -20,17 +18,7 @@ def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page,
 
     acme = make_account("Acme")
     subscription = SubscriptionFactory(account=acme.account)
-    price_create(
-        account=acme.account,
-        params={
-            "product_data": {"name": "Pro"},
-            "currency": "usd",
-            "unit_amount": 2700,
-            "recurring": {"interval": "month"},
-            "nickname": "Pro monthly",
-        },
-        actor=SYSTEM,
-    )
+    PriceFactory(account=acme.account, unit_amount=2700, name="Pro", nickname="Pro monthly")
     at(utc(2025, 1, 16))
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page

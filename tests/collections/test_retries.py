@@ -30,6 +30,7 @@ from tests.collections.dunning import (
     failing_renewal,
     subscribe,
 )
+from tests.factories import PriceFactory
 from tests.subscriptions.test_renewal_batches import _concurrently
 
 
@@ -350,19 +351,9 @@ def test_a_card_change_for_a_customer_who_owes_nothing_charges_nothing(
 
 
 def test_an_incomplete_subscription_expires_after_23_hours(acme, at):
-    from apps.catalog.services import price_create
     from apps.subscriptions.services import ItemRequest
 
-    price = price_create(
-        account=acme.account,
-        params={
-            "currency": "usd",
-            "unit_amount": 900,
-            "product_data": {"name": "X"},
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
+    price = PriceFactory(account=acme.account, unit_amount=900, name="X")
     customer = customer_create(
         account=acme.account, params={"source": "tok_chargeCustomerFail"}, actor=SYSTEM
     )

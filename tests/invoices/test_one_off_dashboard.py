@@ -9,7 +9,7 @@ from django.test import Client
 from apps.accounts.enums import Role
 from apps.accounts.models import AuditLogEntry
 from apps.catalog.models import Coupon
-from apps.catalog.services import coupon_create, price_create
+from apps.catalog.services import coupon_create
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
 from apps.invoices.invoice_items import invoice_item_create
@@ -18,7 +18,7 @@ from apps.invoices.one_off import invoice_create
 from apps.invoices.pdf import pdf_document
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, PriceFactory
 
 
 class GraceFactory(CustomerFactory):
@@ -32,16 +32,14 @@ class GraceFactory(CustomerFactory):
 BASE = "/dashboard/invoices/invoice"
 
 
-def _one_time(account, amount=450, currency="usd"):
-    return price_create(
-        account=account,
-        params={
-            "product_data": {"name": "Onboarding"},
-            "currency": currency,
-            "unit_amount": amount,
-        },
-        actor=SYSTEM,
-    )
+class OnboardingPriceFactory(PriceFactory):
+    """A one-time 4.50 USD price."""
+
+    class Params:
+        name = "Onboarding"
+
+    unit_amount = 450
+    recurring = None
 
 
 def _rows(*rows, total=5):
@@ -84,7 +82,7 @@ def _trail(account):
 
 def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client, acme):  # noqa: F811
     customer = GraceFactory(account=acme.account)
-    onboarding = _one_time(acme.account)
+    onboarding = OnboardingPriceFactory(account=acme.account)
     coupon_create(account=acme.account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
     assert "New invoice" in staff_client.get(f"{BASE}/").content.decode()
     customer_page = staff_client.get(f"/dashboard/customers/customer/{customer.id}/change/")
@@ -137,7 +135,7 @@ def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client,
 
 def test_new_invoice_refusals_are_inline_and_write_nothing(staff_client, acme):  # noqa: F811
     customer = GraceFactory(account=acme.account)
-    in_euros = _one_time(acme.account, currency="eur")
+    in_euros = OnboardingPriceFactory(account=acme.account, currency="eur")
     coupon_create(account=acme.account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
     before = _trail(acme.account)
 

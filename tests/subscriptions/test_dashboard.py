@@ -4,30 +4,19 @@ import re
 
 from django.test import Client
 
-from apps.catalog.services import price_create
 from apps.collections.attempts import attempts_claim
-from apps.core.actor import SYSTEM
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.payments.models import Charge
 from tests.customers.conftest import staff_client  # noqa: F401
-from tests.factories import SubscriptionFactory
+from tests.factories import PriceFactory, SubscriptionFactory
 
 BASE = "/dashboard/subscriptions/subscription"
 
 
 def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme, at):  # noqa: F811
     subscription = SubscriptionFactory(account=acme.account)
-    pro = price_create(
-        account=acme.account,
-        params={
-            "product_data": {"name": "Pro"},
-            "currency": "usd",
-            "unit_amount": 2700,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
+    pro = PriceFactory(account=acme.account, unit_amount=2700, name="Pro")
     at(utc(2025, 1, 16))
     page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
     assert "Change price" in page
@@ -71,29 +60,11 @@ def test_cancel_with_feedback_and_lists(staff_client, acme):  # noqa: F811
 
 
 def test_billing_settings_zero_total_invoices_and_default_proration(staff_client, acme):  # noqa: F811
-    from apps.customers.services import customer_create
-    from apps.subscriptions.services import ItemRequest, subscription_create
 
-    free = price_create(
-        account=acme.account,
-        params={
-            "product_data": {"name": "Free"},
-            "currency": "usd",
-            "unit_amount": 0,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
+    free = PriceFactory(account=acme.account, unit_amount=0, name="Free")
 
     def subscribe():
-        customer = customer_create(
-            account=acme.account,
-            params={"email": "z@example.com", "source": "tok_visa"},
-            actor=SYSTEM,
-        )
-        return subscription_create(
-            account=acme.account, customer=customer, items=[ItemRequest(free)], actor=SYSTEM
-        )
+        return SubscriptionFactory(account=acme.account, price=free, email="z@example.com")
 
     subscribe()
     assert not Invoice.objects.exists()  # by default a zero-total invoice is not created
