@@ -1,6 +1,9 @@
-"""Shared fixtures: accounts with keys, an authenticated API client, the SDK on a live server."""
+"""Shared fixtures: accounts with keys, an authenticated API client, the SDK on a live server,
+the domain clock."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -8,6 +11,8 @@ from django.test import Client
 
 from apps.accounts.models import Account
 from apps.accounts.services import account_create
+from apps.core import clock
+from apps.invoices.engine.periods import utc
 
 
 @dataclass
@@ -35,6 +40,28 @@ def tasks_inline():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """Where ``at`` freezes the domain clock; a module overrides this fixture to start elsewhere."""
+    return utc(2025, 1, 1)
+
+
+@pytest.fixture
+def at(monkeypatch, clock_start) -> Callable[[datetime], None]:
+    """The domain clock, frozen at ``clock_start`` until the test calls ``at(moment)``.
+
+    Every caller reads the same moment: a ``test_clock_id`` is ignored, so a test-clock
+    customer's renewals run on this clock too (the test-clock tests drive real clocks instead).
+    """
+    current = {"at": clock_start}
+    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+
+    def move_to(moment: datetime) -> None:
+        current["at"] = moment
+
+    return move_to
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from apps.invoices.models import Invoice, InvoiceItem
 from apps.payments.models import Charge, PaymentIntent
 from apps.subscriptions.models import Subscription
 from tests.api.conftest import assert_error
-from tests.catalog.makers import make_price
-from tests.customers.makers import _customer
+from tests.factories import CustomerFactory, PriceFactory
 
 BIG = "9223372036854775808"  # 2**63, one past a bigint
 
@@ -23,12 +22,12 @@ def _error(message: str, param: str) -> dict:
 
 @pytest.fixture
 def customer(acme):
-    return _customer(acme.account)
+    return CustomerFactory(account=acme.account)
 
 
 @pytest.fixture
 def price(acme):
-    return make_price(acme.account)
+    return PriceFactory(account=acme.account, own_product=True)
 
 
 @pytest.fixture

@@ -5,29 +5,22 @@ queue while another failed invoice stays."""
 import pytest
 from django.urls import reverse
 
-from apps.core import clock
 from apps.invoices.models import Invoice
-from tests.collections.dunning import RENEWED_AT, START, card_fixed
+from tests.collections.dunning import RENEWED_AT, card_fixed
 from tests.collections.failures import declining_subscription, renewal_failed
 from tests.conftest import make_account
 from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
 
 
 @pytest.mark.browser
-def test_retry_a_failed_invoice_from_the_queue(live_server, browser_page, monkeypatch):
+def test_retry_a_failed_invoice_from_the_queue(live_server, browser_page, at):
     from playwright.sync_api import expect
-
-    current = {"at": START}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-
-    def move_to(moment) -> None:
-        current["at"] = moment
 
     acme = make_account("Acme")
     pat = declining_subscription(acme.account, email="pat@example.com", name="Pat Doe")
     sam = declining_subscription(acme.account, email="sam@example.com", amount=1999)
-    invoice = renewal_failed(pat, move_to, RENEWED_AT)
-    other = renewal_failed(sam, move_to, RENEWED_AT)
+    invoice = renewal_failed(pat, at, RENEWED_AT)
+    other = renewal_failed(sam, at, RENEWED_AT)
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
     page.goto(live_server.url + reverse("admin:index"))

@@ -5,8 +5,6 @@ same figures on the resulting invoice."""
 import pytest
 from django.urls import reverse
 
-from apps.catalog.services import price_create
-from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
@@ -14,36 +12,26 @@ from apps.invoices.models import Invoice
 from apps.subscriptions.models import Subscription
 from tests.conftest import make_account
 from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
-
-
-def _monthly(account, amount: int, name: str):
-    return price_create(
-        account=account,
-        params={
-            "product_data": {"name": name},
-            "currency": "usd",
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-            "nickname": f"{name} monthly",
-        },
-        actor=SYSTEM,
-    )
+from tests.factories import PriceFactory
 
 
 @pytest.mark.browser
-def test_new_subscription_preview_create_and_invoice(live_server, browser_page, monkeypatch):
+def test_new_subscription_preview_create_and_invoice(live_server, browser_page, at):
     from playwright.sync_api import expect
 
-    current = {"at": utc(2025, 3, 10)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
+    at(utc(2025, 3, 10))
     acme = make_account("Acme")
     customer = customer_create(
         account=acme.account,
         params={"email": "nia@example.com", "source": "tok_visa"},
         actor=SYSTEM,
     )
-    launch = _monthly(acme.account, 2900, "Launch")
-    intel = _monthly(acme.account, 4900, "Intel")
+    launch = PriceFactory(
+        account=acme.account, unit_amount=2900, name="Launch", nickname=f"{'Launch'} monthly"
+    )
+    intel = PriceFactory(
+        account=acme.account, unit_amount=4900, name="Intel", nickname=f"{'Intel'} monthly"
+    )
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
     page.goto(live_server.url + reverse("admin:index"))
@@ -79,7 +67,7 @@ def test_new_subscription_preview_create_and_invoice(live_server, browser_page, 
     assert upcoming == ["29.00 USD", "26.87 USD", "49.00 USD"]
     expect(following).to_contain_text("Next invoice, 2025-04-10 00:00 UTC")
 
-    current["at"] = utc(2025, 3, 10, 0, 3)  # staff read for three minutes, then create
+    at(utc(2025, 3, 10, 0, 3))  # staff read for three minutes, then create
     form.get_by_role("button", name="Create subscription").click()
     subscription = Subscription.objects.get(customer=customer)
     expect(page.get_by_text(f"Subscription {subscription.id} was created.")).to_be_visible()

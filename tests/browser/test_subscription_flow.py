@@ -5,36 +5,21 @@ import pytest
 from django.urls import reverse
 
 from apps.catalog.models import Price
-from apps.catalog.services import price_create
-from apps.core import clock
-from apps.core.actor import SYSTEM
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from tests.conftest import make_account
 from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
-from tests.invoices.makers import make_subscription
+from tests.factories import PriceFactory, SubscriptionFactory
 
 
 @pytest.mark.browser
-def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page, monkeypatch):
+def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page, at):
     from playwright.sync_api import expect
 
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
-    price_create(
-        account=acme.account,
-        params={
-            "product_data": {"name": "Pro"},
-            "currency": "usd",
-            "unit_amount": 2700,
-            "recurring": {"interval": "month"},
-            "nickname": "Pro monthly",
-        },
-        actor=SYSTEM,
-    )
-    current["at"] = utc(2025, 1, 16)
+    subscription = SubscriptionFactory(account=acme.account)
+    PriceFactory(account=acme.account, unit_amount=2700, name="Pro", nickname="Pro monthly")
+    at(utc(2025, 1, 16))
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
     page.goto(live_server.url + reverse("admin:index"))

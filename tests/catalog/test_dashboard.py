@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode
-from tests.catalog.makers import make_coupon, make_product
+from tests.factories import CouponFactory, PriceFactory, ProductFactory, SubscriptionFactory
 
 BASE = "/dashboard/catalog"
 
@@ -23,7 +23,7 @@ def test_product_create_and_page(staff_client, acme):
 
 
 def test_price_editor_graduated_tiers_and_currency_option(staff_client, acme):
-    product = make_product(acme.account)
+    product = ProductFactory(account=acme.account)
     form = {
         "currency": "usd",
         "scheme": "graduated",
@@ -51,7 +51,7 @@ def test_price_editor_graduated_tiers_and_currency_option(staff_client, acme):
 
 
 def test_price_editor_shows_service_errors_and_writes_nothing(staff_client, acme):
-    product = make_product(acme.account)
+    product = ProductFactory(account=acme.account)
     bad_tiers = staff_client.post(
         f"{BASE}/product/{product.id}/prices/add/",
         {
@@ -133,17 +133,15 @@ def test_fx_import_is_all_or_nothing(staff_client, acme):
 
 
 def test_coupon_ids_belong_to_their_account(staff_client, acme, globex):
-    make_coupon(globex.account, "SHARED")
-    make_coupon(acme.account, "SHARED")
+    CouponFactory(account=globex.account, id="SHARED")
+    CouponFactory(account=acme.account, id="SHARED")
     assert Coupon.objects.filter(coupon_id="SHARED").count() == 2
 
 
 def test_prices_are_archived_restored_and_deleted_from_the_product_page(staff_client, acme):
     from apps.core.models import Event
-    from tests.catalog.makers import make_price
-    from tests.invoices.makers import make_subscription
 
-    price = make_price(acme.account)
+    price = PriceFactory(account=acme.account, own_product=True)
     product = price.product
     staff_client.post(f"{BASE}/product/{product.id}/prices/{price.id}/archive/")
     price.refresh_from_db()
@@ -157,13 +155,13 @@ def test_prices_are_archived_restored_and_deleted_from_the_product_page(staff_cl
     staff_client.post(f"{BASE}/product/{product.id}/prices/{price.id}/delete/")
     assert not Price.objects.filter(id=price.id).exists()
     assert Event.objects.filter(type="price.deleted", object_id=price.id).count() == 1
-    used = make_subscription(acme.account).items.get().price
+    used = SubscriptionFactory(account=acme.account).items.get().price
     refused = staff_client.post(
         f"{BASE}/product/{used.product_id}/prices/{used.id}/delete/", follow=True
     )
     assert "in use by subscriptions" in refused.content.decode()
     assert Price.objects.filter(id=used.id).exists()
-    other = make_price(acme.account)
+    other = PriceFactory(account=acme.account, own_product=True)
     assert (
         staff_client.post(f"{BASE}/product/{product.id}/prices/{other.id}/delete/").status_code
         == 404

@@ -4,11 +4,11 @@ from apps.accounts.services import sandbox_create
 from apps.catalog.models import Coupon, Price, Product
 from apps.catalog.services import coupon_create, product_update
 from apps.core.actor import SYSTEM
-from tests.catalog.makers import make_price
+from tests.factories import PriceFactory
 
 
 def test_sandbox_copies_products_prices_and_coupons(acme):
-    price = make_price(acme.account, lookup_key="pro_monthly")
+    price = PriceFactory(account=acme.account, own_product=True, lookup_key="pro_monthly")
     product_update(
         account=acme.account,
         product_id=price.product_id,

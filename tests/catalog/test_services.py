@@ -17,8 +17,7 @@ from apps.catalog.services import (
 from apps.core.actor import SYSTEM
 from apps.core.errors import ApplicationError
 from apps.core.models import Event
-from tests.catalog.makers import make_coupon, make_price, make_product
-from tests.invoices.makers import make_subscription
+from tests.factories import CouponFactory, PriceFactory, ProductFactory, SubscriptionFactory
 
 
 def _counts():
@@ -44,14 +43,14 @@ def _refused(write, param: str) -> ApplicationError:
 def test_every_write_records_its_event_and_audit_row(acme):
     account = acme.account
     audited_before = AuditLogEntry.objects.count()
-    product = make_product(account)
+    product = ProductFactory(account=account)
     price = price_create(
         account=account,
         params={"product": product.id, "currency": "usd", "unit_amount": 500},
         actor=SYSTEM,
     )
     price_update(account=account, price_id=price.id, params={"nickname": "Basic"}, actor=SYSTEM)
-    coupon = make_coupon(account)
+    coupon = CouponFactory(account=account)
     promotion_code_create(account=account, params={"coupon": coupon.coupon_id}, actor=SYSTEM)
     price_delete(account=account, price_id=price.id, actor=SYSTEM)
     assert list(Event.objects.order_by("id").values_list("type", "object_id")) == [
@@ -174,7 +173,7 @@ def test_every_write_records_its_event_and_audit_row(acme):
     ],
 )
 def test_bad_prices_name_the_parameter_like_stripe(acme, params, param):
-    product = make_product(acme.account)
+    product = ProductFactory(account=acme.account)
     _refused(
         lambda: price_create(
             account=acme.account,
@@ -239,7 +238,9 @@ def test_product_type_is_service_or_good(acme):
 
 
 def test_price_amounts_are_fixed_but_currency_options_change(acme):
-    price = make_price(acme.account, currency_options={"eur": {"unit_amount": 2300}})
+    price = PriceFactory(
+        account=acme.account, own_product=True, currency_options={"eur": {"unit_amount": 2300}}
+    )
     price_update(
         account=acme.account,
         price_id=price.id,
@@ -279,7 +280,7 @@ def test_price_amounts_are_fixed_but_currency_options_change(acme):
 
 
 def test_tax_behavior_is_set_once(acme):
-    price = make_price(acme.account)
+    price = PriceFactory(account=acme.account, own_product=True)
     _refused(
         lambda: price_update(
             account=acme.account, price_id=price.id, params={"tax_behavior": ""}, actor=SYSTEM
@@ -301,9 +302,9 @@ def test_tax_behavior_is_set_once(acme):
 
 
 def test_reactivating_a_price_whose_lookup_key_moved_on_is_refused(acme):
-    old = make_price(acme.account, lookup_key="pro")
+    old = PriceFactory(account=acme.account, own_product=True, lookup_key="pro")
     price_update(account=acme.account, price_id=old.id, params={"active": "false"}, actor=SYSTEM)
-    make_price(acme.account, lookup_key="pro")
+    PriceFactory(account=acme.account, own_product=True, lookup_key="pro")
     _refused(
         lambda: price_update(
             account=acme.account, price_id=old.id, params={"active": "true"}, actor=SYSTEM
@@ -313,10 +314,10 @@ def test_reactivating_a_price_whose_lookup_key_moved_on_is_refused(acme):
 
 
 def test_a_price_in_use_cannot_be_deleted_an_unused_one_can(acme):
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     used = subscription.items.get().price
     _refused(lambda: price_delete(account=acme.account, price_id=used.id, actor=SYSTEM), "id")
-    unused = make_price(acme.account)
+    unused = PriceFactory(account=acme.account, own_product=True)
     product = unused.product
     product.default_price = unused
     product.save()
@@ -328,7 +329,7 @@ def test_a_price_in_use_cannot_be_deleted_an_unused_one_can(acme):
 
 
 def test_a_price_of_another_account_is_missing(acme, globex):
-    price = make_price(globex.account)
+    price = PriceFactory(account=globex.account, own_product=True)
     with pytest.raises(ApplicationError) as caught:
         price_delete(account=acme.account, price_id=price.id, actor=SYSTEM)
     assert caught.value.code == "resource_missing"
@@ -433,7 +434,7 @@ def test_a_coupon_changes_only_its_name_metadata_and_other_currencies(acme):
             ),
             param,
         )
-    make_coupon(acme.account, "PCT")
+    CouponFactory(account=acme.account, id="PCT")
     _refused(
         lambda: coupon_update(
             account=acme.account,

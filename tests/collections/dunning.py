@@ -1,14 +1,14 @@
 """Shared setup of the dunning tests: a subscription whose renewal fails on a card that
 attaches but declines (test scenario charge_customer_fail), on a clock the test moves."""
 
-from apps.catalog.services import price_create
 from apps.collections.models import CollectionSettings
 from apps.core.actor import SYSTEM
 from apps.customers.models import PaymentMethod
-from apps.customers.services import customer_create, customer_update
+from apps.customers.services import customer_update
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
-from apps.subscriptions.services import ItemRequest, subscription_create, subscription_renew
+from apps.subscriptions.services import subscription_renew
+from tests.factories import PriceFactory, SubscriptionFactory
 
 START = utc(2025, 1, 1)
 # The first renewal: its period boundary, plus the draft's hour.
@@ -16,25 +16,14 @@ RENEWED_AT = utc(2025, 2, 1, 1)
 
 
 def subscribe(account, *, email: str = "pat@example.com", amount: int = 2500):
-    price = price_create(
+    return SubscriptionFactory(
         account=account,
-        params={
-            "product_data": {"name": "Pro"},
-            "currency": "usd",
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-    customer = customer_create(
-        account=account, params={"email": email, "source": "tok_visa"}, actor=SYSTEM
-    )
-    return subscription_create(
-        account=account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
+        price=PriceFactory(account=account, unit_amount=amount, name="Pro"),
+        email=email,
     )
 
 
-def failing_renewal(account, now, *, email: str = "pat@example.com", **settings) -> Invoice:
+def failing_renewal(account, at, *, email: str = "pat@example.com", **settings) -> Invoice:
     """A subscription paid on creation whose first renewal is declined (the customer's card
     replaced by one that declines every charge): answers the renewal's open invoice."""
     if settings:
@@ -46,7 +35,7 @@ def failing_renewal(account, now, *, email: str = "pat@example.com", **settings)
         params={"source": "tok_chargeCustomerFail"},
         actor=SYSTEM,
     )
-    now(RENEWED_AT)
+    at(RENEWED_AT)
     subscription_renew(subscription_id=subscription.id)
     return Invoice.objects.select_related("customer", "subscription").get(
         subscription=subscription, billing_reason="subscription_cycle"

@@ -3,13 +3,13 @@ chosen decline code, in a chosen currency, renewed when the test says."""
 
 from datetime import datetime
 
-from apps.catalog.services import price_create
 from apps.core.actor import SYSTEM
 from apps.customers.models import Customer, PaymentMethod
-from apps.customers.services import customer_create, customer_update
+from apps.customers.services import customer_update
 from apps.invoices.models import Invoice
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services import ItemRequest, subscription_create, subscription_renew
+from apps.subscriptions.services import subscription_renew
+from tests.factories import CustomerFactory, PriceFactory, SubscriptionFactory
 
 
 def declining_subscription(
@@ -23,29 +23,18 @@ def declining_subscription(
 ) -> Subscription:
     """A monthly subscription, paid on creation (now, by the clock), whose customer's card is
     then replaced by one declining every charge with ``scenario``'s decline code."""
-    price = price_create(
+    subscription = SubscriptionFactory(
         account=account,
-        params={
-            "product_data": {"name": "Pro"},
-            "currency": currency,
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-    customer = customer_create(
-        account=account, params={"email": email, "name": name, "source": "tok_visa"}, actor=SYSTEM
-    )
-    subscription = subscription_create(
-        account=account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
+        price=PriceFactory(account=account, unit_amount=amount, currency=currency, name="Pro"),
+        customer=CustomerFactory(account=account, email=email, name=name, source="tok_visa"),
     )
     customer_update(
         account=account,
-        customer_id=customer.id,
+        customer_id=subscription.customer_id,
         params={"source": "tok_chargeCustomerFail"},
         actor=SYSTEM,
     )
-    card_scenario_set(Customer.objects.get(pk=customer.pk), scenario)
+    card_scenario_set(Customer.objects.get(pk=subscription.customer_id), scenario)
     return subscription
 
 
@@ -54,10 +43,10 @@ def card_scenario_set(customer: Customer, scenario: str) -> None:
     PaymentMethod.objects.filter(pk=customer.default_source_id).update(test_scenario=scenario)
 
 
-def renewal_failed(subscription: Subscription, now, at: datetime) -> Invoice:
-    """Renew ``subscription`` at ``at`` (its period end plus the draft's hour): its declined
+def renewal_failed(subscription: Subscription, at, moment: datetime) -> Invoice:
+    """Renew ``subscription`` at ``moment`` (its period end plus the draft's hour): its declined
     renewal invoice."""
-    now(at)
+    at(moment)
     subscription_renew(subscription_id=subscription.id)
     return Invoice.objects.select_related("customer").get(
         subscription=subscription, billing_reason="subscription_cycle"

@@ -2,8 +2,6 @@
 as the daily beat runs them, for customers not on test clocks. ACCEPTANCE P3 on test clocks
 through the SDK is in test_card_updater_acceptance.py."""
 
-from datetime import datetime
-
 import pytest
 from django.db import connection
 
@@ -19,26 +17,21 @@ from apps.customers.services import customer_create
 from apps.customers.services.payment_methods import payment_method_attach, payment_method_update
 from apps.invoices.engine.periods import utc
 from apps.payments.services.charges import ChargeRequest, charge_attempt
+from tests.factories import CustomerFactory
+
+
+class CardholderFactory(CustomerFactory):
+    """A customer of the card-updater tests (``source`` gives it a legacy card)."""
+
+    email = "card@example.com"
+
 
 UPDATER_EVENTS = ("payment_method.automatically_updated", "customer.source.updated")
 
 
 @pytest.fixture
-def now(monkeypatch):
-    current = {"at": utc(2025, 3, 10, 9)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-
-    def set_to(moment: datetime) -> None:
-        current["at"] = moment
-
-    return set_to
-
-
-def _customer(account, source: str | None = None):
-    params = {"email": "card@example.com"}
-    if source:
-        params["source"] = source
-    return customer_create(account=account, params=params, actor=SYSTEM)
+def clock_start():
+    return utc(2025, 3, 10, 9)
 
 
 def _attach(account, customer, payment_method_id: str) -> PaymentMethod:
@@ -61,8 +54,8 @@ def _events(account, *types: str) -> list[Event]:
     return list(Event.objects.filter(account=account, type__in=types).order_by("created_at", "id"))
 
 
-def test_updater_test_cards_expire_this_month_and_charge_until_the_updater_acts(acme, now):
-    customer = _customer(acme.account)
+def test_updater_test_cards_expire_this_month_and_charge_until_the_updater_acts(acme, at):
+    customer = CardholderFactory(account=acme.account)
     reissued = _attach(acme.account, customer, "pm_card_reissued")
     closed = _attach(acme.account, customer, "pm_card_closedByIssuer")
     assert [(c.last4, c.exp_month, c.exp_year) for c in (reissued, closed)] == [
@@ -75,8 +68,8 @@ def test_updater_test_cards_expire_this_month_and_charge_until_the_updater_acts(
     assert (ordinary.exp_month, ordinary.exp_year) == (3, 2030)
 
 
-def test_a_reissued_payment_method_gets_a_new_expiry_once(acme, now, tasks_inline):
-    customer = _customer(acme.account)
+def test_a_reissued_payment_method_gets_a_new_expiry_once(acme, at, tasks_inline):
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_reissued")
     fingerprint = card.fingerprint
     assert card_updates_fan_out_task() == 1
@@ -105,8 +98,8 @@ def test_a_reissued_payment_method_gets_a_new_expiry_once(acme, now, tasks_inlin
     assert (card.exp_month, card.exp_year) == (3, 2028)
 
 
-def test_a_reissued_legacy_card_emits_customer_source_updated(acme, now, tasks_inline):
-    customer = _customer(acme.account, source="tok_reissued")
+def test_a_reissued_legacy_card_emits_customer_source_updated(acme, at, tasks_inline):
+    customer = CardholderFactory(account=acme.account, source="tok_reissued")
     card = PaymentMethod.objects.get(customer=customer)
     assert card.id.startswith("card_")
     assert card_updates_fan_out_task() == 1
@@ -118,11 +111,11 @@ def test_a_reissued_legacy_card_emits_customer_source_updated(acme, now, tasks_i
     assert (event.data_object["exp_month"], event.data_object["exp_year"]) == (3, 2028)
 
 
-def test_a_closed_card_is_closed_once_and_then_hard_declined(acme, now, tasks_inline):
-    customer = _customer(acme.account)
+def test_a_closed_card_is_closed_once_and_then_hard_declined(acme, at, tasks_inline):
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_closedByIssuer")
     before = payment_method_render(card)
-    now(utc(2025, 3, 11, 0, 5))
+    at(utc(2025, 3, 11, 0, 5))
     assert card_updates_fan_out_task() == 1
 
     card.refresh_from_db()
@@ -146,8 +139,8 @@ def test_a_closed_card_is_closed_once_and_then_hard_declined(acme, now, tasks_in
     assert len(_events(acme.account, *UPDATER_EVENTS)) == 1
 
 
-def test_the_updater_waits_for_the_cards_expiry_month(acme, now):
-    customer = _customer(acme.account)
+def test_the_updater_waits_for_the_cards_expiry_month(acme, at):
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_reissued")
     payment_method_update(
         account=acme.account,
@@ -157,15 +150,15 @@ def test_the_updater_waits_for_the_cards_expiry_month(acme, now):
     )
     assert card_updates_due_ids(now=utc(2025, 4, 30, 23, 59)) == []
     assert card_update_apply(payment_method_id=card.id) is False
-    now(utc(2025, 5, 1))
+    at(utc(2025, 5, 1))
     assert card_updates_due_ids(now=utc(2025, 5, 1)) == [card.id]
     assert card_update_apply(payment_method_id=card.id) is True
     card.refresh_from_db()
     assert (card.exp_month, card.exp_year) == (5, 2028)
 
 
-def test_a_card_past_its_expiry_month_is_declined_as_expired(acme, now):
-    customer = _customer(acme.account)
+def test_a_card_past_its_expiry_month_is_declined_as_expired(acme, at):
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_visa")
     payment_method_update(
         account=acme.account,
@@ -173,9 +166,9 @@ def test_a_card_past_its_expiry_month_is_declined_as_expired(acme, now):
         params={"card": {"exp_month": "3", "exp_year": "2025"}},
         actor=SYSTEM,
     )
-    now(utc(2025, 3, 31, 23, 59, 59))
+    at(utc(2025, 3, 31, 23, 59, 59))
     assert _charge(acme.account, customer, card).status == "succeeded"
-    now(utc(2025, 4, 1))
+    at(utc(2025, 4, 1))
     charge = _charge(acme.account, customer, card)
     assert (charge.status, charge.failure_code, charge.outcome["reason"]) == (
         "failed",
@@ -185,8 +178,8 @@ def test_a_card_past_its_expiry_month_is_declined_as_expired(acme, now):
     assert charge.failure_message == "Your card has expired."
 
 
-def test_expiring_notice_once_per_card_and_expiry_month(acme, now, tasks_inline):
-    customer = _customer(acme.account, source="tok_visa")
+def test_expiring_notice_once_per_card_and_expiry_month(acme, at, tasks_inline):
+    customer = CardholderFactory(account=acme.account, source="tok_visa")
     legacy = PaymentMethod.objects.get(customer=customer)
     expiring = _attach(acme.account, customer, "pm_card_mastercard")
     later = _attach(acme.account, customer, "pm_card_amex")
@@ -212,19 +205,19 @@ def test_expiring_notice_once_per_card_and_expiry_month(acme, now, tasks_inline)
     assert by_id[expiring.id].previous_attributes is None
 
     # Later the same month: nothing new.
-    now(utc(2025, 3, 25))
+    at(utc(2025, 3, 25))
     assert card_updates_fan_out_task() == 0
     assert len(_events(acme.account, "customer.source.expiring")) == 2
     # April: the April card's notice only.
-    now(utc(2025, 4, 1, 0, 5))
+    at(utc(2025, 4, 1, 0, 5))
     assert card_updates_fan_out_task() == 1
     notices = _events(acme.account, "customer.source.expiring")
     assert [e.object_id for e in notices[2:]] == [later.id]
     assert card_updates_fan_out_task() == 0
 
 
-def test_a_new_expiry_gets_its_own_notice(acme, now):
-    customer = _customer(acme.account)
+def test_a_new_expiry_gets_its_own_notice(acme, at):
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_visa")
     update = {"card": {"exp_month": "3", "exp_year": "2025"}}
     payment_method_update(
@@ -236,7 +229,7 @@ def test_a_new_expiry_gets_its_own_notice(acme, now):
         account=acme.account, payment_method_id=card.id, params=update, actor=SYSTEM
     )
     assert card_update_apply(payment_method_id=card.id) is False  # April has not begun
-    now(utc(2025, 4, 2))
+    at(utc(2025, 4, 2))
     assert card_update_apply(payment_method_id=card.id) is True
     assert card_update_apply(payment_method_id=card.id) is False
     card.refresh_from_db()
@@ -245,8 +238,8 @@ def test_a_new_expiry_gets_its_own_notice(acme, now):
     assert [e.data_object["card"]["exp_month"] for e in notices] == [3, 4]
 
 
-def test_a_card_found_after_its_expiry_month_is_marked_without_a_notice(acme, now):
-    customer = _customer(acme.account)
+def test_a_card_found_after_its_expiry_month_is_marked_without_a_notice(acme, at):
+    customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_visa")
     payment_method_update(
         account=acme.account,
@@ -254,21 +247,21 @@ def test_a_card_found_after_its_expiry_month_is_marked_without_a_notice(acme, no
         params={"card": {"exp_month": "3", "exp_year": "2025"}},
         actor=SYSTEM,
     )
-    now(utc(2025, 6, 1))
+    at(utc(2025, 6, 1))
     assert card_updates_due_ids(now=utc(2025, 6, 1)) == [card.id]
     assert card_update_apply(payment_method_id=card.id) is True
     assert card_updates_due_ids(now=utc(2025, 6, 1)) == []
     assert _events(acme.account, "customer.source.expiring") == []
 
 
-def test_detached_cards_cards_of_deleted_customers_and_clock_customers_are_not_due(acme, now):
+def test_detached_cards_cards_of_deleted_customers_and_clock_customers_are_not_due(acme, at):
     from apps.customers.services import customer_delete
     from apps.customers.services.payment_methods import payment_method_detach
     from apps.subscriptions.test_clocks import test_clock_create
 
-    gone = _customer(acme.account, source="tok_reissued")
+    gone = CardholderFactory(account=acme.account, source="tok_reissued")
     customer_delete(account=acme.account, customer_id=gone.id, actor=SYSTEM)
-    kept = _customer(acme.account)
+    kept = CardholderFactory(account=acme.account)
     detached = _attach(acme.account, kept, "pm_card_reissued")
     payment_method_detach(account=acme.account, payment_method_id=detached.id, actor=SYSTEM)
     test_clock = test_clock_create(
@@ -283,9 +276,9 @@ def test_detached_cards_cards_of_deleted_customers_and_clock_customers_are_not_d
     assert PaymentMethod.objects.filter(customer=on_clock, test_scenario="card_reissued").exists()
 
 
-def test_the_updater_acts_on_each_account_alike(acme, globex, now, tasks_inline):
+def test_the_updater_acts_on_each_account_alike(acme, globex, at, tasks_inline):
     for account in (acme.account, globex.account):
-        _attach(account, _customer(account), "pm_card_reissued")
+        _attach(account, CardholderFactory(account=account), "pm_card_reissued")
     assert card_updates_fan_out_task() == 2
     for account in (acme.account, globex.account):
         [event] = _events(account, *UPDATER_EVENTS)
@@ -304,7 +297,7 @@ concurrent_writers = pytest.mark.skipif(
 def test_two_beats_at_once_emit_each_event_once(transactional_db, acme):
     import threading
 
-    customer = _customer(acme.account)
+    customer = CardholderFactory(account=acme.account)
     reissued = _attach(acme.account, customer, "pm_card_reissued")
     expiring = _attach(acme.account, customer, "pm_card_visa")
     today = clock.now()
@@ -338,13 +331,13 @@ def test_two_beats_at_once_emit_each_event_once(transactional_db, acme):
     assert len(_events(acme.account, "customer.source.expiring")) == 1
 
 
-def test_dashboard_marks_closed_expired_and_expiring_cards(acme, now):
+def test_dashboard_marks_closed_expired_and_expiring_cards(acme, at):
     from django.test import Client
 
     from tests.dashboard.conftest import staff_login
 
-    customer = _customer(acme.account)
-    now(utc(2025, 2, 10))
+    customer = CardholderFactory(account=acme.account)
+    at(utc(2025, 2, 10))
     expired = _attach(acme.account, customer, "pm_card_visa")
     payment_method_update(
         account=acme.account,
@@ -352,7 +345,7 @@ def test_dashboard_marks_closed_expired_and_expiring_cards(acme, now):
         params={"card": {"exp_month": "2", "exp_year": "2025"}},
         actor=SYSTEM,
     )
-    now(utc(2025, 3, 10))
+    at(utc(2025, 3, 10))
     closed = _attach(acme.account, customer, "pm_card_closedByIssuer")
     assert card_update_apply(payment_method_id=closed.id) is True
     expiring = _attach(acme.account, customer, "pm_card_mastercard")

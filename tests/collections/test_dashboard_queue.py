@@ -50,15 +50,15 @@ def messages_of(response) -> list[str]:
 
 
 @pytest.fixture
-def two_failed(acme, now):
+def two_failed(acme, at):
     """Pat's renewal declined (generic_decline); Sam's too, then a manual retry declined for
     insufficient funds (the newest decline)."""
     pat = declining_subscription(acme.account, email="pat@example.com", name="Pat Doe")
     sam = declining_subscription(acme.account, email="sam@example.com", amount=1999)
-    pat_invoice = renewal_failed(pat, now, RENEWED_AT)
-    sam_invoice = renewal_failed(sam, now, RENEWED_AT)
+    pat_invoice = renewal_failed(pat, at, RENEWED_AT)
+    sam_invoice = renewal_failed(sam, at, RENEWED_AT)
     card_scenario_set(sam_invoice.customer, "decline_insufficient_funds")
-    now(RENEWED_AT + timedelta(hours=2))
+    at(RENEWED_AT + timedelta(hours=2))
     invoices_retry_now(account=acme.account, invoice_ids=[sam_invoice.id], actor=SYSTEM)
     return pat_invoice, sam_invoice
 
@@ -66,15 +66,15 @@ def two_failed(acme, now):
 def test_the_queue_shows_each_failed_invoice_with_its_attempts_decline_and_next_retry(
     staff_client,  # noqa: F811
     acme,
-    now,
+    at,
     two_failed,
 ):
     pat, sam = two_failed
-    now(START)
+    at(START)
     healthy = subscribe(acme.account, email="ok@example.com")
     globex = make_account("Globex")
     elsewhere = declining_subscription(globex.account, email="pat@example.com")
-    elsewhere = renewal_failed(elsewhere, now, RENEWED_AT)
+    elsewhere = renewal_failed(elsewhere, at, RENEWED_AT)
     subscription_renew(subscription_id=healthy.id)  # paid at once: never in the queue
     renewed = Invoice.objects.get(subscription=healthy, billing_reason="subscription_cycle")
     assert renewed.status == "paid"
@@ -118,22 +118,22 @@ def test_the_queue_shows_each_failed_invoice_with_its_attempts_decline_and_next_
     assert "Failed payments" in staff_client.get("/dashboard/").content.decode()
 
 
-def test_the_queue_filters_by_decline_code_retry_and_customer(staff_client, acme, now):  # noqa: F811
+def test_the_queue_filters_by_decline_code_retry_and_customer(staff_client, acme, at):  # noqa: F811
     soon = declining_subscription(acme.account, email="soon@example.com")
     later = declining_subscription(acme.account, email="later@example.com", name="Lena Later")
     spent = declining_subscription(
         acme.account, email="spent@example.com", scenario="decline_insufficient_funds"
     )
-    soon_invoice = renewal_failed(soon, now, RENEWED_AT)
+    soon_invoice = renewal_failed(soon, at, RENEWED_AT)
     # Three days to the only retry, then one try only: no retry at all.
     CollectionSettings.objects.create(
         account=acme.account, retry_mode="custom", retry_delays=[3], subscription_after="past_due"
     )
-    later_invoice = renewal_failed(later, now, RENEWED_AT)
+    later_invoice = renewal_failed(later, at, RENEWED_AT)
     CollectionSettings.objects.filter(account=acme.account).update(
         retry_mode="smart", retry_attempts=1
     )
-    spent_invoice = renewal_failed(spent, now, RENEWED_AT)
+    spent_invoice = renewal_failed(spent, at, RENEWED_AT)
     assert later_invoice.next_payment_attempt == RENEWED_AT + timedelta(days=3)
     assert spent_invoice.next_payment_attempt is None
 
@@ -163,16 +163,16 @@ def test_the_queue_filters_by_decline_code_retry_and_customer(staff_client, acme
     assert "No failed payments match these filters." in empty
 
 
-def test_the_queue_reads_in_the_same_number_of_queries_for_one_row_or_many(acme, now):
+def test_the_queue_reads_in_the_same_number_of_queries_for_one_row_or_many(acme, at):
     subscriptions = [
         declining_subscription(acme.account, email=f"c{n}@example.com") for n in range(4)
     ]
-    renewal_failed(subscriptions[0], now, RENEWED_AT)
+    renewal_failed(subscriptions[0], at, RENEWED_AT)
     client = staff_login(Client(), account=acme.account)
     with CaptureQueriesContext(connection) as one:
         assert len(rows_of(client.get(QUEUE).content.decode())) == 1
     for subscription in subscriptions[1:]:
-        renewal_failed(subscription, now, RENEWED_AT)
+        renewal_failed(subscription, at, RENEWED_AT)
     with CaptureQueriesContext(connection) as four:
         assert len(rows_of(client.get(QUEUE).content.decode())) == 4
     assert len(four) == len(one)
@@ -186,12 +186,12 @@ def test_the_queue_reads_in_the_same_number_of_queries_for_one_row_or_many(acme,
 def test_retry_now_pays_one_invoice_and_it_leaves_the_queue(
     staff_client,  # noqa: F811
     acme,
-    now,
+    at,
     two_failed,
 ):
     pat, sam = two_failed
     card_fixed(pat)
-    now(RENEWED_AT + timedelta(hours=3))
+    at(RENEWED_AT + timedelta(hours=3))
 
     done = staff_client.post(RETRY, {"invoice": pat.id, "filters": "retry=scheduled&evil=1"})
 
@@ -208,10 +208,10 @@ def test_retry_now_pays_one_invoice_and_it_leaves_the_queue(
     assert list(rows_of(page.content.decode())) == [sam.id]
 
 
-def test_retry_selected_reports_each_outcome(staff_client, acme, now, two_failed):  # noqa: F811
+def test_retry_selected_reports_each_outcome(staff_client, acme, at, two_failed):  # noqa: F811
     pat, sam = two_failed
     card_fixed(pat)
-    now(RENEWED_AT + timedelta(hours=3))
+    at(RENEWED_AT + timedelta(hours=3))
 
     done = staff_client.post(RETRY, {"selected": [pat.id, sam.id], "bulk": "1"}, follow=True)
 
@@ -230,12 +230,12 @@ def test_retry_selected_reports_each_outcome(staff_client, acme, now, two_failed
     assert PaymentAttempt.objects.filter(invoice=sam, trigger="manual").count() == 2
 
 
-def test_nothing_selected_and_foreign_invoices_are_refused(staff_client, acme, now, two_failed):  # noqa: F811
+def test_nothing_selected_and_foreign_invoices_are_refused(staff_client, acme, at, two_failed):  # noqa: F811
     pat, _ = two_failed
     globex = make_account("Globex")
-    now(START)
+    at(START)
     foreign = renewal_failed(
-        declining_subscription(globex.account, email="g@example.com"), now, RENEWED_AT
+        declining_subscription(globex.account, email="g@example.com"), at, RENEWED_AT
     )
     attempts = PaymentAttempt.objects.count()
 
@@ -249,7 +249,7 @@ def test_nothing_selected_and_foreign_invoices_are_refused(staff_client, acme, n
     assert Invoice.objects.get(pk=foreign.pk).status == "open"
 
 
-def test_view_only_members_see_the_queue_but_cannot_retry(acme, now, two_failed):
+def test_view_only_members_see_the_queue_but_cannot_retry(acme, at, two_failed):
     pat, _ = two_failed
     card_fixed(pat)
     viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
@@ -269,7 +269,7 @@ def test_view_only_members_see_the_queue_but_cannot_retry(acme, now, two_failed)
     assert not PaymentAttempt.objects.filter(invoice=pat, trigger="manual").exists()
 
 
-def test_a_retry_needs_the_csrf_token_and_a_post(acme, now, two_failed):
+def test_a_retry_needs_the_csrf_token_and_a_post(acme, at, two_failed):
     pat, _ = two_failed
     card_fixed(pat)
     client = staff_login(Client(enforce_csrf_checks=True), account=acme.account)
@@ -279,7 +279,7 @@ def test_a_retry_needs_the_csrf_token_and_a_post(acme, now, two_failed):
     assert Invoice.objects.get(pk=pat.pk).status == "open"
 
 
-def test_the_invoice_page_shows_its_attempts_and_next_retry(staff_client, acme, now, two_failed):  # noqa: F811
+def test_the_invoice_page_shows_its_attempts_and_next_retry(staff_client, acme, at, two_failed):  # noqa: F811
     _, sam = two_failed
 
     html = staff_client.get(f"/dashboard/invoices/invoice/{sam.id}/change/").content.decode()

@@ -37,10 +37,10 @@ def _sent(kind=None):
 
 
 def test_a_paid_invoice_sends_a_receipt_and_a_failed_renewal_a_payment_failed_email(
-    acme, now, commits
+    acme, at, commits
 ):
     with commits():
-        invoice = failing_renewal(acme.account, now)
+        invoice = failing_renewal(acme.account, at)
 
     assert [row.kind for row in _sent()] == ["receipt", "payment_failed"]
     receipt, failed = mail.outbox
@@ -85,9 +85,9 @@ def test_a_paid_invoice_sends_a_receipt_and_a_failed_renewal_a_payment_failed_em
         {"retry_attempts": 1},
     ],
 )
-def test_a_failure_leaving_one_retry_or_none_sends_the_final_notice(acme, now, commits, settings):
+def test_a_failure_leaving_one_retry_or_none_sends_the_final_notice(acme, at, commits, settings):
     with commits():
-        invoice = failing_renewal(acme.account, now, **settings)
+        invoice = failing_renewal(acme.account, at, **settings)
 
     assert [row.kind for row in _sent()] == ["receipt", "final_notice"]
     notice = mail.outbox[-1]
@@ -95,19 +95,19 @@ def test_a_failure_leaving_one_retry_or_none_sends_the_final_notice(acme, now, c
     assert f"collect 25.00 USD for invoice {invoice.number}" in notice.body
 
 
-def test_kinds_turned_off_send_nothing(acme, now, commits):
+def test_kinds_turned_off_send_nothing(acme, at, commits):
     CollectionSettings.objects.create(
         account=acme.account, email_receipt=False, email_payment_failed=False
     )
     with commits():
-        failing_renewal(acme.account, now)
+        failing_renewal(acme.account, at)
 
     assert mail.outbox == []
     assert _sent() == []
     assert Event.objects.filter(type="invoice.payment_failed").count() == 1
 
 
-def test_a_customer_without_an_email_address_gets_nothing(acme, now, commits):
+def test_a_customer_without_an_email_address_gets_nothing(acme, at, commits):
     with commits():
         subscription = subscribe(acme.account, email="")
 
@@ -116,7 +116,7 @@ def test_a_customer_without_an_email_address_gets_nothing(acme, now, commits):
     assert _sent() == []
 
 
-def test_the_accounts_own_wording_is_used(acme, now, commits):
+def test_the_accounts_own_wording_is_used(acme, at, commits):
     EmailTemplate.objects.create(
         account=acme.account,
         kind="payment_failed",
@@ -124,7 +124,7 @@ def test_the_accounts_own_wording_is_used(acme, now, commits):
         body="Pay {{ invoice_number }} at {{ hosted_invoice_url }} — {{ account_name }}",
     )
     with commits():
-        invoice = failing_renewal(acme.account, now)
+        invoice = failing_renewal(acme.account, at)
 
     failed = mail.outbox[-1]
     # A customer without a name is called by their email address.
@@ -136,9 +136,9 @@ def test_the_accounts_own_wording_is_used(acme, now, commits):
     assert mail.outbox[0].subject.startswith("Your receipt from Acme")
 
 
-def test_an_event_sends_its_email_once_however_often_its_task_runs(acme, now, commits):
+def test_an_event_sends_its_email_once_however_often_its_task_runs(acme, at, commits):
     with commits():
-        failing_renewal(acme.account, now)
+        failing_renewal(acme.account, at)
     event_ids = list(
         Event.objects.filter(type__in=("invoice.paid", "invoice.payment_failed")).values_list(
             "id", flat=True
@@ -151,7 +151,7 @@ def test_an_event_sends_its_email_once_however_often_its_task_runs(acme, now, co
     assert len(_sent()) == 2
 
 
-def test_a_failure_of_the_mail_server_is_recorded(acme, now, commits, monkeypatch):
+def test_a_failure_of_the_mail_server_is_recorded(acme, at, commits, monkeypatch):
     def refuse(message, fail_silently=False):
         raise ConnectionRefusedError(111, "Connection refused")
 
@@ -165,9 +165,9 @@ def test_a_failure_of_the_mail_server_is_recorded(acme, now, commits, monkeypatc
     assert row.error == "ConnectionRefusedError: [Errno 111] Connection refused"
 
 
-def test_an_invoice_paid_meanwhile_gets_no_payment_failed_email(acme, now, commits):
+def test_an_invoice_paid_meanwhile_gets_no_payment_failed_email(acme, at, commits):
     with commits():
-        invoice = failing_renewal(acme.account, now)
+        invoice = failing_renewal(acme.account, at)
     event = Event.objects.get(type="invoice.payment_failed", object_id=invoice.id)
     SentEmail.objects.filter(event_id=event.id).delete()
     type(invoice).objects.filter(pk=invoice.pk).update(status="paid")
@@ -176,7 +176,7 @@ def test_an_invoice_paid_meanwhile_gets_no_payment_failed_email(acme, now, commi
     assert _sent("payment_failed") == []
 
 
-def test_upcoming_renewal_email(acme, now, commits):
+def test_upcoming_renewal_email(acme, at, commits):
     with commits():
         subscription = subscribe(acme.account)
         customer_update(
@@ -186,7 +186,7 @@ def test_upcoming_renewal_email(acme, now, commits):
             actor=SYSTEM,
         )
     mail.outbox.clear()
-    now(START + timedelta(days=26))
+    at(START + timedelta(days=26))
     with commits():
         assert upcoming_invoices_notify() == 1
 
@@ -198,11 +198,11 @@ def test_upcoming_renewal_email(acme, now, commits):
     assert row.object_id == subscription.id
 
 
-def test_an_expiring_card_gets_its_email(acme, now, commits):
+def test_an_expiring_card_gets_its_email(acme, at, commits):
     customer = customer_create(
         account=acme.account, params={"email": "card@example.com"}, actor=SYSTEM
     )
-    now(utc(2025, 3, 20))
+    at(utc(2025, 3, 20))
     card = customer_card_add(
         account=acme.account,
         customer=customer,
@@ -211,7 +211,7 @@ def test_an_expiring_card_gets_its_email(acme, now, commits):
         exp_year=2025,
         actor=SYSTEM,
     )
-    now(utc(2025, 4, 1, 0, 5))
+    at(utc(2025, 4, 1, 0, 5))
     with commits():
         assert card_update_apply(payment_method_id=card.id)
 
@@ -249,9 +249,9 @@ def test_the_consumer_queues_one_task_per_transaction_without_a_query(
     assert queued == [{"event_ids": [events[0].id, events[3].id] * 2}]
 
 
-def test_the_customer_timeline_shows_the_emails(staff_client, acme, now, commits):  # noqa: F811
+def test_the_customer_timeline_shows_the_emails(staff_client, acme, at, commits):  # noqa: F811
     with commits():
-        invoice = failing_renewal(acme.account, now)
+        invoice = failing_renewal(acme.account, at)
     SentEmail.objects.filter(kind="receipt").update(error="SMTPServerDisconnected: gone")
 
     page = staff_client.get(f"/dashboard/customers/customer/{invoice.customer_id}/change/")

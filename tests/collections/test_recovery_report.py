@@ -31,36 +31,36 @@ def chart_of(html: str) -> dict:
 
 
 @pytest.fixture
-def month(acme, now):
+def month(acme, at):
     """February 2025 at acme: first failures on the 1st (A 25.00 USD generic_decline, B 10.00
     USD insufficient_funds) and the 3rd (C 40.00 EUR generic_decline, D 7.00 USD
     generic_decline, then declined again for insufficient funds), one on the 10th (E), one at
     Globex, one renewal paid at once; A and C recovered on the 12th."""
-    now(utc(2025, 1, 1))
+    at(utc(2025, 1, 1))
     a = declining_subscription(acme.account, email="a@example.com")
     b = declining_subscription(
         acme.account, email="b@example.com", amount=1000, scenario="decline_insufficient_funds"
     )
     paid = declining_subscription(acme.account, email="ok@example.com", scenario="succeed")
     globex = declining_subscription(make_account("Globex").account, email="g@example.com")
-    now(utc(2025, 1, 3))
+    at(utc(2025, 1, 3))
     c = declining_subscription(acme.account, email="c@example.com", amount=4000, currency="eur")
     d = declining_subscription(acme.account, email="d@example.com", amount=700)
-    now(utc(2025, 1, 10))
+    at(utc(2025, 1, 10))
     e = declining_subscription(acme.account, email="e@example.com", amount=999)
     invoices = {
-        "a": renewal_failed(a, now, utc(2025, 2, 1, 1)),
-        "b": renewal_failed(b, now, utc(2025, 2, 1, 1)),
-        "globex": renewal_failed(globex, now, utc(2025, 2, 1, 1)),
+        "a": renewal_failed(a, at, utc(2025, 2, 1, 1)),
+        "b": renewal_failed(b, at, utc(2025, 2, 1, 1)),
+        "globex": renewal_failed(globex, at, utc(2025, 2, 1, 1)),
     }
     subscription_renew(subscription_id=paid.id)
-    invoices["c"] = renewal_failed(c, now, utc(2025, 2, 3, 1))
-    invoices["d"] = renewal_failed(d, now, utc(2025, 2, 3, 1))
+    invoices["c"] = renewal_failed(c, at, utc(2025, 2, 3, 1))
+    invoices["d"] = renewal_failed(d, at, utc(2025, 2, 3, 1))
     card_scenario_set(invoices["d"].customer, "decline_insufficient_funds")
-    now(utc(2025, 2, 4))
+    at(utc(2025, 2, 4))
     invoices_retry_now(account=acme.account, invoice_ids=[invoices["d"].id], actor=SYSTEM)
-    invoices["e"] = renewal_failed(e, now, utc(2025, 2, 10, 1))
-    now(utc(2025, 2, 12))
+    invoices["e"] = renewal_failed(e, at, utc(2025, 2, 10, 1))
+    at(utc(2025, 2, 12))
     for name in ("a", "c"):
         card_scenario_set(invoices[name].customer, "succeed")
     result = invoices_retry_now(
@@ -144,8 +144,8 @@ def test_a_bad_range_is_a_form_error(staff_client):  # noqa: F811
     assert list(garbage.context["form"].errors) == ["start"]
 
 
-def test_without_a_range_the_last_30_days_are_shown(acme, now, month):
-    now(utc(2025, 2, 20, 12))
+def test_without_a_range_the_last_30_days_are_shown(acme, at, month):
+    at(utc(2025, 2, 20, 12))
     viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
 
     page = viewer.get(REPORT)

@@ -33,16 +33,17 @@ from tests.collections.dunning import (
     failing_renewal,
     subscribe,
 )
-from tests.invoices.test_renewal_batches import _concurrently
+from tests.factories import PriceFactory
+from tests.subscriptions.test_renewal_batches import _concurrently
 
 
-def _retry_all(now, invoice: Invoice) -> list[PaymentAttempt]:
+def _retry_all(at, invoice: Invoice) -> list[PaymentAttempt]:
     """Move the clock to each scheduled retry and run the sweep's work until none is left."""
     while True:
         invoice.refresh_from_db()
         if invoice.next_payment_attempt is None:
             return list(PaymentAttempt.objects.filter(invoice=invoice).order_by("id"))
-        now(invoice.next_payment_attempt)
+        at(invoice.next_payment_attempt)
         assert due_retry_ids() == [invoice.id]
         assert invoices_retry(invoice_ids=[invoice.id]) == 1
 
@@ -51,10 +52,10 @@ def _status(invoice: Invoice) -> str:
     return Subscription.objects.get(pk=invoice.subscription_id).status
 
 
-def test_the_default_schedule_tries_eight_times_within_two_weeks_then_cancels(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_the_default_schedule_tries_eight_times_within_two_weeks_then_cancels(acme, at):
+    invoice = failing_renewal(acme.account, at)
 
-    attempts = _retry_all(now, invoice)
+    attempts = _retry_all(at, invoice)
 
     assert [a.number for a in attempts] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert [a.trigger for a in attempts] == ["automatic"] + ["retry"] * 7
@@ -94,18 +95,18 @@ def test_the_default_schedule_tries_eight_times_within_two_weeks_then_cancels(ac
     ],
 )
 def test_after_the_last_retry_the_settings_decide(
-    acme, now, subscription_after, invoice_after, status, invoice_status
+    acme, at, subscription_after, invoice_after, status, invoice_status
 ):
     invoice = failing_renewal(
         acme.account,
-        now,
+        at,
         retry_mode="custom",
         retry_delays=[3, 5],
         subscription_after=subscription_after,
         invoice_after=invoice_after,
     )
 
-    attempts = _retry_all(now, invoice)
+    attempts = _retry_all(at, invoice)
 
     assert [a.attempted_at for a in attempts] == [
         RENEWED_AT,
@@ -118,16 +119,16 @@ def test_after_the_last_retry_the_settings_decide(
     assert marked.exists() == (invoice_status == "uncollectible")
 
 
-def test_an_unpaid_subscription_keeps_renewing_with_drafts_never_attempted(acme, now):
+def test_an_unpaid_subscription_keeps_renewing_with_drafts_never_attempted(acme, at):
     from apps.subscriptions.services import subscription_renew
 
-    invoice = failing_renewal(acme.account, now, retry_mode="custom", retry_delays=[3])
+    invoice = failing_renewal(acme.account, at, retry_mode="custom", retry_delays=[3])
     CollectionSettings.objects.filter(account=acme.account).update(subscription_after="unpaid")
-    _retry_all(now, invoice)
+    _retry_all(at, invoice)
     assert _status(invoice) == "unpaid"
     charges = Charge.objects.count()
 
-    now(RENEWED_AT + timedelta(days=28, hours=2))
+    at(RENEWED_AT + timedelta(days=28, hours=2))
     subscription_renew(subscription_id=invoice.subscription_id)
 
     second = Invoice.objects.filter(subscription_id=invoice.subscription_id).latest("created_at")
@@ -136,8 +137,8 @@ def test_an_unpaid_subscription_keeps_renewing_with_drafts_never_attempted(acme,
     assert _status(invoice) == "unpaid"
 
 
-def test_a_later_paid_invoice_leaves_the_subscription_as_it_is(acme, now):
-    invoice = failing_renewal(acme.account, now, retry_mode="custom", retry_delays=[3, 60])
+def test_a_later_paid_invoice_leaves_the_subscription_as_it_is(acme, at):
+    invoice = failing_renewal(acme.account, at, retry_mode="custom", retry_delays=[3, 60])
     assert _status(invoice) == "past_due"
     Invoice.objects.create(
         account=acme.account,
@@ -150,14 +151,14 @@ def test_a_later_paid_invoice_leaves_the_subscription_as_it_is(acme, now):
         created_at=RENEWED_AT + timedelta(days=30),
     )
 
-    _retry_all(now, invoice)
+    _retry_all(at, invoice)
 
     assert _status(invoice) == "past_due"
 
 
-def test_a_slot_is_claimed_once(acme, now):
-    invoice = failing_renewal(acme.account, now)
-    now(invoice.next_payment_attempt)
+def test_a_slot_is_claimed_once(acme, at):
+    invoice = failing_renewal(acme.account, at)
+    at(invoice.next_payment_attempt)
 
     assert invoices_retry(invoice_ids=[invoice.id]) == 1
     assert invoices_retry(invoice_ids=[invoice.id]) == 0
@@ -166,19 +167,19 @@ def test_a_slot_is_claimed_once(acme, now):
     assert Charge.objects.filter(customer_id=invoice.customer_id).count() == 3
 
 
-def test_a_retry_not_yet_due_is_not_claimed(acme, now):
-    invoice = failing_renewal(acme.account, now)
-    now(invoice.next_payment_attempt - timedelta(seconds=1))
+def test_a_retry_not_yet_due_is_not_claimed(acme, at):
+    invoice = failing_renewal(acme.account, at)
+    at(invoice.next_payment_attempt - timedelta(seconds=1))
 
     assert due_retry_ids() == []
     assert invoices_retry(invoice_ids=[invoice.id]) == 0
     assert not PaymentAttempt.objects.filter(trigger="retry").exists()
 
 
-def test_a_successful_retry_pays_and_reactivates(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_a_successful_retry_pays_and_reactivates(acme, at):
+    invoice = failing_renewal(acme.account, at)
     card_fixed(invoice)
-    now(invoice.next_payment_attempt)
+    at(invoice.next_payment_attempt)
 
     invoices_retry(invoice_ids=[invoice.id])
 
@@ -193,12 +194,12 @@ def test_a_successful_retry_pays_and_reactivates(acme, now):
     assert _status(invoice) == "active"
 
 
-def test_a_closed_card_is_not_charged_but_the_attempt_counts(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_a_closed_card_is_not_charged_but_the_attempt_counts(acme, at):
+    invoice = failing_renewal(acme.account, at)
     PaymentMethod.objects.filter(pk=invoice.customer.default_source_id).update(closed_at=START)
     charges = Charge.objects.count()
     slot = invoice.next_payment_attempt
-    now(slot)
+    at(slot)
 
     invoices_retry(invoice_ids=[invoice.id])
 
@@ -211,15 +212,15 @@ def test_a_closed_card_is_not_charged_but_the_attempt_counts(acme, now):
     assert invoice.next_payment_attempt > slot
 
 
-def test_a_hard_decline_is_not_retried_until_the_card_changes(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_a_hard_decline_is_not_retried_until_the_card_changes(acme, at):
+    invoice = failing_renewal(acme.account, at)
     PaymentAttempt.objects.filter(invoice=invoice).update(decline_code="lost_card")
     card = PaymentMethod.objects.filter(pk=invoice.customer.default_source_id)
     charge = Charge.objects.get(pk=invoice.charge_id)
     # (Row times are real time, the domain clock is frozen here: the card is older.)
     card.update(updated_at=charge.created_at - timedelta(seconds=1))
     charges = Charge.objects.count()
-    now(invoice.next_payment_attempt)
+    at(invoice.next_payment_attempt)
 
     invoices_retry(invoice_ids=[invoice.id])
 
@@ -228,15 +229,15 @@ def test_a_hard_decline_is_not_retried_until_the_card_changes(acme, now):
     # The card is reissued (it changed since the decline): the next retry charges it.
     card.update(updated_at=charge.created_at + timedelta(seconds=1))
     invoice.refresh_from_db()
-    now(invoice.next_payment_attempt)
+    at(invoice.next_payment_attempt)
     invoices_retry(invoice_ids=[invoice.id])
     assert Charge.objects.count() == charges + 1
 
 
-def test_no_payment_method_skips_the_retry(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_no_payment_method_skips_the_retry(acme, at):
+    invoice = failing_renewal(acme.account, at)
     Customer.objects.filter(pk=invoice.customer_id).update(default_source=None)
-    now(invoice.next_payment_attempt)
+    at(invoice.next_payment_attempt)
 
     invoices_retry(invoice_ids=[invoice.id])
 
@@ -244,16 +245,16 @@ def test_no_payment_method_skips_the_retry(acme, now):
     assert (retry.outcome, retry.failure_code) == ("skipped", "invoice_no_payment_method")
 
 
-def test_a_claim_whose_worker_died_before_charging_is_retried_in_a_new_slot(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_a_claim_whose_worker_died_before_charging_is_retried_in_a_new_slot(acme, at):
+    invoice = failing_renewal(acme.account, at)
     slot = invoice.next_payment_attempt
-    now(slot)
+    at(slot)
     due, claims = retries_claim([invoice.id])  # the worker dies here
     charges = Charge.objects.count()
 
-    now(slot + retries.STALE_AFTER - timedelta(seconds=1))
+    at(slot + retries.STALE_AFTER - timedelta(seconds=1))
     assert stale_claims_recover() == 0
-    now(slot + retries.STALE_AFTER)
+    at(slot + retries.STALE_AFTER)
     assert stale_claims_recover() == 1
 
     claim = PaymentAttempt.objects.get(pk=claims[invoice.id].pk)
@@ -268,14 +269,14 @@ def test_a_claim_whose_worker_died_before_charging_is_retried_in_a_new_slot(acme
 
 
 def test_a_claim_whose_worker_died_after_charging_is_completed_from_its_charge(
-    acme, now, monkeypatch
+    acme, at, monkeypatch
 ):
     from apps.invoices import services
 
-    invoice = failing_renewal(acme.account, now)
+    invoice = failing_renewal(acme.account, at)
     card_fixed(invoice)
     slot = invoice.next_payment_attempt
-    now(slot)
+    at(slot)
 
     def dies(**_):
         raise SystemExit("worker lost")
@@ -288,7 +289,7 @@ def test_a_claim_whose_worker_died_after_charging_is_completed_from_its_charge(
     assert claim.outcome == "pending"
     charges = Charge.objects.count()
 
-    now(slot + retries.STALE_AFTER)
+    at(slot + retries.STALE_AFTER)
     assert stale_claims_recover() == 1
     assert stale_claims_recover() == 0
 
@@ -305,10 +306,10 @@ def test_a_claim_whose_worker_died_after_charging_is_completed_from_its_charge(
 
 
 def test_a_new_default_card_pays_the_failed_invoice_at_once(
-    acme, now, tasks_inline, django_capture_on_commit_callbacks
+    acme, at, tasks_inline, django_capture_on_commit_callbacks
 ):
-    invoice = failing_renewal(acme.account, now)
-    now(RENEWED_AT + timedelta(hours=1))
+    invoice = failing_renewal(acme.account, at)
+    at(RENEWED_AT + timedelta(hours=1))
 
     with django_capture_on_commit_callbacks(execute=True) as enqueued:
         customer_update(
@@ -333,7 +334,7 @@ def test_a_new_default_card_pays_the_failed_invoice_at_once(
 
 
 def test_a_card_change_for_a_customer_who_owes_nothing_charges_nothing(
-    acme, now, tasks_inline, django_capture_on_commit_callbacks
+    acme, at, tasks_inline, django_capture_on_commit_callbacks
 ):
     subscription = subscribe(acme.account)
     charges = Charge.objects.count()
@@ -352,20 +353,10 @@ def test_a_card_change_for_a_customer_who_owes_nothing_charges_nothing(
     assert not PaymentAttempt.objects.exists()
 
 
-def test_an_incomplete_subscription_expires_after_23_hours(acme, now):
-    from apps.catalog.services import price_create
+def test_an_incomplete_subscription_expires_after_23_hours(acme, at):
     from apps.subscriptions.services import ItemRequest
 
-    price = price_create(
-        account=acme.account,
-        params={
-            "currency": "usd",
-            "unit_amount": 900,
-            "product_data": {"name": "X"},
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
+    price = PriceFactory(account=acme.account, unit_amount=900, name="X")
     customer = customer_create(
         account=acme.account, params={"source": "tok_chargeCustomerFail"}, actor=SYSTEM
     )
@@ -376,9 +367,9 @@ def test_an_incomplete_subscription_expires_after_23_hours(acme, now):
     first = Invoice.objects.get(subscription=subscription)
     assert (first.status, first.next_payment_attempt) == ("open", None)
 
-    now(START + timedelta(hours=22, minutes=59))
+    at(START + timedelta(hours=22, minutes=59))
     assert incomplete_expire_due() == 0
-    now(START + timedelta(hours=23))
+    at(START + timedelta(hours=23))
     assert incomplete_expire_due() == 1
 
     subscription.refresh_from_db()
@@ -400,12 +391,12 @@ concurrent_writers = pytest.mark.skipif(
 
 
 @concurrent_writers
-def test_two_concurrent_sweeps_attempt_each_slot_once(transactional_db, acme, now):
+def test_two_concurrent_sweeps_attempt_each_slot_once(transactional_db, acme, at):
     invoices = []
     for n in range(6):
-        now(START)
-        invoices.append(failing_renewal(acme.account, now, email=f"c{n}@example.com"))
-    now(max(invoice.next_payment_attempt for invoice in invoices))
+        at(START)
+        invoices.append(failing_renewal(acme.account, at, email=f"c{n}@example.com"))
+    at(max(invoice.next_payment_attempt for invoice in invoices))
     ids = due_retry_ids()
     assert sorted(ids) == sorted(invoice.id for invoice in invoices)
 

@@ -17,8 +17,8 @@ from tests.collections.dunning import RENEWED_AT, card_fixed, failing_renewal
 from tests.conftest import make_account
 
 
-def test_a_failed_renewal_is_past_due_with_its_first_attempt_recorded(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_a_failed_renewal_is_past_due_with_its_first_attempt_recorded(acme, at):
+    invoice = failing_renewal(acme.account, at)
 
     assert (invoice.status, invoice.attempt_count) == ("open", 1)
     # The default schedule's first retry: 14 days × 1/49 after the first attempt.
@@ -38,9 +38,9 @@ def test_a_failed_renewal_is_past_due_with_its_first_attempt_recorded(acme, now)
     )
 
 
-def test_a_declined_manual_retry_changes_neither_the_count_nor_the_schedule(acme, now):
-    invoice = failing_renewal(acme.account, now)
-    now(RENEWED_AT + timedelta(hours=2))
+def test_a_declined_manual_retry_changes_neither_the_count_nor_the_schedule(acme, at):
+    invoice = failing_renewal(acme.account, at)
+    at(RENEWED_AT + timedelta(hours=2))
 
     result = invoices_retry_now(account=acme.account, invoice_ids=[invoice.id], actor=SYSTEM)
 
@@ -55,10 +55,10 @@ def test_a_declined_manual_retry_changes_neither_the_count_nor_the_schedule(acme
     assert Subscription.objects.get(pk=invoice.subscription_id).status == "past_due"
 
 
-def test_a_manual_retry_that_pays_ends_dunning_and_reactivates_the_subscription(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_a_manual_retry_that_pays_ends_dunning_and_reactivates_the_subscription(acme, at):
+    invoice = failing_renewal(acme.account, at)
     card_fixed(invoice)
-    now(RENEWED_AT + timedelta(hours=3))
+    at(RENEWED_AT + timedelta(hours=3))
 
     result = invoices_retry_now(account=acme.account, invoice_ids=[invoice.id], actor=SYSTEM)
 
@@ -76,8 +76,8 @@ def test_a_manual_retry_that_pays_ends_dunning_and_reactivates_the_subscription(
     assert updated.data_object["status"] == "active"
 
 
-def test_retry_now_reports_each_invoice_it_could_not_pay(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_retry_now_reports_each_invoice_it_could_not_pay(acme, at):
+    invoice = failing_renewal(acme.account, at)
     paid = Invoice.objects.get(
         subscription=invoice.subscription, billing_reason="subscription_create"
     )

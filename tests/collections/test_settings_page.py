@@ -128,7 +128,7 @@ def test_saving_a_smart_schedule_actions_and_emails(staff_client, acme):  # noqa
     assert AuditLogEntry.objects.filter(action="collection_settings.updated").count() == 1
 
 
-def test_a_custom_schedule_is_used_by_the_next_failure(staff_client, acme, now):  # noqa: F811
+def test_a_custom_schedule_is_used_by_the_next_failure(staff_client, acme, at):  # noqa: F811
     saved = staff_client.post(
         PAGE, form(retry_mode="custom", retry_delays=" 3, 5,5 ", retry_attempts="")
     )
@@ -148,7 +148,7 @@ def test_a_custom_schedule_is_used_by_the_next_failure(staff_client, acme, now):
         "3 retries, after 3 d, 5 d, 5 d (each after the attempt before it); "
         "the last 13 d after the first failure."
     ) in page
-    invoice = failing_renewal(acme.account, now)
+    invoice = failing_renewal(acme.account, at)
     assert invoice.next_payment_attempt == RENEWED_AT + timedelta(days=3)
 
 

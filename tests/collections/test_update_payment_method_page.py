@@ -24,10 +24,10 @@ pytestmark = pytest.mark.usefixtures("tasks_inline")
 
 
 @pytest.fixture
-def failed(acme, now, django_capture_on_commit_callbacks):
+def failed(acme, at, django_capture_on_commit_callbacks):
     """A renewal declined on the customer's card, its emails sent."""
     with django_capture_on_commit_callbacks(execute=True):
-        invoice = failing_renewal(acme.account, now)
+        invoice = failing_renewal(acme.account, at)
     return invoice
 
 

@@ -4,18 +4,14 @@ from apps.accounts.models import Account
 from apps.core.actor import SYSTEM
 from apps.customers.services import (
     customer_balance_adjust,
-    customer_create,
     note_create,
     tax_id_create,
 )
-
-
-def _customer(account: Account):
-    return customer_create(account=account, params={"email": "jenny@example.com"}, actor=SYSTEM)
+from tests.factories import CustomerFactory
 
 
 def _balance_transaction(account: Account) -> dict[str, str]:
-    customer = _customer(account)
+    customer = CustomerFactory(account=account)
     row = customer_balance_adjust(
         account=account, customer=customer, amount=-500, currency="usd", actor=SYSTEM
     )
@@ -23,7 +19,7 @@ def _balance_transaction(account: Account) -> dict[str, str]:
 
 
 def _note(account: Account) -> dict[str, str]:
-    customer = _customer(account)
+    customer = CustomerFactory(account=account)
     note = note_create(
         account=account, customer=customer, body="Called about a refund", actor=SYSTEM
     )
@@ -31,7 +27,7 @@ def _note(account: Account) -> dict[str, str]:
 
 
 def _tax_id(account: Account) -> dict[str, str]:
-    customer = _customer(account)
+    customer = CustomerFactory(account=account)
     row = tax_id_create(
         account=account, customer=customer, type="eu_vat", value="DE123456789", actor=SYSTEM
     )
@@ -39,11 +35,11 @@ def _tax_id(account: Account) -> dict[str, str]:
 
 
 MAKERS = {
-    "customer-detail": lambda a: _customer(a).id,
-    "customer-balance-transaction-list": lambda a: _customer(a).id,
+    "customer-detail": lambda a: CustomerFactory(account=a).id,
+    "customer-balance-transaction-list": lambda a: CustomerFactory(account=a).id,
     "customer-balance-transaction-detail": _balance_transaction,
-    "customer-note-list": lambda a: _customer(a).id,
+    "customer-note-list": lambda a: CustomerFactory(account=a).id,
     "customer-note-detail": _note,
-    "customer-tax-id-list": lambda a: _customer(a).id,
+    "customer-tax-id-list": lambda a: CustomerFactory(account=a).id,
     "customer-tax-id-detail": _tax_id,
 }

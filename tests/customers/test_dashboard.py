@@ -3,19 +3,15 @@
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
 from apps.customers.models import Customer, CustomerNote, PaymentMethod
-from apps.customers.services import customer_create
+from tests.factories import CustomerFactory
 
 LIST = "/dashboard/customers/customer/"
 
 
-def _customer(account, email="jenny@example.com", **params):
-    return customer_create(account=account, params={"email": email, **params}, actor=SYSTEM)
-
-
 def test_list_searches_by_exact_email_id_and_name_start(staff_client, acme, globex):
-    jenny = _customer(acme.account, name="Jenny Rosen")
-    other = _customer(acme.account, "max@example.com", name="Max Mustermann")
-    _customer(globex.account, "jenny@example.com")
+    jenny = CustomerFactory(account=acme.account, name="Jenny Rosen")
+    other = CustomerFactory(account=acme.account, email="max@example.com", name="Max Mustermann")
+    CustomerFactory(account=globex.account, email="jenny@example.com")
     page = staff_client.get(LIST).content.decode()
     assert jenny.id in page
     assert other.id in page
@@ -27,7 +23,7 @@ def test_list_searches_by_exact_email_id_and_name_start(staff_client, acme, glob
 
 
 def test_customer_page_shows_timeline_and_panels(staff_client, acme):
-    jenny = _customer(acme.account, source="tok_visa")
+    jenny = CustomerFactory(account=acme.account, source="tok_visa")
     page = staff_client.get(f"{LIST}{jenny.id}/change/").content.decode()
     assert "customer.created" in page
     assert "customer.source.created" in page
@@ -48,7 +44,7 @@ def test_create_customer_and_bad_email_is_a_form_error(staff_client, acme):
 
 
 def test_note_and_balance_forms(staff_client, acme):
-    jenny = _customer(acme.account)
+    jenny = CustomerFactory(account=acme.account)
     staff_client.post(f"{LIST}{jenny.id}/notes/add/", {"body": "Asked for an invoice copy"})
     note = CustomerNote.objects.get(customer=jenny)
     assert note.author_kind == "user"
@@ -60,7 +56,7 @@ def test_note_and_balance_forms(staff_client, acme):
 
 
 def test_add_test_card_and_a_decline_card_is_refused(staff_client, acme):
-    jenny = _customer(acme.account)
+    jenny = CustomerFactory(account=acme.account)
     refused = staff_client.post(
         f"{LIST}{jenny.id}/payment_methods/add/",
         {"number": "4000000000000002", "exp_month": "12", "exp_year": "2040"},
@@ -88,7 +84,7 @@ def test_list_filters_balance_created_and_deleted(staff_client, acme):
     from apps.customers.services import customer_balance_adjust, customer_delete
 
     owes, credit, zero, gone = (
-        _customer(acme.account, f"{name}@example.com")
+        CustomerFactory(account=acme.account, email=f"{name}@example.com")
         for name in ("owes", "credit", "zero", "gone")
     )
     for customer, amount in ((owes, 700), (credit, -300), (zero, 500), (zero, -500)):
@@ -125,7 +121,7 @@ def test_list_runs_no_count_and_searches_email_by_equality(staff_client, acme):
     from django.test.utils import CaptureQueriesContext
 
     for index in range(3):
-        _customer(acme.account, f"c{index}@example.com")
+        CustomerFactory(account=acme.account, email=f"c{index}@example.com")
     with CaptureQueriesContext(connection) as queries:
         response = staff_client.get(LIST, {"q": "c1@example.com"})
     assert response.status_code == 200
@@ -140,12 +136,12 @@ def test_list_runs_no_count_and_searches_email_by_equality(staff_client, acme):
 def test_deleted_customer_page_and_other_accounts_customer(staff_client, acme, globex):
     from apps.customers.services import customer_delete
 
-    jenny = _customer(acme.account)
+    jenny = CustomerFactory(account=acme.account)
     customer_delete(account=acme.account, customer_id=jenny.id, actor=SYSTEM)
     page = staff_client.get(f"{LIST}{jenny.id}/change/")
     assert page.status_code == 200
     assert "This customer was deleted" in page.content.decode()
-    theirs = _customer(globex.account)
+    theirs = CustomerFactory(account=globex.account)
     assert staff_client.get(f"{LIST}{theirs.id}/change/").status_code == 404
     assert staff_client.post(f"{LIST}{theirs.id}/notes/add/", {"body": "x"}).status_code == 404
 
@@ -154,7 +150,7 @@ def test_balance_form_errors_are_messages_and_write_nothing(staff_client, acme):
     from apps.customers.models import CustomerBalanceTransaction
     from apps.customers.services import customer_balance_adjust
 
-    jenny = _customer(acme.account)
+    jenny = CustomerFactory(account=acme.account)
     customer_balance_adjust(
         account=acme.account, customer=jenny, amount=100, currency="eur", actor=SYSTEM
     )
@@ -172,7 +168,7 @@ def test_balance_form_errors_are_messages_and_write_nothing(staff_client, acme):
 
 
 def test_edit_customer_and_empty_note(staff_client, acme):
-    jenny = _customer(acme.account, name="Jenny")
+    jenny = CustomerFactory(account=acme.account, name="Jenny")
     response = staff_client.post(
         f"{LIST}{jenny.id}/edit/", {"email": "bad", "name": "J", "phone": "", "description": ""}
     )
@@ -193,7 +189,7 @@ def test_customer_page_works_without_the_other_apps_panels(staff_client, acme, m
 
     monkeypatch.setattr(customers_admin, "PANELS", ("customers/_no_such_panel.html",))
     monkeypatch.setattr(customers_admin, "PAYMENT_METHODS_PANEL", "customers/_missing.html")
-    jenny = _customer(acme.account)
+    jenny = CustomerFactory(account=acme.account)
     page = staff_client.get(f"{LIST}{jenny.id}/change/")
     assert page.status_code == 200
     assert "Add test card" not in page.content.decode()
@@ -204,7 +200,7 @@ def test_add_and_remove_tax_ids_from_the_page(staff_client, acme, globex):
     from apps.customers.models import TaxId
     from apps.customers.services import tax_id_create
 
-    jenny = _customer(acme.account)
+    jenny = CustomerFactory(account=acme.account)
     url = f"{LIST}{jenny.id}/tax_ids/add/"
     refused = staff_client.post(url, {"type": "us_ein", "value": "12"}, follow=True)
     assert "Invalid value for us_ein" in refused.content.decode()
@@ -215,7 +211,7 @@ def test_add_and_remove_tax_ids_from_the_page(staff_client, acme, globex):
     page = staff_client.get(f"{LIST}{jenny.id}/change/").content.decode()
     assert "DE123456789" in page
     assert "customer.tax_id.created" in page
-    theirs = _customer(globex.account)
+    theirs = CustomerFactory(account=globex.account)
     their_tax_id = tax_id_create(
         account=globex.account, customer=theirs, type="gb_vat", value="GB123456789", actor=SYSTEM
     )
@@ -233,7 +229,7 @@ def test_view_only_members_see_the_page_but_write_nothing(acme):
     from tests.dashboard.conftest import staff_login
 
     viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
-    jenny = _customer(acme.account)
+    jenny = CustomerFactory(account=acme.account)
     page = viewer.get(f"{LIST}{jenny.id}/change/")
     assert page.status_code == 200
     assert "data-add-note" not in page.content.decode()

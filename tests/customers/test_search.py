@@ -10,7 +10,8 @@ from apps.core.errors import InvalidRequestError
 from apps.core.search import Clause, parse
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_search
-from apps.customers.services import customer_create, customer_delete
+from apps.customers.services import customer_delete
+from tests.factories import CustomerFactory
 
 
 @pytest.mark.parametrize(
@@ -159,29 +160,28 @@ def test_refuses_with_a_clear_error(text):
 # --- the selector: the parsed query as rows ---
 
 
-def _customer(account, **params):
-    return customer_create(account=account, params=params, actor=SYSTEM)
-
-
 @pytest.fixture
 def people(acme, globex):
     account = acme.account
     made = {
-        "jenny": _customer(
-            account,
+        "jenny": CustomerFactory(
+            account=account,
             email="jenny@example.com",
             name="Jenny Rosen",
             phone="+15555550100",
             metadata={"plan": "pro", "a__b": "odd"},
         ),
-        "max": _customer(
-            account, email="max@example.com", name="Max Rosenberg", metadata={"plan": "free"}
+        "max": CustomerFactory(
+            account=account,
+            email="max@example.com",
+            name="Max Rosenberg",
+            metadata={"plan": "free"},
         ),
-        "ann": _customer(account, email="ann@example.org", name="Ann Lee"),
+        "ann": CustomerFactory(account=account, email="ann@example.org", name="Ann Lee"),
     }
-    gone = _customer(account, email="gone@example.com", name="Gone Rosen")
+    gone = CustomerFactory(account=account, email="gone@example.com", name="Gone Rosen")
     customer_delete(account=account, customer_id=gone.id, actor=SYSTEM)
-    _customer(globex.account, email="jenny@example.com", name="Jenny Rosen")
+    CustomerFactory(account=globex.account, email="jenny@example.com", name="Jenny Rosen")
     return made
 
 

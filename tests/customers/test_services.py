@@ -19,7 +19,6 @@ from apps.customers.services import balance as balance_module
 from apps.customers.services import (
     balance_transaction_update,
     customer_balance_adjust,
-    customer_create,
     customer_delete,
     customer_update,
     note_create,
@@ -30,12 +29,7 @@ from apps.customers.services import (
 )
 from apps.customers.services.payment_methods import payment_method_attach, payment_method_detach
 from apps.subscriptions import test_clocks
-
-
-def _customer(account, **params):
-    return customer_create(
-        account=account, params={"email": "jenny@example.com", **params}, actor=SYSTEM
-    )
+from tests.factories import CustomerFactory
 
 
 def _adjust(customer, amount, currency="usd", **kwargs):
@@ -61,7 +55,7 @@ def _counts():
 
 
 def test_ledger_rows_carry_running_ending_balances(acme):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     assert customer_balance(customer) == 0
     rows = [_adjust(customer, amount) for amount in (-1500, 400, 1100, 250)]
     assert [row.ending_balance for row in rows] == [-1500, -1100, 0, 250]
@@ -72,7 +66,7 @@ def test_ledger_rows_carry_running_ending_balances(acme):
 
 
 def test_each_adjustment_is_a_customer_updated_event_with_the_previous_balance(acme):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     _adjust(customer, -500, description="Goodwill")
     _adjust(customer, 200)
     events = list(Event.objects.filter(type="customer.updated").order_by("id"))
@@ -86,7 +80,7 @@ def test_each_adjustment_is_a_customer_updated_event_with_the_previous_balance(a
 
 
 def test_another_currency_is_refused_and_writes_nothing(acme):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     _adjust(customer, -500, "eur")
     before = _counts()
     with pytest.raises(InvalidRequestError) as caught:
@@ -111,7 +105,7 @@ def test_another_currency_is_refused_and_writes_nothing(acme):
     ],
 )
 def test_bad_adjustments_are_refused(acme, amount, currency, kwargs, param):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     before = _counts()
     with pytest.raises(InvalidRequestError) as caught:
         _adjust(customer, amount, currency, **kwargs)
@@ -121,7 +115,7 @@ def test_bad_adjustments_are_refused(acme, amount, currency, kwargs, param):
 
 
 def test_a_deleted_customer_takes_no_adjustment(acme):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     customer_delete(account=acme.account, customer_id=customer.id, actor=SYSTEM)
     with pytest.raises(ResourceMissingError):
         _adjust(customer, 100)
@@ -129,7 +123,7 @@ def test_a_deleted_customer_takes_no_adjustment(acme):
 
 
 def test_initial_balance_on_create(acme):
-    customer = _customer(acme.account, balance=-2500, currency="eur")
+    customer = CustomerFactory(account=acme.account, balance=-2500, currency="eur")
     row = CustomerBalanceTransaction.objects.get(customer=customer)
     assert (row.type, row.amount, row.currency, row.ending_balance) == (
         "initial",
@@ -140,20 +134,20 @@ def test_initial_balance_on_create(acme):
     assert customer.currency == "eur"
     assert customer_render(customer)["balance"] == -2500
     # Without a currency, the account's default.
-    other = _customer(acme.account, email="b@example.com", balance=300)
+    other = CustomerFactory(account=acme.account, email="b@example.com", balance=300)
     assert CustomerBalanceTransaction.objects.get(customer=other).currency == "usd"
 
 
 def test_a_bad_initial_balance_leaves_no_customer(acme):
     before = _counts()
     with pytest.raises(InvalidRequestError):
-        _customer(acme.account, balance=100, currency="nope")
+        CustomerFactory(account=acme.account, balance=100, currency="nope")
     assert not Customer.objects.exists()
     assert _counts() == before
 
 
 def test_only_description_and_metadata_of_a_row_change(acme):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     row = _adjust(customer, -500, description="Goodwill", metadata={"ticket": "7"})
     updated = balance_transaction_update(
         account=acme.account,
@@ -171,7 +165,7 @@ def test_only_description_and_metadata_of_a_row_change(acme):
 
 def test_a_new_row_sorts_after_a_row_written_in_the_same_millisecond(acme, monkeypatch):
     """The balance is the newest row's: a new id never sorts before the newest one."""
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     first = _adjust(customer, -500)
     made = iter(["cbtxn_000000000000000000000000", "cbtxn_zzzzzzzzzzzzzzzzzzzzzzzz"])
     monkeypatch.setattr(balance_module, "ids", SimpleNamespace(new_id=lambda prefix: next(made)))
@@ -182,7 +176,7 @@ def test_a_new_row_sorts_after_a_row_written_in_the_same_millisecond(acme, monke
 
 
 def test_a_row_from_the_future_stops_the_write(acme, monkeypatch):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     _adjust(customer, -500)
     CustomerBalanceTransaction.objects.update(id="cbtxn_zzzzzzzzzzzzzzzzzzzzzzzz")
     monkeypatch.setattr(balance_module, "_ID_WAIT_SECONDS", 0.01)
@@ -196,7 +190,7 @@ def test_a_row_from_the_future_stops_the_write(acme, monkeypatch):
 
 
 def test_update_records_only_what_changed(acme):
-    customer = _customer(acme.account, name="Jenny", metadata={"plan": "pro"})
+    customer = CustomerFactory(account=acme.account, name="Jenny", metadata={"plan": "pro"})
     customer_update(
         account=acme.account,
         customer_id=customer.id,
@@ -228,7 +222,7 @@ def test_update_records_only_what_changed(acme):
     ],
 )
 def test_bad_fields_are_refused_and_nothing_changes(acme, params, param):
-    customer = _customer(acme.account, name="Jenny")
+    customer = CustomerFactory(account=acme.account, name="Jenny")
     before = (_counts(), customer_render(Customer.objects.get(pk=customer.pk)))
     with pytest.raises(InvalidRequestError) as caught:
         customer_update(account=acme.account, customer_id=customer.id, params=params, actor=SYSTEM)
@@ -238,7 +232,7 @@ def test_bad_fields_are_refused_and_nothing_changes(acme, params, param):
 
 
 def test_soft_delete_keeps_the_row_and_answers_a_stub(acme):
-    customer = _customer(acme.account, source="tok_visa")
+    customer = CustomerFactory(account=acme.account, source="tok_visa")
     card = PaymentMethod.objects.get(customer=customer)
     customer_delete(account=acme.account, customer_id=customer.id, actor=SYSTEM)
     row = Customer.objects.get(pk=customer.pk)
@@ -260,7 +254,7 @@ def test_soft_delete_keeps_the_row_and_answers_a_stub(acme):
 
 
 def test_another_accounts_customer_is_missing(acme, globex):
-    customer = _customer(globex.account)
+    customer = CustomerFactory(account=globex.account)
     assert customer_get(account=acme.account, customer_id=customer.id) is None
     with pytest.raises(ResourceMissingError):
         customer_delete(account=acme.account, customer_id=customer.id, actor=SYSTEM)
@@ -273,8 +267,8 @@ def test_another_accounts_customer_is_missing(acme, globex):
 
 
 def test_default_payment_method_must_be_attached_to_this_customer(acme):
-    jenny = _customer(acme.account)
-    max_ = _customer(acme.account, email="max@example.com")
+    jenny = CustomerFactory(account=acme.account)
+    max_ = CustomerFactory(account=acme.account, email="max@example.com")
     mine = payment_method_attach(
         account=acme.account, payment_method_id="pm_card_visa", customer=jenny, actor=SYSTEM
     )
@@ -317,18 +311,18 @@ def test_test_clock_must_be_one_of_this_account(acme, globex):
     )
     for clock_id in ("clock_nope", theirs.id):
         with pytest.raises(ResourceMissingError) as caught:
-            _customer(acme.account, test_clock=clock_id)
+            CustomerFactory(account=acme.account, test_clock=clock_id)
         assert caught.value.param == "test_clock"
     assert not Customer.objects.exists()
-    customer = _customer(acme.account, test_clock=mine.id)
+    customer = CustomerFactory(account=acme.account, test_clock=mine.id)
     assert customer.test_clock_id == mine.id
     assert customer.created_at == frozen
     assert _adjust(customer, 100).created_at == frozen
 
 
 def test_timeline_shows_this_customers_events_newest_first(acme):
-    jenny = _customer(acme.account)
-    other = _customer(acme.account, email="max@example.com")
+    jenny = CustomerFactory(account=acme.account)
+    other = CustomerFactory(account=acme.account, email="max@example.com")
     _adjust(jenny, -500)
     tax_id_create(
         account=acme.account, customer=jenny, type="eu_vat", value="DE123456789", actor=SYSTEM
@@ -351,7 +345,7 @@ def test_notes_carry_their_author_and_are_audited(acme, staff_client):
 
     user = get_user_model().objects.get()
     actor = Actor(kind="user", label=user.email, user_id=user.id)
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     note = note_create(account=acme.account, customer=customer, body="  Called  ", actor=actor)
     assert (note.body, note.author_kind, note.author_label, note.author_user_id) == (
         "Called",
@@ -393,7 +387,7 @@ def test_notes_carry_their_author_and_are_audited(acme, staff_client):
     ],
 )
 def test_valid_tax_ids(acme, type, value, country):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     row = tax_id_create(
         account=acme.account, customer=customer, type=type, value=value, actor=SYSTEM
     )
@@ -418,7 +412,7 @@ def test_valid_tax_ids(acme, type, value, country):
     ],
 )
 def test_invalid_tax_ids_are_refused(acme, type, value, param):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     before = _counts()
     with pytest.raises(InvalidRequestError) as caught:
         tax_id_create(account=acme.account, customer=customer, type=type, value=value, actor=SYSTEM)
@@ -428,7 +422,7 @@ def test_invalid_tax_ids_are_refused(acme, type, value, param):
 
 
 def test_tax_id_duplicate_and_delete(acme):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     row = tax_id_create(
         account=acme.account, customer=customer, type="eu_vat", value="DE123456789", actor=SYSTEM
     )
@@ -454,7 +448,7 @@ def test_tax_id_duplicate_and_delete(acme):
     reason="concurrent writers need a database with row-level locks (PostgreSQL in CI)",
 )
 def test_concurrent_adjustments_keep_the_running_total(transactional_db, acme):
-    customer = _customer(acme.account)
+    customer = CustomerFactory(account=acme.account)
     start = threading.Barrier(6)
     failures: list[BaseException] = []
 
@@ -479,7 +473,7 @@ def test_concurrent_adjustments_keep_the_running_total(transactional_db, acme):
 
 
 def test_a_new_source_replaces_the_default_and_deletes_the_old_one(acme):
-    customer = _customer(acme.account, source="tok_visa")
+    customer = CustomerFactory(account=acme.account, source="tok_visa")
     old = PaymentMethod.objects.get(customer=customer)
     Event.objects.all().delete()
     updated = customer_update(
@@ -502,7 +496,7 @@ def test_a_new_source_replaces_the_default_and_deletes_the_old_one(acme):
 
 
 def test_a_source_with_a_bad_field_attaches_nothing(acme):
-    customer = _customer(acme.account, source="tok_visa")
+    customer = CustomerFactory(account=acme.account, source="tok_visa")
     old = PaymentMethod.objects.get(customer=customer)
     before = (_counts(), PaymentMethod.objects.count())
     with pytest.raises(InvalidRequestError):
@@ -527,13 +521,15 @@ def test_a_source_with_a_bad_field_attaches_nothing(acme):
 
 
 def test_currency_on_create_fixes_the_balance_currency(acme):
-    customer = _customer(acme.account, currency="EUR")
+    customer = CustomerFactory(account=acme.account, currency="EUR")
     assert customer.currency == "eur"
     with pytest.raises(InvalidRequestError):
         _adjust(customer, 100, "usd")
     with pytest.raises(InvalidRequestError) as caught:
-        _customer(acme.account, email="b@example.com", currency="euro")
+        CustomerFactory(account=acme.account, email="b@example.com", currency="euro")
     assert caught.value.param == "currency"
     assert Customer.objects.count() == 1
-    located = _customer(acme.account, email="c@example.com", preferred_locales=["fr-CA", "en"])
+    located = CustomerFactory(
+        account=acme.account, email="c@example.com", preferred_locales=["fr-CA", "en"]
+    )
     assert customer_render(located)["preferred_locales"] == ["fr-CA", "en"]

@@ -7,7 +7,7 @@ import stripe
 from apps.customers.models import CustomerBalanceTransaction
 from apps.invoices.documents import invoice_rows
 from apps.invoices.models import Invoice
-from tests.invoices.sdk_clock import advance, clock_customer, epoch, invoices_of, monthly
+from tests.subscriptions.sdk_clock import advance, clock_customer, epoch, invoices_of, monthly
 
 
 def _charges(customer) -> list[int]:

@@ -6,11 +6,11 @@ from django.test import Client
 
 from apps.invoices.models import Invoice
 from apps.invoices.pdf import pdf_document
-from tests.invoices.makers import make_subscription
+from tests.factories import SubscriptionFactory
 
 
 def test_hosted_page_and_pdf_show_the_invoice(api, acme):
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(subscription=subscription)
     shown = api.get(f"/v1/invoices/{invoice.id}").json()
     assert shown["hosted_invoice_url"].endswith(f"/i/{invoice.hosted_token}/")

@@ -5,7 +5,7 @@ import pytest
 import stripe
 
 from apps.invoices.engine.periods import boundary, period_containing, utc
-from tests.invoices.sdk_clock import advance, clock_customer, epoch, invoices_of
+from tests.subscriptions.sdk_clock import advance, clock_customer, epoch, invoices_of
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ invoiced every period whose total is positive."""
 
 import stripe
 
-from tests.invoices.sdk_clock import advance, clock_customer, epoch, invoices_of, monthly
+from tests.subscriptions.sdk_clock import advance, clock_customer, epoch, invoices_of, monthly
 
 
 def _billed(customer) -> list[tuple[int, int, int]]:

@@ -9,38 +9,37 @@ from django.test import Client
 from apps.accounts.enums import Role
 from apps.accounts.models import AuditLogEntry
 from apps.catalog.models import Coupon
-from apps.catalog.services import coupon_create, price_create
+from apps.catalog.services import coupon_create
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
-from apps.customers.services import customer_create
 from apps.invoices.invoice_items import invoice_item_create
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.one_off import invoice_create
 from apps.invoices.pdf import pdf_document
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
+from tests.factories import CustomerFactory, PriceFactory
+
+
+class GraceFactory(CustomerFactory):
+    """The one-off invoices' customer, with a default card."""
+
+    email = "grace@example.com"
+    name = "Grace"
+    source = "tok_visa"
+
 
 BASE = "/dashboard/invoices/invoice"
 
 
-def _customer(account, email="grace@example.com"):
-    return customer_create(
-        account=account,
-        params={"email": email, "name": "Grace", "source": "tok_visa"},
-        actor=SYSTEM,
-    )
+class OnboardingPriceFactory(PriceFactory):
+    """A one-time 4.50 USD price."""
 
+    class Params:
+        name = "Onboarding"
 
-def _one_time(account, amount=450, currency="usd"):
-    return price_create(
-        account=account,
-        params={
-            "product_data": {"name": "Onboarding"},
-            "currency": currency,
-            "unit_amount": amount,
-        },
-        actor=SYSTEM,
-    )
+    unit_amount = 450
+    recurring = None
 
 
 def _rows(*rows, total=5):
@@ -82,8 +81,8 @@ def _trail(account):
 
 
 def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client, acme):  # noqa: F811
-    customer = _customer(acme.account)
-    onboarding = _one_time(acme.account)
+    customer = GraceFactory(account=acme.account)
+    onboarding = OnboardingPriceFactory(account=acme.account)
     coupon_create(account=acme.account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
     assert "New invoice" in staff_client.get(f"{BASE}/").content.decode()
     customer_page = staff_client.get(f"/dashboard/customers/customer/{customer.id}/change/")
@@ -135,8 +134,8 @@ def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client,
 
 
 def test_new_invoice_refusals_are_inline_and_write_nothing(staff_client, acme):  # noqa: F811
-    customer = _customer(acme.account)
-    in_euros = _one_time(acme.account, currency="eur")
+    customer = GraceFactory(account=acme.account)
+    in_euros = OnboardingPriceFactory(account=acme.account, currency="eur")
     coupon_create(account=acme.account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
     before = _trail(acme.account)
 
@@ -177,7 +176,7 @@ def test_new_invoice_refusals_are_inline_and_write_nothing(staff_client, acme): 
 
 
 def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client, acme):  # noqa: F811
-    customer = _customer(acme.account)
+    customer = GraceFactory(account=acme.account)
     invoice = invoice_create(
         account=acme.account,
         params={
@@ -255,7 +254,7 @@ def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client,
 
 def test_view_only_members_cannot_create_edit_or_send(acme):
     viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
-    customer = _customer(acme.account)
+    customer = GraceFactory(account=acme.account)
     draft = invoice_create(account=acme.account, params={"customer": customer.id}, actor=SYSTEM)
     item = invoice_item_create(
         account=acme.account, actor=SYSTEM, invoice_id=draft.id, amount=1000, description="Setup"
@@ -297,7 +296,7 @@ def test_view_only_members_cannot_create_edit_or_send(acme):
 def test_memo_and_footer_wrap_on_the_pdf(acme):
     from apps.invoices.documents import invoice_rows
 
-    customer = _customer(acme.account)
+    customer = GraceFactory(account=acme.account)
     invoice = invoice_create(
         account=acme.account,
         params={

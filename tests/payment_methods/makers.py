@@ -2,7 +2,6 @@
 
 from apps.accounts.models import Account
 from apps.core.actor import SYSTEM
-from apps.customers.models import Customer
 from apps.customers.services.payment_methods import (
     customer_source_add,
     payment_method_attach,
@@ -10,14 +9,11 @@ from apps.customers.services.payment_methods import (
     token_create,
     token_id,
 )
-
-
-def make_customer(account: Account) -> Customer:
-    return Customer.objects.create(account=account, email="payer@example.com")
+from tests.factories import CustomerRowFactory
 
 
 def _attached_pm(account: Account) -> dict[str, str]:
-    customer = make_customer(account)
+    customer = CustomerRowFactory(account=account)
     pm = payment_method_attach(
         account=account, payment_method_id="pm_card_visa", customer=customer, actor=SYSTEM
     )
@@ -25,7 +21,7 @@ def _attached_pm(account: Account) -> dict[str, str]:
 
 
 def _source(account: Account, source: str = "tok_visa") -> dict[str, str]:
-    customer = make_customer(account)
+    customer = CustomerRowFactory(account=account)
     card = customer_source_add(account=account, customer=customer, source=source, actor=SYSTEM)
     return {"customer": customer.id, "id": card.id}
 

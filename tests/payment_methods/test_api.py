@@ -5,11 +5,11 @@ import stripe
 
 from apps.core.models import Event
 from apps.customers.models import PaymentMethod
-from tests.payment_methods.makers import make_customer
+from tests.factories import CustomerRowFactory
 
 
 def test_payment_method_create_attach_list_detach(api, acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     created = api.post(
         "/v1/payment_methods",
         {"type": "card", "card": {"number": "4242424242424242", "exp_month": 8, "exp_year": 2042}},
@@ -32,7 +32,7 @@ def test_payment_method_create_attach_list_detach(api, acme):
 
 
 def test_a_decline_card_is_a_402_card_error_and_nothing_attaches(api, acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     response = api.post(
         "/v1/payment_methods/pm_card_visa_chargeDeclined/attach", {"customer": customer.id}
     )
@@ -57,7 +57,7 @@ def test_raw_numbers_refused_when_wrong(api):
 
 
 def test_customer_sources_card_bank_and_wallet(api, acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     card = api.post(f"/v1/customers/{customer.id}/sources", {"source": "tok_visa"}).json()
     bank = api.post(f"/v1/customers/{customer.id}/sources", {"source": "btok_us_verified"}).json()
     wallet_source = api.post(
@@ -83,7 +83,7 @@ def test_customer_sources_card_bank_and_wallet(api, acme):
 
 
 def test_tokens_are_single_use_and_retrievable(api, acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     token = api.post(
         "/v1/tokens", {"card": {"number": "5555555555554444", "exp_month": 3, "exp_year": 2044}}
     ).json()
@@ -99,7 +99,7 @@ def test_tokens_are_single_use_and_retrievable(api, acme):
 
 
 def test_the_official_sdk_round_trip(stripe_sdk, acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     card = stripe.Customer.create_source(customer.id, source="tok_mastercard")
     assert card.object == "card"
     assert card.last4 == "4444"

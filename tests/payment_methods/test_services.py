@@ -18,7 +18,7 @@ from apps.customers.services.payment_methods import (
     token_create,
     token_id,
 )
-from tests.payment_methods.makers import make_customer
+from tests.factories import CustomerRowFactory
 
 
 def _card(account, number="4242424242424242", **extra):
@@ -63,7 +63,7 @@ def test_bad_card_details_are_card_errors_and_write_nothing(acme, number, extra,
 
 
 def test_decline_cards_cannot_be_attached_but_charge_customer_fail_can(acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     with pytest.raises(CardError) as caught:
         payment_method_attach(
             account=acme.account,
@@ -84,7 +84,7 @@ def test_decline_cards_cannot_be_attached_but_charge_customer_fail_can(acme):
 
 
 def test_first_source_becomes_default_and_detaching_clears_it(acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     card = customer_source_add(
         account=acme.account, customer=customer, source="tok_visa", actor=SYSTEM
     )
@@ -107,7 +107,7 @@ def test_first_source_becomes_default_and_detaching_clears_it(acme):
 
 
 def test_a_token_is_spent_once(acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     _, row = token_create(
         account=acme.account,
         params={"card": {"number": "4242424242424242", "exp_month": "1", "exp_year": "2041"}},
@@ -123,7 +123,7 @@ def test_a_token_is_spent_once(acme):
 
 
 def test_sepa_wallet_and_bank_sources(acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     with pytest.raises(InvalidRequestError) as caught:
         source_create(
             account=acme.account,
@@ -160,7 +160,7 @@ def test_sepa_wallet_and_bank_sources(acme):
 
 
 def test_bank_account_verification_takes_the_test_amounts(acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     bank = customer_source_add(
         account=acme.account, customer=customer, source="btok_us_verified", actor=SYSTEM
     )
@@ -183,7 +183,7 @@ def test_bank_account_verification_takes_the_test_amounts(acme):
 
 
 def test_resolve_follows_stripes_ownership_rules(acme):
-    alice, bob = make_customer(acme.account), make_customer(acme.account)
+    alice, bob = CustomerRowFactory(account=acme.account), CustomerRowFactory(account=acme.account)
     card = customer_source_add(
         account=acme.account, customer=alice, source="tok_visa", actor=SYSTEM
     )
@@ -210,7 +210,7 @@ def test_resolve_follows_stripes_ownership_rules(acme):
 
 
 def test_attach_twice_to_different_customers_is_refused(acme):
-    alice, bob = make_customer(acme.account), make_customer(acme.account)
+    alice, bob = CustomerRowFactory(account=acme.account), CustomerRowFactory(account=acme.account)
     pm = _card(acme.account)
     payment_method_attach(
         account=acme.account, payment_method_id=pm.id, customer=alice, actor=SYSTEM
@@ -222,7 +222,7 @@ def test_attach_twice_to_different_customers_is_refused(acme):
 
 
 def test_update_records_previous_attributes(acme):
-    customer = make_customer(acme.account)
+    customer = CustomerRowFactory(account=acme.account)
     card = customer_source_add(
         account=acme.account, customer=customer, source="tok_visa", actor=SYSTEM
     )

@@ -5,17 +5,17 @@ import pytest
 from apps.core import clock
 from apps.core.errors import CardError
 from tests.customers.conftest import staff_client  # noqa: F401
-from tests.payments.makers import make_charge
+from tests.factories import ChargeFactory
 
 LIST = "/dashboard/payments/charge/"
 
 
 def test_list_filters_by_state(staff_client, acme):  # noqa: F811
-    paid = make_charge(acme.account)
+    paid = ChargeFactory(account=acme.account)
     with pytest.raises(CardError):
-        make_charge(acme.account, source="tok_radarBlock")
+        ChargeFactory(account=acme.account, source="tok_radarBlock")
     with pytest.raises(CardError):
-        make_charge(acme.account, source="tok_chargeDeclined")
+        ChargeFactory(account=acme.account, source="tok_chargeDeclined")
     page = staff_client.get(LIST).content.decode()
     assert "Blocked" in page
     assert "Failed" in page
@@ -28,7 +28,7 @@ def test_list_filters_by_state(staff_client, acme):  # noqa: F811
 
 
 def test_refund_form_refuses_more_than_the_charge(staff_client, acme):  # noqa: F811
-    charge = make_charge(acme.account)
+    charge = ChargeFactory(account=acme.account)
     page = staff_client.post(f"{LIST}{charge.id}/refund/", {"amount": "25.00"})
     assert page.status_code == 200
     assert "greater than the unrefunded amount" in page.content.decode()
@@ -54,13 +54,13 @@ def test_payment_settings_change_the_fee_of_later_charges(staff_client, acme):  
         {"fee_percent": "1.5", "fee_fixed": "0", "availability_days": "0"},
     )
     assert saved.status_code == 302
-    charge = make_charge(acme.account)
+    charge = ChargeFactory(account=acme.account)
     assert charge.balance_transaction.fee == 30  # 1.5 % of 2000
     assert charge.balance_transaction.available_on <= clock.now()
 
 
 def test_refund_from_the_customer_page_returns_there(staff_client, acme):  # noqa: F811
-    charge = make_charge(acme.account)
+    charge = ChargeFactory(account=acme.account)
     customer_page = f"/dashboard/customers/customer/{charge.customer_id}/change/"
     assert "data-inline-refund" in staff_client.get(customer_page).content.decode()
     response = staff_client.post(

@@ -1,16 +1,22 @@
 """Charges, refunds, balance and payment intents over HTTP."""
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
+from apps.accounts.models import AuditLogEntry
 from apps.core import clock
 from apps.core.actor import SYSTEM
+from apps.core.errors import InvalidRequestError
 from apps.core.models import Event
 from apps.payments.fees import processing_fee
 from apps.payments.models import BalanceTransaction, Charge, Refund
 from apps.payments.services import refund_create
-from tests.payments.makers import make_charge
+from tests.conftest import make_account
+from tests.factories import ChargeFactory
+from tests.races.conftest import RACERS, race
 
 
 @pytest.mark.parametrize(
@@ -22,14 +28,13 @@ def test_processing_fee_rounds_half_away_from_zero(amount, fee):
     assert processing_fee(amount, percent=Decimal("2.9"), fixed=30) == fee
 
 
-def test_charge_writes_the_ledger_and_the_balance_moves_with_the_clock(api, acme, monkeypatch):
+def test_charge_writes_the_ledger_and_the_balance_moves_with_the_clock(api, acme, at):
     charge = api.post("/v1/charges", {"amount": 2000, "currency": "usd", "source": "tok_visa"})
     assert charge.status_code == 200, charge.content
     txn = BalanceTransaction.objects.get(source_id=charge.json()["id"])
     assert (txn.amount, txn.fee, txn.net) == (2000, 88, 1912)
     assert api.get("/v1/balance").json()["pending"][0]["amount"] == 1912
-    later = clock.now() + timedelta(days=2, seconds=1)
-    monkeypatch.setattr(clock, "now", lambda **_: later)
+    at(clock.now() + timedelta(days=2, seconds=1))
     shown = api.get("/v1/balance").json()
     assert shown["available"][0]["amount"] == 1912
     assert shown["pending"][0]["amount"] == 0
@@ -59,13 +64,50 @@ def test_partial_refunds_then_over_refund_and_refund_of_a_refund_are_refused(api
     assert Event.objects.filter(type="charge.refunded", object_id=charge["id"]).count() == 2
 
 
-def test_concurrent_refund_reservations_cannot_exceed_the_charge(acme):
-    charge = make_charge(acme.account)
+def test_a_refund_above_what_is_left_of_the_charge_is_refused(acme):
+    charge = ChargeFactory(account=acme.account)
     refund_create(account=acme.account, charge_id=charge.id, amount=1500, actor=SYSTEM)
     with pytest.raises(Exception) as caught:
         refund_create(account=acme.account, charge_id=charge.id, amount=600, actor=SYSTEM)
     assert "greater than the unrefunded amount" in str(caught.value)
     assert Refund.objects.filter(charge=charge).count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent refunds need row-level locks: PostgreSQL (CI); SQLite runs one writer",
+)
+def test_concurrent_refund_reservations_cannot_exceed_the_charge(transactional_db):
+    acme = make_account("Acme")
+    charge = ChargeFactory(account=acme.account)  # 20.00 USD
+    events = Counter(Event.objects.values_list("type", flat=True))
+    audit = AuditLogEntry.objects.count()
+
+    outcomes = race(
+        lambda _: refund_create(account=acme.account, charge_id=charge.id, amount=600, actor=SYSTEM)
+    )
+
+    refunds = [o for o in outcomes if isinstance(o, Refund)]
+    refused = [o for o in outcomes if not isinstance(o, Refund)]
+    assert len(refunds) == 3  # 3 × 6.00 fit in 20.00, a fourth would not
+    assert {type(o) for o in refused} == {InvalidRequestError}
+    assert len(refused) == RACERS - 3
+    assert {o.param for o in refused} == {"amount"}
+    charge.refresh_from_db()
+    assert charge.amount_refunded == 1800
+    assert Refund.objects.filter(charge=charge).count() == 3
+    assert set(Refund.objects.filter(charge=charge).values_list("status", flat=True)) == {
+        "succeeded"
+    }
+    assert BalanceTransaction.objects.filter(type="refund").count() == 3
+    written = Counter(Event.objects.values_list("type", flat=True))
+    written.subtract(events)
+    assert +written == {"refund.created": 3, "charge.refunded": 3}  # one of each per refund
+    assert Event.objects.count() == events.total() + 6
+    assert set(Event.objects.filter(type="refund.created").values_list("object_id", flat=True)) == {
+        refund.id for refund in refunds
+    }
+    assert AuditLogEntry.objects.count() - audit == 3
 
 
 def test_a_processor_failure_leaves_a_pending_charge_and_no_ledger_row(acme, monkeypatch):
@@ -76,7 +118,7 @@ def test_a_processor_failure_leaves_a_pending_charge_and_no_ledger_row(acme, mon
 
     monkeypatch.setattr(TestProcessor, "authorize", broken)
     with pytest.raises(ConnectionError):
-        make_charge(acme.account)
+        ChargeFactory(account=acme.account)
     pending = Charge.objects.get(account=acme.account)
     assert pending.status == "pending"
     assert not BalanceTransaction.objects.exists()

@@ -13,14 +13,14 @@ from apps.core.locks import rows_lock
 from apps.customers.models import Customer
 from apps.invoices.models import Invoice
 from tests.conftest import make_account
-from tests.invoices.makers import make_subscription
+from tests.factories import SubscriptionFactory
 
 
 def test_an_insert_pointing_at_a_locked_customer_commits_while_the_customer_is_held(
     transactional_db,
 ):
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(subscription=subscription)
     claimed, customer_held = threading.Event(), threading.Event()
     errors: list[BaseException] = []

@@ -5,8 +5,6 @@ with a connection each; the clock is set where time matters."""
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-
 from apps.collections.models import PaymentAttempt
 from apps.collections.retries import invoices_retry
 from apps.core import clock
@@ -26,16 +24,9 @@ from apps.subscriptions.services import (
 from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.services import webhook_delivery_replay
 from tests.conftest import make_account
-from tests.invoices.makers import make_subscription
+from tests.factories import SubscriptionFactory
 from tests.races.conftest import RACERS, race
 from tests.webhooks.conftest import endpoint_make, event_make
-
-
-@pytest.fixture
-def at(monkeypatch):
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-    return lambda moment: current.update(at=moment)
 
 
 def _outcome(result) -> str:
@@ -44,7 +35,7 @@ def _outcome(result) -> str:
 
 def test_cancels_against_renewals_in_progress_bill_the_period_at_most_once(transactional_db, at):
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     at(utc(2025, 2, 1, 2))  # due, and late: the renewal finalizes and charges at once
 
     results = race(
@@ -73,7 +64,7 @@ def test_cancels_against_renewals_in_progress_bill_the_period_at_most_once(trans
 
 def test_updates_against_renewals_in_progress_renew_once_at_the_new_quantity(transactional_db, at):
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     item = subscription.items.get()
     at(utc(2025, 2, 1, 2))
 
@@ -109,7 +100,7 @@ def test_updates_against_renewals_in_progress_renew_once_at_the_new_quantity(tra
 
 def test_a_scheduled_retry_against_manual_pays_charges_once(transactional_db):
     acme = make_account("Acme")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(id=subscription.latest_invoice_id)
     # The invoice as a failed first attempt leaves it: open, one attempt, its retry due.
     Invoice.objects.filter(id=invoice.id).update(

@@ -5,18 +5,14 @@ subscription past_due; a batch run twice, or two overlapping batches at once, bi
 once; a paused item is not billed."""
 
 import threading
-from datetime import datetime
 
 import pytest
 from django.db import connection
 
 from apps.accounts.models import AuditLogEntry
-from apps.catalog.services import price_create
-from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
 from apps.customers.models import PaymentMethod
-from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.payments.models import BalanceTransaction, Charge
@@ -24,6 +20,7 @@ from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.renewals import subscriptions_renew_batch
 from apps.subscriptions.services import ItemRequest, subscription_create
+from tests.factories import CustomerFactory, PriceFactory
 
 RENEWAL_EVENTS = [
     "invoice.created",
@@ -34,38 +31,14 @@ RENEWAL_EVENTS = [
 ]
 
 
-@pytest.fixture
-def now(monkeypatch):
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-
-    def set_to(moment: datetime) -> None:
-        current["at"] = moment
-
-    return set_to
-
-
 def _subscriptions(account, count: int) -> list[Subscription]:
     basic, pro = (
-        price_create(
-            account=account,
-            params={
-                "product_data": {"name": name},
-                "currency": "usd",
-                "unit_amount": amount,
-                "recurring": {"interval": "month"},
-            },
-            actor=SYSTEM,
-        )
+        PriceFactory(account=account, unit_amount=amount, name=name)
         for name, amount in (("Basic", 2500), ("Pro", 4000))
     )
     made = []
     for n in range(count):
-        customer = customer_create(
-            account=account,
-            params={"email": f"c{n}@example.com", "source": "tok_visa"},
-            actor=SYSTEM,
-        )
+        customer = CustomerFactory(account=account, email=f"c{n}@example.com", source="tok_visa")
         items = [ItemRequest(basic)] + ([ItemRequest(pro, quantity=2)] if n % 2 else [])
         made.append(
             subscription_create(account=account, customer=customer, items=items, actor=SYSTEM)
@@ -82,10 +55,10 @@ def _types(object_ids: set[str]) -> list[str]:
     )
 
 
-def test_a_late_batch_renews_finalizes_and_charges_each_once(acme, now):
+def test_a_late_batch_renews_finalizes_and_charges_each_once(acme, at):
     subscriptions = _subscriptions(acme.account, 4)
     charges, ledger = Charge.objects.count(), BalanceTransaction.objects.count()
-    now(utc(2025, 2, 1, 2))  # two hours past the boundary: a late run
+    at(utc(2025, 2, 1, 2))  # two hours past the boundary: a late run
     ids = [s.id for s in subscriptions]
     assert subscriptions_renew_batch(subscription_ids=ids) == 4
     cycle = list(Invoice.objects.filter(billing_reason="subscription_cycle").order_by("id"))
@@ -130,7 +103,7 @@ def test_a_late_batch_renews_finalizes_and_charges_each_once(acme, now):
     assert (Event.objects.count(), Charge.objects.count()) == (events, charges + 4)
 
 
-def test_a_period_billed_before_drops_only_that_renewal(acme, now):
+def test_a_period_billed_before_drops_only_that_renewal(acme, at):
     first, billed, third = _subscriptions(acme.account, 3)
     item = billed.items.order_by("id").first()
     InvoiceLine.objects.create(
@@ -143,7 +116,7 @@ def test_a_period_billed_before_drops_only_that_renewal(acme, now):
         amount=2500,
         currency="usd",
     )
-    now(utc(2025, 2, 1))
+    at(utc(2025, 2, 1))
     renewed = subscriptions_renew_batch(subscription_ids=[first.id, billed.id, third.id])
     assert renewed == 2
     drafts = Invoice.objects.filter(billing_reason="subscription_cycle")
@@ -157,14 +130,14 @@ def test_a_period_billed_before_drops_only_that_renewal(acme, now):
     ).exists()
 
 
-def test_a_declined_card_in_a_batch_leaves_only_its_subscription_past_due(acme, now):
+def test_a_declined_card_in_a_batch_leaves_only_its_subscription_past_due(acme, at):
     good, declined, other = _subscriptions(acme.account, 3)
     PaymentMethod.objects.filter(customer=declined.customer).update(
         test_scenario="decline_insufficient_funds"
     )
-    now(utc(2025, 2, 1))
+    at(utc(2025, 2, 1))
     assert subscriptions_renew_batch(subscription_ids=[good.id, declined.id, other.id]) == 3
-    now(utc(2025, 2, 1, 1))
+    at(utc(2025, 2, 1, 1))
     assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 3
     statuses = dict(Subscription.objects.values_list("id", "status"))
     assert statuses == {good.id: "active", declined.id: "past_due", other.id: "active"}
@@ -183,7 +156,7 @@ def test_a_declined_card_in_a_batch_leaves_only_its_subscription_past_due(acme, 
     assert Charge.objects.count() == charges
 
 
-def test_a_paused_item_is_not_billed_but_stays_on_the_subscription(acme, now):
+def test_a_paused_item_is_not_billed_but_stays_on_the_subscription(acme, at):
     from apps.subscriptions.services import _active_items
 
     _, both = _subscriptions(acme.account, 2)
@@ -192,7 +165,7 @@ def test_a_paused_item_is_not_billed_but_stays_on_the_subscription(acme, now):
     assert [item.id for item in _active_items(both)] == [
         item.id for item in both.items.exclude(id=pro.id)
     ]
-    now(utc(2025, 2, 1))
+    at(utc(2025, 2, 1))
     assert subscriptions_renew_batch(subscription_ids=[both.id]) == 1
     draft = Invoice.objects.get(subscription=both, billing_reason="subscription_cycle")
     assert list(draft.lines.values_list("amount", flat=True)) == [2500]
@@ -243,12 +216,12 @@ def _charged_once(invoices: list[Invoice]) -> None:
 
 @concurrent_writers
 def test_two_sweeps_with_overlapping_batches_finalize_and_charge_each_draft_once(
-    transactional_db, acme, now
+    transactional_db, acme, at
 ):
     subscriptions = _subscriptions(acme.account, 6)
-    now(utc(2025, 2, 1))
+    at(utc(2025, 2, 1))
     assert subscriptions_renew_batch(subscription_ids=[s.id for s in subscriptions]) == 6
-    now(utc(2025, 2, 1, 1))
+    at(utc(2025, 2, 1, 1))
     drafts = due_draft_ids()
     assert len(drafts) == 6
     advanced = _concurrently(
@@ -263,11 +236,11 @@ def test_two_sweeps_with_overlapping_batches_finalize_and_charge_each_draft_once
 
 @concurrent_writers
 def test_two_late_renewal_batches_with_overlapping_ids_renew_and_charge_each_once(
-    transactional_db, acme, now
+    transactional_db, acme, at
 ):
     subscriptions = _subscriptions(acme.account, 6)
     ids = [s.id for s in subscriptions]
-    now(utc(2025, 2, 1, 2))  # a late run: each batch finalizes and charges what it renewed
+    at(utc(2025, 2, 1, 2))  # a late run: each batch finalizes and charges what it renewed
     renewed = _concurrently(
         lambda: subscriptions_renew_batch(subscription_ids=ids[:4]),
         lambda: subscriptions_renew_batch(subscription_ids=ids[2:]),

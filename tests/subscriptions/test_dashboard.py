@@ -4,34 +4,20 @@ import re
 
 from django.test import Client
 
-from apps.catalog.services import price_create
 from apps.collections.attempts import attempts_claim
-from apps.core import clock
-from apps.core.actor import SYSTEM
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.payments.models import Charge
 from tests.customers.conftest import staff_client  # noqa: F401
-from tests.invoices.makers import make_subscription
+from tests.factories import PriceFactory, SubscriptionFactory
 
 BASE = "/dashboard/subscriptions/subscription"
 
 
-def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme, monkeypatch):  # noqa: F811
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-    subscription = make_subscription(acme.account)
-    pro = price_create(
-        account=acme.account,
-        params={
-            "product_data": {"name": "Pro"},
-            "currency": "usd",
-            "unit_amount": 2700,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-    current["at"] = utc(2025, 1, 16)
+def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme, at):  # noqa: F811
+    subscription = SubscriptionFactory(account=acme.account)
+    pro = PriceFactory(account=acme.account, unit_amount=2700, name="Pro")
+    at(utc(2025, 1, 16))
     page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
     assert "Change price" in page
     proration_date = re.search(r'name="proration_date" value="(\d+)"', page).group(1)
@@ -43,7 +29,7 @@ def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme,
         "proration_behavior": "always_invoice",
         "proration_date": proration_date,
     }
-    current["at"] = utc(2025, 1, 16, 0, 5)  # staff take five minutes to confirm
+    at(utc(2025, 1, 16, 0, 5))  # staff take five minutes to confirm
     preview = staff_client.get(f"{BASE}/{subscription.id}/preview/", form).content.decode()
     assert "-12.90 USD" in preview
     assert "13.94 USD" in preview
@@ -62,7 +48,7 @@ def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme,
 
 
 def test_cancel_with_feedback_and_lists(staff_client, acme):  # noqa: F811
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     assert subscription.id in staff_client.get(f"{BASE}/").content.decode()
     staff_client.post(f"{BASE}/{subscription.id}/cancel/", {"feedback": "too_expensive"})
     subscription.refresh_from_db()
@@ -74,29 +60,11 @@ def test_cancel_with_feedback_and_lists(staff_client, acme):  # noqa: F811
 
 
 def test_billing_settings_zero_total_invoices_and_default_proration(staff_client, acme):  # noqa: F811
-    from apps.customers.services import customer_create
-    from apps.subscriptions.services import ItemRequest, subscription_create
 
-    free = price_create(
-        account=acme.account,
-        params={
-            "product_data": {"name": "Free"},
-            "currency": "usd",
-            "unit_amount": 0,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
+    free = PriceFactory(account=acme.account, unit_amount=0, name="Free")
 
     def subscribe():
-        customer = customer_create(
-            account=acme.account,
-            params={"email": "z@example.com", "source": "tok_visa"},
-            actor=SYSTEM,
-        )
-        return subscription_create(
-            account=acme.account, customer=customer, items=[ItemRequest(free)], actor=SYSTEM
-        )
+        return SubscriptionFactory(account=acme.account, price=free, email="z@example.com")
 
     subscribe()
     assert not Invoice.objects.exists()  # by default a zero-total invoice is not created
@@ -132,13 +100,13 @@ def test_billing_settings_zero_total_invoices_and_default_proration(staff_client
     subscribe()
     invoice = Invoice.objects.get()
     assert (invoice.total, invoice.status) == (0, "paid")
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     page = staff_client.get(f"{BASE}/{subscription.id}/change/").content.decode()
     assert re.search(r'<option value="none" selected>', page)
 
 
 def test_credit_note_form_on_a_paid_invoice(staff_client, acme):  # noqa: F811
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(subscription=subscription)
     page = f"/dashboard/invoices/invoice/{invoice.id}/change/"
     assert "Issue credit note" in staff_client.get(page).content.decode()
@@ -156,7 +124,7 @@ def test_credit_note_form_on_a_paid_invoice(staff_client, acme):  # noqa: F811
 
 
 def test_paying_or_voiding_an_invoice_being_charged_says_so(staff_client, acme):  # noqa: F811
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     invoice = Invoice.objects.get(subscription=subscription)
     Invoice.objects.filter(id=invoice.id).update(status="open", amount_paid=0, paid_at=None)
     invoice.refresh_from_db()

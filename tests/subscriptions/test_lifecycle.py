@@ -3,7 +3,6 @@ pause and resume, scheduled cancellation with its credit, subscription search, c
 
 import pytest
 
-from apps.core import clock
 from apps.core.models import Event
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_balance
@@ -12,17 +11,6 @@ from apps.invoices.models import Invoice
 from apps.subscriptions.lifecycle import lifecycle_due
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import subscription_renew
-
-
-@pytest.fixture
-def at(monkeypatch):
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-
-    def set_to(moment):
-        current["at"] = moment
-
-    return set_to
 
 
 def _price(api, amount, name):

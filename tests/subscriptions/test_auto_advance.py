@@ -1,12 +1,9 @@
 """Auto-advance: a renewal's invoice stays a draft for an hour after the period boundary, then
 the sweep finalizes and collects it once; late runs collect at once; one-off drafts advance too
-(test clocks: tests/invoices/test_test_clocks.py)."""
-
-from datetime import datetime
+(test clocks: tests/subscriptions/test_test_clocks.py)."""
 
 import pytest
 
-from apps.catalog.services import price_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
@@ -17,48 +14,19 @@ from apps.invoices.models import Invoice, InvoiceLine
 from apps.payments.models import Charge
 from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services import ItemRequest, subscription_create, subscription_renew
-
-
-@pytest.fixture
-def now(monkeypatch):
-    current = {"at": utc(2025, 1, 1)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-
-    def set_to(moment: datetime) -> None:
-        current["at"] = moment
-
-    return set_to
-
-
-def _subscription(account, source: str = "tok_visa") -> Subscription:
-    price = price_create(
-        account=account,
-        params={
-            "product_data": {"name": "Basic"},
-            "currency": "usd",
-            "unit_amount": 2500,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-    customer = customer_create(
-        account=account, params={"email": "a@example.com", "source": source}, actor=SYSTEM
-    )
-    return subscription_create(
-        account=account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM
-    )
+from apps.subscriptions.services import subscription_renew
+from tests.factories import SubscriptionFactory
 
 
 def _cycle() -> Invoice:
     return Invoice.objects.get(billing_reason="subscription_cycle")
 
 
-def test_a_renewal_invoice_waits_an_hour_as_a_draft(acme, now):
-    subscription = _subscription(acme.account)
+def test_a_renewal_invoice_waits_an_hour_as_a_draft(acme, at):
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     assert Invoice.objects.get().status == "paid"  # the first invoice is finalized at once
     charges = Charge.objects.count()
-    now(utc(2025, 2, 1))
+    at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription.id)
     draft = _cycle()
     assert (draft.status, draft.number, draft.auto_advance, draft.automatically_finalizes_at) == (
@@ -69,21 +37,21 @@ def test_a_renewal_invoice_waits_an_hour_as_a_draft(acme, now):
     )
     created = Event.objects.get(type="invoice.created", object_id=draft.id)
     assert created.data_object["automatically_finalizes_at"] == clock.to_epoch(utc(2025, 2, 1, 1))
-    now(utc(2025, 2, 1, 0, 59, 59))
+    at(utc(2025, 2, 1, 0, 59, 59))
     assert due_draft_ids() == []
     assert invoices_auto_advance(invoice_ids=[draft.id]) == 0  # not due yet, even if asked
     draft.refresh_from_db()
     assert (draft.status, Charge.objects.count()) == ("draft", charges)
 
 
-def test_the_sweep_finalizes_and_charges_once(acme, now, tasks_inline):
+def test_the_sweep_finalizes_and_charges_once(acme, at, tasks_inline):
     from apps.subscriptions.tasks import invoices_auto_advance_task
 
-    subscription = _subscription(acme.account)
-    now(utc(2025, 2, 1))
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
+    at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription.id)
     charges = Charge.objects.count()
-    now(utc(2025, 2, 1, 1))
+    at(utc(2025, 2, 1, 1))
     assert invoices_auto_advance_task() == 1
     invoice = _cycle()
     assert (invoice.status, invoice.amount_paid, invoice.automatically_finalizes_at) == (
@@ -108,24 +76,24 @@ def test_the_sweep_finalizes_and_charges_once(acme, now, tasks_inline):
     ]
 
 
-def test_a_late_renewal_finalizes_and_collects_at_once(acme, now):
-    subscription = _subscription(acme.account)
-    now(utc(2025, 2, 1, 3))
+def test_a_late_renewal_finalizes_and_collects_at_once(acme, at):
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
+    at(utc(2025, 2, 1, 3))
     subscription_renew(subscription_id=subscription.id)
     invoice = _cycle()
     assert (invoice.status, invoice.amount_paid) == ("paid", 2500)
     assert due_draft_ids() == []
 
 
-def test_a_failed_automatic_payment_leaves_the_subscription_past_due(acme, now):
-    subscription = _subscription(acme.account)
+def test_a_failed_automatic_payment_leaves_the_subscription_past_due(acme, at):
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     PaymentMethod.objects.filter(customer=subscription.customer).update(
         test_scenario="decline_generic"
     )
-    now(utc(2025, 2, 1))
+    at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription.id)
     assert Subscription.objects.get().status == "active"
-    now(utc(2025, 2, 1, 1))
+    at(utc(2025, 2, 1, 1))
     assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
     invoice = _cycle()
     assert (invoice.status, invoice.attempt_count) == ("open", 1)
@@ -140,11 +108,11 @@ def test_a_failed_automatic_payment_leaves_the_subscription_past_due(acme, now):
 @pytest.mark.parametrize(
     ("behavior", "status"), [("mark_uncollectible", "uncollectible"), ("void", "void")]
 )
-def test_pause_collection_applies_when_the_draft_is_finalized(acme, now, behavior, status):
+def test_pause_collection_applies_when_the_draft_is_finalized(acme, at, behavior, status):
     from apps.subscriptions.services import subscription_update_settings
 
-    subscription = _subscription(acme.account)
-    now(utc(2025, 2, 1))
+    subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
+    at(utc(2025, 2, 1))
     subscription_renew(subscription_id=subscription.id)
     subscription_update_settings(
         account=acme.account,
@@ -153,12 +121,12 @@ def test_pause_collection_applies_when_the_draft_is_finalized(acme, now, behavio
         actor=SYSTEM,
     )
     charges = Charge.objects.count()
-    now(utc(2025, 2, 1, 1))
+    at(utc(2025, 2, 1, 1))
     assert invoices_auto_advance(invoice_ids=due_draft_ids()) == 1
     assert (_cycle().status, Charge.objects.count()) == (status, charges)
 
 
-def test_a_one_off_draft_is_finalized_and_charged(acme, now):
+def test_a_one_off_draft_is_finalized_and_charged(acme, at):
     customer = customer_create(
         account=acme.account, params={"email": "o@example.com", "source": "tok_visa"}, actor=SYSTEM
     )
@@ -184,7 +152,7 @@ def test_a_one_off_draft_is_finalized_and_charged(acme, now):
         amount=1200,
         currency="usd",
     )
-    now(utc(2025, 1, 1, 1))
+    at(utc(2025, 1, 1, 1))
     assert due_draft_ids() == [invoice.id]
     assert invoices_auto_advance(invoice_ids=[invoice.id, invoice.id]) == 1
     invoice.refresh_from_db()

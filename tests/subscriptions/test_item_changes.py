@@ -7,7 +7,7 @@ same items and date. Figures: January 2025 (31 days, T = 2,678,400 s), reference
 import pytest
 import stripe
 
-from tests.invoices.sdk_clock import advance, clock_customer, epoch, invoices_of, monthly
+from tests.subscriptions.sdk_clock import advance, clock_customer, epoch, invoices_of, monthly
 
 
 def _shape(lines) -> list[tuple[int, bool, int, int]]:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.enums import Role
-from apps.catalog.services import coupon_create, price_create
+from apps.catalog.services import coupon_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.money import format_amount
@@ -21,7 +21,7 @@ from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import subscription_renew
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
-from tests.invoices.makers import make_subscription
+from tests.factories import PriceFactory, SubscriptionFactory
 
 BASE = "/dashboard/subscriptions/subscription"
 
@@ -37,24 +37,9 @@ def _counts() -> dict[str, int]:
     }
 
 
-def _monthly(account, amount: int, name: str):
-    return price_create(
-        account=account,
-        params={
-            "product_data": {"name": name},
-            "currency": "usd",
-            "unit_amount": amount,
-            "recurring": {"interval": "month"},
-        },
-        actor=SYSTEM,
-    )
-
-
 @pytest.fixture
-def pinned(monkeypatch):
-    current = {"at": utc(2025, 3, 10)}
-    monkeypatch.setattr(clock, "now", lambda **_: current["at"])
-    return current
+def clock_start():
+    return utc(2025, 3, 10)
 
 
 @pytest.fixture
@@ -64,8 +49,8 @@ def catalog(acme):
         params={"email": "nia@example.com", "source": "tok_visa"},
         actor=SYSTEM,
     )
-    launch = _monthly(acme.account, 2900, "Launch")
-    intel = _monthly(acme.account, 4900, "Intel")
+    launch = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
+    intel = PriceFactory(account=acme.account, unit_amount=4900, name="Intel")
     return customer, launch, intel
 
 
@@ -100,7 +85,7 @@ def _figure(html: str, invoice: str, name: str) -> str | None:
     return found.group(1) if found else None
 
 
-def test_new_subscription_preview_is_what_create_invoices(staff_client, acme, pinned, catalog):  # noqa: F811
+def test_new_subscription_preview_is_what_create_invoices(staff_client, acme, at, catalog):  # noqa: F811
     customer, launch, intel = catalog
     page = staff_client.get(f"{BASE}/new/?customer={customer.id}").content.decode()
     assert "New subscription" in page
@@ -116,7 +101,7 @@ def test_new_subscription_preview_is_what_create_invoices(staff_client, acme, pi
         ],
     )
     before = _counts()
-    pinned["at"] = utc(2025, 3, 10, 0, 4)  # staff take four minutes
+    at(utc(2025, 3, 10, 0, 4))  # staff take four minutes
     preview = staff_client.get(f"{BASE}/new/preview/", form).content.decode()
     assert _counts() == before  # the preview wrote nothing
     assert _amounts(preview, "first") == ["58.00 USD"]
@@ -141,7 +126,7 @@ def test_new_subscription_preview_is_what_create_invoices(staff_client, acme, pi
     page = staff_client.get(response.url).content.decode()
     assert f"Subscription {subscription.id} was created." in page
 
-    pinned["at"] = utc(2025, 4, 10)
+    at(utc(2025, 4, 10))
     subscription_renew(subscription_id=subscription.id)
     renewal = Invoice.objects.get(subscription=subscription, billing_reason="subscription_cycle")
     assert sorted(renewal.lines.values_list("amount", flat=True)) == [2687, 4900, 5800]
@@ -157,7 +142,7 @@ def test_new_subscription_preview_is_what_create_invoices(staff_client, acme, pi
 def test_anchor_coupon_and_collection_are_previewed_and_created(
     staff_client,  # noqa: F811
     acme,
-    pinned,
+    at,
     catalog,
     duration,
     discount,
@@ -192,7 +177,7 @@ def test_anchor_coupon_and_collection_are_previewed_and_created(
     assert subscription.current_period_end == utc(2025, 4, 1)
     invoice = Invoice.objects.get(subscription=subscription)
     assert (invoice.total, invoice.status) == (2058, "open")
-    pinned["at"] = utc(2025, 4, 1)
+    at(utc(2025, 4, 1))
     subscription_renew(subscription_id=subscription.id)
     assert Invoice.objects.get(billing_reason="subscription_cycle").total == due
 
@@ -214,7 +199,7 @@ def test_anchor_coupon_and_collection_are_previewed_and_created(
 def test_refusals_are_inline_and_write_nothing(
     staff_client,  # noqa: F811
     acme,
-    pinned,
+    at,
     catalog,
     change,
     message,
@@ -234,7 +219,7 @@ def test_refusals_are_inline_and_write_nothing(
     assert _counts() == before
 
 
-def test_roles_and_account_scope(acme, globex, pinned, catalog):
+def test_roles_and_account_scope(acme, globex, at, catalog):
     customer, launch, _ = catalog
     form = _form(str(clock.to_epoch(utc(2025, 3, 10))), customer.id, [{"price": launch.id}])
     viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
@@ -245,7 +230,7 @@ def test_roles_and_account_scope(acme, globex, pinned, catalog):
     refused = viewer.post(f"{BASE}/new/", form)
     assert "Your role does not allow creating subscriptions." in refused.content.decode()
     assert not Subscription.objects.exists()
-    subscription = make_subscription(acme.account)
+    subscription = SubscriptionFactory(account=acme.account)
     billing_settings(acme.account)
     other = staff_login(Client(), account=globex.account)
     before = _counts()
@@ -260,9 +245,9 @@ def test_roles_and_account_scope(acme, globex, pinned, catalog):
     assert _counts() == before
 
 
-def test_subscription_page_actions(staff_client, acme, pinned):  # noqa: F811
-    subscription = make_subscription(acme.account)
-    intel = _monthly(acme.account, 4900, "Intel")
+def test_subscription_page_actions(staff_client, acme, at):  # noqa: F811
+    subscription = SubscriptionFactory(account=acme.account)
+    intel = PriceFactory(account=acme.account, unit_amount=4900, name="Intel")
     page = f"{BASE}/{subscription.id}/change/"
     html = staff_client.get(page).content.decode()
     for title in ("Add an item", "Pause and resume", "Schedule a cancellation"):
@@ -327,7 +312,7 @@ def test_subscription_page_actions(staff_client, acme, pinned):  # noqa: F811
     assert "is not paused" in not_paused.content.decode()
 
 
-def test_resume_a_paused_subscription(staff_client, acme, pinned):  # noqa: F811
+def test_resume_a_paused_subscription(staff_client, acme, at):  # noqa: F811
     from apps.subscriptions.lifecycle import subscription_trials_settle_due
     from apps.subscriptions.planning import ItemRequest
     from apps.subscriptions.services import billing_settings_update, subscription_create
@@ -338,14 +323,14 @@ def test_resume_a_paused_subscription(staff_client, acme, pinned):  # noqa: F811
     customer = customer_create(
         account=acme.account, params={"email": "p@example.com"}, actor=SYSTEM
     )
-    price = _monthly(acme.account, 2900, "Launch")
+    price = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
     subscription = subscription_create(
         account=acme.account,
         customer=customer,
         items=[ItemRequest(price, trial_end=utc(2025, 3, 12))],
         actor=SYSTEM,
     )
-    pinned["at"] = utc(2025, 3, 13)
+    at(utc(2025, 3, 13))
     subscription_trials_settle_due(subscription_id=subscription.id)
     subscription.refresh_from_db()
     assert subscription.status == "paused"

@@ -3,7 +3,7 @@ preview shows that same invoice."""
 
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
-from tests.invoices.test_lifecycle import _epoch, _price, at  # noqa: F401
+from tests.subscriptions.test_lifecycle import _epoch, _price
 
 
 def _yearly(api, amount, name):

@@ -6,11 +6,11 @@ anchor on create."""
 import pytest
 import stripe
 
-from tests.invoices.sdk_clock import advance as _advance
-from tests.invoices.sdk_clock import clock_customer as _clock_customer
-from tests.invoices.sdk_clock import epoch as _epoch
-from tests.invoices.sdk_clock import invoices_of as _invoices
-from tests.invoices.sdk_clock import monthly as _monthly
+from tests.subscriptions.sdk_clock import advance as _advance
+from tests.subscriptions.sdk_clock import clock_customer as _clock_customer
+from tests.subscriptions.sdk_clock import epoch as _epoch
+from tests.subscriptions.sdk_clock import invoices_of as _invoices
+from tests.subscriptions.sdk_clock import monthly as _monthly
 
 
 def _counts() -> dict[str, int]:
