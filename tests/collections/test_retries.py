@@ -416,8 +416,8 @@ def test_two_concurrent_sweeps_attempt_each_slot_once(transactional_db, acme, at
     assert invoices_retry(invoice_ids=ids) == 0
 
 
-def test_a_manual_pay_whose_process_died_before_charging_frees_the_invoice(acme, now):
-    invoice = failing_renewal(acme.account, now)
+def test_a_manual_pay_whose_process_died_before_charging_frees_the_invoice(acme, at):
+    invoice = failing_renewal(acme.account, at)
     card_fixed(invoice)
     slot = invoice.next_payment_attempt
     invoice.refresh_from_db()
@@ -429,7 +429,7 @@ def test_a_manual_pay_whose_process_died_before_charging_frees_the_invoice(acme,
     assert (busy.value.code, busy.value.http_status) == ("invoice_payment_in_progress", 409)
     charges = Charge.objects.count()
 
-    now(claim.attempted_at + retries.STALE_AFTER)
+    at(claim.attempted_at + retries.STALE_AFTER)
     assert stale_claims_recover() == 1
 
     claim.refresh_from_db()
@@ -443,11 +443,11 @@ def test_a_manual_pay_whose_process_died_before_charging_frees_the_invoice(acme,
 
 
 def test_a_manual_pay_whose_process_died_after_charging_is_completed_from_its_charge(
-    acme, now, monkeypatch
+    acme, at, monkeypatch
 ):
     from apps.invoices import services
 
-    invoice = failing_renewal(acme.account, now)
+    invoice = failing_renewal(acme.account, at)
     card_fixed(invoice)
 
     def dies(**_):
@@ -461,7 +461,7 @@ def test_a_manual_pay_whose_process_died_after_charging_is_completed_from_its_ch
     assert claim.trigger == "manual"
     charges = Charge.objects.count()
 
-    now(claim.attempted_at + retries.STALE_AFTER)
+    at(claim.attempted_at + retries.STALE_AFTER)
     assert stale_claims_recover() == 1
 
     invoice.refresh_from_db()

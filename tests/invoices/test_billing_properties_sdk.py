@@ -16,7 +16,6 @@ import stripe
 
 from apps.core import clock, money
 from apps.invoices.engine.periods import utc
-from tests.invoices.sdk_clock import invoices_of
 from tests.invoices.test_billing_properties import (
     FREE_FIRST,
     JAN31,
@@ -27,6 +26,7 @@ from tests.invoices.test_billing_properties import (
     CouponSpec,
     Schedule,
 )
+from tests.subscriptions.sdk_clock import invoices_of
 
 # A credit balance, an item removed and put back at one instant, a 33 % once coupon.
 UNDONE = Schedule(
