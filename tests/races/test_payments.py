@@ -19,6 +19,18 @@ def _post(url: str, key: str, path: str, **data) -> dict:
     return response.json()
 
 
+def _intent(url: str, key: str, **data) -> dict:
+    return _post(
+        url,
+        key,
+        "/v1/payment_intents",
+        amount=2000,
+        currency="usd",
+        payment_method="pm_card_visa",
+        **data,
+    )
+
+
 def _charge(url: str, key: str, **data) -> dict:
     customer = _post(url, key, "/v1/customers", source="tok_visa")
     return _post(
@@ -43,16 +55,7 @@ def _events(account, prefix: str) -> Counter:
 
 def test_twenty_captures_of_one_intent_from_two_processes_capture_once(two_processes):
     acme = make_account("Acme")
-    intent = _post(
-        two_processes,
-        acme.secret_key,
-        "/v1/payment_intents",
-        amount=2000,
-        currency="usd",
-        payment_method="pm_card_visa",
-        capture_method="manual",
-        confirm="true",
-    )
+    intent = _intent(two_processes, acme.secret_key, capture_method="manual", confirm="true")
     assert intent["status"] == "requires_capture"
 
     responses = post_all(
@@ -96,14 +99,7 @@ def test_twenty_captures_of_one_charge_capture_once(two_processes):
 
 def test_twenty_confirms_of_one_intent_charge_once(two_processes):
     acme = make_account("Acme")
-    intent = _post(
-        two_processes,
-        acme.secret_key,
-        "/v1/payment_intents",
-        amount=2000,
-        currency="usd",
-        payment_method="pm_card_visa",
-    )
+    intent = _intent(two_processes, acme.secret_key)
 
     responses = post_all(
         two_processes, acme.secret_key, f"/v1/payment_intents/{intent['id']}/confirm"
