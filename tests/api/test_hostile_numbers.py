@@ -51,6 +51,28 @@ def test_a_charge_in_an_unknown_currency_is_refused(api, currency, events):
     assert Charge.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("amount", "currency", "ceiling"),
+    [
+        (100_000_000, "usd", "999,999.99 USD"),
+        (100_000_000, "jpy", "99,999,999 JPY"),
+        (1_000_000_000, "kwd", "999,999.990 KWD"),
+    ],
+)
+def test_a_charge_above_the_currency_maximum_is_refused(api, amount, currency, ceiling, events):
+    response = api.post(
+        "/v1/charges", {"amount": amount, "currency": currency, "source": "tok_visa"}
+    )
+    error = response.json()["error"]
+    assert response.status_code == 400, response.content
+    assert (error["code"], error["param"], error["message"]) == (
+        "amount_too_large",
+        "amount",
+        f"Amount must be no more than {ceiling}.",
+    )
+    assert Charge.objects.count() == 0
+
+
 @pytest.mark.parametrize("currency", ["xxx", "ééé"])
 def test_a_payment_intent_in_an_unknown_currency_is_refused(api, currency, events):
     response = api.post("/v1/payment_intents", {"amount": 2000, "currency": currency})

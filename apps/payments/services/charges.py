@@ -31,8 +31,6 @@ from apps.payments.models import BalanceTransaction, Charge, PaymentSettings, Re
 from apps.payments.processors import Result, processor_for
 from apps.payments.render import charge_render, refund_render
 
-MAX_AMOUNT = 99_999_999
-
 
 @dataclass(frozen=True)
 class ChargeRequest:
@@ -70,9 +68,12 @@ def amount_validate(amount: Any, currency: Any, *, param: str = "amount") -> tup
             param=param,
             code="amount_too_small",
         )
-    if amount > MAX_AMOUNT * 10 ** max(money.exponent(currency) - 2, 0):
+    ceiling = money.amount_max(currency)
+    if amount > ceiling:
         raise InvalidRequestError(
-            "Amount must be no more than 999,999.99.", param=param, code="amount_too_large"
+            f"Amount must be no more than {money.format_amount(ceiling, currency)}.",
+            param=param,
+            code="amount_too_large",
         )
     return amount, currency
 
