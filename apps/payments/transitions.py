@@ -1,17 +1,19 @@
-"""How a PaymentIntent's status moves: the one table of allowed moves and the one function
-that makes them (``payment_intent_move``), writing the move's event and audit entry in the
-caller's transaction. No other code assigns ``PaymentIntent.status`` (a test holds it so).
+"""How the statuses of payment intents, charges and refunds move: for each, one table of
+allowed moves and the one function that makes them (``payment_intent_move``, ``charges_move``,
+``refund_move``), writing each move's event and audit entry in the caller's transaction. No
+other code assigns these statuses (a test holds it so); rows are created in their first status.
 
-The moves are drawn in the README (Customers and payments).
+The payment intent's moves are drawn in the README (Customers and payments).
 """
 
-from apps.accounts.audit import audit_record
+from apps.accounts.audit import audit_record, audit_records
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
-from apps.core.events import event_record
+from apps.core.events import event_record, events_record
+from apps.payments.enums import ChargeStatus, RefundStatus
 from apps.payments.enums import PaymentIntentStatus as S
-from apps.payments.models import PaymentIntent
-from apps.payments.render import payment_intent_render
+from apps.payments.models import Charge, PaymentIntent, Refund
+from apps.payments.render import charge_render, payment_intent_render, refund_render
 
 # status -> the statuses it may move to.
 PAYMENT_INTENT_MOVES: dict[str, frozenset[str]] = {
@@ -78,3 +80,66 @@ def payment_intent_move(intent: PaymentIntent, to: str, *, actor: Actor) -> None
     event = PAYMENT_INTENT_EVENTS.get((before, to))
     if event is not None:
         payment_intent_event(intent, event, actor)
+
+
+# A charge is written pending before the processor is called; its outcome is final.
+CHARGE_MOVES: dict[str, frozenset[str]] = {
+    ChargeStatus.PENDING: frozenset({ChargeStatus.SUCCEEDED, ChargeStatus.FAILED}),
+    ChargeStatus.SUCCEEDED: frozenset(),
+    ChargeStatus.FAILED: frozenset(),
+}
+# A refund likewise; its event names what happened to it.
+REFUND_MOVES: dict[str, frozenset[str]] = {
+    RefundStatus.PENDING: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
+    RefundStatus.SUCCEEDED: frozenset(),
+    RefundStatus.FAILED: frozenset(),
+    RefundStatus.CANCELED: frozenset(),
+}
+REFUND_EVENTS = {RefundStatus.SUCCEEDED: "refund.created", RefundStatus.FAILED: "refund.failed"}
+
+
+def _allowed(table: dict[str, frozenset[str]], kind: str, before: str, to: str) -> None:
+    if to not in table[before]:
+        raise ValueError(f"A {before} {kind} cannot become {to}.")
+
+
+def charges_move(*, account, moves: list[tuple[Charge, str]], actor: Actor) -> None:
+    """Move each charge of ``moves`` (one account's, with their outcome fields set) to its
+    status and record each move's ``charge.<status>`` event and audit entry, in multi-row
+    writes; the caller writes the rows with their outcome in the same transaction."""
+    for charge, to in moves:
+        _allowed(CHARGE_MOVES, "charge", charge.status, to)
+    for charge, to in moves:
+        charge.status = to
+    events_record(
+        account=account,
+        changes=[(f"charge.{to}", charge_render(charge, refunds=[]), None) for charge, to in moves],
+        actor=actor,
+    )
+    audit_records(
+        account=account,
+        actor=actor,
+        entries=[(f"charge.{to}", "charge", charge.id, {}) for charge, to in moves],
+    )
+
+
+def refund_move(refund: Refund, to: str, *, actor: Actor, changes: dict) -> None:
+    """Move the locked ``refund`` to ``to``, save it with what the caller set on it, and record
+    the move's event and audit entry (``changes``: what the audit entry says changed)."""
+    _allowed(REFUND_MOVES, "refund", refund.status, to)
+    refund.status = to
+    refund.save()
+    event_record(
+        account=refund.account,
+        type=REFUND_EVENTS[to],
+        data_object=refund_render(refund),
+        actor=actor,
+    )
+    audit_record(
+        account=refund.account,
+        actor=actor,
+        action=f"refund.{to}",
+        object_type="refund",
+        object_id=refund.id,
+        changes=changes,
+    )

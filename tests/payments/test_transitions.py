@@ -1,5 +1,6 @@
-"""PaymentIntent status moves: every move the table allows is made with its event, every other
-one is refused and changes nothing, and no other code assigns the status."""
+"""Status moves of payment intents, charges and refunds: every move a table allows is made with
+its event, every other one is refused and changes nothing, and no other code assigns these
+statuses."""
 
 import re
 from pathlib import Path
@@ -9,14 +10,19 @@ import pytest
 from apps.core.actor import SYSTEM
 from apps.core.errors import InvalidRequestError
 from apps.core.models import Event
+from apps.payments.enums import ChargeStatus, RefundStatus
 from apps.payments.enums import PaymentIntentStatus as S
 from apps.payments.models import PaymentIntent
 from apps.payments.services import payment_intent_create
 from apps.payments.transitions import (
+    CHARGE_MOVES,
     PAYMENT_INTENT_EVENTS,
     PAYMENT_INTENT_MOVES,
+    REFUND_MOVES,
+    charges_move,
     payment_intent_move,
 )
+from tests.factories import ChargeFactory
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 MOVES = [
@@ -81,8 +87,32 @@ def test_any_other_move_is_refused_and_changes_nothing(acme, before, after):
     assert _events(acme.account) == []
 
 
-def test_only_the_transition_function_assigns_a_payment_intent_status():
-    assigning = re.compile(r"\bintent\.status\s*=(?!=)|status\s*=\s*PaymentIntentStatus\.")
+def test_the_charge_and_refund_tables_name_every_status_and_end_in_final_ones():
+    assert set(CHARGE_MOVES) == set(ChargeStatus.values)
+    assert set(REFUND_MOVES) == set(RefundStatus.values)
+    assert CHARGE_MOVES[ChargeStatus.PENDING] == {ChargeStatus.SUCCEEDED, ChargeStatus.FAILED}
+    assert REFUND_MOVES[RefundStatus.PENDING] == {RefundStatus.SUCCEEDED, RefundStatus.FAILED}
+    finals = [CHARGE_MOVES[ChargeStatus.SUCCEEDED], CHARGE_MOVES[ChargeStatus.FAILED]]
+    finals += [REFUND_MOVES[status] for status in RefundStatus.values if status != "pending"]
+    assert finals == [frozenset()] * len(finals)
+
+
+@pytest.mark.parametrize("to", [ChargeStatus.SUCCEEDED, ChargeStatus.FAILED, ChargeStatus.PENDING])
+def test_a_settled_charge_never_moves_again(acme, to):
+    charge = ChargeFactory(account=acme.account)
+    assert charge.status == ChargeStatus.SUCCEEDED
+    before = Event.objects.count()
+    with pytest.raises(ValueError, match="A succeeded charge cannot become"):
+        charges_move(account=acme.account, moves=[(charge, to)], actor=SYSTEM)
+    assert charge.status == ChargeStatus.SUCCEEDED
+    assert Event.objects.count() == before
+
+
+def test_only_the_transition_functions_assign_these_statuses():
+    assigning = re.compile(
+        r"\b(intent|charge|refund)\.status\s*=(?!=)"
+        r"|status\s*=\s*(PaymentIntentStatus|ChargeStatus|RefundStatus)\.(?!PENDING)"
+    )
     offenders = [
         f"{path.relative_to(APPS.parent)}:{number}"
         for path in APPS.rglob("*.py")

@@ -30,6 +30,7 @@ from apps.payments.fees import available_on, processing_fee
 from apps.payments.models import BalanceTransaction, Charge, PaymentSettings, Refund
 from apps.payments.processors import Result, processor_for
 from apps.payments.render import charge_render, refund_render
+from apps.payments.transitions import charges_move, refund_move
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,7 @@ def charges_attempt(
     with no transaction open, one transaction records every outcome (charges, ledger rows,
     events and audit entries in multi-row writes). A charge whose card needs authentication is
     removed (nothing was authorized). Answers in the order of ``requests``."""
-    from apps.accounts.audit import audit_records
     from apps.core.bulk import rows_insert, rows_update
-    from apps.core.events import events_record
 
     now = clock.now()
     charges = [
@@ -271,8 +270,7 @@ def charges_attempt(
     ]
     settings = payment_settings(account)
     ledger: list[BalanceTransaction] = []
-    events: list[tuple[str, dict, None]] = []
-    entries: list[tuple[str, str, str, dict]] = []
+    moves: list[tuple[Charge, str]] = []
     removed: set[str] = set()
     with transaction.atomic():
         for charge, result in zip(charges, results, strict=True):
@@ -284,7 +282,7 @@ def charges_attempt(
             charge.outcome = _outcome(result)
             charge.processor_reference = result.reference
             if result.status in ("succeeded", "requires_capture"):
-                charge.status = ChargeStatus.SUCCEEDED
+                moves.append((charge, ChargeStatus.SUCCEEDED))
                 charge.captured = result.status == "succeeded"
                 charge.dispute_reason_pending = result.later.get("dispute_reason", "")
                 if charge.captured:
@@ -292,12 +290,11 @@ def charges_attempt(
                     charge.balance_transaction = _charge_ledger_row(charge, charge.amount, settings)
                     ledger.append(charge.balance_transaction)
             else:
-                charge.status = ChargeStatus.FAILED
+                moves.append((charge, ChargeStatus.FAILED))
                 charge.failure_code = result.error_code
                 charge.failure_message = result.message
             charge.updated_at = clock.now()
-            events.append((f"charge.{charge.status}", charge_render(charge, refunds=[]), None))
-            entries.append((f"charge.{charge.status}", "charge", charge.id, {}))
+        charges_move(account=account, moves=moves, actor=actor)
         rows_insert(BalanceTransaction, ledger)
         kept = [charge for charge in charges if charge.id not in removed]
         rows_update(Charge, kept, _OUTCOME_FIELDS)
@@ -306,8 +303,6 @@ def charges_attempt(
             for charge in charges:
                 if charge.id in removed:
                     charge.pk = None  # as a deleted model instance: no charge exists
-        events_record(account=account, changes=events, actor=actor)
-        audit_records(account=account, actor=actor, entries=entries)
     return list(zip(charges, results, strict=True))
 
 
@@ -505,10 +500,10 @@ def refund_create(
             Charge.objects.select_related("account", "payment_method").filter(
                 account=account, id=charge_id
             ),
-            Refund.objects.filter(pk=refund.pk),
+            Refund.objects.select_related("account").filter(pk=refund.pk),
         )
+        changes = {"charge": [None, charge.id], "amount": [None, amount]}
         if result.status == "succeeded":
-            refund.status = RefundStatus.SUCCEEDED
             refund.processor_reference = result.reference
             refund.balance_transaction = _ledger(
                 account=account,
@@ -519,13 +514,7 @@ def refund_create(
                 description=f"REFUND FOR CHARGE ({charge.description or charge.id})",
                 available_at=clock.now(),
             )
-            refund.save()
-            event_record(
-                account=account,
-                type="refund.created",
-                data_object=refund_render(refund),
-                actor=actor,
-            )
+            refund_move(refund, RefundStatus.SUCCEEDED, actor=actor, changes=changes)
             _event(
                 charge,
                 "charge.refunded",
@@ -533,25 +522,10 @@ def refund_create(
                 {"amount_refunded": charge.amount_refunded - amount, "refunded": False},
             )
         else:
-            refund.status = RefundStatus.FAILED
             refund.failure_reason = result.error_code or "unknown"
-            refund.save()
+            refund_move(refund, RefundStatus.FAILED, actor=actor, changes=changes)
             charge.amount_refunded -= amount
             charge.save(update_fields=["amount_refunded", "updated_at"])
-            event_record(
-                account=account,
-                type="refund.failed",
-                data_object=refund_render(refund),
-                actor=actor,
-            )
-        audit_record(
-            account=account,
-            actor=actor,
-            action=f"refund.{refund.status}",
-            object_type="refund",
-            object_id=refund.id,
-            changes={"charge": [None, charge.id], "amount": [None, amount]},
-        )
     return refund
 
 
