@@ -11,11 +11,13 @@ from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.errors import InvalidRequestError
 from apps.core.models import Event
+from apps.customers.services.payment_methods import payment_method_resolve
 from apps.payments.fees import processing_fee
 from apps.payments.models import BalanceTransaction, Charge, Refund
-from apps.payments.services import refund_create
+from apps.payments.processors import test as test_processor
+from apps.payments.services import payment_intent_capture, payment_intent_confirm, refund_create
 from tests.conftest import make_account
-from tests.factories import ChargeFactory
+from tests.factories import ChargeFactory, PaymentIntentFactory
 from tests.races.conftest import RACERS, race
 
 
@@ -111,12 +113,11 @@ def test_concurrent_refund_reservations_cannot_exceed_the_charge(transactional_d
 
 
 def test_a_processor_failure_leaves_a_pending_charge_and_no_ledger_row(acme, monkeypatch):
-    from apps.payments.processors.test import TestProcessor
 
     def broken(self, **kwargs):
         raise ConnectionError("gateway unreachable")
 
-    monkeypatch.setattr(TestProcessor, "authorize", broken)
+    monkeypatch.setattr(test_processor.TestProcessor, "authorize", broken)
     with pytest.raises(ConnectionError):
         ChargeFactory(account=acme.account)
     pending = Charge.objects.get(account=acme.account)
@@ -216,3 +217,39 @@ def test_charge_errors_are_stripe_shaped(api):
     assert missing.json()["error"]["param"] == "source"
     unknown = api.post("/v1/charges", {"amount": 1000, "currency": "usd", "source": "card_nope"})
     assert unknown.status_code == 404
+
+
+def test_a_capture_the_processor_never_answered_can_be_asked_for_again(acme, monkeypatch):
+    intent = PaymentIntentFactory(account=acme.account, capture_method="manual")
+    intent = payment_intent_confirm(
+        account=acme.account,
+        intent_id=intent.id,
+        payment_method=payment_method_resolve(
+            account=acme.account, value="pm_card_visa", customer=None, actor=SYSTEM, param="pm"
+        ),
+        actor=SYSTEM,
+    )
+    assert intent.status == "requires_capture"
+
+    def unreachable(self, **_):
+        raise ConnectionError("gateway unreachable")
+
+    monkeypatch.setattr(test_processor.TestProcessor, "capture", unreachable)
+    with pytest.raises(ConnectionError):
+        payment_intent_capture(account=acme.account, intent_id=intent.id, amount=None, actor=SYSTEM)
+    monkeypatch.undo()
+    intent.refresh_from_db()
+    charge = Charge.objects.get(id=intent.latest_charge_id)
+    # Neither is left claimed: the intent is capturable, the charge not "being captured".
+    assert (intent.status, charge.capturing_amount, charge.captured) == (
+        "requires_capture",
+        None,
+        False,
+    )
+
+    captured = payment_intent_capture(
+        account=acme.account, intent_id=intent.id, amount=None, actor=SYSTEM
+    )
+    assert (captured.status, captured.amount_received) == ("succeeded", 1000)
+    succeeded = Event.objects.filter(account=acme.account, type="payment_intent.succeeded")
+    assert succeeded.count() == 1

@@ -383,9 +383,17 @@ def charge_capture(*, account: Account, charge_id: str, amount: int | None, acto
             )
         charge.capturing_amount = amount
         charge.save(update_fields=["capturing_amount", "updated_at"])
-    result = processor_for(account).capture(
-        reference=charge.processor_reference, amount=amount, idempotency_key=f"capture:{charge.id}"
-    )
+    try:
+        result = processor_for(account).capture(
+            reference=charge.processor_reference,
+            amount=amount,
+            idempotency_key=f"capture:{charge.id}",
+        )
+    except Exception:
+        # No answer (the gateway is unreachable): the claim is given back, so the capture can
+        # be asked for again; the same idempotency key makes the gateway capture at most once.
+        Charge.objects.filter(pk=charge.pk).update(capturing_amount=None, updated_at=clock.now())
+        raise
     with transaction.atomic():
         charge = _locked_charge(account, charge_id)
         charge.capturing_amount = None

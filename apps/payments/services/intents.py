@@ -7,7 +7,7 @@ from django.db import transaction
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
+from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
 from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
@@ -201,7 +201,8 @@ def payment_intent_capture(
         charge = charge_capture(
             account=account, charge_id=intent.latest_charge_id, amount=amount, actor=actor
         )
-    except ApplicationError:
+    except Exception:
+        # Refused, or no answer from the processor: the intent is capturable again.
         with transaction.atomic():
             intent = _locked(account, intent_id)
             payment_intent_move(intent, PaymentIntentStatus.REQUIRES_CAPTURE, actor=actor)
