@@ -1,0 +1,24 @@
+"""Enqueueing a task from a service, by the task's name.
+
+A task calls a service (tasks are the edge of an app, above its services), so a service that
+has work done later names the task instead of importing it. The task is looked up among the
+Celery app's registered tasks, so eager mode (tests, ``CELERY_TASK_ALWAYS_EAGER``) still runs
+it in place.
+"""
+
+from celery import current_app
+from django.db import transaction
+
+
+def task_named(name: str):
+    """The registered task ``name`` (its app's tasks module is imported on first use)."""
+    tasks = current_app.tasks
+    if name not in tasks:
+        current_app.loader.import_default_modules()
+    return tasks[name]
+
+
+def task_enqueue_on_commit(name: str, **kwargs) -> None:
+    """Send task ``name`` with keyword arguments once the current transaction commits (at once
+    outside one), as ``Task.delay_on_commit`` does."""
+    transaction.on_commit(lambda: task_named(name).delay(**kwargs))
