@@ -10,6 +10,7 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.resources import RESOURCES
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 from apps.core.models import ApiRequestLog
 
 # Longest grace period a rolled key may keep working.
@@ -87,11 +88,7 @@ def api_key_create(
 
 
 def _live_key_lock(*, account: Account, key_id: str) -> ApiKey:
-    api_key = (
-        ApiKey.objects.select_for_update()
-        .filter(account=account, pk=key_id, revoked_at__isnull=True)
-        .first()
-    )
+    api_key = row_lock(ApiKey.objects.filter(account=account, pk=key_id, revoked_at__isnull=True))
     if api_key is None:
         raise InvalidRequestError(
             f"No such API key: '{key_id}'", code="resource_missing", http_status=404

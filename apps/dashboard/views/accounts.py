@@ -29,7 +29,7 @@ from apps.accounts.services import sandbox_create, sandbox_delete
 from apps.core.actor import Actor
 from apps.core.errors import ApplicationError
 from apps.dashboard.forms import AccountSwitchForm, SandboxCreateForm
-from apps.dashboard.middleware import SESSION_ACCOUNT_KEY
+from apps.dashboard.session import SESSION_ACCOUNT_KEY
 
 NEW_SANDBOX_SESSION_KEY = "ledgerline_new_sandbox"
 

@@ -38,7 +38,7 @@ from apps.core import clock
 from apps.core.api.views import client_ip
 from apps.core.errors import ApplicationError
 from apps.dashboard.forms import CodeForm, InvitationAcceptForm, LoginForm
-from apps.dashboard.sites import SESSION_TWO_FACTOR_KEY
+from apps.dashboard.session import SESSION_TWO_FACTOR_KEY
 
 PENDING_LOGIN_KEY = "ledgerline_login_pending"
 # Seconds a password step stays good for the code step.

@@ -12,6 +12,7 @@ from apps.accounts.models import Account
 from apps.core import event_types
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock, rows_lock
 from apps.core.models import Event
 from apps.webhooks.enums import DeliveryStatus, EndpointStatus
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -139,9 +140,9 @@ def webhook_endpoint_create(
     return endpoint
 
 
-def _endpoint_lock(*, account: Account, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = (
-        WebhookEndpoint.objects.select_for_update().filter(account=account, pk=endpoint_id).first()
+def _endpoint_lock(*, account: Account, endpoint_id: str, delete: bool = False) -> WebhookEndpoint:
+    endpoint = row_lock(
+        WebhookEndpoint.objects.filter(account=account, pk=endpoint_id), delete=delete
     )
     if endpoint is None:
         raise ResourceMissingError("webhook endpoint", endpoint_id)
@@ -193,7 +194,9 @@ def webhook_endpoint_update(
 def webhook_endpoint_delete(*, account: Account, endpoint_id: str, actor: Actor) -> str:
     """Delete the endpoint with its deliveries; events stop counting them as pending."""
     roles.actor_require(actor, roles.DEVELOPERS)
-    endpoint = _endpoint_lock(account=account, endpoint_id=endpoint_id)
+    # FOR UPDATE: waits for the transactions creating deliveries for it (which hold the
+    # endpoint with KEY SHARE), so the deliveries listed below are all of them.
+    endpoint = _endpoint_lock(account=account, endpoint_id=endpoint_id, delete=True)
     undelivered_event_ids = list(
         WebhookDelivery.objects.filter(endpoint=endpoint)
         .exclude(status=DeliveryStatus.SUCCEEDED)
@@ -211,12 +214,7 @@ def webhook_endpoint_delete(*, account: Account, endpoint_id: str, actor: Actor)
     # Deliveries go first (locked in pk order, then deleted by the cascade), then their events:
     # the order in which a worker recording an outcome takes the same rows, so the two cannot
     # deadlock.
-    list(
-        WebhookDelivery.objects.select_for_update()
-        .filter(endpoint=endpoint)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    rows_lock(WebhookDelivery.objects.filter(endpoint=endpoint).values_list("pk"), delete=True)
     endpoint.delete()
     # One delivery per (endpoint, event), so each of these events loses exactly one.
     Event.objects.filter(pk__in=undelivered_event_ids).update(
