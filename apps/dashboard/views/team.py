@@ -25,7 +25,11 @@ from apps.accounts.services import (
     membership_remove,
     membership_role_update,
 )
-from apps.accounts.services.exports import audit_log_export, security_history_export
+from apps.accounts.services.exports import (
+    AuditLogFilters,
+    audit_log_export,
+    security_history_export,
+)
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.dashboard.forms import InvitationCreateForm, RoleForm
 from apps.dashboard.views.accounts import actor_on, live_account, page
@@ -220,11 +224,11 @@ def _csv_download(export) -> HttpResponse:
 @require_GET
 def team_activity_export_view(request: HttpRequest) -> HttpResponse:
     """Team activity as CSV, with the list's filters (action, actor kind, object id)."""
-    filters = {
-        "action": request.GET.get("action", ""),
-        "actor_kind": request.GET.get("actor_kind__exact", ""),
-        "object_id": request.GET.get("q", "").strip(),
-    }
+    filters = AuditLogFilters(
+        action=request.GET.get("action", ""),
+        actor_kind=request.GET.get("actor_kind__exact", ""),
+        object_id=request.GET.get("q", "").strip(),
+    )
     try:
         export = audit_log_export(
             account=request.account,

@@ -23,6 +23,8 @@ MAX_DESCRIPTION_LENGTH = 5000
 
 
 def url_validate(url: Any, *, param: str = "url") -> str:
+    """An endpoint URL as stored; ``url`` is what a client or a form sent (the API parses its
+    parameter with this, the services check their argument with it again)."""
     if not isinstance(url, str) or not url.strip():
         raise InvalidRequestError(
             "Missing required param: url.", param=param, code="parameter_missing"
@@ -49,6 +51,7 @@ def url_validate(url: Any, *, param: str = "url") -> str:
 
 
 def enabled_events_validate(events: Any, *, param: str = "enabled_events") -> list[str]:
+    """The event types an endpoint receives, without repeats; ``events`` as for url_validate."""
     if events is None or events == "" or events == []:
         raise InvalidRequestError(
             f"Missing required param: {param}.", param=param, code="parameter_missing"
@@ -112,8 +115,8 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
 def webhook_endpoint_create(
     *,
     account: Account,
-    url: Any,
-    enabled_events: Any,
+    url: str,
+    enabled_events: list[str],
     description: str | None = None,
     metadata: dict[str, str] | None = None,
     api_version: str | None = None,
@@ -154,8 +157,8 @@ def webhook_endpoint_update(
     *,
     account: Account,
     endpoint_id: str,
-    url: Any = None,
-    enabled_events: Any = None,
+    url: str | None = None,
+    enabled_events: list[str] | None = None,
     description: str | None = None,
     metadata: dict[str, str] | None = None,
     disabled: bool | None = None,
