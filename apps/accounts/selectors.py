@@ -207,6 +207,6 @@ def user_get_by_username(*, username: str):
 
 
 def frozen_time_of_clock(clock_id: str) -> datetime | None:
-    """A test clock's frozen time (apps.core.clock's resolver: clock ids are unique across
-    accounts, and the caller already holds an object of the clock's account)."""
+    """A test clock's frozen time by its id, whatever its account (apps.core.clock's resolver;
+    callers that take the id from a request also check the clock's account)."""
     return TestClock.objects.filter(id=clock_id).values_list("frozen_time", flat=True).first()
