@@ -29,6 +29,7 @@ from apps.core.api.params import (
 )
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
+from apps.core.locks import rows_lock
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_for_invoice, discount_in_force, discount_used
@@ -271,17 +272,15 @@ def invoice_create(
     ]
     with transaction.atomic():
         pending = (
-            list(
-                InvoiceItem.objects.select_for_update()
-                .filter(
+            rows_lock(
+                InvoiceItem.objects.filter(
                     account=account,
                     customer=customer,
                     invoice__isnull=True,
                     currency=currency,
                     subscription_id=subscription.id if subscription else None,
                 )
-                .order_by("id")
-            )
+            )[0]
             if include
             else []
         )
