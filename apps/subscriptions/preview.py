@@ -128,6 +128,54 @@ def _in_force(discount: Discount | None, at: datetime, *, first: bool) -> Discou
     return discount
 
 
+def _items_unsaved(
+    account: Account,
+    customer: Customer,
+    items: list[ItemRequest],
+    plan: CreatePlan,
+    trial_settings: dict | None,
+) -> list[SubscriptionItem]:
+    """The new subscription's items as the planner sees them, of an unsaved subscription."""
+    subscription = Subscription(
+        account=account,
+        customer=customer,
+        currency=plan.currency,
+        trial_settings=trial_settings or {},
+    )
+    return [
+        SubscriptionItem(
+            id=f"si_preview_{index}",
+            account=account,
+            subscription=subscription,
+            price=item.price,
+            quantity=item.quantity,
+            trial_end=end,
+            custom_unit_amount=item.custom_unit_amount,
+        )
+        for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
+    ]
+
+
+def _renewal_items(
+    rows: list[SubscriptionItem],
+    customer: Customer,
+    trial_settings: dict | None,
+    settings: BillingSettings,
+    renews_at: datetime,
+) -> list[SubscriptionItem]:
+    """The items the first renewal bills: without a payment method, an item whose trial has
+    ended by then may be removed or paused (apps.subscriptions.services.trials)."""
+    behavior = "create_invoice"
+    if not (customer.default_payment_method_id or customer.default_source_id):
+        chosen = ((trial_settings or {}).get("end_behavior") or {}).get("missing_payment_method")
+        behavior = chosen or settings.trial_missing_payment_method
+    return [
+        row
+        for row in rows
+        if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renews_at
+    ]
+
+
 def subscription_create_preview(
     *,
     account: Account,
@@ -154,21 +202,7 @@ def subscription_create_preview(
         proration_behavior=proration_behavior,
     )
     currency = plan.currency
-    subscription = Subscription(
-        account=account, customer=customer, currency=currency, trial_settings=trial_settings or {}
-    )
-    rows = [
-        SubscriptionItem(
-            id=f"si_preview_{index}",
-            account=account,
-            subscription=subscription,
-            price=item.price,
-            quantity=item.quantity,
-            trial_end=end,
-            custom_unit_amount=item.custom_unit_amount,
-        )
-        for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
-    ]
+    rows = _items_unsaved(account, customer, items, plan, trial_settings)
     added = _coupon_discount(
         account=account,
         customer=customer,
@@ -191,17 +225,7 @@ def subscription_create_preview(
         keep_zero=settings.zero_total_invoices,
     )
     renewal = next_period(plan)
-    # Items whose trial has ended by the renewal without a payment method may be removed or
-    # paused by then (apps.subscriptions.lifecycle.subscription_trials_settle).
-    behavior = "create_invoice"
-    if not (customer.default_payment_method_id or customer.default_source_id):
-        chosen = ((trial_settings or {}).get("end_behavior") or {}).get("missing_payment_method")
-        behavior = chosen or settings.trial_missing_payment_method
-    billing = [
-        row
-        for row in rows
-        if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renewal[0]
-    ]
+    billing = _renewal_items(rows, customer, trial_settings, settings, renewal[0])
     lines = next_lines(plan, [item_terms(row, currency=currency, on=renewal[0]) for row in billing])
     if settings.invoice_trial_end_immediately:
         lines = [line for line in lines if line.kind != TRIAL_REMAINDER]  # billed at trial end
