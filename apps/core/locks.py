@@ -2,8 +2,10 @@
 
 Two transactions that lock the same rows in different orders can deadlock; two that take them in
 one order queue. Every service that changes a money state locks through ``rows_lock``, which
-takes the rows model by model in ``ORDER`` (account → customer → subscription → invoice →
-payment intent → charge → refund) and, within a model, in primary-key order.
+takes the rows model by model in ``ORDER`` (account → its payment settings → customer → its
+payment methods, ledger rows, notes and tax ids → subscription → invoice → payment intent →
+charge → refund → the catalog rows: product → price → promotion code → coupon) and, within a
+model, in primary-key order.
 
 The lock is PostgreSQL's ``FOR NO KEY UPDATE`` (these writes never change a key): it queues
 writers of the same rows but not the foreign-key checks of rows inserted elsewhere that point at
@@ -19,12 +21,22 @@ from django.db.models import QuerySet
 
 ORDER = (
     "accounts.account",
+    "payments.paymentsettings",
     "customers.customer",
+    "customers.paymentmethod",
+    "customers.customerbalancetransaction",
+    "customers.customernote",
+    "customers.taxid",
     "subscriptions.subscription",
     "invoices.invoice",
     "payments.paymentintent",
     "payments.charge",
     "payments.refund",
+    # A discount is applied to a locked invoice or subscription: its code, then its coupon.
+    "catalog.product",
+    "catalog.price",
+    "catalog.promotioncode",
+    "catalog.coupon",
 )
 
 
