@@ -5,9 +5,10 @@ from apps.catalog.services.coupons import (
     promotion_code_create,
     promotion_code_update,
 )
+from apps.catalog.services.default_prices import product_create
 from apps.catalog.services.fx import fx_rate_set, fx_rates_import, rate_row
 from apps.catalog.services.prices import price_create, price_delete, price_update
-from apps.catalog.services.products import product_create, product_delete, product_update
+from apps.catalog.services.products import product_delete, product_update
 
 __all__ = [
     "coupon_create",

@@ -16,9 +16,9 @@ from apps.core.api.params import (
     get_metadata,
     get_str,
     metadata_merge,
-    within,
 )
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 
 _TEXT = {
     "name": 250,
@@ -66,12 +66,10 @@ def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return fields
 
 
-def product_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Product:
-    """A product; with ``default_price_data``, also its first price, made its default price."""
+def product_insert(*, account: Account, params: dict[str, Any], actor: Actor) -> Product:
+    """A product without prices (``product_data`` of a new price, or the start of
+    ``product_create``)."""
     fields = product_fields(params, creating=True)
-    price_data = params.get("default_price_data")
-    if price_data not in (None, "") and not isinstance(price_data, dict):
-        raise InvalidRequestError("Invalid hash: default_price_data", param="default_price_data")
     with transaction.atomic():
         product = Product.objects.create(
             account=account, metadata=get_metadata(params) or {}, created_at=clock.now(), **fields
@@ -83,44 +81,11 @@ def product_create(*, account: Account, params: dict[str, Any], actor: Actor) ->
             object_type="product",
             data_object=product_render(product),
         )
-        if price_data:
-            from apps.catalog.services.prices import price_create
-
-            unknown = set(price_data) - DEFAULT_PRICE_DATA
-            if unknown:
-                name = sorted(unknown)[0]
-                raise InvalidRequestError(
-                    f"Received unknown parameter: default_price_data[{name}]",
-                    param=f"default_price_data[{name}]",
-                )
-            with within("default_price_data"):
-                price = price_create(
-                    account=account, params={**price_data, "product": product.id}, actor=actor
-                )
-            product = product_update(
-                account=account,
-                product_id=product.id,
-                params={"default_price": price.id},
-                actor=actor,
-            )
     return product
 
 
-# What Stripe's product create takes in default_price_data.
-DEFAULT_PRICE_DATA = {
-    "currency",
-    "currency_options",
-    "custom_unit_amount",
-    "metadata",
-    "recurring",
-    "tax_behavior",
-    "unit_amount",
-    "unit_amount_decimal",
-}
-
-
 def _locked(account: Account, product_id: str) -> Product:
-    product = Product.objects.select_for_update().filter(account=account, id=product_id).first()
+    product = row_lock(Product.objects.filter(account=account, id=product_id))
     if product is None:
         raise ResourceMissingError("product", product_id)
     product.account = account
