@@ -10,6 +10,7 @@ from unfold.widgets import (
 
 from apps.core import clock, money
 from apps.customers import testcards
+from apps.customers.services.tax_ids import FORMATS as TAX_ID_FORMATS
 
 
 class CustomerForm(forms.Form):
@@ -88,3 +89,12 @@ class TestCardForm(forms.Form):
     def blank(cls) -> "TestCardForm":
         today = clock.now()
         return cls(initial={"exp_month": today.month, "exp_year": today.year + 3})
+
+
+class TaxIdForm(forms.Form):
+    """A tax id typed by staff; the service checks its format."""
+
+    type = forms.ChoiceField(
+        choices=[(t, t) for t in sorted(TAX_ID_FORMATS)], widget=UnfoldAdminSelectWidget
+    )
+    value = forms.CharField(max_length=100, widget=UnfoldAdminTextInputWidget)
