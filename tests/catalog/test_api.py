@@ -236,6 +236,36 @@ def test_coupons_and_promotion_codes(api):
     assert api.get("/v1/coupons/WELCOME").status_code == 404
 
 
+def test_updating_a_coupon_and_a_promotion_code(api):
+    api.post("/v1/coupons", {"id": "FIVE", "amount_off": 500, "currency": "usd", "name": "Five"})
+    updated = api.post(
+        "/v1/coupons/FIVE",
+        {"currency_options": {"eur": {"amount_off": 450}}, "metadata": {"team": "growth"}},
+    ).json()
+    assert updated["name"] == "Five"
+    assert updated["currency_options"] == {"eur": {"amount_off": 450}}
+    assert updated["metadata"] == {"team": "growth"}
+    assert api.post("/v1/coupons/FIVE", {"name": ""}).json()["name"] is None
+    for params, param in [
+        ({"currency_options": {"USD": {"amount_off": 1}}}, "currency_options[USD]"),
+        ({"currency_options": {"gbp": {"amount_off": "x"}}}, "currency_options[gbp][amount_off]"),
+        ({"name": "x" * 41}, "name"),
+    ]:
+        assert api.post("/v1/coupons/FIVE", params).json()["error"]["param"] == param
+    assert api.post("/v1/coupons/NONE", {"name": "x" * 41}).status_code == 404
+    api.post("/v1/coupons", {"id": "PCT", "percent_off": 10})
+    refused = api.post("/v1/coupons/PCT", {"currency_options": {"eur": {"amount_off": 1}}})
+    assert refused.json()["error"]["param"] == "currency_options"
+    promo = api.post("/v1/promotion_codes", {"coupon": "FIVE", "code": "HELLO"}).json()
+    off = api.post(f"/v1/promotion_codes/{promo['id']}", {"active": "false"}).json()
+    assert off["active"] is False
+    kept = api.post(f"/v1/promotion_codes/{promo['id']}", {"metadata": {"a": "b"}}).json()
+    assert (kept["active"], kept["metadata"]) == (False, {"a": "b"})
+    bad = api.post(f"/v1/promotion_codes/{promo['id']}", {"active": "maybe"})
+    assert bad.json()["error"]["param"] == "active"
+    assert api.post("/v1/promotion_codes/promo_none", {"active": "maybe"}).status_code == 404
+
+
 def test_the_official_sdk(stripe_sdk):
     product = stripe.Product.create(name="Seats")
     price = stripe.Price.create(

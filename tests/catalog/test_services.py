@@ -6,6 +6,7 @@ import pytest
 from apps.accounts.models import AuditLogEntry
 from apps.catalog.models import Coupon, Price, Product, PromotionCode
 from apps.catalog.services import (
+    coupon_amounts_parse,
     coupon_create,
     coupon_update,
     price_create,
@@ -414,7 +415,8 @@ def test_a_coupon_changes_only_its_name_metadata_and_other_currencies(acme):
     coupon_update(
         account=acme.account,
         coupon_id="FIVE",
-        params={"name": "Five off", "currency_options": {"eur": {"amount_off": 450}}},
+        name="Five off",
+        currency_options=coupon_amounts_parse({"eur": {"amount_off": 450}}, currency="usd"),
         actor=SYSTEM,
     )
     coupon.refresh_from_db()
@@ -424,22 +426,34 @@ def test_a_coupon_changes_only_its_name_metadata_and_other_currencies(acme):
         "currency_options": None,
         "name": None,
     }
-    for params, param in [
-        ({"currency_options": {"usd": {"amount_off": 1}}}, "currency_options[usd]"),
-        ({"currency_options": {"gbp": {"amount_off": "x"}}}, "currency_options[gbp][amount_off]"),
+    for options, param in [
+        ({"usd": {"amount_off": 1}}, "currency_options[usd]"),
+        ({"gbp": {"amount_off": "x"}}, "currency_options[gbp][amount_off]"),
     ]:
         _refused(
-            lambda params=params: coupon_update(
-                account=acme.account, coupon_id="FIVE", params=params, actor=SYSTEM
+            lambda options=options: coupon_update(
+                account=acme.account,
+                coupon_id="FIVE",
+                currency_options=coupon_amounts_parse(options, currency="usd"),
+                actor=SYSTEM,
             ),
             param,
         )
+    _refused(
+        lambda: coupon_update(
+            account=acme.account,
+            coupon_id="FIVE",
+            currency_options={"usd": {"amount_off": 1}},
+            actor=SYSTEM,
+        ),
+        "currency_options[usd]",
+    )
     CouponFactory(account=acme.account, id="PCT")
     _refused(
         lambda: coupon_update(
             account=acme.account,
             coupon_id="PCT",
-            params={"currency_options": {"eur": {"amount_off": 1}}},
+            currency_options={"eur": {"amount_off": 1}},
             actor=SYSTEM,
         ),
         "currency_options",

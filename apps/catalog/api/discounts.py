@@ -11,6 +11,7 @@ from apps.catalog.selectors import (
     promotion_code_list,
 )
 from apps.catalog.services import (
+    coupon_amounts_parse,
     coupon_create,
     coupon_delete,
     coupon_update,
@@ -18,7 +19,7 @@ from apps.catalog.services import (
     promotion_code_update,
 )
 from apps.core.api.pagination import created_filter, equal_filters, paginate
-from apps.core.api.params import get_bool, get_str, reject_unknown
+from apps.core.api.params import get_bool, get_metadata, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.errors import ResourceMissingError
 
@@ -106,8 +107,22 @@ class CouponDetailApi(CatalogApi):
     )
     def post(self, request, coupon: str):
         reject_unknown(self.params, {"name", "metadata", "currency_options"})
+        current = self._coupon(coupon)
+        name = None
+        if "name" in self.params:
+            name = get_str(self.params, "name", max_length=40) or ""
+        options = self.params.get("currency_options")
         row = coupon_update(
-            account=self.account, coupon_id=coupon, params=self.params, actor=self.actor
+            account=self.account,
+            coupon_id=coupon,
+            name=name,
+            currency_options=(
+                coupon_amounts_parse(options, currency=current.currency)
+                if options not in (None, "")
+                else None
+            ),
+            metadata=get_metadata(self.params),
+            actor=self.actor,
         )
         return self.respond(coupon_render(row))
 
@@ -163,10 +178,13 @@ class PromotionCodeDetailApi(CatalogApi):
     )
     def get(self, request, promotion_code: str):
         reject_unknown(self.params, set())
-        promo = promotion_code_list(account=self.account).filter(id=promotion_code).first()
+        return self.respond(promotion_code_render(self._promo(promotion_code)))
+
+    def _promo(self, promo_id: str):
+        promo = promotion_code_list(account=self.account).filter(id=promo_id).first()
         if promo is None:
-            raise ResourceMissingError("promotion_code", promotion_code)
-        return self.respond(promotion_code_render(promo))
+            raise ResourceMissingError("promotion_code", promo_id)
+        return promo
 
     @extend_schema(
         operation_id="PostPromotionCodesPromotionCode",
@@ -176,7 +194,12 @@ class PromotionCodeDetailApi(CatalogApi):
     )
     def post(self, request, promotion_code: str):
         reject_unknown(self.params, {"active", "metadata"})
+        self._promo(promotion_code)
         promo = promotion_code_update(
-            account=self.account, promo_id=promotion_code, params=self.params, actor=self.actor
+            account=self.account,
+            promo_id=promotion_code,
+            active=get_bool(self.params, "active"),
+            metadata=get_metadata(self.params),
+            actor=self.actor,
         )
         return self.respond(promotion_code_render(promo))

@@ -1,4 +1,5 @@
 from apps.catalog.services.coupons import (
+    coupon_amounts_parse,
     coupon_create,
     coupon_delete,
     coupon_update,
@@ -11,6 +12,7 @@ from apps.catalog.services.prices import price_create, price_delete, price_updat
 from apps.catalog.services.products import product_delete, product_update
 
 __all__ = [
+    "coupon_amounts_parse",
     "coupon_create",
     "coupon_delete",
     "coupon_update",

@@ -33,7 +33,7 @@ _ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _CODE = re.compile(r"[A-Za-z0-9\-]{1,500}")
 
 
-def _amount_options(options: Any, *, currency: str) -> dict[str, dict[str, int]]:
+def coupon_amounts_parse(options: Any, *, currency: str) -> dict[str, dict[str, int]]:
     """``currency_options`` of an amount-off coupon: ``{"eur": {"amount_off": 900}}``."""
     if not isinstance(options, dict):
         raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
@@ -86,7 +86,7 @@ def _discount_fields(params: dict[str, Any], percent: Any) -> dict[str, Any]:
             params, "amount_off", currency=fields["currency"], minimum=1
         )
         options = params.get("currency_options") or {}
-        fields["currency_options"] = _amount_options(options, currency=fields["currency"])
+        fields["currency_options"] = coupon_amounts_parse(options, currency=fields["currency"])
     return fields
 
 
@@ -169,26 +169,35 @@ def _locked_coupon(account: Account, coupon_id: str) -> Coupon:
 
 
 def coupon_update(
-    *, account: Account, coupon_id: str, params: dict[str, Any], actor: Actor
+    *,
+    account: Account,
+    coupon_id: str,
+    name: str | None = None,
+    currency_options: dict[str, dict[str, int]] | None = None,
+    metadata: dict[str, str] | None = None,
+    actor: Actor,
 ) -> Coupon:
-    """Only the name, metadata and other currencies' amounts of a coupon change (as Stripe);
+    """Only the name (None leaves it, "" clears it), metadata and other currencies' amounts
+    (``{"eur": {"amount_off": 450}}``, added to the ones it has) of a coupon change (as Stripe);
     its own terms are fixed."""
     with transaction.atomic():
         coupon = _locked_coupon(account, coupon_id)
         before = coupon_render(coupon)
-        if "name" in params:
-            coupon.name = get_str(params, "name", max_length=40) or ""
-        if params.get("currency_options") not in (None, ""):
+        if name is not None:
+            coupon.name = name
+        if currency_options:
             if coupon.amount_off is None:
                 raise InvalidRequestError(
                     "Only an amount_off coupon has amounts in other currencies.",
                     param="currency_options",
                 )
-            coupon.currency_options = {
-                **coupon.currency_options,
-                **_amount_options(params["currency_options"], currency=coupon.currency),
-            }
-        coupon.metadata = metadata_merge(coupon.metadata, get_metadata(params))
+            if coupon.currency in currency_options:
+                raise InvalidRequestError(
+                    "currency_options lists other currencies than the coupon's own.",
+                    param=f"currency_options[{coupon.currency}]",
+                )
+            coupon.currency_options = {**coupon.currency_options, **currency_options}
+        coupon.metadata = metadata_merge(coupon.metadata, metadata)
         coupon.save()
         after = coupon_render(coupon)
         previous = previous_of(before, after)
@@ -323,8 +332,14 @@ def promotion_code_create(
 
 
 def promotion_code_update(
-    *, account: Account, promo_id: str, params: dict[str, Any], actor: Actor
+    *,
+    account: Account,
+    promo_id: str,
+    active: bool | None = None,
+    metadata: dict[str, str] | None = None,
+    actor: Actor,
 ) -> PromotionCode:
+    """Activate or deactivate a code (None leaves it) and change its metadata."""
     with transaction.atomic():
         promo = row_lock(
             PromotionCode.objects.select_related("coupon").filter(account=account, id=promo_id)
@@ -333,12 +348,11 @@ def promotion_code_update(
             raise ResourceMissingError("promotion_code", promo_id)
         promo.account = promo.coupon.account = account
         before = promotion_code_render(promo)
-        if "active" in params:
-            active = get_bool(params, "active")
+        if active is not None:
             if active and promo.coupon.deleted_at is not None:
                 raise InvalidRequestError("The coupon of this code was deleted.", param="active")
             promo.active = active
-        promo.metadata = metadata_merge(promo.metadata, get_metadata(params))
+        promo.metadata = metadata_merge(promo.metadata, metadata)
         try:
             with transaction.atomic():
                 promo.save()
