@@ -19,6 +19,7 @@ from apps.catalog.models import Coupon, FxRate, Product, PromotionCode
 from apps.catalog.render import decimal_text, tiers_render
 from apps.catalog.selectors import product_list
 from apps.catalog.services import (
+    ProductChanges,
     price_create,
     price_delete,
     price_update,
@@ -155,7 +156,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
             product_update(
                 account=request.account,
                 product_id=product.id,
-                params={"active": not product.active},
+                changes=ProductChanges(active=not product.active),
                 actor=dashboard_actor(request),
             )
             messages.success(request, "Archived." if product.active else "Restored.")

@@ -236,6 +236,31 @@ def test_coupons_and_promotion_codes(api):
     assert api.get("/v1/coupons/WELCOME").status_code == 404
 
 
+def test_updating_a_product(api):
+    product = api.post("/v1/products", {"name": "Seats", "unit_label": "seat"}).json()
+    price = api.post(
+        "/v1/prices", {"product": product["id"], "currency": "usd", "unit_amount": 900}
+    ).json()
+    url = f"/v1/products/{product['id']}"
+    updated = api.post(
+        url, {"description": "Per seat", "default_price": price["id"], "metadata": {"a": "b"}}
+    ).json()
+    assert (updated["name"], updated["unit_label"], updated["description"]) == (
+        "Seats",
+        "seat",
+        "Per seat",
+    )
+    assert (updated["default_price"], updated["metadata"]) == (price["id"], {"a": "b"})
+    assert api.post(url, {"default_price": ""}).json()["default_price"] is None
+    for params, param in [
+        ({"name": ""}, "name"),
+        ({"default_price": "price_none"}, "default_price"),
+        ({"active": "maybe"}, "active"),
+    ]:
+        assert api.post(url, params).json()["error"]["param"] == param
+    assert api.post("/v1/products/prod_none", {"name": ""}).status_code == 404
+
+
 def test_updating_a_coupon_and_a_promotion_code(api):
     api.post("/v1/coupons", {"id": "FIVE", "amount_off": 500, "currency": "usd", "name": "Five"})
     updated = api.post(

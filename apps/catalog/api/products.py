@@ -1,5 +1,7 @@
 """``/v1/products`` and ``/v1/prices``."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
@@ -10,14 +12,16 @@ from apps.catalog.selectors import (
     product_list,
 )
 from apps.catalog.services import (
+    ProductChanges,
     price_create,
     price_update,
     product_create,
     product_delete,
+    product_fields,
     product_update,
 )
 from apps.core.api.pagination import created_filter, equal_filters, paginate
-from apps.core.api.params import get_bool, get_list, get_str, reject_unknown
+from apps.core.api.params import get_bool, get_list, get_metadata, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.errors import ResourceMissingError
 
@@ -78,6 +82,16 @@ PriceSchema = object_schema(
     tiers=serializers.ListField(child=serializers.DictField(), allow_null=True),
     recurring=serializers.DictField(allow_null=True),
 )
+
+
+def _product_changes(params: dict[str, Any]) -> ProductChanges:
+    """``POST /v1/products/:id`` as the typed changes of ``product_update``."""
+    default_price = None
+    fields = product_fields(params, creating=False)
+    metadata = get_metadata(params)
+    if "default_price" in params:
+        default_price = get_str(params, "default_price", max_length=64) or ""
+    return ProductChanges(**fields, metadata=metadata, default_price=default_price)
 
 
 class ProductListApi(CatalogApi):
@@ -141,7 +155,10 @@ class ProductDetailApi(CatalogApi):
         reject_unknown(self.params, PRODUCT_PARAMS | {"default_price"})
         self._product(id)
         product = product_update(
-            account=self.account, product_id=id, params=self.params, actor=self.actor
+            account=self.account,
+            product_id=id,
+            changes=_product_changes(self.params),
+            actor=self.actor,
         )
         return self.respond(product_render(product))
 

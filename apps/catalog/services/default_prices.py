@@ -7,7 +7,12 @@ from django.db import transaction
 from apps.accounts.models import Account
 from apps.catalog.models import Product
 from apps.catalog.services.prices import price_create
-from apps.catalog.services.products import product_fields, product_insert, product_update
+from apps.catalog.services.products import (
+    ProductChanges,
+    product_fields,
+    product_insert,
+    product_update,
+)
 from apps.core.actor import Actor
 from apps.core.api.params import within
 from apps.core.errors import InvalidRequestError
@@ -48,7 +53,7 @@ def product_create(*, account: Account, params: dict[str, Any], actor: Actor) ->
             product = product_update(
                 account=account,
                 product_id=product.id,
-                params={"default_price": price.id},
+                changes=ProductChanges(default_price=price.id),
                 actor=actor,
             )
     return product

@@ -1,5 +1,6 @@
 """Product writes."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -41,8 +42,6 @@ def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         raise InvalidRequestError(
             "Missing required param: name.", param="name", code="parameter_missing"
         )
-    if "name" in params and not fields.get("name"):
-        raise InvalidRequestError("A product needs a name.", param="name")
     if "active" in params:
         fields["active"] = get_bool(params, "active")
     if "shippable" in params:
@@ -92,18 +91,57 @@ def _locked(account: Account, product_id: str) -> Product:
     return product
 
 
+@dataclass(frozen=True)
+class ProductChanges:
+    """What a product update sets; a field left None keeps its value. ``default_price`` is a
+    price id, or "" for none; ``metadata`` merges as Stripe's does (``metadata_merge``)."""
+
+    name: str | None = None
+    description: str | None = None
+    unit_label: str | None = None
+    statement_descriptor: str | None = None
+    tax_code: str | None = None
+    url: str | None = None
+    active: bool | None = None
+    shippable: bool | None = None
+    images: list[str] | None = None
+    marketing_features: list[dict[str, str]] | None = None
+    default_trial_days: int | None = None
+    metadata: dict[str, str] | None = None
+    default_price: str | None = None
+
+
+# The fields of ProductChanges that are product columns, set as given.
+_COLUMNS = (
+    "name",
+    "description",
+    "unit_label",
+    "statement_descriptor",
+    "tax_code",
+    "url",
+    "active",
+    "shippable",
+    "images",
+    "marketing_features",
+    "default_trial_days",
+)
+
+
 def product_update(
-    *, account: Account, product_id: str, params: dict[str, Any], actor: Actor
+    *, account: Account, product_id: str, changes: ProductChanges, actor: Actor
 ) -> Product:
-    fields = product_fields(params, creating=False)
+    if changes.name == "":
+        raise InvalidRequestError("A product needs a name.", param="name")
     with transaction.atomic():
         product = _locked(account, product_id)
         before = product_render(product)
-        for name, value in fields.items():
-            setattr(product, name, value)
-        product.metadata = metadata_merge(product.metadata, get_metadata(params))
-        if "default_price" in params:
-            price_id = get_str(params, "default_price", max_length=64)
+        for name in _COLUMNS:
+            value = getattr(changes, name)
+            if value is not None:
+                setattr(product, name, value)
+        product.metadata = metadata_merge(product.metadata, changes.metadata)
+        if changes.default_price is not None:
+            price_id = changes.default_price
             if price_id and not product.prices.filter(id=price_id, active=True).exists():
                 raise InvalidRequestError(
                     f"The default price must be an active price of {product.id}.",
