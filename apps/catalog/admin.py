@@ -19,6 +19,7 @@ from apps.catalog.models import Coupon, FxRate, Product, PromotionCode
 from apps.catalog.render import decimal_text, tiers_render
 from apps.catalog.selectors import product_list
 from apps.catalog.services import (
+    PriceChanges,
     ProductChanges,
     price_create,
     price_delete,
@@ -173,7 +174,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
             price_update(
                 account=request.account,
                 price_id=price.id,
-                params={"active": not price.active},
+                changes=PriceChanges(active=not price.active),
                 actor=dashboard_actor(request),
             )
         return redirect("admin:catalog_product_change", product.id)

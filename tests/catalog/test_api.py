@@ -261,6 +261,38 @@ def test_updating_a_product(api):
     assert api.post("/v1/products/prod_none", {"name": ""}).status_code == 404
 
 
+def test_updating_a_price(api):
+    product = api.post("/v1/products", {"name": "Seats"}).json()
+
+    def price(**extra):
+        body = {"product": product["id"], "currency": "usd", "unit_amount": 900, **extra}
+        return api.post("/v1/prices", body).json()
+
+    first, second = price(lookup_key="seat"), price()
+    url = f"/v1/prices/{second['id']}"
+    assert api.post(url, {"lookup_key": "seat"}).json()["error"]["param"] == "lookup_key"
+    moved = api.post(
+        url, {"lookup_key": "seat", "transfer_lookup_key": "true", "nickname": "Seat"}
+    ).json()
+    assert (moved["lookup_key"], moved["nickname"]) == ("seat", "Seat")
+    assert api.get(f"/v1/prices/{first['id']}").json()["lookup_key"] is None
+    cleared = api.post(url, {"lookup_key": "", "nickname": ""}).json()
+    assert (cleared["lookup_key"], cleared["nickname"]) == (None, None)
+    options = api.post(url, {"currency_options": {"eur": {"unit_amount": 800}}}).json()
+    assert options["currency_options"]["eur"]["unit_amount"] == 800
+    assert options["unit_amount"] == 900
+    for params, param in [
+        ({"currency_options": {"usd": {"unit_amount": 1}}}, "currency_options[usd]"),
+        ({"tax_behavior": "sometimes"}, "tax_behavior"),
+        ({"active": "maybe"}, "active"),
+    ]:
+        assert api.post(url, params).json()["error"]["param"] == param
+    assert api.post(url, {"tax_behavior": "inclusive"}).json()["tax_behavior"] == "inclusive"
+    refused = api.post(url, {"tax_behavior": "exclusive"}).json()
+    assert refused["error"]["param"] == "tax_behavior"
+    assert api.post("/v1/prices/price_none", {"active": "maybe"}).status_code == 404
+
+
 def test_updating_a_coupon_and_a_promotion_code(api):
     api.post("/v1/coupons", {"id": "FIVE", "amount_off": 500, "currency": "usd", "name": "Five"})
     updated = api.post(

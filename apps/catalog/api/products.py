@@ -6,13 +6,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from apps.catalog.api.common import DELETED, LIST_PARAMS, PARAMS, CatalogApi
+from apps.catalog.models import Price
 from apps.catalog.render import price_render, product_render
 from apps.catalog.selectors import (
     price_list,
     product_list,
 )
 from apps.catalog.services import (
+    TAX_BEHAVIORS,
+    PriceChanges,
     ProductChanges,
+    currency_options_parse,
     price_create,
     price_update,
     product_create,
@@ -92,6 +96,42 @@ def _product_changes(params: dict[str, Any]) -> ProductChanges:
     if "default_price" in params:
         default_price = get_str(params, "default_price", max_length=64) or ""
     return ProductChanges(**fields, metadata=metadata, default_price=default_price)
+
+
+def price_changes(params: dict[str, Any], price: Price) -> PriceChanges:
+    """``POST /v1/prices/:id`` as the typed changes of ``price_update``; other currencies'
+    amounts are checked against the price's fixed terms."""
+    active = get_bool(params, "active")
+    nickname = None
+    if "nickname" in params:
+        nickname = get_str(params, "nickname", max_length=250) or ""
+    tax_behavior = None
+    if "tax_behavior" in params:
+        tax_behavior = get_str(params, "tax_behavior", required=True, choices=TAX_BEHAVIORS)
+    metadata = get_metadata(params)
+    options = None
+    if "currency_options" in params:
+        options = currency_options_parse(
+            params["currency_options"],
+            currency=price.currency,
+            billing_scheme=price.billing_scheme,
+            tiers_mode=price.tiers_mode,
+            transform_quantity=price.transform_quantity,
+            removable=True,
+        )
+    lookup_key, transfer = None, False
+    if "lookup_key" in params:
+        lookup_key = get_str(params, "lookup_key", max_length=200) or ""
+        transfer = bool(lookup_key) and bool(get_bool(params, "transfer_lookup_key"))
+    return PriceChanges(
+        active=active,
+        nickname=nickname,
+        tax_behavior=tax_behavior,
+        metadata=metadata,
+        currency_options=options,
+        lookup_key=lookup_key,
+        transfer_lookup_key=transfer,
+    )
 
 
 class ProductListApi(CatalogApi):
@@ -241,8 +281,10 @@ class PriceDetailApi(CatalogApi):
     )
     def post(self, request, price: str):
         reject_unknown(self.params, PRICE_UPDATE_PARAMS)
-        self._price(price)
         row = price_update(
-            account=self.account, price_id=price, params=self.params, actor=self.actor
+            account=self.account,
+            price_id=price,
+            changes=price_changes(self.params, self._price(price)),
+            actor=self.actor,
         )
         return self.respond(price_render(row))

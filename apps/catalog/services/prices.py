@@ -1,6 +1,7 @@
 """Price writes. Amounts are fixed at creation (as Stripe); updates touch the rest. What the
 API sends as amounts is checked in ``price_params.py``."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,6 @@ from apps.accounts.models import Account
 from apps.catalog.models import Price, Product
 from apps.catalog.render import price_render, product_render
 from apps.catalog.services.price_params import (
-    TAX_BEHAVIORS,
     currency_options_parse,
     option_parse,
     recurring_parse,
@@ -149,13 +149,29 @@ def _release_lookup_key(account: Account, lookup_key: str, actor: Actor) -> None
         )
 
 
-def _locked_for_update(account: Account, price_id: str, params: dict[str, Any]) -> Price:
+@dataclass(frozen=True)
+class PriceChanges:
+    """What a price update sets; a field left None keeps its value (a price's amounts never
+    change). ``nickname`` and ``lookup_key``: "" for none. ``currency_options``: other
+    currencies' amounts as ``price_params.currency_options_parse`` checks them against the
+    price, an entry of None removed. ``transfer_lookup_key`` takes the key from the prices
+    holding it."""
+
+    active: bool | None = None
+    nickname: str | None = None
+    tax_behavior: str | None = None
+    metadata: dict[str, str] | None = None
+    currency_options: dict[str, dict[str, Any] | None] | None = None
+    lookup_key: str | None = None
+    transfer_lookup_key: bool = False
+
+
+def _locked_for_update(account: Account, price_id: str, changes: PriceChanges) -> Price:
     """The price, locked; with a ``lookup_key`` to move to it, the prices holding that key are
     locked with it (one lock, in primary-key order)."""
-    wanted = params.get("lookup_key")
     rows = Price.objects.filter(account=account)
-    if isinstance(wanted, str) and wanted:
-        rows = rows.filter(Q(id=price_id) | Q(lookup_key=wanted))
+    if changes.lookup_key and changes.transfer_lookup_key:
+        rows = rows.filter(Q(id=price_id) | Q(lookup_key=changes.lookup_key))
     else:
         rows = rows.filter(id=price_id)
     (locked,) = rows_lock(rows)
@@ -166,43 +182,35 @@ def _locked_for_update(account: Account, price_id: str, params: dict[str, Any]) 
     return price
 
 
-def price_update(*, account: Account, price_id: str, params: dict[str, Any], actor: Actor) -> Price:
+def price_update(*, account: Account, price_id: str, changes: PriceChanges, actor: Actor) -> Price:
     with transaction.atomic():
-        price = _locked_for_update(account, price_id, params)
+        price = _locked_for_update(account, price_id, changes)
         before = price_render(price)
-        if "active" in params:
-            price.active = get_bool(params, "active")
-        if "nickname" in params:
-            price.nickname = get_str(params, "nickname", max_length=250) or ""
-        if "tax_behavior" in params:
-            behavior = get_str(params, "tax_behavior", required=True, choices=TAX_BEHAVIORS)
+        if changes.active is not None:
+            price.active = changes.active
+        if changes.nickname is not None:
+            price.nickname = changes.nickname
+        if changes.tax_behavior is not None:
+            behavior = changes.tax_behavior
             if price.tax_behavior != "unspecified" and behavior != price.tax_behavior:
                 raise InvalidRequestError(
                     "tax_behavior can only be set once, from unspecified.", param="tax_behavior"
                 )
             price.tax_behavior = behavior
-        price.metadata = metadata_merge(price.metadata, get_metadata(params))
-        if "currency_options" in params:
+        price.metadata = metadata_merge(price.metadata, changes.metadata)
+        if changes.currency_options is not None:
             # Amounts of the price's own currency never change; other currencies may be added,
             # replaced or removed, as Stripe allows.
-            changes = currency_options_parse(
-                params["currency_options"],
-                currency=price.currency,
-                billing_scheme=price.billing_scheme,
-                tiers_mode=price.tiers_mode,
-                transform_quantity=price.transform_quantity,
-                removable=True,
-            )
             options = dict(price.currency_options)
-            for code, option in changes.items():
+            for code, option in changes.currency_options.items():
                 if option is None:
                     options.pop(code, None)
                 else:
                     options[code] = option
             price.currency_options = options
-        if "lookup_key" in params:
-            lookup_key = get_str(params, "lookup_key", max_length=200)
-            if lookup_key and get_bool(params, "transfer_lookup_key"):
+        if changes.lookup_key is not None:
+            lookup_key = changes.lookup_key or None
+            if lookup_key and changes.transfer_lookup_key:
                 _release_lookup_key(account, lookup_key, actor)
             price.lookup_key = lookup_key
         try:
