@@ -2,9 +2,11 @@
 
 Two transactions that lock the same rows in different orders can deadlock; two that take them in
 one order queue. Every service that locks rows locks them through ``rows_lock``, which
-takes the rows model by model in ``ORDER`` (account and the rows of its team and keys →
-customer → subscription → invoice → payment intent → charge → refund → webhook endpoint →
-webhook delivery) and, within a model, in primary-key order.
+takes the rows model by model in ``ORDER`` (account → the rows of its team, keys and settings →
+customer → its payment methods, ledger rows, notes and tax ids → subscription → the catalog rows
+it redeems or bills: product → price → promotion code → coupon → invoice → its pending items →
+payment intent → charge → refund → webhook endpoint → webhook delivery) and, within a model, in
+primary-key order.
 
 The lock is PostgreSQL's ``FOR NO KEY UPDATE`` (these writes never change a key): it queues
 writers of the same rows but not the foreign-key checks of rows inserted elsewhere that point at
@@ -32,10 +34,17 @@ ORDER = (
     "subscriptions.billingsettings",
     "collections.collectionsettings",
     "collections.emailtemplate",
+    "payments.paymentsettings",
     "customers.customer",
     "customers.paymentmethod",
+    "customers.customerbalancetransaction",
+    "customers.customernote",
+    "customers.taxid",
     "subscriptions.subscription",
-    # A coupon is redeemed for a subscription (locked first) or an invoice being made.
+    # A coupon is redeemed for a subscription (locked first) or an invoice being made: its
+    # code, then the coupon; a price is locked after its products.
+    "catalog.product",
+    "catalog.price",
     "catalog.promotioncode",
     "catalog.coupon",
     "invoices.invoice",

@@ -118,3 +118,11 @@ def tax_id_list(*, account: Account, customer: Customer) -> QuerySet[TaxId]:
 
 def payment_method_list(*, account: Account, customer: Customer) -> QuerySet[PaymentMethod]:
     return PaymentMethod.objects.filter(account=account, customer=customer)
+
+
+def customer_payment_methods(customer: Customer) -> list[PaymentMethod]:
+    return list(
+        PaymentMethod.objects.filter(account_id=customer.account_id, customer=customer).order_by(
+            "-id"
+        )
+    )
