@@ -109,7 +109,6 @@ SAMPLE_INPUTS = {
         "collection_method": "charge_automatically",
         "days_until_due": None,
         "account": {
-            "days_until_due": 30,
             "retry_plan": {"mode": "smart", "attempts": 8, "window_days": 14, "delays_days": []},
         },
     },

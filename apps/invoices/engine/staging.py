@@ -215,7 +215,6 @@ def collection_plan(
     currency: str,
     collection_method: str,
     days_until_due: int | None,
-    account_days_until_due: int,
     retry_plan: dict,
     choice: Choice,
 ) -> StageResult:
@@ -226,7 +225,7 @@ def collection_plan(
         "amount_due": amount_due,
         "collection_method": collection_method,
         "days_until_due": days_until_due,
-        "account": {"days_until_due": account_days_until_due, "retry_plan": retry_plan},
+        "account": {"retry_plan": retry_plan},
     }
     return stage_run(COLLECTION, choice, request)
 
