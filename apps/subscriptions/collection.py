@@ -153,7 +153,9 @@ def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM)
             _record(subscription, "customer.subscription.updated", actor, previous=previous)
 
 
-def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
+def invoices_auto_advance(
+    *, invoice_ids: list[str], actor: Actor = SYSTEM, choices: Choices | None = None
+) -> int:
     """Finalize and collect the due drafts among ``invoice_ids``; how many were finalized (or
     kept as drafts for staff)."""
     drafts = (
@@ -167,7 +169,11 @@ def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> i
     advanced = 0
     for invoices in by_account.values():
         collected = invoices_collect(
-            account=invoices[0].account, invoices=invoices, actor=actor, due_only=True
+            account=invoices[0].account,
+            invoices=invoices,
+            actor=actor,
+            due_only=True,
+            choices=choices,
         )
         advanced += len(collected.finalized) + len(collected.kept)
         subscriptions_past_due(

@@ -239,8 +239,10 @@ def subscription_create(
     billing_cycle_anchor: datetime | None = None,
     proration_behavior: str = "create_prorations",
     starts_at: datetime | None = None,
+    choices: Choices | None = None,
 ) -> Subscription:
-    """Create and bill the first invoice (apps.subscriptions.planning decides what).
+    """Create and bill the first invoice (apps.subscriptions.planning decides what), the
+    billing stages run as ``choices`` (None: the account's) chooses.
 
     ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
     time), so the creation bills exactly what the preview showed."""
@@ -302,8 +304,11 @@ def subscription_create(
                 promotion_code=promotion_code,
             )
         # In the request's order, as the preview plans them.
+        choices = stage_choices(account) if choices is None else choices
         lines = first_lines(
-            plan, [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
+            plan,
+            [item_terms(row, currency=plan.currency, on=starts_at) for row in rows],
+            choices=choices,
         )
         invoice = invoice_from_lines(
             subscription=subscription,
@@ -311,6 +316,7 @@ def subscription_create(
             period=plan.period,
             billing_reason="subscription_create",
             actor=actor,
+            choices=choices,
         )
         discount_period_used(
             customer=customer,
@@ -322,7 +328,7 @@ def subscription_create(
         _record(subscription, "customer.subscription.created", actor)
     if invoice is not None and payment_behavior == "default_incomplete":
         # The first invoice is finalized and left for the customer to pay (e.g. on a page).
-        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor)
+        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor, choices=choices)
         with transaction.atomic():
             subscription.status = SubscriptionStatus.INCOMPLETE
             subscription.save(update_fields=["status", "updated_at"])
@@ -333,7 +339,7 @@ def subscription_create(
                 previous={"status": SubscriptionStatus.ACTIVE},
             )
         return subscription
-    if invoice is not None and not _collect(subscription, invoice, actor):
+    if invoice is not None and not _collect(subscription, invoice, actor, choices):
         if payment_behavior == "error_if_incomplete":
             # As if it had not been created: the invoice is voided, the subscription expires.
             invoice_void(account=account, invoice_id=invoice.id, actor=actor)
@@ -580,13 +586,15 @@ def _prorate_change(subscription, lines, proration_behavior, at, now, actor, cho
     )
 
 
-def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscription | None:
+def subscription_renew(
+    *, subscription_id: str, actor: Actor = SYSTEM, choices: Choices | None = None
+) -> Subscription | None:
     """Invoice the next period of a subscription that is due; a no-op when not due (or done).
     The batch renewal of one (apps.subscriptions.renewals), waiting for the row lock."""
     from apps.subscriptions.renewals import subscriptions_renew_and_collect
 
     renewed = subscriptions_renew_and_collect(
-        subscription_ids=[subscription_id], actor=actor, skip_locked=False
+        subscription_ids=[subscription_id], actor=actor, skip_locked=False, choices=choices
     )
     return renewed[0] if renewed else None
 
