@@ -145,3 +145,74 @@ def test_choices_change_the_preview_as_they_change_the_pending_prorations(
     assert previewed == sorted(row.amount for row in pending) == amounts
     assert [row.stages.get("billing.prorations") for row in pending] == [record] * len(amounts)
     assert preview["amount_due"] == 2700 + sum(amounts)
+
+
+@pytest.fixture
+def installed():
+    """Install ``Choices`` of the given account-level choices for the test's duration."""
+    saved = list(_resolver)
+
+    def install(*choices: Choice) -> None:
+        chosen = Choices({choice.stage: choice for choice in choices}, {})
+        choices_resolver_register(lambda account: chosen)
+
+    yield install
+    _resolver[:] = saved
+
+
+def test_a_large_invoice_is_sent_instead_of_charged(stripe_sdk, tasks_inline, installed):
+    config = {"amount": 1000, "days_until_due": 15}
+    installed(Choice("payments.collection", "send_invoice_above", 1, config))
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    stripe.Subscription.create(customer=customer.id, items=[{"price": monthly(2500, "Basic")}])
+    (first,) = invoices_of(customer)
+    assert (first.status, first.collection_method, first.amount_paid) == ("open", "send_invoice", 0)
+    assert first.due_date == epoch(2025, 1, 16)
+    assert Invoice.objects.get(id=first.id).stages["payments.collection"] == {
+        "implementation": "send_invoice_above",
+        "version": 1,
+        "fallback": False,
+    }
+
+
+def test_a_total_under_the_minimum_is_deferred_to_the_next_invoice(
+    stripe_sdk, tasks_inline, installed
+):
+    minimum = {"minimum": 3000}
+    installed(
+        Choice("billing.customer_balance_application", "minimum_before_collection", 1, minimum)
+    )
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    stripe.Subscription.create(customer=customer.id, items=[{"price": monthly(2500, "Basic")}])
+    (first,) = invoices_of(customer)
+    assert (first.total, first.amount_due, first.status, first.ending_balance) == (
+        2500,
+        0,
+        "paid",
+        2500,
+    )
+    advance(test_clock, 2025, 2, 1, 2)
+    renewal = invoices_of(customer)[-1]
+    # 2500 more plus the 2500 deferred is 5000, at or above the minimum: collected.
+    assert (renewal.total, renewal.amount_due, renewal.amount_paid, renewal.status) == (
+        2500,
+        5000,
+        5000,
+        "paid",
+    )
+    assert stripe.Customer.retrieve(customer.id).balance == 0
+
+
+def test_a_zero_amount_item_is_left_off_the_renewal(stripe_sdk, tasks_inline, installed):
+    installed(Choice("billing.recurring_billing_item_handling", "skip_zero_amount", 1, {}))
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    items = [{"price": monthly(2500, "Basic")}, {"price": monthly(0, "Support")}]
+    stripe.Subscription.create(customer=customer.id, items=items)
+    advance(test_clock, 2025, 2, 1, 2)
+    renewal = invoices_of(customer)[-1]
+    assert (renewal.billing_reason, _lines(renewal.id)) == ("subscription_cycle", [2500])
+    assert Invoice.objects.get(id=renewal.id).stages["billing.recurring_billing_item_handling"] == {
+        "implementation": "skip_zero_amount",
+        "version": 1,
+        "fallback": False,
+    }
