@@ -15,7 +15,7 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import invoice_totals
+from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
@@ -94,7 +94,8 @@ def _next_cycle(
 def _settled(subscription: Subscription, lines: list[Line], discount, choices: Choices):
     """Each line's discount, the totals (``billing.compute_bill``) and the settlement with the
     customer's balance (``billing.customer_balance_application``), as finalizing settles it (a
-    credit total goes to the balance, nothing is then due)."""
+    credit total goes to the balance, nothing is then due), and how finalizing will collect it
+    (``payments.collection``)."""
     balance = customer_balance(subscription.customer)
     discounts, totals = invoice_totals(
         discount,
@@ -109,7 +110,16 @@ def _settled(subscription: Subscription, lines: list[Line], discount, choices: C
         currency=subscription.currency,
         choice=choices.of(BALANCE),
     )
-    return discounts, totals, settled
+    method, _ = collection_previewed(
+        subscription.account,
+        total=totals.total,
+        amount_due=settled.amount_due,
+        currency=subscription.currency,
+        collection_method=subscription.collection_method,
+        days_until_due=subscription.days_until_due,
+        choices=choices,
+    )
+    return discounts, totals, settled, method
 
 
 def invoice_preview(
@@ -146,7 +156,7 @@ def invoice_preview(
         subscription=subscription,
         at=at if immediate else next_period[0],
     )
-    discounts, totals, settled = _settled(subscription, lines, discount, choices)
+    discounts, totals, settled, method = _settled(subscription, lines, discount, choices)
     return {
         "id": None,
         "object": "invoice",
@@ -164,7 +174,7 @@ def invoice_preview(
             "url": "/v1/invoices/create_preview/lines",
         },
         "next_payment_attempt": clock.to_epoch(at if immediate else next_period[0])
-        if subscription.collection_method == "charge_automatically"
+        if method == "charge_automatically"
         else None,
         "parent": {
             "type": "subscription_details",

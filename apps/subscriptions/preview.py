@@ -22,7 +22,7 @@ from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
-from apps.invoices.services import invoice_totals
+from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
@@ -184,6 +184,22 @@ def _renewal_items(
     ]
 
 
+def _collection(first: InvoicePlan, account, currency, method, days, choices: Choices):
+    """The first invoice's collection method and days until due, as finalizing will decide them
+    (``payments.collection``); as given when no invoice is made."""
+    if not first.created:
+        return method, days
+    return collection_previewed(
+        account,
+        total=first.total,
+        amount_due=first.amount_due,
+        currency=currency,
+        collection_method=method,
+        days_until_due=days,
+        choices=choices,
+    )
+
+
 def _renewal_lines(lines: list[Line], settings: BillingSettings) -> list[Line]:
     """The first renewal's lines, less the trial remainders billed when each trial ends (an
     account setting)."""
@@ -259,12 +275,13 @@ def subscription_create_preview(
         keep_zero=settings.zero_total_invoices,
         choices=choices,
     )
+    method, days = _collection(first, account, currency, collection_method, days_until_due, choices)
     return NewSubscriptionPreview(
         plan=plan,
         customer=customer,
         currency=currency,
-        collection_method=collection_method,
-        days_until_due=days_until_due,
+        collection_method=method,
+        days_until_due=days,
         first=first,
         next=following,
         discount=discount if any(first.discounts) else None,

@@ -164,9 +164,19 @@ def test_a_large_invoice_is_sent_instead_of_charged(stripe_sdk, tasks_inline, in
     config = {"amount": 1000, "days_until_due": 15}
     installed(Choice("payments.collection", "send_invoice_above", 1, config))
     test_clock, customer = clock_customer(epoch(2025, 1, 1))
-    stripe.Subscription.create(customer=customer.id, items=[{"price": monthly(2500, "Basic")}])
+    basic = monthly(2500, "Basic")
+    preview = stripe.Invoice.create_preview(
+        customer=customer.id, subscription_details={"items": [{"price": basic}]}
+    )
+    stripe.Subscription.create(customer=customer.id, items=[{"price": basic}])
     (first,) = invoices_of(customer)
     assert (first.status, first.collection_method, first.amount_paid) == ("open", "send_invoice", 0)
+    # The preview said so: sent, due in 15 days, no payment attempt.
+    assert (preview.collection_method, preview.due_date, preview.next_payment_attempt) == (
+        "send_invoice",
+        epoch(2025, 1, 16),
+        None,
+    )
     assert first.due_date == epoch(2025, 1, 16)
     assert Invoice.objects.get(id=first.id).stages["payments.collection"] == {
         "implementation": "send_invoice_above",
