@@ -12,8 +12,11 @@ from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
 from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import line_discounts_of
+from apps.invoices.services import collection_previewed, invoice_totals
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.terms import item_terms
@@ -64,20 +67,59 @@ def _pending_lines(subscription: Subscription) -> list[Line]:
     ]
 
 
-def _next_cycle(subscription: Subscription, items, period) -> tuple[tuple, list[Line]]:
-    """The period after ``period`` and the lines ``items`` bill for it (as a renewal would)."""
+def _next_cycle(
+    subscription: Subscription, items, period, choices: Choices
+) -> tuple[tuple, list[Line]]:
+    """The period after ``period`` and the lines ``items`` bill for it (as a renewal would,
+    through ``billing.recurring_billing_item_handling``)."""
     next_period = period_containing(
         subscription.billing_cycle_anchor,
         subscription.interval,
         subscription.interval_count,
         period[1],
     )
-    cycle = cycle_lines(
-        [item_terms(item, currency=subscription.currency, on=next_period[0]) for item in items],
-        previous=period,
+    cycle = recurring_lines(
+        cycle_lines(
+            [item_terms(item, currency=subscription.currency, on=next_period[0]) for item in items],
+            previous=period,
+            period=next_period,
+        ),
         period=next_period,
+        currency=subscription.currency,
+        choices=choices,
     )
     return next_period, cycle
+
+
+def _settled(subscription: Subscription, lines: list[Line], discount, choices: Choices):
+    """Each line's discount, the totals (``billing.compute_bill``) and the settlement with the
+    customer's balance (``billing.customer_balance_application``), as finalizing settles it (a
+    credit total goes to the balance, nothing is then due), and how finalizing will collect it
+    (``payments.collection``)."""
+    balance = customer_balance(subscription.customer)
+    discounts, totals = invoice_totals(
+        discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
+        currency=subscription.currency,
+        balance=balance,
+        choices=choices,
+    )
+    settled = invoice_settle(
+        total=totals.total,
+        balance=balance,
+        currency=subscription.currency,
+        choice=choices.of(BALANCE),
+    )
+    method, _ = collection_previewed(
+        subscription.account,
+        total=totals.total,
+        amount_due=settled.amount_due,
+        currency=subscription.currency,
+        collection_method=subscription.collection_method,
+        days_until_due=subscription.days_until_due,
+        choices=choices,
+    )
+    return discounts, totals, settled, method
 
 
 def invoice_preview(
@@ -86,18 +128,23 @@ def invoice_preview(
     changes: list[ItemChange],
     proration_date: datetime | None = None,
     proration_behavior: str = "create_prorations",
+    choices: Choices | None = None,
 ) -> dict:
+    """The invoice the change makes (or the next one), every billing stage run as ``choices``
+    (None: the account's) chooses, as the change and the renewal then run them."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
+    choices = stage_choices(subscription.account) if choices is None else choices
     plan = change_plan(
         subscription=subscription,
         changes=changes,
         at=at,
         proration_behavior=proration_behavior,
+        choices=choices,
     )
     pending_lines = _pending_lines(subscription)
-    next_period, cycle = _next_cycle(subscription, plan.after, period)
+    next_period, cycle = _next_cycle(subscription, plan.after, period, choices)
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview;
     # so does a change that restarts the cycle (a new interval, or free to paid).
     immediate = proration_behavior == "always_invoice" or plan.reset is not None
@@ -109,17 +156,7 @@ def invoice_preview(
         subscription=subscription,
         at=at if immediate else next_period[0],
     )
-    discounts = line_discounts_of(
-        discount, [(line.amount, line.kind, line.price_id) for line in lines]
-    )
-    subtotal = sum(line.amount for line in lines)
-    total = subtotal - sum(discounts)
-    # As finalizing settles it (a credit total goes to the balance, nothing is then due).
-    settled = invoice_settle(
-        total=total,
-        balance=customer_balance(subscription.customer),
-        currency=subscription.currency,
-    )
+    discounts, totals, settled, method = _settled(subscription, lines, discount, choices)
     return {
         "id": None,
         "object": "invoice",
@@ -137,7 +174,7 @@ def invoice_preview(
             "url": "/v1/invoices/create_preview/lines",
         },
         "next_payment_attempt": clock.to_epoch(at if immediate else next_period[0])
-        if subscription.collection_method == "charge_automatically"
+        if method == "charge_automatically"
         else None,
         "parent": {
             "type": "subscription_details",
@@ -152,9 +189,9 @@ def invoice_preview(
         "status": "draft",
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
-        "subtotal": subtotal,
+        "subtotal": totals.subtotal,
         "total_discount_amounts": (
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
-        "total": total,
+        "total": totals.total,
     }

@@ -7,6 +7,7 @@ from datetime import datetime
 from apps.accounts.audit import change_record
 from apps.core import clock
 from apps.core.actor import Actor
+from apps.invoices.engine.staging import stages_recorded
 from apps.invoices.models import InvoiceItem
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
@@ -131,6 +132,7 @@ def prorations_pend(subscription: Subscription, lines: list, *, at: datetime) ->
             proration=True,
             description=line.description,
             created_at=at,
+            stages=stages_recorded([line.stage]),
         )
         for line in lines
     )

@@ -1,15 +1,22 @@
 """What renewing a batch works with: each locked subscription's next step, the batch's items
-and discounts loaded at once, and the planned renewal (apps.subscriptions.services.renewals)."""
+and discounts loaded at once, the planned renewal and its invoice
+(apps.subscriptions.services.renewals)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from apps.catalog.models import Price
+from apps.core.ids import new_secret
+from apps.invoices.discounts import discount_amounts
 from apps.invoices.engine.planner import Line
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import COMPUTE_BILL, bill_totals
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
+from apps.invoices.services import discount_terms, invoice_line_rows
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.services.billing import billing_settings, invoice_stages
 
 # How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
 AUTO_ADVANCE_DELAY = timedelta(hours=1)
@@ -37,6 +44,8 @@ class Renewal:
     invoice: Invoice | None = None
     rows: list[InvoiceLine] = field(default_factory=list)
     finalizes_at: datetime | None = None
+    choices: Choices | None = None  # the billing stages' implementations
+    balance: int = 0  # the customer's balance before the invoice
 
 
 @dataclass
@@ -116,3 +125,62 @@ def renewal_discounts_of(renewals: list[Renewal]) -> dict[str, list[Discount]]:
     ):
         found[discount.customer_id].append(discount)
     return found
+
+
+def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
+    """The renewal's invoice and line rows (unsaved), with the discount's shares; none for a
+    zero total unless the account asks for them. ``products``: price id → product id, filled
+    as prices are met; ``settings``: the accounts' billing settings, filled the same way."""
+    subscription = r.subscription
+    account = subscription.account
+    parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
+        (item.amount, item.kind, item.price_id) for item in r.pending
+    ]
+    if r.discount is not None:
+        unknown = {price for _, _, price in parts if price and price not in products}
+        if unknown:
+            products.update(Price.objects.filter(id__in=unknown).values_list("id", "product_id"))
+    amounts = discount_amounts(
+        r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
+    )
+    totals = bill_totals(
+        [(line.amount, line.proration) for line in r.lines]
+        + [(item.amount, item.proration) for item in r.pending],
+        amounts,
+        discount=discount_terms(r.discount),
+        currency=subscription.currency,
+        balance=r.balance,
+        choice=r.choices.of(COMPUTE_BILL),
+    )
+    subtotal, total = totals.subtotal, totals.total
+    if account.id not in settings:
+        settings[account.id] = billing_settings(account)
+    if total == 0 and not settings[account.id].zero_total_invoices:
+        return
+    r.invoice = Invoice(
+        account=account,
+        customer=subscription.customer,
+        subscription=subscription,
+        status="draft",
+        billing_reason="subscription_cycle",
+        currency=subscription.currency,
+        period_start=r.period[0],
+        period_end=r.period[1],
+        subtotal=subtotal,
+        total_discount=totals.total_discount,
+        total=total,
+        amount_due=total,
+        discount=r.discount if any(amounts) else None,
+        collection_method=subscription.collection_method,
+        automatically_finalizes_at=r.finalizes_at,
+        hosted_token=new_secret(32),
+        created_at=r.now,
+        stages=invoice_stages(r.lines, r.pending, totals),
+    )
+    r.rows = invoice_line_rows(
+        invoice=r.invoice,
+        currency=subscription.currency,
+        lines=r.lines,
+        pending=r.pending,
+        discounts=amounts,
+    )
