@@ -33,8 +33,10 @@ class MoneyField(forms.CharField):
 
     def __init__(self, *, currency: str, **kwargs) -> None:
         self.currency = currency
-        kwargs.setdefault("widget", UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal"}))
-        super().__init__(max_length=24, **kwargs)
+        kwargs.setdefault(
+            "widget", UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal", "maxlength": 24})
+        )
+        super().__init__(**kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
