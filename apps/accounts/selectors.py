@@ -15,6 +15,7 @@ from apps.accounts.models import (
     Invitation,
     Membership,
     SecurityEvent,
+    TestClock,
     TwoFactorDevice,
 )
 from apps.core import clock
@@ -203,3 +204,9 @@ def staff_user_get(*, user_id: int):
 
 def user_get_by_username(*, username: str):
     return get_user_model().objects.filter(username=username).first()
+
+
+def frozen_time_of_clock(clock_id: str) -> datetime | None:
+    """A test clock's frozen time (apps.core.clock's resolver: clock ids are unique across
+    accounts, and the caller already holds an object of the clock's account)."""
+    return TestClock.objects.filter(id=clock_id).values_list("frozen_time", flat=True).first()

@@ -12,6 +12,13 @@ from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.badges import STATUS_VARIANTS
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.catalog.forms import (
     CouponForm,
     FxImportForm,
@@ -37,9 +44,6 @@ from apps.catalog.services import (
 )
 from apps.core import money
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.badges import STATUS_VARIANTS
-from apps.dashboard.forms import service_error_to_form
 
 
 def _submit(request: HttpRequest, form: forms.Form, write, *, allowed: bool) -> object | None:

@@ -25,6 +25,12 @@ from unfold.utils import parse_date_str
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.customers.admin_payment_methods import PaymentMethodsAdminMixin
@@ -47,8 +53,6 @@ from apps.customers.services import (
     tax_id_delete,
 )
 from apps.customers.services.tax_ids import FORMATS as TAX_ID_FORMATS
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 
 # Panels other code provides for the customer page, each shown when its template exists.
 PAYMENT_METHODS_PANEL = "customers/_payment_methods_panel.html"

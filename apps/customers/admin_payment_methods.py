@@ -15,13 +15,13 @@ from django.views.decorators.http import require_POST
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.customers import testcards
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services.payment_methods import customer_card_add, payment_method_detach
-from apps.dashboard.admin_base import dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 
 
 def _scenario_label(card: testcards.TestCard) -> str:

@@ -13,12 +13,16 @@ from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.customers.models import PaymentMethod
 from apps.customers.selectors import customer_get
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.badges import STATUS_VARIANTS
 from apps.payments.forms import ChargeForm, PaymentSettingsForm, RefundForm
 from apps.payments.models import BalanceTransaction, Charge, PaymentSettings
 from apps.payments.selectors import charge_get

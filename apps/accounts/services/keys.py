@@ -8,15 +8,15 @@ from apps.accounts.enums import Access, ApiKeyKind, SecurityEventType
 from apps.accounts.models import Account, ApiKey
 from apps.core import clock
 from apps.core.actor import Actor
+from apps.core.api.resources import RESOURCES
 from apps.core.errors import InvalidRequestError
+from apps.core.models import ApiRequestLog
 
 # Longest grace period a rolled key may keep working.
 MAX_ROLL_EXPIRY = timedelta(days=7)
 
 
 def _permissions_validate(permissions: dict[str, str]) -> dict[str, str]:
-    from apps.core.api.resources import RESOURCES
-
     clean = {}
     for resource, access in permissions.items():
         if resource not in RESOURCES:
@@ -163,7 +163,11 @@ def api_key_revoke(*, account: Account, key_id: str, actor: Actor) -> ApiKey:
     return api_key
 
 
-def api_keys_mark_used(*, key_ids: set[str], at) -> None:
-    """Stamp ``last_used_at`` (written with each batch of API request log rows; no audit row:
-    using a key is not a change to it)."""
+def api_keys_mark_used(rows: list[ApiRequestLog]) -> None:
+    """Stamp ``last_used_at`` of the keys of a batch of API request log rows, in the transaction
+    that writes them (a request log consumer; no audit row: using a key is not a change to it)."""
+    key_ids = {row.api_key_id for row in rows if row.api_key_id is not None}
+    if not key_ids:
+        return
+    at = max(row.created_at for row in rows)
     ApiKey.objects.filter(pk__in=key_ids).exclude(last_used_at__gte=at).update(last_used_at=at)

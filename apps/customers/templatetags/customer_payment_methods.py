@@ -8,10 +8,10 @@ _STATE_TEXT = {"closed": "Closed", "expired": "Expired", "expiring": "Expires th
 @register.inclusion_tag("customers/_payment_methods_list.html", takes_context=True)
 def payment_methods_panel(context, customer):
     # Imported here: template libraries load while the admin is still being set up.
+    from apps.accounts.dashboard.badges import badge_html
     from apps.core import clock
     from apps.customers.admin_payment_methods import TestCardForm, customer_payment_methods
     from apps.customers.card_expiry import card_state
-    from apps.dashboard.badges import badge_html
 
     payment_methods = customer_payment_methods(customer)
     # Closed and expired cards are marked, as of the customer's time (their test clock's).

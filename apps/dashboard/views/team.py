@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts import roles
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.accounts.models import Invitation, Membership
 from apps.accounts.selectors import invitation_list_open, member_list, security_event_list
 from apps.accounts.services import (
@@ -26,7 +27,7 @@ from apps.accounts.services import (
 )
 from apps.accounts.services.exports import audit_log_export, security_history_export
 from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.dashboard.forms import InvitationCreateForm, RoleForm, service_error_to_form
+from apps.dashboard.forms import InvitationCreateForm, RoleForm
 from apps.dashboard.views.accounts import actor_on, live_account, page
 
 NEW_INVITATION_SESSION_KEY = "ledgerline_new_invitation"
