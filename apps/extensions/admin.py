@@ -14,9 +14,9 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 from apps.extensions.forms import ChoiceForm, PreviewForm
 from apps.extensions.models import BillingCustomization
 from apps.extensions.preview import choice_preview
