@@ -104,6 +104,8 @@ def test_saving_from_the_form_types_money_in_the_accounts_currency(acme, staff_c
     assert row.created_by == f"administrator.{acme.id}@example.com"
     entry = AuditLogEntry.objects.get(action="billing_customization.saved")
     assert entry.actor_label == row.created_by
+    activity = staff_client.get(reverse("admin:accounts_auditlogentry_changelist"))
+    assert "billing_customization.saved" in activity.content.decode()
     # The form shows the saved value back in major units.
     html = staff_client.get(_stage_url()).content.decode()
     assert 'value="5.00"' in html

@@ -2,6 +2,7 @@
 reset, per-price overrides and the resolver the invoices app asks."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from apps.accounts.enums import Role
 from apps.accounts.models import AuditLogEntry
@@ -241,3 +242,19 @@ def test_a_price_override_resets_to_the_accounts_choice(acme):
     _save(acme.account, implementation="none", config={}, price=price)
     billing_customization_reset(account=acme.account, stage=PRORATIONS, price=price, actor=ADA)
     assert stage_choices(acme.account).of(PRORATIONS, price.id).key == "minimum_threshold"
+
+
+def test_the_database_keeps_one_current_revision_per_stage_and_price(acme):
+    row = _save(acme.account)
+    duplicate = {
+        "account": acme.account,
+        "stage": PRORATIONS,
+        "implementation": "none",
+        "implementation_version": 1,
+        "created_by": "x",
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BillingCustomization.objects.create(**duplicate, revision=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BillingCustomization.objects.create(**duplicate, revision=1, superseded_at=row.created_at)
+    assert billing_customizations_current(acme.account) == [row]
