@@ -132,9 +132,16 @@ class BillingCustomizationAdmin(AccountScopedAdmin):
             config=current.config if current and current.implementation == key else None,
             initial={"price": editing.id if editing else ""},
         )
-        preview_form = PreviewForm(posted, account=account, stage=stage)
+        saving = posted is not None and request.POST.get("action") == "save"
+        # Saving leaves the preview's picks as they were, unchecked.
+        preview_form = PreviewForm(
+            None if saving else posted,
+            account=account,
+            stage=stage,
+            initial={name: request.POST.get(name) for name in ("subscription", "change_to")},
+        )
         preview = None
-        if posted is not None and request.POST.get("action") == "save":
+        if saving:
             done = self._save(request, stage, form)
             if done is not None:
                 return done
