@@ -34,6 +34,17 @@ def retry_policy_of(settings: CollectionSettings) -> RetryPolicy:
     )
 
 
+def retry_plan_of_account(account: Account) -> dict:
+    """The account's retry plan as the ``payments.collection`` stage takes it."""
+    policy = retry_policy_of(collection_settings(account))
+    return {
+        "mode": policy.mode,
+        "attempts": policy.attempts,
+        "window_days": policy.window_days,
+        "delays_days": list(policy.delays_days),
+    }
+
+
 def email_templates_of(account: Account) -> dict[str, EmailTemplate]:
     """The account's own wordings, by kind (kinds without one use the built-in wording)."""
     return {row.kind: row for row in EmailTemplate.objects.filter(account=account)}

@@ -136,6 +136,9 @@ class InvoiceItem(TimestampedModel):
         Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     metadata = models.JSONField(default=dict, blank=True)
+    # The billing stage that computed a proration, as Invoice.stages has it; the invoice that
+    # takes the item takes this record.
+    stages = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [

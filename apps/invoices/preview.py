@@ -12,8 +12,11 @@ from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
 from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import item_terms, line_discounts_of
+from apps.invoices.services import invoice_totals, item_terms
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
 
@@ -47,15 +50,20 @@ def invoice_preview(
     changes: list[ItemChange],
     proration_date: datetime | None = None,
     proration_behavior: str = "create_prorations",
+    choices: Choices | None = None,
 ) -> dict:
+    """The invoice the change makes (or the next one), every billing stage run as ``choices``
+    (None: the account's) chooses, as the change and the renewal then run them."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
+    choices = stage_choices(subscription.account) if choices is None else choices
     plan = change_plan(
         subscription=subscription,
         changes=changes,
         at=at,
         proration_behavior=proration_behavior,
+        choices=choices,
     )
     pending = InvoiceItem.objects.filter(
         account=subscription.account,
@@ -82,13 +90,18 @@ def invoice_preview(
         subscription.interval_count,
         period[1],
     )
-    cycle = cycle_lines(
-        [
-            item_terms(item, currency=subscription.currency, on=next_period[0])
-            for item in plan.after
-        ],
-        previous=period,
+    cycle = recurring_lines(
+        cycle_lines(
+            [
+                item_terms(item, currency=subscription.currency, on=next_period[0])
+                for item in plan.after
+            ],
+            previous=period,
+            period=next_period,
+        ),
         period=next_period,
+        currency=subscription.currency,
+        choices=choices,
     )
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview;
     # so does a change that restarts the cycle (a new interval, or free to paid).
@@ -101,16 +114,18 @@ def invoice_preview(
         subscription=subscription,
         at=at if immediate else next_period[0],
     )
-    discounts = line_discounts_of(
-        discount, [(line.amount, line.kind, line.price_id) for line in lines]
+    balance = customer_balance(subscription.customer)
+    discounts, totals = invoice_totals(
+        discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
+        currency=subscription.currency,
+        balance=balance,
+        choices=choices,
     )
-    subtotal = sum(line.amount for line in lines)
-    total = subtotal - sum(discounts)
+    subtotal, total = totals.subtotal, totals.total
     # As finalizing settles it (a credit total goes to the balance, nothing is then due).
     settled = invoice_settle(
-        total=total,
-        balance=customer_balance(subscription.customer),
-        currency=subscription.currency,
+        total=total, balance=balance, currency=subscription.currency, choice=choices.of(BALANCE)
     )
     return {
         "id": None,

@@ -35,6 +35,16 @@ from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.engine.discounts import proration_rate
 from apps.invoices.engine.planner import TRIAL_REMAINDER, ItemTerms, Line
 from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import (
+    BALANCE,
+    COLLECTION,
+    COMPUTE_BILL,
+    Totals,
+    bill_totals,
+    collection_plan,
+    stages_recorded,
+)
 from apps.invoices.models import (
     Discount,
     Invoice,
@@ -42,6 +52,7 @@ from apps.invoices.models import (
     InvoiceLine,
     InvoiceNumberSequence,
 )
+from apps.invoices.stage_choices import retry_plan, stage_choices
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 
 
@@ -58,6 +69,43 @@ def line_discounts_of(discount, lines: list[tuple[int, str, str | None]]) -> lis
     return discount_amounts(
         discount, [(amount, kind, products.get(price)) for amount, kind, price in lines]
     )
+
+
+def discount_terms(discount) -> dict | None:
+    """A discount as ``billing.compute_bill`` is given it."""
+    if discount is None:
+        return None
+    coupon = discount.coupon
+    return {
+        "id": discount.id or "",
+        "coupon": coupon.coupon_id,
+        "percent_off": None if coupon.percent_off is None else str(coupon.percent_off),
+        "amount_off": coupon.amount_off,
+    }
+
+
+def invoice_totals(
+    discount,
+    lines: list[tuple[int, str, str | None, bool]],
+    *,
+    currency: str,
+    balance: int,
+    choices: Choices,
+) -> tuple[list[int], Totals]:
+    """Each (amount, kind, price id, proration) line's discount, and the invoice's totals
+    through ``billing.compute_bill`` as ``choices`` chooses."""
+    discounts = line_discounts_of(
+        discount, [(amount, kind, price) for amount, kind, price, _ in lines]
+    )
+    totals = bill_totals(
+        [(amount, proration) for amount, _, _, proration in lines],
+        discounts,
+        discount=discount_terms(discount),
+        currency=currency,
+        balance=balance,
+        choice=choices.of(COMPUTE_BILL),
+    )
+    return discounts, totals
 
 
 def billing_settings(account) -> BillingSettings:
@@ -221,8 +269,10 @@ def invoice_from_lines(
     actor: Actor = SYSTEM,
     include_pending: bool = True,
     finalizes_at: datetime | None = None,
+    choices: Choices | None = None,
 ) -> Invoice | None:
-    """A draft invoice of the planner's lines plus the customer's pending items.
+    """A draft invoice of the planner's lines plus the customer's pending items, its totals
+    computed as ``choices`` (None: the account's) chooses.
 
     Runs inside the caller's transaction (which locked the subscription). A zero-total invoice
     is not created unless the account asks for them. Raises AlreadyInvoiced when a line's key
@@ -262,13 +312,15 @@ def invoice_from_lines(
         return None
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=now)
-    discounts = line_discounts_of(
+    discounts, totals = invoice_totals(
         discount,
-        [(line.amount, line.kind, line.price_id) for line in lines]
-        + [(item.amount, item.kind, item.price_id) for item in pending],
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines]
+        + [(item.amount, item.kind, item.price_id, item.proration) for item in pending],
+        currency=subscription.currency,
+        balance=customer_balance(subscription.customer),
+        choices=stage_choices(account) if choices is None else choices,
     )
-    subtotal = sum(line.amount for line in lines) + sum(item.amount for item in pending)
-    total = subtotal - sum(discounts)
+    subtotal, total = totals.subtotal, totals.total
     if total == 0 and not billing_settings(account).zero_total_invoices:
         return None
     invoice = Invoice.objects.create(
@@ -281,7 +333,7 @@ def invoice_from_lines(
         period_start=period[0],
         period_end=period[1],
         subtotal=subtotal,
-        total_discount=sum(discounts),
+        total_discount=totals.total_discount,
         total=total,
         amount_due=total,
         discount=discount if any(discounts) else None,
@@ -289,6 +341,11 @@ def invoice_from_lines(
         automatically_finalizes_at=finalizes_at,
         hosted_token=new_secret(32),
         created_at=now,
+        stages=stages_recorded(
+            [line.stage for line in lines]
+            + [record for item in pending for record in item.stages.items()]
+            + [totals.stage]
+        ),
     )
     rows = invoice_line_rows(
         invoice=invoice,
@@ -341,24 +398,63 @@ _FINALIZED_FIELDS = [
     "status",
     "finalized_at",
     "automatically_finalizes_at",
+    "collection_method",
     "due_date",
     "paid_at",
+    "stages",
     "updated_at",
 ]
 
 
-def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
+def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[str, dict]:
+    """How the finalized ``invoice`` is collected (``payments.collection``): a subscription's
+    invoice as its subscription says (days until due from it), another as the invoice says. A
+    sent invoice gets its due date now unless it was given one when made."""
+    subscription = invoice.subscription if invoice.subscription_id else None
+    given = subscription.collection_method if subscription else invoice.collection_method
+    result = collection_plan(
+        total=invoice.total,
+        amount_due=invoice.amount_due,
+        currency=invoice.currency,
+        collection_method=given,
+        days_until_due=subscription.days_until_due if subscription else None,
+        retry_plan=plan,
+        choice=choices.of(COLLECTION),
+    )
+    changed = result.output["collection_method"] != given
+    invoice.collection_method = result.output["collection_method"]
+    if (
+        invoice.collection_method == "send_invoice"
+        and invoice.due_date is None
+        and (subscription is not None or changed)
+    ):
+        days = result.output["days_until_due"] or 0
+        invoice.due_date = invoice.finalized_at + timedelta(days=days)
+    return (COLLECTION, result.record())
+
+
+def _finalize_locked(
+    account, invoices: list[Invoice], actor: Actor, choices: Choices | None = None
+) -> None:
     """Finalize drafts of one account, locked by the caller, in their order: settle each with
-    its customer's balance (apps.invoices.engine.settlement), number them in one block, record
-    invoice.finalized (and invoice.paid when nothing is due) — multi-row writes for the
-    invoices, events and audit."""
+    its customer's balance (apps.invoices.engine.settlement), decide how it is collected
+    (``payments.collection``), number them in one block, record invoice.finalized (and
+    invoice.paid when nothing is due) — multi-row writes for the invoices, events and audit.
+    The stages run as ``choices`` (None: the account's) chooses."""
     if not invoices:
         return
+    choices = stage_choices(account) if choices is None else choices
+    plan = retry_plan(account)
     with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
-        settled = invoice_settle(total=invoice.total, balance=balance, currency=invoice.currency)
+        settled = invoice_settle(
+            total=invoice.total,
+            balance=balance,
+            currency=invoice.currency,
+            choice=choices.of(BALANCE),
+        )
         for entry in settled.entries:
             customer_balance_adjust(
                 account=account,
@@ -377,14 +473,8 @@ def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
         invoice.status = "paid" if invoice.amount_due == 0 else "open"
         invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
         invoice.automatically_finalizes_at = None  # only a draft waits to be finalized
-        # A one-off invoice got its due date when it was made (days_until_due or due_date).
-        if (
-            invoice.collection_method == "send_invoice"
-            and invoice.subscription_id
-            and invoice.due_date is None
-        ):
-            days = invoice.subscription.days_until_due or 0
-            invoice.due_date = invoice.finalized_at + timedelta(days=days)
+        collection = _collection_decide(invoice, plan, choices)
+        invoice.stages = {**invoice.stages, **stages_recorded([settled.stage, collection])}
         if invoice.status == "paid":
             invoice.paid_at = invoice.finalized_at
         invoice.updated_at = clock.now()
@@ -420,8 +510,11 @@ def invoice_lock_with_customer(account, invoice_id: str, *, param: str = "id") -
     return invoices[0]
 
 
-def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
-    """Number the invoice (gapless, under a lock) and apply the customer's credit balance."""
+def invoice_finalize(
+    *, invoice_id: str, account, actor: Actor = SYSTEM, choices: Choices | None = None
+) -> Invoice:
+    """Number the invoice (gapless, under a lock) and apply the customer's credit balance, the
+    stages run as ``choices`` (None: the account's) chooses."""
     with transaction.atomic():
         # Finalizing may apply the customer's balance.
         invoice = invoice_lock_with_customer(account, invoice_id)
@@ -430,7 +523,7 @@ def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invo
                 f"Invoice {invoice.id} is {invoice.status}; only drafts can be finalized.",
                 code="invoice_not_editable",
             )
-        _finalize_locked(account, [invoice], actor)
+        _finalize_locked(account, [invoice], actor, choices)
     return invoice
 
 
@@ -461,7 +554,12 @@ def _locked_current(
 
 
 def invoices_finalize(
-    *, account, invoices: list[Invoice], actor: Actor = SYSTEM, due_only: bool = False
+    *,
+    account,
+    invoices: list[Invoice],
+    actor: Actor = SYSTEM,
+    due_only: bool = False,
+    choices: Choices | None = None,
 ) -> list[Invoice]:
     """Finalize the drafts among ``invoices`` (one account, loaded with customer and
     subscription) in one transaction; rows another transaction holds are skipped (it is
@@ -479,7 +577,7 @@ def invoices_finalize(
                 and invoice.automatically_finalizes_at
                 <= clock.now(test_clock_id=invoice.customer.test_clock_id)
             ]
-        _finalize_locked(account, invoices, actor)
+        _finalize_locked(account, invoices, actor, choices)
     return invoices
 
 

@@ -2,7 +2,8 @@
 
 The invoices app does not know where choices are kept: the app that stores them registers a
 resolver, ``fn(account) -> Choices``, in its ``AppConfig.ready()``. With none registered every
-stage runs its default. Pipeline entry points take ``choices=None`` to mean
+stage runs its default. The account's retry plan, which ``payments.collection`` is given, comes
+the same way from the collections app. Pipeline entry points take ``choices=None`` to mean
 ``stage_choices(account)``, so a preview can run with a choice not yet saved.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from apps.invoices.engine.stages import DEFAULTS, Choices
 
 _resolver: list[Callable[[object], Choices]] = []
+_retry_plan: list[Callable[[object], dict]] = []
 
 
 def choices_resolver_register(fn: Callable[[object], Choices]) -> None:
@@ -21,3 +23,14 @@ def choices_resolver_register(fn: Callable[[object], Choices]) -> None:
 def stage_choices(account) -> Choices:
     """The account's choices; DEFAULTS when no resolver is registered."""
     return _resolver[0](account) if _resolver else DEFAULTS
+
+
+def retry_plan_resolver_register(fn: Callable[[object], dict]) -> None:
+    """Make ``fn(account)`` the account's retry plan that ``payments.collection`` is given
+    (``{"mode", "attempts", "window_days", "delays_days"}``); apps.collections registers it."""
+    _retry_plan[:] = [fn]
+
+
+def retry_plan(account) -> dict:
+    """The account's retry plan, from the app that keeps the collection settings."""
+    return _retry_plan[0](account)

@@ -24,8 +24,11 @@ from apps.catalog.models import Price
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import boundary
-from apps.invoices.engine.planner import Line, change_lines, reset_lines, resets_anchor
+from apps.invoices.engine.planner import Line, reset_lines, resets_anchor
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import changes_lines
 from apps.invoices.services import item_terms
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 
@@ -124,8 +127,10 @@ def change_plan(
     changes: list[ItemChange],
     at: datetime,
     proration_behavior: str = "create_prorations",
+    choices: Choices | None = None,
 ) -> ChangePlan:
-    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``."""
+    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``,
+    prorated as ``choices`` (None: the account's) chooses."""
     from apps.subscriptions.services import item_bills
 
     if proration_behavior not in PRORATION_BEHAVIORS:
@@ -196,6 +201,20 @@ def change_plan(
     before_rows = [row for row in rows.values() if item_bills(row)]
     after_rows = [row for row in after.values() if item_bills(row)]
     prorate = proration_behavior != "none"
+    choices = stage_choices(subscription.account) if choices is None else choices
+
+    def prorated(pairs: list) -> list[Line]:
+        return changes_lines(
+            [
+                (None if old is None else terms(old), None if new is None else terms(new))
+                for old, new in pairs
+            ],
+            period=period,
+            at=at,
+            currency=subscription.currency,
+            choices=choices,
+        )
+
     reset = None
     if changes and resets_anchor(
         (subscription.interval, subscription.interval_count),
@@ -205,25 +224,17 @@ def change_plan(
     ):
         # A new interval (or free to paid) restarts the cycle at the change and bills it now.
         reset = (at, boundary(at, interval[0], interval[1], 1))
-        lines = reset_lines(
+        credits = prorated([(row, None) for row in before_rows]) if prorate else []
+        lines = credits + reset_lines(
             [terms(row) for row in before_rows],
             [terms(row) for row in after_rows],
             period=period,
             at=at,
             new_period=reset,
-            prorate_old=prorate,
+            prorate_old=False,
         )
     elif prorate:
-        lines = [
-            line
-            for old, new in pairs
-            for line in change_lines(
-                terms(old) if old is not None else None,
-                terms(new) if new is not None else None,
-                period=period,
-                at=at,
-            )
-        ]
+        lines = prorated(pairs)
     else:
         lines = []
     return ChangePlan(

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
+from apps.invoices.engine.stages import Choices
 from apps.invoices.models import Invoice
 from apps.invoices.services import (
     invoice_mark_uncollectible,
@@ -80,7 +81,12 @@ def _due(invoice: Invoice) -> bool:
 
 
 def invoices_collect(
-    *, account, invoices: list[Invoice], actor: Actor = SYSTEM, due_only: bool = False
+    *,
+    account,
+    invoices: list[Invoice],
+    actor: Actor = SYSTEM,
+    due_only: bool = False,
+    choices: Choices | None = None,
 ) -> Collected:
     """Finalize and collect drafts of one account (loaded with customer and subscription).
 
@@ -106,6 +112,7 @@ def invoices_collect(
         invoices=[invoice for invoice in invoices if invoice.id not in kept],
         actor=actor,
         due_only=due_only,
+        choices=choices,
     )
     charging = []
     for invoice in collected.finalized:
@@ -114,12 +121,8 @@ def invoices_collect(
             action = invoice_mark_uncollectible if paused == "mark_uncollectible" else invoice_void
             action(account=account, invoice_id=invoice.id, actor=actor)
             continue
-        method = (
-            invoice.subscription.collection_method
-            if invoice.subscription
-            else invoice.collection_method
-        )
-        if invoice.status == "open" and method == "charge_automatically":
+        # Finalizing decided how it is collected (payments.collection).
+        if invoice.status == "open" and invoice.collection_method == "charge_automatically":
             charging.append(invoice)
     if charging:
         _, failures = invoices_pay(account=account, invoices=charging, actor=actor)
@@ -150,7 +153,9 @@ def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM)
             _record(subscription, "customer.subscription.updated", actor, previous=previous)
 
 
-def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
+def invoices_auto_advance(
+    *, invoice_ids: list[str], actor: Actor = SYSTEM, choices: Choices | None = None
+) -> int:
     """Finalize and collect the due drafts among ``invoice_ids``; how many were finalized (or
     kept as drafts for staff)."""
     drafts = (
@@ -164,7 +169,11 @@ def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> i
     advanced = 0
     for invoices in by_account.values():
         collected = invoices_collect(
-            account=invoices[0].account, invoices=invoices, actor=actor, due_only=True
+            account=invoices[0].account,
+            invoices=invoices,
+            actor=actor,
+            due_only=True,
+            choices=choices,
         )
         advanced += len(collected.finalized) + len(collected.kept)
         subscriptions_past_due(

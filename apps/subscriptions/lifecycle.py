@@ -19,9 +19,11 @@ from apps.core.errors import InvalidRequestError
 from apps.core.locks import row_lock
 from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import period_containing
-from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, change_lines, cycle_lines
+from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
 from apps.invoices.engine.proration import fraction_remaining, prorate
+from apps.invoices.engine.staging import changes_lines
 from apps.invoices.services import AlreadyInvoiced, billing_settings, invoice_from_lines, item_terms
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 
@@ -248,14 +250,17 @@ def subscription_cancel_scheduled(
         start, end = subscription.current_period_start, subscription.current_period_end
         lines: list[Line] = []
         if subscription.cancel_at_proration != "none" and start < at < end:
-            discount = _discount_at(subscription, at)
-            for item in _billing_items(subscription):
-                lines += change_lines(
-                    item_terms(item, currency=subscription.currency, on=at, discount=discount),
-                    None,
-                    period=(start, end),
-                    at=at,
-                )
+            discount, currency = _discount_at(subscription, at), subscription.currency
+            lines = changes_lines(
+                [
+                    (item_terms(item, currency=currency, on=at, discount=discount), None)
+                    for item in _billing_items(subscription)
+                ],
+                period=(start, end),
+                at=at,
+                currency=subscription.currency,
+                choices=stage_choices(subscription.account),
+            )
         invoice = None
         if subscription.cancel_at_proration == "none":
             services.subscription_pending_prorations_drop(subscription)
@@ -354,14 +359,17 @@ def subscription_resume(
             )
             lines = []
             if proration_behavior != "none":
-                discount = _discount_at(subscription, at)
-                for item in paused_items:
-                    lines += change_lines(
-                        None,
-                        item_terms(item, currency=subscription.currency, on=at, discount=discount),
-                        period=period,
-                        at=at,
-                    )
+                discount, currency = _discount_at(subscription, at), subscription.currency
+                lines = changes_lines(
+                    [
+                        (None, item_terms(item, currency=currency, on=at, discount=discount))
+                        for item in paused_items
+                    ],
+                    period=period,
+                    at=at,
+                    currency=subscription.currency,
+                    choices=stage_choices(subscription.account),
+                )
             bill_now = proration_behavior == "always_invoice" and bool(lines)
         subscription.current_period_start, subscription.current_period_end = period
         if bill_now:
@@ -474,7 +482,13 @@ def subscription_trial_update(
                 raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
             period = (subscription.current_period_start, subscription.current_period_end)
             credits = (
-                [line for terms in old for line in change_lines(terms, None, period=period, at=now)]
+                changes_lines(
+                    [(terms, None) for terms in old],
+                    period=period,
+                    at=now,
+                    currency=subscription.currency,
+                    choices=stage_choices(subscription.account),
+                )
                 if proration_behavior != "none"
                 else []
             )

@@ -21,9 +21,12 @@ from apps.invoices.discounts import _coupon_for, discount_in_force
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.settlement import Settlement, invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
 from apps.invoices.preview import line_preview_render
-from apps.invoices.services import item_terms, line_discounts_of
+from apps.invoices.services import invoice_totals, item_terms
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
     CreatePlan,
@@ -107,14 +110,19 @@ def _coupon_discount(
     )
 
 
-def _invoice(lines, *, discount, period, at, balance, currency, keep_zero) -> InvoicePlan:
-    discounts = line_discounts_of(
-        discount, [(line.amount, line.kind, line.price_id) for line in lines]
+def _invoice(
+    lines, *, discount, period, at, balance, currency, keep_zero, choices: Choices
+) -> InvoicePlan:
+    discounts, totals = invoice_totals(
+        discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
+        currency=currency,
+        balance=balance,
+        choices=choices,
     )
-    subtotal = sum(line.amount for line in lines)
-    total = subtotal - sum(discounts)
+    subtotal, total = totals.subtotal, totals.total
     settlement = (
-        invoice_settle(total=total, balance=balance, currency=currency)
+        invoice_settle(total=total, balance=balance, currency=currency, choice=choices.of(BALANCE))
         if lines and (total != 0 or keep_zero)
         else None
     )
@@ -143,9 +151,12 @@ def subscription_create_preview(
     collection_method: str = "charge_automatically",
     days_until_due: int | None = None,
     trial_settings: dict | None = None,
+    choices: Choices | None = None,
 ) -> NewSubscriptionPreview:
-    """The first invoice (what the creation bills now) and the next one (the first renewal)."""
+    """The first invoice (what the creation bills now) and the next one (the first renewal),
+    the billing stages run as ``choices`` (None: the account's) chooses."""
     now = clock.now(test_clock_id=customer.test_clock_id)
+    choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
     plan = create_plan(
         items=items,
@@ -183,13 +194,18 @@ def subscription_create_preview(
     balance = customer_balance(customer)
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
     first = _invoice(
-        first_lines(plan, [item_terms(row, currency=currency, on=starts_at) for row in rows]),
+        first_lines(
+            plan,
+            [item_terms(row, currency=currency, on=starts_at) for row in rows],
+            choices=choices,
+        ),
         discount=_in_force(discount, now, first=True),
         period=plan.period,
         at=now,
         balance=balance,
         currency=currency,
         keep_zero=settings.zero_total_invoices,
+        choices=choices,
     )
     renewal = next_period(plan)
     # Items whose trial has ended by the renewal without a payment method may be removed or
@@ -203,7 +219,11 @@ def subscription_create_preview(
         for row in rows
         if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renewal[0]
     ]
-    lines = next_lines(plan, [item_terms(row, currency=currency, on=renewal[0]) for row in billing])
+    lines = next_lines(
+        plan,
+        [item_terms(row, currency=currency, on=renewal[0]) for row in billing],
+        choices=choices,
+    )
     if settings.invoice_trial_end_immediately:
         lines = [line for line in lines if line.kind != TRIAL_REMAINDER]  # billed at trial end
     if added is None:
@@ -216,6 +236,7 @@ def subscription_create_preview(
         balance=balance if first.ending_balance is None else first.ending_balance,
         currency=currency,
         keep_zero=settings.zero_total_invoices,
+        choices=choices,
     )
     return NewSubscriptionPreview(
         plan=plan,

@@ -27,16 +27,21 @@ from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_insert, rows_update
 from apps.core.ids import new_secret
 from apps.core.locks import rows_lock
+from apps.customers.selectors import customer_balances
 from apps.invoices.discounts import discount_among, discount_amounts, discount_used
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import COMPUTE_BILL, bill_totals, recurring_lines, stages_recorded
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import (
     billing_settings,
+    discount_terms,
     invoice_line_rows,
     invoice_render,
     item_terms,
 )
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 
@@ -66,6 +71,7 @@ class _Renewal:
     invoice: Invoice | None = None
     rows: list[InvoiceLine] = field(default_factory=list)
     finalizes_at: datetime | None = None
+    choices: Choices | None = None  # the billing stages' implementations
 
 
 @dataclass
@@ -145,7 +151,7 @@ def _discounts_of(renewals: list[_Renewal]) -> dict[str, list[Discount]]:
     return found
 
 
-def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
+def _plan(subscription, items, now, actor, renewed, choices: Choices) -> _Renewal | None:
     """The renewal of one locked subscription as ``_next_step`` decides: None when it waits or
     ends (``END`` is done here), else its planned lines and new period."""
     from apps.subscriptions.lifecycle import subscription_trials_settle
@@ -179,10 +185,15 @@ def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
         previous[1],
     )
     billing = [item for item in items if item_bills(item)]
-    lines = cycle_lines(
-        [item_terms(item, currency=subscription.currency, on=period[0]) for item in billing],
-        previous=previous,
+    lines = recurring_lines(
+        cycle_lines(
+            [item_terms(item, currency=subscription.currency, on=period[0]) for item in billing],
+            previous=previous,
+            period=period,
+        ),
         period=period,
+        currency=subscription.currency,
+        choices=choices,
     )
     renewal = _Renewal(
         subscription=subscription,
@@ -197,6 +208,7 @@ def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
         lines=lines,
         # Stripe leaves a renewal's invoice a draft for an hour after the period boundary.
         finalizes_at=previous[1] + AUTO_ADVANCE_DELAY,
+        choices=choices,
     )
     subscription.current_period_start, subscription.current_period_end = period
     if subscription.status not in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
@@ -239,6 +251,7 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
         item.price_id: item.price.product_id for r in renewals for item in r.items if item.price_id
     }
     settings = {}
+    balances = customer_balances([r.subscription.customer for r in renewals])
     for r in renewals:
         subscription = r.subscription
         account = subscription.account
@@ -267,8 +280,16 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
         amounts = discount_amounts(
             r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
         )
-        subtotal = sum(amount for amount, _, _ in parts)
-        total = subtotal - sum(amounts)
+        totals = bill_totals(
+            [(line.amount, line.proration) for line in r.lines]
+            + [(item.amount, item.proration) for item in r.pending],
+            amounts,
+            discount=discount_terms(r.discount),
+            currency=subscription.currency,
+            balance=balances[subscription.customer_id],
+            choice=r.choices.of(COMPUTE_BILL),
+        )
+        subtotal, total = totals.subtotal, totals.total
         if account.id not in settings:
             settings[account.id] = billing_settings(account)
         if total == 0 and not settings[account.id].zero_total_invoices:
@@ -283,7 +304,7 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
             period_start=r.period[0],
             period_end=r.period[1],
             subtotal=subtotal,
-            total_discount=sum(amounts),
+            total_discount=totals.total_discount,
             total=total,
             amount_due=total,
             discount=r.discount if any(amounts) else None,
@@ -291,6 +312,11 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
             automatically_finalizes_at=r.finalizes_at,
             hosted_token=new_secret(32),
             created_at=r.now,
+            stages=stages_recorded(
+                [line.stage for line in r.lines]
+                + [record for item in r.pending for record in item.stages.items()]
+                + [totals.stage]
+            ),
         )
         r.rows = invoice_line_rows(
             invoice=r.invoice,
@@ -350,10 +376,15 @@ def _record_all(renewals: list[_Renewal], actor: Actor) -> None:
 
 
 def subscriptions_renew(
-    *, subscription_ids: list[str], actor: Actor = SYSTEM, skip_locked: bool = True
+    *,
+    subscription_ids: list[str],
+    actor: Actor = SYSTEM,
+    skip_locked: bool = True,
+    choices: Choices | None = None,
 ) -> Renewed:
     """Renew the due subscriptions among ``subscription_ids`` in one transaction, then collect
-    the invoices already past their auto-advance hour."""
+    the invoices already past their auto-advance hour. The billing stages run as ``choices``
+    choose (None: each account's own)."""
     renewed = Renewed()
     with transaction.atomic():
         (subscriptions,) = rows_lock(
@@ -366,9 +397,18 @@ def subscriptions_renew(
         moments = {s.id: clock.now(test_clock_id=s.customer.test_clock_id) for s in subscriptions}
         items = _items_of(subscriptions)
         renewals = []
+        chosen = {
+            account.id: stage_choices(account) if choices is None else choices
+            for account in accounts.values()
+        }
         for subscription in subscriptions:
             renewal = _plan(
-                subscription, items[subscription.id], moments[subscription.id], actor, renewed
+                subscription,
+                items[subscription.id],
+                moments[subscription.id],
+                actor,
+                renewed,
+                chosen[subscription.account_id],
             )
             if renewal is not None:
                 renewals.append(renewal)
@@ -411,7 +451,11 @@ def subscriptions_renew(
 
 
 def subscriptions_renew_and_collect(
-    *, subscription_ids: list[str], actor: Actor = SYSTEM, skip_locked: bool = True
+    *,
+    subscription_ids: list[str],
+    actor: Actor = SYSTEM,
+    skip_locked: bool = True,
+    choices: Choices | None = None,
 ) -> list[Subscription]:
     """``subscriptions_renew``, then (after its commit) collect what it invoiced at once: trial
     ends' invoices, and the late renewals' invoices as one batch per account."""
@@ -422,7 +466,7 @@ def subscriptions_renew_and_collect(
     from apps.subscriptions.services import subscription_invoice_collect
 
     renewed = subscriptions_renew(
-        subscription_ids=subscription_ids, actor=actor, skip_locked=skip_locked
+        subscription_ids=subscription_ids, actor=actor, skip_locked=skip_locked, choices=choices
     )
     for subscription, invoice in renewed.settled:
         subscription_invoice_collect(subscription, invoice, actor)
@@ -431,7 +475,11 @@ def subscriptions_renew_and_collect(
         by_account[invoice.account_id].append(invoice)
     for invoices in by_account.values():
         collected = invoices_collect(
-            account=invoices[0].account, invoices=invoices, actor=actor, due_only=True
+            account=invoices[0].account,
+            invoices=invoices,
+            actor=actor,
+            due_only=True,
+            choices=choices,
         )
         failed = {
             invoice.subscription_id

@@ -28,6 +28,8 @@ from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.discounts import discount_apply, discount_period_used
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import reset_lines
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import changes_lines, stages_recorded
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.services import (
     invoice_finalize,
@@ -35,6 +37,7 @@ from apps.invoices.services import (
     invoice_void,
     item_terms,
 )
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.collection import invoices_collect, subscriptions_past_due
 from apps.subscriptions.enums import SubscriptionStatus
@@ -177,6 +180,7 @@ def _prorations_pend(subscription: Subscription, lines: list, *, at: datetime) -
             proration=True,
             description=line.description,
             created_at=at,
+            stages=stages_recorded([line.stage]),
         )
         for line in lines
     )
@@ -205,14 +209,16 @@ def subscription_invoice_collect(subscription: Subscription, invoice, actor: Act
         subscription.refresh_from_db(fields=["status", "updated_at"])
 
 
-def _collect(subscription: Subscription, invoice, actor: Actor) -> bool:
+def _collect(subscription: Subscription, invoice, actor: Actor, choices=None) -> bool:
     """Finalize and, when charging automatically, pay (apps.subscriptions.collection, the batch
     of one). False when an automatic payment failed (an invoice sent to the customer is not a
     failure before its due date)."""
     invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
         pk=invoice.pk
     )
-    collected = invoices_collect(account=subscription.account, invoices=[invoice], actor=actor)
+    collected = invoices_collect(
+        account=subscription.account, invoices=[invoice], actor=actor, choices=choices
+    )
     return invoice.id not in collected.failed
 
 
@@ -233,8 +239,10 @@ def subscription_create(
     billing_cycle_anchor: datetime | None = None,
     proration_behavior: str = "create_prorations",
     starts_at: datetime | None = None,
+    choices: Choices | None = None,
 ) -> Subscription:
-    """Create and bill the first invoice (apps.subscriptions.planning decides what).
+    """Create and bill the first invoice (apps.subscriptions.planning decides what), the
+    billing stages run as ``choices`` (None: the account's) chooses.
 
     ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
     time), so the creation bills exactly what the preview showed."""
@@ -296,8 +304,11 @@ def subscription_create(
                 promotion_code=promotion_code,
             )
         # In the request's order, as the preview plans them.
+        choices = stage_choices(account) if choices is None else choices
         lines = first_lines(
-            plan, [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
+            plan,
+            [item_terms(row, currency=plan.currency, on=starts_at) for row in rows],
+            choices=choices,
         )
         invoice = invoice_from_lines(
             subscription=subscription,
@@ -305,6 +316,7 @@ def subscription_create(
             period=plan.period,
             billing_reason="subscription_create",
             actor=actor,
+            choices=choices,
         )
         discount_period_used(
             customer=customer,
@@ -316,7 +328,7 @@ def subscription_create(
         _record(subscription, "customer.subscription.created", actor)
     if invoice is not None and payment_behavior == "default_incomplete":
         # The first invoice is finalized and left for the customer to pay (e.g. on a page).
-        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor)
+        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor, choices=choices)
         with transaction.atomic():
             subscription.status = SubscriptionStatus.INCOMPLETE
             subscription.save(update_fields=["status", "updated_at"])
@@ -327,7 +339,7 @@ def subscription_create(
                 previous={"status": SubscriptionStatus.ACTIVE},
             )
         return subscription
-    if invoice is not None and not _collect(subscription, invoice, actor):
+    if invoice is not None and not _collect(subscription, invoice, actor, choices):
         if payment_behavior == "error_if_incomplete":
             # As if it had not been created: the invoice is voided, the subscription expires.
             invoice_void(account=account, invoice_id=invoice.id, actor=actor)
@@ -366,9 +378,11 @@ def subscription_items_change(
     actor: Actor,
     proration_behavior: str = "create_prorations",
     proration_date: datetime | None = None,
+    choices: Choices | None = None,
 ) -> list[SubscriptionItem]:
     """Change, add and delete items at once (``items[N]`` of an update), as
-    apps.subscriptions.changes plans them: every proration at ``proration_date`` (else now),
+    apps.subscriptions.changes plans them (with the billing stages ``choices`` choose, None:
+    the account's): every proration at ``proration_date`` (else now),
     pending for the next invoice or invoiced at once with ``always_invoice``; a new interval
     (or free to paid) restarts the cycle and bills it now. Answers the changed rows, then the
     added ones (removed ones left out)."""
@@ -382,11 +396,13 @@ def subscription_items_change(
             raise ResourceMissingError("subscription", subscription_id)
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
         at = proration_date or now
+        choices = stage_choices(account) if choices is None else choices
         plan = change_plan(
             subscription=subscription,
             changes=changes,
             at=at,
             proration_behavior=proration_behavior,
+            choices=choices,
         )
         for row in plan.updated:
             row.save(update_fields=["price", "quantity", "updated_at"])
@@ -403,11 +419,14 @@ def subscription_items_change(
                 period=plan.reset,
                 interval=plan.interval,
                 actor=actor,
+                choices=choices,
             )
         else:
-            invoice = _prorate_change(subscription, plan.lines, proration_behavior, at, now, actor)
+            invoice = _prorate_change(
+                subscription, plan.lines, proration_behavior, at, now, actor, choices
+            )
     if invoice is not None:
-        _collect(subscription, invoice, actor)
+        _collect(subscription, invoice, actor, choices)
     return [*plan.updated, *plan.added]
 
 
@@ -496,18 +515,38 @@ def _subscription_of(account: Account, item_id: str) -> str:
     return subscription_id
 
 
-def _anchor_reset(subscription, *, old, new, interval, at, prorate, actor):
+def _anchor_reset(subscription, *, old, new, interval, at, prorate, actor, choices=None):
     """A new interval (or free to paid) restarts the cycle at ``at`` and bills it at once: the
-    unused old time credited, the first new period charged (engine.planner.reset_lines)."""
+    unused old time credited (``billing.prorations``), the first new period charged
+    (engine.planner.reset_lines)."""
+    choices = stage_choices(subscription.account) if choices is None else choices
     period = (subscription.current_period_start, subscription.current_period_end)
     new_period = (at, boundary(at, interval[0], interval[1], 1))
-    lines = reset_lines(old, new, period=period, at=at, new_period=new_period, prorate_old=prorate)
+    credits = (
+        changes_lines(
+            [(terms, None) for terms in old],
+            period=period,
+            at=at,
+            currency=subscription.currency,
+            choices=choices,
+        )
+        if prorate
+        else []
+    )
+    lines = credits + reset_lines(
+        old, new, period=period, at=at, new_period=new_period, prorate_old=False
+    )
     return _cycle_restart(
-        subscription, lines=lines, period=new_period, interval=interval, actor=actor
+        subscription,
+        lines=lines,
+        period=new_period,
+        interval=interval,
+        actor=actor,
+        choices=choices,
     )
 
 
-def _cycle_restart(subscription, *, lines, period, interval, actor):
+def _cycle_restart(subscription, *, lines, period, interval, actor, choices=None):
     """The cycle restarts with ``period`` (at the change) and ``lines`` are invoiced now."""
     before = {
         "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
@@ -525,10 +564,11 @@ def _cycle_restart(subscription, *, lines, period, interval, actor):
         period=period,
         billing_reason="subscription_update",
         actor=actor,
+        choices=choices,
     )
 
 
-def _prorate_change(subscription, lines, proration_behavior, at, now, actor):
+def _prorate_change(subscription, lines, proration_behavior, at, now, actor, choices=None):
     """A change's proration lines inside the period: pending for the next invoice, or invoiced
     at once with ``always_invoice``."""
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -542,16 +582,19 @@ def _prorate_change(subscription, lines, proration_behavior, at, now, actor):
         period=(at, period[1]),
         billing_reason="subscription_update",
         actor=actor,
+        choices=choices,
     )
 
 
-def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscription | None:
+def subscription_renew(
+    *, subscription_id: str, actor: Actor = SYSTEM, choices: Choices | None = None
+) -> Subscription | None:
     """Invoice the next period of a subscription that is due; a no-op when not due (or done).
     The batch renewal of one (apps.subscriptions.renewals), waiting for the row lock."""
     from apps.subscriptions.renewals import subscriptions_renew_and_collect
 
     renewed = subscriptions_renew_and_collect(
-        subscription_ids=[subscription_id], actor=actor, skip_locked=False
+        subscription_ids=[subscription_id], actor=actor, skip_locked=False, choices=choices
     )
     return renewed[0] if renewed else None
 

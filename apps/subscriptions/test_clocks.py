@@ -17,6 +17,7 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.models import Customer
+from apps.invoices.engine.stages import Choices
 from apps.invoices.models import Invoice
 from apps.subscriptions.collection import invoices_auto_advance
 from apps.subscriptions.lifecycle import (
@@ -183,9 +184,10 @@ def _next_due(customers, until: datetime) -> tuple[datetime, str, str] | None:
     return when, kind, object_id
 
 
-def test_clock_run(clock_id: str) -> TestClock:
+def test_clock_run(clock_id: str, choices: Choices | None = None) -> TestClock:  # noqa: PT028 (not a test)
     """Step the clock to each due trial end, scheduled cancellation, renewal and draft
-    finalization in time order, then to the target, and mark it ready."""
+    finalization in time order, then to the target, and mark it ready. Renewals and
+    finalizations run the billing stages as ``choices`` (None: the account's) chooses."""
     row = TestClock.objects.select_related("account").get(id=clock_id)
     if row.status != "advancing":
         return row
@@ -207,7 +209,7 @@ def test_clock_run(clock_id: str) -> TestClock:
         elif kind == "cancel_at":
             subscription_cancel_scheduled(subscription_id=object_id)
         elif kind == "invoice":
-            if not invoices_auto_advance(invoice_ids=[object_id]):
+            if not invoices_auto_advance(invoice_ids=[object_id], choices=choices):
                 break  # finalized meanwhile: stop rather than spin
         elif kind == "retry":
             if not invoices_retry(invoice_ids=[object_id]):
@@ -215,7 +217,7 @@ def test_clock_run(clock_id: str) -> TestClock:
         elif kind == "incomplete_expiry":
             if not subscription_incomplete_expire(subscription_id=object_id):
                 break
-        elif subscription_renew(subscription_id=object_id) is None:
+        elif subscription_renew(subscription_id=object_id, choices=choices) is None:
             break  # not renewable any more (canceled meanwhile): stop rather than spin
     with transaction.atomic():
         row = TestClock.objects.select_for_update().select_related("account").get(pk=row.pk)

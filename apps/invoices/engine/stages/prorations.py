@@ -21,53 +21,59 @@ nor for terms still in trial at ``at``. They differ in ``f`` and in what they ke
 from datetime import UTC, datetime
 from fractions import Fraction
 
-from apps.core.money import round_minor
 from apps.invoices.engine.periods import boundary
+from apps.invoices.engine.planner import ItemTerms, change_lines
 from apps.invoices.engine.stages.types import ConfigField, Implementation
 
 STAGE = "billing.prorations"
 UNITS = ("day", "week", "month")
 
 
-def _prorated(terms: dict | None, at: int) -> bool:
-    if terms is None or terms["usage_type"] == "metered":
-        return False
-    return terms["trial_end"] is None or at >= terms["trial_end"]
+def _utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
 
 
-def _line(entry: dict, side: str, share: Fraction, at: int, end: int) -> dict:
-    terms = entry[side]
-    rate = Fraction(terms["proration_rate"]["numerator"], terms["proration_rate"]["denominator"])
-    amount = round_minor(Fraction(terms["period_amount"]) * share * rate)
-    credit = side == "before"
-    return {
-        "item": entry["item"],
-        "kind": "proration_credit" if credit else "proration_debit",
-        "price": terms["price"],
-        "amount": -amount if credit else amount,
-        "quantity": terms["quantity"],
-        "period": {"start": at, "end": end},
-    }
+def _terms(item: str, terms: dict | None) -> ItemTerms | None:
+    if terms is None:
+        return None
+    rate = terms["proration_rate"]
+    return ItemTerms(
+        item_id=item,
+        price_id=terms["price"],
+        quantity=terms["quantity"],
+        period_amount=terms["period_amount"],
+        usage_type=terms["usage_type"],
+        trial_end=None if terms["trial_end"] is None else _utc(terms["trial_end"]),
+        proration_rate=Fraction(rate["numerator"], rate["denominator"]),
+    )
 
 
 def lines_at_share(request: dict, share: Fraction) -> list[dict]:
-    """The credit and debit lines of every touched item for the unused share ``share``."""
-    at, end = request["at"], request["period"]["end"]
+    """The credit and debit lines of every touched item for the unused share ``share``
+    (apps.invoices.engine.planner.change_lines), in the input's order."""
+    at = request["at"]
+    period = (_utc(request["period"]["start"]), _utc(request["period"]["end"]))
     lines = []
     for entry in request["items"]:
-        for side in ("before", "after"):
-            if _prorated(entry[side], at):
-                lines.append(_line(entry, side, share, at, end))
+        before = _terms(entry["item"], entry["before"])
+        after = _terms(entry["item"], entry["after"])
+        for line in change_lines(before, after, period=period, at=_utc(at), share=share):
+            lines.append(
+                {
+                    "item": line.item_id,
+                    "kind": line.kind,
+                    "price": line.price_id,
+                    "amount": line.amount,
+                    "quantity": line.quantity,
+                    "period": {"start": at, "end": request["period"]["end"]},
+                }
+            )
     return lines
 
 
 def by_second(request: dict, config: dict) -> dict:
     start, end = request["period"]["start"], request["period"]["end"]
     return {"lines": lines_at_share(request, Fraction(end - request["at"], end - start))}
-
-
-def _utc(epoch: int) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
 
 
 def units_between(start: int, end: int, unit: str) -> int:

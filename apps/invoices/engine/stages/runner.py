@@ -8,16 +8,27 @@ output with ``fallback=True`` and the reason in ``error``: a customization never
 The default implementation and the caller's input are trusted; an error in them raises.
 """
 
+from functools import cache
+
 import jsonschema
 
 from apps.invoices.engine.stages.registry import STAGES, config_clean, implementation_get
 from apps.invoices.engine.stages.types import Choice, StageResult
 
 
-def _failure(stage_id: str, output: dict) -> str:
+@cache
+def _validators(stage_id: str) -> tuple[jsonschema.Draft202012Validator, ...]:
+    """The stage's input and output validators, built once (the schemas never change)."""
     stage = STAGES[stage_id]
+    return (
+        jsonschema.Draft202012Validator(stage.input_schema),
+        jsonschema.Draft202012Validator(stage.output_schema),
+    )
+
+
+def _failure(stage_id: str, output: dict) -> str:
     errors = sorted(
-        jsonschema.Draft202012Validator(stage.output_schema).iter_errors(output),
+        _validators(stage_id)[1].iter_errors(output),
         key=lambda error: list(error.absolute_path),
     )
     if errors:
@@ -31,7 +42,7 @@ def stage_run(stage_id: str, choice: Choice | None, input: dict) -> StageResult:
     default = implementation_get(stage_id, stage.default)
     default_output = default.run(input, config_clean(default, {}))
     request = {**input, "default": default_output}
-    jsonschema.validate(request, stage.input_schema, cls=jsonschema.Draft202012Validator)
+    _validators(stage_id)[0].validate(request)
     if choice is None or (choice.key, choice.version, choice.config) == (
         default.key,
         default.version,

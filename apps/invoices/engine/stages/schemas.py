@@ -165,14 +165,15 @@ BALANCE_INPUT = _input(
     {"currency": CURRENCY, "total": AMOUNT, "customer_balance": AMOUNT}, BALANCE_OUTPUT
 )
 
-# payments.collection: a finalized invoice and what the account and subscription would do; the
-# output is how it is collected and the retry plan of a failed charge.
+# payments.collection: a finalized invoice, how its subscription (or the invoice itself) says to
+# collect it and the account's retry plan; the output is how it is collected and the retry plan
+# of a failed charge.
 RETRY_PLAN = _object(
     {
         "mode": {"enum": ["smart", "custom"]},
-        "attempts": {"type": "integer", "minimum": 1},
-        "window_days": {"type": "integer", "minimum": 1},
-        "delays_days": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        "attempts": COUNT,
+        "window_days": COUNT,
+        "delays_days": {"type": "array", "items": COUNT},
     }
 )
 METHOD = {"enum": ["charge_automatically", "send_invoice"]}
@@ -187,7 +188,7 @@ COLLECTION_INPUT = _input(
         "amount_due": COUNT,
         "collection_method": METHOD,
         "days_until_due": DAYS,
-        "account": _object({"days_until_due": COUNT, "retry_plan": RETRY_PLAN}),
+        "account": _object({"retry_plan": RETRY_PLAN}),
     },
     COLLECTION_OUTPUT,
 )
