@@ -2,8 +2,10 @@
 the saved choices and under the draft, computed by the API's preview code, nothing written."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.enums import Role
 from apps.accounts.models import AuditLogEntry
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
@@ -14,7 +16,7 @@ from apps.invoices.engine.periods import utc
 from apps.invoices.engine.stages import DEFAULTS, Choice
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.subscriptions.models import SubscriptionItem
-from tests.dashboard.conftest import staff_client  # noqa: F401
+from tests.dashboard.conftest import staff_client, staff_login  # noqa: F401
 from tests.factories import PriceFactory, SubscriptionFactory
 
 PRORATIONS = "billing.prorations"
@@ -168,3 +170,22 @@ def test_another_stage_previews_the_next_invoice(acme, basic_to_pro, staff_clien
     html = page.content.decode()
     assert 'name="change_to"' not in html
     assert html.count("data-preview-total>25.00 USD<") == 2
+
+
+def test_a_member_who_may_not_save_may_still_preview(acme, basic_to_pro):
+    subscription, pro = basic_to_pro
+    client = staff_login(Client(), account=acme.account, role=Role.SUPPORT_SPECIALIST)
+    before = _snapshot()
+    page = client.post(
+        f"{STAGE_URL}?implementation=minimum_threshold",
+        {
+            "config[minimum]": "5.00",
+            "subscription": subscription.id,
+            "change_to": pro.id,
+            "action": "preview",
+        },
+    )
+    html = page.content.decode()
+    assert "data-choice-preview" in html
+    assert 'name="action" value="save"' not in html
+    assert _snapshot() == before
