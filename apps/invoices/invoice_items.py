@@ -14,6 +14,7 @@ from apps.core import clock, money
 from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 from apps.customers.models import Customer
 from apps.invoices.drafts import (
     draft_changed,
@@ -24,7 +25,6 @@ from apps.invoices.drafts import (
 )
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.services import invoice_item_render, invoice_render
-from apps.subscriptions.models import Subscription
 
 
 def _editable_draft(invoice: Invoice) -> None:
@@ -49,7 +49,7 @@ def invoice_item_create(
     quantity: int = 1,
     currency: str | None = None,
     description: str = "",
-    subscription: Subscription | None = None,
+    subscription=None,
     metadata: dict | None = None,
 ) -> InvoiceItem:
     """An item for the customer's next invoice (of ``subscription``'s, when given), or on the
@@ -136,11 +136,13 @@ def _item_locked(account: Account, item_id: str) -> tuple[InvoiceItem, Invoice |
     if not found:
         raise ResourceMissingError("invoiceitem", item_id)
     invoice = invoice_locked(account, found[0], param="invoice") if found[0] else None
-    item = (
-        InvoiceItem.objects.select_for_update()
-        .select_related("account", "customer")
-        .get(account=account, id=item_id)
+    item = row_lock(
+        InvoiceItem.objects.select_related("account", "customer").filter(
+            account=account, id=item_id
+        )
     )
+    if item is None:
+        raise ResourceMissingError("invoiceitem", item_id)
     if item.invoice_id != (invoice.id if invoice else None):
         raise ApplicationError(
             "The invoice item changed while this request ran; retry it.",

@@ -29,6 +29,7 @@ from apps.core.api.params import (
 )
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
+from apps.core.locks import rows_lock
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_for_invoice, discount_in_force, discount_used
@@ -41,8 +42,8 @@ from apps.invoices.drafts import (
     item_terms,
 )
 from apps.invoices.models import Discount, Invoice, InvoiceItem
+from apps.invoices.selectors import subscription_of_account
 from apps.invoices.services import invoice_render
-from apps.subscriptions.models import Subscription
 
 # Stripe finalizes an auto-advancing draft an hour after it is created.
 AUTO_FINALIZE_DELAY = timedelta(hours=1)
@@ -159,7 +160,7 @@ def _discount_of(
     *,
     account: Account,
     customer: Customer,
-    subscription: Subscription | None,
+    subscription,
     currency: str,
     at: datetime,
     current: Discount | None = None,
@@ -239,9 +240,9 @@ def invoice_create(
     subscription = None
     subscription_id = get_str(params, "subscription", max_length=64)
     if subscription_id:
-        subscription = Subscription.objects.filter(
-            account=account, id=subscription_id, customer=customer
-        ).first()
+        subscription = subscription_of_account(
+            account=account, subscription_id=subscription_id, customer=customer
+        )
         if subscription is None:
             raise ResourceMissingError("subscription", subscription_id, param="subscription")
     currency = _currency(params, customer=customer, subscription=subscription)
@@ -271,17 +272,15 @@ def invoice_create(
     ]
     with transaction.atomic():
         pending = (
-            list(
-                InvoiceItem.objects.select_for_update()
-                .filter(
+            rows_lock(
+                InvoiceItem.objects.filter(
                     account=account,
                     customer=customer,
                     invoice__isnull=True,
                     currency=currency,
                     subscription_id=subscription.id if subscription else None,
                 )
-                .order_by("id")
-            )
+            )[0]
             if include
             else []
         )

@@ -28,11 +28,10 @@ from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
 from apps.invoices.models import Invoice
-from apps.invoices.preview import invoice_preview
-from apps.invoices.services import billing_settings
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
 from apps.subscriptions.changes import ItemChange
+from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     FEEDBACK,
@@ -40,6 +39,7 @@ from apps.subscriptions.services import (
     subscription_cancel,
     subscription_item_update,
 )
+from apps.subscriptions.services.billing import billing_settings
 
 BEHAVIORS = [
     ("always_invoice", "Prorate and invoice now"),

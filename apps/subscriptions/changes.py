@@ -27,10 +27,10 @@ from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import Line, reset_lines, resets_anchor
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import changes_lines
-from apps.invoices.services import item_terms
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
+from apps.subscriptions.terms import item_bills, item_terms
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,6 @@ def change_plan(
 ) -> ChangePlan:
     """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``,
     prorated as ``choices`` (None: the account's) chooses."""
-    from apps.subscriptions.services import item_bills
-
     if proration_behavior not in PRORATION_BEHAVIORS:
         raise InvalidRequestError(
             f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",

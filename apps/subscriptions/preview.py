@@ -10,23 +10,21 @@ bills. Coupons and promotion codes are checked exactly as on creation, and not r
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
-
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.errors import InvalidRequestError
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_balance
-from apps.invoices.discounts import _coupon_for, discount_in_force
+from apps.invoices.discounts import coupon_for, discount_in_force
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
-from apps.invoices.preview import line_preview_render
-from apps.invoices.services import invoice_totals, item_terms
+from apps.invoices.services import invoice_totals
 from apps.invoices.stage_choices import stage_choices
+from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
     CreatePlan,
@@ -37,6 +35,7 @@ from apps.subscriptions.planning import (
     next_period,
     starts_at_check,
 )
+from apps.subscriptions.terms import item_terms
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,10 @@ def _coupon_discount(
         raise InvalidRequestError(
             "Pass a coupon or a promotion_code.", param="coupon", code="parameter_missing"
         )
-    with transaction.atomic():  # the same checks, under the same locks, then released
-        coupon, promo = _coupon_for(
-            account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer
-        )
+    # The same checks as discount_apply's, on rows only read: a preview locks nothing.
+    coupon, promo = coupon_for(
+        account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer, lock=False
+    )
     if coupon.currency and coupon.currency != currency:
         raise InvalidRequestError(
             f"The coupon is in {coupon.currency}; the subscription bills in {currency}.",

@@ -22,14 +22,15 @@ entries moved onto the balance, so invoice and ledger agree to the unit.
 from dataclasses import dataclass, field
 
 from apps.core import money
-from apps.customers.enums import BalanceTransactionType
 from apps.invoices.engine.stages import Choice, stage_run
 
 BALANCE_STAGE = "billing.customer_balance_application"
 
-APPLIED = BalanceTransactionType.APPLIED_TO_INVOICE
-ROUNDING = BalanceTransactionType.ADJUSTMENT
-TOO_SMALL = BalanceTransactionType.INVOICE_TOO_SMALL
+# The customer balance transaction types settlement writes (the values of
+# apps.customers.enums.BalanceTransactionType; the engine imports no Django).
+APPLIED = "applied_to_invoice"
+ROUNDING = "adjustment"
+TOO_SMALL = "invoice_too_small"
 SETTLEMENT_TYPES = (APPLIED, ROUNDING, TOO_SMALL)
 
 
@@ -65,11 +66,7 @@ def invoice_settle(
     applied = stage_run(
         BALANCE_STAGE,
         choice,
-        {
-            "currency": money.currency_normalize(currency),
-            "total": total,
-            "customer_balance": balance,
-        },
+        {"currency": currency.lower(), "total": total, "customer_balance": balance},
     )
     entries: list[BalanceEntry] = []
     if applied.output["balance_change"]:

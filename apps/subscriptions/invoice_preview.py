@@ -15,10 +15,11 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import invoice_totals, item_terms
+from apps.invoices.services import invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.terms import item_terms
 
 
 def line_preview_render(line: Line, currency: str) -> dict:

@@ -1,0 +1,192 @@
+"""Finalizing drafts: settled with the customer's balance, numbered gaplessly, recorded."""
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from apps.accounts.audit import changes_record
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.core.bulk import rows_update
+from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
+from apps.customers.models import CustomerBalanceTransaction
+from apps.customers.selectors import customer_balance
+from apps.customers.services import customer_balance_adjust
+from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE, COLLECTION, collection_plan, stages_recorded
+from apps.invoices.models import Invoice, InvoiceNumberSequence
+from apps.invoices.services.locking import invoice_lock_with_customer, invoices_lock_current
+from apps.invoices.services.render import invoice_render
+from apps.invoices.stage_choices import retry_plan, stage_choices
+
+
+def _numbers_take(account, count: int) -> list[str]:
+    """``count`` consecutive invoice numbers of the account, taken as one block under the
+    sequence's row lock (held to the end of the caller's transaction, so gapless)."""
+    InvoiceNumberSequence.objects.get_or_create(account=account)
+    sequence = row_lock(InvoiceNumberSequence.objects.filter(account=account))
+    first = sequence.next_number
+    sequence.next_number += count
+    sequence.save(update_fields=["next_number"])
+    prefix = account.id.split("_", 1)[1][:8].upper()
+    return [f"{prefix}-{number:04d}" for number in range(first, first + count)]
+
+
+def _customers_with_balance(account, customer_ids: set[str]) -> set[str]:
+    return set(
+        CustomerBalanceTransaction.objects.filter(
+            account_id=account.id, customer_id__in=customer_ids
+        )
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+
+
+# What finalizing writes on an invoice.
+_FINALIZED_FIELDS = [
+    "number",
+    "starting_balance",
+    "ending_balance",
+    "amount_due",
+    "status",
+    "finalized_at",
+    "automatically_finalizes_at",
+    "collection_method",
+    "due_date",
+    "paid_at",
+    "stages",
+    "updated_at",
+]
+
+
+def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[str, dict]:
+    """How the finalized ``invoice`` is collected (``payments.collection``): a subscription's
+    invoice as its subscription says (days until due from it), another as the invoice says. A
+    sent invoice gets its due date now unless it was given one when made (a one-off invoice
+    that is sent by its own method was)."""
+    subscription = invoice.subscription if invoice.subscription_id else None
+    given = subscription.collection_method if subscription else invoice.collection_method
+    result = collection_plan(
+        total=invoice.total,
+        amount_due=invoice.amount_due,
+        currency=invoice.currency,
+        collection_method=given,
+        days_until_due=subscription.days_until_due if subscription else None,
+        retry_plan=plan,
+        choice=choices.of(COLLECTION),
+    )
+    changed = result.output["collection_method"] != given
+    invoice.collection_method = result.output["collection_method"]
+    if (
+        invoice.collection_method == "send_invoice"
+        and invoice.due_date is None
+        and (subscription is not None or changed)
+    ):
+        days = result.output["days_until_due"] or 0
+        invoice.due_date = invoice.finalized_at + timedelta(days=days)
+    return (COLLECTION, result.record())
+
+
+def _finalize_locked(
+    account, invoices: list[Invoice], actor: Actor, choices: Choices | None = None
+) -> None:
+    """Finalize drafts of one account, locked by the caller, in their order: settle each with
+    its customer's balance (apps.invoices.engine.settlement), decide how it is collected
+    (``payments.collection``), number them in one block, record invoice.finalized (and
+    invoice.paid when nothing is due) — multi-row writes for the invoices, events and audit.
+    The stages run as ``choices`` (None: the account's) chooses."""
+    if not invoices:
+        return
+    choices = stage_choices(account) if choices is None else choices
+    plan = retry_plan(account)
+    with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
+    for invoice in invoices:
+        # Customers with a ledger (few) are read and adjusted one invoice at a time.
+        balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
+        settled = invoice_settle(
+            total=invoice.total,
+            balance=balance,
+            currency=invoice.currency,
+            choice=choices.of(BALANCE),
+        )
+        for entry in settled.entries:
+            customer_balance_adjust(
+                account=account,
+                customer=invoice.customer,
+                amount=entry.amount,
+                currency=invoice.currency,
+                actor=actor,
+                type=entry.type,
+                description=entry.description,
+                invoice_id=invoice.id,
+            )
+            with_balance.add(invoice.customer_id)
+        invoice.starting_balance = settled.starting_balance
+        invoice.ending_balance = settled.ending_balance
+        invoice.amount_due = settled.amount_due
+        invoice.status = "paid" if invoice.amount_due == 0 else "open"
+        invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
+        invoice.automatically_finalizes_at = None  # only a draft waits to be finalized
+        collection = _collection_decide(invoice, plan, choices)
+        invoice.stages = {**invoice.stages, **stages_recorded([settled.stage, collection])}
+        if invoice.status == "paid":
+            invoice.paid_at = invoice.finalized_at
+        invoice.updated_at = clock.now()
+    # Numbers last: the sequence's lock is held only for the writes that follow.
+    for invoice, number in zip(invoices, _numbers_take(account, len(invoices)), strict=True):
+        invoice.number = number
+    rows_update(Invoice, invoices, _FINALIZED_FIELDS)
+    changes = []
+    for invoice in invoices:
+        data = invoice_render(invoice)
+        changes.append(("invoice.finalized", "invoice", data, None))
+        if invoice.status == "paid":
+            changes.append(("invoice.paid", "invoice", data, None))
+    changes_record(account=account, actor=actor, changes=changes)
+
+
+def invoice_finalize(
+    *, invoice_id: str, account, actor: Actor = SYSTEM, choices: Choices | None = None
+) -> Invoice:
+    """Number the invoice (gapless, under a lock) and apply the customer's credit balance, the
+    stages run as ``choices`` (None: the account's) chooses."""
+    with transaction.atomic():
+        # Finalizing may apply the customer's balance.
+        invoice = invoice_lock_with_customer(account, invoice_id)
+        if invoice.status != "draft":
+            raise InvalidRequestError(
+                f"Invoice {invoice.id} is {invoice.status}; only drafts can be finalized.",
+                code="invoice_not_editable",
+            )
+        _finalize_locked(account, [invoice], actor, choices)
+    return invoice
+
+
+def invoices_finalize(
+    *,
+    account,
+    invoices: list[Invoice],
+    actor: Actor = SYSTEM,
+    due_only: bool = False,
+    choices: Choices | None = None,
+) -> list[Invoice]:
+    """Finalize the drafts among ``invoices`` (one account, loaded with customer and
+    subscription) in one transaction; rows another transaction holds are skipped (it is
+    finalizing or editing them). ``due_only``: only auto-advancing drafts whose
+    ``automatically_finalizes_at`` has come. Answers the invoices this call finalized, in id
+    order."""
+    with transaction.atomic():
+        invoices = invoices_lock_current(account, invoices, skip_locked=True, status="draft")
+        if due_only:
+            invoices = [
+                invoice
+                for invoice in invoices
+                if invoice.auto_advance
+                and invoice.automatically_finalizes_at is not None
+                and invoice.automatically_finalizes_at
+                <= clock.now(test_clock_id=invoice.customer.test_clock_id)
+            ]
+        _finalize_locked(account, invoices, actor, choices)
+    return invoices

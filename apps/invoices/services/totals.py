@@ -1,0 +1,42 @@
+"""An invoice's totals from its lines, through the ``billing.compute_bill`` stage."""
+
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import COMPUTE_BILL, Totals, bill_totals
+from apps.invoices.services.lines import line_discounts_of
+
+
+def discount_terms(discount) -> dict | None:
+    """A discount as ``billing.compute_bill`` is given it."""
+    if discount is None:
+        return None
+    coupon = discount.coupon
+    return {
+        "id": discount.id or "",
+        "coupon": coupon.coupon_id,
+        "percent_off": None if coupon.percent_off is None else str(coupon.percent_off),
+        "amount_off": coupon.amount_off,
+    }
+
+
+def invoice_totals(
+    discount,
+    lines: list[tuple[int, str, str | None, bool]],
+    *,
+    currency: str,
+    balance: int,
+    choices: Choices,
+) -> tuple[list[int], Totals]:
+    """Each (amount, kind, price id, proration) line's discount, and the invoice's totals
+    through ``billing.compute_bill`` as ``choices`` chooses."""
+    discounts = line_discounts_of(
+        discount, [(amount, kind, price) for amount, kind, price, _ in lines]
+    )
+    totals = bill_totals(
+        [(amount, proration) for amount, _, _, proration in lines],
+        discounts,
+        discount=discount_terms(discount),
+        currency=currency,
+        balance=balance,
+        choice=choices.of(COMPUTE_BILL),
+    )
+    return discounts, totals
