@@ -10,9 +10,9 @@ from apps.accounts.models import Account
 from apps.catalog.models import Price
 from apps.core import clock
 from apps.invoices.engine.stages import Choice, Choices
-from apps.invoices.preview import invoice_preview
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange
+from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import Subscription
 
 PRORATIONS = "billing.prorations"
