@@ -157,7 +157,7 @@ class BillingCustomizationAdmin(AccountScopedAdmin):
                 "implementation": implementation,
                 "editing": editing,
                 "current": current,
-                "history": history,
+                "history": [choice_row(row, account.default_currency) for row in history],
                 "form": form,
                 "preview_form": preview_form,
                 "preview": preview,

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from apps.accounts import roles
-from apps.accounts.audit import audit_record
+from apps.accounts.audit import audit_record, changes_between
 from apps.accounts.models import Account
 from apps.catalog.models import Price
 from apps.core import clock
@@ -91,11 +91,6 @@ def _described(row: BillingCustomization | None) -> dict[str, Any]:
     }
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    keys = [*before, *(key for key in after if key not in before)]
-    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
-
-
 def billing_customization_save(
     *,
     account: Account,
@@ -146,7 +141,7 @@ def billing_customization_save(
             action="billing_customization.saved",
             object_type=OBJECT_TYPE,
             object_id=row.id,
-            changes=_changes(_described(current), _described(row)),
+            changes=changes_between(_described(current), _described(row)),
         )
     return row
 
@@ -171,6 +166,8 @@ def billing_customization_reset(
             action="billing_customization.reset",
             object_type=OBJECT_TYPE,
             object_id=current.id,
-            changes=_changes(_described(current), {"stage": stage, "price": current.price_id}),
+            changes=changes_between(
+                _described(current), {"stage": stage, "price": current.price_id}
+            ),
         )
     return current

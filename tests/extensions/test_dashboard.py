@@ -225,3 +225,22 @@ def test_the_invoice_page_names_the_implementations_that_computed_it(acme, staff
     assert f'data-invoice-stage="{PRORATIONS}"' in html
     assert ">minimum_threshold · version 1</dd>" in html
     assert ">standard · version 1 · it failed, the default's result was used</dd>" in html
+
+
+def test_the_stage_page_lists_the_revisions(acme, staff_client):  # noqa: F811
+    for minimum in (500, 700):
+        billing_customization_save(
+            account=acme.account,
+            stage=PRORATIONS,
+            implementation="minimum_threshold",
+            config={"minimum": minimum},
+            actor=SYSTEM,
+        )
+    html = staff_client.get(_stage_url()).content.decode()
+    newest, oldest = html.split('data-revision="2"')[1].split('data-revision="1"')
+    assert "Minimum proration threshold · version 1" in newest
+    assert "Minimum: 7.00 USD" in newest
+    assert "in force" in newest
+    assert "Minimum: 5.00 USD" in oldest
+    assert "superseded" in oldest
+    assert 'value="7.00"' in html  # the form starts from the choice in force
