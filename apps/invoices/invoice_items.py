@@ -37,6 +37,28 @@ def _editable_draft(invoice: Invoice) -> None:
         )
 
 
+def _draft_locked(account: Account, invoice_id: str, *, customer, subscription, currency):
+    """The draft a new item goes on, locked: the given customer's, subscription's and currency's
+    (when given), editable and with room for one more line."""
+    invoice = invoice_locked(account, invoice_id, param="invoice")
+    if customer is not None and invoice.customer_id != customer.id:
+        raise InvalidRequestError(
+            f"Invoice {invoice.id} belongs to another customer.", param="invoice"
+        )
+    if subscription is not None and subscription.id != invoice.subscription_id:
+        raise InvalidRequestError(
+            f"Invoice {invoice.id} is not an invoice of {subscription.id}.",
+            param="subscription",
+        )
+    if currency and currency != invoice.currency:
+        raise InvalidRequestError(
+            f"Invoice {invoice.id} is in {invoice.currency}.", param="currency"
+        )
+    _editable_draft(invoice)
+    lines_limit_check(invoice, 1)
+    return invoice
+
+
 def invoice_item_create(
     *,
     account: Account,
@@ -67,22 +89,9 @@ def invoice_item_create(
         invoice = None
         before = None
         if invoice_id:
-            invoice = invoice_locked(account, invoice_id, param="invoice")
-            if customer is not None and invoice.customer_id != customer.id:
-                raise InvalidRequestError(
-                    f"Invoice {invoice.id} belongs to another customer.", param="invoice"
-                )
-            if subscription is not None and subscription.id != invoice.subscription_id:
-                raise InvalidRequestError(
-                    f"Invoice {invoice.id} is not an invoice of {subscription.id}.",
-                    param="subscription",
-                )
-            if currency and currency != invoice.currency:
-                raise InvalidRequestError(
-                    f"Invoice {invoice.id} is in {invoice.currency}.", param="currency"
-                )
-            _editable_draft(invoice)
-            lines_limit_check(invoice, 1)
+            invoice = _draft_locked(
+                account, invoice_id, customer=customer, subscription=subscription, currency=currency
+            )
             before = invoice_render(invoice)
             customer = invoice.customer
             currency = invoice.currency

@@ -15,7 +15,7 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import invoice_totals
+from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
@@ -45,6 +45,83 @@ def line_preview_render(line: Line, currency: str) -> dict:
     }
 
 
+def _pending_lines(subscription: Subscription) -> list[Line]:
+    """The subscription's pending invoice items, as the lines its next invoice takes them."""
+    return [
+        Line(
+            item.subscription_item_id or "",
+            item.kind,
+            item.period_start,
+            item.period_end,
+            item.amount,
+            item.quantity,
+            item.price_id or "",
+            item.description,
+        )
+        for item in InvoiceItem.objects.filter(
+            account=subscription.account,
+            customer=subscription.customer,
+            invoice__isnull=True,
+            subscription_id=subscription.id,
+        )
+    ]
+
+
+def _next_cycle(
+    subscription: Subscription, items, period, choices: Choices
+) -> tuple[tuple, list[Line]]:
+    """The period after ``period`` and the lines ``items`` bill for it (as a renewal would,
+    through ``billing.recurring_billing_item_handling``)."""
+    next_period = period_containing(
+        subscription.billing_cycle_anchor,
+        subscription.interval,
+        subscription.interval_count,
+        period[1],
+    )
+    cycle = recurring_lines(
+        cycle_lines(
+            [item_terms(item, currency=subscription.currency, on=next_period[0]) for item in items],
+            previous=period,
+            period=next_period,
+        ),
+        period=next_period,
+        currency=subscription.currency,
+        choices=choices,
+    )
+    return next_period, cycle
+
+
+def _settled(subscription: Subscription, lines: list[Line], discount, choices: Choices):
+    """Each line's discount, the totals (``billing.compute_bill``) and the settlement with the
+    customer's balance (``billing.customer_balance_application``), as finalizing settles it (a
+    credit total goes to the balance, nothing is then due), and how finalizing will collect it
+    (``payments.collection``)."""
+    balance = customer_balance(subscription.customer)
+    discounts, totals = invoice_totals(
+        discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
+        currency=subscription.currency,
+        balance=balance,
+        choices=choices,
+    )
+    settled = invoice_settle(
+        total=totals.total,
+        balance=balance,
+        currency=subscription.currency,
+        choice=choices.of(BALANCE),
+    )
+    method, _ = collection_previewed(
+        subscription.account,
+        total=totals.total,
+        amount_due=settled.amount_due,
+        currency=subscription.currency,
+        collection_method=subscription.collection_method,
+        days_until_due=subscription.days_until_due,
+        choices=choices,
+    )
+    return discounts, totals, settled, method
+
+
 def invoice_preview(
     *,
     subscription: Subscription,
@@ -66,44 +143,8 @@ def invoice_preview(
         proration_behavior=proration_behavior,
         choices=choices,
     )
-    pending = InvoiceItem.objects.filter(
-        account=subscription.account,
-        customer=subscription.customer,
-        invoice__isnull=True,
-        subscription_id=subscription.id,
-    )
-    pending_lines = [
-        Line(
-            item.subscription_item_id or "",
-            item.kind,
-            item.period_start,
-            item.period_end,
-            item.amount,
-            item.quantity,
-            item.price_id or "",
-            item.description,
-        )
-        for item in pending
-    ]
-    next_period = period_containing(
-        subscription.billing_cycle_anchor,
-        subscription.interval,
-        subscription.interval_count,
-        period[1],
-    )
-    cycle = recurring_lines(
-        cycle_lines(
-            [
-                item_terms(item, currency=subscription.currency, on=next_period[0])
-                for item in plan.after
-            ],
-            previous=period,
-            period=next_period,
-        ),
-        period=next_period,
-        currency=subscription.currency,
-        choices=choices,
-    )
+    pending_lines = _pending_lines(subscription)
+    next_period, cycle = _next_cycle(subscription, plan.after, period, choices)
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview;
     # so does a change that restarts the cycle (a new interval, or free to paid).
     immediate = proration_behavior == "always_invoice" or plan.reset is not None
@@ -115,19 +156,7 @@ def invoice_preview(
         subscription=subscription,
         at=at if immediate else next_period[0],
     )
-    balance = customer_balance(subscription.customer)
-    discounts, totals = invoice_totals(
-        discount,
-        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
-        currency=subscription.currency,
-        balance=balance,
-        choices=choices,
-    )
-    subtotal, total = totals.subtotal, totals.total
-    # As finalizing settles it (a credit total goes to the balance, nothing is then due).
-    settled = invoice_settle(
-        total=total, balance=balance, currency=subscription.currency, choice=choices.of(BALANCE)
-    )
+    discounts, totals, settled, method = _settled(subscription, lines, discount, choices)
     return {
         "id": None,
         "object": "invoice",
@@ -145,7 +174,7 @@ def invoice_preview(
             "url": "/v1/invoices/create_preview/lines",
         },
         "next_payment_attempt": clock.to_epoch(at if immediate else next_period[0])
-        if subscription.collection_method == "charge_automatically"
+        if method == "charge_automatically"
         else None,
         "parent": {
             "type": "subscription_details",
@@ -160,9 +189,9 @@ def invoice_preview(
         "status": "draft",
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
-        "subtotal": subtotal,
+        "subtotal": totals.subtotal,
         "total_discount_amounts": (
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
-        "total": total,
+        "total": totals.total,
     }

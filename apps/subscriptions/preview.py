@@ -22,7 +22,7 @@ from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
-from apps.invoices.services import invoice_totals
+from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
@@ -136,6 +136,78 @@ def _in_force(discount: Discount | None, at: datetime, *, first: bool) -> Discou
     return discount
 
 
+def _items_unsaved(
+    account: Account,
+    customer: Customer,
+    items: list[ItemRequest],
+    plan: CreatePlan,
+    trial_settings: dict | None,
+) -> list[SubscriptionItem]:
+    """The new subscription's items as the planner sees them, of an unsaved subscription."""
+    subscription = Subscription(
+        account=account,
+        customer=customer,
+        currency=plan.currency,
+        trial_settings=trial_settings or {},
+    )
+    return [
+        SubscriptionItem(
+            id=f"si_preview_{index}",
+            account=account,
+            subscription=subscription,
+            price=item.price,
+            quantity=item.quantity,
+            trial_end=end,
+            custom_unit_amount=item.custom_unit_amount,
+        )
+        for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
+    ]
+
+
+def _renewal_items(
+    rows: list[SubscriptionItem],
+    customer: Customer,
+    trial_settings: dict | None,
+    settings: BillingSettings,
+    renews_at: datetime,
+) -> list[SubscriptionItem]:
+    """The items the first renewal bills: without a payment method, an item whose trial has
+    ended by then may be removed or paused (apps.subscriptions.services.trials)."""
+    behavior = "create_invoice"
+    if not (customer.default_payment_method_id or customer.default_source_id):
+        chosen = ((trial_settings or {}).get("end_behavior") or {}).get("missing_payment_method")
+        behavior = chosen or settings.trial_missing_payment_method
+    return [
+        row
+        for row in rows
+        if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renews_at
+    ]
+
+
+def _collection(first: InvoicePlan, account, currency, method, days, choices: Choices):
+    """The first invoice's collection method and days until due, as finalizing will decide them
+    (``payments.collection``); as given when no invoice is made."""
+    if not first.created:
+        return method, days
+    return collection_previewed(
+        account,
+        total=first.total,
+        amount_due=first.amount_due,
+        currency=currency,
+        collection_method=method,
+        days_until_due=days,
+        choices=choices,
+    )
+
+
+def _renewal_lines(lines: list[Line], settings: BillingSettings) -> list[Line]:
+    """The first renewal's lines, less the trial remainders billed when each trial ends (an
+    account setting)."""
+    if settings.invoice_trial_end_immediately:
+        return [line for line in lines if line.kind != TRIAL_REMAINDER]
+    return lines
+
+
 def subscription_create_preview(
     *,
     account: Account,
@@ -152,8 +224,7 @@ def subscription_create_preview(
     trial_settings: dict | None = None,
     choices: Choices | None = None,
 ) -> NewSubscriptionPreview:
-    """The first invoice (what the creation bills now) and the next one (the first renewal),
-    the billing stages run as ``choices`` (None: the account's) chooses."""
+    """The first invoice (what the creation bills now) and the next one (the first renewal)."""
     now = clock.now(test_clock_id=customer.test_clock_id)
     choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
@@ -165,21 +236,7 @@ def subscription_create_preview(
         proration_behavior=proration_behavior,
     )
     currency = plan.currency
-    subscription = Subscription(
-        account=account, customer=customer, currency=currency, trial_settings=trial_settings or {}
-    )
-    rows = [
-        SubscriptionItem(
-            id=f"si_preview_{index}",
-            account=account,
-            subscription=subscription,
-            price=item.price,
-            quantity=item.quantity,
-            trial_end=end,
-            custom_unit_amount=item.custom_unit_amount,
-        )
-        for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
-    ]
+    rows = _items_unsaved(account, customer, items, plan, trial_settings)
     added = _coupon_discount(
         account=account,
         customer=customer,
@@ -192,12 +249,9 @@ def subscription_create_preview(
     settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
     balance = customer_balance(customer)
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
+    starting = [item_terms(row, currency=currency, on=starts_at) for row in rows]
     first = _invoice(
-        first_lines(
-            plan,
-            [item_terms(row, currency=currency, on=starts_at) for row in rows],
-            choices=choices,
-        ),
+        first_lines(plan, starting, choices=choices),
         discount=_in_force(discount, now, first=True),
         period=plan.period,
         at=now,
@@ -207,28 +261,12 @@ def subscription_create_preview(
         choices=choices,
     )
     renewal = next_period(plan)
-    # Items whose trial has ended by the renewal without a payment method may be removed or
-    # paused by then (apps.subscriptions.lifecycle.subscription_trials_settle).
-    behavior = "create_invoice"
-    if not (customer.default_payment_method_id or customer.default_source_id):
-        chosen = ((trial_settings or {}).get("end_behavior") or {}).get("missing_payment_method")
-        behavior = chosen or settings.trial_missing_payment_method
-    billing = [
-        row
-        for row in rows
-        if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renewal[0]
-    ]
-    lines = next_lines(
-        plan,
-        [item_terms(row, currency=currency, on=renewal[0]) for row in billing],
-        choices=choices,
-    )
-    if settings.invoice_trial_end_immediately:
-        lines = [line for line in lines if line.kind != TRIAL_REMAINDER]  # billed at trial end
+    billing = _renewal_items(rows, customer, trial_settings, settings, renewal[0])
+    renewing = [item_terms(row, currency=currency, on=renewal[0]) for row in billing]
     if added is None:
         discount = discount_in_force(customer=customer, subscription=None, at=renewal[0])
     following = _invoice(
-        lines,
+        _renewal_lines(next_lines(plan, renewing, choices=choices), settings),
         discount=_in_force(discount, renewal[0], first=False),
         period=renewal,
         at=renewal[0],
@@ -237,12 +275,13 @@ def subscription_create_preview(
         keep_zero=settings.zero_total_invoices,
         choices=choices,
     )
+    method, days = _collection(first, account, currency, collection_method, days_until_due, choices)
     return NewSubscriptionPreview(
         plan=plan,
         customer=customer,
         currency=currency,
-        collection_method=collection_method,
-        days_until_due=days_until_due,
+        collection_method=method,
+        days_until_due=days,
         first=first,
         next=following,
         discount=discount if any(first.discounts) else None,

@@ -3,6 +3,9 @@ the stage's schema, the same for the same input, without touching the database; 
 figures of each built-in, the runner's fallback, settings and choices (all pure)."""
 
 import copy
+import json
+import pathlib
+import re
 
 import jsonschema
 import pytest
@@ -481,3 +484,25 @@ def test_choices_of_prefers_a_price_override_where_the_stage_allows_one():
     assert DEFAULTS.of("payments.collection") == Choice(
         "payments.collection", "account_default", 1, {}
     )
+
+
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "extensions.md"
+SCHEMA_BLOCK = re.compile(r"<!-- schema: (\S+) (input|output) -->\n```json\n(.*?)\n```", re.S)
+
+
+def test_the_docs_carry_every_stage_s_schemas_exactly_and_every_built_in():
+    text = DOCS.read_text()
+    documented = {
+        (stage, which): json.loads(body) for stage, which, body in SCHEMA_BLOCK.findall(text)
+    }
+    assert documented == {
+        (stage.id, which): schema
+        for stage in STAGES.values()
+        for which, schema in (("input", stage.input_schema), ("output", stage.output_schema))
+    }
+    for stage_id in STAGES:
+        assert f"## `{stage_id}`" in text
+        for implementation in implementations(stage_id):
+            assert f"- **`{implementation.key}`** (version {implementation.version}," in text
+            for field in implementation.config:
+                assert f"`{field.name}` ({field.kind}" in text

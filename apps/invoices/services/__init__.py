@@ -20,9 +20,10 @@ from apps.invoices.services.status import (
     invoice_mark_uncollectible,
     invoice_void,
 )
-from apps.invoices.services.totals import discount_terms, invoice_totals
+from apps.invoices.services.totals import collection_previewed, discount_terms, invoice_totals
 
 __all__ = [
+    "collection_previewed",
     "discount_terms",
     "invoice_delete_draft",
     "invoice_finalize",

@@ -1,8 +1,16 @@
-"""An invoice's totals from its lines, through the ``billing.compute_bill`` stage."""
+"""An invoice's totals from its lines (the ``billing.compute_bill`` stage), and how an invoice
+not yet finalized will be collected (``payments.collection``), for previews."""
 
 from apps.invoices.engine.stages import Choices
-from apps.invoices.engine.staging import COMPUTE_BILL, Totals, bill_totals
+from apps.invoices.engine.staging import (
+    COLLECTION,
+    COMPUTE_BILL,
+    Totals,
+    bill_totals,
+    collection_plan,
+)
 from apps.invoices.services.lines import line_discounts_of
+from apps.invoices.stage_choices import retry_plan
 
 
 def discount_terms(discount) -> dict | None:
@@ -40,3 +48,27 @@ def invoice_totals(
         choice=choices.of(COMPUTE_BILL),
     )
     return discounts, totals
+
+
+def collection_previewed(
+    account,
+    *,
+    total: int,
+    amount_due: int,
+    currency: str,
+    collection_method: str,
+    days_until_due: int | None,
+    choices: Choices,
+) -> tuple[str, int | None]:
+    """The collection method and days until due finalizing will give an invoice of these
+    figures (``payments.collection``, as finalizing runs it)."""
+    result = collection_plan(
+        total=total,
+        amount_due=amount_due,
+        currency=currency,
+        collection_method=collection_method,
+        days_until_due=days_until_due,
+        retry_plan=retry_plan(account),
+        choice=choices.of(COLLECTION),
+    )
+    return result.output["collection_method"], result.output["days_until_due"]

@@ -16,7 +16,7 @@ from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_in_force, discount_used
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.stages import Choices
-from apps.invoices.engine.staging import stages_recorded
+from apps.invoices.engine.staging import Totals, stages_recorded
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import invoice_line_rows, invoice_record, invoice_totals
 from apps.invoices.stage_choices import stage_choices
@@ -65,6 +65,17 @@ def _pending_items(subscription: Subscription) -> list[InvoiceItem]:
         )
     )
     return items
+
+
+def invoice_stages(lines: list[Line], pending: list[InvoiceItem], totals: Totals) -> dict:
+    """``Invoice.stages`` of an invoice of ``lines`` and ``pending`` items totalled by
+    ``totals``: the stages that made its lines (a pending proration's, from when it was made)
+    and its totals."""
+    return stages_recorded(
+        [line.stage for line in lines]
+        + [record for item in pending for record in item.stages.items()]
+        + [totals.stage]
+    )
 
 
 def invoice_from_lines(
@@ -123,11 +134,7 @@ def invoice_from_lines(
         automatically_finalizes_at=finalizes_at,
         hosted_token=new_secret(32),
         created_at=now,
-        stages=stages_recorded(
-            [line.stage for line in lines]
-            + [record for item in pending for record in item.stages.items()]
-            + [totals.stage]
-        ),
+        stages=invoice_stages(lines, pending, totals),
     )
     rows = invoice_line_rows(
         invoice=invoice,

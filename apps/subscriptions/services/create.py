@@ -93,12 +93,7 @@ def _status_set(subscription: Subscription, status: str, actor: Actor, *, type: 
 
 
 def _first_invoice_collect(
-    subscription: Subscription,
-    invoice,
-    *,
-    payment_behavior: str,
-    actor: Actor,
-    choices: Choices | None = None,
+    subscription: Subscription, invoice, choices: Choices, *, payment_behavior: str, actor: Actor
 ) -> None:
     """After the creation's transaction: the first invoice finalized and left for the customer
     (``default_incomplete``), or collected; a failed first payment leaves the subscription
@@ -132,6 +127,18 @@ def _first_invoice_collect(
     )
 
 
+def _choices_check(*, payment_behavior: str, collection_method: str) -> None:
+    if payment_behavior not in PAYMENT_BEHAVIORS:
+        raise InvalidRequestError(
+            f"payment_behavior is one of {', '.join(PAYMENT_BEHAVIORS)}.", param="payment_behavior"
+        )
+    if collection_method not in COLLECTION_METHODS:
+        raise InvalidRequestError(
+            f"collection_method is one of {', '.join(COLLECTION_METHODS)}.",
+            param="collection_method",
+        )
+
+
 def subscription_create(
     *,
     account: Account,
@@ -156,15 +163,7 @@ def subscription_create(
 
     ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
     time), so the creation bills exactly what the preview showed."""
-    if payment_behavior not in PAYMENT_BEHAVIORS:
-        raise InvalidRequestError(
-            f"payment_behavior is one of {', '.join(PAYMENT_BEHAVIORS)}.", param="payment_behavior"
-        )
-    if collection_method not in COLLECTION_METHODS:
-        raise InvalidRequestError(
-            f"collection_method is one of {', '.join(COLLECTION_METHODS)}.",
-            param="collection_method",
-        )
+    _choices_check(payment_behavior=payment_behavior, collection_method=collection_method)
     starts_at = starts_at_check(starts_at, now=clock.now(test_clock_id=customer.test_clock_id))
     plan = create_plan(
         items=items,
@@ -196,11 +195,8 @@ def subscription_create(
             )
         # In the request's order, as the preview plans them.
         choices = stage_choices(account) if choices is None else choices
-        lines = first_lines(
-            plan,
-            [item_terms(row, currency=plan.currency, on=starts_at) for row in rows],
-            choices=choices,
-        )
+        starting = [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
+        lines = first_lines(plan, starting, choices=choices)
         invoice = invoice_from_lines(
             subscription=subscription,
             lines=lines,
@@ -219,10 +215,6 @@ def subscription_create(
         subscription_record(subscription, "customer.subscription.created", actor)
     if invoice is not None:
         _first_invoice_collect(
-            subscription,
-            invoice,
-            payment_behavior=payment_behavior,
-            actor=actor,
-            choices=choices,
+            subscription, invoice, choices, payment_behavior=payment_behavior, actor=actor
         )
     return subscription

@@ -11,17 +11,18 @@ from apps.core.ids import new_secret
 from apps.invoices.discounts import discount_amounts
 from apps.invoices.engine.planner import Line
 from apps.invoices.engine.stages import Choices
-from apps.invoices.engine.staging import COMPUTE_BILL, bill_totals, stages_recorded
+from apps.invoices.engine.staging import COMPUTE_BILL, bill_totals
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import discount_terms, invoice_line_rows
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
-from apps.subscriptions.services.billing import billing_settings
+from apps.subscriptions.services.billing import billing_settings, invoice_stages
 
 # How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
 AUTO_ADVANCE_DELAY = timedelta(hours=1)
 # An unpaid subscription (its retries spent, apps.collections) keeps renewing; its invoices stay
-# drafts that are never attempted (apps.subscriptions.collection._pause_behavior), as Stripe.
+# drafts that are never attempted (apps.subscriptions.services.collection._pause_behavior), as
+# Stripe.
 RENEWABLE = (
     SubscriptionStatus.ACTIVE,
     SubscriptionStatus.TRIALING,
@@ -70,7 +71,7 @@ def renewal_next_step(
 
     - ``WAIT``: its period has not ended; it has ended (or expired) or does not bill (paused,
       incomplete); or a ``cancel_at`` inside the period ends it instead
-      (apps.subscriptions.lifecycle.subscription_cancel_scheduled).
+      (apps.subscriptions.services.lifecycle.subscription_cancel_scheduled).
     - ``SETTLE_TRIALS``: items' own trials ended by ``now`` are settled first (the subscription
       may end, pause or resume with them, and an account may invoice them at once); then ask
       again.
@@ -174,11 +175,7 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         automatically_finalizes_at=r.finalizes_at,
         hosted_token=new_secret(32),
         created_at=r.now,
-        stages=stages_recorded(
-            [line.stage for line in r.lines]
-            + [record for item in r.pending for record in item.stages.items()]
-            + [totals.stage]
-        ),
+        stages=invoice_stages(r.lines, r.pending, totals),
     )
     r.rows = invoice_line_rows(
         invoice=r.invoice,
