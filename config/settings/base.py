@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.invoices",
     "apps.collections",
     "apps.webhooks",
+    "apps.extensions",
     "apps.dashboard.apps.DashboardConfig",
 ]
 
