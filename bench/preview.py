@@ -35,7 +35,7 @@ def seed(*, database_url: str) -> tuple[str, str, str]:
     from apps.accounts.services import account_create
     from apps.catalog.services import price_create
     from apps.core.actor import SYSTEM
-    from apps.customers.services import customer_create
+    from apps.customers.services import CustomerFields, customer_create
     from apps.subscriptions.services import ItemRequest, subscription_create
 
     account, tokens = account_create(name="Bench Co")
@@ -53,7 +53,10 @@ def seed(*, database_url: str) -> tuple[str, str, str]:
         for n in range(ITEMS + 1)
     ]
     customer = customer_create(
-        account=account, params={"email": "bench@example.com", "source": "tok_visa"}, actor=SYSTEM
+        account=account,
+        fields=CustomerFields(email="bench@example.com"),
+        source="tok_visa",
+        actor=SYSTEM,
     )
     subscription = subscription_create(
         account=account,

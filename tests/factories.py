@@ -12,6 +12,7 @@ from factory.django import DjangoModelFactory
 from apps.catalog.models import Coupon, Price, Product
 from apps.catalog.services import coupon_create, price_create, product_create
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_create_parse
 from apps.customers.models import Customer
 from apps.customers.services import customer_create
 from apps.customers.services.payment_methods import payment_method_resolve
@@ -82,8 +83,11 @@ class CustomerFactory(ParamsFactory):
     class Meta:
         model = Customer
 
-    _service = staticmethod(customer_create)
     email = "jenny@example.com"
+
+    @staticmethod
+    def _service(*, account, params, actor):
+        return customer_create(account=account, **customer_create_parse(params), actor=actor)
 
 
 class CustomerRowFactory(DjangoModelFactory):

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from apps.catalog.services import coupon_create, price_create
 from apps.core import clock, money
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_create_parse
 from apps.customers.models import CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_create
@@ -220,7 +221,9 @@ class Run:
         }
         if schedule.balance:
             params["balance"] = schedule.balance
-        self.customer = customer_create(account=self.account, params=params, actor=SYSTEM)
+        self.customer = customer_create(
+            account=self.account, **customer_create_parse(params), actor=SYSTEM
+        )
         coupon_id = None
         if schedule.coupon is not None:
             coupon_id = self._coupon(schedule.coupon)

@@ -13,6 +13,7 @@ from apps.catalog.services import coupon_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.money import format_amount
+from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
@@ -46,7 +47,7 @@ def clock_start():
 def catalog(acme):
     customer = customer_create(
         account=acme.account,
-        params={"email": "nia@example.com", "source": "tok_visa"},
+        **customer_create_parse({"email": "nia@example.com", "source": "tok_visa"}),
         actor=SYSTEM,
     )
     launch = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
@@ -321,7 +322,7 @@ def test_resume_a_paused_subscription(staff_client, acme, at):  # noqa: F811
         account=acme.account, values={"trial_missing_payment_method": "pause"}, actor=SYSTEM
     )
     customer = customer_create(
-        account=acme.account, params={"email": "p@example.com"}, actor=SYSTEM
+        account=acme.account, **customer_create_parse({"email": "p@example.com"}), actor=SYSTEM
     )
     price = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
     subscription = subscription_create(

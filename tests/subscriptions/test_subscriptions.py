@@ -7,6 +7,7 @@ import pytest
 
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
+from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceItem
@@ -194,7 +195,7 @@ def test_a_declined_renewal_leaves_the_subscription_past_due(acme, at):
     at(utc(2025, 1, 1))
     customer = customer_create(
         account=acme.account,
-        params={"email": "f@example.com", "source": "tok_chargeCustomerFail"},
+        **customer_create_parse({"email": "f@example.com", "source": "tok_chargeCustomerFail"}),
         actor=SYSTEM,
     )
     subscription = subscription_create(
