@@ -33,6 +33,7 @@ def seed(*, database_url: str) -> tuple[str, str, str]:
 
     django.setup()
     from apps.accounts.services import account_create
+    from apps.catalog.price_params import new_price_parse
     from apps.catalog.services import price_create
     from apps.core.actor import SYSTEM
     from apps.customers.services import CustomerFields, customer_create
@@ -42,12 +43,14 @@ def seed(*, database_url: str) -> tuple[str, str, str]:
     prices = [
         price_create(
             account=account,
-            params={
-                "product_data": {"name": f"Plan {n}"},
-                "currency": "usd",
-                "unit_amount": 1000 + 100 * n,
-                "recurring": {"interval": "month"},
-            },
+            price=new_price_parse(
+                {
+                    "product_data": {"name": f"Plan {n}"},
+                    "currency": "usd",
+                    "unit_amount": 1000 + 100 * n,
+                    "recurring": {"interval": "month"},
+                }
+            ),
             actor=SYSTEM,
         )
         for n in range(ITEMS + 1)

@@ -9,7 +9,9 @@ every other field is a service parameter, and a field given as ``None`` is left 
 import factory
 from factory.django import DjangoModelFactory
 
+from apps.catalog.api.products import product_create_parse
 from apps.catalog.models import Coupon, Price, Product
+from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import coupon_create, price_create, product_create
 from apps.core.actor import SYSTEM
 from apps.customers.api.params import customer_create_parse
@@ -41,8 +43,11 @@ class ProductFactory(ParamsFactory):
     class Meta:
         model = Product
 
-    _service = staticmethod(product_create)
     name = "Pro plan"
+
+    @staticmethod
+    def _service(*, account, params, actor):
+        return product_create(account=account, **product_create_parse(params), actor=actor)
 
 
 class PriceFactory(ParamsFactory):
@@ -52,7 +57,9 @@ class PriceFactory(ParamsFactory):
     class Meta:
         model = Price
 
-    _service = staticmethod(price_create)
+    @staticmethod
+    def _service(*, account, params, actor):
+        return price_create(account=account, price=new_price_parse(params), actor=actor)
 
     class Params:
         name = "Basic"

@@ -2,6 +2,7 @@
 
 from apps.accounts.models import Account
 from apps.catalog.models import Coupon, Product
+from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import coupon_create, price_create
 from apps.core.actor import SYSTEM
 
@@ -25,12 +26,14 @@ def catalog_demo_load(*, account: Account) -> None:
             continue
         price_create(
             account=account,
-            params={
-                "product_data": {"name": name},
-                "currency": account.default_currency,
-                "recurring": {"interval": "month"},
-                **price,
-            },
+            price=new_price_parse(
+                {
+                    "product_data": {"name": name},
+                    "currency": account.default_currency,
+                    "recurring": {"interval": "month"},
+                    **price,
+                }
+            ),
             actor=SYSTEM,
         )
     if not Coupon.objects.filter(account=account, coupon_id="WELCOME20").exists():

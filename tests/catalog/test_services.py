@@ -4,8 +4,9 @@ every write in its transaction, and the writes the API and the dashboard share."
 import pytest
 
 from apps.accounts.models import AuditLogEntry
-from apps.catalog.api.products import price_changes
+from apps.catalog.api.products import price_changes, product_create_parse
 from apps.catalog.models import Coupon, Price, Product, PromotionCode
+from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import (
     PriceChanges,
     coupon_amounts_parse,
@@ -49,7 +50,7 @@ def test_every_write_records_its_event_and_audit_row(acme):
     product = ProductFactory(account=account)
     price = price_create(
         account=account,
-        params={"product": product.id, "currency": "usd", "unit_amount": 500},
+        price=new_price_parse({"product": product.id, "currency": "usd", "unit_amount": 500}),
         actor=SYSTEM,
     )
     price_update(
@@ -182,7 +183,7 @@ def test_bad_prices_name_the_parameter_like_stripe(acme, params, param):
     _refused(
         lambda: price_create(
             account=acme.account,
-            params={"product": product.id, "currency": "usd", **params},
+            price=new_price_parse({"product": product.id, "currency": "usd", **params}),
             actor=SYSTEM,
         ),
         param,
@@ -192,15 +193,17 @@ def test_bad_prices_name_the_parameter_like_stripe(acme, params, param):
 def test_a_product_with_its_default_price_in_one_write(acme):
     product = product_create(
         account=acme.account,
-        params={
-            "name": "Box",
-            "type": "good",
-            "default_price_data": {
-                "currency": "jpy",
-                "unit_amount": 1500,
-                "recurring": {"interval": "month"},
-            },
-        },
+        **product_create_parse(
+            {
+                "name": "Box",
+                "type": "good",
+                "default_price_data": {
+                    "currency": "jpy",
+                    "unit_amount": 1500,
+                    "recurring": {"interval": "month"},
+                },
+            }
+        ),
         actor=SYSTEM,
     )
     price = Price.objects.get(product=product)
@@ -227,7 +230,9 @@ def test_a_product_with_its_default_price_in_one_write(acme):
 def test_a_bad_default_price_writes_no_product_either(acme, data, param):
     _refused(
         lambda: product_create(
-            account=acme.account, params={"name": "Box", "default_price_data": data}, actor=SYSTEM
+            account=acme.account,
+            **product_create_parse({"name": "Box", "default_price_data": data}),
+            actor=SYSTEM,
         ),
         param,
     )
@@ -236,7 +241,9 @@ def test_a_bad_default_price_writes_no_product_either(acme, data, param):
 def test_product_type_is_service_or_good(acme):
     _refused(
         lambda: product_create(
-            account=acme.account, params={"name": "Box", "type": "thing"}, actor=SYSTEM
+            account=acme.account,
+            **product_create_parse({"name": "Box", "type": "thing"}),
+            actor=SYSTEM,
         ),
         "type",
     )

@@ -28,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import coupon_create, price_create
 from apps.core import clock, money
 from apps.core.actor import SYSTEM
@@ -239,12 +240,14 @@ class Run:
     def _price(self, unit_amount: int, interval: str | None = None):
         return price_create(
             account=self.account,
-            params={
-                "product_data": {"name": f"P{unit_amount}"},
-                "currency": self.currency,
-                "unit_amount": unit_amount,
-                "recurring": {"interval": interval or self.schedule.interval},
-            },
+            price=new_price_parse(
+                {
+                    "product_data": {"name": f"P{unit_amount}"},
+                    "currency": self.currency,
+                    "unit_amount": unit_amount,
+                    "recurring": {"interval": interval or self.schedule.interval},
+                }
+            ),
             actor=SYSTEM,
         )
 
