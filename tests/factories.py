@@ -10,6 +10,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from apps.catalog.api.products import product_create_parse
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.models import Coupon, Price, Product
 from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import coupon_create, price_create, product_create
@@ -78,9 +79,12 @@ class CouponFactory(ParamsFactory):
     class Meta:
         model = Coupon
 
-    _service = staticmethod(coupon_create)
     id = "SUMMER25"
     percent_off = "25"
+
+    @staticmethod
+    def _service(*, account, params, actor):
+        return coupon_create(account=account, coupon=new_coupon_parse(params), actor=actor)
 
 
 class CustomerFactory(ParamsFactory):

@@ -14,9 +14,10 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.price_params import new_price_parse
 from apps.catalog.product_params import new_product_parse
-from apps.catalog.services import NewPrice, NewProduct
+from apps.catalog.services import NewCoupon, NewPrice, NewProduct
 from apps.core import money
 
 TIER_ROWS = 5
@@ -215,7 +216,11 @@ class CouponForm(forms.Form):
         required=False, min_value=1, widget=UnfoldAdminIntegerFieldWidget
     )
 
-    def params(self) -> dict[str, Any]:
+    def new_coupon(self) -> NewCoupon:
+        """The coupon, checked as ``POST /v1/coupons`` checks the same parameters."""
+        return new_coupon_parse(self._params())
+
+    def _params(self) -> dict[str, Any]:
         data = self.cleaned_data
         params = {
             k: data[k]

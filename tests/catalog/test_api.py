@@ -449,3 +449,27 @@ def test_malformed_product_hashes_name_their_parameter_and_write_nothing(api):
         "code": "parameter_missing",
     }
     assert not Event.objects.exists()
+
+
+def test_malformed_promotion_code_parameters_name_their_parameter(api):
+    api.post("/v1/coupons", {"id": "TEN", "percent_off": "10"})
+
+    def error(body):
+        response = api.post("/v1/promotion_codes", body)
+        assert response.status_code == 400, response.content
+        return {k: response.json()["error"].get(k) for k in ("message", "param")}
+
+    assert error("coupon=TEN&restrictions=x") == {
+        "message": "Invalid hash: restrictions",
+        "param": "restrictions",
+    }
+    assert error("coupon=TEN&promotion=x") == {
+        "message": "Pass promotion[coupon] or coupon, not both.",
+        "param": "coupon",
+    }
+    assert error("promotion=x") == {"message": "Invalid hash: promotion", "param": "promotion"}
+    assert error("coupon=TEN&restrictions[minimum_amount]=500") == {
+        "message": "restrictions[minimum_amount] and [minimum_amount_currency] go together.",
+        "param": "restrictions[minimum_amount_currency]",
+    }
+    assert not Event.objects.filter(type="promotion_code.created").exists()

@@ -28,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import coupon_create, price_create
 from apps.core import clock, money
@@ -259,7 +260,9 @@ class Run:
             params["amount_off"], params["currency"] = spec.amount_off, self.currency
         if spec.duration == "repeating":
             params["duration_in_months"] = spec.months
-        return coupon_create(account=self.account, params=params, actor=SYSTEM).coupon_id
+        return coupon_create(
+            account=self.account, coupon=new_coupon_parse(params), actor=SYSTEM
+        ).coupon_id
 
     def _fresh(self) -> Subscription:
         return Subscription.objects.select_related("customer", "account").get(

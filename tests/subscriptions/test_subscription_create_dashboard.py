@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.enums import Role
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.services import coupon_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
@@ -152,7 +153,7 @@ def test_anchor_coupon_and_collection_are_previewed_and_created(
     customer, launch, _ = catalog
     coupon_create(
         account=acme.account,
-        params={"id": "TENOFF", "percent_off": "10", "duration": duration},
+        coupon=new_coupon_parse({"id": "TENOFF", "percent_off": "10", "duration": duration}),
         actor=SYSTEM,
     )
     form = _form(

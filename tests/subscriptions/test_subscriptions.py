@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from apps.catalog.discount_params import new_coupon_parse, new_promotion_code_parse
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
 from apps.customers.api.params import customer_create_parse
@@ -303,22 +304,26 @@ def test_discounts_once_repeating_forever_and_promotion_codes(acme, at):
     basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
     coupon_create(
         account=acme.account,
-        params={
-            "id": "HALF",
-            "percent_off": "50",
-            "duration": "repeating",
-            "duration_in_months": 2,
-        },
+        coupon=new_coupon_parse(
+            {
+                "id": "HALF",
+                "percent_off": "50",
+                "duration": "repeating",
+                "duration_in_months": 2,
+            }
+        ),
         actor=SYSTEM,
     )
     coupon_create(
         account=acme.account,
-        params={"id": "FIVE", "amount_off": 500, "currency": "usd", "duration": "once"},
+        coupon=new_coupon_parse(
+            {"id": "FIVE", "amount_off": 500, "currency": "usd", "duration": "once"}
+        ),
         actor=SYSTEM,
     )
     promotion_code_create(
         account=acme.account,
-        params={"coupon": "FIVE", "code": "WELCOME", "max_redemptions": 1},
+        promo=new_promotion_code_parse({"coupon": "FIVE", "code": "WELCOME", "max_redemptions": 1}),
         actor=SYSTEM,
     )
     at(utc(2025, 1, 1))

@@ -1,5 +1,6 @@
 from apps.catalog.services.coupons import (
-    coupon_amounts_parse,
+    NewCoupon,
+    NewPromotionCode,
     coupon_create,
     coupon_delete,
     coupon_update,
@@ -23,11 +24,12 @@ from apps.catalog.services.products import (
 )
 
 __all__ = [
+    "NewCoupon",
     "NewPrice",
     "NewProduct",
+    "NewPromotionCode",
     "PriceChanges",
     "ProductChanges",
-    "coupon_amounts_parse",
     "coupon_create",
     "coupon_delete",
     "coupon_update",
