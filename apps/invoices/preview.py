@@ -8,7 +8,7 @@ from datetime import datetime
 
 from apps.core import clock
 from apps.customers.selectors import customer_balance
-from apps.invoices.discounts import discount_in_force
+from apps.invoices.discounts import discount_among
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
 from apps.invoices.engine.settlement import invoice_settle
@@ -96,11 +96,7 @@ def invoice_preview(
     lines = pending_lines + plan.lines + ([] if immediate else cycle)
     if plan.reset is not None:
         period = plan.reset
-    discount = discount_in_force(
-        customer=subscription.customer,
-        subscription=subscription,
-        at=at if immediate else next_period[0],
-    )
+    discount = discount_among(plan.discounts, subscription, at if immediate else next_period[0])
     discounts = line_discounts_of(
         discount, [(line.amount, line.kind, line.price_id) for line in lines]
     )

@@ -22,9 +22,10 @@ from datetime import datetime
 
 from apps.catalog.models import Price
 from apps.core.errors import InvalidRequestError, ResourceMissingError
-from apps.invoices.discounts import discount_in_force
+from apps.invoices.discounts import discount_among, discounts_live
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import Line, change_lines, reset_lines, resets_anchor
+from apps.invoices.models import Discount
 from apps.invoices.services import item_terms
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
@@ -58,6 +59,9 @@ class ChangePlan:
     lines: list[Line]
     # The new period when the change restarts the billing cycle at ``at``, else None.
     reset: tuple[datetime, datetime] | None
+    # The customer's live discounts (apps.invoices.discounts.discounts_live), for the discount
+    # in force at another moment of the same plan (the preview's next period).
+    discounts: list[Discount]
 
 
 def _interval(price: Price) -> tuple[str, int]:
@@ -87,7 +91,7 @@ def _changed(
     quantity = change.quantity or (row.quantity if price.id == row.price_id else 1)
     changed = SubscriptionItem(
         id=row.id,
-        account=row.account,
+        account=subscription.account,  # the same account, loaded: no query
         subscription=subscription,
         price=price,
         quantity=quantity,
@@ -188,7 +192,8 @@ def change_plan(
             param="price",
         )
     (interval,) = intervals
-    discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=at)
+    discounts = discounts_live(customer=subscription.customer, subscription=subscription)
+    discount = discount_among(discounts, subscription, at)
 
     def terms(row: SubscriptionItem):
         return item_terms(row, currency=subscription.currency, on=at, discount=discount)
@@ -236,4 +241,5 @@ def change_plan(
         interval=interval,
         lines=lines,
         reset=reset,
+        discounts=discounts,
     )

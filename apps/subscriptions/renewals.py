@@ -269,10 +269,11 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
         )
         subtotal = sum(amount for amount, _, _ in parts)
         total = subtotal - sum(amounts)
-        if account.id not in settings:
-            settings[account.id] = billing_settings(account)
-        if total == 0 and not settings[account.id].zero_total_invoices:
-            continue
+        if total == 0:
+            if account.id not in settings:
+                settings[account.id] = billing_settings(account)
+            if not settings[account.id].zero_total_invoices:
+                continue
         r.invoice = Invoice(
             account=account,
             customer=subscription.customer,
