@@ -13,7 +13,7 @@ from apps.catalog.models import Price
 from apps.catalog.selectors import price_amount
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
-from apps.core.bulk import rows_update
+from apps.core.bulk import rows_insert, rows_update
 from apps.core.errors import (
     ApplicationError,
     CardError,
@@ -322,7 +322,9 @@ def _numbers_take(account, count: int) -> list[str]:
     return [f"{prefix}-{number:04d}" for number in range(first, first + count)]
 
 
-def _customers_with_balance(account, customer_ids: set[str]) -> set[str]:
+def customers_with_balance(account, customer_ids: set[str]) -> set[str]:
+    """Of ``customer_ids``, the customers with a balance ledger (few): finalizing their invoices
+    reads and adjusts the balance, one invoice at a time."""
     return set(
         CustomerBalanceTransaction.objects.filter(
             account_id=account.id, customer_id__in=customer_ids
@@ -347,14 +349,13 @@ _FINALIZED_FIELDS = [
 ]
 
 
-def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
-    """Finalize drafts of one account, locked by the caller, in their order: settle each with
-    its customer's balance (apps.invoices.engine.settlement), number them in one block, record
-    invoice.finalized (and invoice.paid when nothing is due) — multi-row writes for the
-    invoices, events and audit."""
+def _finalized_set(account, invoices: list[Invoice], with_balance: set[str], actor: Actor) -> None:
+    """Finalize drafts of one account in memory, in their order: settle each with its customer's
+    balance (apps.invoices.engine.settlement; only customers in ``with_balance`` have one), then
+    number them in one block. The caller writes the rows and the events (``_finalized_changes``)
+    in the same transaction, which holds the sequence's lock from here to its end."""
     if not invoices:
         return
-    with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
@@ -391,14 +392,42 @@ def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
     # Numbers last: the sequence's lock is held only for the writes that follow.
     for invoice, number in zip(invoices, _numbers_take(account, len(invoices)), strict=True):
         invoice.number = number
-    rows_update(Invoice, invoices, _FINALIZED_FIELDS)
+
+
+def _finalized_changes(invoices: list[Invoice]) -> list[tuple]:
+    """invoice.finalized of each finalized invoice (and invoice.paid when nothing was due)."""
     changes = []
     for invoice in invoices:
         data = invoice_render(invoice)
         changes.append(("invoice.finalized", "invoice", data, None))
         if invoice.status == "paid":
             changes.append(("invoice.paid", "invoice", data, None))
-    changes_record(account=account, actor=actor, changes=changes)
+    return changes
+
+
+def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
+    """Finalize drafts of one account, locked by the caller, in their order: settled, numbered
+    (``_finalized_set``), invoice.finalized (and invoice.paid when nothing is due) recorded —
+    multi-row writes for the invoices, events and audit."""
+    if not invoices:
+        return
+    with_balance = customers_with_balance(account, {invoice.customer_id for invoice in invoices})
+    _finalized_set(account, invoices, with_balance, actor)
+    rows_update(Invoice, invoices, _FINALIZED_FIELDS)
+    changes_record(account=account, actor=actor, changes=_finalized_changes(invoices))
+
+
+def invoices_insert(
+    *, account, invoices: list[Invoice], finalizing: list[Invoice], actor: Actor = SYSTEM
+) -> None:
+    """Inside the transaction that makes them: insert new drafts of one account (one multi-row
+    insert), the ones in ``finalizing`` finalized as they are written instead of inserted and
+    then updated — a renewal past its auto-advance hour. Their customers have no balance (the
+    caller checks: adjusting one locks the customer, out of the lock order here). Numbered last
+    (``_finalized_set``), so the sequence's lock is held for the insert and the events only."""
+    _finalized_set(account, finalizing, set(), actor)
+    rows_insert(Invoice, invoices)
+    changes_record(account=account, actor=actor, changes=_finalized_changes(finalizing))
 
 
 def invoice_lock_with_customer(account, invoice_id: str, *, param: str = "id") -> Invoice:

@@ -33,10 +33,13 @@ from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import (
     billing_settings,
+    customers_with_balance,
     invoice_line_rows,
     invoice_render,
+    invoices_insert,
     item_terms,
 )
+from apps.subscriptions.collection import pause_behavior
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 
@@ -44,7 +47,7 @@ log = logging.getLogger(__name__)
 # How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
 AUTO_ADVANCE_DELAY = timedelta(hours=1)
 # An unpaid subscription (its retries spent, apps.collections) keeps renewing; its invoices stay
-# drafts that are never attempted (apps.subscriptions.collection._pause_behavior), as Stripe.
+# drafts that are never attempted (apps.subscriptions.collection.pause_behavior), as Stripe.
 RENEWABLE = (
     SubscriptionStatus.ACTIVE,
     SubscriptionStatus.TRIALING,
@@ -73,6 +76,9 @@ class Renewed:
     subscriptions: list[Subscription] = field(default_factory=list)
     # Invoices of trial ends settled first (invoiced at once, collected one by one).
     settled: list[tuple[Subscription, Invoice]] = field(default_factory=list)
+    # Invoices already past their auto-advance hour: finalized as they were inserted, and the
+    # ones left drafts (their customer has a balance, or collection is paused keep_as_draft).
+    finalized: list[Invoice] = field(default_factory=list)
     late: list[Invoice] = field(default_factory=list)
 
 
@@ -302,28 +308,43 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
         )
 
 
-def _invoices_insert(renewals: list[_Renewal]) -> list[_Renewal]:
-    """Write the batch's invoices and lines in two multi-row inserts; when a line key was billed
-    before, each renewal is written on its own and the ones that hit it are dropped."""
-    invoiced = [r for r in renewals if r.invoice is not None]
+def _lines_insert(renewals: list[_Renewal]) -> list[_Renewal]:
+    """Write the batch's lines in one multi-row insert (their invoices are inserted last, the
+    foreign key is checked at commit); when a line key was billed before, each renewal's lines
+    are written on their own and the renewals that hit it are dropped."""
     try:
         with transaction.atomic():
-            rows_insert(Invoice, [r.invoice for r in invoiced])
-            rows_insert(InvoiceLine, [row for r in invoiced for row in r.rows])
+            rows_insert(InvoiceLine, [row for r in renewals for row in r.rows])
         return renewals
     except IntegrityError:
         pass
     kept = []
     for r in renewals:
-        if r.invoice is not None:
+        if r.rows:
             try:
                 with transaction.atomic():
-                    rows_insert(Invoice, [r.invoice])
                     rows_insert(InvoiceLine, r.rows)
             except IntegrityError:
                 continue  # this period was billed already: the renewal ran before
         kept.append(r)
     return kept
+
+
+def _finalizing(renewals: list[_Renewal]) -> list[Invoice]:
+    """The batch's invoices already past their auto-advance hour that are finalized as they are
+    inserted: not kept as drafts by ``pause_collection``, their customer without a balance (the
+    others are finalized after the commit, as a due draft is)."""
+    late = [
+        r.invoice
+        for r in renewals
+        if r.invoice is not None
+        and r.finalizes_at <= r.now
+        and pause_behavior(r.subscription, r.subscription.customer) != "keep_as_draft"
+    ]
+    if not late:
+        return []
+    with_balance = customers_with_balance(late[0].account, {i.customer_id for i in late})
+    return [invoice for invoice in late if invoice.customer_id not in with_balance]
 
 
 def _record_all(renewals: list[_Renewal], actor: Actor) -> None:
@@ -374,7 +395,7 @@ def subscriptions_renew(
             if renewal is not None:
                 renewals.append(renewal)
         _invoices_build(renewals)
-        renewals = _invoices_insert(renewals)
+        renewals = _lines_insert(renewals)
         for r in renewals:
             if r.invoice is None:
                 continue
@@ -404,9 +425,21 @@ def subscriptions_renew(
             ],
         )
         _record_all(renewals, actor)
+        invoices = [r.invoice for r in renewals if r.invoice is not None]
+        renewed.finalized = _finalizing(renewals)
+        if invoices:
+            invoices_insert(
+                account=invoices[0].account,
+                invoices=invoices,
+                finalizing=renewed.finalized,
+                actor=actor,
+            )
         renewed.subscriptions += [r.subscription for r in renewals]
+        finalized = {invoice.id for invoice in renewed.finalized}
         renewed.late = [
-            r.invoice for r in renewals if r.invoice is not None and r.finalizes_at <= r.now
+            r.invoice
+            for r in renewals
+            if r.invoice is not None and r.finalizes_at <= r.now and r.invoice.id not in finalized
         ]
     return renewed
 
@@ -427,12 +460,18 @@ def subscriptions_renew_and_collect(
     )
     for subscription, invoice in renewed.settled:
         subscription_invoice_collect(subscription, invoice, actor)
-    by_account = defaultdict(list)
+    by_account = defaultdict(lambda: ([], []))
     for invoice in renewed.late:
-        by_account[invoice.account_id].append(invoice)
-    for invoices in by_account.values():
+        by_account[invoice.account_id][0].append(invoice)
+    for invoice in renewed.finalized:
+        by_account[invoice.account_id][1].append(invoice)
+    for drafts, finalized in by_account.values():
         collected = invoices_collect(
-            account=invoices[0].account, invoices=invoices, actor=actor, due_only=True
+            account=(drafts or finalized)[0].account,
+            invoices=drafts,
+            finalized=finalized,
+            actor=actor,
+            due_only=True,
         )
         failed = {
             invoice.subscription_id
