@@ -1,20 +1,9 @@
 from django.urls import path
 
-from apps.invoices.api import previews, views
+from apps.invoices.api import credit_notes, invoice_items, views
 
 urlpatterns = [
     path("invoices", views.InvoiceListApi.as_view(), name="invoice-list"),
-    path(
-        "invoices/create_preview",
-        previews.InvoiceCreatePreviewApi.as_view(),
-        name="invoice-create-preview",
-    ),
-    path("invoices/upcoming", previews.InvoiceUpcomingApi.as_view(), name="invoice-upcoming"),
-    path(
-        "invoices/upcoming/lines",
-        previews.InvoiceUpcomingLinesApi.as_view(),
-        name="invoice-upcoming-lines",
-    ),
     path("invoices/<str:invoice>", views.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<str:invoice>/lines", views.InvoiceLinesApi.as_view(), name="invoice-lines"),
     path(
@@ -30,12 +19,16 @@ urlpatterns = [
         views.InvoiceMarkUncollectibleApi.as_view(),
         name="invoice-mark-uncollectible",
     ),
-    path("credit_notes", views.CreditNoteListApi.as_view(), name="credit-note-list"),
-    path("credit_notes/<str:id>", views.CreditNoteDetailApi.as_view(), name="credit-note-detail"),
-    path("invoiceitems", views.InvoiceItemListApi.as_view(), name="invoiceitem-list"),
+    path("credit_notes", credit_notes.CreditNoteListApi.as_view(), name="credit-note-list"),
+    path(
+        "credit_notes/<str:id>",
+        credit_notes.CreditNoteDetailApi.as_view(),
+        name="credit-note-detail",
+    ),
+    path("invoiceitems", invoice_items.InvoiceItemListApi.as_view(), name="invoiceitem-list"),
     path(
         "invoiceitems/<str:invoiceitem>",
-        views.InvoiceItemDetailApi.as_view(),
+        invoice_items.InvoiceItemDetailApi.as_view(),
         name="invoiceitem-detail",
     ),
 ]
