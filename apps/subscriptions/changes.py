@@ -189,8 +189,11 @@ def change_plan(
     changes: list[ItemChange],
     at: datetime,
     proration_behavior: str = "create_prorations",
+    discounts: list[Discount] | None = None,
 ) -> ChangePlan:
-    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``."""
+    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``.
+    ``discounts``: the customer's live discounts when the caller knows them already (a preview
+    that learnt there are none), else read here."""
     period = (subscription.current_period_start, subscription.current_period_end)
     _change_check(period, changes=changes, at=at, proration_behavior=proration_behavior)
     rows = {
@@ -207,7 +210,8 @@ def change_plan(
             "A subscription keeps at least one item: cancel it instead.", param="items"
         )
     interval = _interval_of(after.values())
-    discounts = discounts_live(customer=subscription.customer, subscription=subscription)
+    if discounts is None:
+        discounts = discounts_live(customer=subscription.customer, subscription=subscription)
     discount = discount_among(discounts, subscription, at)
 
     def terms(row: SubscriptionItem):

@@ -16,6 +16,7 @@ from apps.invoices.models import InvoiceItem
 from apps.invoices.services import line_discounts_of
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.selectors import PreviewReads
 from apps.subscriptions.terms import item_terms
 
 
@@ -86,7 +87,11 @@ def invoice_preview(
     changes: list[ItemChange],
     proration_date: datetime | None = None,
     proration_behavior: str = "create_prorations",
+    reads: PreviewReads | None = None,
 ) -> dict:
+    """``reads``: what the caller learnt with the subscription (``subscription_preview_get``):
+    the pending items and discounts are then read only when there are some, the balance not at
+    all."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -95,8 +100,9 @@ def invoice_preview(
         changes=changes,
         at=at,
         proration_behavior=proration_behavior,
+        discounts=None if reads is None or reads.has_discounts else [],
     )
-    pending_lines = _pending_lines(subscription)
+    pending_lines = _pending_lines(subscription) if reads is None or reads.has_pending else []
     next_period, cycle = _next_cycle(subscription, plan.after, period)
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview;
     # so does a change that restarts the cycle (a new interval, or free to paid).
@@ -113,7 +119,7 @@ def invoice_preview(
     # As finalizing settles it (a credit total goes to the balance, nothing is then due).
     settled = invoice_settle(
         total=total,
-        balance=customer_balance(subscription.customer),
+        balance=customer_balance(subscription.customer) if reads is None else reads.balance,
         currency=subscription.currency,
     )
     return {
