@@ -32,6 +32,7 @@ test: install
 			echo "chromium is missing (browser tests need it): apt-get install -y chromium" >&2; \
 		fi; \
 	fi
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
 fuzz: install

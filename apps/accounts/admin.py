@@ -10,11 +10,11 @@ from django.utils.safestring import SafeString, mark_safe
 from unfold.decorators import action, display
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin
+from apps.accounts.dashboard.badges import STATUS_VARIANTS, badge_html
 from apps.accounts.enums import ApiKeyKind
 from apps.accounts.models import ApiKey, AuditLogEntry
 from apps.core import clock
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin
-from apps.dashboard.badges import STATUS_VARIANTS, badge_html
 
 # ---------------------------------------------------------------------------------------------
 # Developers → API keys (Developers pages). Creation, roll and revoke are the custom views in

@@ -7,12 +7,15 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.accounts.models import TestClock
+        # Registries of apps.core filled with what accounts owns: test clocks' frozen time, the
+        # last use of API keys, and Stripe's wording of a key's refused permission.
+        from apps.accounts.api.permissions import key_permission_denied
+        from apps.accounts.selectors import frozen_time_of_clock
+        from apps.accounts.services.keys import api_keys_mark_used
+        from apps.core.api.exceptions import register_permission_denied
         from apps.core.clock import register_clock_resolver
+        from apps.core.request_log import register_request_log_consumer
 
-        def frozen_time(clock_id: str):
-            return (
-                TestClock.objects.filter(id=clock_id).values_list("frozen_time", flat=True).first()
-            )
-
-        register_clock_resolver(frozen_time)
+        register_clock_resolver(frozen_time_of_clock)
+        register_request_log_consumer(api_keys_mark_used)
+        register_permission_denied(key_permission_denied)

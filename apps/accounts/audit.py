@@ -8,6 +8,9 @@ from apps.accounts.enums import ActorKind
 from apps.accounts.models import Account, AuditLogEntry, SecurityEvent
 from apps.core import clock
 from apps.core.actor import Actor
+from apps.core.bulk import values_insert
+from apps.core.events import event_record, events_record
+from apps.core.ids import new_id
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -77,8 +80,6 @@ def change_record(
     """The audit entry and the event of one change (``type`` names both), in its transaction.
 
     The audit entry's changes are the fields in ``previous`` with their old and new values."""
-    from apps.core.events import event_record
-
     audit_record(
         account=account,
         actor=actor,
@@ -104,8 +105,6 @@ def changes_record(
 ) -> None:
     """``change_record`` for many changes of one account at once: ``(type, object_type,
     data_object, previous)`` in order; one insert for the audit entries, one for the events."""
-    from apps.core.events import events_record
-
     audit_records(
         account=account,
         actor=actor,
@@ -132,9 +131,6 @@ def audit_records(
     """``audit_record`` for many entries at once: ``(action, object_type, object_id, changes)``."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_records must run inside the transaction of the change")
-    from apps.core.bulk import values_insert
-    from apps.core.ids import new_id
-
     common = {
         "account_id": account.id,
         "created_at": clock.now(),

@@ -15,6 +15,7 @@ from apps.accounts.models import (
     Invitation,
     Membership,
     SecurityEvent,
+    TestClock,
     TwoFactorDevice,
 )
 from apps.core import clock
@@ -203,3 +204,9 @@ def staff_user_get(*, user_id: int):
 
 def user_get_by_username(*, username: str):
     return get_user_model().objects.filter(username=username).first()
+
+
+def frozen_time_of_clock(clock_id: str) -> datetime | None:
+    """A test clock's frozen time by its id, whatever its account (apps.core.clock's resolver;
+    callers that take the id from a request also check the clock's account)."""
+    return TestClock.objects.filter(id=clock_id).values_list("frozen_time", flat=True).first()

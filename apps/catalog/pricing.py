@@ -73,6 +73,37 @@ class Terms:
     custom: CustomAmount | None = None
 
 
+def terms_of(
+    *,
+    currency: str,
+    billing_scheme: str,
+    unit_amount: Decimal | None,
+    tiers: list[dict] | None,
+    tiers_mode: str,
+    transform_quantity: dict | None,
+    custom: dict | None,
+) -> Terms:
+    """The terms of a price's stored fields in one currency (tiers and custom amounts as the
+    price row keeps them)."""
+    return Terms(
+        currency=currency,
+        billing_scheme=billing_scheme,
+        unit_amount=unit_amount,
+        tiers=tuple(
+            Tier(
+                up_to=t["up_to"],
+                unit_amount=Decimal(t["unit_amount_decimal"] or 0),
+                flat_amount=Decimal(t["flat_amount_decimal"] or 0),
+            )
+            for t in (tiers or [])
+        ),
+        tiers_mode=tiers_mode,
+        divide_by=(transform_quantity or {}).get("divide_by"),
+        round=(transform_quantity or {}).get("round", "up"),
+        custom=CustomAmount(**custom) if custom else None,
+    )
+
+
 def tiers_validate(tiers: tuple[Tier, ...]) -> None:
     if not tiers:
         raise PricingError("Tiered prices need at least one tier.", param="tiers")

@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from apps.accounts.models import Account
 from apps.catalog import pricing
 from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode
-from apps.catalog.services.prices import terms_of
 from apps.core.errors import InvalidRequestError
 
 
@@ -64,7 +63,7 @@ def fx_rate_on(*, account: Account, base: str, quote: str, on: date) -> Decimal 
 
 def _option_terms(price: Price, currency: str, option: dict) -> pricing.Terms:
     unit = option.get("unit_amount_decimal")
-    return terms_of(
+    return pricing.terms_of(
         currency=currency,
         billing_scheme=price.billing_scheme,
         unit_amount=Decimal(unit) if unit is not None else None,

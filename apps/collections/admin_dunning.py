@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
 from apps.collections.forms import FailedPaymentFilterForm, RecoveryRangeForm
 from apps.collections.models import PaymentAttempt
 from apps.collections.selectors import (
@@ -25,7 +26,6 @@ from apps.collections.selectors import (
 from apps.collections.services import MAX_RETRY_NOW, invoices_retry_now
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
 
 PAGE_SIZE = 50
 # The query-string keys of the queue (filters and page), kept across a retry.

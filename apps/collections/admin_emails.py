@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.collections import email_templates
 from apps.collections.email_template_services import (
     email_template_reset,
@@ -30,8 +32,6 @@ from apps.collections.emails import kind_enabled, wording_of
 from apps.collections.models import EmailTemplate
 from apps.collections.selectors import collection_settings, email_templates_of
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 
 # When each kind is sent, in the order the page lists them.
 SENT_WHEN = {

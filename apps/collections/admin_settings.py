@@ -6,14 +6,14 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.collections.forms import CollectionSettingsForm
 from apps.collections.models import CollectionSettings
 from apps.collections.recovery import schedule_text
 from apps.collections.selectors import collection_settings, retry_policy_of
 from apps.collections.settings_services import collection_settings_update
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 
 REFUSED = "Your role does not allow changing account settings."
 

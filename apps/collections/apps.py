@@ -26,11 +26,12 @@ class CollectionsConfig(AppConfig):
         )
         from apps.collections.incomplete import incomplete_expiry_run, incomplete_next_due
         from apps.collections.retries import retry_next_due, retry_run
-        from apps.collections.selectors import sent_emails_timeline
+        from apps.collections.selectors import retry_plan_of_account, sent_emails_timeline
         from apps.collections.services import invoices_after_attempts
         from apps.core.events import register_event_consumer
         from apps.customers.selectors import register_timeline_source
         from apps.invoices.collecting import PaymentCollection, register_payment_collection
+        from apps.invoices.stage_choices import retry_plan_resolver_register
         from apps.subscriptions.clock_jobs import ClockJob, register_clock_job
 
         # An invoice's payment is claimed, judged, recorded and followed up here.
@@ -67,3 +68,5 @@ class CollectionsConfig(AppConfig):
         register_event_consumer(customer_emails_consume, batch=customer_emails_consume_batch)
         # The emails sent to a customer, among the events of their timeline.
         register_timeline_source(sent_emails_timeline)
+        # The account's retry plan, given to the payments.collection billing stage.
+        retry_plan_resolver_register(retry_plan_of_account)

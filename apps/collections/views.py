@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.collections.payment_method_page import (
     brand_name,
     current_payment_method,
@@ -16,7 +17,6 @@ from apps.collections.payment_method_page import (
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.money import format_amount
-from apps.dashboard.forms import service_error_to_form
 
 # Shown to customers of test-mode accounts: one card that works, one that is declined.
 TEST_CARDS = (("4242 4242 4242 4242", "succeeds"), ("4000 0000 0000 0002", "is declined"))

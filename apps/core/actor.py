@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # apps.accounts.enums.ActorKind value
+    kind: str  # "user", "api_key" or "system" (the audit log's actor kinds)
     label: str
     user_id: int | None = None
     api_key_id: str | None = None

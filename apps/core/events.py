@@ -11,7 +11,9 @@ from django.db import transaction
 
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
+from apps.core.bulk import values_insert
 from apps.core.event_types import event_type_check
+from apps.core.ids import new_id
 from apps.core.models import Event
 
 EventConsumer = Callable[[Event], None]
@@ -75,9 +77,6 @@ def events_record(
         return []
     for type, _, _ in changes:
         event_type_check(type)
-    from apps.core.bulk import values_insert
-    from apps.core.ids import new_id
-
     api_key = actor.kind == "api_key"
     now = clock.now()
     common = {

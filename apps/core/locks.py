@@ -1,14 +1,19 @@
-"""Row locks for money operations, always taken in one global order.
+"""Row locks, always taken in one global order.
 
 Two transactions that lock the same rows in different orders can deadlock; two that take them in
-one order queue. Every service that changes a money state locks through ``rows_lock``, which
-takes the rows model by model in ``ORDER`` (account → customer → subscription → invoice →
-payment intent → charge → refund) and, within a model, in primary-key order.
+one order queue. Every service that locks rows locks them through ``rows_lock``, which
+takes the rows model by model in ``ORDER`` (account → the rows of its team, keys and settings →
+customer → its payment methods, ledger rows, notes and tax ids → subscription → the catalog rows
+it redeems or bills: product → price → promotion code → coupon → invoice → its pending items →
+payment intent → charge → refund → webhook endpoint → webhook delivery) and, within a model, in
+primary-key order.
 
 The lock is PostgreSQL's ``FOR NO KEY UPDATE`` (these writes never change a key): it queues
 writers of the same rows but not the foreign-key checks of rows inserted elsewhere that point at
 them (a payment attempt naming the customer), which take ``KEY SHARE`` at commit and would
-otherwise wait on a lock taken out of the global order.
+otherwise wait on a lock taken out of the global order. Rows about to be deleted are locked with
+``delete=True`` (``FOR UPDATE``), which does wait for those ``KEY SHARE`` holders, so a row
+inserted to point at one is seen (and deleted with it) instead of losing its parent.
 
 The lock only guards a re-check and a claim: processors and outside URLs are called after the
 transaction that holds it has committed (STYLE.md §7).
@@ -19,16 +24,27 @@ from django.db.models import QuerySet
 
 ORDER = (
     "accounts.account",
+    "accounts.membership",
+    "accounts.invitation",
+    "accounts.apikey",
+    "accounts.twofactordevice",
     # An account's own rows, each locked alone: its test clocks and billing and collection
     # settings, and its email templates.
     "accounts.testclock",
     "subscriptions.billingsettings",
     "collections.collectionsettings",
     "collections.emailtemplate",
+    "payments.paymentsettings",
     "customers.customer",
     "customers.paymentmethod",
+    "customers.customerbalancetransaction",
+    "customers.customernote",
+    "customers.taxid",
     "subscriptions.subscription",
-    # A coupon is redeemed for a subscription (locked first) or an invoice being made.
+    # A coupon is redeemed for a subscription (locked first) or an invoice being made: its
+    # code, then the coupon; a price is locked after its products.
+    "catalog.product",
+    "catalog.price",
     "catalog.promotioncode",
     "catalog.coupon",
     "invoices.invoice",
@@ -40,6 +56,8 @@ ORDER = (
     "payments.paymentintent",
     "payments.charge",
     "payments.refund",
+    "webhooks.webhookendpoint",
+    "webhooks.webhookdelivery",
 )
 
 
@@ -50,10 +68,11 @@ def _rank(queryset: QuerySet) -> int:
     return ORDER.index(label)
 
 
-def rows_lock(*querysets: QuerySet, skip_locked: bool = False) -> list[list]:
+def rows_lock(*querysets: QuerySet, skip_locked: bool = False, delete: bool = False) -> list[list]:
     """Lock the rows each of ``querysets`` selects, in the global order; answers each queryset's
     rows (in primary-key order), in the order the querysets were given. ``skip_locked``: rows
-    another transaction holds are left out instead of waited for. Inside a transaction only."""
+    another transaction holds are left out instead of waited for. ``delete``: the rows are to be
+    deleted (``FOR UPDATE``, see above). Inside a transaction only."""
     if not connection.in_atomic_block:
         raise RuntimeError("rows_lock needs an open transaction (transaction.atomic)")
     ranked = sorted(range(len(querysets)), key=lambda i: _rank(querysets[i]))
@@ -63,15 +82,15 @@ def rows_lock(*querysets: QuerySet, skip_locked: bool = False) -> list[list]:
     for i in ranked:
         rows[i] = list(
             querysets[i]
-            .select_for_update(of=("self",), skip_locked=skip_locked, no_key=True)
+            .select_for_update(of=("self",), skip_locked=skip_locked, no_key=not delete)
             .order_by("pk")
         )
     return rows
 
 
-def row_lock(queryset: QuerySet):
+def row_lock(queryset: QuerySet, *, delete: bool = False):
     """The one row ``queryset`` selects, locked (None when there is none)."""
-    (rows,) = rows_lock(queryset)
+    (rows,) = rows_lock(queryset, delete=delete)
     return rows[0] if rows else None
 
 

@@ -7,7 +7,8 @@ process exits. The log is diagnostics, not money: a process killed with ``SIGKIL
 most that last second of rows, and nothing else waits on them. With a batch size of 1 (the test
 settings) every row is written inline before the response leaves.
 
-The same flush stamps ``ApiKey.last_used_at`` for the keys in the batch.
+Consumers registered with ``register_request_log_consumer`` run with each batch in the
+transaction that writes it: the accounts app stamps ``ApiKey.last_used_at`` for its keys.
 """
 
 import atexit
@@ -15,6 +16,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
@@ -28,6 +30,15 @@ logger = logging.getLogger(__name__)
 _MAX_PENDING = 10_000
 # How often the flusher looks at the buffer's age.
 _TICK_SECONDS = 0.05
+
+RequestLogConsumer = Callable[[list[ApiRequestLog]], None]
+_consumers: list[RequestLogConsumer] = []
+
+
+def register_request_log_consumer(consumer: RequestLogConsumer) -> None:
+    """``consumer`` runs with every batch of log rows, inside the transaction that writes them."""
+    if consumer not in _consumers:
+        _consumers.append(consumer)
 
 
 class _Buffer:
@@ -90,12 +101,9 @@ class _Buffer:
     @staticmethod
     @transaction.atomic
     def _write(rows: list[ApiRequestLog]) -> None:
-        from apps.accounts.services.keys import api_keys_mark_used
-
         rows_insert(ApiRequestLog, rows)
-        key_ids = {row.api_key_id for row in rows if row.api_key_id is not None}
-        if key_ids:
-            api_keys_mark_used(key_ids=key_ids, at=max(row.created_at for row in rows))
+        for consumer in _consumers:
+            consumer(rows)
 
     @classmethod
     def _write_each(cls, rows: list[ApiRequestLog]) -> None:

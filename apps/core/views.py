@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.api.exceptions import error_body
+from config import celery as celery_config
 
 
 def _database_ok() -> tuple[bool, str]:
@@ -19,10 +20,8 @@ def _database_ok() -> tuple[bool, str]:
 
 
 def _broker_ok() -> tuple[bool, str]:
-    from config.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with celery_config.app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls
         return True, str(transport)

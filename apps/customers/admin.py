@@ -5,31 +5,37 @@ panel), notes, tax ids, the event timeline and the audit history; every form pos
 here that calls a service.
 """
 
-from datetime import UTC, datetime, time, timedelta
-
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
-from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
-from unfold.utils import parse_date_str
-from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core import money
 from apps.core.errors import ApplicationError
+from apps.customers.admin_filters import (
+    CreatedRangeFilter,
+    CurrencyFilter,
+    DeletedFilter,
+    HasBalanceFilter,
+    newest_balance,
+)
 from apps.customers.admin_payment_methods import PaymentMethodsAdminMixin
-from apps.customers.forms import BalanceForm, CustomerForm, NoteForm
-from apps.customers.models import Customer, CustomerBalanceTransaction
+from apps.customers.forms import BalanceForm, CustomerForm, NoteForm, TaxIdForm
+from apps.customers.models import Customer
 from apps.customers.selectors import (
     balance_transaction_list,
     customer_balance,
@@ -46,9 +52,6 @@ from apps.customers.services import (
     tax_id_create,
     tax_id_delete,
 )
-from apps.customers.services.tax_ids import FORMATS as TAX_ID_FORMATS
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 
 # Panels other code provides for the customer page, each shown when its template exists.
 PAYMENT_METHODS_PANEL = "customers/_payment_methods_panel.html"
@@ -65,110 +68,6 @@ def _template_exists(name: str) -> bool:
 
 def _panels() -> list[str]:
     return [name for name in PANELS if _template_exists(name)]
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("active", "Active"), ("deleted", "Deleted")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "deleted":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset.filter(deleted_at__isnull=True)
-
-    def choices(self, changelist):
-        # "Active" is the default: the "All" choice would mix in deleted customers.
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": (self.value() or "active") == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-class TaxIdForm(forms.Form):
-    """A tax id typed by staff; the service checks its format."""
-
-    type = forms.ChoiceField(
-        choices=[(t, t) for t in sorted(TAX_ID_FORMATS)], widget=UnfoldAdminSelectWidget
-    )
-    value = forms.CharField(max_length=100, widget=UnfoldAdminTextInputWidget)
-
-
-def _newest_balance():
-    """The balance as a correlated subquery: the ending balance of the newest ledger row,
-    one index probe on (account, customer, -id) per customer shown."""
-    return Subquery(
-        CustomerBalanceTransaction.objects.filter(
-            account_id=OuterRef("account_id"), customer_id=OuterRef("pk")
-        )
-        .order_by("-id")
-        .values("ending_balance")[:1]
-    )
-
-
-class HasBalanceFilter(admin.SimpleListFilter):
-    title = "balance"
-    parameter_name = "balance"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("owes", "Owes (positive)"),
-            ("credit", "Holds credit (negative)"),
-            ("none", "Zero"),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value not in ("owes", "credit", "none"):
-            return queryset
-        # CustomerAdmin.get_queryset annotates newest_balance. Non-zero balances start from the
-        # customers with ledger rows (few, next to every customer), not a scan of all of them.
-        if value in ("owes", "credit"):
-            queryset = queryset.filter(
-                pk__in=CustomerBalanceTransaction.objects.filter(account=request.account).values(
-                    "customer_id"
-                )
-            )
-        if value == "owes":
-            return queryset.filter(newest_balance__gt=0)
-        if value == "credit":
-            return queryset.filter(newest_balance__lt=0)
-        return queryset.filter(Q(newest_balance=0) | Q(newest_balance__isnull=True))
-
-
-class CreatedRangeFilter(RangeDateFilter):
-    """Created between two days (UTC), both included."""
-
-    def queryset(self, request, queryset):
-        bounds = {}
-        for suffix, lookup, days in (("_from", "gte", 0), ("_to", "lt", 1)):
-            raw = self.used_parameters.get(f"{self.parameter_name}{suffix}")
-            if not raw:
-                continue
-            day = parse_date_str(raw)
-            if day is None:
-                messages.error(request, f"Not a date: {raw}")
-                return queryset
-            start = datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=days)
-            bounds[f"{self.field_path}__{lookup}"] = start
-        return queryset.filter(**bounds)
-
-
-class CurrencyFilter(admin.SimpleListFilter):
-    title = "currency"
-    parameter_name = "currency"
-
-    def lookups(self, request, model_admin):
-        return [("none", "Not set yet"), ("usd", "USD"), ("eur", "EUR"), ("gbp", "GBP")]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        return queryset.filter(currency="" if self.value() == "none" else self.value())
 
 
 @admin.register(Customer)
@@ -203,7 +102,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
 
     def get_queryset(self, request):
         # One index probe per customer on the page (the list is keyset-paginated, no count).
-        return super().get_queryset(request).annotate(newest_balance=_newest_balance())
+        return super().get_queryset(request).annotate(newest_balance=newest_balance())
 
     def get_search_results(self, request, queryset, search_term):
         """Indexed lookups only: exact email (account, email), id, or name prefix."""

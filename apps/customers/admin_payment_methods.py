@@ -5,72 +5,20 @@ views; ``templates/customers/_payment_methods_panel.html`` (through the ``paymen
 tag) shows the list and the form on the customer page.
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
-from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
-from apps.core import clock
+from apps.accounts.dashboard.admin_base import dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core.errors import ApplicationError
-from apps.customers import testcards
-from apps.customers.models import Customer, PaymentMethod
+from apps.customers.forms import TestCardForm
+from apps.customers.models import Customer
 from apps.customers.services.payment_methods import customer_card_add, payment_method_detach
-from apps.dashboard.admin_base import dashboard_actor
-from apps.dashboard.forms import service_error_to_form
-
-
-def _scenario_label(card: testcards.TestCard) -> str:
-    scenario = testcards.SCENARIOS[card.scenario]
-    if scenario.outcome == "decline":
-        effect = f"declines: {scenario.decline_code}"
-    elif scenario.outcome == "block":
-        effect = "blocked as fraud"
-    elif scenario.outcome == "authenticate":
-        effect = "needs 3-D Secure"
-    elif scenario.card_update == "reissue":
-        effect = "succeeds; reissued with a new expiry by the card updater"
-    elif scenario.card_update == "close":
-        effect = "succeeds until the card updater closes it"
-    elif scenario.dispute_reason:
-        effect = f"succeeds, then disputed ({scenario.dispute_reason})"
-    else:
-        effect = "succeeds"
-    if scenario.outcome == "decline" and scenario.attachable:
-        effect = "attaches; charges decline"
-    return f"{card.brand.title()} {card.number[-4:]} — {effect}"
-
-
-TEST_CARD_CHOICES = [(number, _scenario_label(card)) for number, card in testcards.CARDS.items()]
-
-
-class TestCardForm(forms.Form):
-    number = forms.ChoiceField(
-        label="Test card", choices=TEST_CARD_CHOICES, widget=UnfoldAdminSelectWidget
-    )
-    exp_month = forms.IntegerField(
-        label="Expiry month", min_value=1, max_value=12, widget=UnfoldAdminTextInputWidget
-    )
-    exp_year = forms.IntegerField(
-        label="Expiry year", min_value=2000, max_value=2100, widget=UnfoldAdminTextInputWidget
-    )
-
-    @classmethod
-    def blank(cls) -> "TestCardForm":
-        today = clock.now()
-        return cls(initial={"exp_month": today.month, "exp_year": today.year + 3})
-
-
-def customer_payment_methods(customer: Customer) -> list[PaymentMethod]:
-    return list(
-        PaymentMethod.objects.filter(account_id=customer.account_id, customer=customer).order_by(
-            "-id"
-        )
-    )
 
 
 class PaymentMethodsAdminMixin:

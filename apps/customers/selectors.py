@@ -50,6 +50,23 @@ def customer_balance(customer: Customer) -> int:
     return newest or 0
 
 
+def customer_balances(customers: list[Customer]) -> dict[str, int]:
+    """The balances of ``customers`` by id: one query finds the few with a ledger, each of
+    those is then read as ``customer_balance`` reads it."""
+    with_ledger = set(
+        CustomerBalanceTransaction.objects.filter(
+            account_id__in={customer.account_id for customer in customers},
+            customer_id__in={customer.id for customer in customers},
+        )
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    return {
+        customer.id: customer_balance(customer) if customer.id in with_ledger else 0
+        for customer in customers
+    }
+
+
 def customer_list(
     *,
     account: Account,
@@ -127,3 +144,11 @@ def tax_id_list(*, account: Account, customer: Customer) -> QuerySet[TaxId]:
 
 def payment_method_list(*, account: Account, customer: Customer) -> QuerySet[PaymentMethod]:
     return PaymentMethod.objects.filter(account=account, customer=customer)
+
+
+def customer_payment_methods(customer: Customer) -> list[PaymentMethod]:
+    return list(
+        PaymentMethod.objects.filter(account_id=customer.account_id, customer=customer).order_by(
+            "-id"
+        )
+    )

@@ -9,13 +9,6 @@ from unfold.widgets import (
 )
 
 from apps.accounts.enums import Role
-from apps.core.errors import ApplicationError
-
-
-def service_error_to_form(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's refusal on the form: on its field when the service names one."""
-    field = error.param if error.param in form.fields else None
-    form.add_error(field, error.message)
 
 
 class LoginForm(forms.Form):

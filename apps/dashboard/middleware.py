@@ -5,8 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from apps.accounts.enums import AccountKind
 from apps.accounts.models import Account
 from apps.accounts.selectors import account_get, account_list_for_user, membership_role
-
-SESSION_ACCOUNT_KEY = "ledgerline_account_id"
+from apps.dashboard.session import SESSION_ACCOUNT_KEY
 
 
 def _default_account(user) -> Account | None:

@@ -2,8 +2,8 @@ from django.http import HttpRequest, HttpResponse
 from unfold.sites import UnfoldAdminSite
 
 from apps.accounts import roles
-
-SESSION_TWO_FACTOR_KEY = "ledgerline_2fa_verified"
+from apps.dashboard.session import SESSION_TWO_FACTOR_KEY
+from apps.dashboard.views.auth import login_view, logout_view, password_change_view
 
 
 class DashboardSite(UnfoldAdminSite):
@@ -29,19 +29,12 @@ class DashboardSite(UnfoldAdminSite):
 
     # The admin's own sign-in, sign-out and password pages are replaced by the two-step ones
     # (their URLs are routed to apps.dashboard.views.auth first; these cover direct calls).
-    # Imported on call: the views import this module for SESSION_TWO_FACTOR_KEY.
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        from apps.dashboard.views.auth import login_view
-
         return login_view(request)
 
     def logout(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        from apps.dashboard.views.auth import logout_view
-
         return logout_view(request)
 
     def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        from apps.dashboard.views.auth import password_change_view
-
         return password_change_view(request)

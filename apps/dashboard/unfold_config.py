@@ -69,6 +69,12 @@ NAVIGATION = [
                 "permission": _READ,
             },
             {
+                "title": "Billing customizations",
+                "icon": "extension",
+                "link": reverse_lazy("admin:extensions_billingcustomization_changelist"),
+                "permission": _READ,
+            },
+            {
                 "title": "Collection settings",
                 "icon": "event_repeat",
                 "link": reverse_lazy("admin:collections_collectionsettings_changelist"),

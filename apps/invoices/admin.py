@@ -13,10 +13,14 @@ from unfold.paginator import InfinitePaginator
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.core import money
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.badges import STATUS_VARIANTS
 from apps.invoices.admin_drafts import DraftsAdminMixin, draft_context
 from apps.invoices.credit_notes import REASONS, credit_note_create
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from apps.accounts.dashboard.admin_base import dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.customers.selectors import customer_get
-from apps.dashboard.admin_base import dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 from apps.invoices.forms import (
     ItemEditForm,
     ItemForm,

@@ -17,8 +17,11 @@ from apps.catalog.selectors import price_amount
 from apps.core.actor import Actor
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock
+from apps.customers.selectors import customer_balance
+from apps.invoices.engine.staging import stages_recorded
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_item_render, invoice_render, line_discounts_of
+from apps.invoices.services import invoice_item_render, invoice_render, invoice_totals
+from apps.invoices.stage_choices import stage_choices
 
 MAX_LINES = 250
 
@@ -154,8 +157,12 @@ def invoice_totals_recompute(invoice: Invoice) -> None:
     lines = sorted(
         invoice.lines.all(), key=lambda line: (line.subscription_item_id is None, line.id)
     )
-    discounts = line_discounts_of(
-        invoice.discount, [(line.amount, line.kind, line.price_id) for line in lines]
+    discounts, totals = invoice_totals(
+        invoice.discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
+        currency=invoice.currency,
+        balance=customer_balance(invoice.customer),
+        choices=stage_choices(invoice.account),
     )
     changed = []
     for line, amount in zip(lines, discounts, strict=True):
@@ -163,11 +170,14 @@ def invoice_totals_recompute(invoice: Invoice) -> None:
             line.discount_amount = amount
             changed.append(line)
     InvoiceLine.objects.bulk_update(changed, ["discount_amount"])
-    invoice.subtotal = sum(line.amount for line in lines)
-    invoice.total_discount = sum(discounts)
-    invoice.total = invoice.subtotal - invoice.total_discount
+    invoice.subtotal = totals.subtotal
+    invoice.total_discount = totals.total_discount
+    invoice.total = totals.total
     invoice.amount_due = invoice.total
-    invoice.save(update_fields=["subtotal", "total_discount", "total", "amount_due", "updated_at"])
+    invoice.stages = {**invoice.stages, **stages_recorded([totals.stage])}
+    invoice.save(
+        update_fields=["subtotal", "total_discount", "total", "amount_due", "stages", "updated_at"]
+    )
 
 
 def draft_changed(invoice: Invoice, *, before: dict, actor: Actor) -> None:

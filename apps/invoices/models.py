@@ -53,6 +53,14 @@ class Invoice(TimestampedModel):
     metadata = models.JSONField(default=dict, blank=True)
     # The customer-facing page's unguessable token.
     hosted_token = models.CharField(max_length=64, blank=True, default="")
+    # Which implementation of each billing stage computed part of this invoice:
+    # {"<stage id>": {"implementation": key, "version": n, "fallback": bool}}
+    # (apps.invoices.engine.stages). Not part of the API object.
+    stages = models.JSONField(default=dict, blank=True)
+    # The retry plan payments.collection decided at finalizing when it is not the account's
+    # ({"mode", "attempts", "window_days", "delays_days"}): failed payments of this invoice are
+    # retried on it. Null: on the account's retry settings (and for invoices finalized before).
+    retry_plan = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -132,6 +140,9 @@ class InvoiceItem(TimestampedModel):
         Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     metadata = models.JSONField(default=dict, blank=True)
+    # The billing stage that computed a proration, as Invoice.stages has it; the invoice that
+    # takes the item takes this record.
+    stages = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [

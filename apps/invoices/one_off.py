@@ -38,6 +38,7 @@ from apps.invoices.drafts import (
     invoice_totals_recompute,
     item_terms,
 )
+from apps.invoices.engine.staging import stages_recorded
 from apps.invoices.invoice_params import (
     INHERIT,
     auto_finalize_params,
@@ -49,6 +50,7 @@ from apps.invoices.invoice_params import (
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.selectors import subscription_of_account
 from apps.invoices.services import invoice_render
+from apps.invoices.stage_choices import waived_stages_take
 
 # What a finalized invoice still takes; ``auto_advance`` only while it is open.
 FINALIZED_EDITABLE = frozenset({"description", "footer", "metadata", "auto_advance"})
@@ -161,6 +163,8 @@ def invoice_create(
     # Items are priced before anything is written; an error leaves nothing behind.
     priced = _items_priced(items, currency=currency, on=now)
     with transaction.atomic():
+        # The subscription's records before its pending items (the global lock order).
+        waived = waived_stages_take(subscription) if include and subscription else {}
         pending = _pending_locked(customer, subscription, currency) if include else []
         if len(pending) + len(priced) > MAX_LINES:
             raise InvalidRequestError(
@@ -193,6 +197,10 @@ def invoice_create(
             metadata=get_metadata(params) or {},
             hosted_token=new_secret(32),
             created_at=now,
+            stages=stages_recorded(
+                [record for item in pending for record in item.stages.items()]
+                + list(waived.items())
+            ),
         )
         InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
         _items_create(invoice, priced, at=now, actor=actor)

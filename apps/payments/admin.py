@@ -13,12 +13,17 @@ from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.customers.models import PaymentMethod
 from apps.customers.selectors import customer_get
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.badges import STATUS_VARIANTS
+from apps.payments.display import charge_state
 from apps.payments.forms import ChargeForm, PaymentSettingsForm, RefundForm
 from apps.payments.models import BalanceTransaction, Charge, PaymentSettings
 from apps.payments.selectors import charge_get
@@ -29,24 +34,7 @@ from apps.payments.services import (
     payment_settings_update,
     refund_create,
 )
-from apps.payments.services.charges import payment_settings
-
-
-def charge_state(charge: Charge) -> tuple[str, str]:
-    """The one word staff see for a charge, as its badge."""
-    if charge.status == "failed":
-        if (charge.outcome or {}).get("type") == "blocked":
-            return "blocked", "Blocked"
-        return "failed", "Failed"
-    if charge.status == "pending":
-        return "pending", "Pending"
-    if not charge.captured:
-        return "uncaptured", "Uncaptured"
-    if charge.amount_refunded >= charge.amount_captured:
-        return "refunded", "Refunded"
-    if charge.amount_refunded:
-        return "partially_refunded", "Partially refunded"
-    return "succeeded", "Succeeded"
+from apps.payments.services.ledger import payment_settings
 
 
 class ChargeStateFilter(admin.SimpleListFilter):

@@ -17,12 +17,16 @@ from unfold.paginator import InfinitePaginator
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.badges import STATUS_VARIANTS
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.badges import STATUS_VARIANTS
-from apps.dashboard.forms import service_error_to_form
 from apps.invoices.models import Invoice
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_create import SubscriptionCreateMixin

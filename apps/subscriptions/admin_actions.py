@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from apps.accounts.dashboard.admin_base import dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core import clock
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import dashboard_actor
-from apps.dashboard.forms import service_error_to_form
 from apps.subscriptions.forms import (
     AddItemForm,
     CancelAtForm,

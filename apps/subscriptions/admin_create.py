@@ -10,9 +10,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from apps.accounts.dashboard.admin_base import dashboard_actor
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import dashboard_actor
 from apps.subscriptions.forms import NewSubscriptionForm, service_error_to_new_form
 from apps.subscriptions.preview import InvoicePlan, subscription_create_preview
 from apps.subscriptions.services import subscription_create

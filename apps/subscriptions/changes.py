@@ -24,8 +24,11 @@ from apps.catalog.models import Price
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.invoices.discounts import discount_among, discounts_live
 from apps.invoices.engine.periods import boundary
-from apps.invoices.engine.planner import Line, change_lines, reset_lines, resets_anchor
+from apps.invoices.engine.planner import Line, reset_lines, resets_anchor
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import changes_prorate
 from apps.invoices.models import Discount
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.terms import item_bills, item_terms
@@ -59,6 +62,8 @@ class ChangePlan:
     lines: list[Line]
     # The new period when the change restarts the billing cycle at ``at``, else None.
     reset: tuple[datetime, datetime] | None
+    # The records of the billing.prorations runs that made no line (engine.staging.Prorated).
+    waived: list[tuple[str, dict]]
     # The customer's live discounts (apps.invoices.discounts.discounts_live), for the discount
     # in force at another moment of the same plan (the preview's next period).
     discounts: list[Discount]
@@ -183,19 +188,8 @@ def _interval_of(items) -> tuple[str, int]:
     return interval
 
 
-def change_plan(
-    *,
-    subscription: Subscription,
-    changes: list[ItemChange],
-    at: datetime,
-    proration_behavior: str = "create_prorations",
-    discounts: list[Discount] | None = None,
-) -> ChangePlan:
-    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``.
-    ``discounts``: the customer's live discounts when the caller knows them already (a preview
-    that learnt there are none), else read here."""
-    period = (subscription.current_period_start, subscription.current_period_end)
-    _change_check(period, changes=changes, at=at, proration_behavior=proration_behavior)
+def _current_items(subscription: Subscription) -> dict[str, SubscriptionItem]:
+    """The subscription's items not removed, by id (in id order)."""
     rows = {
         row.id: row
         for row in subscription.items.filter(deleted_at__isnull=True)
@@ -204,14 +198,38 @@ def change_plan(
     }
     for row in rows.values():
         row.price.account = subscription.account  # the same account: no join, no query
+    return rows
+
+
+def _discounts_live(subscription: Subscription, known: list[Discount] | None) -> list[Discount]:
+    """The customer's live discounts (``discounts_live``): ``known`` when the caller has them."""
+    if known is not None:
+        return known
+    return discounts_live(customer=subscription.customer, subscription=subscription)
+
+
+def change_plan(
+    *,
+    subscription: Subscription,
+    changes: list[ItemChange],
+    at: datetime,
+    proration_behavior: str = "create_prorations",
+    choices: Choices | None = None,
+    discounts: list[Discount] | None = None,
+) -> ChangePlan:
+    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``,
+    prorated as ``choices`` (None: the account's) chooses; ``discounts``: the customer's live
+    discounts when the caller knows them (a preview that learnt there are none), else read."""
+    period = (subscription.current_period_start, subscription.current_period_end)
+    _change_check(period, changes=changes, at=at, proration_behavior=proration_behavior)
+    rows = _current_items(subscription)
     after, pairs, updated, added, removed = _changes_planned(subscription, rows, changes)
     if not after:
         raise InvalidRequestError(
             "A subscription keeps at least one item: cancel it instead.", param="items"
         )
     interval = _interval_of(after.values())
-    if discounts is None:
-        discounts = discounts_live(customer=subscription.customer, subscription=subscription)
+    discounts = _discounts_live(subscription, discounts)
     discount = discount_among(discounts, subscription, at)
 
     def terms(row: SubscriptionItem):
@@ -219,6 +237,23 @@ def change_plan(
 
     before_rows = [row for row in rows.values() if item_bills(row)]
     after_rows = [row for row in after.values() if item_bills(row)]
+    choices = stage_choices(subscription.account) if choices is None else choices
+    waived: list[tuple[str, dict]] = []
+
+    def prorated(pairs: list) -> list[Line]:
+        result = changes_prorate(
+            [
+                (None if old is None else terms(old), None if new is None else terms(new))
+                for old, new in pairs
+            ],
+            period=period,
+            at=at,
+            currency=subscription.currency,
+            choices=choices,
+        )
+        waived.extend(result.waived)
+        return result.lines
+
     prorate = proration_behavior != "none"
     reset = None
     if changes and resets_anchor(
@@ -227,29 +262,19 @@ def change_plan(
         sum(terms(row).period_amount for row in before_rows),
         sum(terms(row).period_amount for row in after_rows),
     ):
-        # A new interval (or free to paid) restarts the cycle at the change and bills it now.
+        # A new interval (or free to paid) restarts the cycle at the change and bills it now;
+        # the old items' unused time is credited through billing.prorations.
         reset = (at, boundary(at, interval[0], interval[1], 1))
-        lines = reset_lines(
+        lines = (prorated([(row, None) for row in before_rows]) if prorate else []) + reset_lines(
             [terms(row) for row in before_rows],
             [terms(row) for row in after_rows],
             period=period,
             at=at,
             new_period=reset,
-            prorate_old=prorate,
+            prorate_old=False,
         )
-    elif prorate:
-        lines = [
-            line
-            for old, new in pairs
-            for line in change_lines(
-                terms(old) if old is not None else None,
-                terms(new) if new is not None else None,
-                period=period,
-                at=at,
-            )
-        ]
     else:
-        lines = []
+        lines = prorated(pairs) if prorate else []
     return ChangePlan(
         at=at,
         before=before_rows,
@@ -260,5 +285,6 @@ def change_plan(
         interval=interval,
         lines=lines,
         reset=reset,
+        waived=waived,
         discounts=discounts,
     )

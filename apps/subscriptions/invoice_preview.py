@@ -12,8 +12,11 @@ from apps.invoices.discounts import discount_among
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
 from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import line_discounts_of
+from apps.invoices.services import collection_previewed, invoice_totals
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.selectors import PreviewReads
@@ -65,20 +68,60 @@ def _pending_lines(subscription: Subscription) -> list[Line]:
     ]
 
 
-def _next_cycle(subscription: Subscription, items, period) -> tuple[tuple, list[Line]]:
-    """The period after ``period`` and the lines ``items`` bill for it (as a renewal would)."""
+def _next_cycle(
+    subscription: Subscription, items, period, choices: Choices
+) -> tuple[tuple, list[Line]]:
+    """The period after ``period`` and the lines ``items`` bill for it (as a renewal would,
+    through ``billing.recurring_billing_item_handling``)."""
     next_period = period_containing(
         subscription.billing_cycle_anchor,
         subscription.interval,
         subscription.interval_count,
         period[1],
     )
-    cycle = cycle_lines(
-        [item_terms(item, currency=subscription.currency, on=next_period[0]) for item in items],
-        previous=period,
+    cycle = recurring_lines(
+        cycle_lines(
+            [item_terms(item, currency=subscription.currency, on=next_period[0]) for item in items],
+            previous=period,
+            period=next_period,
+        ),
         period=next_period,
+        currency=subscription.currency,
+        choices=choices,
     )
     return next_period, cycle
+
+
+def _settled(
+    subscription: Subscription, lines: list[Line], discount, choices: Choices, balance: int
+):
+    """Each line's discount, the totals (``billing.compute_bill``) and the settlement with the
+    customer's ``balance`` (``billing.customer_balance_application``), as finalizing settles it
+    (a credit total goes to the balance, nothing is then due), and how finalizing will collect
+    it (``payments.collection``)."""
+    discounts, totals = invoice_totals(
+        discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
+        currency=subscription.currency,
+        balance=balance,
+        choices=choices,
+    )
+    settled = invoice_settle(
+        total=totals.total,
+        balance=balance,
+        currency=subscription.currency,
+        choice=choices.of(BALANCE),
+    )
+    method, _ = collection_previewed(
+        subscription.account,
+        total=totals.total,
+        amount_due=settled.amount_due,
+        currency=subscription.currency,
+        collection_method=subscription.collection_method,
+        days_until_due=subscription.days_until_due,
+        choices=choices,
+    )
+    return discounts, totals, settled, method
 
 
 def invoice_preview(
@@ -87,23 +130,27 @@ def invoice_preview(
     changes: list[ItemChange],
     proration_date: datetime | None = None,
     proration_behavior: str = "create_prorations",
+    choices: Choices | None = None,
     reads: PreviewReads | None = None,
 ) -> dict:
-    """``reads``: what the caller learnt with the subscription (``subscription_preview_get``):
-    the pending items and discounts are then read only when there are some, the balance not at
-    all."""
+    """The invoice the change makes (or the next one), every billing stage run as ``choices``
+    (None: the account's) chooses, as the change and the renewal then run them. ``reads``: what
+    the caller learnt with the subscription (``subscription_preview_get``): the pending items
+    and discounts are then read only when there are some, the balance not at all."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
+    choices = stage_choices(subscription.account) if choices is None else choices
     plan = change_plan(
         subscription=subscription,
         changes=changes,
         at=at,
         proration_behavior=proration_behavior,
+        choices=choices,
         discounts=None if reads is None or reads.has_discounts else [],
     )
     pending_lines = _pending_lines(subscription) if reads is None or reads.has_pending else []
-    next_period, cycle = _next_cycle(subscription, plan.after, period)
+    next_period, cycle = _next_cycle(subscription, plan.after, period, choices)
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview;
     # so does a change that restarts the cycle (a new interval, or free to paid).
     immediate = proration_behavior == "always_invoice" or plan.reset is not None
@@ -111,17 +158,8 @@ def invoice_preview(
     if plan.reset is not None:
         period = plan.reset
     discount = discount_among(plan.discounts, subscription, at if immediate else next_period[0])
-    discounts = line_discounts_of(
-        discount, [(line.amount, line.kind, line.price_id) for line in lines]
-    )
-    subtotal = sum(line.amount for line in lines)
-    total = subtotal - sum(discounts)
-    # As finalizing settles it (a credit total goes to the balance, nothing is then due).
-    settled = invoice_settle(
-        total=total,
-        balance=customer_balance(subscription.customer) if reads is None else reads.balance,
-        currency=subscription.currency,
-    )
+    balance = customer_balance(subscription.customer) if reads is None else reads.balance
+    discounts, totals, settled, method = _settled(subscription, lines, discount, choices, balance)
     return {
         "id": None,
         "object": "invoice",
@@ -139,7 +177,7 @@ def invoice_preview(
             "url": "/v1/invoices/create_preview/lines",
         },
         "next_payment_attempt": clock.to_epoch(at if immediate else next_period[0])
-        if subscription.collection_method == "charge_automatically"
+        if method == "charge_automatically"
         else None,
         "parent": {
             "type": "subscription_details",
@@ -154,9 +192,9 @@ def invoice_preview(
         "status": "draft",
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
-        "subtotal": subtotal,
+        "subtotal": totals.subtotal,
         "total_discount_amounts": (
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
-        "total": total,
+        "total": totals.total,
     }

@@ -21,7 +21,9 @@ from datetime import datetime, timedelta
 from apps.catalog.models import Price
 from apps.core.errors import InvalidRequestError
 from apps.invoices.engine.periods import boundary, period_containing
-from apps.invoices.engine.planner import ItemTerms, Line, change_lines, cycle_lines
+from apps.invoices.engine.planner import ItemTerms, Line, cycle_lines
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import changes_lines, recurring_lines
 from apps.subscriptions.enums import SubscriptionStatus
 
 PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
@@ -171,18 +173,21 @@ def create_plan(
     )
 
 
-def first_lines(plan: CreatePlan, terms: list[ItemTerms]) -> list[Line]:
-    """The lines of the invoice the creation makes (``terms`` priced at the start)."""
+def first_lines(plan: CreatePlan, terms: list[ItemTerms], *, choices: Choices) -> list[Line]:
+    """The lines of the invoice the creation makes (``terms`` priced at the start); a stub
+    period before the anchor is prorated through ``billing.prorations``."""
     if not plan.stub:
         return cycle_lines(terms, previous=None, period=plan.period)
     if not plan.prorate:
         return []
     start = min(plan.starts_at, boundary(plan.anchor, plan.interval, plan.interval_count, -1))
-    return [
-        line
-        for item in terms
-        for line in change_lines(None, item, period=(start, plan.anchor), at=plan.starts_at)
-    ]
+    return changes_lines(
+        [(None, item) for item in terms],
+        period=(start, plan.anchor),
+        at=plan.starts_at,
+        currency=plan.currency,
+        choices=choices,
+    )
 
 
 def next_period(plan: CreatePlan) -> tuple[datetime, datetime]:
@@ -190,7 +195,13 @@ def next_period(plan: CreatePlan) -> tuple[datetime, datetime]:
     return period_containing(plan.anchor, plan.interval, plan.interval_count, plan.period[1])
 
 
-def next_lines(plan: CreatePlan, terms: list[ItemTerms]) -> list[Line]:
+def next_lines(plan: CreatePlan, terms: list[ItemTerms], *, choices: Choices) -> list[Line]:
     """The first renewal's lines (``terms`` priced at its start), as subscription_renew plans
-    them."""
-    return cycle_lines(terms, previous=plan.period, period=next_period(plan))
+    them (through ``billing.recurring_billing_item_handling``)."""
+    period = next_period(plan)
+    return recurring_lines(
+        cycle_lines(terms, previous=plan.period, period=period),
+        period=period,
+        currency=plan.currency,
+        choices=choices,
+    )

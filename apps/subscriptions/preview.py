@@ -19,8 +19,11 @@ from apps.invoices.discounts import coupon_for, discount_in_force
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.settlement import Settlement, invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
-from apps.invoices.services import line_discounts_of
+from apps.invoices.services import collection_previewed, invoice_totals
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
@@ -106,14 +109,19 @@ def _coupon_discount(
     )
 
 
-def _invoice(lines, *, discount, period, at, balance, currency, keep_zero) -> InvoicePlan:
-    discounts = line_discounts_of(
-        discount, [(line.amount, line.kind, line.price_id) for line in lines]
+def _invoice(
+    lines, *, discount, period, at, balance, currency, keep_zero, choices: Choices
+) -> InvoicePlan:
+    discounts, totals = invoice_totals(
+        discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
+        currency=currency,
+        balance=balance,
+        choices=choices,
     )
-    subtotal = sum(line.amount for line in lines)
-    total = subtotal - sum(discounts)
+    subtotal, total = totals.subtotal, totals.total
     settlement = (
-        invoice_settle(total=total, balance=balance, currency=currency)
+        invoice_settle(total=total, balance=balance, currency=currency, choice=choices.of(BALANCE))
         if lines and (total != 0 or keep_zero)
         else None
     )
@@ -176,6 +184,30 @@ def _renewal_items(
     ]
 
 
+def _collection(first: InvoicePlan, account, currency, method, days, choices: Choices):
+    """The first invoice's collection method and days until due, as finalizing will decide them
+    (``payments.collection``); as given when no invoice is made."""
+    if not first.created:
+        return method, days
+    return collection_previewed(
+        account,
+        total=first.total,
+        amount_due=first.amount_due,
+        currency=currency,
+        collection_method=method,
+        days_until_due=days,
+        choices=choices,
+    )
+
+
+def _renewal_lines(lines: list[Line], settings: BillingSettings) -> list[Line]:
+    """The first renewal's lines, less the trial remainders billed when each trial ends (an
+    account setting)."""
+    if settings.invoice_trial_end_immediately:
+        return [line for line in lines if line.kind != TRIAL_REMAINDER]
+    return lines
+
+
 def subscription_create_preview(
     *,
     account: Account,
@@ -190,9 +222,11 @@ def subscription_create_preview(
     collection_method: str = "charge_automatically",
     days_until_due: int | None = None,
     trial_settings: dict | None = None,
+    choices: Choices | None = None,
 ) -> NewSubscriptionPreview:
     """The first invoice (what the creation bills now) and the next one (the first renewal)."""
     now = clock.now(test_clock_id=customer.test_clock_id)
+    choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
     plan = create_plan(
         items=items,
@@ -215,37 +249,39 @@ def subscription_create_preview(
     settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
     balance = customer_balance(customer)
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
+    starting = [item_terms(row, currency=currency, on=starts_at) for row in rows]
     first = _invoice(
-        first_lines(plan, [item_terms(row, currency=currency, on=starts_at) for row in rows]),
+        first_lines(plan, starting, choices=choices),
         discount=_in_force(discount, now, first=True),
         period=plan.period,
         at=now,
         balance=balance,
         currency=currency,
         keep_zero=settings.zero_total_invoices,
+        choices=choices,
     )
     renewal = next_period(plan)
     billing = _renewal_items(rows, customer, trial_settings, settings, renewal[0])
-    lines = next_lines(plan, [item_terms(row, currency=currency, on=renewal[0]) for row in billing])
-    if settings.invoice_trial_end_immediately:
-        lines = [line for line in lines if line.kind != TRIAL_REMAINDER]  # billed at trial end
+    renewing = [item_terms(row, currency=currency, on=renewal[0]) for row in billing]
     if added is None:
         discount = discount_in_force(customer=customer, subscription=None, at=renewal[0])
     following = _invoice(
-        lines,
+        _renewal_lines(next_lines(plan, renewing, choices=choices), settings),
         discount=_in_force(discount, renewal[0], first=False),
         period=renewal,
         at=renewal[0],
         balance=balance if first.ending_balance is None else first.ending_balance,
         currency=currency,
         keep_zero=settings.zero_total_invoices,
+        choices=choices,
     )
+    method, days = _collection(first, account, currency, collection_method, days_until_due, choices)
     return NewSubscriptionPreview(
         plan=plan,
         customer=customer,
         currency=currency,
-        collection_method=collection_method,
-        days_until_due=days_until_due,
+        collection_method=method,
+        days_until_due=days,
         first=first,
         next=following,
         discount=discount if any(first.discounts) else None,

@@ -17,9 +17,13 @@ from django.utils.html import format_html
 from unfold.decorators import action, display
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import (
+    AccountScopedAdmin,
+    ObjectHistoryMixin,
+    dashboard_actor,
+)
+from apps.accounts.dashboard.badges import STATUS_VARIANTS, badge_html
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, dashboard_actor
-from apps.dashboard.badges import STATUS_VARIANTS, badge_html
 from apps.webhooks.enums import EndpointStatus
 from apps.webhooks.forms import EndpointCreateForm, service_error_to_form
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint

@@ -7,6 +7,7 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Deliveries are created in the transaction of each recorded event (the outbox).
         from apps.core.events import register_event_consumer
         from apps.webhooks.services import webhook_event_consume, webhook_events_consume
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.invoices",
     "apps.collections",
     "apps.webhooks",
+    "apps.extensions",
     "apps.dashboard.apps.DashboardConfig",
 ]
 
@@ -142,8 +143,8 @@ LOGGING = {
 # REST FRAMEWORK (the Stripe wire format lives in apps.core.api)
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.core.api.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.KeyHasAccess"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.accounts.api.permissions.KeyHasAccess"],
     "DEFAULT_PARSER_CLASSES": [
         "apps.core.api.parsers.StripeFormParser",
         "apps.core.api.parsers.StripeJSONParser",

@@ -9,8 +9,8 @@ from django.test import Client
 
 from apps.accounts.enums import AccountKind, ApiKeyKind
 from apps.accounts.models import Account, ApiKey, AuditLogEntry, Membership, SecurityEvent
-from apps.core.management.commands import load_demo
 from apps.core.management.commands.runstack import QUEUES, stack_commands
+from apps.dashboard.management.commands import load_demo
 
 
 def _run(*args) -> str:

@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from django.test import Client
 
+from apps.accounts.api.authentication import NO_KEY_MESSAGE
 from apps.accounts.keys import token_hash
 from apps.accounts.models import ApiKey, AuditLogEntry
 from apps.accounts.services import api_key_revoke, api_key_roll
 from apps.core import clock
 from apps.core.actor import SYSTEM
-from apps.core.api.authentication import NO_KEY_MESSAGE
 from apps.core.models import ApiRequestLog, Event
 from tests.api.conftest import TEST_URLS, assert_error, restricted_key
 from tests.conftest import ApiClient

@@ -236,6 +236,93 @@ def test_coupons_and_promotion_codes(api):
     assert api.get("/v1/coupons/WELCOME").status_code == 404
 
 
+def test_updating_a_product(api):
+    product = api.post("/v1/products", {"name": "Seats", "unit_label": "seat"}).json()
+    price = api.post(
+        "/v1/prices", {"product": product["id"], "currency": "usd", "unit_amount": 900}
+    ).json()
+    url = f"/v1/products/{product['id']}"
+    updated = api.post(
+        url, {"description": "Per seat", "default_price": price["id"], "metadata": {"a": "b"}}
+    ).json()
+    assert (updated["name"], updated["unit_label"], updated["description"]) == (
+        "Seats",
+        "seat",
+        "Per seat",
+    )
+    assert (updated["default_price"], updated["metadata"]) == (price["id"], {"a": "b"})
+    assert api.post(url, {"default_price": ""}).json()["default_price"] is None
+    for params, param in [
+        ({"name": ""}, "name"),
+        ({"default_price": "price_none"}, "default_price"),
+        ({"active": "maybe"}, "active"),
+    ]:
+        assert api.post(url, params).json()["error"]["param"] == param
+    assert api.post("/v1/products/prod_none", {"name": ""}).status_code == 404
+
+
+def test_updating_a_price(api):
+    product = api.post("/v1/products", {"name": "Seats"}).json()
+
+    def price(**extra):
+        body = {"product": product["id"], "currency": "usd", "unit_amount": 900, **extra}
+        return api.post("/v1/prices", body).json()
+
+    first, second = price(lookup_key="seat"), price()
+    url = f"/v1/prices/{second['id']}"
+    assert api.post(url, {"lookup_key": "seat"}).json()["error"]["param"] == "lookup_key"
+    moved = api.post(
+        url, {"lookup_key": "seat", "transfer_lookup_key": "true", "nickname": "Seat"}
+    ).json()
+    assert (moved["lookup_key"], moved["nickname"]) == ("seat", "Seat")
+    assert api.get(f"/v1/prices/{first['id']}").json()["lookup_key"] is None
+    cleared = api.post(url, {"lookup_key": "", "nickname": ""}).json()
+    assert (cleared["lookup_key"], cleared["nickname"]) == (None, None)
+    options = api.post(url, {"currency_options": {"eur": {"unit_amount": 800}}}).json()
+    assert options["currency_options"]["eur"]["unit_amount"] == 800
+    assert options["unit_amount"] == 900
+    for params, param in [
+        ({"currency_options": {"usd": {"unit_amount": 1}}}, "currency_options[usd]"),
+        ({"tax_behavior": "sometimes"}, "tax_behavior"),
+        ({"active": "maybe"}, "active"),
+    ]:
+        assert api.post(url, params).json()["error"]["param"] == param
+    assert api.post(url, {"tax_behavior": "inclusive"}).json()["tax_behavior"] == "inclusive"
+    refused = api.post(url, {"tax_behavior": "exclusive"}).json()
+    assert refused["error"]["param"] == "tax_behavior"
+    assert api.post("/v1/prices/price_none", {"active": "maybe"}).status_code == 404
+
+
+def test_updating_a_coupon_and_a_promotion_code(api):
+    api.post("/v1/coupons", {"id": "FIVE", "amount_off": 500, "currency": "usd", "name": "Five"})
+    updated = api.post(
+        "/v1/coupons/FIVE",
+        {"currency_options": {"eur": {"amount_off": 450}}, "metadata": {"team": "growth"}},
+    ).json()
+    assert updated["name"] == "Five"
+    assert updated["currency_options"] == {"eur": {"amount_off": 450}}
+    assert updated["metadata"] == {"team": "growth"}
+    assert api.post("/v1/coupons/FIVE", {"name": ""}).json()["name"] is None
+    for params, param in [
+        ({"currency_options": {"USD": {"amount_off": 1}}}, "currency_options[USD]"),
+        ({"currency_options": {"gbp": {"amount_off": "x"}}}, "currency_options[gbp][amount_off]"),
+        ({"name": "x" * 41}, "name"),
+    ]:
+        assert api.post("/v1/coupons/FIVE", params).json()["error"]["param"] == param
+    assert api.post("/v1/coupons/NONE", {"name": "x" * 41}).status_code == 404
+    api.post("/v1/coupons", {"id": "PCT", "percent_off": 10})
+    refused = api.post("/v1/coupons/PCT", {"currency_options": {"eur": {"amount_off": 1}}})
+    assert refused.json()["error"]["param"] == "currency_options"
+    promo = api.post("/v1/promotion_codes", {"coupon": "FIVE", "code": "HELLO"}).json()
+    off = api.post(f"/v1/promotion_codes/{promo['id']}", {"active": "false"}).json()
+    assert off["active"] is False
+    kept = api.post(f"/v1/promotion_codes/{promo['id']}", {"metadata": {"a": "b"}}).json()
+    assert (kept["active"], kept["metadata"]) == (False, {"a": "b"})
+    bad = api.post(f"/v1/promotion_codes/{promo['id']}", {"active": "maybe"})
+    assert bad.json()["error"]["param"] == "active"
+    assert api.post("/v1/promotion_codes/promo_none", {"active": "maybe"}).status_code == 404
+
+
 def test_the_official_sdk(stripe_sdk):
     product = stripe.Product.create(name="Seats")
     price = stripe.Price.create(

@@ -2,7 +2,7 @@
 
 from apps.accounts.services import sandbox_create
 from apps.catalog.models import Coupon, Price, Product
-from apps.catalog.services import coupon_create, product_update
+from apps.catalog.services import ProductChanges, coupon_create, product_update
 from apps.core.actor import SYSTEM
 from tests.factories import PriceFactory
 
@@ -12,7 +12,7 @@ def test_sandbox_copies_products_prices_and_coupons(acme):
     product_update(
         account=acme.account,
         product_id=price.product_id,
-        params={"default_price": price.id},
+        changes=ProductChanges(default_price=price.id),
         actor=SYSTEM,
     )
     coupon_create(

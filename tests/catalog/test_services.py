@@ -4,8 +4,11 @@ every write in its transaction, and the writes the API and the dashboard share."
 import pytest
 
 from apps.accounts.models import AuditLogEntry
+from apps.catalog.api.products import price_changes
 from apps.catalog.models import Coupon, Price, Product, PromotionCode
 from apps.catalog.services import (
+    PriceChanges,
+    coupon_amounts_parse,
     coupon_create,
     coupon_update,
     price_create,
@@ -49,7 +52,9 @@ def test_every_write_records_its_event_and_audit_row(acme):
         params={"product": product.id, "currency": "usd", "unit_amount": 500},
         actor=SYSTEM,
     )
-    price_update(account=account, price_id=price.id, params={"nickname": "Basic"}, actor=SYSTEM)
+    price_update(
+        account=account, price_id=price.id, changes=PriceChanges(nickname="Basic"), actor=SYSTEM
+    )
     coupon = CouponFactory(account=account)
     promotion_code_create(account=account, params={"coupon": coupon.coupon_id}, actor=SYSTEM)
     price_delete(account=account, price_id=price.id, actor=SYSTEM)
@@ -244,13 +249,16 @@ def test_price_amounts_are_fixed_but_currency_options_change(acme):
     price_update(
         account=acme.account,
         price_id=price.id,
-        params={
-            "currency_options": {
-                "eur": "",
-                "gbp": {"unit_amount": 2000},
-                "jpy": {"unit_amount": 3500},
-            }
-        },
+        changes=price_changes(
+            {
+                "currency_options": {
+                    "eur": "",
+                    "gbp": {"unit_amount": 2000},
+                    "jpy": {"unit_amount": 3500},
+                }
+            },
+            price,
+        ),
         actor=SYSTEM,
     )
     price.refresh_from_db()
@@ -263,7 +271,7 @@ def test_price_amounts_are_fixed_but_currency_options_change(acme):
         lambda: price_update(
             account=acme.account,
             price_id=price.id,
-            params={"currency_options": {"usd": {"unit_amount": 1}}},
+            changes=price_changes({"currency_options": {"usd": {"unit_amount": 1}}}, price),
             actor=SYSTEM,
         ),
         "currency_options[usd]",
@@ -272,7 +280,10 @@ def test_price_amounts_are_fixed_but_currency_options_change(acme):
         lambda: price_update(
             account=acme.account,
             price_id=price.id,
-            params={"currency_options": {"chf": {"tiers": [{"up_to": "inf", "unit_amount": 1}]}}},
+            changes=price_changes(
+                {"currency_options": {"chf": {"tiers": [{"up_to": "inf", "unit_amount": 1}]}}},
+                price,
+            ),
             actor=SYSTEM,
         ),
         "currency_options[chf][unit_amount]",
@@ -283,18 +294,24 @@ def test_tax_behavior_is_set_once(acme):
     price = PriceFactory(account=acme.account, own_product=True)
     _refused(
         lambda: price_update(
-            account=acme.account, price_id=price.id, params={"tax_behavior": ""}, actor=SYSTEM
+            account=acme.account,
+            price_id=price.id,
+            changes=price_changes({"tax_behavior": ""}, price),
+            actor=SYSTEM,
         ),
         "tax_behavior",
     )
     price_update(
-        account=acme.account, price_id=price.id, params={"tax_behavior": "exclusive"}, actor=SYSTEM
+        account=acme.account,
+        price_id=price.id,
+        changes=price_changes({"tax_behavior": "exclusive"}, price),
+        actor=SYSTEM,
     )
     _refused(
         lambda: price_update(
             account=acme.account,
             price_id=price.id,
-            params={"tax_behavior": "inclusive"},
+            changes=price_changes({"tax_behavior": "inclusive"}, price),
             actor=SYSTEM,
         ),
         "tax_behavior",
@@ -303,11 +320,19 @@ def test_tax_behavior_is_set_once(acme):
 
 def test_reactivating_a_price_whose_lookup_key_moved_on_is_refused(acme):
     old = PriceFactory(account=acme.account, own_product=True, lookup_key="pro")
-    price_update(account=acme.account, price_id=old.id, params={"active": "false"}, actor=SYSTEM)
+    price_update(
+        account=acme.account,
+        price_id=old.id,
+        changes=price_changes({"active": "false"}, old),
+        actor=SYSTEM,
+    )
     PriceFactory(account=acme.account, own_product=True, lookup_key="pro")
     _refused(
         lambda: price_update(
-            account=acme.account, price_id=old.id, params={"active": "true"}, actor=SYSTEM
+            account=acme.account,
+            price_id=old.id,
+            changes=price_changes({"active": "true"}, old),
+            actor=SYSTEM,
         ),
         "lookup_key",
     )
@@ -414,7 +439,8 @@ def test_a_coupon_changes_only_its_name_metadata_and_other_currencies(acme):
     coupon_update(
         account=acme.account,
         coupon_id="FIVE",
-        params={"name": "Five off", "currency_options": {"eur": {"amount_off": 450}}},
+        name="Five off",
+        currency_options=coupon_amounts_parse({"eur": {"amount_off": 450}}, currency="usd"),
         actor=SYSTEM,
     )
     coupon.refresh_from_db()
@@ -424,22 +450,34 @@ def test_a_coupon_changes_only_its_name_metadata_and_other_currencies(acme):
         "currency_options": None,
         "name": None,
     }
-    for params, param in [
-        ({"currency_options": {"usd": {"amount_off": 1}}}, "currency_options[usd]"),
-        ({"currency_options": {"gbp": {"amount_off": "x"}}}, "currency_options[gbp][amount_off]"),
+    for options, param in [
+        ({"usd": {"amount_off": 1}}, "currency_options[usd]"),
+        ({"gbp": {"amount_off": "x"}}, "currency_options[gbp][amount_off]"),
     ]:
         _refused(
-            lambda params=params: coupon_update(
-                account=acme.account, coupon_id="FIVE", params=params, actor=SYSTEM
+            lambda options=options: coupon_update(
+                account=acme.account,
+                coupon_id="FIVE",
+                currency_options=coupon_amounts_parse(options, currency="usd"),
+                actor=SYSTEM,
             ),
             param,
         )
+    _refused(
+        lambda: coupon_update(
+            account=acme.account,
+            coupon_id="FIVE",
+            currency_options={"usd": {"amount_off": 1}},
+            actor=SYSTEM,
+        ),
+        "currency_options[usd]",
+    )
     CouponFactory(account=acme.account, id="PCT")
     _refused(
         lambda: coupon_update(
             account=acme.account,
             coupon_id="PCT",
-            params={"currency_options": {"eur": {"amount_off": 1}}},
+            currency_options={"eur": {"amount_off": 1}},
             actor=SYSTEM,
         ),
         "currency_options",

@@ -5,13 +5,13 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.dashboard.badges import badge_html
 from apps.accounts.enums import ApiKeyKind, Role
 from apps.accounts.models import ApiKey, AuditLogEntry, SecurityEvent
 from apps.accounts.services import api_key_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.api.resources import RESOURCES
-from apps.dashboard.badges import badge_html
 from apps.dashboard.views.developers import NEW_TOKEN_SESSION_KEY
 from tests.conftest import ApiClient
 from tests.dashboard.conftest import staff_login

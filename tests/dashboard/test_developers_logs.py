@@ -3,8 +3,8 @@ import json
 from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.dashboard.badges import badge_html
 from apps.core.models import ApiRequestLog
-from apps.dashboard.badges import badge_html
 from apps.dashboard.templatetags.dashboard_json import json_pretty
 from tests.dashboard.conftest import staff_login
 

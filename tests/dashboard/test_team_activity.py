@@ -5,11 +5,11 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 from django.urls import reverse
 
+from apps.accounts.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin
 from apps.accounts.enums import ApiKeyKind, Role
 from apps.accounts.models import ApiKey, AuditLogEntry
 from apps.accounts.services import api_key_create, api_key_revoke, sandbox_create
 from apps.core.actor import SYSTEM
-from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin
 from apps.dashboard.sites import SESSION_TWO_FACTOR_KEY
 
 ACTIVITY_URL = reverse("admin:accounts_auditlogentry_changelist")

@@ -10,6 +10,7 @@ from apps.accounts.models import Account, Organization
 from apps.accounts.services.keys import api_key_create
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 
 MAX_SANDBOXES = 5
 
@@ -99,7 +100,7 @@ def sandbox_create(*, parent: Account, name: str, actor: Actor) -> tuple[Account
     roles.actor_require(actor, roles.SANDBOXES)
     if parent.is_sandbox:
         raise InvalidRequestError("A sandbox cannot have sandboxes of its own.", param="parent")
-    parent = Account.objects.select_for_update().get(pk=parent.pk)
+    parent = row_lock(Account.objects.filter(pk=parent.pk))
     if parent.sandboxes.count() >= MAX_SANDBOXES:
         raise InvalidRequestError(
             f"An account can have at most {MAX_SANDBOXES} sandboxes.", code="sandbox_limit_reached"
@@ -161,7 +162,7 @@ def sandbox_delete(*, sandbox: Account, actor: Actor) -> None:
 @transaction.atomic
 def account_settings_update(*, account: Account, changes: dict[str, Any], actor: Actor) -> Account:
     roles.actor_require(actor, roles.SETTINGS)
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = row_lock(Account.objects.filter(pk=account.pk))
     before = dict(account.settings)
     account.settings = {**before, **changes}
     account.save(update_fields=["settings", "updated_at"])

@@ -8,15 +8,16 @@ from apps.accounts.enums import Access, ApiKeyKind, SecurityEventType
 from apps.accounts.models import Account, ApiKey
 from apps.core import clock
 from apps.core.actor import Actor
+from apps.core.api.resources import RESOURCES
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
+from apps.core.models import ApiRequestLog
 
 # Longest grace period a rolled key may keep working.
 MAX_ROLL_EXPIRY = timedelta(days=7)
 
 
 def _permissions_validate(permissions: dict[str, str]) -> dict[str, str]:
-    from apps.core.api.resources import RESOURCES
-
     clean = {}
     for resource, access in permissions.items():
         if resource not in RESOURCES:
@@ -87,11 +88,7 @@ def api_key_create(
 
 
 def _live_key_lock(*, account: Account, key_id: str) -> ApiKey:
-    api_key = (
-        ApiKey.objects.select_for_update()
-        .filter(account=account, pk=key_id, revoked_at__isnull=True)
-        .first()
-    )
+    api_key = row_lock(ApiKey.objects.filter(account=account, pk=key_id, revoked_at__isnull=True))
     if api_key is None:
         raise InvalidRequestError(
             f"No such API key: '{key_id}'", code="resource_missing", http_status=404
@@ -163,7 +160,11 @@ def api_key_revoke(*, account: Account, key_id: str, actor: Actor) -> ApiKey:
     return api_key
 
 
-def api_keys_mark_used(*, key_ids: set[str], at) -> None:
-    """Stamp ``last_used_at`` (written with each batch of API request log rows; no audit row:
-    using a key is not a change to it)."""
+def api_keys_mark_used(rows: list[ApiRequestLog]) -> None:
+    """Stamp ``last_used_at`` of the keys of a batch of API request log rows, in the transaction
+    that writes them (a request log consumer; no audit row: using a key is not a change to it)."""
+    key_ids = {row.api_key_id for row in rows if row.api_key_id is not None}
+    if not key_ids:
+        return
+    at = max(row.created_at for row in rows)
     ApiKey.objects.filter(pk__in=key_ids).exclude(last_used_at__gte=at).update(last_used_at=at)

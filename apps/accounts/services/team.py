@@ -15,6 +15,7 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
 from apps.core.ids import new_secret
+from apps.core.locks import row_lock
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -80,11 +81,8 @@ def membership_role_update(
 ) -> Membership:
     roles.actor_require(actor, roles.TEAM)
     role = _role_clean(role)
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("user")
-        .filter(account=account, pk=membership_id)
-        .first()
+    membership = row_lock(
+        Membership.objects.select_related("user").filter(account=account, pk=membership_id)
     )
     if membership is None:
         raise InvalidRequestError("No such member.", code="resource_missing", http_status=404)
@@ -124,11 +122,9 @@ def _ensure_other_administrator(*, account: Account, membership: Membership) -> 
 @transaction.atomic
 def membership_remove(*, account: Account, membership_id: int, actor: Actor) -> None:
     roles.actor_require(actor, roles.TEAM)
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("user")
-        .filter(account=account, pk=membership_id)
-        .first()
+    membership = row_lock(
+        Membership.objects.select_related("user").filter(account=account, pk=membership_id),
+        delete=True,
     )
     if membership is None:
         raise InvalidRequestError("No such member.", code="resource_missing", http_status=404)
@@ -211,7 +207,7 @@ def invitation_accept(*, token: str, password: str, ip: str | None = None):
     invitation = invitation_get_open(token=token)
     if invitation is None:
         raise InvalidRequestError("This invitation is invalid or has expired.", param="token")
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = row_lock(Invitation.objects.filter(pk=invitation.pk))
     if invitation.accepted_at is not None:
         raise InvalidRequestError("This invitation has already been used.", param="token")
     user_model = get_user_model()

@@ -8,6 +8,7 @@ from apps.accounts.enums import SecurityEventType
 from apps.accounts.models import TwoFactorDevice
 from apps.core import clock
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 
 ISSUER = "Ledgerline"
 
@@ -44,7 +45,7 @@ def _code_step(device: TwoFactorDevice, code: str) -> int | None:
 
 @transaction.atomic
 def two_factor_confirm(*, user, code: str, ip: str | None = None) -> TwoFactorDevice:
-    device = TwoFactorDevice.objects.select_for_update().filter(user=user).first()
+    device = row_lock(TwoFactorDevice.objects.filter(user=user))
     if device is None:
         raise InvalidRequestError("Start two-factor enrolment first.", param="code")
     step = _code_step(device, code)
@@ -62,11 +63,7 @@ def two_factor_confirm(*, user, code: str, ip: str | None = None) -> TwoFactorDe
 @transaction.atomic
 def two_factor_verify(*, user, code: str, ip: str | None = None) -> bool:
     """Check a login code; each code works once."""
-    device = (
-        TwoFactorDevice.objects.select_for_update()
-        .filter(user=user, confirmed_at__isnull=False)
-        .first()
-    )
+    device = row_lock(TwoFactorDevice.objects.filter(user=user, confirmed_at__isnull=False))
     if device is None:
         return False
     step = _code_step(device, code)

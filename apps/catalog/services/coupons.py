@@ -26,12 +26,14 @@ from apps.core.api.params import (
 )
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
+from apps.core.locks import row_lock, rows_lock
+from apps.customers.selectors import customer_get
 
 _ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _CODE = re.compile(r"[A-Za-z0-9\-]{1,500}")
 
 
-def _amount_options(options: Any, *, currency: str) -> dict[str, dict[str, int]]:
+def coupon_amounts_parse(options: Any, *, currency: str) -> dict[str, dict[str, int]]:
     """``currency_options`` of an amount-off coupon: ``{"eur": {"amount_off": 900}}``."""
     if not isinstance(options, dict):
         raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
@@ -59,17 +61,8 @@ def _amount_options(options: Any, *, currency: str) -> dict[str, dict[str, int]]
     return checked
 
 
-def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Coupon:
-    coupon_id = get_str(params, "id", max_length=64) or new_secret(8).upper()
-    if not _ID.fullmatch(coupon_id):
-        raise InvalidRequestError("A coupon id has letters, digits, - and _ only.", param="id")
-    percent, amount = params.get("percent_off"), params.get("amount_off")
-    if (percent in (None, "")) == (amount in (None, "")):
-        raise InvalidRequestError(
-            "Pass exactly one of percent_off and amount_off.",
-            param="percent_off",
-            code="parameter_missing",
-        )
+def _discount_fields(params: dict[str, Any], percent: Any) -> dict[str, Any]:
+    """``percent_off``, or ``amount_off`` with its currency and other currencies' amounts."""
     fields: dict[str, Any] = {}
     if percent not in (None, ""):
         try:
@@ -93,7 +86,38 @@ def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
             params, "amount_off", currency=fields["currency"], minimum=1
         )
         options = params.get("currency_options") or {}
-        fields["currency_options"] = _amount_options(options, currency=fields["currency"])
+        fields["currency_options"] = coupon_amounts_parse(options, currency=fields["currency"])
+    return fields
+
+
+def _applies_to_products(account: Account, applies_to: Any) -> list[str] | None:
+    """The products ``applies_to[products]`` names, each a product of the account."""
+    if applies_to in (None, ""):
+        return None
+    products = [
+        str(p) for p in get_list(applies_to if isinstance(applies_to, dict) else {}, "products")
+    ]
+    known = set(
+        Product.objects.filter(account=account, id__in=products).values_list("id", flat=True)
+    )
+    missing = [p for p in products if p not in known]
+    if missing:
+        raise ResourceMissingError("product", missing[0], param="applies_to[products]")
+    return products
+
+
+def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Coupon:
+    coupon_id = get_str(params, "id", max_length=64) or new_secret(8).upper()
+    if not _ID.fullmatch(coupon_id):
+        raise InvalidRequestError("A coupon id has letters, digits, - and _ only.", param="id")
+    percent, amount = params.get("percent_off"), params.get("amount_off")
+    if (percent in (None, "")) == (amount in (None, "")):
+        raise InvalidRequestError(
+            "Pass exactly one of percent_off and amount_off.",
+            param="percent_off",
+            code="parameter_missing",
+        )
+    fields = _discount_fields(params, percent)
     duration = get_str(params, "duration", choices=["once", "repeating", "forever"]) or "once"
     months = get_int(params, "duration_in_months", minimum=1, maximum=1200)
     if (duration == "repeating") != (months is not None):
@@ -101,18 +125,7 @@ def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
             "duration_in_months goes with duration=repeating, and only with it.",
             param="duration_in_months",
         )
-    applies_to = params.get("applies_to")
-    products = None
-    if applies_to not in (None, ""):
-        products = [
-            str(p) for p in get_list(applies_to if isinstance(applies_to, dict) else {}, "products")
-        ]
-        known = set(
-            Product.objects.filter(account=account, id__in=products).values_list("id", flat=True)
-        )
-        missing = [p for p in products if p not in known]
-        if missing:
-            raise ResourceMissingError("product", missing[0], param="applies_to[products]")
+    products = _applies_to_products(account, params.get("applies_to"))
     redeem_by = get_timestamp(params, "redeem_by")
     if redeem_by is not None and redeem_by <= clock.now():
         raise InvalidRequestError("redeem_by must be in the future.", param="redeem_by")
@@ -146,10 +159,8 @@ def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
 
 
 def _locked_coupon(account: Account, coupon_id: str) -> Coupon:
-    coupon = (
-        Coupon.objects.select_for_update()
-        .filter(account=account, coupon_id=coupon_id, deleted_at__isnull=True)
-        .first()
+    coupon = row_lock(
+        Coupon.objects.filter(account=account, coupon_id=coupon_id, deleted_at__isnull=True)
     )
     if coupon is None:
         raise ResourceMissingError("coupon", coupon_id)
@@ -158,26 +169,35 @@ def _locked_coupon(account: Account, coupon_id: str) -> Coupon:
 
 
 def coupon_update(
-    *, account: Account, coupon_id: str, params: dict[str, Any], actor: Actor
+    *,
+    account: Account,
+    coupon_id: str,
+    name: str | None = None,
+    currency_options: dict[str, dict[str, int]] | None = None,
+    metadata: dict[str, str] | None = None,
+    actor: Actor,
 ) -> Coupon:
-    """Only the name, metadata and other currencies' amounts of a coupon change (as Stripe);
+    """Only the name (None leaves it, "" clears it), metadata and other currencies' amounts
+    (``{"eur": {"amount_off": 450}}``, added to the ones it has) of a coupon change (as Stripe);
     its own terms are fixed."""
     with transaction.atomic():
         coupon = _locked_coupon(account, coupon_id)
         before = coupon_render(coupon)
-        if "name" in params:
-            coupon.name = get_str(params, "name", max_length=40) or ""
-        if params.get("currency_options") not in (None, ""):
+        if name is not None:
+            coupon.name = name
+        if currency_options:
             if coupon.amount_off is None:
                 raise InvalidRequestError(
                     "Only an amount_off coupon has amounts in other currencies.",
                     param="currency_options",
                 )
-            coupon.currency_options = {
-                **coupon.currency_options,
-                **_amount_options(params["currency_options"], currency=coupon.currency),
-            }
-        coupon.metadata = metadata_merge(coupon.metadata, get_metadata(params))
+            if coupon.currency in currency_options:
+                raise InvalidRequestError(
+                    "currency_options lists other currencies than the coupon's own.",
+                    param=f"currency_options[{coupon.currency}]",
+                )
+            coupon.currency_options = {**coupon.currency_options, **currency_options}
+        coupon.metadata = metadata_merge(coupon.metadata, metadata)
         coupon.save()
         after = coupon_render(coupon)
         previous = previous_of(before, after)
@@ -196,7 +216,18 @@ def coupon_update(
 def coupon_delete(*, account: Account, coupon_id: str, actor: Actor) -> str:
     """Deleted coupons can no longer be redeemed; discounts already applied keep running."""
     with transaction.atomic():
-        coupon = _locked_coupon(account, coupon_id)
+        # Its codes first, then the coupon: the order a redemption locks them in.
+        codes = PromotionCode.objects.filter(
+            coupon__account=account, coupon__coupon_id=coupon_id, coupon__deleted_at__isnull=True
+        )
+        _, coupons = rows_lock(
+            codes,
+            Coupon.objects.filter(account=account, coupon_id=coupon_id, deleted_at__isnull=True),
+        )
+        if not coupons:
+            raise ResourceMissingError("coupon", coupon_id)
+        coupon = coupons[0]
+        coupon.account = account
         data = coupon_render(coupon)
         coupon.deleted_at = clock.now()
         coupon.save(update_fields=["deleted_at", "updated_at"])
@@ -252,8 +283,6 @@ def promotion_code_create(
     expires_at = get_timestamp(params, "expires_at")
     customer = get_str(params, "customer", max_length=64)
     if customer:
-        from apps.customers.selectors import customer_get
-
         if customer_get(account=account, customer_id=customer) is None:
             raise ResourceMissingError("customer", customer, param="customer")
     with transaction.atomic():
@@ -303,25 +332,27 @@ def promotion_code_create(
 
 
 def promotion_code_update(
-    *, account: Account, promo_id: str, params: dict[str, Any], actor: Actor
+    *,
+    account: Account,
+    promo_id: str,
+    active: bool | None = None,
+    metadata: dict[str, str] | None = None,
+    actor: Actor,
 ) -> PromotionCode:
+    """Activate or deactivate a code (None leaves it) and change its metadata."""
     with transaction.atomic():
-        promo = (
-            PromotionCode.objects.select_for_update(of=("self",))
-            .select_related("coupon")
-            .filter(account=account, id=promo_id)
-            .first()
+        promo = row_lock(
+            PromotionCode.objects.select_related("coupon").filter(account=account, id=promo_id)
         )
         if promo is None:
             raise ResourceMissingError("promotion_code", promo_id)
         promo.account = promo.coupon.account = account
         before = promotion_code_render(promo)
-        if "active" in params:
-            active = get_bool(params, "active")
+        if active is not None:
             if active and promo.coupon.deleted_at is not None:
                 raise InvalidRequestError("The coupon of this code was deleted.", param="active")
             promo.active = active
-        promo.metadata = metadata_merge(promo.metadata, get_metadata(params))
+        promo.metadata = metadata_merge(promo.metadata, metadata)
         try:
             with transaction.atomic():
                 promo.save()

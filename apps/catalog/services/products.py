@@ -1,5 +1,6 @@
 """Product writes."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -16,9 +17,9 @@ from apps.core.api.params import (
     get_metadata,
     get_str,
     metadata_merge,
-    within,
 )
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 
 _TEXT = {
     "name": 250,
@@ -41,8 +42,6 @@ def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         raise InvalidRequestError(
             "Missing required param: name.", param="name", code="parameter_missing"
         )
-    if "name" in params and not fields.get("name"):
-        raise InvalidRequestError("A product needs a name.", param="name")
     if "active" in params:
         fields["active"] = get_bool(params, "active")
     if "shippable" in params:
@@ -66,12 +65,10 @@ def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return fields
 
 
-def product_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Product:
-    """A product; with ``default_price_data``, also its first price, made its default price."""
+def product_insert(*, account: Account, params: dict[str, Any], actor: Actor) -> Product:
+    """A product without prices (``product_data`` of a new price, or the start of
+    ``product_create``)."""
     fields = product_fields(params, creating=True)
-    price_data = params.get("default_price_data")
-    if price_data not in (None, "") and not isinstance(price_data, dict):
-        raise InvalidRequestError("Invalid hash: default_price_data", param="default_price_data")
     with transaction.atomic():
         product = Product.objects.create(
             account=account, metadata=get_metadata(params) or {}, created_at=clock.now(), **fields
@@ -83,62 +80,68 @@ def product_create(*, account: Account, params: dict[str, Any], actor: Actor) ->
             object_type="product",
             data_object=product_render(product),
         )
-        if price_data:
-            from apps.catalog.services.prices import price_create
-
-            unknown = set(price_data) - DEFAULT_PRICE_DATA
-            if unknown:
-                name = sorted(unknown)[0]
-                raise InvalidRequestError(
-                    f"Received unknown parameter: default_price_data[{name}]",
-                    param=f"default_price_data[{name}]",
-                )
-            with within("default_price_data"):
-                price = price_create(
-                    account=account, params={**price_data, "product": product.id}, actor=actor
-                )
-            product = product_update(
-                account=account,
-                product_id=product.id,
-                params={"default_price": price.id},
-                actor=actor,
-            )
     return product
 
 
-# What Stripe's product create takes in default_price_data.
-DEFAULT_PRICE_DATA = {
-    "currency",
-    "currency_options",
-    "custom_unit_amount",
-    "metadata",
-    "recurring",
-    "tax_behavior",
-    "unit_amount",
-    "unit_amount_decimal",
-}
-
-
 def _locked(account: Account, product_id: str) -> Product:
-    product = Product.objects.select_for_update().filter(account=account, id=product_id).first()
+    product = row_lock(Product.objects.filter(account=account, id=product_id))
     if product is None:
         raise ResourceMissingError("product", product_id)
     product.account = account
     return product
 
 
+@dataclass(frozen=True)
+class ProductChanges:
+    """What a product update sets; a field left None keeps its value. ``default_price`` is a
+    price id, or "" for none; ``metadata`` merges as Stripe's does (``metadata_merge``)."""
+
+    name: str | None = None
+    description: str | None = None
+    unit_label: str | None = None
+    statement_descriptor: str | None = None
+    tax_code: str | None = None
+    url: str | None = None
+    active: bool | None = None
+    shippable: bool | None = None
+    images: list[str] | None = None
+    marketing_features: list[dict[str, str]] | None = None
+    default_trial_days: int | None = None
+    metadata: dict[str, str] | None = None
+    default_price: str | None = None
+
+
+# The fields of ProductChanges that are product columns, set as given.
+_COLUMNS = (
+    "name",
+    "description",
+    "unit_label",
+    "statement_descriptor",
+    "tax_code",
+    "url",
+    "active",
+    "shippable",
+    "images",
+    "marketing_features",
+    "default_trial_days",
+)
+
+
 def product_update(
-    *, account: Account, product_id: str, params: dict[str, Any], actor: Actor
+    *, account: Account, product_id: str, changes: ProductChanges, actor: Actor
 ) -> Product:
-    fields = product_fields(params, creating=False)
+    if changes.name == "":
+        raise InvalidRequestError("A product needs a name.", param="name")
     with transaction.atomic():
         product = _locked(account, product_id)
         before = product_render(product)
-        for name, value in fields.items():
-            setattr(product, name, value)
-        product.metadata = metadata_merge(product.metadata, get_metadata(params))
-        if "default_price" in params:
-            price_id = get_str(params, "default_price", max_length=64)
+        for name in _COLUMNS:
+            value = getattr(changes, name)
+            if value is not None:
+                setattr(product, name, value)
+        product.metadata = metadata_merge(product.metadata, changes.metadata)
+        if changes.default_price is not None:
+            price_id = changes.default_price
             if price_id and not product.prices.filter(id=price_id, active=True).exists():
                 raise InvalidRequestError(
                     f"The default price must be an active price of {product.id}.",

@@ -3,9 +3,9 @@
 
 from django import template
 
+from apps.accounts.dashboard.badges import badge_html
 from apps.collections.selectors import payment_attempt_list
 from apps.core import money
-from apps.dashboard.badges import badge_html
 
 register = template.Library()
 

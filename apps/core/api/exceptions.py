@@ -1,17 +1,18 @@
 """One exception handler: every failure becomes a Stripe error object."""
 
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from apps.accounts.enums import Access, ApiKeyKind
-from apps.core.api.permissions import READ_METHODS
 from apps.core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+NO_PERMISSION_MESSAGE = "The provided key does not have the required permissions for this endpoint."
 
 
 def error_body(
@@ -38,39 +39,22 @@ class IdempotentReplay(Exception):
         self.response = response
 
 
+# How a refused permission is answered: the accounts app, which owns API keys and Stripe's
+# wording about them, registers its answer at start-up (AccountsConfig.ready).
+_permission_denied_responders: list[Callable[[dict], Response]] = []
+
+
+def register_permission_denied(responder: Callable[[dict], Response]) -> None:
+    """``responder(context)`` answers the API's permission refusals (403s); the last one
+    registered is used."""
+    if responder not in _permission_denied_responders:
+        _permission_denied_responders.append(responder)
+
+
 def _permission_denied(context) -> Response:
-    """Stripe's 403 wording: publishable keys are told to use a secret key; restricted keys
-    which permission the endpoint needs."""
-    request = context.get("request")
-    api_key = getattr(request, "auth", None)
-    if api_key is None or api_key.kind == ApiKeyKind.SECRET:
-        return error_response(
-            status=403,
-            type="invalid_request_error",
-            message="The provided key does not have the required permissions for this endpoint.",
-        )
-    if api_key.kind == ApiKeyKind.PUBLISHABLE:
-        return error_response(
-            status=403,
-            type="invalid_request_error",
-            code="secret_key_required",
-            message=(
-                "This API call cannot be made with a publishable API key. Please use a secret "
-                "API key. You can find a list of your API keys in the dashboard under "
-                "Developers → API keys."
-            ),
-        )
-    message = (
-        f"The provided key '{api_key.redacted}' does not have the required permissions for "
-        f"this endpoint on account '{api_key.account_id}'."
-    )
-    resource = getattr(context.get("view"), "resource", "")
-    if resource:
-        access = Access.READ if request.method in READ_METHODS else Access.WRITE
-        message += (
-            f" Having the '{resource}: {access}' permission would allow this request to continue."
-        )
-    return error_response(status=403, type="invalid_request_error", message=message)
+    if _permission_denied_responders:
+        return _permission_denied_responders[-1](context)
+    return error_response(status=403, type="invalid_request_error", message=NO_PERMISSION_MESSAGE)
 
 
 def stripe_exception_handler(exc, context):

@@ -1,13 +1,13 @@
 """What the OpenAPI document says about every ``/v1`` operation, stated once.
 
 ``StripeAutoSchema`` (the ``DEFAULT_SCHEMA_CLASS``) adds the headers Stripe's conventions give
-every operation and keeps the base view's docstring out of each description; the authentication
-extension documents the secret key as bearer or basic auth; ``list_object`` describes a list.
+every operation and keeps the base view's docstring out of each description; ``list_object``
+describes a list. (How the secret key is sent is documented beside the authentication class, in
+apps.accounts.api.authentication.)
 """
 
 import re
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
@@ -43,30 +43,6 @@ class StripeAutoSchema(AutoSchema):
         if self.method == "POST":
             parameters.append(IDEMPOTENCY_KEY_HEADER)
         return parameters + list(super().get_override_parameters())
-
-
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "apps.core.api.authentication.ApiKeyAuthentication"
-    name = ["BearerAuth", "BasicAuth"]
-    priority = 1
-
-    def get_security_requirement(self, auto_schema) -> list[dict]:
-        # Either scheme on its own is enough (OR), not both together.
-        return [{name: []} for name in self.name]
-
-    def get_security_definition(self, auto_schema) -> list[dict]:
-        return [
-            {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "A secret (sk_…) or restricted (rk_…) key as the bearer token.",
-            },
-            {
-                "type": "http",
-                "scheme": "basic",
-                "description": "The key as user name and an empty password.",
-            },
-        ]
 
 
 def list_object(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:

@@ -8,7 +8,6 @@ from django.http import HttpResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.enums import ActorKind
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.exceptions import IdempotentReplay
@@ -86,7 +85,7 @@ class ApiView(APIView):
         _body_size_check(request)
         self.params = self._read_params(request)
         self.actor = Actor(
-            kind=ActorKind.API_KEY,
+            kind="api_key",
             label=api_key.redacted,
             api_key_id=api_key.id,
             ip=client_ip(request),

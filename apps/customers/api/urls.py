@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.customers.api import views
+from apps.customers.api import subresources, views
 
 urlpatterns = [
     path("customers", views.CustomerListApi.as_view(), name="customer-list"),
@@ -8,28 +8,32 @@ urlpatterns = [
     path("customers/<str:customer>", views.CustomerDetailApi.as_view(), name="customer-detail"),
     path(
         "customers/<str:customer>/balance_transactions",
-        views.BalanceTransactionListApi.as_view(),
+        subresources.BalanceTransactionListApi.as_view(),
         name="customer-balance-transaction-list",
     ),
     path(
         "customers/<str:customer>/balance_transactions/<str:transaction>",
-        views.BalanceTransactionDetailApi.as_view(),
+        subresources.BalanceTransactionDetailApi.as_view(),
         name="customer-balance-transaction-detail",
     ),
-    path("customers/<str:customer>/notes", views.NoteListApi.as_view(), name="customer-note-list"),
+    path(
+        "customers/<str:customer>/notes",
+        subresources.NoteListApi.as_view(),
+        name="customer-note-list",
+    ),
     path(
         "customers/<str:customer>/notes/<str:note>",
-        views.NoteDetailApi.as_view(),
+        subresources.NoteDetailApi.as_view(),
         name="customer-note-detail",
     ),
     path(
         "customers/<str:customer>/tax_ids",
-        views.TaxIdListApi.as_view(),
+        subresources.TaxIdListApi.as_view(),
         name="customer-tax-id-list",
     ),
     path(
         "customers/<str:customer>/tax_ids/<str:id>",
-        views.TaxIdDetailApi.as_view(),
+        subresources.TaxIdDetailApi.as_view(),
         name="customer-tax-id-detail",
     ),
 ]

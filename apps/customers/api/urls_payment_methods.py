@@ -1,51 +1,55 @@
 from django.urls import path
 
-from apps.customers.api import payment_methods as views
+from apps.customers.api import payment_methods, sources
 
 urlpatterns = [
-    path("payment_methods", views.PaymentMethodListApi.as_view(), name="payment-method-list"),
+    path(
+        "payment_methods",
+        payment_methods.PaymentMethodListApi.as_view(),
+        name="payment-method-list",
+    ),
     path(
         "payment_methods/<str:payment_method>",
-        views.PaymentMethodDetailApi.as_view(),
+        payment_methods.PaymentMethodDetailApi.as_view(),
         name="payment-method-detail",
     ),
     path(
         "payment_methods/<str:payment_method>/attach",
-        views.PaymentMethodAttachApi.as_view(),
+        payment_methods.PaymentMethodAttachApi.as_view(),
         name="payment-method-attach",
     ),
     path(
         "payment_methods/<str:payment_method>/detach",
-        views.PaymentMethodDetachApi.as_view(),
+        payment_methods.PaymentMethodDetachApi.as_view(),
         name="payment-method-detach",
     ),
     path(
         "customers/<str:customer>/payment_methods",
-        views.CustomerPaymentMethodListApi.as_view(),
+        payment_methods.CustomerPaymentMethodListApi.as_view(),
         name="customer-payment-method-list",
     ),
     path(
         "customers/<str:customer>/payment_methods/<str:payment_method>",
-        views.CustomerPaymentMethodDetailApi.as_view(),
+        payment_methods.CustomerPaymentMethodDetailApi.as_view(),
         name="customer-payment-method-detail",
     ),
     path(
         "customers/<str:customer>/sources",
-        views.CustomerSourceListApi.as_view(),
+        sources.CustomerSourceListApi.as_view(),
         name="customer-source-list",
     ),
     path(
         "customers/<str:customer>/sources/<str:id>",
-        views.CustomerSourceDetailApi.as_view(),
+        sources.CustomerSourceDetailApi.as_view(),
         name="customer-source-detail",
     ),
     path(
         "customers/<str:customer>/sources/<str:id>/verify",
-        views.CustomerSourceVerifyApi.as_view(),
+        sources.CustomerSourceVerifyApi.as_view(),
         name="customer-source-verify",
     ),
-    path("sources", views.SourceCreateApi.as_view(), name="source-create"),
-    path("sources/<str:source>", views.SourceDetailApi.as_view(), name="source-detail"),
-    path("tokens", views.TokenCreateApi.as_view(), name="token-create"),
-    path("tokens/<str:token>", views.TokenDetailApi.as_view(), name="token-detail"),
+    path("sources", sources.SourceCreateApi.as_view(), name="source-create"),
+    path("sources/<str:source>", sources.SourceDetailApi.as_view(), name="source-detail"),
+    path("tokens", sources.TokenCreateApi.as_view(), name="token-create"),
+    path("tokens/<str:token>", sources.TokenDetailApi.as_view(), name="token-detail"),
 ]

@@ -15,6 +15,7 @@ from apps.core.events import event_record
 from apps.core.locks import row_lock
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.models import Customer, CustomerBalanceTransaction
+from apps.customers.render import customer_render
 
 MAX_AMOUNT = 99_999_999_999
 MAX_DESCRIPTION = 350
@@ -40,6 +41,26 @@ def _id_after(newest_id: str) -> str:
         time.sleep(0.001)
 
 
+def _adjustment_check(*, type: str, description: str, amount: int, currency: str) -> str:
+    """Refuses a ledger row that cannot be written; answers its normalized currency."""
+    if type not in BalanceTransactionType.values:
+        raise InvalidRequestError(f"Invalid type: {type}", param="type")
+    if len(description or "") > MAX_DESCRIPTION:
+        raise InvalidRequestError(
+            f"Invalid description: at most {MAX_DESCRIPTION} characters.", param="description"
+        )
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
+        raise InvalidRequestError(
+            "Invalid amount: a non-zero integer of minor units.", param="amount"
+        )
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidRequestError("Invalid amount: too large.", param="amount")
+    try:
+        return money.currency_normalize(currency)
+    except money.MoneyError as exc:
+        raise InvalidRequestError(str(exc), param="currency") from exc
+
+
 def customer_balance_adjust(
     *,
     account: Account,
@@ -56,24 +77,9 @@ def customer_balance_adjust(
     """Append one row; a negative amount is credit the customer holds.
 
     The customer row is locked so two writers cannot compute the same ending balance."""
-    from apps.customers.render import customer_render
-
-    if type not in BalanceTransactionType.values:
-        raise InvalidRequestError(f"Invalid type: {type}", param="type")
-    if len(description or "") > MAX_DESCRIPTION:
-        raise InvalidRequestError(
-            f"Invalid description: at most {MAX_DESCRIPTION} characters.", param="description"
-        )
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
-        raise InvalidRequestError(
-            "Invalid amount: a non-zero integer of minor units.", param="amount"
-        )
-    if abs(amount) > MAX_AMOUNT:
-        raise InvalidRequestError("Invalid amount: too large.", param="amount")
-    try:
-        currency = money.currency_normalize(currency)
-    except money.MoneyError as exc:
-        raise InvalidRequestError(str(exc), param="currency") from exc
+    currency = _adjustment_check(
+        type=type, description=description, amount=amount, currency=currency
+    )
     with transaction.atomic():
         locked = row_lock(
             Customer.objects.filter(account=account, id=customer.id, deleted_at__isnull=True)
@@ -140,10 +146,10 @@ def balance_transaction_update(
 ) -> CustomerBalanceTransaction:
     """Only the description and metadata of a ledger row may change."""
     with transaction.atomic():
-        row = (
-            CustomerBalanceTransaction.objects.select_for_update()
-            .filter(account=account, customer=customer, id=transaction_id)
-            .first()
+        row = row_lock(
+            CustomerBalanceTransaction.objects.filter(
+                account=account, customer=customer, id=transaction_id
+            )
         )
         if row is None:
             raise ResourceMissingError("customer balance transaction", transaction_id)

@@ -12,6 +12,7 @@ from apps.core.actor import Actor
 from apps.core.api.params import get_int, get_metadata, get_str, metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
+from apps.core.locks import row_lock
 from apps.customers.enums import BalanceTransactionType, TaxExempt
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.render import customer_render
@@ -220,10 +221,8 @@ def customer_update(
     source = params.get("source")
     prepared = source_prepare(account=account, source=source) if source else None
     with transaction.atomic():
-        customer = (
-            Customer.objects.select_for_update()
-            .filter(account=account, id=customer_id, deleted_at__isnull=True)
-            .first()
+        customer = row_lock(
+            Customer.objects.filter(account=account, id=customer_id, deleted_at__isnull=True)
         )
         if customer is None:
             raise ResourceMissingError("customer", customer_id)
@@ -272,10 +271,8 @@ def customer_update(
 def customer_delete(*, account: Account, customer_id: str, actor: Actor) -> Customer:
     """Stripe deletes the customer; its charges and invoices stay, so the row is kept."""
     with transaction.atomic():
-        customer = (
-            Customer.objects.select_for_update()
-            .filter(account=account, id=customer_id, deleted_at__isnull=True)
-            .first()
+        customer = row_lock(
+            Customer.objects.filter(account=account, id=customer_id, deleted_at__isnull=True)
         )
         if customer is None:
             raise ResourceMissingError("customer", customer_id)

@@ -8,6 +8,7 @@ from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 from apps.customers.models import Customer, CustomerNote
 
 MAX_NOTE_LENGTH = 10_000
@@ -49,11 +50,7 @@ def note_create(
 
 
 def _locked(account: Account, customer: Customer, note_id: str) -> CustomerNote:
-    note = (
-        CustomerNote.objects.select_for_update()
-        .filter(account=account, customer=customer, id=note_id)
-        .first()
-    )
+    note = row_lock(CustomerNote.objects.filter(account=account, customer=customer, id=note_id))
     if note is None:
         raise ResourceMissingError("note", note_id)
     return note

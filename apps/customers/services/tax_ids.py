@@ -9,7 +9,9 @@ from apps.accounts.models import Account
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
+from apps.core.locks import row_lock
 from apps.customers.models import Customer, TaxId
+from apps.customers.render import tax_id_render
 
 # Type → (country, pattern of the value without spaces). Other Stripe types are accepted with a
 # loose check (letters, digits and - . / only).
@@ -33,8 +35,6 @@ _TYPE = re.compile(r"[a-z]{2}_[a-z_]{2,12}")
 def tax_id_create(
     *, account: Account, customer: Customer, type: object, value: object, actor: Actor
 ) -> TaxId:
-    from apps.customers.render import tax_id_render
-
     if not isinstance(type, str) or not _TYPE.fullmatch(type):
         raise InvalidRequestError(
             "Invalid type: a Stripe tax id type such as eu_vat.", param="type"
@@ -84,14 +84,8 @@ def tax_id_create(
 
 
 def tax_id_delete(*, account: Account, customer: Customer, tax_id_id: str, actor: Actor) -> str:
-    from apps.customers.render import tax_id_render
-
     with transaction.atomic():
-        tax_id = (
-            TaxId.objects.select_for_update()
-            .filter(account=account, customer=customer, id=tax_id_id)
-            .first()
-        )
+        tax_id = row_lock(TaxId.objects.filter(account=account, customer=customer, id=tax_id_id))
         if tax_id is None:
             raise ResourceMissingError("tax_id", tax_id_id)
         data = tax_id_render(tax_id)

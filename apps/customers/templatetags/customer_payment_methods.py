@@ -1,5 +1,11 @@
 from django import template
 
+from apps.accounts.dashboard.badges import badge_html
+from apps.core import clock
+from apps.customers.card_expiry import card_state
+from apps.customers.forms import TestCardForm
+from apps.customers.selectors import customer_payment_methods
+
 register = template.Library()
 
 _STATE_TEXT = {"closed": "Closed", "expired": "Expired", "expiring": "Expires this month"}
@@ -7,12 +13,6 @@ _STATE_TEXT = {"closed": "Closed", "expired": "Expired", "expiring": "Expires th
 
 @register.inclusion_tag("customers/_payment_methods_list.html", takes_context=True)
 def payment_methods_panel(context, customer):
-    # Imported here: template libraries load while the admin is still being set up.
-    from apps.core import clock
-    from apps.customers.admin_payment_methods import TestCardForm, customer_payment_methods
-    from apps.customers.card_expiry import card_state
-    from apps.dashboard.badges import badge_html
-
     payment_methods = customer_payment_methods(customer)
     # Closed and expired cards are marked, as of the customer's time (their test clock's).
     now = clock.now(test_clock_id=customer.test_clock_id)

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.accounts.models import Account
 from apps.accounts.selectors import (
     account_list_for_user,
@@ -26,9 +28,8 @@ from apps.accounts.selectors import (
 from apps.accounts.services import sandbox_create, sandbox_delete
 from apps.core.actor import Actor
 from apps.core.errors import ApplicationError
-from apps.dashboard.admin_base import dashboard_actor
-from apps.dashboard.forms import AccountSwitchForm, SandboxCreateForm, service_error_to_form
-from apps.dashboard.middleware import SESSION_ACCOUNT_KEY
+from apps.dashboard.forms import AccountSwitchForm, SandboxCreateForm
+from apps.dashboard.session import SESSION_ACCOUNT_KEY
 
 NEW_SANDBOX_SESSION_KEY = "ledgerline_new_sandbox"
 

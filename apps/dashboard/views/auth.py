@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from unfold.forms import AdminOwnPasswordChangeForm
 
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.accounts.selectors import staff_user_get, two_factor_device_get, user_get_by_username
 from apps.accounts.services import invitation_accept
 from apps.accounts.services.auth import (
@@ -36,8 +37,8 @@ from apps.accounts.services.two_factor import provisioning_uri
 from apps.core import clock
 from apps.core.api.views import client_ip
 from apps.core.errors import ApplicationError
-from apps.dashboard.forms import CodeForm, InvitationAcceptForm, LoginForm, service_error_to_form
-from apps.dashboard.sites import SESSION_TWO_FACTOR_KEY
+from apps.dashboard.forms import CodeForm, InvitationAcceptForm, LoginForm
+from apps.dashboard.session import SESSION_TWO_FACTOR_KEY
 
 PENDING_LOGIN_KEY = "ledgerline_login_pending"
 # Seconds a password step stays good for the code step.

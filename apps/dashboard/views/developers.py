@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from unfold.widgets import UnfoldAdminRadioSelectWidget, UnfoldAdminTextInputWidget
 
 from apps.accounts import roles
+from apps.accounts.dashboard.admin_base import dashboard_actor
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.accounts.enums import Access, ApiKeyKind
 from apps.accounts.models import ApiKey
 from apps.accounts.selectors import api_key_list
@@ -24,7 +26,6 @@ from apps.core.api.resources import RESOURCES
 from apps.core.errors import ApplicationError
 from apps.core.events import event_render
 from apps.core.selectors import event_get
-from apps.dashboard.admin_base import dashboard_actor
 
 NEW_TOKEN_SESSION_KEY = "ledgerline_new_api_token"
 
@@ -89,11 +90,6 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def _service_error_to_form(form: forms.Form, error: ApplicationError) -> None:
-    field = error.param if error.param in form.fields else None
-    form.add_error(field, error.message)
-
-
 def _page(request: HttpRequest, template: str, title: str, **context) -> HttpResponse:
     return render(
         request,
@@ -127,7 +123,7 @@ def api_key_create_view(request: HttpRequest) -> HttpResponse:
                 actor=dashboard_actor(request),
             )
         except ApplicationError as error:
-            _service_error_to_form(form, error)
+            service_error_to_form(form, error)
         else:
             return _token_hand_over(request, api_key, token)
     return _page(
@@ -168,7 +164,7 @@ def api_key_roll_view(request: HttpRequest, key_id: str) -> HttpResponse:
                 actor=dashboard_actor(request),
             )
         except ApplicationError as error:
-            _service_error_to_form(form, error)
+            service_error_to_form(form, error)
         else:
             return _token_hand_over(request, new_key, token)
     return _page(request, "api_key_roll.html", "Roll API key", api_key=api_key, form=form)
@@ -184,7 +180,7 @@ def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
                 account=request.account, key_id=api_key.id, actor=dashboard_actor(request)
             )
         except ApplicationError as error:
-            _service_error_to_form(form, error)
+            service_error_to_form(form, error)
         else:
             messages.success(request, f"The key {api_key.redacted} was revoked.")
             return redirect("admin:accounts_apikey_changelist")

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts import roles
+from apps.accounts.dashboard.forms import service_error_to_form
 from apps.accounts.models import Invitation, Membership
 from apps.accounts.selectors import invitation_list_open, member_list, security_event_list
 from apps.accounts.services import (
@@ -24,9 +25,13 @@ from apps.accounts.services import (
     membership_remove,
     membership_role_update,
 )
-from apps.accounts.services.exports import audit_log_export, security_history_export
+from apps.accounts.services.exports import (
+    AuditLogFilters,
+    audit_log_export,
+    security_history_export,
+)
 from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.dashboard.forms import InvitationCreateForm, RoleForm, service_error_to_form
+from apps.dashboard.forms import InvitationCreateForm, RoleForm
 from apps.dashboard.views.accounts import actor_on, live_account, page
 
 NEW_INVITATION_SESSION_KEY = "ledgerline_new_invitation"
@@ -219,11 +224,11 @@ def _csv_download(export) -> HttpResponse:
 @require_GET
 def team_activity_export_view(request: HttpRequest) -> HttpResponse:
     """Team activity as CSV, with the list's filters (action, actor kind, object id)."""
-    filters = {
-        "action": request.GET.get("action", ""),
-        "actor_kind": request.GET.get("actor_kind__exact", ""),
-        "object_id": request.GET.get("q", "").strip(),
-    }
+    filters = AuditLogFilters(
+        action=request.GET.get("action", ""),
+        actor_kind=request.GET.get("actor_kind__exact", ""),
+        object_id=request.GET.get("q", "").strip(),
+    )
     try:
         export = audit_log_export(
             account=request.account,

@@ -16,7 +16,7 @@ Line kinds:
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
@@ -61,6 +61,9 @@ class Line:
     quantity: int
     price_id: str
     description: str = ""
+    # The billing stage run that made or kept the line, as ``(stage id, {"implementation": key,
+    # "version": n, "fallback": bool})`` (apps.invoices.engine.staging); not part of its value.
+    stage: tuple[str, dict] | None = field(default=None, compare=False, hash=False)
 
     @property
     def key(self) -> tuple[str, str, datetime, datetime]:
@@ -132,20 +135,28 @@ def cycle_lines(
     return lines
 
 
+def proration_description(terms: ItemTerms, kind: str) -> str:
+    name = terms.description or terms.price_id
+    return f"Unused time on {name}" if kind == PRORATION_CREDIT else f"Remaining time on {name}"
+
+
 def change_lines(
     old: ItemTerms | None,
     new: ItemTerms | None,
     *,
     period: tuple[datetime, datetime],
     at: datetime,
+    share: Fraction | None = None,
 ) -> list[Line]:
     """Credit for the unused rest of the old terms and debit for the new, each rounded alone
-    (once, after its proration rate).
+    (once, after its proration rate), for the unused ``share`` of the period (by default to the
+    second, engine.proration.fraction_remaining).
 
     Nothing when the terms are the same (no change), for metered items, nor for terms in trial
     at ``at`` (nothing was or will be paid for that time)."""
     start, end = period
-    share = fraction_remaining(start, end, at)
+    by_second = fraction_remaining(start, end, at)  # raises when ``at`` is not in the period
+    share = by_second if share is None else share
     if old == new:
         return []
     lines: list[Line] = []
@@ -159,7 +170,7 @@ def change_lines(
                 -prorate(old.period_amount, share * old.proration_rate),
                 old.quantity,
                 old.price_id,
-                f"Unused time on {old.description or old.price_id}",
+                proration_description(old, PRORATION_CREDIT),
             )
         )
     if new is not None and new.usage_type != "metered" and not new.trialing_at(at):
@@ -172,7 +183,7 @@ def change_lines(
                 prorate(new.period_amount, share * new.proration_rate),
                 new.quantity,
                 new.price_id,
-                f"Remaining time on {new.description or new.price_id}",
+                proration_description(new, PRORATION_DEBIT),
             )
         )
     return lines

@@ -4,8 +4,10 @@ charged (pure): the one computation that finalize writes and previews show.
 The balance is Stripe's: negative is credit the customer holds, positive is what they owe. In
 order:
 
-1. A credit invoice (negative total) puts its total on the balance as credit; nothing is due.
-2. Otherwise the balance is applied: credit up to the total, or what the customer owes added.
+1-2. The ``billing.customer_balance_application`` stage decides what the invoice takes from
+   the balance (apps.invoices.engine.stages.balance); by default a credit invoice (negative
+   total) puts its total on the balance as credit and nothing is due, otherwise the balance is
+   applied: credit up to the total, or what the customer owes added.
 3. A three-decimal currency is charged in multiples of 10 (money.chargeable_round, to the
    nearest 10): the difference goes to the balance, owed (rounded down) or credit (rounded up)
    on the next invoice.
@@ -17,9 +19,12 @@ Each step is one entry on the balance; the amount due is always the total less w
 entries moved onto the balance, so invoice and ledger agree to the unit.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apps.core import money
+from apps.invoices.engine.stages import Choice, stage_run
+
+BALANCE_STAGE = "billing.customer_balance_application"
 
 # The customer balance transaction types settlement writes (the values of
 # apps.customers.enums.BalanceTransactionType; the engine imports no Django).
@@ -41,6 +46,8 @@ class Settlement:
     total: int
     starting_balance: int
     entries: tuple[BalanceEntry, ...]
+    # The balance stage's record for Invoice.stages (apps.invoices.engine.staging).
+    stage: tuple[str, dict] | None = field(default=None, compare=False)
 
     @property
     def ending_balance(self) -> int:
@@ -51,15 +58,19 @@ class Settlement:
         return self.total - (self.ending_balance - self.starting_balance)
 
 
-def invoice_settle(*, total: int, balance: int, currency: str) -> Settlement:
-    """The balance entries of finalizing an invoice of ``total`` for a customer at ``balance``."""
+def invoice_settle(
+    *, total: int, balance: int, currency: str, choice: Choice | None = None
+) -> Settlement:
+    """The balance entries of finalizing an invoice of ``total`` for a customer at ``balance``,
+    the balance applied as ``choice`` (None: the default) decides."""
+    applied = stage_run(
+        BALANCE_STAGE,
+        choice,
+        {"currency": currency.lower(), "total": total, "customer_balance": balance},
+    )
     entries: list[BalanceEntry] = []
-    if total < 0:
-        entries.append(BalanceEntry(APPLIED, total))
-    elif balance < 0 and total > 0:
-        entries.append(BalanceEntry(APPLIED, min(-balance, total)))
-    elif balance > 0:
-        entries.append(BalanceEntry(APPLIED, -balance))
+    if applied.output["balance_change"]:
+        entries.append(BalanceEntry(APPLIED, applied.output["balance_change"]))
     due = total - sum(entry.amount for entry in entries)
     charged = money.chargeable_round(due, currency)
     if charged != due:
@@ -76,4 +87,9 @@ def invoice_settle(*, total: int, balance: int, currency: str) -> Settlement:
                 f"{money.format_amount(money.minimum_charge_amount(currency), currency)}",
             )
         )
-    return Settlement(total=total, starting_balance=balance, entries=tuple(entries))
+    return Settlement(
+        total=total,
+        starting_balance=balance,
+        entries=tuple(entries),
+        stage=(BALANCE_STAGE, applied.record()),
+    )

@@ -2,15 +2,10 @@
 
 Payment happens outside any transaction (apps.payments two-phase charges); every state change
 records its event in the transaction that makes it. The modules by topic: ``render`` (the API
-objects), ``lines``, ``locking``, ``finalize``, ``payments``, ``status``.
+objects), ``lines``, ``locking``, ``finalize``, ``payments``, ``status``, ``totals``.
 """
 
-from apps.invoices.services.finalize import (
-    customers_with_balance,
-    invoice_finalize,
-    invoices_finalize,
-    invoices_insert,
-)
+from apps.invoices.services.finalize import invoice_finalize, invoices_finalize, invoices_insert
 from apps.invoices.services.lines import invoice_line_rows, line_discounts_of
 from apps.invoices.services.locking import invoice_lock_with_customer
 from apps.invoices.services.payments import (
@@ -25,9 +20,11 @@ from apps.invoices.services.status import (
     invoice_mark_uncollectible,
     invoice_void,
 )
+from apps.invoices.services.totals import collection_previewed, discount_terms, invoice_totals
 
 __all__ = [
-    "customers_with_balance",
+    "collection_previewed",
+    "discount_terms",
     "invoice_delete_draft",
     "invoice_finalize",
     "invoice_item_render",
@@ -37,6 +34,7 @@ __all__ = [
     "invoice_pay",
     "invoice_record",
     "invoice_render",
+    "invoice_totals",
     "invoice_void",
     "invoices_finalize",
     "invoices_insert",

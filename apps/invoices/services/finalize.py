@@ -14,9 +14,12 @@ from apps.customers.models import CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE, COLLECTION, collection_plan, stages_recorded
 from apps.invoices.models import Invoice, InvoiceNumberSequence
 from apps.invoices.services.locking import invoice_lock_with_customer, invoices_lock_current
 from apps.invoices.services.render import invoice_render
+from apps.invoices.stage_choices import retry_plan, stage_choices
 
 
 def _numbers_take(account, count: int) -> list[str]:
@@ -31,9 +34,7 @@ def _numbers_take(account, count: int) -> list[str]:
     return [f"{prefix}-{number:04d}" for number in range(first, first + count)]
 
 
-def customers_with_balance(account, customer_ids: set[str]) -> set[str]:
-    """Of ``customer_ids``, the customers with a balance ledger (few): finalizing their invoices
-    reads and adjusts the balance, one invoice at a time."""
+def _customers_with_balance(account, customer_ids: set[str]) -> set[str]:
     return set(
         CustomerBalanceTransaction.objects.filter(
             account_id=account.id, customer_id__in=customer_ids
@@ -52,23 +53,69 @@ _FINALIZED_FIELDS = [
     "status",
     "finalized_at",
     "automatically_finalizes_at",
+    "collection_method",
     "due_date",
     "paid_at",
+    "stages",
+    "retry_plan",
     "updated_at",
 ]
 
 
-def _finalized_set(account, invoices: list[Invoice], with_balance: set[str], actor: Actor) -> None:
+def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[str, dict]:
+    """How the finalized ``invoice`` is collected (``payments.collection``): a subscription's
+    invoice as its subscription says (days until due from it), another as the invoice says. A
+    sent invoice gets its due date now unless it was given one when made (a one-off invoice
+    that is sent by its own method was). A retry plan other than the account's ``plan`` is
+    kept on the invoice, for its failed payments."""
+    subscription = invoice.subscription if invoice.subscription_id else None
+    given = subscription.collection_method if subscription else invoice.collection_method
+    result = collection_plan(
+        total=invoice.total,
+        amount_due=invoice.amount_due,
+        currency=invoice.currency,
+        collection_method=given,
+        days_until_due=subscription.days_until_due if subscription else None,
+        retry_plan=plan,
+        choice=choices.of(COLLECTION),
+    )
+    changed = result.output["collection_method"] != given
+    decided = result.output["retry_plan"]
+    invoice.retry_plan = None if decided == plan else decided
+    invoice.collection_method = result.output["collection_method"]
+    if (
+        invoice.collection_method == "send_invoice"
+        and invoice.due_date is None
+        and (subscription is not None or changed)
+    ):
+        days = result.output["days_until_due"] or 0
+        invoice.due_date = invoice.finalized_at + timedelta(days=days)
+    return (COLLECTION, result.record())
+
+
+def _finalized_set(
+    account,
+    invoices: list[Invoice],  # not empty
+    with_balance: set[str],
+    actor: Actor,
+    choices: Choices,
+    plan: dict,
+) -> None:
     """Finalize drafts of one account in memory, in their order: settle each with its customer's
-    balance (apps.invoices.engine.settlement; only customers in ``with_balance`` have one), then
-    number them in one block. The caller writes the rows and the events (``_finalized_changes``)
-    in the same transaction, which holds the sequence's lock from here to its end."""
-    if not invoices:
-        return
+    balance (apps.invoices.engine.settlement; only customers in ``with_balance`` have one),
+    decide how it is collected (``payments.collection``, the account's retry plan ``plan``),
+    the stages run as ``choices`` chooses, then number them in one block. The caller writes the
+    rows and the events (``_finalized_changes``) in the same transaction, which holds the
+    sequence's lock from here to its end."""
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
-        settled = invoice_settle(total=invoice.total, balance=balance, currency=invoice.currency)
+        settled = invoice_settle(
+            total=invoice.total,
+            balance=balance,
+            currency=invoice.currency,
+            choice=choices.of(BALANCE),
+        )
         for entry in settled.entries:
             customer_balance_adjust(
                 account=account,
@@ -87,14 +134,8 @@ def _finalized_set(account, invoices: list[Invoice], with_balance: set[str], act
         invoice.status = "paid" if invoice.amount_due == 0 else "open"
         invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
         invoice.automatically_finalizes_at = None  # only a draft waits to be finalized
-        # A one-off invoice got its due date when it was made (days_until_due or due_date).
-        if (
-            invoice.collection_method == "send_invoice"
-            and invoice.subscription_id
-            and invoice.due_date is None
-        ):
-            days = invoice.subscription.days_until_due or 0
-            invoice.due_date = invoice.finalized_at + timedelta(days=days)
+        collection = _collection_decide(invoice, plan, choices)
+        invoice.stages = {**invoice.stages, **stages_recorded([settled.stage, collection])}
         if invoice.status == "paid":
             invoice.paid_at = invoice.finalized_at
         invoice.updated_at = clock.now()
@@ -114,33 +155,50 @@ def _finalized_changes(invoices: list[Invoice]) -> list[tuple]:
     return changes
 
 
-def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
-    """Finalize drafts of one account, locked by the caller, in their order: settled and
-    numbered (``_finalized_set``), invoice.finalized (and invoice.paid when nothing is due)
-    recorded — multi-row writes for the invoices, events and audit."""
+def _finalize_locked(
+    account, invoices: list[Invoice], actor: Actor, choices: Choices | None = None
+) -> None:
+    """Finalize drafts of one account, locked by the caller, in their order: settled, their
+    collection decided and numbered (``_finalized_set``), invoice.finalized (and invoice.paid
+    when nothing is due) recorded — multi-row writes for the invoices, events and audit. The
+    stages run as ``choices`` (None: the account's) chooses."""
     if not invoices:
         return
-    with_balance = customers_with_balance(account, {invoice.customer_id for invoice in invoices})
-    _finalized_set(account, invoices, with_balance, actor)
+    choices = stage_choices(account) if choices is None else choices
+    plan = retry_plan(account)
+    with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
+    _finalized_set(account, invoices, with_balance, actor, choices, plan)
     rows_update(Invoice, invoices, _FINALIZED_FIELDS)
     changes_record(account=account, actor=actor, changes=_finalized_changes(invoices))
 
 
 def invoices_insert(
-    *, account, invoices: list[Invoice], finalizing: list[Invoice], actor: Actor = SYSTEM
+    *,
+    account,
+    invoices: list[Invoice],
+    finalizing: list[Invoice],
+    actor: Actor = SYSTEM,
+    choices: Choices | None = None,
 ) -> None:
     """Inside the transaction that makes them: insert new drafts of one account in one
     multi-row insert, the ones in ``finalizing`` finalized as they are written (a renewal past
-    its auto-advance hour: one insert instead of an insert and an update). Their customers have
-    no balance (the caller checks: adjusting one locks the customer, out of the lock order
-    there). Numbered last, so the sequence's lock is held for the insert and the events only."""
-    _finalized_set(account, finalizing, set(), actor)
+    its auto-advance hour: one insert instead of an insert and an update), the stages run as
+    ``choices`` (None: the account's) chooses, as ``invoices_finalize`` runs them. Their
+    customers have no balance and their settlement moves nothing onto it (the caller checks:
+    adjusting one locks the customer, out of the lock order there). Numbered last, so the
+    sequence's lock is held for the insert and the events only."""
+    if finalizing:
+        choices = stage_choices(account) if choices is None else choices
+        _finalized_set(account, finalizing, set(), actor, choices, retry_plan(account))
     rows_insert(Invoice, invoices)
     changes_record(account=account, actor=actor, changes=_finalized_changes(finalizing))
 
 
-def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:
-    """Number the invoice (gapless, under a lock) and apply the customer's credit balance."""
+def invoice_finalize(
+    *, invoice_id: str, account, actor: Actor = SYSTEM, choices: Choices | None = None
+) -> Invoice:
+    """Number the invoice (gapless, under a lock) and apply the customer's credit balance, the
+    stages run as ``choices`` (None: the account's) chooses."""
     with transaction.atomic():
         # Finalizing may apply the customer's balance.
         invoice = invoice_lock_with_customer(account, invoice_id)
@@ -149,12 +207,17 @@ def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invo
                 f"Invoice {invoice.id} is {invoice.status}; only drafts can be finalized.",
                 code="invoice_not_editable",
             )
-        _finalize_locked(account, [invoice], actor)
+        _finalize_locked(account, [invoice], actor, choices)
     return invoice
 
 
 def invoices_finalize(
-    *, account, invoices: list[Invoice], actor: Actor = SYSTEM, due_only: bool = False
+    *,
+    account,
+    invoices: list[Invoice],
+    actor: Actor = SYSTEM,
+    due_only: bool = False,
+    choices: Choices | None = None,
 ) -> list[Invoice]:
     """Finalize the drafts among ``invoices`` (one account, loaded with customer and
     subscription) in one transaction; rows another transaction holds are skipped (it is
@@ -172,5 +235,5 @@ def invoices_finalize(
                 and invoice.automatically_finalizes_at
                 <= clock.now(test_clock_id=invoice.customer.test_clock_id)
             ]
-        _finalize_locked(account, invoices, actor)
+        _finalize_locked(account, invoices, actor, choices)
     return invoices

@@ -18,6 +18,7 @@ the processor, then record the result in a second transaction.
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from apps.core.errors import ApplicationError
 from apps.payments.processors.base import Processor, Result
 
 DEFAULT_PROCESSORS = {"test": "apps.payments.processors.test.TestProcessor"}
@@ -28,8 +29,6 @@ def processor_for(account) -> Processor:
     mode = "live" if account.livemode else "test"
     path = {**DEFAULT_PROCESSORS, **getattr(settings, "PAYMENT_PROCESSORS", {})}.get(mode)
     if path is None:
-        from apps.core.errors import ApplicationError
-
         raise ApplicationError(
             "No payment processor is configured for live mode (PAYMENT_PROCESSORS['live']).",
             code="processor_unavailable",

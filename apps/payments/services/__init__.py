@@ -5,8 +5,6 @@ from apps.payments.services.charges import (
     charge_create,
     charge_update,
     charges_attempt,
-    refund_create,
-    refund_update,
 )
 from apps.payments.services.intents import (
     payment_intent_cancel,
@@ -15,6 +13,7 @@ from apps.payments.services.intents import (
     payment_intent_create,
     payment_intent_update,
 )
+from apps.payments.services.refunds import refund_create, refund_update
 from apps.payments.services.settings import payment_settings_update
 
 __all__ = [

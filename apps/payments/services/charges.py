@@ -1,4 +1,4 @@
-"""Charges and refunds, in two phases around the processor call.
+"""Charges and refunds (``refunds.py``), in two phases around the processor call.
 
 1. A transaction writes the charge (or refund) as ``pending`` — for refunds the amount is
    reserved on the locked charge so two refunds cannot exceed it.
@@ -20,17 +20,21 @@ from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
 from apps.core import clock, money
 from apps.core.actor import Actor
+from apps.core.bulk import rows_insert, rows_update
 from apps.core.errors import CardError, InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
-from apps.core.locks import row_lock, rows_lock
+from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
-from apps.customers.services.payment_methods import payment_method_scenario
-from apps.payments.enums import BalanceTransactionType, ChargeStatus, OutcomeType, RefundStatus
-from apps.payments.fees import available_on, processing_fee
-from apps.payments.models import BalanceTransaction, Charge, PaymentSettings, Refund
+from apps.payments.enums import ChargeStatus, OutcomeType
+from apps.payments.models import BalanceTransaction, Charge
 from apps.payments.processors import Result, processor_for
-from apps.payments.render import charge_render, refund_render
-from apps.payments.transitions import charges_move, refund_move
+from apps.payments.render import charge_render
+from apps.payments.services.ledger import (
+    charge_ledger_row,
+    charge_ledger_write,
+    payment_settings,
+)
+from apps.payments.transitions import charges_move
 
 
 @dataclass(frozen=True)
@@ -79,102 +83,6 @@ def amount_validate(amount: Any, currency: Any, *, param: str = "amount") -> tup
     return amount, currency
 
 
-def payment_settings(account: Account) -> PaymentSettings:
-    settings, _ = PaymentSettings.objects.get_or_create(account=account)
-    return settings
-
-
-def _ledger(
-    *,
-    account: Account,
-    kind: str,
-    amount: int,
-    currency: str,
-    source_id: str,
-    fee: int = 0,
-    description: str = "",
-    available_at=None,
-    settings: PaymentSettings | None = None,
-) -> BalanceTransaction:
-    row = _ledger_row(
-        account=account,
-        kind=kind,
-        amount=amount,
-        currency=currency,
-        source_id=source_id,
-        fee=fee,
-        description=description,
-        available_at=available_at,
-        settings=settings or payment_settings(account),
-    )
-    row.save(force_insert=True)
-    return row
-
-
-def _ledger_row(
-    *,
-    account: Account,
-    kind: str,
-    amount: int,
-    currency: str,
-    source_id: str,
-    fee: int,
-    description: str,
-    available_at,
-    settings: PaymentSettings,
-) -> BalanceTransaction:
-    now = clock.now()
-    return BalanceTransaction(
-        account=account,
-        type=kind,
-        amount=amount,
-        fee=fee,
-        net=amount - fee,
-        currency=currency,
-        fee_details=(
-            [
-                {
-                    "amount": fee,
-                    "currency": currency,
-                    "description": "Processing fees",
-                    "type": "stripe_fee",
-                }
-            ]
-            if fee
-            else []
-        ),
-        source_id=source_id,
-        description=description,
-        reporting_category=kind,
-        created_at=now,
-        available_on=available_at or available_on(now, days=settings.availability_days),
-    )
-
-
-def _charge_ledger(charge: Charge, amount: int) -> BalanceTransaction:
-    row = _charge_ledger_row(charge, amount, payment_settings(charge.account))
-    row.save(force_insert=True)
-    return row
-
-
-def _charge_ledger_row(
-    charge: Charge, amount: int, settings: PaymentSettings
-) -> BalanceTransaction:
-    """The ledger row of a captured ``amount`` of ``charge``, not yet written."""
-    scenario = payment_method_scenario(charge.payment_method)
-    return _ledger_row(
-        account=charge.account,
-        kind=BalanceTransactionType.CHARGE,
-        amount=amount,
-        currency=charge.currency,
-        source_id=charge.id,
-        fee=processing_fee(amount, percent=settings.fee_percent, fixed=settings.fee_fixed),
-        description=charge.description,
-        available_at=clock.now() if scenario.bypass_pending else None,
-        settings=settings,
-    )
-
-
 def _outcome(result: Result) -> dict[str, Any]:
     if result.status == "blocked":
         kind, reason = OutcomeType.BLOCKED, "highest_risk_level"
@@ -195,7 +103,7 @@ def _outcome(result: Result) -> dict[str, Any]:
     }
 
 
-def _event(
+def charge_event(
     charge: Charge, type: str, actor: Actor, previous: dict | None = None, *, refunds=None
 ) -> None:
     event_record(
@@ -230,28 +138,8 @@ def charges_attempt(
     with no transaction open, one transaction records every outcome (charges, ledger rows,
     events and audit entries in multi-row writes). A charge whose card needs authentication is
     removed (nothing was authorized). Answers in the order of ``requests``."""
-    from apps.core.bulk import rows_insert, rows_update
-
     now = clock.now()
-    charges = [
-        Charge(
-            **({"id": request.charge_id} if request.charge_id else {}),
-            account=account,
-            amount=request.amount,
-            currency=request.currency,
-            customer=request.customer,
-            payment_method=request.payment_method,
-            via_source=request.via_source,
-            payment_intent_id=request.payment_intent_id,
-            status=ChargeStatus.PENDING,
-            description=request.description,
-            metadata=request.metadata or {},
-            receipt_email=request.receipt_email,
-            statement_descriptor=request.statement_descriptor,
-            created_at=now,
-        )
-        for request in requests
-    ]
+    charges = [_pending_charge(account, request, now) for request in requests]
     with transaction.atomic():
         rows_insert(Charge, charges)
     processor = processor_for(account)
@@ -268,6 +156,33 @@ def charges_attempt(
         )
         for request, charge in zip(requests, charges, strict=True)
     ]
+    _outcomes_record(account=account, charges=charges, results=results, actor=actor)
+    return list(zip(charges, results, strict=True))
+
+
+def _pending_charge(account: Account, request: ChargeRequest, now: datetime) -> Charge:
+    return Charge(
+        **({"id": request.charge_id} if request.charge_id else {}),
+        account=account,
+        amount=request.amount,
+        currency=request.currency,
+        customer=request.customer,
+        payment_method=request.payment_method,
+        via_source=request.via_source,
+        payment_intent_id=request.payment_intent_id,
+        status=ChargeStatus.PENDING,
+        description=request.description,
+        metadata=request.metadata or {},
+        receipt_email=request.receipt_email,
+        statement_descriptor=request.statement_descriptor,
+        created_at=now,
+    )
+
+
+def _outcomes_record(
+    *, account: Account, charges: list[Charge], results: list[Result], actor: Actor
+) -> None:
+    """One transaction records every outcome; a charge that needs authentication is removed."""
     settings = payment_settings(account)
     ledger: list[BalanceTransaction] = []
     moves: list[tuple[Charge, str]] = []
@@ -287,7 +202,7 @@ def charges_attempt(
                 charge.dispute_reason_pending = result.later.get("dispute_reason", "")
                 if charge.captured:
                     charge.amount_captured = charge.amount
-                    charge.balance_transaction = _charge_ledger_row(charge, charge.amount, settings)
+                    charge.balance_transaction = charge_ledger_row(charge, charge.amount, settings)
                     ledger.append(charge.balance_transaction)
             else:
                 moves.append((charge, ChargeStatus.FAILED))
@@ -303,7 +218,6 @@ def charges_attempt(
             for charge in charges:
                 if charge.id in removed:
                     charge.pk = None  # as a deleted model instance: no charge exists
-    return list(zip(charges, results, strict=True))
 
 
 # What recording a charge's outcome writes.
@@ -348,7 +262,7 @@ def charge_create(*, account: Account, request: ChargeRequest, actor: Actor) -> 
     return charge
 
 
-def _locked_charge(account: Account, charge_id: str) -> Charge:
+def charge_locked(account: Account, charge_id: str) -> Charge:
     charge = row_lock(
         Charge.objects.select_related("account", "payment_method").filter(
             account=account, id=charge_id
@@ -364,7 +278,7 @@ def charge_capture(*, account: Account, charge_id: str, amount: int | None, acto
     the processor with no transaction open, recorded. A second capture, at once or after, is
     refused with ``charge_already_captured``."""
     with transaction.atomic():
-        charge = _locked_charge(account, charge_id)
+        charge = charge_locked(account, charge_id)
         if (
             charge.status != ChargeStatus.SUCCEEDED
             or charge.captured
@@ -395,7 +309,7 @@ def charge_capture(*, account: Account, charge_id: str, amount: int | None, acto
         Charge.objects.filter(pk=charge.pk).update(capturing_amount=None, updated_at=clock.now())
         raise
     with transaction.atomic():
-        charge = _locked_charge(account, charge_id)
+        charge = charge_locked(account, charge_id)
         charge.capturing_amount = None
         if result.status != "succeeded":
             charge.save(update_fields=["capturing_amount", "updated_at"])
@@ -409,9 +323,9 @@ def charge_capture(*, account: Account, charge_id: str, amount: int | None, acto
         charge.amount_captured = amount
         # The uncaptured rest is released: Stripe counts it as refunded.
         charge.amount_refunded = charge.amount - amount
-        charge.balance_transaction = _charge_ledger(charge, amount)
+        charge.balance_transaction = charge_ledger_write(charge, amount)
         charge.save()
-        _event(charge, "charge.captured", actor, previous)
+        charge_event(charge, "charge.captured", actor, previous)
         audit_record(
             account=account,
             actor=actor,
@@ -427,7 +341,7 @@ def charge_update(
     *, account: Account, charge_id: str, fields: dict[str, Any], actor: Actor
 ) -> Charge:
     with transaction.atomic():
-        charge = _locked_charge(account, charge_id)
+        charge = charge_locked(account, charge_id)
         before = charge_render(charge)
         for name, value in fields.items():
             setattr(charge, name, value)
@@ -435,7 +349,7 @@ def charge_update(
         after = charge_render(charge)
         previous = {k: v for k, v in before.items() if after.get(k) != v}
         if previous:
-            _event(charge, "charge.updated", actor, previous)
+            charge_event(charge, "charge.updated", actor, previous)
             audit_record(
                 account=account,
                 actor=actor,
@@ -445,129 +359,3 @@ def charge_update(
                 changes={k: [v, after[k]] for k, v in previous.items()},
             )
     return charge
-
-
-def refund_create(
-    *,
-    account: Account,
-    charge_id: str,
-    amount: int | None,
-    reason: str = "",
-    metadata: dict[str, str] | None = None,
-    actor: Actor,
-) -> Refund:
-    if charge_id.startswith("re_"):
-        raise InvalidRequestError(
-            f"{charge_id} is a refund: a refund cannot itself be refunded. Refund the charge "
-            "it belongs to instead.",
-            param="charge",
-        )
-    with transaction.atomic():
-        charge = _locked_charge(account, charge_id)
-        if charge.status != ChargeStatus.SUCCEEDED:
-            raise InvalidRequestError(
-                f"Charge {charge.id} did not succeed, so there is nothing to refund.",
-                param="charge",
-            )
-        if not charge.captured:
-            raise InvalidRequestError(
-                f"Charge {charge.id} is not captured: capture it or cancel its payment instead.",
-                param="charge",
-            )
-        remaining = charge.amount_captured - charge.amount_refunded
-        if remaining <= 0:
-            raise InvalidRequestError(
-                f"Charge {charge.id} has already been refunded.", code="charge_already_refunded"
-            )
-        amount = remaining if amount is None else amount
-        if amount <= 0 or amount > remaining:
-            left = money.format_amount(remaining, charge.currency)
-            raise InvalidRequestError(
-                f"Refund amount ({money.format_amount(amount, charge.currency)}) is greater than "
-                f"the unrefunded amount on the charge ({left}).",
-                param="amount",
-            )
-        refund = Refund.objects.create(
-            account=account,
-            charge=charge,
-            amount=amount,
-            currency=charge.currency,
-            reason=reason,
-            status=RefundStatus.PENDING,
-            metadata=metadata or {},
-            created_at=clock.now(),
-        )
-        # Reserved now, under the lock; released if the processor refuses.
-        charge.amount_refunded += amount
-        charge.save(update_fields=["amount_refunded", "updated_at"])
-    result = processor_for(account).refund(
-        reference=charge.processor_reference, amount=amount, idempotency_key=f"refund:{refund.id}"
-    )
-    with transaction.atomic():
-        (charge,), (refund,) = rows_lock(
-            Charge.objects.select_related("account", "payment_method").filter(
-                account=account, id=charge_id
-            ),
-            Refund.objects.select_related("account").filter(pk=refund.pk),
-        )
-        changes = {"charge": [None, charge.id], "amount": [None, amount]}
-        if result.status == "succeeded":
-            refund.processor_reference = result.reference
-            refund.balance_transaction = _ledger(
-                account=account,
-                kind=BalanceTransactionType.REFUND,
-                amount=-amount,
-                currency=charge.currency,
-                source_id=refund.id,
-                description=f"REFUND FOR CHARGE ({charge.description or charge.id})",
-                available_at=clock.now(),
-            )
-            refund_move(refund, RefundStatus.SUCCEEDED, actor=actor, changes=changes)
-            _event(
-                charge,
-                "charge.refunded",
-                actor,
-                {"amount_refunded": charge.amount_refunded - amount, "refunded": False},
-            )
-        else:
-            refund.failure_reason = result.error_code or "unknown"
-            refund_move(refund, RefundStatus.FAILED, actor=actor, changes=changes)
-            charge.amount_refunded -= amount
-            charge.save(update_fields=["amount_refunded", "updated_at"])
-    return refund
-
-
-def refund_update(
-    *, account: Account, refund_id: str, metadata: dict[str, str] | None, actor: Actor
-) -> Refund:
-    from apps.core.api.params import metadata_merge
-
-    with transaction.atomic():
-        refund = (
-            Refund.objects.select_for_update(of=("self",))
-            .select_related("charge")
-            .filter(account=account, id=refund_id)
-            .first()
-        )
-        if refund is None:
-            raise ResourceMissingError("refund", refund_id)
-        before = refund.metadata
-        refund.metadata = metadata_merge(refund.metadata, metadata)
-        refund.save(update_fields=["metadata", "updated_at"])
-        if refund.metadata != before:
-            event_record(
-                account=account,
-                type="refund.updated",
-                data_object=refund_render(refund),
-                previous_attributes={"metadata": before},
-                actor=actor,
-            )
-            audit_record(
-                account=account,
-                actor=actor,
-                action="refund.updated",
-                object_type="refund",
-                object_id=refund.id,
-                changes={"metadata": [before, refund.metadata]},
-            )
-    return refund

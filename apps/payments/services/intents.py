@@ -13,7 +13,8 @@ from apps.core.locks import row_lock
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services.payment_methods import payment_method_attach
 from apps.payments.enums import ChargeStatus, PaymentIntentStatus
-from apps.payments.models import PaymentIntent
+from apps.payments.models import Charge, PaymentIntent
+from apps.payments.processors import Result
 from apps.payments.render import payment_intent_render
 from apps.payments.services.charges import (
     ChargeRequest,
@@ -88,6 +89,58 @@ def payment_intent_confirm(
 ) -> PaymentIntent:
     """Attempt the payment; a decline leaves the intent awaiting another payment method and is
     raised as the card error (with the intent), as Stripe answers."""
+    intent = _confirm_claim(
+        account=account,
+        intent_id=intent_id,
+        payment_method=payment_method,
+        off_session=off_session,
+        authenticated=authenticated,
+        actor=actor,
+    )
+    charge, result = charge_attempt(
+        account=account,
+        request=ChargeRequest(
+            amount=intent.amount,
+            currency=intent.currency,
+            payment_method=intent.payment_method,
+            customer=intent.customer,
+            capture=intent.capture_method != "manual",
+            description=intent.description,
+            off_session=intent.off_session,
+            authenticated=authenticated,
+            payment_intent_id=intent.id,
+        ),
+        actor=actor,
+    )
+    intent, error = _confirm_record(
+        account=account, intent_id=intent_id, charge=charge, result=result, actor=actor
+    )
+    if error is not None:
+        raise card_error(
+            error,
+            charge=charge if charge.pk else None,
+            payment_intent=payment_intent_render(intent),
+        )
+    if intent.setup_future_usage and intent.customer and intent.payment_method.customer_id is None:
+        payment_method_attach(
+            account=account,
+            payment_method_id=intent.payment_method_id,
+            customer=intent.customer,
+            actor=actor,
+        )
+    return intent
+
+
+def _confirm_claim(
+    *,
+    account: Account,
+    intent_id: str,
+    payment_method: PaymentMethod | None,
+    off_session: bool | None,
+    authenticated: bool,
+    actor: Actor,
+) -> PaymentIntent:
+    """The intent, checked and claimed (``processing``) under its lock before the charge."""
     with transaction.atomic():
         intent = _locked(account, intent_id)
         allowed = {
@@ -116,21 +169,13 @@ def payment_intent_confirm(
                 code="payment_intent_unexpected_state",
             )
         payment_intent_move(intent, PaymentIntentStatus.PROCESSING, actor=actor)
-    charge, result = charge_attempt(
-        account=account,
-        request=ChargeRequest(
-            amount=intent.amount,
-            currency=intent.currency,
-            payment_method=intent.payment_method,
-            customer=intent.customer,
-            capture=intent.capture_method != "manual",
-            description=intent.description,
-            off_session=intent.off_session,
-            authenticated=authenticated,
-            payment_intent_id=intent.id,
-        ),
-        actor=actor,
-    )
+    return intent
+
+
+def _confirm_record(
+    *, account: Account, intent_id: str, charge: Charge, result: Result, actor: Actor
+) -> tuple[PaymentIntent, Result | None]:
+    """The charge's outcome on the intent; answers the result to raise as a card error, if any."""
     error = None
     with transaction.atomic():
         intent = _locked(account, intent_id)
@@ -155,20 +200,7 @@ def payment_intent_confirm(
             intent.amount_capturable = charge.amount
             intent.last_payment_error = None
             payment_intent_move(intent, PaymentIntentStatus.REQUIRES_CAPTURE, actor=actor)
-    if error is not None:
-        raise card_error(
-            error,
-            charge=charge if charge.pk else None,
-            payment_intent=payment_intent_render(intent),
-        )
-    if intent.setup_future_usage and intent.customer and intent.payment_method.customer_id is None:
-        payment_method_attach(
-            account=account,
-            payment_method_id=intent.payment_method_id,
-            customer=intent.customer,
-            actor=actor,
-        )
-    return intent
+    return intent, error
 
 
 def _error_body(result, charge: str | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 from apps.payments.models import PaymentSettings
 
 
@@ -27,7 +28,8 @@ def payment_settings_update(
             "Funds become available after 0 to 30 days.", param="availability_days"
         )
     with transaction.atomic():
-        settings, _ = PaymentSettings.objects.select_for_update().get_or_create(account=account)
+        PaymentSettings.objects.get_or_create(account=account)
+        settings = row_lock(PaymentSettings.objects.filter(account=account))
         before = {
             "fee_percent": str(settings.fee_percent),
             "fee_fixed": settings.fee_fixed,

@@ -1,5 +1,10 @@
 from django import template
 
+from apps.customers.models import PaymentMethod
+from apps.payments.display import charge_state
+from apps.payments.forms import ChargeForm
+from apps.payments.selectors import charge_list
+
 register = template.Library()
 
 PANEL_CHARGES = 20
@@ -7,12 +12,6 @@ PANEL_CHARGES = 20
 
 @register.inclusion_tag("payments/_customer_payments.html", takes_context=True)
 def customer_payments_panel(context, customer):
-    # Imported here: template libraries load while the admin is still being set up.
-    from apps.customers.models import PaymentMethod
-    from apps.payments.admin import charge_state
-    from apps.payments.forms import ChargeForm
-    from apps.payments.selectors import charge_list
-
     charges = list(
         charge_list(account=customer.account)
         .filter(customer=customer)

@@ -12,10 +12,14 @@ from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
 from apps.core.ids import new_secret
 from apps.core.locks import row_lock, rows_lock
+from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_in_force, discount_used
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import Totals, stages_recorded
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_line_rows, invoice_record, line_discounts_of
+from apps.invoices.services import invoice_line_rows, invoice_record, invoice_totals
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import BillingSettings, Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 
@@ -63,6 +67,21 @@ def _pending_items(subscription: Subscription) -> list[InvoiceItem]:
     return items
 
 
+def invoice_stages(
+    lines: list[Line], pending: list[InvoiceItem], totals: Totals, waived: dict
+) -> dict:
+    """``Invoice.stages`` of an invoice of ``lines`` and ``pending`` items totalled by
+    ``totals``: the stages that made its lines (a pending proration's, from when it was made),
+    those of the changes that left no line (``waived``: ``Subscription.pending_stages``) and
+    its totals."""
+    return stages_recorded(
+        [line.stage for line in lines]
+        + [record for item in pending for record in item.stages.items()]
+        + list(waived.items())
+        + [totals.stage]
+    )
+
+
 def invoice_from_lines(
     *,
     subscription: Subscription,
@@ -72,8 +91,10 @@ def invoice_from_lines(
     actor: Actor = SYSTEM,
     include_pending: bool = True,
     finalizes_at: datetime | None = None,
+    choices: Choices | None = None,
 ) -> Invoice | None:
-    """A draft invoice of the planner's lines plus the customer's pending items.
+    """A draft invoice of the planner's lines plus the customer's pending items, its totals
+    computed as ``choices`` (None: the account's) chooses.
 
     Runs inside the caller's transaction (which locked the subscription). A zero-total invoice
     is not created unless the account asks for them. Raises AlreadyInvoiced when a line's key
@@ -84,17 +105,20 @@ def invoice_from_lines(
     account = subscription.account
     lines = _lines_not_billed(lines)
     pending = _pending_items(subscription) if include_pending else []
+    waived = subscription.pending_stages if include_pending else {}
     if not lines and not pending:
         return None
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=now)
-    discounts = line_discounts_of(
+    discounts, totals = invoice_totals(
         discount,
-        [(line.amount, line.kind, line.price_id) for line in lines]
-        + [(item.amount, item.kind, item.price_id) for item in pending],
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines]
+        + [(item.amount, item.kind, item.price_id, item.proration) for item in pending],
+        currency=subscription.currency,
+        balance=customer_balance(subscription.customer),
+        choices=stage_choices(account) if choices is None else choices,
     )
-    subtotal = sum(line.amount for line in lines) + sum(item.amount for item in pending)
-    total = subtotal - sum(discounts)
+    subtotal, total = totals.subtotal, totals.total
     if total == 0 and not billing_settings(account).zero_total_invoices:
         return None
     invoice = Invoice.objects.create(
@@ -107,7 +131,7 @@ def invoice_from_lines(
         period_start=period[0],
         period_end=period[1],
         subtotal=subtotal,
-        total_discount=sum(discounts),
+        total_discount=totals.total_discount,
         total=total,
         amount_due=total,
         discount=discount if any(discounts) else None,
@@ -115,6 +139,7 @@ def invoice_from_lines(
         automatically_finalizes_at=finalizes_at,
         hosted_token=new_secret(32),
         created_at=now,
+        stages=invoice_stages(lines, pending, totals, waived),
     )
     rows = invoice_line_rows(
         invoice=invoice,
@@ -130,7 +155,9 @@ def invoice_from_lines(
         raise AlreadyInvoiced(subscription.id) from exc
     InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
     subscription.latest_invoice_id = invoice.id
-    subscription.save(update_fields=["latest_invoice_id", "updated_at"])
+    if waived:
+        subscription.pending_stages = {}
+    subscription.save(update_fields=["latest_invoice_id", "pending_stages", "updated_at"])
     if invoice.discount_id:
         discount_used(discount, now)
     invoice_record(invoice, "invoice.created", actor)

@@ -22,6 +22,7 @@ from django.db import transaction
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.locks import rows_lock
+from apps.invoices.engine.stages import Choices
 from apps.invoices.models import Invoice
 from apps.invoices.services import (
     invoice_mark_uncollectible,
@@ -87,6 +88,7 @@ def invoices_collect(
     invoices: list[Invoice],
     actor: Actor = SYSTEM,
     due_only: bool = False,
+    choices: Choices | None = None,
     finalized: list[Invoice] = (),
 ) -> Collected:
     """Finalize and collect drafts of one account (loaded with customer and subscription), and
@@ -116,7 +118,11 @@ def invoices_collect(
             *finalized,
             *(
                 invoices_finalize(
-                    account=account, invoices=finalizing, actor=actor, due_only=due_only
+                    account=account,
+                    invoices=finalizing,
+                    actor=actor,
+                    due_only=due_only,
+                    choices=choices,
                 )
                 if finalizing
                 else []
@@ -131,12 +137,8 @@ def invoices_collect(
             action = invoice_mark_uncollectible if paused == "mark_uncollectible" else invoice_void
             action(account=account, invoice_id=invoice.id, actor=actor)
             continue
-        method = (
-            invoice.subscription.collection_method
-            if invoice.subscription
-            else invoice.collection_method
-        )
-        if invoice.status == "open" and method == "charge_automatically":
+        # Finalizing decided how it is collected (payments.collection).
+        if invoice.status == "open" and invoice.collection_method == "charge_automatically":
             charging.append(invoice)
     if charging:
         _, failures = invoices_pay(account=account, invoices=charging, actor=actor)
@@ -165,7 +167,9 @@ def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM)
             )
 
 
-def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
+def invoices_auto_advance(
+    *, invoice_ids: list[str], actor: Actor = SYSTEM, choices: Choices | None = None
+) -> int:
     """Finalize and collect the due drafts among ``invoice_ids``; how many were finalized (or
     kept as drafts for staff)."""
     drafts = (
@@ -179,7 +183,11 @@ def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> i
     advanced = 0
     for invoices in by_account.values():
         collected = invoices_collect(
-            account=invoices[0].account, invoices=invoices, actor=actor, due_only=True
+            account=invoices[0].account,
+            invoices=invoices,
+            actor=actor,
+            due_only=True,
+            choices=choices,
         )
         advanced += len(collected.finalized) + len(collected.kept)
         subscriptions_past_due(
@@ -193,14 +201,16 @@ def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> i
     return advanced
 
 
-def invoice_collect(subscription: Subscription, invoice, actor: Actor) -> bool:
+def invoice_collect(subscription: Subscription, invoice, actor: Actor, choices=None) -> bool:
     """Finalize and, when charging automatically, pay one invoice of ``subscription`` (the batch
     of one). False when an automatic payment failed (an invoice sent to the customer is not a
     failure before its due date)."""
     invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
         pk=invoice.pk
     )
-    collected = invoices_collect(account=subscription.account, invoices=[invoice], actor=actor)
+    collected = invoices_collect(
+        account=subscription.account, invoices=[invoice], actor=actor, choices=choices
+    )
     return invoice.id not in collected.failed
 
 

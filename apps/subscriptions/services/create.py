@@ -11,7 +11,9 @@ from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError
 from apps.customers.models import Customer
 from apps.invoices.discounts import discount_apply, discount_period_used
+from apps.invoices.engine.stages import Choices
 from apps.invoices.services import invoice_finalize, invoice_void
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
@@ -91,7 +93,7 @@ def _status_set(subscription: Subscription, status: str, actor: Actor, *, type: 
 
 
 def _first_invoice_collect(
-    subscription: Subscription, invoice, *, payment_behavior: str, actor: Actor
+    subscription: Subscription, invoice, choices: Choices, *, payment_behavior: str, actor: Actor
 ) -> None:
     """After the creation's transaction: the first invoice finalized and left for the customer
     (``default_incomplete``), or collected; a failed first payment leaves the subscription
@@ -99,12 +101,12 @@ def _first_invoice_collect(
     account = subscription.account
     if payment_behavior == "default_incomplete":
         # The first invoice is finalized and left for the customer to pay (e.g. on a page).
-        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor)
+        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor, choices=choices)
         _status_set(
             subscription, SubscriptionStatus.INCOMPLETE, actor, type="customer.subscription.updated"
         )
         return
-    if invoice_collect(subscription, invoice, actor):
+    if invoice_collect(subscription, invoice, actor, choices):
         return
     if payment_behavior == "error_if_incomplete":
         # As if it had not been created: the invoice is voided, the subscription expires.
@@ -154,8 +156,10 @@ def subscription_create(
     billing_cycle_anchor: datetime | None = None,
     proration_behavior: str = "create_prorations",
     starts_at: datetime | None = None,
+    choices: Choices | None = None,
 ) -> Subscription:
-    """Create and bill the first invoice (apps.subscriptions.planning decides what).
+    """Create and bill the first invoice (apps.subscriptions.planning decides what), the
+    billing stages run as ``choices`` (None: the account's) chooses.
 
     ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
     time), so the creation bills exactly what the preview showed."""
@@ -190,15 +194,16 @@ def subscription_create(
                 promotion_code=promotion_code,
             )
         # In the request's order, as the preview plans them.
-        lines = first_lines(
-            plan, [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
-        )
+        choices = stage_choices(account) if choices is None else choices
+        starting = [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
+        lines = first_lines(plan, starting, choices=choices)
         invoice = invoice_from_lines(
             subscription=subscription,
             lines=lines,
             period=plan.period,
             billing_reason="subscription_create",
             actor=actor,
+            choices=choices,
         )
         discount_period_used(
             customer=customer,
@@ -210,6 +215,6 @@ def subscription_create(
         subscription_record(subscription, "customer.subscription.created", actor)
     if invoice is not None:
         _first_invoice_collect(
-            subscription, invoice, payment_behavior=payment_behavior, actor=actor
+            subscription, invoice, choices, payment_behavior=payment_behavior, actor=actor
         )
     return subscription

@@ -10,11 +10,14 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import ResourceMissingError
 from apps.core.locks import row_lock
+from apps.invoices.engine.stages import Choices
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import ItemRequest
 from apps.subscriptions.services.collection import invoice_collect
 from apps.subscriptions.services.cycles import cycle_restart, prorate_change
+from apps.subscriptions.services.record import stages_pend
 
 
 def subscription_items_change(
@@ -25,9 +28,11 @@ def subscription_items_change(
     actor: Actor,
     proration_behavior: str = "create_prorations",
     proration_date: datetime | None = None,
+    choices: Choices | None = None,
 ) -> list[SubscriptionItem]:
     """Change, add and delete items at once (``items[N]`` of an update), as
-    apps.subscriptions.changes plans them: every proration at ``proration_date`` (else now),
+    apps.subscriptions.changes plans them (with the billing stages ``choices`` choose, None:
+    the account's): every proration at ``proration_date`` (else now),
     pending for the next invoice or invoiced at once with ``always_invoice``; a new interval
     (or free to paid) restarts the cycle and bills it now. Answers the changed rows, then the
     added ones (removed ones left out)."""
@@ -41,11 +46,13 @@ def subscription_items_change(
             raise ResourceMissingError("subscription", subscription_id)
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
         at = proration_date or now
+        choices = stage_choices(account) if choices is None else choices
         plan = change_plan(
             subscription=subscription,
             changes=changes,
             at=at,
             proration_behavior=proration_behavior,
+            choices=choices,
         )
         for row in plan.updated:
             row.save(update_fields=["price", "quantity", "updated_at"])
@@ -55,6 +62,10 @@ def subscription_items_change(
         for row in plan.removed:
             row.deleted_at = now
             row.save(update_fields=["deleted_at", "updated_at"])
+        if plan.lines or proration_behavior != "always_invoice":
+            # A waived proration's record goes to the invoice that would have had its lines:
+            # the next one, or the one made now (none is made when nothing is due).
+            stages_pend(subscription, plan.waived)
         if plan.reset is not None:
             invoice = cycle_restart(
                 subscription,
@@ -62,11 +73,14 @@ def subscription_items_change(
                 period=plan.reset,
                 interval=plan.interval,
                 actor=actor,
+                choices=choices,
             )
         else:
-            invoice = prorate_change(subscription, plan.lines, proration_behavior, at, now, actor)
+            invoice = prorate_change(
+                subscription, plan.lines, proration_behavior, at, now, actor, choices
+            )
     if invoice is not None:
-        invoice_collect(subscription, invoice, actor)
+        invoice_collect(subscription, invoice, actor, choices)
     return [*plan.updated, *plan.added]
 
 

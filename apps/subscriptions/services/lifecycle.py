@@ -16,7 +16,9 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
 from apps.invoices.engine.periods import period_containing
-from apps.invoices.engine.planner import Line, change_lines, cycle_lines
+from apps.invoices.engine.planner import Line, cycle_lines
+from apps.invoices.engine.staging import changes_lines
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
@@ -67,14 +69,17 @@ def subscription_cancel_scheduled(
         start, end = subscription.current_period_start, subscription.current_period_end
         lines: list[Line] = []
         if subscription.cancel_at_proration != "none" and start < at < end:
-            discount = discount_at(subscription, at)
-            for item in active_items(subscription):
-                lines += change_lines(
-                    item_terms(item, currency=subscription.currency, on=at, discount=discount),
-                    None,
-                    period=(start, end),
-                    at=at,
-                )
+            discount, currency = discount_at(subscription, at), subscription.currency
+            lines = changes_lines(
+                [
+                    (item_terms(item, currency=currency, on=at, discount=discount), None)
+                    for item in active_items(subscription)
+                ],
+                period=(start, end),
+                at=at,
+                currency=currency,
+                choices=stage_choices(subscription.account),
+            )
         invoice = None
         if subscription.cancel_at_proration == "none":
             subscription_pending_prorations_drop(subscription)
@@ -157,14 +162,17 @@ def _resume_lines(
     )
     lines = []
     if proration_behavior != "none":
-        discount = discount_at(subscription, at)
-        for item in paused_items:
-            lines += change_lines(
-                None,
-                item_terms(item, currency=subscription.currency, on=at, discount=discount),
-                period=period,
-                at=at,
-            )
+        discount, currency = discount_at(subscription, at), subscription.currency
+        lines = changes_lines(
+            [
+                (None, item_terms(item, currency=currency, on=at, discount=discount))
+                for item in paused_items
+            ],
+            period=period,
+            at=at,
+            currency=currency,
+            choices=stage_choices(subscription.account),
+        )
     return period, lines, proration_behavior == "always_invoice" and bool(lines)
 
 

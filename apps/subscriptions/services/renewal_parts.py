@@ -1,5 +1,6 @@
 """What renewing a batch works with: each locked subscription's next step, the batch's items
-and discounts loaded at once, and the planned renewal (apps.subscriptions.services.renewals)."""
+and discounts loaded at once, the planned renewal and its invoice
+(apps.subscriptions.services.renewals)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,11 +10,17 @@ from django.db import IntegrityError, transaction
 
 from apps.catalog.models import Price
 from apps.core.bulk import rows_insert
+from apps.core.ids import new_secret
+from apps.invoices.discounts import discount_amounts
 from apps.invoices.engine.planner import Line
+from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import BALANCE, COMPUTE_BILL, bill_totals
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import customers_with_balance
+from apps.invoices.services import discount_terms, invoice_line_rows
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.services.billing import billing_settings, invoice_stages
 from apps.subscriptions.services.collection import pause_behavior
 
 # How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
@@ -42,6 +49,8 @@ class Renewal:
     invoice: Invoice | None = None
     rows: list[InvoiceLine] = field(default_factory=list)
     finalizes_at: datetime | None = None
+    choices: Choices | None = None  # the billing stages' implementations
+    balance: int = 0  # the customer's balance before the invoice
 
 
 @dataclass
@@ -49,8 +58,9 @@ class Renewed:
     subscriptions: list[Subscription] = field(default_factory=list)
     # Invoices of trial ends settled first (invoiced at once, collected one by one).
     settled: list[tuple[Subscription, Invoice]] = field(default_factory=list)
-    # Invoices already past their auto-advance hour: finalized as they were inserted, and the
-    # ones left drafts (their customer has a balance, or collection is paused keep_as_draft).
+    # Invoices already past their auto-advance hour finalized as they were inserted (not the
+    # ones whose customer has a balance or whose settling would move one, nor those kept as
+    # drafts by pause_collection keep_as_draft: ``late``, finalized after the commit).
     finalized: list[Invoice] = field(default_factory=list)
     late: list[Invoice] = field(default_factory=list)
 
@@ -126,6 +136,66 @@ def renewal_discounts_of(renewals: list[Renewal]) -> dict[str, list[Discount]]:
     return found
 
 
+def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
+    """The renewal's invoice and line rows (unsaved), with the discount's shares; none for a
+    zero total unless the account asks for them. ``products``: price id → product id, filled
+    as prices are met; ``settings``: the accounts' billing settings, filled the same way."""
+    subscription = r.subscription
+    account = subscription.account
+    parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
+        (item.amount, item.kind, item.price_id) for item in r.pending
+    ]
+    if r.discount is not None:
+        unknown = {price for _, _, price in parts if price and price not in products}
+        if unknown:
+            products.update(Price.objects.filter(id__in=unknown).values_list("id", "product_id"))
+    amounts = discount_amounts(
+        r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
+    )
+    totals = bill_totals(
+        [(line.amount, line.proration) for line in r.lines]
+        + [(item.amount, item.proration) for item in r.pending],
+        amounts,
+        discount=discount_terms(r.discount),
+        currency=subscription.currency,
+        balance=r.balance,
+        choice=r.choices.of(COMPUTE_BILL),
+    )
+    subtotal, total = totals.subtotal, totals.total
+    if total == 0:
+        if account.id not in settings:
+            settings[account.id] = billing_settings(account)
+        if not settings[account.id].zero_total_invoices:
+            return
+    r.invoice = Invoice(
+        account=account,
+        customer=subscription.customer,
+        subscription=subscription,
+        status="draft",
+        billing_reason="subscription_cycle",
+        currency=subscription.currency,
+        period_start=r.period[0],
+        period_end=r.period[1],
+        subtotal=subtotal,
+        total_discount=totals.total_discount,
+        total=total,
+        amount_due=total,
+        discount=r.discount if any(amounts) else None,
+        collection_method=subscription.collection_method,
+        automatically_finalizes_at=r.finalizes_at,
+        hosted_token=new_secret(32),
+        created_at=r.now,
+        stages=invoice_stages(r.lines, r.pending, totals, subscription.pending_stages),
+    )
+    r.rows = invoice_line_rows(
+        invoice=r.invoice,
+        currency=subscription.currency,
+        lines=r.lines,
+        pending=r.pending,
+        discounts=amounts,
+    )
+
+
 def renewal_lines_insert(renewals: list[Renewal]) -> list[Renewal]:
     """Write the batch's lines in one multi-row insert (their invoices are inserted last: the
     foreign key is checked at commit); when a line key was billed before, each renewal's lines
@@ -150,16 +220,27 @@ def renewal_lines_insert(renewals: list[Renewal]) -> list[Renewal]:
 
 def renewal_finalizing(renewals: list[Renewal]) -> list[Invoice]:
     """The batch's invoices already past their auto-advance hour that are finalized as they are
-    inserted: not kept as drafts by ``pause_collection``, their customer without a balance (the
-    others are finalized after the commit, as a due draft is)."""
+    inserted: not kept as drafts by ``pause_collection``, their customer without a balance
+    (``Renewal.balance``) that none of its invoices here moves (``billing.customer_balance_
+    application`` as the renewal's choices run it, then rounding and the minimum charge: an
+    entry would lock the customer, out of the lock order there). The others are finalized
+    after the commit, as a due draft is."""
     late = [
-        r.invoice
+        r
         for r in renewals
         if r.invoice is not None
         and r.finalizes_at <= r.now
         and pause_behavior(r.subscription, r.subscription.customer) != "keep_as_draft"
     ]
-    if not late:
-        return []
-    with_balance = customers_with_balance(late[0].account, {i.customer_id for i in late})
-    return [invoice for invoice in late if invoice.customer_id not in with_balance]
+    moving = {
+        r.subscription.customer_id
+        for r in late
+        if r.balance
+        or invoice_settle(
+            total=r.invoice.total,
+            balance=0,
+            currency=r.invoice.currency,
+            choice=r.choices.of(BALANCE),
+        ).entries
+    }
+    return [r.invoice for r in late if r.subscription.customer_id not in moving]

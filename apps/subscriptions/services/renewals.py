@@ -19,20 +19,21 @@ from django.db import transaction
 
 from apps.accounts.audit import changes_record
 from apps.accounts.models import Account
-from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_update
-from apps.core.ids import new_secret
 from apps.core.locks import rows_lock
-from apps.invoices.discounts import discount_among, discount_amounts, discount_used
+from apps.customers.selectors import customer_balances
+from apps.invoices.discounts import discount_among, discount_used
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, cycle_lines
+from apps.invoices.engine.stages import Choices
+from apps.invoices.engine.staging import recurring_lines
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_line_rows, invoice_render, invoices_insert
+from apps.invoices.services import invoice_render, invoices_insert
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services.billing import billing_settings
 from apps.subscriptions.services.collection import (
     invoices_collect,
     subscription_invoice_collect,
@@ -52,6 +53,7 @@ from apps.subscriptions.services.renewal_parts import (
     Renewed,
     renewal_discounts_of,
     renewal_finalizing,
+    renewal_invoice_plan,
     renewal_items_of,
     renewal_lines_insert,
     renewal_next_step,
@@ -62,7 +64,7 @@ from apps.subscriptions.terms import item_bills, item_terms
 log = logging.getLogger(__name__)
 
 
-def _plan(subscription, items, now, actor, renewed) -> Renewal | None:
+def _plan(subscription, items, now, actor, renewed, choices: Choices) -> Renewal | None:
     """The renewal of one locked subscription as ``renewal_next_step`` decides: None when it
     waits or ends (``END`` is done here), else its planned lines and new period."""
     step = renewal_next_step(subscription, items, now)
@@ -93,10 +95,15 @@ def _plan(subscription, items, now, actor, renewed) -> Renewal | None:
         previous[1],
     )
     billing = [item for item in items if item_bills(item)]
-    lines = cycle_lines(
-        [item_terms(item, currency=subscription.currency, on=period[0]) for item in billing],
-        previous=previous,
+    lines = recurring_lines(
+        cycle_lines(
+            [item_terms(item, currency=subscription.currency, on=period[0]) for item in billing],
+            previous=previous,
+            period=period,
+        ),
         period=period,
+        currency=subscription.currency,
+        choices=choices,
     )
     renewal = Renewal(
         subscription=subscription,
@@ -111,6 +118,7 @@ def _plan(subscription, items, now, actor, renewed) -> Renewal | None:
         lines=lines,
         # Stripe leaves a renewal's invoice a draft for an hour after the period boundary.
         finalizes_at=previous[1] + AUTO_ADVANCE_DELAY,
+        choices=choices,
     )
     subscription.current_period_start, subscription.current_period_end = period
     if subscription.status not in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
@@ -136,57 +144,6 @@ def _pending_of(renewals: list[Renewal]) -> dict[tuple[str, str], list[InvoiceIt
     return pending
 
 
-def _invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
-    """The renewal's invoice and line rows (unsaved), with the discount's shares; none for a
-    zero total unless the account asks for them. ``products``: price id → product id, filled
-    as prices are met; ``settings``: the accounts' billing settings, filled the same way."""
-    subscription = r.subscription
-    account = subscription.account
-    parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
-        (item.amount, item.kind, item.price_id) for item in r.pending
-    ]
-    if r.discount is not None:
-        unknown = {price for _, _, price in parts if price and price not in products}
-        if unknown:
-            products.update(Price.objects.filter(id__in=unknown).values_list("id", "product_id"))
-    amounts = discount_amounts(
-        r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
-    )
-    subtotal = sum(amount for amount, _, _ in parts)
-    total = subtotal - sum(amounts)
-    if total == 0:
-        if account.id not in settings:
-            settings[account.id] = billing_settings(account)
-        if not settings[account.id].zero_total_invoices:
-            return
-    r.invoice = Invoice(
-        account=account,
-        customer=subscription.customer,
-        subscription=subscription,
-        status="draft",
-        billing_reason="subscription_cycle",
-        currency=subscription.currency,
-        period_start=r.period[0],
-        period_end=r.period[1],
-        subtotal=subtotal,
-        total_discount=sum(amounts),
-        total=total,
-        amount_due=total,
-        discount=r.discount if any(amounts) else None,
-        collection_method=subscription.collection_method,
-        automatically_finalizes_at=r.finalizes_at,
-        hosted_token=new_secret(32),
-        created_at=r.now,
-    )
-    r.rows = invoice_line_rows(
-        invoice=r.invoice,
-        currency=subscription.currency,
-        lines=r.lines,
-        pending=r.pending,
-        discounts=amounts,
-    )
-
-
 def _invoices_build(renewals: list[Renewal]) -> None:
     """As apps.subscriptions.services.billing.invoice_from_lines, for the batch: the trial
     remainders not billed before, the pending items, the discount in force (of every renewal,
@@ -209,8 +166,10 @@ def _invoices_build(renewals: list[Renewal]) -> None:
         item.price_id: item.price.product_id for r in renewals for item in r.items if item.price_id
     }
     settings = {}
+    balances = customer_balances([r.subscription.customer for r in renewals])
     for r in renewals:
         subscription = r.subscription
+        r.balance = balances[subscription.customer_id]
         r.lines = [
             line
             for line in r.lines
@@ -223,7 +182,27 @@ def _invoices_build(renewals: list[Renewal]) -> None:
             discounts.get(subscription.customer_id, []), subscription, r.now
         )
         if r.lines or r.pending:
-            _invoice_plan(r, products, settings)
+            renewal_invoice_plan(r, products, settings)
+
+
+def _invoices_insert(renewals: list[Renewal], finalizing: list[Invoice], actor: Actor) -> None:
+    """The batch's invoices, written last (``invoices_insert``): one multi-row insert per
+    account, in account order, the ones in ``finalizing`` finalized as they are written, the
+    stages run as the account's renewals' choices run them."""
+    by_account = defaultdict(list)
+    for r in renewals:
+        if r.invoice is not None:
+            by_account[r.subscription.account_id].append(r)
+    finalized = {invoice.id for invoice in finalizing}
+    for account_id in sorted(by_account):
+        invoiced = by_account[account_id]
+        invoices_insert(
+            account=invoiced[0].subscription.account,
+            invoices=[r.invoice for r in invoiced],
+            finalizing=[r.invoice for r in invoiced if r.invoice.id in finalized],
+            actor=actor,
+            choices=invoiced[0].choices,
+        )
 
 
 def _record_all(renewals: list[Renewal], actor: Actor) -> None:
@@ -249,10 +228,15 @@ def _record_all(renewals: list[Renewal], actor: Actor) -> None:
 
 
 def subscriptions_renew(
-    *, subscription_ids: list[str], actor: Actor = SYSTEM, skip_locked: bool = True
+    *,
+    subscription_ids: list[str],
+    actor: Actor = SYSTEM,
+    skip_locked: bool = True,
+    choices: Choices | None = None,
 ) -> Renewed:
     """Renew the due subscriptions among ``subscription_ids`` in one transaction, then collect
-    the invoices already past their auto-advance hour."""
+    the invoices already past their auto-advance hour. The billing stages run as ``choices``
+    choose (None: each account's own)."""
     renewed = Renewed()
     with transaction.atomic():
         (subscriptions,) = rows_lock(
@@ -265,9 +249,18 @@ def subscriptions_renew(
         moments = {s.id: clock.now(test_clock_id=s.customer.test_clock_id) for s in subscriptions}
         items = renewal_items_of(subscriptions)
         renewals = []
+        chosen = {
+            account.id: stage_choices(account) if choices is None else choices
+            for account in accounts.values()
+        }
         for subscription in subscriptions:
             renewal = _plan(
-                subscription, items[subscription.id], moments[subscription.id], actor, renewed
+                subscription,
+                items[subscription.id],
+                moments[subscription.id],
+                actor,
+                renewed,
+                chosen[subscription.account_id],
             )
             if renewal is not None:
                 renewals.append(renewal)
@@ -277,6 +270,7 @@ def subscriptions_renew(
             if r.invoice is None:
                 continue
             r.subscription.latest_invoice_id = r.invoice.id
+            r.subscription.pending_stages = {}  # the invoice took them (renewal_invoice_plan)
             if r.pending:
                 InvoiceItem.objects.filter(pk__in=[item.pk for item in r.pending]).update(
                     invoice=r.invoice
@@ -297,20 +291,14 @@ def subscriptions_renew(
                 "current_period_end",
                 "status",
                 "latest_invoice_id",
+                "pending_stages",
                 "pause_collection",
                 "updated_at",
             ],
         )
         _record_all(renewals, actor)
-        invoices = [r.invoice for r in renewals if r.invoice is not None]
         renewed.finalized = renewal_finalizing(renewals)
-        if invoices:
-            invoices_insert(
-                account=invoices[0].account,
-                invoices=invoices,
-                finalizing=renewed.finalized,
-                actor=actor,
-            )
+        _invoices_insert(renewals, renewed.finalized, actor)
         renewed.subscriptions += [r.subscription for r in renewals]
         finalized = {invoice.id for invoice in renewed.finalized}
         renewed.late = [
@@ -322,12 +310,16 @@ def subscriptions_renew(
 
 
 def subscriptions_renew_and_collect(
-    *, subscription_ids: list[str], actor: Actor = SYSTEM, skip_locked: bool = True
+    *,
+    subscription_ids: list[str],
+    actor: Actor = SYSTEM,
+    skip_locked: bool = True,
+    choices: Choices | None = None,
 ) -> list[Subscription]:
     """``subscriptions_renew``, then (after its commit) collect what it invoiced at once: trial
     ends' invoices, and the late renewals' invoices as one batch per account."""
     renewed = subscriptions_renew(
-        subscription_ids=subscription_ids, actor=actor, skip_locked=skip_locked
+        subscription_ids=subscription_ids, actor=actor, skip_locked=skip_locked, choices=choices
     )
     for subscription, invoice in renewed.settled:
         subscription_invoice_collect(subscription, invoice, actor)
@@ -343,6 +335,7 @@ def subscriptions_renew_and_collect(
             finalized=finalized,
             actor=actor,
             due_only=True,
+            choices=choices,
         )
         failed = {
             invoice.subscription_id
@@ -372,10 +365,12 @@ def subscriptions_renew_batch(*, subscription_ids: list[str], actor: Actor = SYS
     return renewed
 
 
-def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscription | None:
+def subscription_renew(
+    *, subscription_id: str, actor: Actor = SYSTEM, choices: Choices | None = None
+) -> Subscription | None:
     """Invoice the next period of a subscription that is due; a no-op when not due (or done).
     The batch renewal of one, waiting for the row lock."""
     renewed = subscriptions_renew_and_collect(
-        subscription_ids=[subscription_id], actor=actor, skip_locked=False
+        subscription_ids=[subscription_id], actor=actor, skip_locked=False, choices=choices
     )
     return renewed[0] if renewed else None

@@ -14,8 +14,10 @@ from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
-from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, change_lines
+from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.proration import fraction_remaining, prorate
+from apps.invoices.engine.staging import changes_lines
+from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services.billing import (
@@ -255,7 +257,13 @@ def subscription_trial_update(
                 raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
             period = (subscription.current_period_start, subscription.current_period_end)
             credits = (
-                [line for terms in old for line in change_lines(terms, None, period=period, at=now)]
+                changes_lines(
+                    [(terms, None) for terms in old],
+                    period=period,
+                    at=now,
+                    currency=subscription.currency,
+                    choices=stage_choices(subscription.account),
+                )
                 if proration_behavior != "none"
                 else []
             )

@@ -20,6 +20,8 @@ from apps.core.errors import ResourceMissingError
 from apps.webhooks.models import WebhookEndpoint
 from apps.webhooks.selectors import webhook_endpoint_get, webhook_endpoint_list
 from apps.webhooks.services import (
+    enabled_events_validate,
+    url_validate,
     webhook_endpoint_create,
     webhook_endpoint_delete,
     webhook_endpoint_update,
@@ -126,13 +128,16 @@ class WebhookEndpointListApi(ApiView):
     )
     def post(self, request):
         reject_unknown(self.params, CREATE_PARAMS)
+        description = get_str(self.params, "description", max_length=5000)
+        metadata = get_metadata(self.params)
+        api_version = get_str(self.params, "api_version", max_length=40)
         endpoint = webhook_endpoint_create(
             account=self.account,
-            url=self.params.get("url"),
-            enabled_events=self.params.get("enabled_events"),
-            description=get_str(self.params, "description", max_length=5000),
-            metadata=get_metadata(self.params),
-            api_version=get_str(self.params, "api_version", max_length=40),
+            url=url_validate(self.params.get("url")),
+            enabled_events=enabled_events_validate(self.params.get("enabled_events")),
+            description=description,
+            metadata=metadata,
+            api_version=api_version,
             actor=self.actor,
         )
         return self.respond(webhook_endpoint_render(endpoint, with_secret=True))
@@ -164,20 +169,27 @@ class WebhookEndpointDetailApi(ApiView):
     )
     def post(self, request, webhook_endpoint: str):
         reject_unknown(self.params, UPDATE_PARAMS)
+        events = (
+            get_list(self.params, "enabled_events") if "enabled_events" in self.params else None
+        )
+        description = (
+            (get_str(self.params, "description", max_length=5000) or "")
+            if "description" in self.params
+            else None
+        )
+        metadata = get_metadata(self.params)
+        disabled = get_bool(self.params, "disabled")
+        # An unknown endpoint is answered before its new values are looked at.
+        self._get(webhook_endpoint)
+        url = self.params.get("url")
         endpoint = webhook_endpoint_update(
             account=self.account,
             endpoint_id=webhook_endpoint,
-            url=self.params.get("url"),
-            enabled_events=(
-                get_list(self.params, "enabled_events") if "enabled_events" in self.params else None
-            ),
-            description=(
-                (get_str(self.params, "description", max_length=5000) or "")
-                if "description" in self.params
-                else None
-            ),
-            metadata=get_metadata(self.params),
-            disabled=get_bool(self.params, "disabled"),
+            url=None if url is None else url_validate(url),
+            enabled_events=None if events is None else enabled_events_validate(events),
+            description=description,
+            metadata=metadata,
+            disabled=disabled,
             actor=self.actor,
         )
         return self.respond(webhook_endpoint_render(endpoint))

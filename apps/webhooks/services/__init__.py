@@ -2,9 +2,6 @@ from apps.webhooks.services.deliveries import (
     deliveries_enqueue_on_commit,
     webhook_deliveries_send,
     webhook_deliveries_sweep,
-    webhook_delivery_replay,
-    webhook_event_consume,
-    webhook_events_consume,
 )
 from apps.webhooks.services.endpoints import (
     enabled_events_validate,
@@ -13,6 +10,8 @@ from apps.webhooks.services.endpoints import (
     webhook_endpoint_delete,
     webhook_endpoint_update,
 )
+from apps.webhooks.services.outbox import webhook_event_consume, webhook_events_consume
+from apps.webhooks.services.replay import webhook_delivery_replay
 
 __all__ = [
     "deliveries_enqueue_on_commit",

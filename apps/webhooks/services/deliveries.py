@@ -1,4 +1,5 @@
-"""Delivering events: the outbox consumer, sending with retries, the sweeper and replay.
+"""Delivering events: enqueueing, sending with retries and the sweeper (the outbox consumer
+that creates deliveries is ``outbox``, a staff member's resend is ``replay``).
 
 A send has three steps so that no transaction is open while a URL is called:
 
@@ -24,18 +25,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Q
 
-from apps.accounts import roles
-from apps.accounts.audit import audit_record
-from apps.accounts.models import Account
 from apps.core import clock
-from apps.core.actor import Actor
-from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_render
-from apps.core.locks import rows_key_share
+from apps.core.locks import rows_lock
 from apps.core.models import Event
+from apps.core.queue import task_named
 from apps.webhooks import schedule, transport
 from apps.webhooks.enums import DeliveryStatus, EndpointStatus
-from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from apps.webhooks.models import WebhookAttempt, WebhookDelivery
 from apps.webhooks.signing import signature_header
 
 # Deliveries per send task; the task posts them SEND_THREADS at a time.
@@ -47,6 +44,8 @@ SWEEP_LIMIT = 5000
 # Added to the worst-case sending time of a batch to get its claim's lease.
 LEASE_MARGIN = timedelta(seconds=60)
 ABANDONED = "No outcome was recorded: the worker stopped before this attempt finished."
+# apps.webhooks.tasks.webhook_deliveries_send_task
+SEND_TASK = "webhooks.deliveries_send"
 
 
 # --- enqueueing ------------------------------------------------------------------------------
@@ -59,10 +58,10 @@ class _EnqueueBuffer:
         self.ids: list[str] = []
 
     def flush(self) -> None:
-        from apps.webhooks.tasks import webhook_deliveries_send_task
-
+        # Already on commit: the task is sent now, by name (apps.webhooks.tasks calls us).
+        send_task = task_named(SEND_TASK)
         for start in range(0, len(self.ids), BATCH_SIZE):
-            webhook_deliveries_send_task.delay(delivery_ids=self.ids[start : start + BATCH_SIZE])
+            send_task.delay(delivery_ids=self.ids[start : start + BATCH_SIZE])
 
 
 def deliveries_enqueue_on_commit(delivery_ids: list[str]) -> None:
@@ -83,82 +82,6 @@ def deliveries_enqueue_on_commit(delivery_ids: list[str]) -> None:
         connection._webhook_enqueue_buffer = buffer
         transaction.on_commit(buffer.flush, robust=True)
     buffer.ids.extend(delivery_ids)
-
-
-def _enabled_endpoints(account_id: str) -> list[WebhookEndpoint]:
-    """The account's enabled endpoints, held until the event's transaction commits: an endpoint
-    deleted meanwhile waits for it (and then takes the new deliveries with it), instead of
-    leaving them pointing at nothing."""
-    return rows_key_share(
-        WebhookEndpoint.objects.filter(account_id=account_id, status=EndpointStatus.ENABLED)
-        .only("id", "enabled_events")
-        .order_by("pk")
-    )
-
-
-def webhook_event_consume(event: Event) -> None:
-    """Outbox consumer: runs inside the transaction that recorded ``event``.
-
-    One query for the account's enabled endpoints, one insert for the deliveries, one update of
-    ``pending_webhooks``; nothing is sent before the transaction commits.
-    """
-    endpoints = [
-        endpoint
-        for endpoint in _enabled_endpoints(event.account_id)
-        if endpoint.receives(event.type)
-    ]
-    if not endpoints:
-        return
-    now = clock.now()
-    deliveries = [
-        WebhookDelivery(
-            account_id=event.account_id,
-            endpoint_id=endpoint.id,
-            event_id=event.id,
-            next_attempt_at=now,
-            enqueued_at=now,
-            created_at=now,
-        )
-        for endpoint in endpoints
-    ]
-    WebhookDelivery.objects.bulk_create(deliveries)
-    Event.objects.filter(pk=event.pk).update(pending_webhooks=len(deliveries))
-    event.pending_webhooks = len(deliveries)
-    deliveries_enqueue_on_commit([delivery.id for delivery in deliveries])
-
-
-def webhook_events_consume(events: list[Event]) -> None:
-    """``webhook_event_consume`` for many events of one transaction: one endpoints query per
-    account, one insert for all deliveries, one update per distinct delivery count."""
-    by_account: dict[str, list[WebhookEndpoint]] = {}
-    for account_id in {event.account_id for event in events}:
-        by_account[account_id] = _enabled_endpoints(account_id)
-    now = clock.now()
-    deliveries: list[WebhookDelivery] = []
-    counts: dict[int, list[str]] = {}
-    for event in events:
-        endpoints = [e for e in by_account[event.account_id] if e.receives(event.type)]
-        if not endpoints:
-            continue
-        deliveries += [
-            WebhookDelivery(
-                account_id=event.account_id,
-                endpoint_id=endpoint.id,
-                event_id=event.id,
-                next_attempt_at=now,
-                enqueued_at=now,
-                created_at=now,
-            )
-            for endpoint in endpoints
-        ]
-        event.pending_webhooks = len(endpoints)
-        counts.setdefault(len(endpoints), []).append(event.id)
-    if not deliveries:
-        return
-    WebhookDelivery.objects.bulk_create(deliveries)
-    for count, ids in counts.items():
-        Event.objects.filter(pk__in=ids).update(pending_webhooks=count)
-    deliveries_enqueue_on_commit([delivery.id for delivery in deliveries])
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -199,16 +122,14 @@ def _outbound(delivery: WebhookDelivery, now: datetime) -> transport.Outbound:
 def _deliveries_claim(delivery_ids: list[str]) -> list[_Claim]:
     now = clock.now()
     with transaction.atomic():
-        deliveries = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event", "endpoint")
-            .filter(
+        (deliveries,) = rows_lock(
+            WebhookDelivery.objects.select_related("event", "endpoint").filter(
                 pk__in=delivery_ids,
                 status=DeliveryStatus.PENDING,
                 next_attempt_at__lte=now,
                 endpoint__status=EndpointStatus.ENABLED,
-            )
-            .order_by("pk")
+            ),
+            skip_locked=True,
         )
         if not deliveries:
             return []
@@ -310,14 +231,14 @@ def _outcomes_record(claims: list[_Claim], outcomes: list[transport.Outcome]) ->
     ]
     with transaction.atomic():
         # Locked in pk order, like every other writer of these rows.
+        (locked,) = rows_lock(
+            WebhookDelivery.objects.filter(
+                pk__in=[claim.delivery_id for claim in claims]
+            ).values_list("pk", "status", "attempt_count", "event_id", "created_at")
+        )
         deliveries = {
             pk: (status, attempt_count, event_id, created_at)
-            for pk, status, attempt_count, event_id, created_at in (
-                WebhookDelivery.objects.select_for_update()
-                .filter(pk__in=[claim.delivery_id for claim in claims])
-                .order_by("pk")
-                .values_list("pk", "status", "attempt_count", "event_id", "created_at")
-            )
+            for pk, status, attempt_count, event_id, created_at in locked
         }
         _attempts_finish(attempt_rows)
         # (status, next_attempt_at, last_status_code) -> delivery ids
@@ -394,54 +315,3 @@ def webhook_deliveries_sweep(*, limit: int = SWEEP_LIMIT) -> int:
         WebhookDelivery.objects.filter(pk__in=due).update(enqueued_at=now)
         deliveries_enqueue_on_commit(due)
     return len(due)
-
-
-# --- replay ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def webhook_delivery_replay(*, account: Account, delivery_id: str, actor: Actor) -> WebhookDelivery:
-    """Send a delivery again now, whatever its status; the attempt is marked manual. If it
-    fails inside the 3-day window the automatic retries carry on."""
-    roles.actor_require(actor, roles.DEVELOPERS)
-    delivery = (
-        WebhookDelivery.objects.select_for_update(of=("self",))
-        .select_related("endpoint")
-        .filter(account=account, pk=delivery_id)
-        .first()
-    )
-    if delivery is None:
-        raise ResourceMissingError("webhook delivery", delivery_id)
-    if delivery.endpoint.status != EndpointStatus.ENABLED:
-        raise InvalidRequestError(
-            "The endpoint is disabled; enable it before resending.", code="endpoint_disabled"
-        )
-    before = delivery.status
-    now = clock.now()
-    if before == DeliveryStatus.SUCCEEDED:
-        Event.objects.filter(pk=delivery.event_id).update(
-            pending_webhooks=F("pending_webhooks") + 1
-        )
-    delivery.status = DeliveryStatus.PENDING
-    delivery.next_attempt_at = now
-    delivery.enqueued_at = now
-    delivery.replay_requested_at = now
-    delivery.save(
-        update_fields=[
-            "status",
-            "next_attempt_at",
-            "enqueued_at",
-            "replay_requested_at",
-            "updated_at",
-        ]
-    )
-    audit_record(
-        account=account,
-        actor=actor,
-        action="webhook_delivery.replayed",
-        object_type="webhook_delivery",
-        object_id=delivery.id,
-        changes={"status": [before, DeliveryStatus.PENDING]},
-    )
-    deliveries_enqueue_on_commit([delivery.id])
-    return delivery

@@ -12,6 +12,7 @@ from apps.accounts.models import Account
 from apps.core import event_types
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock, rows_lock
 from apps.core.models import Event
 from apps.webhooks.enums import DeliveryStatus, EndpointStatus
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -22,6 +23,8 @@ MAX_DESCRIPTION_LENGTH = 5000
 
 
 def url_validate(url: Any, *, param: str = "url") -> str:
+    """An endpoint URL as stored; ``url`` is what a client or a form sent (the API parses its
+    parameter with this, the services check their argument with it again)."""
     if not isinstance(url, str) or not url.strip():
         raise InvalidRequestError(
             "Missing required param: url.", param=param, code="parameter_missing"
@@ -48,6 +51,7 @@ def url_validate(url: Any, *, param: str = "url") -> str:
 
 
 def enabled_events_validate(events: Any, *, param: str = "enabled_events") -> list[str]:
+    """The event types an endpoint receives, without repeats; ``events`` as for url_validate."""
     if events is None or events == "" or events == []:
         raise InvalidRequestError(
             f"Missing required param: {param}.", param=param, code="parameter_missing"
@@ -111,8 +115,8 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
 def webhook_endpoint_create(
     *,
     account: Account,
-    url: Any,
-    enabled_events: Any,
+    url: str,
+    enabled_events: list[str],
     description: str | None = None,
     metadata: dict[str, str] | None = None,
     api_version: str | None = None,
@@ -139,9 +143,9 @@ def webhook_endpoint_create(
     return endpoint
 
 
-def _endpoint_lock(*, account: Account, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = (
-        WebhookEndpoint.objects.select_for_update().filter(account=account, pk=endpoint_id).first()
+def _endpoint_lock(*, account: Account, endpoint_id: str, delete: bool = False) -> WebhookEndpoint:
+    endpoint = row_lock(
+        WebhookEndpoint.objects.filter(account=account, pk=endpoint_id), delete=delete
     )
     if endpoint is None:
         raise ResourceMissingError("webhook endpoint", endpoint_id)
@@ -153,8 +157,8 @@ def webhook_endpoint_update(
     *,
     account: Account,
     endpoint_id: str,
-    url: Any = None,
-    enabled_events: Any = None,
+    url: str | None = None,
+    enabled_events: list[str] | None = None,
     description: str | None = None,
     metadata: dict[str, str] | None = None,
     disabled: bool | None = None,
@@ -193,7 +197,9 @@ def webhook_endpoint_update(
 def webhook_endpoint_delete(*, account: Account, endpoint_id: str, actor: Actor) -> str:
     """Delete the endpoint with its deliveries; events stop counting them as pending."""
     roles.actor_require(actor, roles.DEVELOPERS)
-    endpoint = _endpoint_lock(account=account, endpoint_id=endpoint_id)
+    # FOR UPDATE: waits for the transactions creating deliveries for it (which hold the
+    # endpoint with KEY SHARE), so the deliveries listed below are all of them.
+    endpoint = _endpoint_lock(account=account, endpoint_id=endpoint_id, delete=True)
     undelivered_event_ids = list(
         WebhookDelivery.objects.filter(endpoint=endpoint)
         .exclude(status=DeliveryStatus.SUCCEEDED)
@@ -211,12 +217,7 @@ def webhook_endpoint_delete(*, account: Account, endpoint_id: str, actor: Actor)
     # Deliveries go first (locked in pk order, then deleted by the cascade), then their events:
     # the order in which a worker recording an outcome takes the same rows, so the two cannot
     # deadlock.
-    list(
-        WebhookDelivery.objects.select_for_update()
-        .filter(endpoint=endpoint)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    rows_lock(WebhookDelivery.objects.filter(endpoint=endpoint).values_list("pk"), delete=True)
     endpoint.delete()
     # One delivery per (endpoint, event), so each of these events loses exactly one.
     Event.objects.filter(pk__in=undelivered_event_ids).update(

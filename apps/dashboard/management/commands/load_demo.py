@@ -7,6 +7,8 @@ Secret keys are stored hashed, so the token of the "Demo key" is kept in a local
 default ``var/demo_secret_key``, mode 0600). Each run checks that token against the database;
 if it is missing or no longer authenticates (new database, key revoked or rolled), any
 remaining "Demo key" is revoked and a new one is created and written to the file.
+
+The command belongs to the top app (apps.dashboard) because it seeds rows of every app below.
 """
 
 import os

@@ -1,35 +1,34 @@
-"""``/v1/products``, ``/v1/prices``, ``/v1/coupons`` and ``/v1/promotion_codes``."""
+"""``/v1/products`` and ``/v1/prices``."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from apps.catalog.render import coupon_render, price_render, product_render, promotion_code_render
+from apps.catalog.api.common import DELETED, LIST_PARAMS, PARAMS, CatalogApi
+from apps.catalog.models import Price
+from apps.catalog.render import price_render, product_render
 from apps.catalog.selectors import (
-    coupon_get,
-    coupon_list,
     price_list,
     product_list,
-    promotion_code_list,
 )
 from apps.catalog.services import (
-    coupon_create,
-    coupon_delete,
-    coupon_update,
+    TAX_BEHAVIORS,
+    PriceChanges,
+    ProductChanges,
+    currency_options_parse,
     price_create,
     price_update,
     product_create,
     product_delete,
+    product_fields,
     product_update,
-    promotion_code_create,
-    promotion_code_update,
 )
 from apps.core.api.pagination import created_filter, equal_filters, paginate
-from apps.core.api.params import get_bool, get_list, get_str, reject_unknown
+from apps.core.api.params import get_bool, get_list, get_metadata, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema
-from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
 
-LIST_PARAMS = {"limit", "starting_after", "ending_before", "created"}
 PRODUCT_PARAMS = {
     "name",
     "description",
@@ -73,31 +72,6 @@ PRICE_UPDATE_PARAMS = {
     "transfer_lookup_key",
     "tax_behavior",
 }
-COUPON_PARAMS = {
-    "id",
-    "name",
-    "percent_off",
-    "amount_off",
-    "currency",
-    "currency_options",
-    "duration",
-    "duration_in_months",
-    "max_redemptions",
-    "redeem_by",
-    "applies_to",
-    "metadata",
-}
-PROMO_PARAMS = {
-    "coupon",
-    "promotion",
-    "code",
-    "active",
-    "customer",
-    "max_redemptions",
-    "expires_at",
-    "restrictions",
-    "metadata",
-}
 
 ProductSchema = object_schema(
     "Product", "product", name=serializers.CharField(), active=serializers.BooleanField()
@@ -112,30 +86,55 @@ PriceSchema = object_schema(
     tiers=serializers.ListField(child=serializers.DictField(), allow_null=True),
     recurring=serializers.DictField(allow_null=True),
 )
-CouponSchema = object_schema(
-    "Coupon", "coupon", duration=serializers.CharField(), valid=serializers.BooleanField()
-)
-PromotionCodeSchema = object_schema(
-    "PromotionCode", "promotion_code", code=serializers.CharField(), coupon=serializers.DictField()
-)
-DELETED = inline_serializer(
-    name="DeletedCatalogObject",
-    fields={
-        "id": serializers.CharField(),
-        "object": serializers.CharField(),
-        "deleted": serializers.BooleanField(),
-    },
-)
-PARAMS = inline_serializer(
-    name="CatalogParams", fields={"metadata": serializers.DictField(required=False)}
-)
 
 
-class _CatalogApi(ApiView):
-    resource = "products"
+def _product_changes(params: dict[str, Any]) -> ProductChanges:
+    """``POST /v1/products/:id`` as the typed changes of ``product_update``."""
+    default_price = None
+    fields = product_fields(params, creating=False)
+    metadata = get_metadata(params)
+    if "default_price" in params:
+        default_price = get_str(params, "default_price", max_length=64) or ""
+    return ProductChanges(**fields, metadata=metadata, default_price=default_price)
 
 
-class ProductListApi(_CatalogApi):
+def price_changes(params: dict[str, Any], price: Price) -> PriceChanges:
+    """``POST /v1/prices/:id`` as the typed changes of ``price_update``; other currencies'
+    amounts are checked against the price's fixed terms."""
+    active = get_bool(params, "active")
+    nickname = None
+    if "nickname" in params:
+        nickname = get_str(params, "nickname", max_length=250) or ""
+    tax_behavior = None
+    if "tax_behavior" in params:
+        tax_behavior = get_str(params, "tax_behavior", required=True, choices=TAX_BEHAVIORS)
+    metadata = get_metadata(params)
+    options = None
+    if "currency_options" in params:
+        options = currency_options_parse(
+            params["currency_options"],
+            currency=price.currency,
+            billing_scheme=price.billing_scheme,
+            tiers_mode=price.tiers_mode,
+            transform_quantity=price.transform_quantity,
+            removable=True,
+        )
+    lookup_key, transfer = None, False
+    if "lookup_key" in params:
+        lookup_key = get_str(params, "lookup_key", max_length=200) or ""
+        transfer = bool(lookup_key) and bool(get_bool(params, "transfer_lookup_key"))
+    return PriceChanges(
+        active=active,
+        nickname=nickname,
+        tax_behavior=tax_behavior,
+        metadata=metadata,
+        currency_options=options,
+        lookup_key=lookup_key,
+        transfer_lookup_key=transfer,
+    )
+
+
+class ProductListApi(CatalogApi):
     @extend_schema(
         operation_id="GetProducts",
         summary="List products",
@@ -172,7 +171,7 @@ class ProductListApi(_CatalogApi):
         )
 
 
-class ProductDetailApi(_CatalogApi):
+class ProductDetailApi(CatalogApi):
     def _product(self, product_id: str):
         product = product_list(account=self.account).filter(id=product_id).first()
         if product is None:
@@ -196,7 +195,10 @@ class ProductDetailApi(_CatalogApi):
         reject_unknown(self.params, PRODUCT_PARAMS | {"default_price"})
         self._product(id)
         product = product_update(
-            account=self.account, product_id=id, params=self.params, actor=self.actor
+            account=self.account,
+            product_id=id,
+            changes=_product_changes(self.params),
+            actor=self.actor,
         )
         return self.respond(product_render(product))
 
@@ -212,7 +214,7 @@ class ProductDetailApi(_CatalogApi):
         return self.respond({"id": id, "object": "product", "deleted": True})
 
 
-class PriceListApi(_CatalogApi):
+class PriceListApi(CatalogApi):
     @extend_schema(
         operation_id="GetPrices",
         summary="List prices",
@@ -257,7 +259,7 @@ class PriceListApi(_CatalogApi):
         )
 
 
-class PriceDetailApi(_CatalogApi):
+class PriceDetailApi(CatalogApi):
     def _price(self, price_id: str):
         price = price_list(account=self.account).filter(id=price_id).first()
         if price is None:
@@ -279,134 +281,10 @@ class PriceDetailApi(_CatalogApi):
     )
     def post(self, request, price: str):
         reject_unknown(self.params, PRICE_UPDATE_PARAMS)
-        self._price(price)
         row = price_update(
-            account=self.account, price_id=price, params=self.params, actor=self.actor
+            account=self.account,
+            price_id=price,
+            changes=price_changes(self.params, self._price(price)),
+            actor=self.actor,
         )
         return self.respond(price_render(row))
-
-
-class CouponListApi(_CatalogApi):
-    @extend_schema(
-        operation_id="GetCoupons",
-        summary="List coupons",
-        responses={200: list_object("CouponList", CouponSchema)},
-    )
-    def get(self, request):
-        reject_unknown(self.params, LIST_PARAMS)
-        rows = created_filter(coupon_list(account=self.account), self.params)
-        return self.respond(
-            paginate(
-                rows, self.params, url="/v1/coupons", render=coupon_render, cursor_field="coupon_id"
-            )
-        )
-
-    @extend_schema(
-        operation_id="PostCoupons",
-        summary="Create a coupon",
-        request=PARAMS,
-        responses={200: CouponSchema},
-    )
-    def post(self, request):
-        reject_unknown(self.params, COUPON_PARAMS)
-        return self.respond(
-            coupon_render(coupon_create(account=self.account, params=self.params, actor=self.actor))
-        )
-
-
-class CouponDetailApi(_CatalogApi):
-    def _coupon(self, coupon_id: str):
-        coupon = coupon_get(account=self.account, coupon_id=coupon_id)
-        if coupon is None:
-            raise ResourceMissingError("coupon", coupon_id)
-        return coupon
-
-    @extend_schema(
-        operation_id="GetCouponsCoupon", summary="Retrieve a coupon", responses={200: CouponSchema}
-    )
-    def get(self, request, coupon: str):
-        reject_unknown(self.params, set())
-        return self.respond(coupon_render(self._coupon(coupon)))
-
-    @extend_schema(
-        operation_id="PostCouponsCoupon",
-        summary="Update a coupon's name or metadata",
-        request=PARAMS,
-        responses={200: CouponSchema},
-    )
-    def post(self, request, coupon: str):
-        reject_unknown(self.params, {"name", "metadata", "currency_options"})
-        row = coupon_update(
-            account=self.account, coupon_id=coupon, params=self.params, actor=self.actor
-        )
-        return self.respond(coupon_render(row))
-
-    @extend_schema(
-        operation_id="DeleteCouponsCoupon", summary="Delete a coupon", responses={200: DELETED}
-    )
-    def delete(self, request, coupon: str):
-        reject_unknown(self.params, set())
-        coupon_delete(account=self.account, coupon_id=coupon, actor=self.actor)
-        return self.respond({"id": coupon, "object": "coupon", "deleted": True})
-
-
-class PromotionCodeListApi(_CatalogApi):
-    @extend_schema(
-        operation_id="GetPromotionCodes",
-        summary="List promotion codes",
-        responses={200: list_object("PromotionCodeList", PromotionCodeSchema)},
-    )
-    def get(self, request):
-        reject_unknown(self.params, LIST_PARAMS | {"code", "coupon", "active", "customer"})
-        rows = equal_filters(
-            created_filter(promotion_code_list(account=self.account), self.params),
-            self.params,
-            {"coupon": "coupon__coupon_id", "customer": "customer_id"},
-        )
-        code = get_str(self.params, "code", max_length=500)
-        if code:
-            rows = rows.filter(code__iexact=code)  # Stripe: "this case-insensitive code"
-        active = get_bool(self.params, "active")
-        if active is not None:
-            rows = rows.filter(active=active)
-        return self.respond(
-            paginate(rows, self.params, url="/v1/promotion_codes", render=promotion_code_render)
-        )
-
-    @extend_schema(
-        operation_id="PostPromotionCodes",
-        summary="Create a promotion code for a coupon",
-        request=PARAMS,
-        responses={200: PromotionCodeSchema},
-    )
-    def post(self, request):
-        reject_unknown(self.params, PROMO_PARAMS)
-        promo = promotion_code_create(account=self.account, params=self.params, actor=self.actor)
-        return self.respond(promotion_code_render(promo))
-
-
-class PromotionCodeDetailApi(_CatalogApi):
-    @extend_schema(
-        operation_id="GetPromotionCodesPromotionCode",
-        summary="Retrieve a promotion code",
-        responses={200: PromotionCodeSchema},
-    )
-    def get(self, request, promotion_code: str):
-        reject_unknown(self.params, set())
-        promo = promotion_code_list(account=self.account).filter(id=promotion_code).first()
-        if promo is None:
-            raise ResourceMissingError("promotion_code", promotion_code)
-        return self.respond(promotion_code_render(promo))
-
-    @extend_schema(
-        operation_id="PostPromotionCodesPromotionCode",
-        summary="Activate, deactivate or annotate a promotion code",
-        request=PARAMS,
-        responses={200: PromotionCodeSchema},
-    )
-    def post(self, request, promotion_code: str):
-        reject_unknown(self.params, {"active", "metadata"})
-        promo = promotion_code_update(
-            account=self.account, promo_id=promotion_code, params=self.params, actor=self.actor
-        )
-        return self.respond(promotion_code_render(promo))

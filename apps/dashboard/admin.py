@@ -1,7 +1,9 @@
-"""Developers → Logs (API requests) and Events.
+"""Developers → Logs (API requests) and Events: the dashboard pages of apps.core's tables.
 
-Both tables grow without bound, so lists order by the time-sortable primary key (indexed with
-the account first), never count the table, and search only by exact ids or the path.
+They are here, in the top app, because they show rows of other apps too (the API key of a
+request, the webhook deliveries of an event). Both tables grow without bound, so lists order by
+the time-sortable primary key (indexed with the account first), never count the table, and
+search only by exact ids or the path.
 """
 
 from django.apps import apps
@@ -13,11 +15,11 @@ from django.utils.html import format_html
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
+from apps.accounts.dashboard.admin_base import AccountScopedAdmin
+from apps.accounts.dashboard.badges import STATUS_VARIANTS, badge_html, http_status_class
 from apps.accounts.models import ApiKey
 from apps.core.events import event_render
 from apps.core.models import ApiRequestLog, Event
-from apps.dashboard.admin_base import AccountScopedAdmin
-from apps.dashboard.badges import STATUS_VARIANTS, badge_html, http_status_class
 
 _JSON_PARTIAL = "dashboard/developers/_json.html"
 

@@ -2,6 +2,7 @@
 
 import base64
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
@@ -50,3 +51,30 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="Ledgerline"'
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI document's security schemes (registered with drf-spectacular on import,
+    which the REST framework settings do whenever the API is loaded)."""
+
+    target_class = ApiKeyAuthentication
+    name = ["BearerAuth", "BasicAuth"]
+    priority = 1
+
+    def get_security_requirement(self, auto_schema) -> list[dict]:
+        # Either scheme on its own is enough (OR), not both together.
+        return [{name: []} for name in self.name]
+
+    def get_security_definition(self, auto_schema) -> list[dict]:
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A secret (sk_…) or restricted (rk_…) key as the bearer token.",
+            },
+            {
+                "type": "http",
+                "scheme": "basic",
+                "description": "The key as user name and an empty password.",
+            },
+        ]
