@@ -30,11 +30,20 @@ def customer_get(
     return rows.first()
 
 
+def balance_ending_newest(*, account_id, customer_id) -> QuerySet:
+    """The ending balance of the customer's newest ledger row (a one-row values query; the ids
+    may be ``OuterRef``s, for a subquery)."""
+    return (
+        CustomerBalanceTransaction.objects.filter(account_id=account_id, customer_id=customer_id)
+        .order_by("-id")
+        .values("ending_balance")[:1]
+    )
+
+
 def customer_balance(customer: Customer) -> int:
     """The customer's balance: the running total after its newest ledger row (0 without)."""
     newest = (
-        CustomerBalanceTransaction.objects.filter(account_id=customer.account_id, customer=customer)
-        .order_by("-id")
+        balance_ending_newest(account_id=customer.account_id, customer_id=customer.id)
         .values_list("ending_balance", flat=True)
         .first()
     )

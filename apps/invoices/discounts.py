@@ -220,18 +220,24 @@ def discount_remove(*, account: Account, discount: Discount, actor: Actor) -> No
 
 def discount_in_force(*, customer: Customer, subscription, at: datetime) -> Discount | None:
     """The subscription's discount if it has one in force at ``at``, else the customer's (one
-    query: the customer's live discounts, of the subscription or of no subscription)."""
-    candidates = list(
+    query: ``discounts_live``)."""
+    return discount_among(
+        discounts_live(customer=customer, subscription=subscription), subscription, at
+    )
+
+
+def discounts_live(*, customer: Customer, subscription) -> list[Discount]:
+    """The customer's discounts not removed, of the subscription or of no subscription, newest
+    first, with their coupons: what ``discount_among`` chooses from at any moment (one query)."""
+    return list(
         Discount.objects.select_related("coupon")
-        .filter(customer=customer, removed_at__isnull=True, start__lte=at)
-        .filter(Q(end__isnull=True) | Q(end__gt=at))
+        .filter(customer=customer, removed_at__isnull=True)
         .filter(
             Q(subscription__isnull=True)
             | Q(subscription_id=subscription.id if subscription is not None else None)
         )
         .order_by("-id")
     )
-    return discount_among(candidates, subscription, at)
 
 
 def discount_among(discounts: list[Discount], subscription, at: datetime) -> Discount | None:

@@ -22,11 +22,12 @@ from datetime import datetime
 
 from apps.catalog.models import Price
 from apps.core.errors import InvalidRequestError, ResourceMissingError
-from apps.invoices.discounts import discount_in_force
+from apps.invoices.discounts import discount_among, discounts_live
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import Line, reset_lines, resets_anchor
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import changes_prorate
+from apps.invoices.models import Discount
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
@@ -63,6 +64,9 @@ class ChangePlan:
     reset: tuple[datetime, datetime] | None
     # The records of the billing.prorations runs that made no line (engine.staging.Prorated).
     waived: list[tuple[str, dict]]
+    # The customer's live discounts (apps.invoices.discounts.discounts_live), for the discount
+    # in force at another moment of the same plan (the preview's next period).
+    discounts: list[Discount]
 
 
 def _interval(price: Price) -> tuple[str, int]:
@@ -92,7 +96,7 @@ def _changed(
     quantity = change.quantity or (row.quantity if price.id == row.price_id else 1)
     changed = SubscriptionItem(
         id=row.id,
-        account=row.account,
+        account=subscription.account,  # the same account, loaded: no query
         subscription=subscription,
         price=price,
         quantity=quantity,
@@ -197,6 +201,13 @@ def _current_items(subscription: Subscription) -> dict[str, SubscriptionItem]:
     return rows
 
 
+def _discounts_live(subscription: Subscription, known: list[Discount] | None) -> list[Discount]:
+    """The customer's live discounts (``discounts_live``): ``known`` when the caller has them."""
+    if known is not None:
+        return known
+    return discounts_live(customer=subscription.customer, subscription=subscription)
+
+
 def change_plan(
     *,
     subscription: Subscription,
@@ -204,9 +215,11 @@ def change_plan(
     at: datetime,
     proration_behavior: str = "create_prorations",
     choices: Choices | None = None,
+    discounts: list[Discount] | None = None,
 ) -> ChangePlan:
     """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``,
-    prorated as ``choices`` (None: the account's) chooses."""
+    prorated as ``choices`` (None: the account's) chooses; ``discounts``: the customer's live
+    discounts when the caller knows them (a preview that learnt there are none), else read."""
     period = (subscription.current_period_start, subscription.current_period_end)
     _change_check(period, changes=changes, at=at, proration_behavior=proration_behavior)
     rows = _current_items(subscription)
@@ -216,7 +229,8 @@ def change_plan(
             "A subscription keeps at least one item: cancel it instead.", param="items"
         )
     interval = _interval_of(after.values())
-    discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=at)
+    discounts = _discounts_live(subscription, discounts)
+    discount = discount_among(discounts, subscription, at)
 
     def terms(row: SubscriptionItem):
         return item_terms(row, currency=subscription.currency, on=at, discount=discount)
@@ -272,4 +286,5 @@ def change_plan(
         lines=lines,
         reset=reset,
         waived=waived,
+        discounts=discounts,
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from apps.core import clock
 from apps.customers.selectors import customer_balance
-from apps.invoices.discounts import discount_in_force
+from apps.invoices.discounts import discount_among
 from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
 from apps.invoices.engine.settlement import invoice_settle
@@ -19,6 +19,7 @@ from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.selectors import PreviewReads
 from apps.subscriptions.terms import item_terms
 
 
@@ -91,12 +92,13 @@ def _next_cycle(
     return next_period, cycle
 
 
-def _settled(subscription: Subscription, lines: list[Line], discount, choices: Choices):
+def _settled(
+    subscription: Subscription, lines: list[Line], discount, choices: Choices, balance: int
+):
     """Each line's discount, the totals (``billing.compute_bill``) and the settlement with the
-    customer's balance (``billing.customer_balance_application``), as finalizing settles it (a
-    credit total goes to the balance, nothing is then due), and how finalizing will collect it
-    (``payments.collection``)."""
-    balance = customer_balance(subscription.customer)
+    customer's ``balance`` (``billing.customer_balance_application``), as finalizing settles it
+    (a credit total goes to the balance, nothing is then due), and how finalizing will collect
+    it (``payments.collection``)."""
     discounts, totals = invoice_totals(
         discount,
         [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
@@ -129,9 +131,12 @@ def invoice_preview(
     proration_date: datetime | None = None,
     proration_behavior: str = "create_prorations",
     choices: Choices | None = None,
+    reads: PreviewReads | None = None,
 ) -> dict:
     """The invoice the change makes (or the next one), every billing stage run as ``choices``
-    (None: the account's) chooses, as the change and the renewal then run them."""
+    (None: the account's) chooses, as the change and the renewal then run them. ``reads``: what
+    the caller learnt with the subscription (``subscription_preview_get``): the pending items
+    and discounts are then read only when there are some, the balance not at all."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -142,8 +147,9 @@ def invoice_preview(
         at=at,
         proration_behavior=proration_behavior,
         choices=choices,
+        discounts=None if reads is None or reads.has_discounts else [],
     )
-    pending_lines = _pending_lines(subscription)
+    pending_lines = _pending_lines(subscription) if reads is None or reads.has_pending else []
     next_period, cycle = _next_cycle(subscription, plan.after, period, choices)
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview;
     # so does a change that restarts the cycle (a new interval, or free to paid).
@@ -151,12 +157,9 @@ def invoice_preview(
     lines = pending_lines + plan.lines + ([] if immediate else cycle)
     if plan.reset is not None:
         period = plan.reset
-    discount = discount_in_force(
-        customer=subscription.customer,
-        subscription=subscription,
-        at=at if immediate else next_period[0],
-    )
-    discounts, totals, settled, method = _settled(subscription, lines, discount, choices)
+    discount = discount_among(plan.discounts, subscription, at if immediate else next_period[0])
+    balance = customer_balance(subscription.customer) if reads is None else reads.balance
+    discounts, totals, settled, method = _settled(subscription, lines, discount, choices, balance)
     return {
         "id": None,
         "object": "invoice",

@@ -5,7 +5,7 @@ records its event in the transaction that makes it. The modules by topic: ``rend
 objects), ``lines``, ``locking``, ``finalize``, ``payments``, ``status``, ``totals``.
 """
 
-from apps.invoices.services.finalize import invoice_finalize, invoices_finalize
+from apps.invoices.services.finalize import invoice_finalize, invoices_finalize, invoices_insert
 from apps.invoices.services.lines import invoice_line_rows, line_discounts_of
 from apps.invoices.services.locking import invoice_lock_with_customer
 from apps.invoices.services.payments import (
@@ -37,6 +37,7 @@ __all__ = [
     "invoice_totals",
     "invoice_void",
     "invoices_finalize",
+    "invoices_insert",
     "invoices_outcomes_record",
     "invoices_pay",
     "line_discounts_of",

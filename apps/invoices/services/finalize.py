@@ -7,7 +7,7 @@ from django.db import transaction
 from apps.accounts.audit import changes_record
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
-from apps.core.bulk import rows_update
+from apps.core.bulk import rows_insert, rows_update
 from apps.core.errors import InvalidRequestError
 from apps.core.locks import row_lock
 from apps.customers.models import CustomerBalanceTransaction
@@ -93,19 +93,20 @@ def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[
     return (COLLECTION, result.record())
 
 
-def _finalize_locked(
-    account, invoices: list[Invoice], actor: Actor, choices: Choices | None = None
+def _finalized_set(
+    account,
+    invoices: list[Invoice],  # not empty
+    with_balance: set[str],
+    actor: Actor,
+    choices: Choices,
+    plan: dict,
 ) -> None:
-    """Finalize drafts of one account, locked by the caller, in their order: settle each with
-    its customer's balance (apps.invoices.engine.settlement), decide how it is collected
-    (``payments.collection``), number them in one block, record invoice.finalized (and
-    invoice.paid when nothing is due) — multi-row writes for the invoices, events and audit.
-    The stages run as ``choices`` (None: the account's) chooses."""
-    if not invoices:
-        return
-    choices = stage_choices(account) if choices is None else choices
-    plan = retry_plan(account)
-    with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
+    """Finalize drafts of one account in memory, in their order: settle each with its customer's
+    balance (apps.invoices.engine.settlement; only customers in ``with_balance`` have one),
+    decide how it is collected (``payments.collection``, the account's retry plan ``plan``),
+    the stages run as ``choices`` chooses, then number them in one block. The caller writes the
+    rows and the events (``_finalized_changes``) in the same transaction, which holds the
+    sequence's lock from here to its end."""
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
@@ -141,14 +142,56 @@ def _finalize_locked(
     # Numbers last: the sequence's lock is held only for the writes that follow.
     for invoice, number in zip(invoices, _numbers_take(account, len(invoices)), strict=True):
         invoice.number = number
-    rows_update(Invoice, invoices, _FINALIZED_FIELDS)
+
+
+def _finalized_changes(invoices: list[Invoice]) -> list[tuple]:
+    """invoice.finalized of each finalized invoice (and invoice.paid when nothing was due)."""
     changes = []
     for invoice in invoices:
         data = invoice_render(invoice)
         changes.append(("invoice.finalized", "invoice", data, None))
         if invoice.status == "paid":
             changes.append(("invoice.paid", "invoice", data, None))
-    changes_record(account=account, actor=actor, changes=changes)
+    return changes
+
+
+def _finalize_locked(
+    account, invoices: list[Invoice], actor: Actor, choices: Choices | None = None
+) -> None:
+    """Finalize drafts of one account, locked by the caller, in their order: settled, their
+    collection decided and numbered (``_finalized_set``), invoice.finalized (and invoice.paid
+    when nothing is due) recorded — multi-row writes for the invoices, events and audit. The
+    stages run as ``choices`` (None: the account's) chooses."""
+    if not invoices:
+        return
+    choices = stage_choices(account) if choices is None else choices
+    plan = retry_plan(account)
+    with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
+    _finalized_set(account, invoices, with_balance, actor, choices, plan)
+    rows_update(Invoice, invoices, _FINALIZED_FIELDS)
+    changes_record(account=account, actor=actor, changes=_finalized_changes(invoices))
+
+
+def invoices_insert(
+    *,
+    account,
+    invoices: list[Invoice],
+    finalizing: list[Invoice],
+    actor: Actor = SYSTEM,
+    choices: Choices | None = None,
+) -> None:
+    """Inside the transaction that makes them: insert new drafts of one account in one
+    multi-row insert, the ones in ``finalizing`` finalized as they are written (a renewal past
+    its auto-advance hour: one insert instead of an insert and an update), the stages run as
+    ``choices`` (None: the account's) chooses, as ``invoices_finalize`` runs them. Their
+    customers have no balance and their settlement moves nothing onto it (the caller checks:
+    adjusting one locks the customer, out of the lock order there). Numbered last, so the
+    sequence's lock is held for the insert and the events only."""
+    if finalizing:
+        choices = stage_choices(account) if choices is None else choices
+        _finalized_set(account, finalizing, set(), actor, choices, retry_plan(account))
+    rows_insert(Invoice, invoices)
+    changes_record(account=account, actor=actor, changes=_finalized_changes(finalizing))
 
 
 def invoice_finalize(

@@ -100,8 +100,10 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
         price = None
         price_id = get_str(item, "price", max_length=64)
         if price_id:
-            price = (
-                price_list(account=account).select_related("product").filter(id=price_id).first()
+            # By primary key, one row at most: no ``first()`` (its ORDER BY costs more than it).
+            price = next(
+                iter(price_list(account=account).select_related("product").filter(id=price_id)),
+                None,
             )
             if price is None:
                 raise ResourceMissingError("price", price_id, param=f"{prefix}[{index}][price]")

@@ -25,12 +25,12 @@ from apps.subscriptions.api.params import (
     trial_parse,
 )
 from apps.subscriptions.invoice_preview import invoice_preview
-from apps.subscriptions.models import Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.preview import (
     subscription_create_preview,
     subscription_create_preview_render,
 )
+from apps.subscriptions.selectors import subscription_preview_get
 from apps.subscriptions.services.trials import trial_settings_parse
 
 PARAMS = inline_serializer(
@@ -44,13 +44,12 @@ class _PreviewApi(ApiView):
     resource = "invoices"
 
     def _preview(self, *, subscription_id, items, items_param, proration_date, behavior):
-        subscription = (
-            Subscription.objects.select_related("customer", "account")
-            .filter(account=self.account, id=subscription_id or "")
-            .first()
+        found = subscription_preview_get(
+            account=self.account, subscription_id=subscription_id or ""
         )
-        if subscription is None:
+        if found is None:
             raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
+        subscription, reads = found
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
         changes = item_changes_parse(self.account, items or [], now=now, prefix=items_param)
         if proration_date is not None and not (
@@ -65,6 +64,7 @@ class _PreviewApi(ApiView):
             changes=changes,
             proration_date=proration_date,
             proration_behavior=behavior or "create_prorations",
+            reads=reads,
         )
 
     def _new_subscription(

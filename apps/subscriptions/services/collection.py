@@ -58,7 +58,7 @@ def due_draft_ids(*, limit: int = 100_000) -> list[str]:
     )
 
 
-def _pause_behavior(subscription: Subscription | None, customer) -> str | None:
+def pause_behavior(subscription: Subscription | None, customer) -> str | None:
     """The subscription's ``pause_collection`` behaviour now (None once ``resumes_at`` passed).
     An ``unpaid`` subscription's new invoices are kept as drafts, never attempted (Stripe: they
     are still created, not collected)."""
@@ -89,15 +89,18 @@ def invoices_collect(
     actor: Actor = SYSTEM,
     due_only: bool = False,
     choices: Choices | None = None,
+    finalized: list[Invoice] = (),
 ) -> Collected:
-    """Finalize and collect drafts of one account (loaded with customer and subscription).
+    """Finalize and collect drafts of one account (loaded with customer and subscription), and
+    collect the ones the caller ``finalized`` already (a late renewal's, finalized as inserted).
 
     A subscription paused with ``keep_as_draft`` keeps its draft, no longer auto-advancing;
     ``mark_uncollectible`` / ``void`` apply to the finalized invoice; the rest charged
     automatically are charged. ``due_only``: only drafts whose auto-advance time has come."""
     collected = Collected()
     pauses = {
-        invoice.id: _pause_behavior(invoice.subscription, invoice.customer) for invoice in invoices
+        invoice.id: pause_behavior(invoice.subscription, invoice.customer)
+        for invoice in (*invoices, *finalized)
     }
     collected.kept = kept = [
         invoice.id
@@ -109,12 +112,23 @@ def invoices_collect(
         Invoice.objects.filter(pk__in=kept, status="draft").update(
             auto_advance=False, automatically_finalizes_at=None
         )
-    collected.finalized = invoices_finalize(
-        account=account,
-        invoices=[invoice for invoice in invoices if invoice.id not in kept],
-        actor=actor,
-        due_only=due_only,
-        choices=choices,
+    finalizing = [invoice for invoice in invoices if invoice.id not in kept]
+    collected.finalized = sorted(
+        [
+            *finalized,
+            *(
+                invoices_finalize(
+                    account=account,
+                    invoices=finalizing,
+                    actor=actor,
+                    due_only=due_only,
+                    choices=choices,
+                )
+                if finalizing
+                else []
+            ),
+        ],
+        key=lambda invoice: invoice.id,
     )
     charging = []
     for invoice in collected.finalized:

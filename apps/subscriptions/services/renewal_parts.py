@@ -6,22 +6,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import IntegrityError, transaction
+
 from apps.catalog.models import Price
+from apps.core.bulk import rows_insert
 from apps.core.ids import new_secret
 from apps.invoices.discounts import discount_amounts
 from apps.invoices.engine.planner import Line
+from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
-from apps.invoices.engine.staging import COMPUTE_BILL, bill_totals
+from apps.invoices.engine.staging import BALANCE, COMPUTE_BILL, bill_totals
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import discount_terms, invoice_line_rows
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services.billing import billing_settings, invoice_stages
+from apps.subscriptions.services.collection import pause_behavior
 
 # How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
 AUTO_ADVANCE_DELAY = timedelta(hours=1)
 # An unpaid subscription (its retries spent, apps.collections) keeps renewing; its invoices stay
-# drafts that are never attempted (apps.subscriptions.services.collection._pause_behavior), as
+# drafts that are never attempted (apps.subscriptions.services.collection.pause_behavior), as
 # Stripe.
 RENEWABLE = (
     SubscriptionStatus.ACTIVE,
@@ -53,6 +58,10 @@ class Renewed:
     subscriptions: list[Subscription] = field(default_factory=list)
     # Invoices of trial ends settled first (invoiced at once, collected one by one).
     settled: list[tuple[Subscription, Invoice]] = field(default_factory=list)
+    # Invoices already past their auto-advance hour finalized as they were inserted (not the
+    # ones whose customer has a balance or whose settling would move one, nor those kept as
+    # drafts by pause_collection keep_as_draft: ``late``, finalized after the commit).
+    finalized: list[Invoice] = field(default_factory=list)
     late: list[Invoice] = field(default_factory=list)
 
 
@@ -153,10 +162,11 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         choice=r.choices.of(COMPUTE_BILL),
     )
     subtotal, total = totals.subtotal, totals.total
-    if account.id not in settings:
-        settings[account.id] = billing_settings(account)
-    if total == 0 and not settings[account.id].zero_total_invoices:
-        return
+    if total == 0:
+        if account.id not in settings:
+            settings[account.id] = billing_settings(account)
+        if not settings[account.id].zero_total_invoices:
+            return
     r.invoice = Invoice(
         account=account,
         customer=subscription.customer,
@@ -184,3 +194,53 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         pending=r.pending,
         discounts=amounts,
     )
+
+
+def renewal_lines_insert(renewals: list[Renewal]) -> list[Renewal]:
+    """Write the batch's lines in one multi-row insert (their invoices are inserted last: the
+    foreign key is checked at commit); when a line key was billed before, each renewal's lines
+    are written on their own and the renewals that hit it are dropped."""
+    try:
+        with transaction.atomic():
+            rows_insert(InvoiceLine, [row for r in renewals for row in r.rows])
+        return renewals
+    except IntegrityError:
+        pass
+    kept = []
+    for r in renewals:
+        if r.rows:
+            try:
+                with transaction.atomic():
+                    rows_insert(InvoiceLine, r.rows)
+            except IntegrityError:
+                continue  # this period was billed already: the renewal ran before
+        kept.append(r)
+    return kept
+
+
+def renewal_finalizing(renewals: list[Renewal]) -> list[Invoice]:
+    """The batch's invoices already past their auto-advance hour that are finalized as they are
+    inserted: not kept as drafts by ``pause_collection``, their customer without a balance
+    (``Renewal.balance``) that none of its invoices here moves (``billing.customer_balance_
+    application`` as the renewal's choices run it, then rounding and the minimum charge: an
+    entry would lock the customer, out of the lock order there). The others are finalized
+    after the commit, as a due draft is."""
+    late = [
+        r
+        for r in renewals
+        if r.invoice is not None
+        and r.finalizes_at <= r.now
+        and pause_behavior(r.subscription, r.subscription.customer) != "keep_as_draft"
+    ]
+    moving = {
+        r.subscription.customer_id
+        for r in late
+        if r.balance
+        or invoice_settle(
+            total=r.invoice.total,
+            balance=0,
+            currency=r.invoice.currency,
+            choice=r.choices.of(BALANCE),
+        ).entries
+    }
+    return [r.invoice for r in late if r.subscription.customer_id not in moving]

@@ -15,13 +15,13 @@ as test clocks run it, is the batch of one).
 import logging
 from collections import defaultdict
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apps.accounts.audit import changes_record
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
-from apps.core.bulk import rows_insert, rows_update
+from apps.core.bulk import rows_update
 from apps.core.locks import rows_lock
 from apps.customers.selectors import customer_balances
 from apps.invoices.discounts import discount_among, discount_used
@@ -30,7 +30,7 @@ from apps.invoices.engine.planner import TRIAL_REMAINDER, cycle_lines
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import recurring_lines
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_render
+from apps.invoices.services import invoice_render, invoices_insert
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
@@ -52,8 +52,10 @@ from apps.subscriptions.services.renewal_parts import (
     Renewal,
     Renewed,
     renewal_discounts_of,
+    renewal_finalizing,
     renewal_invoice_plan,
     renewal_items_of,
+    renewal_lines_insert,
     renewal_next_step,
 )
 from apps.subscriptions.services.trials import subscription_trials_settle
@@ -183,28 +185,24 @@ def _invoices_build(renewals: list[Renewal]) -> None:
             renewal_invoice_plan(r, products, settings)
 
 
-def _invoices_insert(renewals: list[Renewal]) -> list[Renewal]:
-    """Write the batch's invoices and lines in two multi-row inserts; when a line key was billed
-    before, each renewal is written on its own and the ones that hit it are dropped."""
-    invoiced = [r for r in renewals if r.invoice is not None]
-    try:
-        with transaction.atomic():
-            rows_insert(Invoice, [r.invoice for r in invoiced])
-            rows_insert(InvoiceLine, [row for r in invoiced for row in r.rows])
-        return renewals
-    except IntegrityError:
-        pass
-    kept = []
+def _invoices_insert(renewals: list[Renewal], finalizing: list[Invoice], actor: Actor) -> None:
+    """The batch's invoices, written last (``invoices_insert``): one multi-row insert per
+    account, in account order, the ones in ``finalizing`` finalized as they are written, the
+    stages run as the account's renewals' choices run them."""
+    by_account = defaultdict(list)
     for r in renewals:
         if r.invoice is not None:
-            try:
-                with transaction.atomic():
-                    rows_insert(Invoice, [r.invoice])
-                    rows_insert(InvoiceLine, r.rows)
-            except IntegrityError:
-                continue  # this period was billed already: the renewal ran before
-        kept.append(r)
-    return kept
+            by_account[r.subscription.account_id].append(r)
+    finalized = {invoice.id for invoice in finalizing}
+    for account_id in sorted(by_account):
+        invoiced = by_account[account_id]
+        invoices_insert(
+            account=invoiced[0].subscription.account,
+            invoices=[r.invoice for r in invoiced],
+            finalizing=[r.invoice for r in invoiced if r.invoice.id in finalized],
+            actor=actor,
+            choices=invoiced[0].choices,
+        )
 
 
 def _record_all(renewals: list[Renewal], actor: Actor) -> None:
@@ -267,7 +265,7 @@ def subscriptions_renew(
             if renewal is not None:
                 renewals.append(renewal)
         _invoices_build(renewals)
-        renewals = _invoices_insert(renewals)
+        renewals = renewal_lines_insert(renewals)
         for r in renewals:
             if r.invoice is None:
                 continue
@@ -299,9 +297,14 @@ def subscriptions_renew(
             ],
         )
         _record_all(renewals, actor)
+        renewed.finalized = renewal_finalizing(renewals)
+        _invoices_insert(renewals, renewed.finalized, actor)
         renewed.subscriptions += [r.subscription for r in renewals]
+        finalized = {invoice.id for invoice in renewed.finalized}
         renewed.late = [
-            r.invoice for r in renewals if r.invoice is not None and r.finalizes_at <= r.now
+            invoice
+            for r, invoice in ((r, r.invoice) for r in renewals)
+            if invoice is not None and r.finalizes_at <= r.now and invoice.id not in finalized
         ]
     return renewed
 
@@ -320,13 +323,16 @@ def subscriptions_renew_and_collect(
     )
     for subscription, invoice in renewed.settled:
         subscription_invoice_collect(subscription, invoice, actor)
-    by_account = defaultdict(list)
+    by_account = defaultdict(lambda: ([], []))
     for invoice in renewed.late:
-        by_account[invoice.account_id].append(invoice)
-    for invoices in by_account.values():
+        by_account[invoice.account_id][0].append(invoice)
+    for invoice in renewed.finalized:
+        by_account[invoice.account_id][1].append(invoice)
+    for drafts, finalized in by_account.values():
         collected = invoices_collect(
-            account=invoices[0].account,
-            invoices=invoices,
+            account=(drafts or finalized)[0].account,
+            invoices=drafts,
+            finalized=finalized,
             actor=actor,
             due_only=True,
             choices=choices,
