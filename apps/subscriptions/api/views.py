@@ -19,11 +19,13 @@ from apps.core.errors import ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_apply, discount_remove
 from apps.subscriptions.api.params import (
+    SETTINGS,
     anchor_parse,
     discount_params,
     item_changes_parse,
     item_request_parse,
     items_parse,
+    settings_parse,
     trial_parse,
 )
 from apps.subscriptions.models import Subscription
@@ -42,18 +44,6 @@ from apps.subscriptions.services.trials import subscription_trial_update, trial_
 
 DISCOUNTS = {"coupon", "promotion_code", "discounts"}
 
-
-SETTINGS = {
-    "cancel_at",
-    "trial_settings",
-    "pause_collection",
-    "cancel_at_period_end",
-    "cancellation_details",
-    "collection_method",
-    "days_until_due",
-    "default_payment_method",
-    "metadata",
-}
 
 SubscriptionSchema = object_schema(
     "Subscription",
@@ -231,14 +221,12 @@ class SubscriptionDetailApi(ApiView):
                     proration_behavior=behavior,
                     actor=self.actor,
                 )
-            settings = {k: v for k, v in self.params.items() if k in SETTINGS}
-            if "cancel_at" in settings:
-                settings["proration_behavior"] = behavior
-            if settings:
+            settings = settings_parse(self.params, proration_behavior=behavior)
+            if settings is not None:
                 subscription_update_settings(
                     account=self.account,
                     subscription_id=row.id,
-                    params=settings,
+                    settings=settings,
                     actor=self.actor,
                 )
         return self.respond(subscription_render(self._subscription(subscription)))

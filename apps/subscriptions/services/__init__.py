@@ -21,11 +21,19 @@ from apps.subscriptions.services.items import (
 )
 from apps.subscriptions.services.record import subscription_item_render, subscription_render
 from apps.subscriptions.services.renewals import subscription_renew
-from apps.subscriptions.services.settings import subscription_update_settings
+from apps.subscriptions.services.settings import (
+    CancellationDetails,
+    PauseCollection,
+    SubscriptionSettings,
+    subscription_update_settings,
+)
 
 __all__ = [
     "FEEDBACK",
+    "CancellationDetails",
     "ItemRequest",
+    "PauseCollection",
+    "SubscriptionSettings",
     "billing_settings",
     "billing_settings_update",
     "subscription_cancel",
