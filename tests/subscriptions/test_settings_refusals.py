@@ -117,3 +117,24 @@ def test_settings_set_then_cleared(api):
         "charge_automatically",
     )
     assert (cleared["days_until_due"], cleared["metadata"]) == (None, {})
+
+
+def test_cancel_now_takes_its_reason_or_refuses_an_unknown_feedback(api):
+    subscription = _subscription(api)
+    url = f"/v1/subscriptions/{subscription['id']}"
+    refused = api.delete(url, QUERY_STRING="cancellation_details[feedback]=bored").json()
+    assert (refused["error"]["message"], refused["error"]["param"]) == (
+        "cancellation_details[feedback] is one of customer_service, low_quality, "
+        "missing_features, other, switched_service, too_complex, too_expensive, unused.",
+        "cancellation_details[feedback]",
+    )
+    assert Subscription.objects.get(id=subscription["id"]).status == "active"
+    canceled = api.delete(
+        url,
+        QUERY_STRING="cancellation_details[feedback]=unused&cancellation_details[comment]=Moving",
+    ).json()
+    assert canceled["status"] == "canceled"
+    assert (
+        canceled["cancellation_details"]["comment"],
+        canceled["cancellation_details"]["feedback"],
+    ) == ("Moving", "unused")

@@ -21,6 +21,7 @@ from apps.invoices.discounts import discount_apply, discount_remove
 from apps.subscriptions.api.params import (
     SETTINGS,
     anchor_parse,
+    cancellation_details_parse,
     discount_params,
     item_changes_parse,
     item_request_parse,
@@ -238,11 +239,10 @@ class SubscriptionDetailApi(ApiView):
     )
     def delete(self, request, subscription: str):
         reject_unknown(self.params, {"cancellation_details", "invoice_now", "prorate"})
-        details = self.params.get("cancellation_details") or {}
         row = subscription_cancel(
             account=self.account,
             subscription_id=self._subscription(subscription).id,
-            details=details if isinstance(details, dict) else {},
+            details=cancellation_details_parse(self.params.get("cancellation_details")),
             actor=self.actor,
         )
         return self.respond(subscription_render(row))

@@ -11,7 +11,7 @@ invoice for one period impossible.
 
 from apps.subscriptions.planning import ItemRequest
 from apps.subscriptions.services.billing import billing_settings, billing_settings_update
-from apps.subscriptions.services.cancel import FEEDBACK, subscription_cancel
+from apps.subscriptions.services.cancel import FEEDBACK, CancellationDetails, subscription_cancel
 from apps.subscriptions.services.create import subscription_create
 from apps.subscriptions.services.items import (
     subscription_item_add,
@@ -22,7 +22,6 @@ from apps.subscriptions.services.items import (
 from apps.subscriptions.services.record import subscription_item_render, subscription_render
 from apps.subscriptions.services.renewals import subscription_renew
 from apps.subscriptions.services.settings import (
-    CancellationDetails,
     PauseCollection,
     SubscriptionSettings,
     subscription_update_settings,

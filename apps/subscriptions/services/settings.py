@@ -22,18 +22,10 @@ from apps.customers.models import PaymentMethod
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
-from apps.subscriptions.services.cancel import FEEDBACK
+from apps.subscriptions.services.cancel import FEEDBACK, CancellationDetails
 from apps.subscriptions.services.record import subscription_record, subscription_render
 
 PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
-
-
-@dataclass(frozen=True)
-class CancellationDetails:
-    """Why the customer cancels: a free ``comment`` and a ``feedback`` of ``FEEDBACK``."""
-
-    comment: str | None = None
-    feedback: str | None = None
 
 
 @dataclass(frozen=True)
