@@ -36,6 +36,7 @@ CHUNK = 20_000
 
 def seed(count: int):
     from apps.accounts.services import account_create
+    from apps.catalog.price_params import new_price_parse
     from apps.catalog.services import price_create
     from apps.core import clock
     from apps.core.actor import SYSTEM
@@ -48,12 +49,14 @@ def seed(count: int):
     prices = [
         price_create(
             account=account,
-            params={
-                "product_data": {"name": f"Plan {n}"},
-                "currency": "usd",
-                "unit_amount": 900 + 1000 * n,
-                "recurring": {"interval": "month"},
-            },
+            price=new_price_parse(
+                {
+                    "product_data": {"name": f"Plan {n}"},
+                    "currency": "usd",
+                    "unit_amount": 900 + 1000 * n,
+                    "recurring": {"interval": "month"},
+                }
+            ),
             actor=SYSTEM,
         )
         for n in range(3)

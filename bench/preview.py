@@ -33,27 +33,33 @@ def seed(*, database_url: str) -> tuple[str, str, str]:
 
     django.setup()
     from apps.accounts.services import account_create
+    from apps.catalog.price_params import new_price_parse
     from apps.catalog.services import price_create
     from apps.core.actor import SYSTEM
-    from apps.customers.services import customer_create
+    from apps.customers.services import CustomerFields, customer_create
     from apps.subscriptions.services import ItemRequest, subscription_create
 
     account, tokens = account_create(name="Bench Co")
     prices = [
         price_create(
             account=account,
-            params={
-                "product_data": {"name": f"Plan {n}"},
-                "currency": "usd",
-                "unit_amount": 1000 + 100 * n,
-                "recurring": {"interval": "month"},
-            },
+            price=new_price_parse(
+                {
+                    "product_data": {"name": f"Plan {n}"},
+                    "currency": "usd",
+                    "unit_amount": 1000 + 100 * n,
+                    "recurring": {"interval": "month"},
+                }
+            ),
             actor=SYSTEM,
         )
         for n in range(ITEMS + 1)
     ]
     customer = customer_create(
-        account=account, params={"email": "bench@example.com", "source": "tok_visa"}, actor=SYSTEM
+        account=account,
+        fields=CustomerFields(email="bench@example.com"),
+        source="tok_visa",
+        actor=SYSTEM,
     )
     subscription = subscription_create(
         account=account,

@@ -13,6 +13,7 @@ from apps.accounts.models import Account
 from apps.accounts.services import account_create
 from apps.core import clock
 from apps.invoices.engine.periods import utc
+from apps.invoices.engine.stages import runner as stage_runner
 
 
 @dataclass
@@ -137,3 +138,12 @@ def stripe_sdk(live_server, acme):
     client = getattr(stripe, "default_http_client", None)
     if client is not None and hasattr(client, "close"):
         client.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stage_inputs_checked():
+    """Every stage input the pipeline builds is checked against its schema in tests, the
+    default path's included (production checks only what a customization is given)."""
+    stage_runner.CHECK_DEFAULT_INPUT = True
+    yield
+    stage_runner.CHECK_DEFAULT_INPUT = False

@@ -9,9 +9,13 @@ every other field is a service parameter, and a field given as ``None`` is left 
 import factory
 from factory.django import DjangoModelFactory
 
+from apps.catalog.api.products import product_create_parse
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.models import Coupon, Price, Product
+from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import coupon_create, price_create, product_create
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_create_parse
 from apps.customers.models import Customer
 from apps.customers.services import customer_create
 from apps.customers.services.payment_methods import payment_method_resolve
@@ -40,8 +44,11 @@ class ProductFactory(ParamsFactory):
     class Meta:
         model = Product
 
-    _service = staticmethod(product_create)
     name = "Pro plan"
+
+    @staticmethod
+    def _service(*, account, params, actor):
+        return product_create(account=account, **product_create_parse(params), actor=actor)
 
 
 class PriceFactory(ParamsFactory):
@@ -51,7 +58,9 @@ class PriceFactory(ParamsFactory):
     class Meta:
         model = Price
 
-    _service = staticmethod(price_create)
+    @staticmethod
+    def _service(*, account, params, actor):
+        return price_create(account=account, price=new_price_parse(params), actor=actor)
 
     class Params:
         name = "Basic"
@@ -70,9 +79,12 @@ class CouponFactory(ParamsFactory):
     class Meta:
         model = Coupon
 
-    _service = staticmethod(coupon_create)
     id = "SUMMER25"
     percent_off = "25"
+
+    @staticmethod
+    def _service(*, account, params, actor):
+        return coupon_create(account=account, coupon=new_coupon_parse(params), actor=actor)
 
 
 class CustomerFactory(ParamsFactory):
@@ -82,8 +94,11 @@ class CustomerFactory(ParamsFactory):
     class Meta:
         model = Customer
 
-    _service = staticmethod(customer_create)
     email = "jenny@example.com"
+
+    @staticmethod
+    def _service(*, account, params, actor):
+        return customer_create(account=account, **customer_create_parse(params), actor=actor)
 
 
 class CustomerRowFactory(DjangoModelFactory):

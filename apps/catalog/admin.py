@@ -111,7 +111,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
                 request,
                 form,
                 lambda actor: product_create(
-                    account=request.account, params=form.params(), actor=actor
+                    account=request.account, product=form.new_product(), actor=actor
                 ),
                 allowed=self.can_write(request),
             )
@@ -134,7 +134,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
                 request,
                 form,
                 lambda actor: price_create(
-                    account=request.account, params=form.params(product.id), actor=actor
+                    account=request.account, price=form.new_price(product.id), actor=actor
                 ),
                 allowed=self.can_write(request),
             )

@@ -22,6 +22,7 @@ from apps.catalog.models import Coupon, FxRate, PromotionCode
 from apps.catalog.render import coupon_valid
 from apps.catalog.selectors import coupon_get
 from apps.catalog.services import (
+    NewPromotionCode,
     coupon_create,
     fx_rate_set,
     fx_rates_import,
@@ -67,7 +68,7 @@ class CouponAdmin(ObjectHistoryMixin, CatalogAdmin):
                 request,
                 form,
                 lambda actor: coupon_create(
-                    account=request.account, params=form.params(), actor=actor
+                    account=request.account, coupon=form.new_coupon(), actor=actor
                 ),
                 allowed=self.can_write(request),
             )
@@ -120,17 +121,13 @@ class PromotionCodeAdmin(ObjectHistoryMixin, CatalogAdmin):
                     raise forms.ValidationError({"coupon": "No such coupon."})
                 return promotion_code_create(
                     account=request.account,
+                    promo=NewPromotionCode(
+                        coupon_id=data["coupon"],
+                        code=data["code"],
+                        max_redemptions=data.get("max_redemptions"),
+                        first_time_transaction=bool(data.get("first_time_transaction")),
+                    ),
                     actor=actor,
-                    params={
-                        "coupon": data["coupon"],
-                        "code": data["code"],
-                        "max_redemptions": data.get("max_redemptions"),
-                        "restrictions": {
-                            "first_time_transaction": "true"
-                            if data.get("first_time_transaction")
-                            else "false"
-                        },
-                    },
                 )
 
             promo = form_submit(request, form, write, allowed=self.can_write(request))

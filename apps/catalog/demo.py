@@ -1,8 +1,11 @@
 """Demo catalog for ``load_demo``: two products with monthly prices and a coupon (idempotent)."""
 
+from decimal import Decimal
+
 from apps.accounts.models import Account
 from apps.catalog.models import Coupon, Product
-from apps.catalog.services import coupon_create, price_create
+from apps.catalog.price_params import new_price_parse
+from apps.catalog.services import NewCoupon, coupon_create, price_create
 from apps.core.actor import SYSTEM
 
 DEMO_PRODUCTS = [
@@ -25,23 +28,25 @@ def catalog_demo_load(*, account: Account) -> None:
             continue
         price_create(
             account=account,
-            params={
-                "product_data": {"name": name},
-                "currency": account.default_currency,
-                "recurring": {"interval": "month"},
-                **price,
-            },
+            price=new_price_parse(
+                {
+                    "product_data": {"name": name},
+                    "currency": account.default_currency,
+                    "recurring": {"interval": "month"},
+                    **price,
+                }
+            ),
             actor=SYSTEM,
         )
     if not Coupon.objects.filter(account=account, coupon_id="WELCOME20").exists():
         coupon_create(
             account=account,
-            params={
-                "id": "WELCOME20",
-                "percent_off": "20",
-                "duration": "repeating",
-                "duration_in_months": 3,
-                "name": "Welcome 20%",
-            },
+            coupon=NewCoupon(
+                coupon_id="WELCOME20",
+                percent_off=Decimal(20),
+                duration="repeating",
+                duration_in_months=3,
+                name="Welcome 20%",
+            ),
             actor=SYSTEM,
         )

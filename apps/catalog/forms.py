@@ -1,5 +1,6 @@
-"""Dashboard forms of the catalog. Each builds the same parameters the API takes and hands them to
-the service, so the dashboard and the API accept and refuse exactly the same prices."""
+"""Dashboard forms of the catalog. Each builds the typed arguments of a service; the price form
+builds the parameters ``POST /v1/prices`` takes and parses them as the API does, so the dashboard
+and the API accept and refuse exactly the same prices."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,6 +14,10 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from apps.catalog.discount_params import new_coupon_parse
+from apps.catalog.price_params import new_price_parse
+from apps.catalog.product_params import new_product_parse
+from apps.catalog.services import NewCoupon, NewPrice, NewProduct
 from apps.core import money
 
 TIER_ROWS = 5
@@ -62,9 +67,11 @@ class ProductForm(forms.Form):
         required=False, min_value=0, widget=UnfoldAdminIntegerFieldWidget
     )
 
-    def params(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-        return data
+    def new_product(self) -> NewProduct:
+        """The product, checked as ``POST /v1/products`` checks the same parameters."""
+        return new_product_parse(
+            {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        )
 
 
 class PriceForm(forms.Form):
@@ -121,7 +128,11 @@ class PriceForm(forms.Form):
             for row in range(OPTION_ROWS)
         ]
 
-    def params(self, product_id: str) -> dict[str, Any]:
+    def new_price(self, product_id: str) -> NewPrice:
+        """The price, checked as ``POST /v1/prices`` checks the same parameters."""
+        return new_price_parse(self._params(product_id))
+
+    def _params(self, product_id: str) -> dict[str, Any]:
         data = self.cleaned_data
         currency = data["currency"].strip().lower()
         scheme = data["scheme"]
@@ -205,7 +216,11 @@ class CouponForm(forms.Form):
         required=False, min_value=1, widget=UnfoldAdminIntegerFieldWidget
     )
 
-    def params(self) -> dict[str, Any]:
+    def new_coupon(self) -> NewCoupon:
+        """The coupon, checked as ``POST /v1/coupons`` checks the same parameters."""
+        return new_coupon_parse(self._params())
+
+    def _params(self) -> dict[str, Any]:
         data = self.cleaned_data
         params = {
             k: data[k]

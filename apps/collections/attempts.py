@@ -15,7 +15,8 @@ on, and the customer's next payment method is charged (``apps.collections.consum
 
 In the payment's outcome transaction ``attempts_record`` writes the ``PaymentAttempt`` rows (one
 multi-row insert; a claimed retry's pending row is completed instead) and sets each failed
-invoice's ``next_payment_attempt`` from the account's policy, before the invoice is rendered
+invoice's ``next_payment_attempt`` from its retry policy (the plan ``payments.collection``
+decided at finalizing, else the account's), before the invoice is rendered
 into ``invoice.payment_failed``. A successful first attempt writes no row.
 
 attempt_count (Stripe, ../shared/reference/stripe-semantics.md §4.2): the first attempt counts,
@@ -27,7 +28,7 @@ from datetime import datetime
 
 from apps.collections.models import PaymentAttempt
 from apps.collections.schedule import HARD_DECLINES, next_attempt_at
-from apps.collections.selectors import collection_settings, retry_policy_of
+from apps.collections.selectors import collection_settings, retry_policy_for
 from apps.core import clock
 from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError
@@ -179,7 +180,7 @@ def attempts_record(
 ) -> list[str]:
     """Inside the outcome transaction: the attempt rows and each invoice's next retry. Answers
     the invoices whose schedule this attempt spent (the after-last-retry actions are due)."""
-    policy = None
+    settings = None
     exhausted: list[str] = []
     inserts: list[PaymentAttempt] = []
     completed: list[PaymentAttempt] = []
@@ -190,10 +191,12 @@ def attempts_record(
         if t.error is None:
             row.next_payment_attempt = None
         elif t.counted and retried_automatically(row):
-            if policy is None:
-                policy = retry_policy_of(collection_settings(account))
+            if settings is None:
+                settings = collection_settings(account)
             row.next_payment_attempt = next_attempt_at(
-                policy, attempt_count=row.attempt_count, last_attempt_at=at
+                retry_policy_for(row, settings),
+                attempt_count=row.attempt_count,
+                last_attempt_at=at,
             )
             if row.next_payment_attempt is None:
                 exhausted.append(row.id)

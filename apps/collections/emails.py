@@ -39,7 +39,7 @@ from apps.collections.payment_method_page import (
     update_payment_method_url,
 )
 from apps.collections.schedule import is_last_retry
-from apps.collections.selectors import collection_settings, email_templates_of, retry_policy_of
+from apps.collections.selectors import collection_settings, email_templates_of, retry_policy_for
 from apps.core import clock
 from apps.core.models import Event
 from apps.core.money import format_amount
@@ -176,7 +176,7 @@ def _payment_failed(event, account, customer, settings_row) -> Draft | None:
         return None
     next_attempt = data.get("next_payment_attempt")
     last = next_attempt is None or is_last_retry(
-        retry_policy_of(settings_row), attempt_count=data.get("attempt_count") or 0
+        retry_policy_for(invoice, settings_row), attempt_count=data.get("attempt_count") or 0
     )
     return Draft(
         kind=Kind.FINAL_NOTICE if last else Kind.PAYMENT_FAILED,

@@ -18,7 +18,7 @@ from django.urls import reverse
 from apps.accounts.models import Account
 from apps.core.actor import Actor
 from apps.customers.models import Customer, PaymentMethod
-from apps.customers.services import customer_update
+from apps.customers.services import CustomerFields, customer_update
 from apps.customers.services.payment_methods import customer_card_add
 from apps.invoices.models import Invoice
 
@@ -114,7 +114,7 @@ def customer_card_replace(
         customer_update(
             account=account,
             customer_id=customer.id,
-            params={"invoice_settings": {"default_payment_method": card.id}},
+            fields=CustomerFields(default_payment_method=card.id),
             actor=actor,
         )
     return card

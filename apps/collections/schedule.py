@@ -66,6 +66,17 @@ class RetryPolicy:
         return len(self.gaps())
 
 
+def policy_of_plan(plan: dict) -> RetryPolicy:
+    """The policy of a retry plan as the ``payments.collection`` stage gives it
+    (``{"mode", "attempts", "window_days", "delays_days"}``)."""
+    return RetryPolicy(
+        mode=plan["mode"],
+        attempts=plan["attempts"],
+        window_days=plan["window_days"],
+        delays_days=tuple(plan["delays_days"]),
+    )
+
+
 def next_attempt_at(policy: RetryPolicy, *, attempt_count: int, last_attempt_at: datetime):
     """When to try again after ``attempt_count`` counted attempts, the last at
     ``last_attempt_at``; None when the schedule is spent."""

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce, NullIf, TruncDate
 from apps.accounts.models import Account
 from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
 from apps.collections.recovery import CohortRow, RecoveryReport, report_build
-from apps.collections.schedule import RetryPolicy
+from apps.collections.schedule import RetryPolicy, policy_of_plan
 from apps.customers.models import Customer
 from apps.customers.selectors import TimelineEntry
 from apps.invoices.models import Invoice
@@ -32,6 +32,14 @@ def retry_policy_of(settings: CollectionSettings) -> RetryPolicy:
         window_days=settings.retry_window_days,
         delays_days=tuple(settings.retry_delays or ()),
     )
+
+
+def retry_policy_for(invoice: Invoice, settings: CollectionSettings) -> RetryPolicy:
+    """The policy ``invoice``'s failed payments are retried on: the plan ``payments.collection``
+    decided when it was finalized (``Invoice.retry_plan``), else the account's ``settings``."""
+    if invoice.retry_plan is not None:
+        return policy_of_plan(invoice.retry_plan)
+    return retry_policy_of(settings)
 
 
 def retry_plan_of_account(account: Account) -> dict:

@@ -208,7 +208,9 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
         if request.method == "POST" and form.is_valid():
             try:
                 customer = customer_create(
-                    account=request.account, params=form.params(), actor=dashboard_actor(request)
+                    account=request.account,
+                    fields=form.fields_set(),
+                    actor=dashboard_actor(request),
                 )
             except ApplicationError as error:
                 service_error_to_form(form, error)
@@ -234,7 +236,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
                 customer_update(
                     account=request.account,
                     customer_id=customer.id,
-                    params=form.params(),
+                    fields=form.fields_set(),
                     actor=dashboard_actor(request),
                 )
             except ApplicationError as error:

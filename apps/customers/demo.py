@@ -3,7 +3,7 @@
 from apps.accounts.models import Account
 from apps.core.actor import SYSTEM
 from apps.customers.models import Customer
-from apps.customers.services import customer_create
+from apps.customers.services import CustomerFields, customer_create
 
 DEMO_CUSTOMERS = [
     ("jenny.rosen@example.com", "Jenny Rosen", "tok_visa"),
@@ -17,5 +17,8 @@ def customers_demo_load(*, account: Account) -> None:
         if Customer.objects.filter(account=account, email=email).exists():
             continue
         customer_create(
-            account=account, params={"email": email, "name": name, "source": token}, actor=SYSTEM
+            account=account,
+            fields=CustomerFields(email=email, name=name),
+            source=token,
+            actor=SYSTEM,
         )

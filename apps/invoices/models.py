@@ -57,6 +57,10 @@ class Invoice(TimestampedModel):
     # {"<stage id>": {"implementation": key, "version": n, "fallback": bool}}
     # (apps.invoices.engine.stages). Not part of the API object.
     stages = models.JSONField(default=dict, blank=True)
+    # The retry plan payments.collection decided at finalizing when it is not the account's
+    # ({"mode", "attempts", "window_days", "delays_days"}): failed payments of this invoice are
+    # retried on it. Null: on the account's retry settings (and for invoices finalized before).
+    retry_plan = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [

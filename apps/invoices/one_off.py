@@ -34,6 +34,7 @@ from apps.invoices.drafts import (
     invoice_totals_recompute,
     item_terms,
 )
+from apps.invoices.engine.staging import stages_recorded
 from apps.invoices.invoice_terms import (
     INHERIT,
     DiscountChoice,
@@ -46,6 +47,7 @@ from apps.invoices.invoice_terms import (
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.selectors import subscription_of_account
 from apps.invoices.services import invoice_render
+from apps.invoices.stage_choices import waived_stages_take
 
 # What a finalized invoice still takes; ``auto_advance`` only while it is open.
 FINALIZED_EDITABLE = frozenset({"description", "footer", "metadata", "auto_advance"})
@@ -181,13 +183,8 @@ def _items_create(invoice: Invoice, priced: list[tuple], *, at: datetime, actor:
         invoice_item_record(item, "invoiceitem.created", actor)
 
 
-def invoice_create(*, account: Account, draft: InvoiceDraft, actor: Actor) -> Invoice:
-    """A draft invoice for a customer (``billing_reason=manual``), with the customer's pending
-    items if ``include_pending`` (those of the subscription when given, else those of no
-    subscription) and the draft's new ``items``; nothing is written unless all of it is."""
-    customer, subscription = _customer_and_subscription(account, draft)
-    currency = currency_of(draft.currency, customer=customer, subscription=subscription)
-    now = clock.now(test_clock_id=customer.test_clock_id)
+def _new_terms(draft: InvoiceDraft, now: datetime) -> tuple:
+    """A new draft's collection method and due date, ``auto_advance`` and when it finalizes."""
     method, due = collection_terms(
         method=draft.collection_method,
         days_until_due=draft.days_until_due,
@@ -205,11 +202,25 @@ def invoice_create(*, account: Account, draft: InvoiceDraft, actor: Actor) -> In
         auto_advance=False,
         at=None,
     )
+    return method, due, auto_advance, finalizes_at
+
+
+def invoice_create(*, account: Account, draft: InvoiceDraft, actor: Actor) -> Invoice:
+    """A draft invoice for a customer (``billing_reason=manual``), with the customer's pending
+    items if ``include_pending`` (those of the subscription when given, else those of no
+    subscription) and the draft's new ``items``; nothing is written unless all of it is."""
+    customer, subscription = _customer_and_subscription(account, draft)
+    currency = currency_of(draft.currency, customer=customer, subscription=subscription)
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    method, due, auto_advance, finalizes_at = _new_terms(draft, now)
     choice = draft.discounts
     # Items are priced before anything is written; an error leaves nothing behind.
     priced = _items_priced(draft.items, currency=currency, on=now)
     with transaction.atomic():
-        pending = _pending_locked(customer, subscription, currency) if draft.include_pending else []
+        include = draft.include_pending
+        # The subscription's records before its pending items (the global lock order).
+        waived = waived_stages_take(subscription) if include and subscription else {}
+        pending = _pending_locked(customer, subscription, currency) if include else []
         if len(pending) + len(priced) > MAX_LINES:
             raise InvalidRequestError(
                 f"An invoice has at most {MAX_LINES} lines.", code="invoice_too_large"
@@ -241,6 +252,10 @@ def invoice_create(*, account: Account, draft: InvoiceDraft, actor: Actor) -> In
             metadata=draft.metadata or {},
             hosted_token=new_secret(32),
             created_at=now,
+            stages=stages_recorded(
+                [record for item in pending for record in item.stages.items()]
+                + list(waived.items())
+            ),
         )
         InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
         _items_create(invoice, priced, at=now, actor=actor)

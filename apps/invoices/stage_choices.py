@@ -4,7 +4,9 @@ The invoices app does not know where choices are kept: the app that stores them 
 resolver, ``fn(account) -> Choices``, in its ``AppConfig.ready()``. With none registered every
 stage runs its default. The account's retry plan, which ``payments.collection`` is given, comes
 the same way from the collections app. Pipeline entry points take ``choices=None`` to mean
-``stage_choices(account)``, so a preview can run with a choice not yet saved.
+``stage_choices(account)``, so a preview can run with a choice not yet saved. The records of a
+subscription's changes that left no pending item (a waived proration), which an invoice taking
+its pending items takes too, come from the subscriptions app.
 """
 
 from collections.abc import Callable
@@ -13,6 +15,7 @@ from apps.invoices.engine.stages import DEFAULTS, Choices
 
 _resolver: list[Callable[[object], Choices]] = []
 _retry_plan: list[Callable[[object], dict]] = []
+_waived: list[Callable[[object], dict]] = []
 
 
 def choices_resolver_register(fn: Callable[[object], Choices]) -> None:
@@ -34,3 +37,16 @@ def retry_plan_resolver_register(fn: Callable[[object], dict]) -> None:
 def retry_plan(account) -> dict:
     """The account's retry plan, from the app that keeps the collection settings."""
     return _retry_plan[0](account)
+
+
+def waived_stages_resolver_register(fn: Callable[[object], dict]) -> None:
+    """Make ``fn(subscription)`` the source of the stage records of the subscription's changes
+    that left no pending item, which it empties as the invoice being made takes them (inside
+    that transaction); apps.subscriptions registers it."""
+    _waived[:] = [fn]
+
+
+def waived_stages_take(subscription) -> dict:
+    """``Invoice.stages`` records an invoice taking ``subscription``'s pending items takes
+    with them ({} when no app keeps them)."""
+    return _waived[0](subscription) if _waived else {}

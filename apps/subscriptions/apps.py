@@ -10,9 +10,11 @@ class SubscriptionsConfig(AppConfig):
         from apps.accounts.models import TestClock
         from apps.core.api.expand import register_expandable
         from apps.core.events import register_event_consumer
+        from apps.invoices.stage_choices import waived_stages_resolver_register
         from apps.subscriptions.clock_jobs import register_clock_job
         from apps.subscriptions.services.cancel import subscriptions_end_with_customer
         from apps.subscriptions.services.clock_due import CLOCK_JOBS
+        from apps.subscriptions.services.record import subscription_pending_stages_take
         from apps.subscriptions.services.test_clocks import test_clock_render
 
         # A deleted customer's subscriptions end with it, in the deletion's transaction.
@@ -27,3 +29,6 @@ class SubscriptionsConfig(AppConfig):
             return test_clock_render(row) if row is not None else None
 
         register_expandable("clock", test_clock)
+        # A one-off invoice taking a subscription's pending items takes the records of its
+        # changes that left none (a waived proration).
+        waived_stages_resolver_register(subscription_pending_stages_take)

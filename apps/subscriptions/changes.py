@@ -26,7 +26,7 @@ from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import Line, reset_lines, resets_anchor
 from apps.invoices.engine.stages import Choices
-from apps.invoices.engine.staging import changes_lines
+from apps.invoices.engine.staging import changes_prorate
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
@@ -61,6 +61,8 @@ class ChangePlan:
     lines: list[Line]
     # The new period when the change restarts the billing cycle at ``at``, else None.
     reset: tuple[datetime, datetime] | None
+    # The records of the billing.prorations runs that made no line (engine.staging.Prorated).
+    waived: list[tuple[str, dict]]
 
 
 def _interval(price: Price) -> tuple[str, int]:
@@ -182,6 +184,19 @@ def _interval_of(items) -> tuple[str, int]:
     return interval
 
 
+def _current_items(subscription: Subscription) -> dict[str, SubscriptionItem]:
+    """The subscription's items not removed, by id (in id order)."""
+    rows = {
+        row.id: row
+        for row in subscription.items.filter(deleted_at__isnull=True)
+        .select_related("price__product")
+        .order_by("id")
+    }
+    for row in rows.values():
+        row.price.account = subscription.account  # the same account: no join, no query
+    return rows
+
+
 def change_plan(
     *,
     subscription: Subscription,
@@ -194,14 +209,7 @@ def change_plan(
     prorated as ``choices`` (None: the account's) chooses."""
     period = (subscription.current_period_start, subscription.current_period_end)
     _change_check(period, changes=changes, at=at, proration_behavior=proration_behavior)
-    rows = {
-        row.id: row
-        for row in subscription.items.filter(deleted_at__isnull=True)
-        .select_related("price__product")
-        .order_by("id")
-    }
-    for row in rows.values():
-        row.price.account = subscription.account  # the same account: no join, no query
+    rows = _current_items(subscription)
     after, pairs, updated, added, removed = _changes_planned(subscription, rows, changes)
     if not after:
         raise InvalidRequestError(
@@ -216,9 +224,10 @@ def change_plan(
     before_rows = [row for row in rows.values() if item_bills(row)]
     after_rows = [row for row in after.values() if item_bills(row)]
     choices = stage_choices(subscription.account) if choices is None else choices
+    waived: list[tuple[str, dict]] = []
 
     def prorated(pairs: list) -> list[Line]:
-        return changes_lines(
+        result = changes_prorate(
             [
                 (None if old is None else terms(old), None if new is None else terms(new))
                 for old, new in pairs
@@ -228,6 +237,8 @@ def change_plan(
             currency=subscription.currency,
             choices=choices,
         )
+        waived.extend(result.waived)
+        return result.lines
 
     prorate = proration_behavior != "none"
     reset = None
@@ -260,4 +271,5 @@ def change_plan(
         interval=interval,
         lines=lines,
         reset=reset,
+        waived=waived,
     )

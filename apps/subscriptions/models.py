@@ -55,6 +55,10 @@ class Subscription(TimestampedModel):
     latest_invoice_id = models.CharField(max_length=64, null=True, blank=True)
     # The period end for which invoice.upcoming was sent (once per period).
     upcoming_sent_for = models.DateTimeField(null=True, blank=True)
+    # The stage records of changes not yet invoiced that left no pending item (a waived
+    # proration), as Invoice.stages has them; the invoice that takes the subscription's pending
+    # items takes these too, and this is emptied.
+    pending_stages = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [

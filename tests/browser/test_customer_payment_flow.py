@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.payments.models import Charge, Refund
 from tests.conftest import make_account
@@ -19,9 +20,13 @@ def test_find_customer_add_card_charge_refund_see_timeline(live_server, browser_
 
     acme = make_account("Acme")
     jenny = customer_create(
-        account=acme.account, params={"email": "jenny@example.com", "name": "Jenny"}, actor=SYSTEM
+        account=acme.account,
+        **customer_create_parse({"email": "jenny@example.com", "name": "Jenny"}),
+        actor=SYSTEM,
     )
-    customer_create(account=acme.account, params={"email": "max@example.com"}, actor=SYSTEM)
+    customer_create(
+        account=acme.account, **customer_create_parse({"email": "max@example.com"}), actor=SYSTEM
+    )
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
@@ -23,7 +24,7 @@ def test_new_subscription_preview_create_and_invoice(live_server, browser_page, 
     acme = make_account("Acme")
     customer = customer_create(
         account=acme.account,
-        params={"email": "nia@example.com", "source": "tok_visa"},
+        **customer_create_parse({"email": "nia@example.com", "source": "tok_visa"}),
         actor=SYSTEM,
     )
     launch = PriceFactory(

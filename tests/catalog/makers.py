@@ -1,6 +1,7 @@
 """Catalog objects of one account for the tenant-isolation test."""
 
 from apps.accounts.models import Account
+from apps.catalog.discount_params import new_promotion_code_parse
 from apps.catalog.services import promotion_code_create
 from apps.core.actor import SYSTEM
 from tests.factories import CouponFactory, PriceFactory, ProductFactory
@@ -9,7 +10,9 @@ from tests.factories import CouponFactory, PriceFactory, ProductFactory
 def _promo(account: Account) -> str:
     coupon = CouponFactory(account=account)
     return promotion_code_create(
-        account=account, params={"coupon": coupon.coupon_id, "code": "SUNNY"}, actor=SYSTEM
+        account=account,
+        promo=new_promotion_code_parse({"coupon": coupon.coupon_id, "code": "SUNNY"}),
+        actor=SYSTEM,
     ).id
 
 

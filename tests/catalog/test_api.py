@@ -415,3 +415,61 @@ def test_list_filters(api):
     assert listed({"limit": 1, "starting_after": once["id"]}) == [metered["id"]]
     refused = api.get("/v1/prices", {"colour": "red"}).json()["error"]
     assert refused["param"] == "colour"
+
+
+def test_malformed_product_hashes_name_their_parameter_and_write_nothing(api):
+    def error(path, body):
+        response = api.post(path, body)
+        assert response.status_code == 400, response.content
+        return {k: response.json()["error"].get(k) for k in ("message", "param", "code")}
+
+    assert error("/v1/products", "name=Box&default_price_data=x") == {
+        "message": "Invalid hash: default_price_data",
+        "param": "default_price_data",
+        "code": None,
+    }
+    assert error("/v1/products", "name=Box&default_price_data[lookup_key]=k") == {
+        "message": "Received unknown parameter: default_price_data[lookup_key]",
+        "param": "default_price_data[lookup_key]",
+        "code": None,
+    }
+    assert error("/v1/prices", "currency=usd&unit_amount=1&product_data=x") == {
+        "message": "Invalid hash: product_data",
+        "param": "product_data",
+        "code": None,
+    }
+    assert error("/v1/prices", "currency=usd&unit_amount=1") == {
+        "message": "Pass exactly one of product and product_data.",
+        "param": "product",
+        "code": "parameter_missing",
+    }
+    assert error("/v1/prices", "currency=usd&unit_amount=1&product_data[unit_label]=x") == {
+        "message": "Missing required param: name.",
+        "param": "name",
+        "code": "parameter_missing",
+    }
+    assert not Event.objects.exists()
+
+
+def test_malformed_promotion_code_parameters_name_their_parameter(api):
+    api.post("/v1/coupons", {"id": "TEN", "percent_off": "10"})
+
+    def error(body):
+        response = api.post("/v1/promotion_codes", body)
+        assert response.status_code == 400, response.content
+        return {k: response.json()["error"].get(k) for k in ("message", "param")}
+
+    assert error("coupon=TEN&restrictions=x") == {
+        "message": "Invalid hash: restrictions",
+        "param": "restrictions",
+    }
+    assert error("coupon=TEN&promotion=x") == {
+        "message": "Pass promotion[coupon] or coupon, not both.",
+        "param": "coupon",
+    }
+    assert error("promotion=x") == {"message": "Invalid hash: promotion", "param": "promotion"}
+    assert error("coupon=TEN&restrictions[minimum_amount]=500") == {
+        "message": "restrictions[minimum_amount] and [minimum_amount_currency] go together.",
+        "param": "restrictions[minimum_amount_currency]",
+    }
+    assert not Event.objects.filter(type="promotion_code.created").exists()

@@ -1,6 +1,7 @@
 """A new sandbox starts with a copy of its parent's catalog, with ids of its own."""
 
 from apps.accounts.services import sandbox_create
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.models import Coupon, Price, Product
 from apps.catalog.services import ProductChanges, coupon_create, product_update
 from apps.core.actor import SYSTEM
@@ -17,7 +18,9 @@ def test_sandbox_copies_products_prices_and_coupons(acme):
     )
     coupon_create(
         account=acme.account,
-        params={"id": "VIP", "percent_off": "10", "applies_to": {"products": [price.product_id]}},
+        coupon=new_coupon_parse(
+            {"id": "VIP", "percent_off": "10", "applies_to": {"products": [price.product_id]}}
+        ),
         actor=SYSTEM,
     )
     sandbox, _ = sandbox_create(parent=acme.account, name="Staging", actor=SYSTEM)

@@ -4,11 +4,16 @@ every write in its transaction, and the writes the API and the dashboard share."
 import pytest
 
 from apps.accounts.models import AuditLogEntry
-from apps.catalog.api.products import price_changes
+from apps.catalog.api.products import price_changes, product_create_parse
+from apps.catalog.discount_params import (
+    coupon_amounts_parse,
+    new_coupon_parse,
+    new_promotion_code_parse,
+)
 from apps.catalog.models import Coupon, Price, Product, PromotionCode
+from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import (
     PriceChanges,
-    coupon_amounts_parse,
     coupon_create,
     coupon_update,
     price_create,
@@ -49,14 +54,16 @@ def test_every_write_records_its_event_and_audit_row(acme):
     product = ProductFactory(account=account)
     price = price_create(
         account=account,
-        params={"product": product.id, "currency": "usd", "unit_amount": 500},
+        price=new_price_parse({"product": product.id, "currency": "usd", "unit_amount": 500}),
         actor=SYSTEM,
     )
     price_update(
         account=account, price_id=price.id, changes=PriceChanges(nickname="Basic"), actor=SYSTEM
     )
     coupon = CouponFactory(account=account)
-    promotion_code_create(account=account, params={"coupon": coupon.coupon_id}, actor=SYSTEM)
+    promotion_code_create(
+        account=account, promo=new_promotion_code_parse({"coupon": coupon.coupon_id}), actor=SYSTEM
+    )
     price_delete(account=account, price_id=price.id, actor=SYSTEM)
     assert list(Event.objects.order_by("id").values_list("type", "object_id")) == [
         ("product.created", product.id),
@@ -182,7 +189,7 @@ def test_bad_prices_name_the_parameter_like_stripe(acme, params, param):
     _refused(
         lambda: price_create(
             account=acme.account,
-            params={"product": product.id, "currency": "usd", **params},
+            price=new_price_parse({"product": product.id, "currency": "usd", **params}),
             actor=SYSTEM,
         ),
         param,
@@ -192,15 +199,17 @@ def test_bad_prices_name_the_parameter_like_stripe(acme, params, param):
 def test_a_product_with_its_default_price_in_one_write(acme):
     product = product_create(
         account=acme.account,
-        params={
-            "name": "Box",
-            "type": "good",
-            "default_price_data": {
-                "currency": "jpy",
-                "unit_amount": 1500,
-                "recurring": {"interval": "month"},
-            },
-        },
+        **product_create_parse(
+            {
+                "name": "Box",
+                "type": "good",
+                "default_price_data": {
+                    "currency": "jpy",
+                    "unit_amount": 1500,
+                    "recurring": {"interval": "month"},
+                },
+            }
+        ),
         actor=SYSTEM,
     )
     price = Price.objects.get(product=product)
@@ -227,7 +236,9 @@ def test_a_product_with_its_default_price_in_one_write(acme):
 def test_a_bad_default_price_writes_no_product_either(acme, data, param):
     _refused(
         lambda: product_create(
-            account=acme.account, params={"name": "Box", "default_price_data": data}, actor=SYSTEM
+            account=acme.account,
+            **product_create_parse({"name": "Box", "default_price_data": data}),
+            actor=SYSTEM,
         ),
         param,
     )
@@ -236,7 +247,9 @@ def test_a_bad_default_price_writes_no_product_either(acme, data, param):
 def test_product_type_is_service_or_good(acme):
     _refused(
         lambda: product_create(
-            account=acme.account, params={"name": "Box", "type": "thing"}, actor=SYSTEM
+            account=acme.account,
+            **product_create_parse({"name": "Box", "type": "thing"}),
+            actor=SYSTEM,
         ),
         "type",
     )
@@ -384,24 +397,31 @@ def test_a_price_of_another_account_is_missing(acme, globex):
     ],
 )
 def test_bad_coupons_are_refused(acme, params, param):
-    _refused(lambda: coupon_create(account=acme.account, params=params, actor=SYSTEM), param)
+    _refused(
+        lambda: coupon_create(account=acme.account, coupon=new_coupon_parse(params), actor=SYSTEM),
+        param,
+    )
 
 
 def test_promotion_codes_take_the_new_promotion_hash_and_are_unique_regardless_of_case(acme):
     coupon = coupon_create(
         account=acme.account,
-        params={"id": "TEN", "percent_off": 10, "max_redemptions": 5},
+        coupon=new_coupon_parse({"id": "TEN", "percent_off": 10, "max_redemptions": 5}),
         actor=SYSTEM,
     )
     promo = promotion_code_create(
         account=acme.account,
-        params={"promotion": {"type": "coupon", "coupon": "TEN"}, "code": "spring-sale"},
+        promo=new_promotion_code_parse(
+            {"promotion": {"type": "coupon", "coupon": "TEN"}, "code": "spring-sale"}
+        ),
         actor=SYSTEM,
     )
     assert promo.coupon_id == coupon.pk
     _refused(
         lambda: promotion_code_create(
-            account=acme.account, params={"coupon": "TEN", "code": "SPRING-SALE"}, actor=SYSTEM
+            account=acme.account,
+            promo=new_promotion_code_parse({"coupon": "TEN", "code": "SPRING-SALE"}),
+            actor=SYSTEM,
         ),
         "code",
     )
@@ -424,7 +444,7 @@ def test_promotion_codes_take_the_new_promotion_hash_and_are_unique_regardless_o
     ]:
         _refused(
             lambda params=params: promotion_code_create(
-                account=acme.account, params=params, actor=SYSTEM
+                account=acme.account, promo=new_promotion_code_parse(params), actor=SYSTEM
             ),
             param,
         )
@@ -433,7 +453,7 @@ def test_promotion_codes_take_the_new_promotion_hash_and_are_unique_regardless_o
 def test_a_coupon_changes_only_its_name_metadata_and_other_currencies(acme):
     coupon = coupon_create(
         account=acme.account,
-        params={"id": "FIVE", "amount_off": 500, "currency": "usd"},
+        coupon=new_coupon_parse({"id": "FIVE", "amount_off": 500, "currency": "usd"}),
         actor=SYSTEM,
     )
     coupon_update(

@@ -3,6 +3,7 @@ attaches but declines (test scenario charge_customer_fail), on a clock the test 
 
 from apps.collections.models import CollectionSettings
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_update_parse
 from apps.customers.models import PaymentMethod
 from apps.customers.services import customer_update
 from apps.invoices.engine.periods import utc
@@ -32,7 +33,7 @@ def failing_renewal(account, at, *, email: str = "pat@example.com", **settings) 
     customer_update(
         account=account,
         customer_id=subscription.customer_id,
-        params={"source": "tok_chargeCustomerFail"},
+        **customer_update_parse({"source": "tok_chargeCustomerFail"}),
         actor=SYSTEM,
     )
     at(RENEWED_AT)

@@ -4,6 +4,7 @@ chosen decline code, in a chosen currency, renewed when the test says."""
 from datetime import datetime
 
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_update_parse
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services import customer_update
 from apps.invoices.models import Invoice
@@ -31,7 +32,7 @@ def declining_subscription(
     customer_update(
         account=account,
         customer_id=subscription.customer_id,
-        params={"source": "tok_chargeCustomerFail"},
+        **customer_update_parse({"source": "tok_chargeCustomerFail"}),
         actor=SYSTEM,
     )
     card_scenario_set(Customer.objects.get(pk=subscription.customer_id), scenario)

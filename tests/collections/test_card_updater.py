@@ -11,6 +11,7 @@ from apps.collections.tasks import card_updates_fan_out_task
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
+from apps.customers.api.params import customer_create_parse
 from apps.customers.models import PaymentMethod
 from apps.customers.payment_method_render import payment_method_render
 from apps.customers.services import customer_create
@@ -269,7 +270,9 @@ def test_detached_cards_cards_of_deleted_customers_and_clock_customers_are_not_d
     )
     on_clock = customer_create(
         account=acme.account,
-        params={"email": "c@example.com", "source": "tok_reissued", "test_clock": test_clock.id},
+        **customer_create_parse(
+            {"email": "c@example.com", "source": "tok_reissued", "test_clock": test_clock.id}
+        ),
         actor=SYSTEM,
     )
     assert card_updates_due_ids(now=utc(2025, 3, 10)) == []

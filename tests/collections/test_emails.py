@@ -14,6 +14,7 @@ from apps.collections.models import CollectionSettings, EmailTemplate, SentEmail
 from apps.core.actor import SYSTEM
 from apps.core.events import events_record
 from apps.core.models import Event
+from apps.customers.api.params import customer_create_parse, customer_update_parse
 from apps.customers.services import customer_create, customer_update
 from apps.customers.services.payment_methods import customer_card_add
 from apps.invoices.engine.periods import utc
@@ -182,7 +183,7 @@ def test_upcoming_renewal_email(acme, at, commits):
         customer_update(
             account=acme.account,
             customer_id=subscription.customer_id,
-            params={"name": "Pat Doe"},
+            **customer_update_parse({"name": "Pat Doe"}),
             actor=SYSTEM,
         )
     mail.outbox.clear()
@@ -200,7 +201,7 @@ def test_upcoming_renewal_email(acme, at, commits):
 
 def test_an_expiring_card_gets_its_email(acme, at, commits):
     customer = customer_create(
-        account=acme.account, params={"email": "card@example.com"}, actor=SYSTEM
+        account=acme.account, **customer_create_parse({"email": "card@example.com"}), actor=SYSTEM
     )
     at(utc(2025, 3, 20))
     card = customer_card_add(

@@ -19,6 +19,7 @@ from apps.collections.retries import (
 from apps.core.actor import SYSTEM
 from apps.core.errors import InvalidRequestError
 from apps.core.models import Event
+from apps.customers.api.params import customer_create_parse, customer_update_parse
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services import customer_create, customer_update
 from apps.invoices.models import Invoice
@@ -315,7 +316,7 @@ def test_a_new_default_card_pays_the_failed_invoice_at_once(
         customer_update(
             account=acme.account,
             customer_id=invoice.customer_id,
-            params={"source": "tok_visa"},
+            **customer_update_parse({"source": "tok_visa"}),
             actor=SYSTEM,
         )
 
@@ -343,7 +344,7 @@ def test_a_card_change_for_a_customer_who_owes_nothing_charges_nothing(
         customer_update(
             account=acme.account,
             customer_id=subscription.customer_id,
-            params={"source": "tok_mastercard"},
+            **customer_update_parse({"source": "tok_mastercard"}),
             actor=SYSTEM,
         )
 
@@ -358,7 +359,9 @@ def test_an_incomplete_subscription_expires_after_23_hours(acme, at):
 
     price = PriceFactory(account=acme.account, unit_amount=900, name="X")
     customer = customer_create(
-        account=acme.account, params={"source": "tok_chargeCustomerFail"}, actor=SYSTEM
+        account=acme.account,
+        **customer_create_parse({"source": "tok_chargeCustomerFail"}),
+        actor=SYSTEM,
     )
     subscription = subscription_create(
         account=acme.account, customer=customer, items=[ItemRequest(price)], actor=SYSTEM

@@ -192,3 +192,39 @@ def test_initial_balance_list_filters_and_bad_parameters(api):
         ).json()["error"]["param"]
         == "currency"
     )
+
+
+def test_malformed_hashes_and_arrays_name_their_parameter_and_write_nothing(api):
+    def error(path, body):
+        response = api.post(path, body)
+        assert response.status_code == 400, response.content
+        return {k: response.json()["error"].get(k) for k in ("message", "param")}
+
+    assert error("/v1/customers", "tax_id_data=x") == {
+        "message": "Invalid array: tax_id_data",
+        "param": "tax_id_data",
+    }
+    assert error("/v1/customers", "tax_id_data[0]=x") == {
+        "message": "Invalid hash",
+        "param": "tax_id_data[0]",
+    }
+    assert error("/v1/customers", "currency=zz1") == {
+        "message": "Invalid currency: 'zz1'",
+        "param": "currency",
+    }
+    assert not Customer.objects.exists()
+    customer = api.post(
+        "/v1/customers",
+        {"name": "Jenny", "address": {"city": "Berlin"}, "shipping": {"name": "Jenny"}},
+    ).json()
+    assert error(f"/v1/customers/{customer['id']}", "invoice_settings=x") == {
+        "message": "Invalid hash: invoice_settings",
+        "param": "invoice_settings",
+    }
+    assert error(f"/v1/customers/{customer['id']}", "invoice_prefix=ab") == {
+        "message": "Invalid invoice_prefix: 3 to 12 uppercase letters or digits.",
+        "param": "invoice_prefix",
+    }
+    assert Event.objects.filter(type="customer.updated").count() == 0
+    cleared = api.post(f"/v1/customers/{customer['id']}", "address=&shipping=").json()
+    assert (cleared["address"], cleared["shipping"]) == (None, None)

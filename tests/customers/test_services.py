@@ -12,6 +12,7 @@ from apps.accounts.models import AuditLogEntry
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.models import Event
+from apps.customers.api.params import customer_update_parse
 from apps.customers.models import Customer, CustomerBalanceTransaction, PaymentMethod, TaxId
 from apps.customers.render import customer_render
 from apps.customers.selectors import customer_balance, customer_get, customer_timeline
@@ -194,14 +195,19 @@ def test_update_records_only_what_changed(acme):
     customer_update(
         account=acme.account,
         customer_id=customer.id,
-        params={"name": "Jenny Rosen", "metadata": {"seats": "3"}, "email": "jenny@example.com"},
+        **customer_update_parse(
+            {"name": "Jenny Rosen", "metadata": {"seats": "3"}, "email": "jenny@example.com"}
+        ),
         actor=SYSTEM,
     )
     event = Event.objects.get(type="customer.updated")
     assert event.previous_attributes == {"name": "Jenny", "metadata": {"plan": "pro"}}
     assert event.data_object["metadata"] == {"plan": "pro", "seats": "3"}
     customer_update(
-        account=acme.account, customer_id=customer.id, params={"name": "Jenny Rosen"}, actor=SYSTEM
+        account=acme.account,
+        customer_id=customer.id,
+        **customer_update_parse({"name": "Jenny Rosen"}),
+        actor=SYSTEM,
     )
     assert Event.objects.filter(type="customer.updated").count() == 1
 
@@ -225,7 +231,12 @@ def test_bad_fields_are_refused_and_nothing_changes(acme, params, param):
     customer = CustomerFactory(account=acme.account, name="Jenny")
     before = (_counts(), customer_render(Customer.objects.get(pk=customer.pk)))
     with pytest.raises(InvalidRequestError) as caught:
-        customer_update(account=acme.account, customer_id=customer.id, params=params, actor=SYSTEM)
+        customer_update(
+            account=acme.account,
+            customer_id=customer.id,
+            **customer_update_parse(params),
+            actor=SYSTEM,
+        )
     if param:
         assert caught.value.param == param
     assert (_counts(), customer_render(Customer.objects.get(pk=customer.pk))) == before
@@ -249,7 +260,10 @@ def test_soft_delete_keeps_the_row_and_answers_a_stub(acme):
         customer_delete(account=acme.account, customer_id=customer.id, actor=SYSTEM)
     with pytest.raises(ResourceMissingError):
         customer_update(
-            account=acme.account, customer_id=customer.id, params={"name": "x"}, actor=SYSTEM
+            account=acme.account,
+            customer_id=customer.id,
+            **customer_update_parse({"name": "x"}),
+            actor=SYSTEM,
         )
 
 
@@ -260,7 +274,10 @@ def test_another_accounts_customer_is_missing(acme, globex):
         customer_delete(account=acme.account, customer_id=customer.id, actor=SYSTEM)
     with pytest.raises(ResourceMissingError):
         customer_update(
-            account=acme.account, customer_id=customer.id, params={"name": "x"}, actor=SYSTEM
+            account=acme.account,
+            customer_id=customer.id,
+            **customer_update_parse({"name": "x"}),
+            actor=SYSTEM,
         )
     with pytest.raises(ResourceMissingError):
         _adjust(Customer(id=customer.id, account=acme.account), 100)
@@ -280,14 +297,14 @@ def test_default_payment_method_must_be_attached_to_this_customer(acme):
         customer_update(
             account=acme.account,
             customer_id=jenny.id,
-            params={"invoice_settings": {"default_payment_method": theirs.id}},
+            **customer_update_parse({"invoice_settings": {"default_payment_method": theirs.id}}),
             actor=SYSTEM,
         )
     assert caught.value.param == param
     updated = customer_update(
         account=acme.account,
         customer_id=jenny.id,
-        params={"invoice_settings": {"default_payment_method": mine.id}},
+        **customer_update_parse({"invoice_settings": {"default_payment_method": mine.id}}),
         actor=SYSTEM,
     )
     assert customer_render(updated)["invoice_settings"]["default_payment_method"] == mine.id
@@ -296,7 +313,7 @@ def test_default_payment_method_must_be_attached_to_this_customer(acme):
         customer_update(
             account=acme.account,
             customer_id=jenny.id,
-            params={"default_source": mine.id},
+            **customer_update_parse({"default_source": mine.id}),
             actor=SYSTEM,
         )
 
@@ -479,7 +496,7 @@ def test_a_new_source_replaces_the_default_and_deletes_the_old_one(acme):
     updated = customer_update(
         account=acme.account,
         customer_id=customer.id,
-        params={"source": "tok_mastercard", "name": "Jenny"},
+        **customer_update_parse({"source": "tok_mastercard", "name": "Jenny"}),
         actor=SYSTEM,
     )
     new = PaymentMethod.objects.get(customer=customer)
@@ -503,17 +520,19 @@ def test_a_source_with_a_bad_field_attaches_nothing(acme):
         customer_update(
             account=acme.account,
             customer_id=customer.id,
-            params={"source": "tok_mastercard", "email": "bad"},
+            **customer_update_parse({"source": "tok_mastercard", "email": "bad"}),
             actor=SYSTEM,
         )
     with pytest.raises(InvalidRequestError):
         customer_update(
             account=acme.account,
             customer_id=customer.id,
-            params={
-                "source": "tok_mastercard",
-                "invoice_settings": {"default_payment_method": "pm_x"},
-            },
+            **customer_update_parse(
+                {
+                    "source": "tok_mastercard",
+                    "invoice_settings": {"default_payment_method": "pm_x"},
+                }
+            ),
             actor=SYSTEM,
         )
     assert (_counts(), PaymentMethod.objects.count()) == before

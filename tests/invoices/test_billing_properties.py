@@ -28,9 +28,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from apps.catalog.discount_params import new_coupon_parse
+from apps.catalog.price_params import new_price_parse
 from apps.catalog.services import coupon_create, price_create
 from apps.core import clock, money
 from apps.core.actor import SYSTEM
+from apps.customers.api.params import customer_create_parse
 from apps.customers.models import CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_create
@@ -220,7 +223,9 @@ class Run:
         }
         if schedule.balance:
             params["balance"] = schedule.balance
-        self.customer = customer_create(account=self.account, params=params, actor=SYSTEM)
+        self.customer = customer_create(
+            account=self.account, **customer_create_parse(params), actor=SYSTEM
+        )
         coupon_id = None
         if schedule.coupon is not None:
             coupon_id = self._coupon(schedule.coupon)
@@ -236,12 +241,14 @@ class Run:
     def _price(self, unit_amount: int, interval: str | None = None):
         return price_create(
             account=self.account,
-            params={
-                "product_data": {"name": f"P{unit_amount}"},
-                "currency": self.currency,
-                "unit_amount": unit_amount,
-                "recurring": {"interval": interval or self.schedule.interval},
-            },
+            price=new_price_parse(
+                {
+                    "product_data": {"name": f"P{unit_amount}"},
+                    "currency": self.currency,
+                    "unit_amount": unit_amount,
+                    "recurring": {"interval": interval or self.schedule.interval},
+                }
+            ),
             actor=SYSTEM,
         )
 
@@ -253,7 +260,9 @@ class Run:
             params["amount_off"], params["currency"] = spec.amount_off, self.currency
         if spec.duration == "repeating":
             params["duration_in_months"] = spec.months
-        return coupon_create(account=self.account, params=params, actor=SYSTEM).coupon_id
+        return coupon_create(
+            account=self.account, coupon=new_coupon_parse(params), actor=SYSTEM
+        ).coupon_id
 
     def _fresh(self) -> Subscription:
         return Subscription.objects.select_related("customer", "account").get(

@@ -8,6 +8,7 @@ from django.test import Client
 
 from apps.accounts.enums import Role
 from apps.accounts.models import AuditLogEntry
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.models import Coupon
 from apps.catalog.services import coupon_create
 from apps.core.actor import SYSTEM
@@ -84,7 +85,11 @@ def _trail(account):
 def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client, acme):  # noqa: F811
     customer = GraceFactory(account=acme.account)
     onboarding = OnboardingPriceFactory(account=acme.account)
-    coupon_create(account=acme.account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
+    coupon_create(
+        account=acme.account,
+        coupon=new_coupon_parse({"id": "TENOFF", "percent_off": "10"}),
+        actor=SYSTEM,
+    )
     assert "New invoice" in staff_client.get(f"{BASE}/").content.decode()
     customer_page = staff_client.get(f"/dashboard/customers/customer/{customer.id}/change/")
     assert f"{BASE}/new/?customer={customer.id}" in customer_page.content.decode()
@@ -137,7 +142,11 @@ def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client,
 def test_new_invoice_refusals_are_inline_and_write_nothing(staff_client, acme):  # noqa: F811
     customer = GraceFactory(account=acme.account)
     in_euros = OnboardingPriceFactory(account=acme.account, currency="eur")
-    coupon_create(account=acme.account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
+    coupon_create(
+        account=acme.account,
+        coupon=new_coupon_parse({"id": "TENOFF", "percent_off": "10"}),
+        actor=SYSTEM,
+    )
     before = _trail(acme.account)
 
     def post(form, rows):

@@ -8,6 +8,7 @@ import stripe
 from apps.core.actor import SYSTEM
 from apps.invoices.engine.stages import DEFAULTS, Choice, Choices
 from apps.invoices.models import Invoice, InvoiceItem
+from apps.invoices.one_off import InvoiceDraft, invoice_create
 from apps.invoices.stage_choices import _resolver, choices_resolver_register
 from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.invoice_preview import invoice_preview
@@ -72,7 +73,9 @@ def test_b1_minimum_threshold_upgrades(
     assert (renewal.total, renewal.status) == (february, "paid")
     assert _lines(renewal.id) == upcoming  # the preview is what was invoiced
     recorded = Invoice.objects.get(id=renewal.id).stages
-    assert recorded.get("billing.prorations") == (THRESHOLD_RECORD if prorations else None)
+    # A waived change leaves no line but its record: the invoice shows what decided it.
+    assert recorded["billing.prorations"] == THRESHOLD_RECORD
+    assert Subscription.objects.get(id=subscription.id).pending_stages == {}
     assert recorded["billing.compute_bill"] == {
         "implementation": "standard",
         "version": 1,
@@ -109,11 +112,11 @@ def _service_change(subscription: Subscription, price, choices) -> None:
     ("choices", "amounts", "record"),
     [
         (DEFAULTS, [-1290, 1394], DEFAULT_RECORD),
-        (THRESHOLD, [], None),
+        (THRESHOLD, [], THRESHOLD_RECORD),
         (
             Choices({"billing.prorations": Choice("billing.prorations", "none", 1, {})}, {}),
             [],
-            None,
+            {"implementation": "none", "version": 1, "fallback": False},
         ),
         (
             # A version the account cannot have: the default's lines, the fallback recorded.
@@ -144,6 +147,9 @@ def test_choices_change_the_preview_as_they_change_the_pending_prorations(
     pending = InvoiceItem.objects.filter(subscription_id=subscription.id, invoice__isnull=True)
     assert previewed == sorted(row.amount for row in pending) == amounts
     assert [row.stages.get("billing.prorations") for row in pending] == [record] * len(amounts)
+    # A change that made no line keeps its record on the subscription for the next invoice.
+    subscription.refresh_from_db()
+    assert subscription.pending_stages == ({} if amounts else {"billing.prorations": record})
     assert preview["amount_due"] == 2700 + sum(amounts)
 
 
@@ -226,3 +232,51 @@ def test_a_zero_amount_item_is_left_off_the_renewal(stripe_sdk, tasks_inline, in
         "version": 1,
         "fallback": False,
     }
+
+
+def _subscription_on_january_16(stripe_sdk) -> tuple[Subscription, object]:
+    """Basic $25 since 2025-01-01, its test clock on 2025-01-16, and the Pro $27 price."""
+    basic, pro = monthly(2500, "Basic"), monthly(2700, "Pro")
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    created = stripe.Subscription.create(customer=customer.id, items=[{"price": basic}])
+    advance(test_clock, 2025, 1, 16)
+    subscription = Subscription.objects.select_related("account", "customer").get(id=created.id)
+    return subscription, subscription.items.get().price.__class__.objects.get(id=pro)
+
+
+def test_a_one_off_invoice_taking_the_pending_items_takes_a_waived_record(stripe_sdk, tasks_inline):
+    subscription, pro = _subscription_on_january_16(stripe_sdk)
+    _service_change(subscription, pro, THRESHOLD)
+    invoice = invoice_create(
+        account=subscription.account,
+        draft=InvoiceDraft(
+            customer_id=subscription.customer_id,
+            subscription_id=subscription.id,
+            include_pending=True,
+        ),
+        actor=SYSTEM,
+    )
+    assert (invoice.total, invoice.lines.count()) == (0, 0)
+    assert invoice.stages["billing.prorations"] == THRESHOLD_RECORD
+    subscription.refresh_from_db()
+    assert subscription.pending_stages == {}
+
+
+def test_an_always_invoiced_change_that_bills_nothing_makes_no_invoice_and_keeps_no_record(
+    stripe_sdk, tasks_inline
+):
+    subscription, pro = _subscription_on_january_16(stripe_sdk)
+    before = Invoice.objects.filter(subscription_id=subscription.id).count()
+    item = subscription.items.get()
+    subscription_items_change(
+        account=subscription.account,
+        subscription_id=subscription.id,
+        changes=[ItemChange(item_id=item.id, price=pro)],
+        proration_behavior="always_invoice",
+        proration_date=subscription.current_period_start.replace(day=16),
+        actor=SYSTEM,
+        choices=THRESHOLD,
+    )
+    assert Invoice.objects.filter(subscription_id=subscription.id).count() == before
+    subscription.refresh_from_db()
+    assert subscription.pending_stages == {}

@@ -4,6 +4,7 @@ no delivery is left pointing at the deleted endpoint."""
 from apps.core.actor import SYSTEM
 from apps.core.errors import ApplicationError
 from apps.core.models import Event
+from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.services import webhook_endpoint_delete
@@ -22,7 +23,9 @@ def test_deleting_an_endpoint_while_events_are_recorded_leaves_no_orphan(transac
             webhook_endpoint_delete(account=acme.account, endpoint_id=doomed.id, actor=SYSTEM)
             if i == RACERS // 2
             else customer_create(
-                account=acme.account, params={"email": f"c{i}@example.com"}, actor=SYSTEM
+                account=acme.account,
+                **customer_create_parse({"email": f"c{i}@example.com"}),
+                actor=SYSTEM,
             )
         )
     )

@@ -1,6 +1,7 @@
 """Subscription and test-clock objects of one account for the tenant-isolation test."""
 
 from apps.accounts.models import Account
+from apps.catalog.discount_params import new_coupon_parse
 from apps.core.actor import SYSTEM
 from tests.factories import SubscriptionFactory
 
@@ -17,7 +18,11 @@ def _discounted(account: Account) -> str:
     from apps.invoices.discounts import discount_apply
 
     subscription = SubscriptionFactory(account=account)
-    coupon_create(account=account, params={"id": "TENOFF", "percent_off": "10"}, actor=SYSTEM)
+    coupon_create(
+        account=account,
+        coupon=new_coupon_parse({"id": "TENOFF", "percent_off": "10"}),
+        actor=SYSTEM,
+    )
     discount_apply(
         account=account,
         customer=subscription.customer,

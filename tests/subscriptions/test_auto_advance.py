@@ -7,6 +7,7 @@ import pytest
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
+from apps.customers.api.params import customer_create_parse
 from apps.customers.models import PaymentMethod
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
@@ -132,7 +133,9 @@ def test_pause_collection_applies_when_the_draft_is_finalized(acme, at, behavior
 
 def test_a_one_off_draft_is_finalized_and_charged(acme, at):
     customer = customer_create(
-        account=acme.account, params={"email": "o@example.com", "source": "tok_visa"}, actor=SYSTEM
+        account=acme.account,
+        **customer_create_parse({"email": "o@example.com", "source": "tok_visa"}),
+        actor=SYSTEM,
     )
     invoice = Invoice.objects.create(
         account=acme.account,

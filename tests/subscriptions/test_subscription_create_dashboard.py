@@ -9,10 +9,12 @@ import pytest
 from django.test import Client
 
 from apps.accounts.enums import Role
+from apps.catalog.discount_params import new_coupon_parse
 from apps.catalog.services import coupon_create
 from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.money import format_amount
+from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
@@ -46,7 +48,7 @@ def clock_start():
 def catalog(acme):
     customer = customer_create(
         account=acme.account,
-        params={"email": "nia@example.com", "source": "tok_visa"},
+        **customer_create_parse({"email": "nia@example.com", "source": "tok_visa"}),
         actor=SYSTEM,
     )
     launch = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
@@ -151,7 +153,7 @@ def test_anchor_coupon_and_collection_are_previewed_and_created(
     customer, launch, _ = catalog
     coupon_create(
         account=acme.account,
-        params={"id": "TENOFF", "percent_off": "10", "duration": duration},
+        coupon=new_coupon_parse({"id": "TENOFF", "percent_off": "10", "duration": duration}),
         actor=SYSTEM,
     )
     form = _form(
@@ -321,7 +323,7 @@ def test_resume_a_paused_subscription(staff_client, acme, at):  # noqa: F811
         account=acme.account, values={"trial_missing_payment_method": "pause"}, actor=SYSTEM
     )
     customer = customer_create(
-        account=acme.account, params={"email": "p@example.com"}, actor=SYSTEM
+        account=acme.account, **customer_create_parse({"email": "p@example.com"}), actor=SYSTEM
     )
     price = PriceFactory(account=acme.account, unit_amount=2900, name="Launch")
     subscription = subscription_create(

@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from apps.catalog.discount_params import new_coupon_parse, new_promotion_code_parse
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
+from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceItem
@@ -194,7 +196,7 @@ def test_a_declined_renewal_leaves_the_subscription_past_due(acme, at):
     at(utc(2025, 1, 1))
     customer = customer_create(
         account=acme.account,
-        params={"email": "f@example.com", "source": "tok_chargeCustomerFail"},
+        **customer_create_parse({"email": "f@example.com", "source": "tok_chargeCustomerFail"}),
         actor=SYSTEM,
     )
     subscription = subscription_create(
@@ -302,22 +304,26 @@ def test_discounts_once_repeating_forever_and_promotion_codes(acme, at):
     basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
     coupon_create(
         account=acme.account,
-        params={
-            "id": "HALF",
-            "percent_off": "50",
-            "duration": "repeating",
-            "duration_in_months": 2,
-        },
+        coupon=new_coupon_parse(
+            {
+                "id": "HALF",
+                "percent_off": "50",
+                "duration": "repeating",
+                "duration_in_months": 2,
+            }
+        ),
         actor=SYSTEM,
     )
     coupon_create(
         account=acme.account,
-        params={"id": "FIVE", "amount_off": 500, "currency": "usd", "duration": "once"},
+        coupon=new_coupon_parse(
+            {"id": "FIVE", "amount_off": 500, "currency": "usd", "duration": "once"}
+        ),
         actor=SYSTEM,
     )
     promotion_code_create(
         account=acme.account,
-        params={"coupon": "FIVE", "code": "WELCOME", "max_redemptions": 1},
+        promo=new_promotion_code_parse({"coupon": "FIVE", "code": "WELCOME", "max_redemptions": 1}),
         actor=SYSTEM,
     )
     at(utc(2025, 1, 1))

@@ -4,6 +4,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from apps.catalog.api.common import DELETED, LIST_PARAMS, PARAMS, CatalogApi
+from apps.catalog.discount_params import (
+    coupon_amounts_parse,
+    new_coupon_parse,
+    new_promotion_code_parse,
+)
 from apps.catalog.render import coupon_render, promotion_code_render
 from apps.catalog.selectors import (
     coupon_get,
@@ -11,7 +16,6 @@ from apps.catalog.selectors import (
     promotion_code_list,
 )
 from apps.catalog.services import (
-    coupon_amounts_parse,
     coupon_create,
     coupon_delete,
     coupon_update,
@@ -81,7 +85,11 @@ class CouponListApi(CatalogApi):
     def post(self, request):
         reject_unknown(self.params, COUPON_PARAMS)
         return self.respond(
-            coupon_render(coupon_create(account=self.account, params=self.params, actor=self.actor))
+            coupon_render(
+                coupon_create(
+                    account=self.account, coupon=new_coupon_parse(self.params), actor=self.actor
+                )
+            )
         )
 
 
@@ -166,7 +174,9 @@ class PromotionCodeListApi(CatalogApi):
     )
     def post(self, request):
         reject_unknown(self.params, PROMO_PARAMS)
-        promo = promotion_code_create(account=self.account, params=self.params, actor=self.actor)
+        promo = promotion_code_create(
+            account=self.account, promo=new_promotion_code_parse(self.params), actor=self.actor
+        )
         return self.respond(promotion_code_render(promo))
 
 

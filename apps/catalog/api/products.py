@@ -7,27 +7,35 @@ from rest_framework import serializers
 
 from apps.catalog.api.common import DELETED, LIST_PARAMS, PARAMS, CatalogApi
 from apps.catalog.models import Price
+from apps.catalog.price_params import TAX_BEHAVIORS, currency_options_parse, new_price_parse
+from apps.catalog.product_params import product_fields
 from apps.catalog.render import price_render, product_render
 from apps.catalog.selectors import (
     price_list,
     product_list,
 )
 from apps.catalog.services import (
-    TAX_BEHAVIORS,
+    NewPrice,
+    NewProduct,
     PriceChanges,
     ProductChanges,
-    currency_options_parse,
     price_create,
     price_update,
     product_create,
     product_delete,
-    product_fields,
     product_update,
 )
 from apps.core.api.pagination import created_filter, equal_filters, paginate
-from apps.core.api.params import get_bool, get_list, get_metadata, get_str, reject_unknown
+from apps.core.api.params import (
+    get_bool,
+    get_list,
+    get_metadata,
+    get_str,
+    reject_unknown,
+    within,
+)
 from apps.core.api.schema import list_object, object_schema
-from apps.core.errors import ResourceMissingError
+from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 PRODUCT_PARAMS = {
     "name",
@@ -86,6 +94,46 @@ PriceSchema = object_schema(
     tiers=serializers.ListField(child=serializers.DictField(), allow_null=True),
     recurring=serializers.DictField(allow_null=True),
 )
+
+
+# What Stripe's product create takes in default_price_data.
+DEFAULT_PRICE_DATA = {
+    "currency",
+    "currency_options",
+    "custom_unit_amount",
+    "metadata",
+    "recurring",
+    "tax_behavior",
+    "unit_amount",
+    "unit_amount_decimal",
+}
+
+
+def _default_price(params: dict[str, Any]) -> NewPrice | None:
+    """``default_price_data``: the first price of a new product, its product left unset."""
+    price_data = params.get("default_price_data")
+    if not price_data:
+        return None
+    unknown = set(price_data) - DEFAULT_PRICE_DATA
+    if unknown:
+        name = sorted(unknown)[0]
+        raise InvalidRequestError(
+            f"Received unknown parameter: default_price_data[{name}]",
+            param=f"default_price_data[{name}]",
+        )
+    with within("default_price_data"):
+        return new_price_parse(price_data, of_new_product=True)
+
+
+def product_create_parse(params: dict[str, Any]) -> dict[str, Any]:
+    """``POST /v1/products`` as the keyword arguments of ``product_create``: the product, and its
+    default price if any."""
+    fields = product_fields(params, creating=True)
+    price_data = params.get("default_price_data")
+    if price_data not in (None, "") and not isinstance(price_data, dict):
+        raise InvalidRequestError("Invalid hash: default_price_data", param="default_price_data")
+    product = NewProduct(**fields, metadata=get_metadata(params) or {})
+    return {"product": product, "default_price": _default_price(params)}
 
 
 def _product_changes(params: dict[str, Any]) -> ProductChanges:
@@ -164,11 +212,10 @@ class ProductListApi(CatalogApi):
     )
     def post(self, request):
         reject_unknown(self.params, PRODUCT_PARAMS | {"type", "default_price_data"})
-        return self.respond(
-            product_render(
-                product_create(account=self.account, params=self.params, actor=self.actor)
-            )
+        row = product_create(
+            account=self.account, **product_create_parse(self.params), actor=self.actor
         )
+        return self.respond(product_render(row))
 
 
 class ProductDetailApi(CatalogApi):
@@ -254,9 +301,10 @@ class PriceListApi(CatalogApi):
     )
     def post(self, request):
         reject_unknown(self.params, PRICE_CREATE_PARAMS)
-        return self.respond(
-            price_render(price_create(account=self.account, params=self.params, actor=self.actor))
+        row = price_create(
+            account=self.account, price=new_price_parse(self.params), actor=self.actor
         )
+        return self.respond(price_render(row))
 
 
 class PriceDetailApi(CatalogApi):

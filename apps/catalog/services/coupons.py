@@ -1,8 +1,10 @@
-"""Coupons and promotion codes."""
+"""Coupons and promotion codes. What the API sends is parsed into these arguments by
+``apps.catalog.discount_params``."""
 
 import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -10,20 +12,9 @@ from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Coupon, Product, PromotionCode
 from apps.catalog.render import coupon_render, promotion_code_render
-from apps.core import clock, money
+from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import (
-    get_amount,
-    get_bool,
-    get_currency,
-    get_int,
-    get_list,
-    get_metadata,
-    get_str,
-    get_timestamp,
-    metadata_merge,
-    within,
-)
+from apps.core.api.params import metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
 from apps.core.locks import row_lock, rows_lock
@@ -33,129 +24,115 @@ _ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _CODE = re.compile(r"[A-Za-z0-9\-]{1,500}")
 
 
-def coupon_amounts_parse(options: Any, *, currency: str) -> dict[str, dict[str, int]]:
-    """``currency_options`` of an amount-off coupon: ``{"eur": {"amount_off": 900}}``."""
-    if not isinstance(options, dict):
-        raise InvalidRequestError("Invalid hash: currency_options", param="currency_options")
-    checked: dict[str, dict[str, int]] = {}
-    for code, option in options.items():
-        try:
-            other = money.currency_normalize(code)
-        except money.MoneyError as exc:
-            raise InvalidRequestError(
-                f"Invalid currency: {code}", param=f"currency_options[{code}]"
-            ) from exc
-        if other == currency:
-            raise InvalidRequestError(
-                "currency_options lists other currencies than the coupon's own.",
-                param=f"currency_options[{code}]",
-            )
-        if not isinstance(option, dict):
-            raise InvalidRequestError("Invalid hash", param=f"currency_options[{code}]")
-        with within(f"currency_options[{code}]"):
-            checked[other] = {
-                "amount_off": get_amount(
-                    option, "amount_off", currency=other, required=True, minimum=1
-                )
-            }
-    return checked
+@dataclass(frozen=True)
+class NewCoupon:
+    """A coupon to create: ``percent_off`` (above 0, at most 100, 2 decimals) or ``amount_off``
+    in minor units of ``currency``, other currencies' amounts in ``currency_options``
+    (``{"eur": {"amount_off": 900}}``). ``coupon_id`` None for a generated one;
+    ``applies_to_products`` product ids, None for every product."""
+
+    coupon_id: str | None = None
+    percent_off: Decimal | None = None
+    amount_off: int | None = None
+    currency: str = ""
+    currency_options: dict[str, dict[str, int]] = field(default_factory=dict)
+    duration: str = "once"
+    duration_in_months: int | None = None
+    applies_to_products: list[str] | None = None
+    redeem_by: datetime | None = None
+    name: str = ""
+    max_redemptions: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
-def _discount_fields(params: dict[str, Any], percent: Any) -> dict[str, Any]:
-    """``percent_off``, or ``amount_off`` with its currency and other currencies' amounts."""
-    fields: dict[str, Any] = {}
-    if percent not in (None, ""):
-        try:
-            value = money.to_decimal(percent)
-        except money.MoneyError as exc:
-            raise InvalidRequestError(f"Invalid decimal: {percent}", param="percent_off") from exc
-        if not Decimal(0) < value <= Decimal(100) or -value.as_tuple().exponent > 2:
-            raise InvalidRequestError(
-                "percent_off is above 0 and at most 100, with at most 2 decimals.",
-                param="percent_off",
-            )
-        fields["percent_off"] = value
-    else:
-        try:
-            fields["currency"] = money.currency_normalize(params.get("currency") or "")
-        except money.MoneyError as exc:
-            raise InvalidRequestError(
-                "amount_off needs a currency.", param="currency", code="parameter_missing"
-            ) from exc
-        fields["amount_off"] = get_amount(
-            params, "amount_off", currency=fields["currency"], minimum=1
+def coupon_id_check(coupon_id: str) -> None:
+    if not _ID.fullmatch(coupon_id):
+        raise InvalidRequestError("A coupon id has letters, digits, - and _ only.", param="id")
+
+
+def coupon_discount_check(*, percent_given: bool, amount_given: bool) -> None:
+    if percent_given == amount_given:
+        raise InvalidRequestError(
+            "Pass exactly one of percent_off and amount_off.",
+            param="percent_off",
+            code="parameter_missing",
         )
-        options = params.get("currency_options") or {}
-        fields["currency_options"] = coupon_amounts_parse(options, currency=fields["currency"])
-    return fields
 
 
-def _applies_to_products(account: Account, applies_to: Any) -> list[str] | None:
-    """The products ``applies_to[products]`` names, each a product of the account."""
-    if applies_to in (None, ""):
-        return None
-    products = [
-        str(p) for p in get_list(applies_to if isinstance(applies_to, dict) else {}, "products")
-    ]
+def coupon_percent_check(value: Decimal) -> None:
+    if not Decimal(0) < value <= Decimal(100) or -value.as_tuple().exponent > 2:
+        raise InvalidRequestError(
+            "percent_off is above 0 and at most 100, with at most 2 decimals.",
+            param="percent_off",
+        )
+
+
+def coupon_duration_check(duration: str, months: int | None) -> None:
+    if (duration == "repeating") != (months is not None):
+        raise InvalidRequestError(
+            "duration_in_months goes with duration=repeating, and only with it.",
+            param="duration_in_months",
+        )
+
+
+def coupon_redeem_by_check(redeem_by: datetime | None) -> None:
+    if redeem_by is not None and redeem_by <= clock.now():
+        raise InvalidRequestError("redeem_by must be in the future.", param="redeem_by")
+
+
+def _products_check(account: Account, products: list[str] | None) -> None:
+    """Each product ``applies_to[products]`` names is a product of the account."""
+    if products is None:
+        return
     known = set(
         Product.objects.filter(account=account, id__in=products).values_list("id", flat=True)
     )
     missing = [p for p in products if p not in known]
     if missing:
         raise ResourceMissingError("product", missing[0], param="applies_to[products]")
-    return products
 
 
-def coupon_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Coupon:
-    coupon_id = get_str(params, "id", max_length=64) or new_secret(8).upper()
-    if not _ID.fullmatch(coupon_id):
-        raise InvalidRequestError("A coupon id has letters, digits, - and _ only.", param="id")
-    percent, amount = params.get("percent_off"), params.get("amount_off")
-    if (percent in (None, "")) == (amount in (None, "")):
-        raise InvalidRequestError(
-            "Pass exactly one of percent_off and amount_off.",
-            param="percent_off",
-            code="parameter_missing",
-        )
-    fields = _discount_fields(params, percent)
-    duration = get_str(params, "duration", choices=["once", "repeating", "forever"]) or "once"
-    months = get_int(params, "duration_in_months", minimum=1, maximum=1200)
-    if (duration == "repeating") != (months is not None):
-        raise InvalidRequestError(
-            "duration_in_months goes with duration=repeating, and only with it.",
-            param="duration_in_months",
-        )
-    products = _applies_to_products(account, params.get("applies_to"))
-    redeem_by = get_timestamp(params, "redeem_by")
-    if redeem_by is not None and redeem_by <= clock.now():
-        raise InvalidRequestError("redeem_by must be in the future.", param="redeem_by")
+def coupon_create(*, account: Account, coupon: NewCoupon, actor: Actor) -> Coupon:
+    coupon_id = coupon.coupon_id or new_secret(8).upper()
+    coupon_id_check(coupon_id)
+    coupon_discount_check(
+        percent_given=coupon.percent_off is not None, amount_given=coupon.amount_off is not None
+    )
+    if coupon.percent_off is not None:
+        coupon_percent_check(coupon.percent_off)
+    coupon_duration_check(coupon.duration, coupon.duration_in_months)
+    coupon_redeem_by_check(coupon.redeem_by)
+    _products_check(account, coupon.applies_to_products)
     try:
         with transaction.atomic():
-            coupon = Coupon.objects.create(
+            row = Coupon.objects.create(
                 account=account,
                 coupon_id=coupon_id,
-                name=get_str(params, "name", max_length=40) or "",
-                duration=duration,
-                duration_in_months=months,
-                max_redemptions=get_int(params, "max_redemptions", minimum=1),
-                redeem_by=redeem_by,
-                applies_to_products=products,
-                metadata=get_metadata(params) or {},
+                name=coupon.name,
+                percent_off=coupon.percent_off,
+                amount_off=coupon.amount_off,
+                currency=coupon.currency,
+                currency_options=coupon.currency_options,
+                duration=coupon.duration,
+                duration_in_months=coupon.duration_in_months,
+                max_redemptions=coupon.max_redemptions,
+                redeem_by=coupon.redeem_by,
+                applies_to_products=coupon.applies_to_products,
+                metadata=coupon.metadata,
                 created_at=clock.now(),
-                **fields,
             )
             change_record(
                 account=account,
                 actor=actor,
                 type="coupon.created",
                 object_type="coupon",
-                data_object=coupon_render(coupon),
+                data_object=coupon_render(row),
             )
     except IntegrityError as exc:
         raise InvalidRequestError(
             f"Coupon already exists: {coupon_id}", param="id", code="resource_already_exists"
         ) from exc
-    return coupon
+    return row
 
 
 def _locked_coupon(account: Account, coupon_id: str) -> Coupon:
@@ -242,79 +219,81 @@ def coupon_delete(*, account: Account, coupon_id: str, actor: Actor) -> str:
     return coupon_id
 
 
-def _promotion_coupon(params: dict[str, Any]) -> str:
-    """The coupon of a new code: ``promotion[coupon]`` (API 2025-09-30 and later, with
-    ``promotion[type]=coupon``) or ``coupon`` (earlier versions); exactly one."""
-    promotion = params.get("promotion")
-    if promotion in (None, ""):
-        return get_str(params, "coupon", required=True, max_length=64)
-    if params.get("coupon") not in (None, ""):
-        raise InvalidRequestError("Pass promotion[coupon] or coupon, not both.", param="coupon")
-    if not isinstance(promotion, dict):
-        raise InvalidRequestError("Invalid hash: promotion", param="promotion")
-    with within("promotion"):
-        get_str(promotion, "type", required=True, choices=["coupon"])
-        return get_str(promotion, "coupon", required=True, max_length=64)
+@dataclass(frozen=True)
+class NewPromotionCode:
+    """A code for the coupon ``coupon_id``: ``code`` None for a generated one; ``customer`` a
+    customer id it is restricted to; ``minimum_amount`` (minor units) and its currency go
+    together."""
+
+    coupon_id: str
+    code: str | None = None
+    active: bool = True
+    max_redemptions: int | None = None
+    expires_at: datetime | None = None
+    customer: str | None = None
+    first_time_transaction: bool = False
+    minimum_amount: int | None = None
+    minimum_amount_currency: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
-def promotion_code_create(
-    *, account: Account, params: dict[str, Any], actor: Actor
-) -> PromotionCode:
-    coupon_id = _promotion_coupon(params)
-    code = get_str(params, "code", max_length=500) or new_secret(8).upper()
+def promotion_code_check(code: str) -> None:
     if not _CODE.fullmatch(code):
         raise InvalidRequestError(
             "A promotion code has letters, digits and dashes only.", param="code"
         )
-    restrictions = params.get("restrictions") or {}
-    if not isinstance(restrictions, dict):
-        raise InvalidRequestError("Invalid hash: restrictions", param="restrictions")
-    with within("restrictions"):
-        minimum_currency = get_currency(restrictions, "minimum_amount_currency") or ""
-        minimum = get_amount(
-            restrictions, "minimum_amount", currency=minimum_currency or None, minimum=1
-        )
-        first_time = get_bool(restrictions, "first_time_transaction", default=False)
-    if (minimum is None) != (not minimum_currency):
+
+
+def promotion_minimum_check(minimum: int | None, currency: str) -> None:
+    if (minimum is None) != (not currency):
         raise InvalidRequestError(
             "restrictions[minimum_amount] and [minimum_amount_currency] go together.",
             param="restrictions[minimum_amount_currency]",
         )
-    expires_at = get_timestamp(params, "expires_at")
-    customer = get_str(params, "customer", max_length=64)
-    if customer:
-        if customer_get(account=account, customer_id=customer) is None:
-            raise ResourceMissingError("customer", customer, param="customer")
+
+
+def _limits_check(coupon: Coupon, promo: NewPromotionCode) -> None:
+    """A code expires and is redeemed no later and no more than its coupon."""
+    if promo.expires_at and coupon.redeem_by and promo.expires_at > coupon.redeem_by:
+        raise InvalidRequestError(
+            "expires_at cannot be after the coupon's redeem_by.", param="expires_at"
+        )
+    if (
+        promo.max_redemptions is not None
+        and coupon.max_redemptions is not None
+        and promo.max_redemptions > coupon.max_redemptions
+    ):
+        raise InvalidRequestError(
+            "max_redemptions cannot exceed the coupon's max_redemptions.",
+            param="max_redemptions",
+        )
+
+
+def promotion_code_create(
+    *, account: Account, promo: NewPromotionCode, actor: Actor
+) -> PromotionCode:
+    code = promo.code or new_secret(8).upper()
+    promotion_code_check(code)
+    promotion_minimum_check(promo.minimum_amount, promo.minimum_amount_currency)
+    if promo.customer and customer_get(account=account, customer_id=promo.customer) is None:
+        raise ResourceMissingError("customer", promo.customer, param="customer")
     with transaction.atomic():
-        coupon = _locked_coupon(account, coupon_id)
-        if expires_at and coupon.redeem_by and expires_at > coupon.redeem_by:
-            raise InvalidRequestError(
-                "expires_at cannot be after the coupon's redeem_by.", param="expires_at"
-            )
-        max_redemptions = get_int(params, "max_redemptions", minimum=1)
-        if (
-            max_redemptions is not None
-            and coupon.max_redemptions is not None
-            and max_redemptions > coupon.max_redemptions
-        ):
-            raise InvalidRequestError(
-                "max_redemptions cannot exceed the coupon's max_redemptions.",
-                param="max_redemptions",
-            )
+        coupon = _locked_coupon(account, promo.coupon_id)
+        _limits_check(coupon, promo)
         try:
             with transaction.atomic():
-                promo = PromotionCode.objects.create(
+                row = PromotionCode.objects.create(
                     account=account,
                     coupon=coupon,
                     code=code,
-                    customer_id=customer,
-                    active=get_bool(params, "active", default=True),
-                    max_redemptions=max_redemptions,
-                    expires_at=expires_at,
-                    first_time_transaction=first_time,
-                    minimum_amount=minimum,
-                    minimum_amount_currency=minimum_currency.lower(),
-                    metadata=get_metadata(params) or {},
+                    customer_id=promo.customer,
+                    active=promo.active,
+                    max_redemptions=promo.max_redemptions,
+                    expires_at=promo.expires_at,
+                    first_time_transaction=promo.first_time_transaction,
+                    minimum_amount=promo.minimum_amount,
+                    minimum_amount_currency=promo.minimum_amount_currency.lower(),
+                    metadata=promo.metadata,
                     created_at=clock.now(),
                 )
         except IntegrityError as exc:
@@ -326,9 +305,9 @@ def promotion_code_create(
             actor=actor,
             type="promotion_code.created",
             object_type="promotion_code",
-            data_object=promotion_code_render(promo),
+            data_object=promotion_code_render(row),
         )
-    return promo
+    return row
 
 
 def promotion_code_update(

@@ -1,7 +1,7 @@
 """Price writes. Amounts are fixed at creation (as Stripe); updates touch the rest. What the
-API sends as amounts is checked in ``price_params.py``."""
+API sends as amounts is checked in ``apps.catalog.price_params``."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -12,95 +12,80 @@ from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Price, Product
 from apps.catalog.render import price_render, product_render
-from apps.catalog.services.price_params import (
-    currency_options_parse,
-    option_parse,
-    recurring_parse,
-    transform_parse,
-)
-from apps.catalog.services.products import product_insert
+from apps.catalog.services.products import NewProduct, product_insert
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import (
-    get_bool,
-    get_currency,
-    get_metadata,
-    get_str,
-    metadata_merge,
-)
+from apps.core.api.params import metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.locks import rows_lock
 
 
-def price_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Price:
-    currency = get_currency(params, "currency", required=True)
-    billing_scheme = get_str(params, "billing_scheme", choices=["per_unit", "tiered"]) or "per_unit"
-    tiers_mode = get_str(params, "tiers_mode", choices=["graduated", "volume"]) or ""
-    if (billing_scheme == "tiered") != bool(tiers_mode):
+@dataclass(frozen=True)
+class NewPrice:
+    """A price to create, its amounts checked as ``apps.catalog.price_params`` checks them: the
+    own currency's ``unit_amount_decimal`` (a decimal string of minor units), ``tiers`` or
+    ``custom_unit_amount``; ``currency_options`` other currencies' amounts; ``recurring`` and
+    ``transform_quantity`` as stored. Exactly one of ``product`` (an id) and ``product_data``.
+    ``transfer_lookup_key`` takes the key from the prices holding it."""
+
+    currency: str
+    billing_scheme: str = "per_unit"
+    tiers_mode: str = ""
+    unit_amount_decimal: str | None = None
+    tiers: list[dict[str, Any]] | None = None
+    custom_unit_amount: dict[str, int | None] | None = None
+    tax_behavior: str = "unspecified"
+    currency_options: dict[str, Any] = field(default_factory=dict)
+    recurring: dict[str, Any] | None = None
+    transform_quantity: dict[str, Any] | None = None
+    product: str | None = None
+    product_data: NewProduct | None = None
+    lookup_key: str | None = None
+    transfer_lookup_key: bool = False
+    active: bool = True
+    nickname: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def price_create(*, account: Account, price: NewPrice, actor: Actor) -> Price:
+    if bool(price.product) == bool(price.product_data):
         raise InvalidRequestError(
-            "A tiered price needs tiers_mode (graduated or volume); other prices take none.",
-            param="tiers_mode",
+            "Pass exactly one of product and product_data.",
+            param="product",
+            code="parameter_missing",
         )
-    transform = transform_parse(params.get("transform_quantity"))
-    if transform and billing_scheme == "tiered":
-        raise InvalidRequestError(
-            "transform_quantity applies to per-unit prices only.", param="transform_quantity"
-        )
-    recurring = recurring_parse(params.get("recurring"))
-    if recurring and recurring["usage_type"] == "metered" and params.get("custom_unit_amount"):
-        raise InvalidRequestError(
-            "A metered price cannot be pay-what-you-want.", param="custom_unit_amount"
-        )
-    own = option_parse(
-        params,
-        currency=currency,
-        billing_scheme=billing_scheme,
-        tiers_mode=tiers_mode,
-        prefix="",
-        transform_quantity=transform,
-    )
-    options = currency_options_parse(
-        params.get("currency_options"),
-        currency=currency,
-        billing_scheme=billing_scheme,
-        tiers_mode=tiers_mode,
-        transform_quantity=transform,
-    )
-    lookup_key = get_str(params, "lookup_key", max_length=200)
     with transaction.atomic():
-        product = _product(account, params, actor)
-        if lookup_key and get_bool(params, "transfer_lookup_key"):
-            _release_lookup_key(account, lookup_key, actor)
-        price = Price(
+        product = _product(account, price, actor)
+        if price.lookup_key and price.transfer_lookup_key:
+            _release_lookup_key(account, price.lookup_key, actor)
+        exact = Decimal(price.unit_amount_decimal) if price.unit_amount_decimal else None
+        row = Price(
             account=account,
             product=product,
-            active=get_bool(params, "active", default=True),
-            currency=currency,
-            nickname=get_str(params, "nickname", max_length=250) or "",
-            metadata=get_metadata(params) or {},
-            lookup_key=lookup_key,
-            type="recurring" if recurring else "one_time",
-            billing_scheme=billing_scheme,
-            unit_amount_decimal=(
-                Decimal(own["unit_amount_decimal"]) if own["unit_amount_decimal"] else None
-            ),
-            tiers=own["tiers"],
-            tiers_mode=tiers_mode,
-            transform_quantity=transform,
-            recurring=recurring,
-            custom_unit_amount=own["custom_unit_amount"],
-            currency_options=options,
-            tax_behavior=own["tax_behavior"],
+            active=price.active,
+            currency=price.currency,
+            nickname=price.nickname,
+            metadata=price.metadata,
+            lookup_key=price.lookup_key,
+            type="recurring" if price.recurring else "one_time",
+            billing_scheme=price.billing_scheme,
+            unit_amount_decimal=exact,
+            unit_amount=int(exact) if exact is not None and exact == int(exact) else None,
+            tiers=price.tiers,
+            tiers_mode=price.tiers_mode,
+            transform_quantity=price.transform_quantity,
+            recurring=price.recurring,
+            custom_unit_amount=price.custom_unit_amount,
+            currency_options=price.currency_options,
+            tax_behavior=price.tax_behavior,
             created_at=clock.now(),
         )
-        exact = price.unit_amount_decimal
-        price.unit_amount = int(exact) if exact is not None and exact == int(exact) else None
         try:
             with transaction.atomic():
-                price.save(force_insert=True)
+                row.save(force_insert=True)
         except IntegrityError as exc:
             raise InvalidRequestError(
-                f"A price with lookup_key {lookup_key!r} already exists; pass "
+                f"A price with lookup_key {price.lookup_key!r} already exists; pass "
                 "transfer_lookup_key=true to move it to this price.",
                 param="lookup_key",
             ) from exc
@@ -109,26 +94,17 @@ def price_create(*, account: Account, params: dict[str, Any], actor: Actor) -> P
             actor=actor,
             type="price.created",
             object_type="price",
-            data_object=price_render(price),
+            data_object=price_render(row),
         )
-    return price
+    return row
 
 
-def _product(account: Account, params: dict[str, Any], actor: Actor) -> Product:
-    product_id, product_data = params.get("product"), params.get("product_data")
-    if bool(product_id) == bool(product_data):
-        raise InvalidRequestError(
-            "Pass exactly one of product and product_data.",
-            param="product",
-            code="parameter_missing",
-        )
-    if product_data:
-        if not isinstance(product_data, dict):
-            raise InvalidRequestError("Invalid hash: product_data", param="product_data")
-        return product_insert(account=account, params=product_data, actor=actor)
-    product = Product.objects.filter(account=account, id=str(product_id)).first()
+def _product(account: Account, price: NewPrice, actor: Actor) -> Product:
+    if price.product_data is not None:
+        return product_insert(account=account, product=price.product_data, actor=actor)
+    product = Product.objects.filter(account=account, id=price.product).first()
     if product is None:
-        raise ResourceMissingError("product", str(product_id), param="product")
+        raise ResourceMissingError("product", price.product, param="product")
     return product
 
 
@@ -153,9 +129,9 @@ def _release_lookup_key(account: Account, lookup_key: str, actor: Actor) -> None
 class PriceChanges:
     """What a price update sets; a field left None keeps its value (a price's amounts never
     change). ``nickname`` and ``lookup_key``: "" for none. ``currency_options``: other
-    currencies' amounts as ``price_params.currency_options_parse`` checks them against the
-    price, an entry of None removed. ``transfer_lookup_key`` takes the key from the prices
-    holding it."""
+    currencies' amounts as ``apps.catalog.price_params.currency_options_parse`` checks them
+    against the price, an entry of None removed. ``transfer_lookup_key`` takes the key from the
+    prices holding it."""
 
     active: bool | None = None
     nickname: str | None = None

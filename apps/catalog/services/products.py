@@ -1,7 +1,6 @@
 """Product writes."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
@@ -11,76 +10,69 @@ from apps.catalog.models import Product
 from apps.catalog.render import product_render
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import (
-    get_bool,
-    get_int,
-    get_metadata,
-    get_str,
-    metadata_merge,
-)
+from apps.core.api.params import metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock
 
-_TEXT = {
-    "name": 250,
-    "description": 5000,
-    "unit_label": 12,
-    "statement_descriptor": 22,
-    "tax_code": 40,
-    "url": 2048,
-}
+
+@dataclass(frozen=True)
+class NewProduct:
+    """A product to create; a field left None takes the column's default."""
+
+    name: str
+    type: str | None = None
+    description: str | None = None
+    unit_label: str | None = None
+    statement_descriptor: str | None = None
+    tax_code: str | None = None
+    url: str | None = None
+    active: bool | None = None
+    shippable: bool | None = None
+    images: list[str] | None = None
+    marketing_features: list[dict[str, str]] | None = None
+    default_trial_days: int | None = None
+    metadata: dict[str, str] | None = None
 
 
-def product_fields(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if creating and "type" in params:
-        fields["type"] = get_str(params, "type", choices=["service", "good"]) or "service"
-    for name, length in _TEXT.items():
-        if name in params:
-            fields[name] = get_str(params, name, max_length=length) or ""
-    if creating and not fields.get("name"):
+# The fields of NewProduct that are product columns, set when given.
+_NEW_COLUMNS = (
+    "name",
+    "type",
+    "description",
+    "unit_label",
+    "statement_descriptor",
+    "tax_code",
+    "url",
+    "active",
+    "shippable",
+    "images",
+    "marketing_features",
+    "default_trial_days",
+)
+
+
+def product_insert(*, account: Account, product: NewProduct, actor: Actor) -> Product:
+    """A product without prices (``product_data`` of a new price, or the start of
+    ``product_create``)."""
+    if not product.name:
         raise InvalidRequestError(
             "Missing required param: name.", param="name", code="parameter_missing"
         )
-    if "active" in params:
-        fields["active"] = get_bool(params, "active")
-    if "shippable" in params:
-        fields["shippable"] = get_bool(params, "shippable")
-    if "images" in params:
-        images = params["images"] or []
-        if not isinstance(images, list) or len(images) > 8:
-            raise InvalidRequestError("images is a list of at most 8 URLs.", param="images")
-        fields["images"] = [str(i) for i in images]
-    if "marketing_features" in params:
-        features = params["marketing_features"] or []
-        if not isinstance(features, list) or any(
-            not isinstance(f, dict) or not f.get("name") for f in features
-        ):
-            raise InvalidRequestError(
-                "marketing_features is a list of {name}.", param="marketing_features"
-            )
-        fields["marketing_features"] = [{"name": str(f["name"])[:80]} for f in features[:15]]
-    if "default_trial_days" in params:
-        fields["default_trial_days"] = get_int(params, "default_trial_days", minimum=0, maximum=730)
-    return fields
-
-
-def product_insert(*, account: Account, params: dict[str, Any], actor: Actor) -> Product:
-    """A product without prices (``product_data`` of a new price, or the start of
-    ``product_create``)."""
-    fields = product_fields(params, creating=True)
+    columns = {
+        name: value for name in _NEW_COLUMNS if (value := getattr(product, name)) is not None
+    }
     with transaction.atomic():
-        product = Product.objects.create(
-            account=account, metadata=get_metadata(params) or {}, created_at=clock.now(), **fields
+        row = Product.objects.create(
+            account=account, metadata=product.metadata or {}, created_at=clock.now(), **columns
         )
         change_record(
             account=account,
             actor=actor,
             type="product.created",
             object_type="product",
-            data_object=product_render(product),
+            data_object=product_render(row),
         )
-    return product
+    return row
 
 
 def _locked(account: Account, product_id: str) -> Product:

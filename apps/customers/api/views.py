@@ -14,6 +14,7 @@ from apps.core.api.params import get_int, get_list, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema, search_result
 from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
+from apps.customers.api.params import customer_create_parse, customer_update_parse
 from apps.customers.models import Customer
 from apps.customers.payment_method_render import payment_method_render
 from apps.customers.render import (
@@ -153,7 +154,9 @@ class CustomerListApi(CustomerApi):
     )
     def post(self, request):
         reject_unknown(self.params, CREATE_PARAMS)
-        customer = customer_create(account=self.account, params=self.params, actor=self.actor)
+        customer = customer_create(
+            account=self.account, **customer_create_parse(self.params), actor=self.actor
+        )
         # A new customer's balance is the initial one, if any: no need to read the ledger.
         initial = None if self.params.get("balance") else 0
         return self.respond(_render_customer(self, customer, balance=initial))
@@ -204,7 +207,10 @@ class CustomerDetailApi(CustomerApi):
     def post(self, request, customer: str):
         reject_unknown(self.params, UPDATE_PARAMS)
         row = customer_update(
-            account=self.account, customer_id=customer, params=self.params, actor=self.actor
+            account=self.account,
+            customer_id=customer,
+            **customer_update_parse(self.params),
+            actor=self.actor,
         )
         return self.respond(_render_customer(self, row))
 

@@ -1,15 +1,18 @@
-"""Customer writes: create, update, delete (soft), each audited with its event."""
+"""Customer writes: create, update, delete (soft), each audited with its event. What the API
+sends is parsed into these arguments by ``apps.customers.api.params``."""
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from apps.accounts.audit import audit_record, changes_between
 from apps.accounts.models import Account, TestClock
-from apps.core import clock, money
+from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import get_int, get_metadata, get_str, metadata_merge
+from apps.core.api.params import metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
 from apps.core.locks import row_lock
@@ -25,88 +28,111 @@ from apps.customers.services.payment_methods import (
 )
 from apps.customers.services.tax_ids import tax_id_create
 
-ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-# The plain fields of a customer and their longest value.
-_TEXT_FIELDS = {"email": 512, "name": 256, "phone": 40, "description": 5000}
+_INVOICE_PREFIX = re.compile(r"[A-Z0-9]{3,12}")
 
 
-def _address(value: Any, param: str) -> dict[str, str] | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, dict):
-        raise InvalidRequestError(f"Invalid hash: {param}", param=param)
-    unknown = set(value) - set(ADDRESS_KEYS)
-    if unknown:
-        key = sorted(unknown)[0]
+@dataclass(frozen=True)
+class CustomerFields:
+    """A customer's own fields, as a create or an update sets them; a field left None is not
+    touched. ``address`` and ``shipping``: {} clears them. ``metadata`` merges as Stripe's does
+    (``metadata_merge``). ``default_payment_method`` (``invoice_settings[default_payment_method]``
+    on the wire): a payment method attached to the customer, or "" for none."""
+
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    address: dict[str, str | None] | None = None
+    shipping: dict[str, Any] | None = None
+    tax_exempt: str | None = None
+    invoice_prefix: str | None = None
+    preferred_locales: list[str] | None = None
+    metadata: dict[str, str] | None = None
+    default_payment_method: str | None = None
+
+
+@dataclass(frozen=True)
+class TaxIdData:
+    """A tax id to add to a new customer, as ``tax_id_create`` checks it."""
+
+    type: object
+    value: object
+
+
+# The fields of CustomerFields that are customer columns, set as given ({} clears a hash).
+_COLUMNS = (
+    "email",
+    "name",
+    "phone",
+    "description",
+    "address",
+    "shipping",
+    "tax_exempt",
+    "invoice_prefix",
+    "preferred_locales",
+)
+
+
+def customer_email_check(email: str) -> None:
+    if email and not _EMAIL.match(email):
         raise InvalidRequestError(
-            f"Received unknown parameter: {param}[{key}]", param=f"{param}[{key}]"
+            f"Invalid email address: {email}", param="email", code="email_invalid"
         )
-    return {key: str(value.get(key) or "") or None for key in ADDRESS_KEYS}
 
 
-def customer_fields(params: dict[str, Any]) -> dict[str, Any]:
-    """Model field values from Stripe's customer parameters (only those present)."""
-    fields: dict[str, Any] = {}
-    for name, length in _TEXT_FIELDS.items():
-        if name in params:
-            fields[name] = get_str(params, name, max_length=length) or ""
-    if fields.get("email") and not _EMAIL.match(fields["email"]):
+def customer_tax_exempt_check(tax_exempt: str) -> None:
+    if tax_exempt not in TaxExempt.values:
         raise InvalidRequestError(
-            f"Invalid email address: {fields['email']}", param="email", code="email_invalid"
+            f"Invalid tax_exempt: must be one of {', '.join(TaxExempt.values)}",
+            param="tax_exempt",
         )
-    if "address" in params:
-        fields["address"] = _address(params["address"], "address")
-    if "shipping" in params:
-        shipping = params["shipping"]
-        if shipping in (None, ""):
-            fields["shipping"] = None
-        else:
-            if not isinstance(shipping, dict) or not shipping.get("name"):
-                raise InvalidRequestError(
-                    "Missing required param: shipping[name].",
-                    param="shipping[name]",
-                    code="parameter_missing",
-                )
-            fields["shipping"] = {
-                "address": _address(shipping.get("address"), "shipping[address]"),
-                "name": str(shipping["name"]),
-                "phone": str(shipping.get("phone") or "") or None,
-            }
-    if "tax_exempt" in params:
-        fields["tax_exempt"] = (
-            get_str(params, "tax_exempt", choices=list(TaxExempt.values)) or TaxExempt.NONE
+
+
+def customer_invoice_prefix_check(prefix: str) -> None:
+    if prefix and not _INVOICE_PREFIX.fullmatch(prefix):
+        raise InvalidRequestError(
+            "Invalid invoice_prefix: 3 to 12 uppercase letters or digits.",
+            param="invoice_prefix",
         )
-    if "invoice_prefix" in params:
-        prefix = get_str(params, "invoice_prefix", max_length=12) or ""
-        if prefix and not re.fullmatch(r"[A-Z0-9]{3,12}", prefix):
-            raise InvalidRequestError(
-                "Invalid invoice_prefix: 3 to 12 uppercase letters or digits.",
-                param="invoice_prefix",
-            )
-        fields["invoice_prefix"] = prefix
-    if "preferred_locales" in params:
-        locales = params["preferred_locales"]
-        if locales in (None, ""):
-            locales = []
-        if not isinstance(locales, list) or not all(
-            isinstance(x, str) and 0 < len(x) <= 20 for x in locales
-        ):
-            raise InvalidRequestError(
-                "Invalid array: preferred_locales takes locale codes such as en or fr-CA.",
-                param="preferred_locales",
-            )
-        fields["preferred_locales"] = locales
-    return fields
+
+
+def customer_locales_check(locales: list[str]) -> None:
+    if not all(isinstance(x, str) and 0 < len(x) <= 20 for x in locales):
+        raise InvalidRequestError(
+            "Invalid array: preferred_locales takes locale codes such as en or fr-CA.",
+            param="preferred_locales",
+        )
+
+
+def _fields_check(fields: CustomerFields) -> None:
+    if fields.email is not None:
+        customer_email_check(fields.email)
+    if fields.tax_exempt is not None:
+        customer_tax_exempt_check(fields.tax_exempt)
+    if fields.invoice_prefix is not None:
+        customer_invoice_prefix_check(fields.invoice_prefix)
+    if fields.preferred_locales is not None:
+        customer_locales_check(fields.preferred_locales)
+
+
+def _columns(fields: CustomerFields) -> dict[str, Any]:
+    """The columns ``fields`` sets, a cleared hash as None."""
+    values = {name: getattr(fields, name) for name in _COLUMNS}
+    return {
+        name: (value or None) if name in ("address", "shipping") else value
+        for name, value in values.items()
+        if value is not None
+    }
 
 
 def _default_payment_method(
-    account: Account, customer: Customer, value: Any, param: str
+    account: Account, customer: Customer, value: str, param: str
 ) -> PaymentMethod | None:
-    if value in (None, ""):
+    if not value:
         return None
     row = PaymentMethod.objects.filter(
-        account=account, id=str(value), customer=customer, detached_at__isnull=True
+        account=account, id=value, customer=customer, detached_at__isnull=True
     ).first()
     if row is None:
         raise InvalidRequestError(
@@ -137,52 +163,53 @@ def _record(
     )
 
 
-def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -> Customer:
-    fields = customer_fields(params)
-    metadata = get_metadata(params) or {}
-    balance = get_int(params, "balance")
-    # Not a Stripe parameter on create: Ledgerline's way to fix the currency up front.
-    currency = get_str(params, "currency", max_length=3)
-    if currency:
-        try:
-            currency = money.currency_normalize(currency)
-        except money.MoneyError as exc:
-            raise InvalidRequestError(str(exc), param="currency") from exc
-    test_clock = get_str(params, "test_clock", max_length=64)
+def _test_clock_check(account: Account, test_clock_id: str | None) -> None:
     # A clock of this account only: the core resolver would also find another account's.
-    if test_clock and not (
-        clock.test_clock_exists(test_clock)
-        and TestClock.objects.filter(account=account, id=test_clock).exists()
+    if test_clock_id and not (
+        clock.test_clock_exists(test_clock_id)
+        and TestClock.objects.filter(account=account, id=test_clock_id).exists()
     ):
-        raise ResourceMissingError("test_clock", test_clock, param="test_clock")
-    tax_ids = params.get("tax_id_data") or []
-    if not isinstance(tax_ids, list):
-        raise InvalidRequestError("Invalid array: tax_id_data", param="tax_id_data")
-    # A source given on create is the default source from the start (one customer.created).
-    source = (
-        source_prepare(account=account, source=params["source"]) if params.get("source") else None
-    )
+        raise ResourceMissingError("test_clock", test_clock_id, param="test_clock")
+
+
+def customer_create(
+    *,
+    account: Account,
+    fields: CustomerFields,
+    balance: int | None = None,
+    currency: str = "",
+    test_clock_id: str | None = None,
+    tax_ids: Sequence[TaxIdData] = (),
+    source: str | dict[str, Any] | None = None,
+    payment_method_id: str | None = None,
+    actor: Actor,
+) -> Customer:
+    """A customer; ``currency`` (a normalized code, not a Stripe parameter on create) fixes its
+    currency up front, ``balance`` is its initial balance in minor units, ``source`` (a token or
+    source id, or a card or bank account hash) its default source from the start (one
+    ``customer.created``), ``payment_method_id`` a payment method attached to it."""
+    _fields_check(fields)
+    _test_clock_check(account, test_clock_id)
+    prepared = source_prepare(account=account, source=source) if source else None
     with transaction.atomic():
         customer = Customer.objects.create(
             account=account,
-            currency=currency or "",
-            metadata=metadata,
-            test_clock_id=test_clock,
-            created_at=clock.now(test_clock_id=test_clock),
-            default_source_id=source.id if source is not None else None,
-            **fields,
+            currency=currency,
+            metadata=fields.metadata or {},
+            test_clock_id=test_clock_id,
+            created_at=clock.now(test_clock_id=test_clock_id),
+            default_source_id=prepared.id if prepared is not None else None,
+            **_columns(fields),
         )
         _record(customer, actor=actor, action="customer.created", balance=0)
-        if source is not None:
-            source_attach(customer=customer, row=source, actor=actor)
-        for index, tax_id in enumerate(tax_ids):
-            if not isinstance(tax_id, dict):
-                raise InvalidRequestError("Invalid hash", param=f"tax_id_data[{index}]")
+        if prepared is not None:
+            source_attach(customer=customer, row=prepared, actor=actor)
+        for tax_id in tax_ids:
             tax_id_create(
                 account=account,
                 customer=customer,
-                type=tax_id.get("type"),
-                value=tax_id.get("value"),
+                type=tax_id.type,
+                value=tax_id.value,
                 actor=actor,
             )
         if balance:
@@ -194,18 +221,15 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
                 actor=actor,
                 type=BalanceTransactionType.INITIAL,
             )
-        payment_method = get_str(params, "payment_method", max_length=64)
-        if payment_method:
+        if payment_method_id:
             payment_method_attach(
-                account=account, payment_method_id=payment_method, customer=customer, actor=actor
+                account=account, payment_method_id=payment_method_id, customer=customer, actor=actor
             )
-        settings = params.get("invoice_settings") or {}
-        default_pm = settings.get("default_payment_method") if isinstance(settings, dict) else None
-        if default_pm:
+        if fields.default_payment_method:
             customer = customer_update(
                 account=account,
                 customer_id=customer.id,
-                params={"invoice_settings": {"default_payment_method": default_pm}},
+                fields=CustomerFields(default_payment_method=fields.default_payment_method),
                 actor=actor,
             )
         elif balance:
@@ -214,11 +238,18 @@ def customer_create(*, account: Account, params: dict[str, Any], actor: Actor) -
 
 
 def customer_update(
-    *, account: Account, customer_id: str, params: dict[str, Any], actor: Actor
+    *,
+    account: Account,
+    customer_id: str,
+    fields: CustomerFields,
+    source: str | dict[str, Any] | None = None,
+    default_source: str | None = None,
+    actor: Actor,
 ) -> Customer:
-    fields = customer_fields(params)
-    metadata = get_metadata(params)
-    source = params.get("source")
+    """Set ``fields``; a new ``source`` (as ``customer_create`` takes it) becomes the default
+    source and the old default is deleted, as Stripe does; else ``default_source`` (an attached
+    source's id, or "" for none) is made the default."""
+    _fields_check(fields)
     prepared = source_prepare(account=account, source=source) if source else None
     with transaction.atomic():
         customer = row_lock(
@@ -227,11 +258,10 @@ def customer_update(
         if customer is None:
             raise ResourceMissingError("customer", customer_id)
         before = customer_render(customer)
-        for name, value in fields.items():
+        for name, value in _columns(fields).items():
             setattr(customer, name, value)
-        customer.metadata = metadata_merge(customer.metadata, metadata)
+        customer.metadata = metadata_merge(customer.metadata, fields.metadata)
         if prepared is not None:
-            # Stripe: the new source becomes the default and the old default is deleted.
             replaced = customer.default_source_id
             customer.default_source = source_attach(customer=customer, row=prepared, actor=actor)
             customer.save(update_fields=["default_source", "updated_at"])
@@ -239,21 +269,17 @@ def customer_update(
                 payment_method_detach(
                     account=account, payment_method_id=replaced, actor=actor, customer=customer
                 )
-        elif "default_source" in params:
-            row = _default_payment_method(
-                account, customer, params["default_source"], "default_source"
+        elif default_source is not None:
+            customer.default_source = _default_payment_method(
+                account, customer, default_source, "default_source"
             )
-            customer.default_source = row
-        settings = params.get("invoice_settings")
-        if isinstance(settings, dict) and "default_payment_method" in settings:
+        if fields.default_payment_method is not None:
             customer.default_payment_method = _default_payment_method(
                 account,
                 customer,
-                settings["default_payment_method"],
+                fields.default_payment_method,
                 "invoice_settings[default_payment_method]",
             )
-        elif settings not in (None, "") and not isinstance(settings, dict):
-            raise InvalidRequestError("Invalid hash: invoice_settings", param="invoice_settings")
         customer.save()
         after = customer_render(customer)
         previous = {k: v for k, v in before.items() if after.get(k) != v}

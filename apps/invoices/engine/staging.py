@@ -56,6 +56,14 @@ def _terms(terms: ItemTerms | None) -> dict | None:
     }
 
 
+@dataclass(frozen=True)
+class Prorated:
+    lines: list[Line]
+    # The records of the runs that made no line (a waived proration): no pending item carries
+    # them, so the subscription keeps them for the invoice that would have had the lines.
+    waived: list[tuple[str, dict]]
+
+
 def changes_lines(
     pairs: list[tuple[ItemTerms | None, ItemTerms | None]],
     *,
@@ -64,8 +72,22 @@ def changes_lines(
     currency: str,
     choices: Choices,
 ) -> list[Line]:
+    """The proration lines of one change (``changes_prorate``), for a caller that keeps no
+    record of a run that made none."""
+    return changes_prorate(pairs, period=period, at=at, currency=currency, choices=choices).lines
+
+
+def changes_prorate(
+    pairs: list[tuple[ItemTerms | None, ItemTerms | None]],
+    *,
+    period: tuple[datetime, datetime],
+    at: datetime,
+    currency: str,
+    choices: Choices,
+) -> Prorated:
     """The proration lines of one change at ``at`` (each item's terms before and after it),
-    through ``billing.prorations`` as chosen for each item's price, in the pairs' order."""
+    through ``billing.prorations`` as chosen for each item's price, in the pairs' order, and
+    the records of the runs that made none."""
     start, end = period
     fraction_remaining(start, end, at)  # raises when ``at`` is not in the period
     changed: list[tuple[ItemTerms | None, ItemTerms | None]] = []
@@ -84,6 +106,7 @@ def changes_lines(
         return times[seconds] if seconds in times else datetime.fromtimestamp(seconds, UTC)
 
     placed: list[tuple[int, Line]] = []
+    waived: list[tuple[str, dict]] = []
     prices = [(new or old).price_id for old, new in changed]
     for choice, indexes in _grouped(prices, PRORATIONS, choices):
         request = {
@@ -101,6 +124,8 @@ def changes_lines(
         }
         result = stage_run(PRORATIONS, choice, request)
         record = (PRORATIONS, result.record())
+        if not result.output["lines"]:
+            waived.append(record)
         by_item = {(changed[i][0] or changed[i][1]).item_id: i for i in indexes}
         for out in result.output["lines"]:
             index = by_item[out["item"]]
@@ -118,7 +143,8 @@ def changes_lines(
                 stage=record,
             )
             placed.append((index, line))
-    return [line for _, line in sorted(placed, key=lambda pair: pair[0])]
+    lines = [line for _, line in sorted(placed, key=lambda pair: pair[0])]
+    return Prorated(lines, waived)
 
 
 def recurring_lines(

@@ -57,6 +57,7 @@ _FINALIZED_FIELDS = [
     "due_date",
     "paid_at",
     "stages",
+    "retry_plan",
     "updated_at",
 ]
 
@@ -65,7 +66,8 @@ def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[
     """How the finalized ``invoice`` is collected (``payments.collection``): a subscription's
     invoice as its subscription says (days until due from it), another as the invoice says. A
     sent invoice gets its due date now unless it was given one when made (a one-off invoice
-    that is sent by its own method was)."""
+    that is sent by its own method was). A retry plan other than the account's ``plan`` is
+    kept on the invoice, for its failed payments."""
     subscription = invoice.subscription if invoice.subscription_id else None
     given = subscription.collection_method if subscription else invoice.collection_method
     result = collection_plan(
@@ -78,6 +80,8 @@ def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[
         choice=choices.of(COLLECTION),
     )
     changed = result.output["collection_method"] != given
+    decided = result.output["retry_plan"]
+    invoice.retry_plan = None if decided == plan else decided
     invoice.collection_method = result.output["collection_method"]
     if (
         invoice.collection_method == "send_invoice"

@@ -67,13 +67,17 @@ def _pending_items(subscription: Subscription) -> list[InvoiceItem]:
     return items
 
 
-def invoice_stages(lines: list[Line], pending: list[InvoiceItem], totals: Totals) -> dict:
+def invoice_stages(
+    lines: list[Line], pending: list[InvoiceItem], totals: Totals, waived: dict
+) -> dict:
     """``Invoice.stages`` of an invoice of ``lines`` and ``pending`` items totalled by
-    ``totals``: the stages that made its lines (a pending proration's, from when it was made)
-    and its totals."""
+    ``totals``: the stages that made its lines (a pending proration's, from when it was made),
+    those of the changes that left no line (``waived``: ``Subscription.pending_stages``) and
+    its totals."""
     return stages_recorded(
         [line.stage for line in lines]
         + [record for item in pending for record in item.stages.items()]
+        + list(waived.items())
         + [totals.stage]
     )
 
@@ -101,6 +105,7 @@ def invoice_from_lines(
     account = subscription.account
     lines = _lines_not_billed(lines)
     pending = _pending_items(subscription) if include_pending else []
+    waived = subscription.pending_stages if include_pending else {}
     if not lines and not pending:
         return None
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
@@ -134,7 +139,7 @@ def invoice_from_lines(
         automatically_finalizes_at=finalizes_at,
         hosted_token=new_secret(32),
         created_at=now,
-        stages=invoice_stages(lines, pending, totals),
+        stages=invoice_stages(lines, pending, totals, waived),
     )
     rows = invoice_line_rows(
         invoice=invoice,
@@ -150,7 +155,9 @@ def invoice_from_lines(
         raise AlreadyInvoiced(subscription.id) from exc
     InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
     subscription.latest_invoice_id = invoice.id
-    subscription.save(update_fields=["latest_invoice_id", "updated_at"])
+    if waived:
+        subscription.pending_stages = {}
+    subscription.save(update_fields=["latest_invoice_id", "pending_stages", "updated_at"])
     if invoice.discount_id:
         discount_used(discount, now)
     invoice_record(invoice, "invoice.created", actor)

@@ -17,6 +17,7 @@ from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import ItemRequest
 from apps.subscriptions.services.collection import invoice_collect
 from apps.subscriptions.services.cycles import cycle_restart, prorate_change
+from apps.subscriptions.services.record import stages_pend
 
 
 def subscription_items_change(
@@ -61,6 +62,10 @@ def subscription_items_change(
         for row in plan.removed:
             row.deleted_at = now
             row.save(update_fields=["deleted_at", "updated_at"])
+        if plan.lines or proration_behavior != "always_invoice":
+            # A waived proration's record goes to the invoice that would have had its lines:
+            # the next one, or the one made now (none is made when nothing is due).
+            stages_pend(subscription, plan.waived)
         if plan.reset is not None:
             invoice = cycle_restart(
                 subscription,

@@ -7,6 +7,7 @@ from datetime import datetime
 from apps.accounts.audit import change_record
 from apps.core import clock
 from apps.core.actor import Actor
+from apps.core.locks import row_lock
 from apps.invoices.engine.staging import stages_recorded
 from apps.invoices.models import InvoiceItem
 from apps.subscriptions.enums import SubscriptionStatus
@@ -138,16 +139,42 @@ def prorations_pend(subscription: Subscription, lines: list, *, at: datetime) ->
     )
 
 
+def stages_pend(subscription: Subscription, records: list[tuple[str, dict]]) -> None:
+    """Stage records of a change that left no pending item wait on the subscription for the
+    invoice that takes its pending items (``Subscription.pending_stages``)."""
+    if not records:
+        return
+    subscription.pending_stages = stages_recorded([*subscription.pending_stages.items(), *records])
+    subscription.save(update_fields=["pending_stages", "updated_at"])
+
+
+def subscription_pending_stages_take(subscription: Subscription) -> dict:
+    """Inside the transaction of an invoice being made of the subscription's pending items:
+    the records of its changes that left none, locked and emptied (apps.invoices.stage_choices
+    .waived_stages_take)."""
+    locked = row_lock(Subscription.objects.filter(pk=subscription.pk))
+    waived = locked.pending_stages
+    if waived:
+        locked.pending_stages = {}
+        locked.save(update_fields=["pending_stages", "updated_at"])
+    subscription.pending_stages = {}
+    return waived
+
+
 def status_for(items: list[SubscriptionItem], at: datetime) -> str:
     trialing = all(item.trial_end is not None and item.trial_end > at for item in items)
     return SubscriptionStatus.TRIALING if trialing else SubscriptionStatus.ACTIVE
 
 
 def subscription_pending_prorations_drop(subscription: Subscription) -> None:
-    """Pending prorations die with the subscription (Stripe's default on cancel)."""
+    """Pending prorations die with the subscription (Stripe's default on cancel), and so do
+    the records of changes that left none."""
     InvoiceItem.objects.filter(
         account=subscription.account,
         subscription_id=subscription.id,
         invoice__isnull=True,
         proration=True,
     ).delete()
+    if subscription.pending_stages:
+        subscription.pending_stages = {}
+        subscription.save(update_fields=["pending_stages", "updated_at"])

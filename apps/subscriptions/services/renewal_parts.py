@@ -175,7 +175,7 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         automatically_finalizes_at=r.finalizes_at,
         hosted_token=new_secret(32),
         created_at=r.now,
-        stages=invoice_stages(r.lines, r.pending, totals),
+        stages=invoice_stages(r.lines, r.pending, totals, subscription.pending_stages),
     )
     r.rows = invoice_line_rows(
         invoice=r.invoice,

@@ -272,6 +272,7 @@ def subscriptions_renew(
             if r.invoice is None:
                 continue
             r.subscription.latest_invoice_id = r.invoice.id
+            r.subscription.pending_stages = {}  # the invoice took them (renewal_invoice_plan)
             if r.pending:
                 InvoiceItem.objects.filter(pk__in=[item.pk for item in r.pending]).update(
                     invoice=r.invoice
@@ -292,6 +293,7 @@ def subscriptions_renew(
                 "current_period_end",
                 "status",
                 "latest_invoice_id",
+                "pending_stages",
                 "pause_collection",
                 "updated_at",
             ],

@@ -5,6 +5,9 @@
 - ``send_invoice_above``: an invoice whose amount due is above ``amount`` is sent, with
   ``days_until_due`` days to pay, instead of charged; others as ``account_default``. The retry
   plan stays the account's.
+
+A retry plan other than the account's is kept on the invoice, and its failed payments are
+retried on it (apps.collections.attempts).
 """
 
 from apps.invoices.engine.stages.types import ConfigField, Implementation

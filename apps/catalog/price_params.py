@@ -1,16 +1,21 @@
-"""The amounts of a price as the API sends them: one currency's unit amount, tiers or custom
-amount, other currencies' options, the recurring interval and the package transform, each
-checked with the parameter it names."""
+"""A new price as the API sends it (``new_price_parse``): one currency's unit amount, tiers or
+custom amount, other currencies' options, the recurring interval and the package transform, each
+checked with the parameter it names. The dashboard's price form builds the same parameters, so
+both accept and refuse exactly the same prices."""
 
 from decimal import Decimal
 from typing import Any
 
 from apps.catalog import pricing
+from apps.catalog.product_params import new_product_parse
+from apps.catalog.services.prices import NewPrice
 from apps.core import money
 from apps.core.api.params import (
     get_amount,
     get_bool,
+    get_currency,
     get_int,
+    get_metadata,
     get_str,
     nested,
     within,
@@ -284,3 +289,61 @@ def transform_parse(raw: Any) -> dict[str, Any] | None:
             "divide_by": get_int(raw, "divide_by", required=True, minimum=1),
             "round": get_str(raw, "round", required=True, choices=["up", "down"]),
         }
+
+
+def _amounts(params: dict[str, Any], currency: str) -> dict[str, Any]:
+    """The scheme and amounts of a new price in ``currency``: its own, other currencies', the
+    recurring interval and the package transform."""
+    billing_scheme = get_str(params, "billing_scheme", choices=["per_unit", "tiered"]) or "per_unit"
+    tiers_mode = get_str(params, "tiers_mode", choices=["graduated", "volume"]) or ""
+    if (billing_scheme == "tiered") != bool(tiers_mode):
+        raise InvalidRequestError(
+            "A tiered price needs tiers_mode (graduated or volume); other prices take none.",
+            param="tiers_mode",
+        )
+    transform = transform_parse(params.get("transform_quantity"))
+    if transform and billing_scheme == "tiered":
+        raise InvalidRequestError(
+            "transform_quantity applies to per-unit prices only.", param="transform_quantity"
+        )
+    recurring = recurring_parse(params.get("recurring"))
+    if recurring and recurring["usage_type"] == "metered" and params.get("custom_unit_amount"):
+        raise InvalidRequestError(
+            "A metered price cannot be pay-what-you-want.", param="custom_unit_amount"
+        )
+    terms = {
+        "currency": currency,
+        "billing_scheme": billing_scheme,
+        "tiers_mode": tiers_mode,
+        "transform_quantity": transform,
+    }
+    own = option_parse(params, prefix="", **terms)
+    options = currency_options_parse(params.get("currency_options"), **terms)
+    return {**terms, **own, "recurring": recurring, "currency_options": options}
+
+
+def new_price_parse(params: dict[str, Any], *, of_new_product: bool = False) -> NewPrice:
+    """``POST /v1/prices`` as a NewPrice; with ``of_new_product``, a product's
+    ``default_price_data``, its product left for ``product_create`` to set."""
+    currency = get_currency(params, "currency", required=True)
+    amounts = _amounts(params, currency)
+    lookup_key = get_str(params, "lookup_key", max_length=200)
+    product_id, product_data = params.get("product"), params.get("product_data")
+    if not of_new_product and bool(product_id) == bool(product_data):
+        raise InvalidRequestError(
+            "Pass exactly one of product and product_data.",
+            param="product",
+            code="parameter_missing",
+        )
+    if product_data and not isinstance(product_data, dict):
+        raise InvalidRequestError("Invalid hash: product_data", param="product_data")
+    return NewPrice(
+        **amounts,
+        product=str(product_id) if product_id else None,
+        product_data=new_product_parse(product_data) if product_data else None,
+        lookup_key=lookup_key,
+        transfer_lookup_key=bool(lookup_key) and bool(get_bool(params, "transfer_lookup_key")),
+        active=get_bool(params, "active", default=True),
+        nickname=get_str(params, "nickname", max_length=250) or "",
+        metadata=get_metadata(params) or {},
+    )
