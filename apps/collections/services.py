@@ -168,7 +168,6 @@ def retries_exhausted(*, account: Account, invoice: Invoice, settings, actor: Ac
             subscription_cancel(
                 account=account,
                 subscription_id=invoice.subscription_id,
-                details={},
                 actor=actor,
                 reason="payment_failed",
             )

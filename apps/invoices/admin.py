@@ -22,7 +22,7 @@ from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.invoices.admin_drafts import DraftsAdminMixin, draft_context
-from apps.invoices.credit_notes import REASONS, credit_note_create
+from apps.invoices.credit_notes import REASONS, CreditNoteDraft, credit_note_create
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.forms import one_time_prices
 from apps.invoices.models import Invoice
@@ -203,17 +203,16 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
         elif form.is_valid():
             try:
                 amount = money.parse_major(form.cleaned_data["amount"], invoice.currency)
-                params = {
-                    "amount": amount,
-                    "reason": form.cleaned_data["reason"],
-                    "memo": form.cleaned_data["memo"],
-                }
-                if invoice.status == "paid":
-                    params[form.cleaned_data["settle"]] = amount
+                settled = {form.cleaned_data["settle"]: amount} if invoice.status == "paid" else {}
                 note = credit_note_create(
                     account=request.account,
                     invoice_id=invoice.id,
-                    params=params,
+                    draft=CreditNoteDraft(
+                        amount=amount,
+                        reason=form.cleaned_data["reason"],
+                        memo=form.cleaned_data["memo"],
+                        **settled,
+                    ),
                     actor=dashboard_actor(request),
                 )
             except money.MoneyError as error:

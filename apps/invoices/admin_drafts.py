@@ -153,8 +153,7 @@ class DraftsAdminMixin:
                 try:
                     invoice = invoice_create(
                         account=account,
-                        params=form.params(),
-                        items=items,
+                        draft=form.draft(items),
                         actor=dashboard_actor(request),
                     )
                 except ApplicationError as error:

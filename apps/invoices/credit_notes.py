@@ -1,7 +1,11 @@
 """Credit notes: lower an open invoice's amount due, or settle part of a paid one by refund,
-customer-balance credit or out of band. The credited total never exceeds the invoice's total."""
+customer-balance credit or out of band. The credited total never exceeds the invoice's total.
 
-from typing import Any
+``credit_note_create`` takes a ``CreditNoteDraft``: the API parses it from Stripe's wire format
+(apps.invoices.api.credit_notes), the dashboard's form builds it."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Sum
@@ -10,7 +14,6 @@ from apps.accounts.audit import change_record
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import get_int, get_str
 from apps.core.errors import InvalidRequestError
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.services import customer_balance_adjust
@@ -19,6 +22,33 @@ from apps.invoices.services import invoice_lock_with_customer, payment_in_progre
 from apps.payments.services import refund_create
 
 REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
+
+# The parts of a paid invoice's credit note: refunded, credited to the balance, settled elsewhere.
+SETTLEMENTS = ("refund_amount", "credit_amount", "out_of_band_amount")
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """A line of a credit note: part of an ``invoice_line`` of the invoice, or a custom line with
+    its ``description``."""
+
+    amount: int
+    invoice_line: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CreditNoteDraft:
+    """A credit note: its ``lines``, or (without lines) one line of ``amount``; ``reason`` is
+    one of ``REASONS`` or ""; on a paid invoice the ``SETTLEMENTS`` add up to the amount."""
+
+    amount: int | None = None
+    lines: Sequence[CreditLine] = ()
+    reason: str = ""
+    memo: str = ""
+    refund_amount: int = 0
+    credit_amount: int = 0
+    out_of_band_amount: int = 0
 
 
 def credit_note_render(note: CreditNote) -> dict:
@@ -52,26 +82,15 @@ def credit_note_render(note: CreditNote) -> dict:
     }
 
 
-def _lines(invoice: Invoice, raw: Any) -> list[dict]:
-    if isinstance(raw, dict):
-        raw = [raw[k] for k in sorted(raw, key=int)]
-    if not isinstance(raw, list):
-        raise InvalidRequestError("Invalid array: lines", param="lines")
+def _lines(invoice: Invoice, lines: Sequence[CreditLine]) -> list[dict]:
+    """The lines as the credit note stores them; each credits a line of the invoice at most what
+    it charged, or is a custom line with a description."""
     known = {line.id: line for line in invoice.lines.all()}
     out = []
-    for index, line in enumerate(raw):
-        if not isinstance(line, dict):
-            raise InvalidRequestError("Invalid hash", param=f"lines[{index}]")
-        amount = line.get("amount")
-        try:
-            amount = int(amount)
-        except (TypeError, ValueError) as exc:
-            raise InvalidRequestError(
-                "Each line needs an amount.", param=f"lines[{index}][amount]"
-            ) from exc
-        if amount <= 0:
+    for index, line in enumerate(lines):
+        if line.amount <= 0:
             raise InvalidRequestError("Line amounts are positive.", param=f"lines[{index}][amount]")
-        line_id = line.get("invoice_line")
+        line_id = line.invoice_line
         if line_id:
             source = known.get(line_id)
             if source is None:
@@ -79,20 +98,38 @@ def _lines(invoice: Invoice, raw: Any) -> list[dict]:
                     f"{line_id} is not a line of {invoice.id}.",
                     param=f"lines[{index}][invoice_line]",
                 )
-            if amount > source.amount - source.discount_amount:
+            if line.amount > source.amount - source.discount_amount:
                 raise InvalidRequestError(
                     "A line cannot be credited more than it charged.",
                     param=f"lines[{index}][amount]",
                 )
             description = source.description
         else:
-            description = str(line.get("description") or "")[:500]
+            description = line.description
             if not description:
                 raise InvalidRequestError(
                     "A custom line needs a description.", param=f"lines[{index}][description]"
                 )
-        out.append({"invoice_line": line_id, "amount": amount, "description": description})
+        out.append({"invoice_line": line_id, "amount": line.amount, "description": description})
     return out
+
+
+def _draft_check(draft: CreditNoteDraft) -> None:
+    """A credit note's parts are never negative."""
+    for name in SETTLEMENTS:
+        if getattr(draft, name) < 0:
+            raise InvalidRequestError(f"Invalid {name}: must be at least 0", param=name)
+
+
+def _single_line(draft: CreditNoteDraft) -> list[dict]:
+    """The one line of a credit note given by its ``amount``."""
+    if draft.amount is None:
+        raise InvalidRequestError(
+            "Missing required param: amount.", param="amount", code="parameter_missing"
+        )
+    if draft.amount < 1:
+        raise InvalidRequestError("Invalid amount: must be at least 1", param="amount")
+    return [{"invoice_line": None, "amount": draft.amount, "description": draft.memo or "Credit"}]
 
 
 def _amounts_check(
@@ -127,13 +164,11 @@ def _amounts_check(
 
 
 def credit_note_create(
-    *, account: Account, invoice_id: str, params: dict, actor: Actor
+    *, account: Account, invoice_id: str, draft: CreditNoteDraft, actor: Actor
 ) -> CreditNote:
-    reason = get_str(params, "reason", choices=list(REASONS)) or ""
-    memo = get_str(params, "memo", max_length=500) or ""
-    refund_amount = get_int(params, "refund_amount", default=0, minimum=0) or 0
-    credit_amount = get_int(params, "credit_amount", default=0, minimum=0) or 0
-    out_of_band = get_int(params, "out_of_band_amount", default=0, minimum=0) or 0
+    _draft_check(draft)
+    refund_amount, credit_amount = draft.refund_amount, draft.credit_amount
+    out_of_band = draft.out_of_band_amount
     with transaction.atomic():
         # The customer's balance may be credited.
         invoice = invoice_lock_with_customer(account, invoice_id, param="invoice")
@@ -143,12 +178,8 @@ def credit_note_create(
                 f"Credit notes are for open or paid invoices; this one is {invoice.status}.",
                 param="invoice",
             )
-        if params.get("lines"):
-            lines = _lines(invoice, params["lines"])
-            amount = sum(line["amount"] for line in lines)
-        else:
-            amount = get_int(params, "amount", required=True, minimum=1)
-            lines = [{"invoice_line": None, "amount": amount, "description": memo or "Credit"}]
+        lines = _lines(invoice, draft.lines) if draft.lines else _single_line(draft)
+        amount = sum(line["amount"] for line in lines)
         _amounts_check(
             invoice,
             amount=amount,
@@ -164,8 +195,8 @@ def credit_note_create(
             number=f"{invoice.number}-CN-{count:02d}",
             amount=amount,
             currency=invoice.currency,
-            reason=reason,
-            memo=memo,
+            reason=draft.reason,
+            memo=draft.memo,
             refund_amount=refund_amount,
             credit_amount=credit_amount,
             out_of_band_amount=out_of_band,

@@ -16,6 +16,8 @@ from unfold.widgets import (
 from apps.catalog.models import Price
 from apps.catalog.selectors import coupon_list, price_list
 from apps.core import money
+from apps.invoices.invoice_terms import INHERIT, DiscountChoice
+from apps.invoices.one_off import InvoiceDraft, NewItem
 
 
 def one_time_prices(account) -> list[Price]:
@@ -91,23 +93,21 @@ class NewInvoiceForm(forms.Form):
         except money.MoneyError as error:
             raise forms.ValidationError(str(error)) from error
 
-    def params(self) -> dict:
-        """The Stripe parameters of ``POST /v1/invoices`` the form stands for."""
+    def draft(self, items: list[NewItem]) -> InvoiceDraft:
+        """The draft the form stands for, with the new ``items``."""
         data = self.cleaned_data
-        params = {
-            "customer": data["customer"].strip(),
-            "currency": data["currency"],
-            "collection_method": data["collection_method"],
-            "description": data["description"],
-            "footer": data["footer"],
-            "auto_advance": "true" if data["auto_advance"] else "false",
-            "pending_invoice_items_behavior": "include" if data["include_pending"] else "exclude",
-        }
-        if data["days_until_due"] is not None:
-            params["days_until_due"] = data["days_until_due"]
-        if data["coupon"]:
-            params["discounts"] = [{"coupon": data["coupon"]}]
-        return params
+        return InvoiceDraft(
+            customer_id=data["customer"].strip(),
+            currency=data["currency"],
+            collection_method=data["collection_method"],
+            days_until_due=data["days_until_due"],
+            auto_advance=data["auto_advance"],
+            include_pending=data["include_pending"],
+            discounts=DiscountChoice(coupon=data["coupon"]) if data["coupon"] else INHERIT,
+            description=data["description"],
+            footer=data["footer"],
+            items=tuple(items),
+        )
 
 
 class ItemForm(forms.Form):

@@ -2,14 +2,14 @@
 
 A draft is fully editable; a finalized invoice keeps its amounts and collection terms and takes
 only a new description, footer, metadata or (while open) ``auto_advance``, as Stripe's does.
-Parameters arrive in Stripe's shape, from the API or built by the dashboard's forms.
+The services take an ``InvoiceDraft`` or ``InvoiceChanges``: the API parses them from Stripe's
+wire format (apps.invoices.api.params), the dashboard's form builds them.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
@@ -18,15 +18,11 @@ from apps.accounts.models import Account
 from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import (
-    get_bool,
-    get_metadata,
-    get_str,
-    metadata_merge,
-)
+from apps.core.api.params import metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.ids import new_secret
 from apps.core.locks import rows_lock
+from apps.core.unset import UNSET, Unset
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_used
@@ -39,13 +35,14 @@ from apps.invoices.drafts import (
     item_terms,
 )
 from apps.invoices.engine.staging import stages_recorded
-from apps.invoices.invoice_params import (
+from apps.invoices.invoice_terms import (
     INHERIT,
-    auto_finalize_params,
-    collection_params,
+    DiscountChoice,
+    Inherit,
+    auto_finalize_terms,
+    collection_terms,
     currency_of,
     discount_of,
-    discount_param,
 )
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.selectors import subscription_of_account
@@ -67,17 +64,63 @@ class NewItem:
     quantity: int = 1
 
 
+@dataclass(frozen=True)
+class InvoiceDraft:
+    """A new one-off draft. None: not given (the customer's currency, ``charge_automatically``,
+    no auto-advance); ``discounts`` is ``INHERIT`` (the customer's discount in force), None (no
+    discount) or a ``DiscountChoice``; ``include_pending`` takes the customer's pending items;
+    ``items`` are new items (from the dashboard)."""
+
+    customer_id: str
+    subscription_id: str | None = None
+    currency: str | None = None
+    collection_method: str | None = None
+    days_until_due: int | None = None
+    due_date: datetime | None = None
+    auto_advance: bool | None = None
+    automatically_finalizes_at: datetime | None = None
+    include_pending: bool = False
+    discounts: DiscountChoice | Inherit | None = INHERIT
+    description: str = ""
+    footer: str = ""
+    metadata: dict[str, str] | None = None
+    items: Sequence[NewItem] = ()
+
+
+@dataclass(frozen=True)
+class InvoiceChanges:
+    """What an invoice update changes: each field left ``UNSET`` is not given. On a draft None
+    keeps the value as not given does, but for ``discounts`` (None: no discount) and the
+    ``metadata`` merge (``metadata_merge``); a finalized invoice refuses any given field but
+    ``FINALIZED_EDITABLE``. Field names are the API's parameter names."""
+
+    collection_method: str | None | Unset = UNSET
+    days_until_due: int | None | Unset = UNSET
+    due_date: datetime | None | Unset = UNSET
+    auto_advance: bool | None | Unset = UNSET
+    automatically_finalizes_at: datetime | None | Unset = UNSET
+    discounts: DiscountChoice | None | Unset = UNSET
+    description: str | Unset = UNSET
+    footer: str | Unset = UNSET
+    metadata: dict[str, str] | None | Unset = UNSET
+
+
+def _given(value):
+    """``value``, or None when it is ``UNSET``."""
+    return None if value is UNSET else value
+
+
 # --- services ---
 
 
-def _customer_and_subscription(account: Account, params: dict[str, Any]):
+def _customer_and_subscription(account: Account, draft: InvoiceDraft):
     """The invoice's customer and, when named, the customer's subscription it belongs to."""
-    customer_id = get_str(params, "customer", required=True, max_length=64)
+    customer_id = draft.customer_id
     customer = customer_get(account=account, customer_id=customer_id)
     if customer is None:
         raise ResourceMissingError("customer", customer_id, param="customer")
     subscription = None
-    subscription_id = get_str(params, "subscription", max_length=64)
+    subscription_id = draft.subscription_id
     if subscription_id:
         subscription = subscription_of_account(
             account=account, subscription_id=subscription_id, customer=customer
@@ -140,29 +183,41 @@ def _items_create(invoice: Invoice, priced: list[tuple], *, at: datetime, actor:
         invoice_item_record(item, "invoiceitem.created", actor)
 
 
-def invoice_create(
-    *, account: Account, params: dict[str, Any], actor: Actor, items: Sequence[NewItem] = ()
-) -> Invoice:
-    """A draft invoice for a customer (``billing_reason=manual``), with the customer's pending
-    items if ``pending_invoice_items_behavior=include`` (those of ``subscription`` when given,
-    else those of no subscription) and, from the dashboard, new ``items``; nothing is written
-    unless all of it is."""
-    customer, subscription = _customer_and_subscription(account, params)
-    currency = currency_of(params, customer=customer, subscription=subscription)
-    now = clock.now(test_clock_id=customer.test_clock_id)
-    method, due = collection_params(
-        params, now=now, start=now, method="charge_automatically", due=None
+def _new_terms(draft: InvoiceDraft, now: datetime) -> tuple:
+    """A new draft's collection method and due date, ``auto_advance`` and when it finalizes."""
+    method, due = collection_terms(
+        method=draft.collection_method,
+        days_until_due=draft.days_until_due,
+        due_date=draft.due_date,
+        now=now,
+        start=now,
+        current_method="charge_automatically",
+        current_due=None,
     )
     # Stripe: one-off invoices made through the API do not auto-advance unless asked to.
-    auto_advance, finalizes_at = auto_finalize_params(params, now=now, auto_advance=False, at=None)
-    include = (
-        get_str(params, "pending_invoice_items_behavior", choices=["exclude", "include"])
-        == "include"
+    auto_advance, finalizes_at = auto_finalize_terms(
+        wanted=draft.auto_advance,
+        moment=draft.automatically_finalizes_at,
+        now=now,
+        auto_advance=False,
+        at=None,
     )
-    choice = discount_param(params)
+    return method, due, auto_advance, finalizes_at
+
+
+def invoice_create(*, account: Account, draft: InvoiceDraft, actor: Actor) -> Invoice:
+    """A draft invoice for a customer (``billing_reason=manual``), with the customer's pending
+    items if ``include_pending`` (those of the subscription when given, else those of no
+    subscription) and the draft's new ``items``; nothing is written unless all of it is."""
+    customer, subscription = _customer_and_subscription(account, draft)
+    currency = currency_of(draft.currency, customer=customer, subscription=subscription)
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    method, due, auto_advance, finalizes_at = _new_terms(draft, now)
+    choice = draft.discounts
     # Items are priced before anything is written; an error leaves nothing behind.
-    priced = _items_priced(items, currency=currency, on=now)
+    priced = _items_priced(draft.items, currency=currency, on=now)
     with transaction.atomic():
+        include = draft.include_pending
         # The subscription's records before its pending items (the global lock order).
         waived = waived_stages_take(subscription) if include and subscription else {}
         pending = _pending_locked(customer, subscription, currency) if include else []
@@ -192,9 +247,9 @@ def invoice_create(
             due_date=due,
             auto_advance=auto_advance,
             automatically_finalizes_at=finalizes_at,
-            description=get_str(params, "description", max_length=1500) or "",
-            footer=get_str(params, "footer", max_length=5000) or "",
-            metadata=get_metadata(params) or {},
+            description=draft.description,
+            footer=draft.footer,
+            metadata=draft.metadata or {},
             hosted_token=new_secret(32),
             created_at=now,
             stages=stages_recorded(
@@ -218,7 +273,7 @@ def invoice_create(
 
 
 def invoice_update(
-    *, account: Account, invoice_id: str, params: dict[str, Any], actor: Actor
+    *, account: Account, invoice_id: str, changes: InvoiceChanges, actor: Actor
 ) -> Invoice:
     """A draft takes any of the create fields but its customer, subscription and currency; a
     finalized invoice only ``FINALIZED_EDITABLE``, and ``auto_advance`` only while open."""
@@ -227,25 +282,27 @@ def invoice_update(
         before = invoice_render(invoice)
         now = clock.now(test_clock_id=invoice.customer.test_clock_id)
         if invoice.status != "draft":
-            _finalized_check(invoice, params)
+            _finalized_check(invoice, changes)
         else:
-            invoice.collection_method, invoice.due_date = collection_params(
-                params,
+            invoice.collection_method, invoice.due_date = collection_terms(
+                method=_given(changes.collection_method),
+                days_until_due=_given(changes.days_until_due),
+                due_date=_given(changes.due_date),
                 now=now,
                 start=invoice.created_at,
-                method=invoice.collection_method,
-                due=invoice.due_date,
+                current_method=invoice.collection_method,
+                current_due=invoice.due_date,
             )
-            invoice.auto_advance, invoice.automatically_finalizes_at = auto_finalize_params(
-                params,
+            invoice.auto_advance, invoice.automatically_finalizes_at = auto_finalize_terms(
+                wanted=_given(changes.auto_advance),
+                moment=_given(changes.automatically_finalizes_at),
                 now=now,
                 auto_advance=invoice.auto_advance,
                 at=invoice.automatically_finalizes_at,
             )
-            choice = discount_param(params)
-            if choice != INHERIT:
+            if changes.discounts is not UNSET:
                 invoice.discount = discount_of(
-                    choice,
+                    changes.discounts,
                     account=account,
                     customer=invoice.customer,
                     subscription=invoice.subscription,
@@ -253,13 +310,13 @@ def invoice_update(
                     at=now,
                     current=invoice.discount,
                 )
-        if invoice.status == "open" and "auto_advance" in params:
-            invoice.auto_advance = get_bool(params, "auto_advance", default=invoice.auto_advance)
-        if "description" in params:
-            invoice.description = get_str(params, "description", max_length=1500) or ""
-        if "footer" in params:
-            invoice.footer = get_str(params, "footer", max_length=5000) or ""
-        invoice.metadata = metadata_merge(invoice.metadata, get_metadata(params))
+        if invoice.status == "open" and _given(changes.auto_advance) is not None:
+            invoice.auto_advance = changes.auto_advance
+        if changes.description is not UNSET:
+            invoice.description = changes.description
+        if changes.footer is not UNSET:
+            invoice.footer = changes.footer
+        invoice.metadata = metadata_merge(invoice.metadata, _given(changes.metadata))
         invoice.save()
         if invoice.status == "draft":
             draft_changed(invoice, before=before, actor=actor)
@@ -278,10 +335,9 @@ def invoice_update(
     return invoice
 
 
-def _finalized_check(invoice: Invoice, params: dict[str, Any]) -> None:
-    for name in params:
-        if name == "expand":
-            continue
+def _finalized_check(invoice: Invoice, changes: InvoiceChanges) -> None:
+    given = [field.name for field in fields(changes) if getattr(changes, field.name) is not UNSET]
+    for name in given:
         if name not in FINALIZED_EDITABLE:
             raise InvalidRequestError(
                 f"You can't change {name} of invoice {invoice.id}: it is {invoice.status}. "
@@ -290,7 +346,7 @@ def _finalized_check(invoice: Invoice, params: dict[str, Any]) -> None:
                 param=name,
                 code="invoice_not_editable",
             )
-    if "auto_advance" in params and invoice.status != "open":
+    if changes.auto_advance is not UNSET and invoice.status != "open":
         raise InvalidRequestError(
             f"auto_advance can't be changed on a {invoice.status} invoice.",
             param="auto_advance",

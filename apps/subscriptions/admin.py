@@ -35,6 +35,7 @@ from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     FEEDBACK,
+    CancellationDetails,
     billing_settings_update,
     subscription_cancel,
     subscription_item_update,
@@ -294,7 +295,10 @@ class SubscriptionAdmin(
                 subscription_cancel(
                     account=request.account,
                     subscription_id=subscription.id,
-                    details={k: v for k, v in form.cleaned_data.items() if v},
+                    details=CancellationDetails(
+                        comment=form.cleaned_data["comment"] or None,
+                        feedback=form.cleaned_data["feedback"] or None,
+                    ),
                     actor=dashboard_actor(request),
                 )
             except ApplicationError as error:

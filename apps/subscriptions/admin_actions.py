@@ -22,6 +22,7 @@ from apps.subscriptions.forms import (
 )
 from apps.subscriptions.services import (
     ItemRequest,
+    SubscriptionSettings,
     subscription_item_add,
     subscription_update_settings,
 )
@@ -47,12 +48,12 @@ class SubscriptionActionsMixin:
         messages.success(request, message)
         return redirect("admin:subscriptions_subscription_change", subscription.id)
 
-    def _settings(self, request, subscription, form, params: dict, message: str):
+    def _settings(self, request, subscription, form, settings: SubscriptionSettings, message: str):
         try:
             subscription_update_settings(
                 account=request.account,
                 subscription_id=subscription.id,
-                params=params,
+                settings=settings,
                 actor=dashboard_actor(request),
             )
         except ApplicationError as error:
@@ -101,7 +102,7 @@ class SubscriptionActionsMixin:
             form.add_error(None, REFUSED)
         elif form.is_valid():
             done = self._settings(
-                request, subscription, form, form.params(), "Collection is paused."
+                request, subscription, form, form.settings(), "Collection is paused."
             )
             if done is not None:
                 return done
@@ -113,7 +114,11 @@ class SubscriptionActionsMixin:
             messages.error(request, REFUSED)
             return redirect("admin:subscriptions_subscription_change", subscription.id)
         return self._settings(
-            request, subscription, None, {"pause_collection": ""}, "Collection resumed."
+            request,
+            subscription,
+            None,
+            SubscriptionSettings(pause_collection=None),
+            "Collection resumed.",
         )
 
     def resume_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -147,7 +152,7 @@ class SubscriptionActionsMixin:
                 request,
                 subscription,
                 form,
-                form.params(),
+                form.settings(),
                 f"The subscription will be canceled on {when:%Y-%m-%d %H:%M} UTC.",
             )
             if done is not None:
@@ -160,5 +165,9 @@ class SubscriptionActionsMixin:
             messages.error(request, REFUSED)
             return redirect("admin:subscriptions_subscription_change", subscription.id)
         return self._settings(
-            request, subscription, None, {"cancel_at": ""}, "The scheduled cancellation is off."
+            request,
+            subscription,
+            None,
+            SubscriptionSettings(cancel_at=None),
+            "The scheduled cancellation is off.",
         )

@@ -20,6 +20,7 @@ from apps.customers.models import Customer
 from apps.customers.selectors import customer_get, customer_list
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.planning import ItemRequest
+from apps.subscriptions.services.settings import PauseCollection, SubscriptionSettings
 
 ITEM_ROWS = 4
 COLLECTION_METHODS = [
@@ -237,12 +238,13 @@ class PauseForm(forms.Form):
     )
     resumes_at = _moment(label="Resume on (UTC, optional)")
 
-    def params(self) -> dict:
+    def settings(self) -> SubscriptionSettings:
         data = self.cleaned_data
-        pause = {"behavior": data["behavior"]}
-        if data.get("resumes_at"):
-            pause["resumes_at"] = clock.to_epoch(data["resumes_at"])
-        return {"pause_collection": pause}
+        return SubscriptionSettings(
+            pause_collection=PauseCollection(
+                behavior=data["behavior"], resumes_at=data.get("resumes_at") or None
+            )
+        )
 
 
 class ResumeForm(forms.Form):
@@ -276,12 +278,11 @@ class CancelAtForm(forms.Form):
         widget=UnfoldAdminSelectWidget,
     )
 
-    def params(self) -> dict:
+    def settings(self) -> SubscriptionSettings:
         data = self.cleaned_data
-        return {
-            "cancel_at": clock.to_epoch(data["cancel_at"]),
-            "proration_behavior": data["proration_behavior"],
-        }
+        return SubscriptionSettings(
+            cancel_at=data["cancel_at"], proration_behavior=data["proration_behavior"]
+        )
 
 
 def service_error_to_new_form(form: NewSubscriptionForm, error) -> None:

@@ -17,7 +17,7 @@ from apps.collections.services import invoices_retry_now
 from apps.core.actor import SYSTEM
 from apps.invoices.invoice_items import invoice_item_create
 from apps.invoices.models import Invoice
-from apps.invoices.one_off import invoice_create
+from apps.invoices.one_off import InvoiceDraft, invoice_create
 from apps.invoices.services import invoice_finalize
 from apps.subscriptions.services import subscription_renew
 from tests.collections.dunning import RENEWED_AT, START, card_fixed, subscribe
@@ -80,11 +80,11 @@ def test_the_queue_shows_each_failed_invoice_with_its_attempts_decline_and_next_
     assert renewed.status == "paid"
     emailed = invoice_create(
         account=acme.account,
-        params={
-            "customer": pat.customer_id,
-            "collection_method": "send_invoice",
-            "days_until_due": 7,
-        },
+        draft=InvoiceDraft(
+            customer_id=pat.customer_id,
+            collection_method="send_invoice",
+            days_until_due=7,
+        ),
         actor=SYSTEM,
     )
     invoice_item_create(account=acme.account, actor=SYSTEM, invoice_id=emailed.id, amount=500)

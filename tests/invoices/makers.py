@@ -27,13 +27,13 @@ def _invoice_item(account: Account) -> str:
 
 
 def _credit_note(account: Account) -> str:
-    from apps.invoices.credit_notes import credit_note_create
+    from apps.invoices.credit_notes import CreditNoteDraft, credit_note_create
 
     invoice = Invoice.objects.get(subscription=SubscriptionFactory(account=account))
     return credit_note_create(
         account=account,
         invoice_id=invoice.id,
-        params={"amount": 500, "credit_amount": 500, "reason": "order_change"},
+        draft=CreditNoteDraft(amount=500, credit_amount=500, reason="order_change"),
         actor=SYSTEM,
     ).id
 

@@ -16,7 +16,7 @@ from apps.core.models import Event
 from apps.invoices.admin_drafts import draft_context
 from apps.invoices.invoice_items import invoice_item_create
 from apps.invoices.models import Invoice, InvoiceItem
-from apps.invoices.one_off import invoice_create
+from apps.invoices.one_off import InvoiceDraft, invoice_create
 from apps.invoices.pdf import pdf_document
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
@@ -189,12 +189,12 @@ def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client,
     customer = GraceFactory(account=acme.account)
     invoice = invoice_create(
         account=acme.account,
-        params={
-            "customer": customer.id,
-            "collection_method": "send_invoice",
-            "days_until_due": 30,
-            "footer": "Thanks",
-        },
+        draft=InvoiceDraft(
+            customer_id=customer.id,
+            collection_method="send_invoice",
+            days_until_due=30,
+            footer="Thanks",
+        ),
         actor=SYSTEM,
     )
     item = invoice_item_create(
@@ -265,13 +265,17 @@ def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client,
 def test_view_only_members_cannot_create_edit_or_send(acme):
     viewer = staff_login(Client(), account=acme.account, role=Role.VIEW_ONLY)
     customer = GraceFactory(account=acme.account)
-    draft = invoice_create(account=acme.account, params={"customer": customer.id}, actor=SYSTEM)
+    draft = invoice_create(
+        account=acme.account, draft=InvoiceDraft(customer_id=customer.id), actor=SYSTEM
+    )
     item = invoice_item_create(
         account=acme.account, actor=SYSTEM, invoice_id=draft.id, amount=1000, description="Setup"
     )
     emailed = invoice_create(
         account=acme.account,
-        params={"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 7},
+        draft=InvoiceDraft(
+            customer_id=customer.id, collection_method="send_invoice", days_until_due=7
+        ),
         actor=SYSTEM,
     )
     invoice_item_create(account=acme.account, actor=SYSTEM, invoice_id=emailed.id, amount=500)
@@ -309,11 +313,11 @@ def test_memo_and_footer_wrap_on_the_pdf(acme):
     customer = GraceFactory(account=acme.account)
     invoice = invoice_create(
         account=acme.account,
-        params={
-            "customer": customer.id,
-            "description": "Work done in April:\n" + "design review " * 12,
-            "footer": "Pay within 30 days.",
-        },
+        draft=InvoiceDraft(
+            customer_id=customer.id,
+            description="Work done in April:\n" + "design review " * 12,
+            footer="Pay within 30 days.",
+        ),
         actor=SYSTEM,
     )
     rows = [left for left, _, _ in invoice_rows(invoice)]
@@ -332,7 +336,9 @@ def test_a_draft_items_unit_amount_is_rounded_by_the_one_rounding_rule(acme):
     customer = GraceFactory(account=acme.account)
     invoice = invoice_create(
         account=acme.account,
-        params={"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30},
+        draft=InvoiceDraft(
+            customer_id=customer.id, collection_method="send_invoice", days_until_due=30
+        ),
         actor=SYSTEM,
     )
     halves = InvoiceItem.objects.create(

@@ -8,7 +8,7 @@ import stripe
 from apps.core.actor import SYSTEM
 from apps.invoices.engine.stages import DEFAULTS, Choice, Choices
 from apps.invoices.models import Invoice, InvoiceItem
-from apps.invoices.one_off import invoice_create
+from apps.invoices.one_off import InvoiceDraft, invoice_create
 from apps.invoices.stage_choices import _resolver, choices_resolver_register
 from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.invoice_preview import invoice_preview
@@ -249,11 +249,11 @@ def test_a_one_off_invoice_taking_the_pending_items_takes_a_waived_record(stripe
     _service_change(subscription, pro, THRESHOLD)
     invoice = invoice_create(
         account=subscription.account,
-        params={
-            "customer": subscription.customer_id,
-            "subscription": subscription.id,
-            "pending_invoice_items_behavior": "include",
-        },
+        draft=InvoiceDraft(
+            customer_id=subscription.customer_id,
+            subscription_id=subscription.id,
+            include_pending=True,
+        ),
         actor=SYSTEM,
     )
     assert (invoice.total, invoice.lines.count()) == (0, 0)

@@ -43,7 +43,7 @@ def test_cancels_against_renewals_in_progress_bill_the_period_at_most_once(trans
             subscription_renew(subscription_id=subscription.id)
             if i % 2
             else subscription_cancel(
-                account=acme.account, subscription_id=subscription.id, details={}, actor=SYSTEM
+                account=acme.account, subscription_id=subscription.id, actor=SYSTEM
             )
         )
     )

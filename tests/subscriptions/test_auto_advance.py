@@ -110,7 +110,11 @@ def test_a_failed_automatic_payment_leaves_the_subscription_past_due(acme, at):
     ("behavior", "status"), [("mark_uncollectible", "uncollectible"), ("void", "void")]
 )
 def test_pause_collection_applies_when_the_draft_is_finalized(acme, at, behavior, status):
-    from apps.subscriptions.services import subscription_update_settings
+    from apps.subscriptions.services import (
+        PauseCollection,
+        SubscriptionSettings,
+        subscription_update_settings,
+    )
 
     subscription = SubscriptionFactory(account=acme.account, email="a@example.com")
     at(utc(2025, 2, 1))
@@ -118,7 +122,7 @@ def test_pause_collection_applies_when_the_draft_is_finalized(acme, at, behavior
     subscription_update_settings(
         account=acme.account,
         subscription_id=subscription.id,
-        params={"pause_collection": {"behavior": behavior}},
+        settings=SubscriptionSettings(pause_collection=PauseCollection(behavior=behavior)),
         actor=SYSTEM,
     )
     charges = Charge.objects.count()

@@ -268,7 +268,7 @@ def test_notices_upcoming_will_be_due_and_trial_end_invoicing(acme, at):
 
 
 def test_will_be_due_fires_once_before_the_due_date(acme, at):
-    from apps.subscriptions.services import subscription_update_settings
+    from apps.subscriptions.services import SubscriptionSettings, subscription_update_settings
     from apps.subscriptions.tasks import billing_notices_task
 
     basic = PriceFactory(account=acme.account, unit_amount=2500, name="Basic")
@@ -282,7 +282,7 @@ def test_will_be_due_fires_once_before_the_due_date(acme, at):
     subscription_update_settings(
         account=acme.account,
         subscription_id=subscription.id,
-        params={"collection_method": "send_invoice", "days_until_due": "10"},
+        settings=SubscriptionSettings(collection_method="send_invoice", days_until_due=10),
         actor=SYSTEM,
     )
     _renew(at, subscription, utc(2025, 2, 1))

@@ -12,6 +12,7 @@ from apps.core.api.params import (
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.invoices.api.params import invoice_changes_parse, invoice_draft_parse
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.invoices.one_off import invoice_create, invoice_update
 from apps.invoices.sending import invoice_send
@@ -153,7 +154,9 @@ class InvoiceListApi(InvoiceResourceApi):
     def post(self, request):
         reject_unknown(self.params, CREATE_PARAMS)
         _no_default_payment_method(self.params)
-        row = invoice_create(account=self.account, params=self.params, actor=self.actor)
+        row = invoice_create(
+            account=self.account, draft=invoice_draft_parse(self.params), actor=self.actor
+        )
         return self.respond(invoice_render(row))
 
 
@@ -179,7 +182,10 @@ class InvoiceDetailApi(InvoiceResourceApi):
         reject_unknown(self.params, UPDATE_PARAMS)
         _no_default_payment_method(self.params)
         row = invoice_update(
-            account=self.account, invoice_id=row.id, params=self.params, actor=self.actor
+            account=self.account,
+            invoice_id=row.id,
+            changes=invoice_changes_parse(self.params),
+            actor=self.actor,
         )
         return self.respond(invoice_render(row))
 

@@ -1,5 +1,5 @@
 """The subscription parameters in Stripe's wire format, parsed for the services: items,
-item changes, discounts, trials and the billing cycle anchor."""
+item changes, discounts, trials, the billing cycle anchor and the settings."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,6 +9,7 @@ from apps.core.api.params import (
     get_amount,
     get_bool,
     get_int,
+    get_metadata,
     get_quantity,
     get_str,
     get_timestamp,
@@ -17,8 +18,14 @@ from apps.core.api.params import (
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.services import (
+    CancellationDetails,
     ItemRequest,
+    PauseCollection,
+    SubscriptionSettings,
 )
+from apps.subscriptions.services.create import COLLECTION_METHODS
+from apps.subscriptions.services.settings import PAUSE_BEHAVIORS
+from apps.subscriptions.services.trials import trial_settings_parse
 
 
 def discount_params(params) -> dict:
@@ -137,3 +144,81 @@ def trial_parse(params: dict, *, now, param: str = "trial_end") -> datetime | No
 
 def anchor_parse(params: dict, name: str = "billing_cycle_anchor") -> datetime | None:
     return get_timestamp(params, name)
+
+
+# The settings of an update (``subscription_update_settings``).
+SETTINGS = frozenset(
+    {
+        "cancel_at",
+        "trial_settings",
+        "pause_collection",
+        "cancel_at_period_end",
+        "cancellation_details",
+        "collection_method",
+        "days_until_due",
+        "default_payment_method",
+        "metadata",
+    }
+)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value) if value else None
+
+
+def cancellation_details_parse(raw: Any) -> CancellationDetails:
+    """``cancellation_details[comment|feedback]``; anything but a hash gives none."""
+    if not isinstance(raw, dict):
+        return CancellationDetails()
+    return CancellationDetails(
+        comment=_text(raw.get("comment")), feedback=_text(raw.get("feedback"))
+    )
+
+
+def pause_collection_parse(raw: Any) -> PauseCollection | None:
+    """``pause_collection[behavior|resumes_at]``; ``""`` clears it."""
+    if raw in ("", None):
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidRequestError("Invalid hash: pause_collection", param="pause_collection")
+    behavior = get_str(raw, "behavior", required=True, choices=list(PAUSE_BEHAVIORS))
+    return PauseCollection(behavior=behavior, resumes_at=get_timestamp(raw, "resumes_at"))
+
+
+def _cancel_at_parse(params: dict) -> datetime | None:
+    if params["cancel_at"] in ("", None):
+        return None
+    return get_timestamp(params, "cancel_at", required=True)
+
+
+# Each setting given, parsed; in the order they are checked.
+_SETTING_PARSERS = {
+    "cancel_at_period_end": lambda params: bool(get_bool(params, "cancel_at_period_end")),
+    "cancel_at": _cancel_at_parse,
+    "trial_settings": lambda params: trial_settings_parse(params["trial_settings"]),
+    "pause_collection": lambda params: pause_collection_parse(params["pause_collection"]),
+    "collection_method": lambda params: get_str(
+        params, "collection_method", choices=list(COLLECTION_METHODS)
+    ),
+    "days_until_due": lambda params: get_int(params, "days_until_due", minimum=0, maximum=365),
+    "default_payment_method": lambda params: get_str(
+        params, "default_payment_method", max_length=64
+    ),
+    "metadata": get_metadata,
+}
+
+
+def settings_parse(params: dict, *, proration_behavior: str) -> SubscriptionSettings | None:
+    """The settings an update gives (None if it gives none); ``proration_behavior`` goes with a
+    ``cancel_at``."""
+    if not any(name in params for name in SETTINGS):
+        return None
+    given = {name: parse(params) for name, parse in _SETTING_PARSERS.items() if name in params}
+    if "cancel_at" in given:
+        given["proration_behavior"] = proration_behavior
+    return SubscriptionSettings(
+        cancellation_details=cancellation_details_parse(params.get("cancellation_details")),
+        **given,
+    )

@@ -19,11 +19,14 @@ from apps.core.errors import ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_apply, discount_remove
 from apps.subscriptions.api.params import (
+    SETTINGS,
     anchor_parse,
+    cancellation_details_parse,
     discount_params,
     item_changes_parse,
     item_request_parse,
     items_parse,
+    settings_parse,
     trial_parse,
 )
 from apps.subscriptions.models import Subscription
@@ -42,18 +45,6 @@ from apps.subscriptions.services.trials import subscription_trial_update, trial_
 
 DISCOUNTS = {"coupon", "promotion_code", "discounts"}
 
-
-SETTINGS = {
-    "cancel_at",
-    "trial_settings",
-    "pause_collection",
-    "cancel_at_period_end",
-    "cancellation_details",
-    "collection_method",
-    "days_until_due",
-    "default_payment_method",
-    "metadata",
-}
 
 SubscriptionSchema = object_schema(
     "Subscription",
@@ -231,14 +222,12 @@ class SubscriptionDetailApi(ApiView):
                     proration_behavior=behavior,
                     actor=self.actor,
                 )
-            settings = {k: v for k, v in self.params.items() if k in SETTINGS}
-            if "cancel_at" in settings:
-                settings["proration_behavior"] = behavior
-            if settings:
+            settings = settings_parse(self.params, proration_behavior=behavior)
+            if settings is not None:
                 subscription_update_settings(
                     account=self.account,
                     subscription_id=row.id,
-                    params=settings,
+                    settings=settings,
                     actor=self.actor,
                 )
         return self.respond(subscription_render(self._subscription(subscription)))
@@ -250,11 +239,10 @@ class SubscriptionDetailApi(ApiView):
     )
     def delete(self, request, subscription: str):
         reject_unknown(self.params, {"cancellation_details", "invoice_now", "prorate"})
-        details = self.params.get("cancellation_details") or {}
         row = subscription_cancel(
             account=self.account,
             subscription_id=self._subscription(subscription).id,
-            details=details if isinstance(details, dict) else {},
+            details=cancellation_details_parse(self.params.get("cancellation_details")),
             actor=self.actor,
         )
         return self.respond(subscription_render(row))

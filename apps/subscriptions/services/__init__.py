@@ -11,7 +11,7 @@ invoice for one period impossible.
 
 from apps.subscriptions.planning import ItemRequest
 from apps.subscriptions.services.billing import billing_settings, billing_settings_update
-from apps.subscriptions.services.cancel import FEEDBACK, subscription_cancel
+from apps.subscriptions.services.cancel import FEEDBACK, CancellationDetails, subscription_cancel
 from apps.subscriptions.services.create import subscription_create
 from apps.subscriptions.services.items import (
     subscription_item_add,
@@ -21,11 +21,18 @@ from apps.subscriptions.services.items import (
 )
 from apps.subscriptions.services.record import subscription_item_render, subscription_render
 from apps.subscriptions.services.renewals import subscription_renew
-from apps.subscriptions.services.settings import subscription_update_settings
+from apps.subscriptions.services.settings import (
+    PauseCollection,
+    SubscriptionSettings,
+    subscription_update_settings,
+)
 
 __all__ = [
     "FEEDBACK",
+    "CancellationDetails",
     "ItemRequest",
+    "PauseCollection",
+    "SubscriptionSettings",
     "billing_settings",
     "billing_settings_update",
     "subscription_cancel",

@@ -1,5 +1,7 @@
 """Cancelling a subscription at once, and when its customer is deleted."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from apps.accounts.models import Account
@@ -26,23 +28,31 @@ FEEDBACK = (
 )
 
 
+@dataclass(frozen=True)
+class CancellationDetails:
+    """Why the customer cancels: a free ``comment`` and a ``feedback`` of ``FEEDBACK``."""
+
+    comment: str | None = None
+    feedback: str | None = None
+
+
 def subscription_cancel(
     *,
     account: Account,
     subscription_id: str,
-    details: dict,
+    details: CancellationDetails = CancellationDetails(),
     actor: Actor,
     reason: str = "cancellation_requested",
 ) -> Subscription:
     """Cancel at once; pending prorations of the subscription are dropped (Stripe's default).
     ``reason``: cancellation_details.reason (``payment_failed`` when dunning ends it)."""
-    feedback = details.get("feedback") or None
+    feedback = details.feedback or None
     if feedback is not None and feedback not in FEEDBACK:
         raise InvalidRequestError(
             f"cancellation_details[feedback] is one of {', '.join(FEEDBACK)}.",
             param="cancellation_details[feedback]",
         )
-    comment = str(details.get("comment") or "")[:5000] or None
+    comment = (details.comment or "")[:5000] or None
     with transaction.atomic():
         subscription = row_lock(
             Subscription.objects.select_related("customer", "account").filter(
@@ -83,6 +93,6 @@ def subscriptions_end_with_customer(event) -> None:
         subscription_cancel(
             account=event.account,
             subscription_id=subscription_id,
-            details={"comment": "The customer was deleted."},
+            details=CancellationDetails(comment="The customer was deleted."),
             actor=SYSTEM,
         )

@@ -133,9 +133,7 @@ def test_clock_delete(*, account: Account, clock_id: str, actor: Actor) -> str:
         for subscription in Subscription.objects.filter(customer__test_clock_id=clock_id).exclude(
             status="canceled"
         ):
-            subscription_cancel(
-                account=account, subscription_id=subscription.id, details={}, actor=actor
-            )
+            subscription_cancel(account=account, subscription_id=subscription.id, actor=actor)
         for customer in Customer.objects.filter(test_clock_id=clock_id, deleted_at__isnull=True):
             customer_delete(account=account, customer_id=customer.id, actor=actor)
         data = test_clock_render(row)
