@@ -103,6 +103,31 @@ def test_a_late_batch_renews_finalizes_and_charges_each_once(acme, at):
     assert (Event.objects.count(), Charge.objects.count()) == (events, charges + 4)
 
 
+def test_a_late_batch_of_two_accounts_numbers_and_records_each_in_its_own(acme, globex, at):
+    # Beat's batches hold due subscriptions of any account: each account's late invoices are
+    # numbered from its own sequence and their events and audit entries are its own.
+    mine, theirs = _subscriptions(acme.account, 2), _subscriptions(globex.account, 2)
+    at(utc(2025, 2, 1, 2))
+    batch = [mine[0].id, theirs[0].id, mine[1].id, theirs[1].id]
+    assert subscriptions_renew_batch(subscription_ids=batch) == 4
+    for account, subscriptions in ((acme.account, mine), (globex.account, theirs)):
+        cycle = list(
+            Invoice.objects.filter(
+                subscription__in=subscriptions, billing_reason="subscription_cycle"
+            ).order_by("number")
+        )
+        assert [(i.account_id, i.status) for i in cycle] == [(account.id, "paid")] * 2
+        assert [int(i.number.rsplit("-", 1)[1]) for i in cycle] == [3, 4]
+        finalized = Event.objects.filter(
+            type="invoice.finalized", object_id__in={i.id for i in cycle}
+        )
+        assert set(finalized.values_list("account_id", flat=True)) == {account.id}
+        audited = AuditLogEntry.objects.filter(
+            action="invoice.finalized", object_id__in={i.id for i in cycle}
+        )
+        assert set(audited.values_list("account_id", flat=True)) == {account.id}
+
+
 def test_a_period_billed_before_drops_only_that_renewal(acme, at):
     first, billed, third = _subscriptions(acme.account, 3)
     item = billed.items.order_by("id").first()
