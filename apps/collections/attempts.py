@@ -23,7 +23,6 @@ then only scheduled retries; a manual attempt, or one made because the payment m
 neither counts nor moves the schedule unless it pays the invoice.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from apps.collections.models import PaymentAttempt
@@ -33,6 +32,8 @@ from apps.core import clock
 from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError
 from apps.core.ids import new_id
+from apps.invoices.collecting import Tried
+from apps.payments.models import Charge
 
 Trigger = PaymentAttempt.Trigger
 Outcome = PaymentAttempt.Outcome
@@ -61,8 +62,6 @@ def counts(*, trigger: str, attempt_count: int, skipped: bool) -> bool:
 
 def _last_declines(invoice_ids: list[str]) -> dict[str, tuple[PaymentAttempt, datetime | None]]:
     """Each invoice's last charged, failed attempt and when its charge was made (real time)."""
-    from apps.payments.models import Charge
-
     last: dict[str, PaymentAttempt] = {}
     for attempt in PaymentAttempt.objects.filter(
         invoice_id__in=invoice_ids, outcome=Outcome.FAILED
@@ -173,20 +172,6 @@ def attempts_claim(
     }
     PaymentAttempt.objects.bulk_create(claims.values())
     return claims, {invoice_id: in_progress_error(invoice_id) for invoice_id in busy}
-
-
-@dataclass
-class Tried:
-    """One invoice's attempt in invoices_pay: ``invoice`` is the locked row, already updated
-    with the outcome (status, attempt_count); ``before`` its attempt_count before."""
-
-    invoice: object
-    before: int
-    counted: bool
-    method_id: str | None
-    charge_id: str
-    error: ApplicationError | None
-    skipped: bool
 
 
 def attempts_record(

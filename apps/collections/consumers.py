@@ -14,7 +14,9 @@ from django.db import transaction
 from apps.collections.models import PaymentAttempt
 from apps.core.actor import SYSTEM, Actor
 from apps.core.models import Event
+from apps.core.queue import task_named
 from apps.invoices.models import Invoice
+from apps.invoices.services import invoices_pay
 
 ADDED = ("payment_method.attached", "customer.source.created")
 
@@ -42,8 +44,6 @@ def _failed_open(customer_ids):
 
 
 def _enqueue(customer_id: str) -> None:
-    from apps.collections.tasks import customer_invoices_retry_task
-
     # Once per customer and transaction: attaching a default card records two events.
     connection = transaction.get_connection()
     if any(
@@ -53,7 +53,7 @@ def _enqueue(customer_id: str) -> None:
         return
 
     def enqueue() -> None:
-        customer_invoices_retry_task.delay(customer_id=customer_id)
+        task_named("collections.customer_invoices_retry").delay(customer_id=customer_id)
 
     enqueue.collections_customer = customer_id
     transaction.on_commit(enqueue)
@@ -76,8 +76,6 @@ def payment_method_changes_consume_batch(events: list[Event]) -> None:
 def customer_invoices_retry(*, customer_id: str, actor: Actor = SYSTEM) -> int:
     """Try the customer's open, failed invoices now (trigger ``payment_method``); an invoice
     whose scheduled retry is under way is left to it. How many were paid."""
-    from apps.invoices.services import invoices_pay
-
     invoices = list(
         _failed_open([customer_id])
         .exclude(payment_attempts__outcome=PaymentAttempt.Outcome.PENDING)

@@ -43,6 +43,7 @@ from apps.collections.selectors import collection_settings, email_templates_of, 
 from apps.core import clock
 from apps.core.models import Event
 from apps.core.money import format_amount
+from apps.core.queue import task_named
 from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.documents import hosted_invoice_url
 from apps.invoices.models import Invoice
@@ -95,11 +96,10 @@ class _Pending:
         self.flushed = False
 
     def flush(self) -> None:
-        from apps.collections.tasks import customer_emails_send_task
-
         self.flushed = True
+        task = task_named("collections.customer_emails_send")
         for start in range(0, len(self.ids), TASK_BATCH):
-            customer_emails_send_task.delay(event_ids=self.ids[start : start + TASK_BATCH])
+            task.delay(event_ids=self.ids[start : start + TASK_BATCH])
 
 
 def _enqueue_on_commit(event_ids: list[str]) -> None:

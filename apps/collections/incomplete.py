@@ -2,7 +2,7 @@
 after its creation becomes ``incomplete_expired`` (terminal), its open invoice is voided and
 ``customer.subscription.deleted`` is recorded (Stripe, ../shared/reference/stripe-semantics.md
 §3.1). The retries sweep expires them (apps.collections.tasks); customers on test clocks at
-their clock's steps (apps.subscriptions.test_clocks)."""
+their clock's steps (a clock job: apps.subscriptions.clock_jobs)."""
 
 from datetime import datetime
 
@@ -11,9 +11,12 @@ from django.db import transaction
 from apps.collections.schedule import INCOMPLETE_EXPIRES_AFTER
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
+from apps.core.locks import row_lock
 from apps.invoices.models import Invoice
+from apps.invoices.services import invoice_void
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.services.record import subscription_record
 
 
 def incomplete_expire_due(*, limit: int = 10_000, actor: Actor = SYSTEM) -> int:
@@ -47,15 +50,11 @@ def incomplete_next_due(*, customers, until: datetime) -> tuple[datetime, str] |
 
 def subscription_incomplete_expire(*, subscription_id: str, actor: Actor = SYSTEM) -> bool:
     """Expire one incomplete subscription if its time has come; False when not (or done)."""
-    from apps.invoices.services import invoice_void
-    from apps.subscriptions.services import _record
-
     with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .filter(id=subscription_id, status=SubscriptionStatus.INCOMPLETE)
-            .first()
+        subscription = row_lock(
+            Subscription.objects.select_related("customer", "account").filter(
+                id=subscription_id, status=SubscriptionStatus.INCOMPLETE
+            )
         )
         now = (
             clock.now(test_clock_id=subscription.customer.test_clock_id)
@@ -71,10 +70,15 @@ def subscription_incomplete_expire(*, subscription_id: str, actor: Actor = SYSTE
         subscription.status = SubscriptionStatus.INCOMPLETE_EXPIRED
         subscription.ended_at = now
         subscription.save(update_fields=["status", "ended_at", "updated_at"])
-        _record(
+        subscription_record(
             subscription,
             "customer.subscription.deleted",
             actor,
             previous={"status": SubscriptionStatus.INCOMPLETE},
         )
     return True
+
+
+def incomplete_expiry_run(subscription_id: str) -> bool:
+    """A test clock's expiry of one incomplete subscription; False when not due (or done)."""
+    return subscription_incomplete_expire(subscription_id=subscription_id)

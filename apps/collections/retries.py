@@ -14,7 +14,8 @@
    the invoice retried at the next sweep. A charge still pending is left to the payments layer;
    the slot is never charged twice.
 
-Customers on test clocks are stepped by their clock (apps.subscriptions.test_clocks).
+Customers on test clocks are stepped by their clock (``retry_next_due``, registered as a
+clock job: apps.subscriptions.clock_jobs).
 """
 
 import logging
@@ -28,7 +29,10 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import CardError
 from apps.core.ids import new_id
+from apps.core.locks import rows_lock
 from apps.invoices.models import Invoice
+from apps.invoices.services import invoices_outcomes_record, invoices_pay
+from apps.payments.models import Charge
 from apps.subscriptions.enums import SubscriptionStatus
 
 log = logging.getLogger(__name__)
@@ -56,17 +60,34 @@ def due_retry_ids(*, limit: int = 100_000) -> list[str]:
     )
 
 
+def retry_next_due(*, customers, until) -> tuple:
+    """A test clock's next payment retry among ``customers`` by ``until``: (when, invoice id)."""
+    return (
+        Invoice.objects.filter(
+            customer_id__in=customers, status="open", next_payment_attempt__lte=until
+        )
+        .order_by("next_payment_attempt", "id")
+        .values_list("next_payment_attempt", "id")
+        .first()
+    )
+
+
+def retry_run(invoice_id: str) -> bool:
+    """A test clock's retry of one invoice; False when it was claimed meanwhile."""
+    return bool(invoices_retry(invoice_ids=[invoice_id]))
+
+
 def retries_claim(invoice_ids: list[str]) -> tuple[list[Invoice], dict[str, PaymentAttempt]]:
     """Take the due slots of ``invoice_ids`` (rows another transaction holds are left to it):
     every due invoice (with customer, subscription and account) and the pending attempts
     claimed, by invoice id. An invoice whose subscription ended loses its slot without an
     attempt."""
     with transaction.atomic():
-        locked = list(
-            Invoice.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("customer", "subscription", "account")
-            .filter(id__in=invoice_ids, status="open", next_payment_attempt__isnull=False)
-            .order_by("id")
+        (locked,) = rows_lock(
+            Invoice.objects.select_related("customer", "subscription", "account").filter(
+                id__in=invoice_ids, status="open", next_payment_attempt__isnull=False
+            ),
+            skip_locked=True,
         )
         due = [
             invoice
@@ -121,8 +142,6 @@ def retries_claim(invoice_ids: list[str]) -> tuple[list[Invoice], dict[str, Paym
 def invoices_retry(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
     """Run the due retries among ``invoice_ids``: claim, charge, complete. How many due slots
     were taken (attempted, or dropped with their ended subscription)."""
-    from apps.invoices.services import invoices_pay
-
     due, claims = retries_claim(invoice_ids)
     by_account = defaultdict(list)
     for invoice in due:
@@ -150,16 +169,18 @@ def _charge_error(charge) -> CardError:
 def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
     """Claims left pending longer than ``STALE_AFTER``: completed from their charge, or recorded
     lost and rescheduled when nothing was charged. How many were recovered."""
-    from apps.invoices.services import invoices_outcomes_record
-    from apps.payments.models import Charge
-
     cutoff = clock.now() - STALE_AFTER
     recovered = 0
     with transaction.atomic():
-        stale = list(
-            PaymentAttempt.objects.select_for_update(skip_locked=True)
-            .filter(outcome=Outcome.PENDING, attempted_at__lte=cutoff)
-            .order_by("id")[:BATCH]
+        oldest = PaymentAttempt.objects.filter(
+            outcome=Outcome.PENDING, attempted_at__lte=cutoff
+        ).order_by("id")
+        (stale,) = rows_lock(
+            PaymentAttempt.objects.filter(
+                pk__in=list(oldest.values_list("pk", flat=True)[:BATCH]),
+                outcome=Outcome.PENDING,
+            ),
+            skip_locked=True,
         )
         charges = Charge.objects.in_bulk([claim.charge_id for claim in stale])
         lost = [claim for claim in stale if claim.charge_id not in charges]
@@ -181,9 +202,11 @@ def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
         invoice, charge = invoices[claim.invoice_id], charges[claim.charge_id]
         with transaction.atomic():
             # Still pending under its lock: another sweep did not complete it meanwhile.
-            if not PaymentAttempt.objects.select_for_update(skip_locked=True).filter(
-                pk=claim.pk, outcome=Outcome.PENDING
-            ):
+            (pending,) = rows_lock(
+                PaymentAttempt.objects.filter(pk=claim.pk, outcome=Outcome.PENDING),
+                skip_locked=True,
+            )
+            if not pending:
                 continue
             invoices_outcomes_record(
                 account=invoice.account,

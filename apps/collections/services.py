@@ -19,9 +19,13 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock, rows_lock
 from apps.invoices.models import Discount, Invoice
+from apps.invoices.services import invoice_mark_uncollectible, invoices_pay
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.services.cancel import subscription_cancel
+from apps.subscriptions.services.record import subscription_record, subscription_render
 
 MAX_RETRY_NOW = 100
 # Subscription states a paid invoice brings back to active (when nothing else is unpaid).
@@ -67,8 +71,6 @@ def invoices_retry_now(*, account: Account, invoice_ids: list[str], actor: Actor
             result.failures[pk] = ResourceMissingError("invoice", pk, param="invoices")
     invoices = [found[pk] for pk in sorted(found)]
     if invoices:
-        from apps.invoices.services import invoices_pay
-
         paid, failures = invoices_pay(
             account=account, invoices=invoices, actor=actor, trigger=PaymentAttempt.Trigger.MANUAL
         )
@@ -98,15 +100,13 @@ def subscriptions_recover(*, account: Account, subscription_ids: set[str], actor
     """Past_due, unpaid or incomplete subscriptions with no open invoice left become active
     (customer.subscription.updated with the status each had), in one transaction: a retry batch's
     paid invoices recover their subscriptions together. How many became active."""
-    from apps.subscriptions.services import subscription_render
-
     if not subscription_ids:
         return 0
     with transaction.atomic():
-        subscriptions = list(
-            Subscription.objects.select_for_update(of=("self",))
-            .filter(account=account, id__in=subscription_ids, status__in=RECOVERABLE)
-            .order_by("id")
+        (subscriptions,) = rows_lock(
+            Subscription.objects.filter(
+                account=account, id__in=subscription_ids, status__in=RECOVERABLE
+            )
         )
         owing = set(
             Invoice.objects.filter(
@@ -154,9 +154,6 @@ def retries_exhausted(*, account: Account, invoice: Invoice, settings, actor: Ac
     uncollectible or left open; its subscription canceled (reason payment_failed), marked
     unpaid or left past_due — unless a later invoice of the subscription was paid meanwhile,
     which leaves the subscription as it is (Stripe)."""
-    from apps.invoices.services import invoice_mark_uncollectible
-    from apps.subscriptions.services import _record, subscription_cancel
-
     if settings.invoice_after == "uncollectible":
         if Invoice.objects.filter(pk=invoice.pk, status="open").exists():
             invoice_mark_uncollectible(account=account, invoice_id=invoice.id, actor=actor)
@@ -177,19 +174,16 @@ def retries_exhausted(*, account: Account, invoice: Invoice, settings, actor: Ac
             )
         return
     with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .filter(
+        subscription = row_lock(
+            Subscription.objects.select_related("customer", "account").filter(
                 account=account,
                 id=invoice.subscription_id,
                 status__in=(SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE),
             )
-            .first()
         )
         if subscription is None:
             return
         previous = {"status": subscription.status}
         subscription.status = SubscriptionStatus.UNPAID
         subscription.save(update_fields=["status", "updated_at"])
-        _record(subscription, "customer.subscription.updated", actor, previous=previous)
+        subscription_record(subscription, "customer.subscription.updated", actor, previous=previous)

@@ -2,6 +2,11 @@
 
 from celery import shared_task
 
+from apps.collections.card_updater import card_update_apply, card_updates_due_ids
+from apps.collections.consumers import customer_invoices_retry
+from apps.collections.emails import customer_emails_send
+from apps.collections.incomplete import incomplete_expire_due
+from apps.collections.retries import due_retry_ids, invoices_retry, stale_claims_recover
 from apps.core import clock
 
 BATCH = 500
@@ -11,8 +16,6 @@ BATCH = 500
 def card_updates_fan_out_task() -> int:
     """Daily beat: saved cards of customers not on a test clock whose expiry month has begun
     (the card updater's moment, apps.collections.card_updater), in batches."""
-    from apps.collections.card_updater import card_updates_due_ids
-
     ids = card_updates_due_ids(now=clock.now())
     for start in range(0, len(ids), BATCH):
         card_updates_apply_task.delay(payment_method_ids=ids[start : start + BATCH])
@@ -21,8 +24,6 @@ def card_updates_fan_out_task() -> int:
 
 @shared_task(name="collections.card_updates_apply", acks_late=True)
 def card_updates_apply_task(*, payment_method_ids: list[str]) -> int:
-    from apps.collections.card_updater import card_update_apply
-
     return sum(card_update_apply(payment_method_id=pk) for pk in payment_method_ids)
 
 
@@ -30,8 +31,6 @@ def card_updates_apply_task(*, payment_method_ids: list[str]) -> int:
 def retries_sweep_task() -> dict[str, int]:
     """Beat (every minute): due retries fanned out in batches, claims whose worker died
     recovered, incomplete subscriptions past their 23 hours expired."""
-    from apps.collections.incomplete import incomplete_expire_due
-    from apps.collections.retries import due_retry_ids, stale_claims_recover
 
     ids = due_retry_ids()
     for start in range(0, len(ids), BATCH):
@@ -51,16 +50,12 @@ def retries_sweep_task() -> dict[str, int]:
     time_limit=300,
 )
 def invoices_retry_task(*, invoice_ids: list[str]) -> int:
-    from apps.collections.retries import invoices_retry
-
     return invoices_retry(invoice_ids=invoice_ids)
 
 
 @shared_task(name="collections.customer_invoices_retry", acks_late=True)
 def customer_invoices_retry_task(*, customer_id: str) -> int:
     """The customer's payment method changed: their open, failed invoices are tried at once."""
-    from apps.collections.consumers import customer_invoices_retry
-
     return customer_invoices_retry(customer_id=customer_id)
 
 
@@ -73,6 +68,4 @@ def customer_invoices_retry_task(*, customer_id: str) -> int:
 )
 def customer_emails_send_task(*, event_ids: list[str]) -> int:
     """The customer emails of a batch of events (queued on commit by the event consumer)."""
-    from apps.collections.emails import customer_emails_send
-
     return customer_emails_send(event_ids=event_ids)

@@ -19,9 +19,21 @@ from django.db.models import QuerySet
 
 ORDER = (
     "accounts.account",
+    # An account's own rows, each locked alone: its test clocks and billing and collection
+    # settings, and its email templates.
+    "accounts.testclock",
+    "subscriptions.billingsettings",
+    "collections.collectionsettings",
+    "collections.emailtemplate",
     "customers.customer",
+    "customers.paymentmethod",
     "subscriptions.subscription",
     "invoices.invoice",
+    # An invoice's pending items, then the invoice number sequence (taken last when finalizing)
+    # and the payment attempts claimed for an invoice.
+    "invoices.invoiceitem",
+    "invoices.invoicenumbersequence",
+    "collections.paymentattempt",
     "payments.paymentintent",
     "payments.charge",
     "payments.refund",

@@ -24,7 +24,6 @@ from apps.invoices.drafts import (
 )
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.services import invoice_item_render, invoice_render
-from apps.subscriptions.models import Subscription
 
 
 def _editable_draft(invoice: Invoice) -> None:
@@ -49,7 +48,7 @@ def invoice_item_create(
     quantity: int = 1,
     currency: str | None = None,
     description: str = "",
-    subscription: Subscription | None = None,
+    subscription=None,
     metadata: dict | None = None,
 ) -> InvoiceItem:
     """An item for the customer's next invoice (of ``subscription``'s, when given), or on the

@@ -41,8 +41,8 @@ from apps.invoices.drafts import (
     item_terms,
 )
 from apps.invoices.models import Discount, Invoice, InvoiceItem
+from apps.invoices.selectors import subscription_of_account
 from apps.invoices.services import invoice_render
-from apps.subscriptions.models import Subscription
 
 # Stripe finalizes an auto-advancing draft an hour after it is created.
 AUTO_FINALIZE_DELAY = timedelta(hours=1)
@@ -159,7 +159,7 @@ def _discount_of(
     *,
     account: Account,
     customer: Customer,
-    subscription: Subscription | None,
+    subscription,
     currency: str,
     at: datetime,
     current: Discount | None = None,
@@ -239,9 +239,9 @@ def invoice_create(
     subscription = None
     subscription_id = get_str(params, "subscription", max_length=64)
     if subscription_id:
-        subscription = Subscription.objects.filter(
-            account=account, id=subscription_id, customer=customer
-        ).first()
+        subscription = subscription_of_account(
+            account=account, subscription_id=subscription_id, customer=customer
+        )
         if subscription is None:
             raise ResourceMissingError("subscription", subscription_id, param="subscription")
     currency = _currency(params, customer=customer, subscription=subscription)

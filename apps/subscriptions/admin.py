@@ -24,11 +24,10 @@ from apps.dashboard.admin_base import AccountScopedAdmin, ObjectHistoryMixin, da
 from apps.dashboard.badges import STATUS_VARIANTS
 from apps.dashboard.forms import service_error_to_form
 from apps.invoices.models import Invoice
-from apps.invoices.preview import invoice_preview
-from apps.invoices.services import billing_settings
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
 from apps.subscriptions.changes import ItemChange
+from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     FEEDBACK,
@@ -36,6 +35,7 @@ from apps.subscriptions.services import (
     subscription_cancel,
     subscription_item_update,
 )
+from apps.subscriptions.services.billing import billing_settings
 
 BEHAVIORS = [
     ("always_invoice", "Prorate and invoice now"),

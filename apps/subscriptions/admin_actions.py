@@ -20,12 +20,12 @@ from apps.subscriptions.forms import (
     ResumeForm,
     item_trial_end,
 )
-from apps.subscriptions.lifecycle import subscription_resume
 from apps.subscriptions.services import (
     ItemRequest,
     subscription_item_add,
     subscription_update_settings,
 )
+from apps.subscriptions.services.lifecycle import subscription_resume
 
 REFUSED = "Your role does not allow changing subscriptions."
 

@@ -25,9 +25,9 @@ from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.invoices.discounts import discount_in_force
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import Line, change_lines, reset_lines, resets_anchor
-from apps.invoices.services import item_terms
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
+from apps.subscriptions.terms import item_bills, item_terms
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,6 @@ def change_plan(
     proration_behavior: str = "create_prorations",
 ) -> ChangePlan:
     """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``."""
-    from apps.subscriptions.services import item_bills
-
     if proration_behavior not in PRORATION_BEHAVIORS:
         raise InvalidRequestError(
             f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",

@@ -22,8 +22,8 @@ from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.models import Discount
-from apps.invoices.preview import line_preview_render
-from apps.invoices.services import item_terms, line_discounts_of
+from apps.invoices.services import line_discounts_of
+from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
     CreatePlan,
@@ -34,6 +34,7 @@ from apps.subscriptions.planning import (
     next_period,
     starts_at_check,
 )
+from apps.subscriptions.terms import item_terms
 
 
 @dataclass(frozen=True)

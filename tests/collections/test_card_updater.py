@@ -257,7 +257,7 @@ def test_a_card_found_after_its_expiry_month_is_marked_without_a_notice(acme, at
 def test_detached_cards_cards_of_deleted_customers_and_clock_customers_are_not_due(acme, at):
     from apps.customers.services import customer_delete
     from apps.customers.services.payment_methods import payment_method_detach
-    from apps.subscriptions.test_clocks import test_clock_create
+    from apps.subscriptions.services.test_clocks import test_clock_create
 
     gone = CardholderFactory(account=acme.account, source="tok_reissued")
     customer_delete(account=acme.account, customer_id=gone.id, actor=SYSTEM)

@@ -17,7 +17,7 @@ from apps.core.models import Event
 from apps.customers.services import customer_create, customer_update
 from apps.customers.services.payment_methods import customer_card_add
 from apps.invoices.engine.periods import utc
-from apps.subscriptions.notices import upcoming_invoices_notify
+from apps.subscriptions.services.notices import upcoming_invoices_notify
 from tests.collections.dunning import RENEWED_AT, START, failing_renewal, subscribe
 from tests.customers.conftest import staff_client  # noqa: F401
 

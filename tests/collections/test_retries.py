@@ -271,7 +271,7 @@ def test_a_claim_whose_worker_died_before_charging_is_retried_in_a_new_slot(acme
 def test_a_claim_whose_worker_died_after_charging_is_completed_from_its_charge(
     acme, at, monkeypatch
 ):
-    from apps.invoices import services
+    from apps.invoices.services import payments as services
 
     invoice = failing_renewal(acme.account, at)
     card_fixed(invoice)
@@ -445,7 +445,7 @@ def test_a_manual_pay_whose_process_died_before_charging_frees_the_invoice(acme,
 def test_a_manual_pay_whose_process_died_after_charging_is_completed_from_its_charge(
     acme, at, monkeypatch
 ):
-    from apps.invoices import services
+    from apps.invoices.services import payments as services
 
     invoice = failing_renewal(acme.account, at)
     card_fixed(invoice)

@@ -28,7 +28,7 @@ from apps.customers.services import (
     tax_id_delete,
 )
 from apps.customers.services.payment_methods import payment_method_attach, payment_method_detach
-from apps.subscriptions import test_clocks
+from apps.subscriptions.services import test_clocks
 from tests.factories import CustomerFactory
 
 

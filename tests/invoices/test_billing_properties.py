@@ -36,12 +36,16 @@ from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceItem
-from apps.invoices.preview import invoice_preview
 from apps.payments.models import Charge
-from apps.subscriptions import test_clocks
 from apps.subscriptions.changes import ItemChange
+from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services import ItemRequest, subscription_create, subscription_items_change
+from apps.subscriptions.services import (
+    ItemRequest,
+    subscription_create,
+    subscription_items_change,
+    test_clocks,
+)
 from tests.conftest import make_account
 
 # Where in its period a change falls: ``share`` of the period's seconds, in billionths.

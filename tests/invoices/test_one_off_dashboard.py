@@ -12,6 +12,7 @@ from apps.catalog.models import Coupon
 from apps.catalog.services import coupon_create
 from apps.core.actor import SYSTEM
 from apps.core.models import Event
+from apps.invoices.admin_drafts import draft_context
 from apps.invoices.invoice_items import invoice_item_create
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.one_off import invoice_create
@@ -313,3 +314,42 @@ def test_memo_and_footer_wrap_on_the_pdf(acme):
     assert rows[-1] == "Pay within 30 days."
     document = pdf_document(invoice_rows(invoice), title="t")
     assert b"(Work done in April:) Tj" in document
+
+
+def test_a_draft_items_unit_amount_is_rounded_by_the_one_rounding_rule(acme):
+    """An item's amount over its quantity is rounded as every amount is (money.round_minor,
+    halves away from zero), not floored: 10.01 over 2 units shows 5.01 a unit, 10.00 over 3
+    shows 3.33."""
+    customer = GraceFactory(account=acme.account)
+    invoice = invoice_create(
+        account=acme.account,
+        params={"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30},
+        actor=SYSTEM,
+    )
+    halves = InvoiceItem.objects.create(
+        account=acme.account,
+        customer=customer,
+        invoice=invoice,
+        amount=1001,
+        currency="usd",
+        quantity=2,
+        description="Halves",
+        period_start=invoice.created_at,
+        period_end=invoice.created_at,
+    )
+    thirds = InvoiceItem.objects.create(
+        account=acme.account,
+        customer=customer,
+        invoice=invoice,
+        amount=1000,
+        currency="usd",
+        quantity=3,
+        description="Thirds",
+        period_start=invoice.created_at,
+        period_end=invoice.created_at,
+    )
+    shown = {
+        item.id: form.initial["unit_amount"]
+        for item, form, _ in draft_context(invoice, prices=[])["draft_items"]
+    }
+    assert shown == {halves.id: "5.01", thirds.id: "3.33"}

@@ -4,6 +4,8 @@ customer's balance, and the amount then charged (apps.invoices.engine.settlement
 import pytest
 
 from apps.core.money import chargeable_round, minimum_charge_amount
+from apps.customers.enums import BalanceTransactionType
+from apps.invoices.engine import settlement
 from apps.invoices.engine.settlement import invoice_settle
 
 
@@ -76,3 +78,12 @@ def test_the_rounding_goes_to_the_balance_so_nothing_is_lost():
     assert (down.amount_due, down.ending_balance) == (6210, 4)
     # Charged plus what is left on the balance is what was invoiced, to the fils.
     assert first.amount_due + second.amount_due == 2 * 6215
+
+
+def test_the_engines_balance_transaction_types_are_the_customers_ledger_types():
+    """The pure engine names the types as plain strings; they are the ledger's own values."""
+    assert (settlement.APPLIED, settlement.ROUNDING, settlement.TOO_SMALL) == (
+        BalanceTransactionType.APPLIED_TO_INVOICE,
+        BalanceTransactionType.ADJUSTMENT,
+        BalanceTransactionType.INVOICE_TOO_SMALL,
+    )

@@ -7,7 +7,7 @@ from tests.factories import SubscriptionFactory
 
 def _clock(account: Account) -> str:
     from apps.invoices.engine.periods import utc
-    from apps.subscriptions.test_clocks import test_clock_create
+    from apps.subscriptions.services.test_clocks import test_clock_create
 
     return test_clock_create(account=account, frozen_time=utc(2025, 1, 1), name="", actor=SYSTEM).id
 

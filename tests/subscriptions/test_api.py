@@ -168,8 +168,8 @@ def test_b3_preview_writes_nothing_and_matches_what_the_change_invoices(api, at)
 
 def test_cancel_at_period_end_and_send_invoice(api, at):
     from apps.invoices.engine.periods import utc
-    from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
     from apps.subscriptions.services import subscription_renew
+    from apps.subscriptions.services.collection import due_draft_ids, invoices_auto_advance
 
     price, _, customer = prices_and_customer(api)
     subscription = api.post(
@@ -278,8 +278,8 @@ def test_discounts_through_the_api_and_the_preview(api):
 
 def test_pause_collection_and_payment_behaviors(api, at):
     from apps.invoices.engine.periods import utc
-    from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
     from apps.subscriptions.services import subscription_renew
+    from apps.subscriptions.services.collection import due_draft_ids, invoices_auto_advance
 
     price, _, customer = prices_and_customer(api)
     subscription = api.post(

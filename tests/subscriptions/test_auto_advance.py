@@ -12,9 +12,9 @@ from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.payments.models import Charge
-from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import subscription_renew
+from apps.subscriptions.services.collection import due_draft_ids, invoices_auto_advance
 from tests.factories import SubscriptionFactory
 
 

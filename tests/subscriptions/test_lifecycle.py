@@ -8,9 +8,9 @@ from apps.customers.models import Customer
 from apps.customers.selectors import customer_balance
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
-from apps.subscriptions.lifecycle import lifecycle_due
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import subscription_renew
+from apps.subscriptions.services.lifecycle import lifecycle_due
 
 
 def _price(api, amount, name):
@@ -227,7 +227,7 @@ def test_cancel_at_without_proration_and_cleared(api, at):
 
 
 def test_cancel_at_on_a_test_clock_runs_in_time_order(api, tasks_inline):
-    from apps.subscriptions.test_clocks import test_clock_run
+    from apps.subscriptions.services.test_clocks import test_clock_run
 
     basic = _price(api, 2500, "Basic")
     test_clock = api.post(

@@ -16,10 +16,10 @@ from apps.customers.models import PaymentMethod
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.payments.models import BalanceTransaction, Charge
-from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.renewals import subscriptions_renew_batch
 from apps.subscriptions.services import ItemRequest, subscription_create
+from apps.subscriptions.services.collection import due_draft_ids, invoices_auto_advance
+from apps.subscriptions.services.renewals import subscriptions_renew_batch
 from tests.factories import CustomerFactory, PriceFactory
 
 RENEWAL_EVENTS = [
@@ -157,7 +157,7 @@ def test_a_declined_card_in_a_batch_leaves_only_its_subscription_past_due(acme, 
 
 
 def test_a_paused_item_is_not_billed_but_stays_on_the_subscription(acme, at):
-    from apps.subscriptions.services import _active_items
+    from apps.subscriptions.services.record import active_items as _active_items
 
     _, both = _subscriptions(acme.account, 2)
     pro = both.items.get(price__unit_amount=4000)

@@ -16,9 +16,9 @@ from apps.core.money import format_amount
 from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
-from apps.invoices.services import billing_settings
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import subscription_renew
+from apps.subscriptions.services.billing import billing_settings
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
 from tests.factories import PriceFactory, SubscriptionFactory
@@ -313,9 +313,9 @@ def test_subscription_page_actions(staff_client, acme, at):  # noqa: F811
 
 
 def test_resume_a_paused_subscription(staff_client, acme, at):  # noqa: F811
-    from apps.subscriptions.lifecycle import subscription_trials_settle_due
     from apps.subscriptions.planning import ItemRequest
     from apps.subscriptions.services import billing_settings_update, subscription_create
+    from apps.subscriptions.services.trials import subscription_trials_settle_due
 
     billing_settings_update(
         account=acme.account, values={"trial_missing_payment_method": "pause"}, actor=SYSTEM

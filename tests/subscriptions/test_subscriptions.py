@@ -11,7 +11,6 @@ from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.payments.models import Charge
-from apps.subscriptions.collection import due_draft_ids, invoices_auto_advance
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import (
     ItemRequest,
@@ -20,6 +19,7 @@ from apps.subscriptions.services import (
     subscription_item_update,
     subscription_renew,
 )
+from apps.subscriptions.services.collection import due_draft_ids, invoices_auto_advance
 from tests.factories import CustomerFactory, PriceFactory
 
 

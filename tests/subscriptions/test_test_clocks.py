@@ -7,7 +7,7 @@ import stripe
 
 from apps.core.models import Event
 from apps.invoices.engine.periods import utc
-from apps.subscriptions.collection import due_draft_ids
+from apps.subscriptions.services.collection import due_draft_ids
 
 
 def _epoch(moment) -> int:

@@ -1,20 +1,9 @@
 from django.urls import path
 
-from apps.invoices.api import previews, views
+from apps.invoices.api import views
 
 urlpatterns = [
     path("invoices", views.InvoiceListApi.as_view(), name="invoice-list"),
-    path(
-        "invoices/create_preview",
-        previews.InvoiceCreatePreviewApi.as_view(),
-        name="invoice-create-preview",
-    ),
-    path("invoices/upcoming", previews.InvoiceUpcomingApi.as_view(), name="invoice-upcoming"),
-    path(
-        "invoices/upcoming/lines",
-        previews.InvoiceUpcomingLinesApi.as_view(),
-        name="invoice-upcoming-lines",
-    ),
     path("invoices/<str:invoice>", views.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<str:invoice>/lines", views.InvoiceLinesApi.as_view(), name="invoice-lines"),
     path(

@@ -27,6 +27,7 @@ from apps.invoices.invoice_items import (
 )
 from apps.invoices.models import CreditNote, Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.one_off import invoice_create, invoice_update
+from apps.invoices.selectors import subscription_of_account
 from apps.invoices.sending import invoice_send
 from apps.invoices.services import (
     invoice_delete_draft,
@@ -37,7 +38,6 @@ from apps.invoices.services import (
     invoice_render,
     invoice_void,
 )
-from apps.subscriptions.models import Subscription
 
 InvoiceSchema = object_schema(
     "Invoice",
@@ -360,9 +360,9 @@ class InvoiceItemListApi(_InvoiceApi):
         subscription = None
         subscription_id = get_str(self.params, "subscription", max_length=64)
         if subscription_id:
-            subscription = Subscription.objects.filter(
-                account=self.account, id=subscription_id
-            ).first()
+            subscription = subscription_of_account(
+                account=self.account, subscription_id=subscription_id
+            )
             if subscription is None or (customer and subscription.customer_id != customer.id):
                 raise ResourceMissingError("subscription", subscription_id, param="subscription")
         item = invoice_item_create(

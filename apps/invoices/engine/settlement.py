@@ -20,11 +20,12 @@ entries moved onto the balance, so invoice and ledger agree to the unit.
 from dataclasses import dataclass
 
 from apps.core import money
-from apps.customers.enums import BalanceTransactionType
 
-APPLIED = BalanceTransactionType.APPLIED_TO_INVOICE
-ROUNDING = BalanceTransactionType.ADJUSTMENT
-TOO_SMALL = BalanceTransactionType.INVOICE_TOO_SMALL
+# The customer balance transaction types settlement writes (the values of
+# apps.customers.enums.BalanceTransactionType; the engine imports no Django).
+APPLIED = "applied_to_invoice"
+ROUNDING = "adjustment"
+TOO_SMALL = "invoice_too_small"
 SETTLEMENT_TYPES = (APPLIED, ROUNDING, TOO_SMALL)
 
 

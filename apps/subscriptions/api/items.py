@@ -17,7 +17,6 @@ from apps.core.api.params import (
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
-from apps.invoices.services import billing_settings
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     ItemRequest,
@@ -26,6 +25,7 @@ from apps.subscriptions.services import (
     subscription_item_render,
     subscription_item_update,
 )
+from apps.subscriptions.services.billing import billing_settings
 
 ItemSchema = object_schema(
     "SubscriptionItem",

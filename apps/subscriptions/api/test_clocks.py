@@ -9,7 +9,7 @@ from apps.core.api.params import get_str, get_timestamp, reject_unknown
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
-from apps.subscriptions.test_clocks import (
+from apps.subscriptions.services.test_clocks import (
     test_clock_advance,
     test_clock_create,
     test_clock_delete,

@@ -1,8 +1,21 @@
 from django.urls import path
 
-from apps.subscriptions.api import items, test_clocks, views
+from apps.subscriptions.api import items, previews, test_clocks, views
 
 urlpatterns = [
+    # Subscription billing previews, under /v1/invoices: routed here, before the invoices'
+    # routes (config/urls.py includes this app's first), so invoices/<id> does not take them.
+    path(
+        "invoices/create_preview",
+        previews.InvoiceCreatePreviewApi.as_view(),
+        name="invoice-create-preview",
+    ),
+    path("invoices/upcoming", previews.InvoiceUpcomingApi.as_view(), name="invoice-upcoming"),
+    path(
+        "invoices/upcoming/lines",
+        previews.InvoiceUpcomingLinesApi.as_view(),
+        name="invoice-upcoming-lines",
+    ),
     path(
         "subscriptions/<str:subscription>/discount",
         views.SubscriptionDiscountApi.as_view(),

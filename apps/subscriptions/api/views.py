@@ -26,14 +26,7 @@ from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.discounts import discount_apply, discount_remove
-from apps.invoices.services import billing_settings
 from apps.subscriptions.changes import ItemChange
-from apps.subscriptions.lifecycle import (
-    subscription_anchor_reset,
-    subscription_resume,
-    subscription_trial_update,
-    trial_settings_parse,
-)
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.selectors import SEARCH_FIELDS, subscription_search
@@ -45,6 +38,9 @@ from apps.subscriptions.services import (
     subscription_render,
     subscription_update_settings,
 )
+from apps.subscriptions.services.billing import billing_settings
+from apps.subscriptions.services.lifecycle import subscription_anchor_reset, subscription_resume
+from apps.subscriptions.services.trials import subscription_trial_update, trial_settings_parse
 
 DISCOUNTS = {"coupon", "promotion_code", "discounts"}
 

@@ -1,6 +1,7 @@
 """``POST /v1/invoices/create_preview`` and the legacy ``GET /v1/invoices/upcoming`` (``/lines``).
 
-With ``subscription``: its next invoice with proposed changes (apps.invoices.preview). Without
+With ``subscription``: its next invoice with proposed changes
+(apps.subscriptions.invoice_preview). Without
 one, with ``customer`` and items: the first invoice of a new subscription, as Stripe previews it
 (apps.subscriptions.preview), planned by the same code as ``POST /v1/subscriptions``. Nothing
 is written either way."""
@@ -15,7 +16,6 @@ from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.api.views import InvoiceSchema, LineSchema
-from apps.invoices.preview import invoice_preview
 from apps.subscriptions.api.views import (
     anchor_parse,
     discount_params,
@@ -24,13 +24,14 @@ from apps.subscriptions.api.views import (
     items_parse,
     trial_parse,
 )
-from apps.subscriptions.lifecycle import trial_settings_parse
+from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.preview import (
     subscription_create_preview,
     subscription_create_preview_render,
 )
+from apps.subscriptions.services.trials import trial_settings_parse
 
 PARAMS = inline_serializer(
     name="InvoicePreviewParams",

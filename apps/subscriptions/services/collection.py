@@ -21,6 +21,7 @@ from django.db import transaction
 
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
+from apps.core.locks import rows_lock
 from apps.invoices.models import Invoice
 from apps.invoices.services import (
     invoice_mark_uncollectible,
@@ -30,6 +31,7 @@ from apps.invoices.services import (
 )
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.services.record import subscription_record
 
 
 @dataclass
@@ -130,24 +132,22 @@ def invoices_collect(
 def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM) -> None:
     """A failed automatic payment leaves an active (or trialing) subscription ``past_due``; one
     already past_due, unpaid or ended (its retries spent: apps.collections) stays as it is."""
-    from apps.subscriptions.services import _record
-
     if not subscription_ids:
         return
     with transaction.atomic():
-        for subscription in (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "account")
-            .filter(
+        (subscriptions,) = rows_lock(
+            Subscription.objects.select_related("customer", "account").filter(
                 id__in=subscription_ids,
                 status__in=(SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING),
             )
-            .order_by("id")
-        ):
+        )
+        for subscription in subscriptions:
             previous = {"status": subscription.status}
             subscription.status = SubscriptionStatus.PAST_DUE
             subscription.save(update_fields=["status", "updated_at"])
-            _record(subscription, "customer.subscription.updated", actor, previous=previous)
+            subscription_record(
+                subscription, "customer.subscription.updated", actor, previous=previous
+            )
 
 
 def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
@@ -176,3 +176,22 @@ def invoices_auto_advance(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> i
             actor=actor,
         )
     return advanced
+
+
+def invoice_collect(subscription: Subscription, invoice, actor: Actor) -> bool:
+    """Finalize and, when charging automatically, pay one invoice of ``subscription`` (the batch
+    of one). False when an automatic payment failed (an invoice sent to the customer is not a
+    failure before its due date)."""
+    invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
+        pk=invoice.pk
+    )
+    collected = invoices_collect(account=subscription.account, invoices=[invoice], actor=actor)
+    return invoice.id not in collected.failed
+
+
+def subscription_invoice_collect(subscription: Subscription, invoice, actor: Actor) -> None:
+    """After the transaction that made ``invoice``: finalize and collect it; a failed automatic
+    payment leaves the subscription past_due."""
+    if not invoice_collect(subscription, invoice, actor):
+        subscriptions_past_due(subscription_ids={subscription.id}, actor=actor)
+        subscription.refresh_from_db(fields=["status", "updated_at"])

@@ -14,8 +14,6 @@ as test clocks run it, is the batch of one).
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -29,135 +27,49 @@ from apps.core.ids import new_secret
 from apps.core.locks import rows_lock
 from apps.invoices.discounts import discount_among, discount_amounts, discount_used
 from apps.invoices.engine.periods import period_containing
-from apps.invoices.engine.planner import TRIAL_REMAINDER, Line, cycle_lines
+from apps.invoices.engine.planner import TRIAL_REMAINDER, cycle_lines
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import (
-    billing_settings,
-    invoice_line_rows,
-    invoice_render,
-    item_terms,
-)
+from apps.invoices.services import invoice_line_rows, invoice_render
 from apps.subscriptions.enums import SubscriptionStatus
-from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.models import Subscription
+from apps.subscriptions.services.billing import billing_settings
+from apps.subscriptions.services.collection import (
+    invoices_collect,
+    subscription_invoice_collect,
+    subscriptions_past_due,
+)
+from apps.subscriptions.services.record import (
+    status_for,
+    subscription_record,
+    subscription_render,
+)
+from apps.subscriptions.services.renewal_parts import (
+    AUTO_ADVANCE_DELAY,
+    END,
+    RENEW,
+    SETTLE_TRIALS,
+    Renewal,
+    Renewed,
+    renewal_discounts_of,
+    renewal_items_of,
+    renewal_next_step,
+)
+from apps.subscriptions.services.trials import subscription_trials_settle
+from apps.subscriptions.terms import item_bills, item_terms
 
 log = logging.getLogger(__name__)
-# How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
-AUTO_ADVANCE_DELAY = timedelta(hours=1)
-# An unpaid subscription (its retries spent, apps.collections) keeps renewing; its invoices stay
-# drafts that are never attempted (apps.subscriptions.collection._pause_behavior), as Stripe.
-RENEWABLE = (
-    SubscriptionStatus.ACTIVE,
-    SubscriptionStatus.TRIALING,
-    SubscriptionStatus.PAST_DUE,
-    SubscriptionStatus.UNPAID,
-)
 
 
-@dataclass
-class _Renewal:
-    subscription: Subscription
-    now: datetime
-    before: dict
-    period: tuple[datetime, datetime]
-    items: list[SubscriptionItem]  # every item not removed (the render's), in id order
-    lines: list[Line]
-    pending: list[InvoiceItem] = field(default_factory=list)
-    discount: Discount | None = None
-    invoice: Invoice | None = None
-    rows: list[InvoiceLine] = field(default_factory=list)
-    finalizes_at: datetime | None = None
-
-
-@dataclass
-class Renewed:
-    subscriptions: list[Subscription] = field(default_factory=list)
-    # Invoices of trial ends settled first (invoiced at once, collected one by one).
-    settled: list[tuple[Subscription, Invoice]] = field(default_factory=list)
-    late: list[Invoice] = field(default_factory=list)
-
-
-# What renewing a locked subscription does next (``_next_step``).
-WAIT = "wait"
-SETTLE_TRIALS = "settle_trials"
-END = "end"
-RENEW = "renew"
-
-
-def _next_step(subscription: Subscription, items: list[SubscriptionItem], now: datetime) -> str:
-    """What renewing the locked ``subscription`` (its ``items`` not removed) at ``now`` does next:
-    the one place that decides whether it is due and what happens.
-
-    - ``WAIT``: its period has not ended; it has ended (or expired) or does not bill (paused,
-      incomplete); or a ``cancel_at`` inside the period ends it instead
-      (apps.subscriptions.lifecycle.subscription_cancel_scheduled).
-    - ``SETTLE_TRIALS``: items' own trials ended by ``now`` are settled first (the subscription
-      may end, pause or resume with them, and an account may invoice them at once); then ask
-      again.
-    - ``END``: ``cancel_at_period_end``: it ends at the boundary, nothing billed.
-    - ``RENEW``: the next period is invoiced."""
-    if subscription.current_period_end > now or subscription.status in (
-        SubscriptionStatus.CANCELED,
-        SubscriptionStatus.INCOMPLETE_EXPIRED,
-    ):
-        return WAIT
-    if subscription.cancel_at and subscription.cancel_at <= subscription.current_period_end:
-        return WAIT
-    if any(
-        item.trial_settled_at is None and item.trial_end is not None and item.trial_end <= now
-        for item in items
-    ):
-        return SETTLE_TRIALS
-    if subscription.status not in RENEWABLE:
-        return WAIT
-    return END if subscription.cancel_at_period_end else RENEW
-
-
-def _items_of(subscriptions: list[Subscription]) -> dict[str, list[SubscriptionItem]]:
-    """The batch's items not removed, in id order, by subscription; their prices (few, shared
-    by many items) loaded once each with product and account."""
-    items = list(
-        SubscriptionItem.objects.filter(
-            subscription_id__in=[s.id for s in subscriptions], deleted_at__isnull=True
-        ).order_by("id")
-    )
-    prices = Price.objects.select_related("product", "account").in_bulk(
-        {item.price_id for item in items}
-    )
-    found = defaultdict(list)
-    for item in items:
-        item.price = prices[item.price_id]
-        found[item.subscription_id].append(item)
-    return found
-
-
-def _discounts_of(renewals: list[_Renewal]) -> dict[str, list[Discount]]:
-    """Every discount not removed of the batch's customers, newest first, by customer."""
-    found = defaultdict(list)
-    for discount in (
-        Discount.objects.select_related("coupon")
-        .filter(
-            customer_id__in={r.subscription.customer_id for r in renewals},
-            removed_at__isnull=True,
-        )
-        .order_by("-id")
-    ):
-        found[discount.customer_id].append(discount)
-    return found
-
-
-def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
-    """The renewal of one locked subscription as ``_next_step`` decides: None when it waits or
-    ends (``END`` is done here), else its planned lines and new period."""
-    from apps.subscriptions.lifecycle import subscription_trials_settle
-    from apps.subscriptions.services import _record, _status_for, item_bills
-
-    step = _next_step(subscription, items, now)
+def _plan(subscription, items, now, actor, renewed) -> Renewal | None:
+    """The renewal of one locked subscription as ``renewal_next_step`` decides: None when it
+    waits or ends (``END`` is done here), else its planned lines and new period."""
+    step = renewal_next_step(subscription, items, now)
     if step == SETTLE_TRIALS:
         settled = subscription_trials_settle(subscription, now=now, actor=actor)
         if settled.invoice is not None:
             renewed.settled.append((subscription, settled.invoice))
-        items = _items_of([subscription])[subscription.id]
-        step = _next_step(subscription, items, now)
+        items = renewal_items_of([subscription])[subscription.id]
+        step = renewal_next_step(subscription, items, now)
     if step not in (END, RENEW):
         return None
     resumes_at = (subscription.pause_collection or {}).get("resumes_at")
@@ -168,7 +80,7 @@ def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
         subscription.status = SubscriptionStatus.CANCELED
         subscription.ended_at = subscription.current_period_end
         subscription.save()
-        _record(subscription, "customer.subscription.deleted", actor, previous=ended)
+        subscription_record(subscription, "customer.subscription.deleted", actor, previous=ended)
         renewed.subscriptions.append(subscription)
         return None
     previous = (subscription.current_period_start, subscription.current_period_end)
@@ -184,7 +96,7 @@ def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
         previous=previous,
         period=period,
     )
-    renewal = _Renewal(
+    renewal = Renewal(
         subscription=subscription,
         now=now,
         before={
@@ -201,11 +113,78 @@ def _plan(subscription, items, now, actor, renewed) -> _Renewal | None:
     subscription.current_period_start, subscription.current_period_end = period
     if subscription.status not in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
         # A subscription in dunning stays so until its open invoices are paid (apps.collections).
-        subscription.status = _status_for(billing, period[0])
+        subscription.status = status_for(billing, period[0])
     return renewal
 
 
-def _invoices_build(renewals: list[_Renewal]) -> None:
+def _pending_of(renewals: list[Renewal]) -> dict[tuple[str, str], list[InvoiceItem]]:
+    """The batch's pending items, locked until they are invoiced, by (customer, subscription)."""
+    (items,) = rows_lock(
+        InvoiceItem.objects.filter(
+            account_id__in={r.subscription.account_id for r in renewals},
+            # The customers lead the pending-items index (account, customer, invoice).
+            customer_id__in={r.subscription.customer_id for r in renewals},
+            subscription_id__in=[r.subscription.id for r in renewals],
+            invoice__isnull=True,
+        )
+    )
+    pending = defaultdict(list)
+    for item in items:
+        pending[(item.customer_id, item.subscription_id)].append(item)
+    return pending
+
+
+def _invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
+    """The renewal's invoice and line rows (unsaved), with the discount's shares; none for a
+    zero total unless the account asks for them. ``products``: price id → product id, filled
+    as prices are met; ``settings``: the accounts' billing settings, filled the same way."""
+    subscription = r.subscription
+    account = subscription.account
+    parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
+        (item.amount, item.kind, item.price_id) for item in r.pending
+    ]
+    if r.discount is not None:
+        unknown = {price for _, _, price in parts if price and price not in products}
+        if unknown:
+            products.update(Price.objects.filter(id__in=unknown).values_list("id", "product_id"))
+    amounts = discount_amounts(
+        r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
+    )
+    subtotal = sum(amount for amount, _, _ in parts)
+    total = subtotal - sum(amounts)
+    if account.id not in settings:
+        settings[account.id] = billing_settings(account)
+    if total == 0 and not settings[account.id].zero_total_invoices:
+        return
+    r.invoice = Invoice(
+        account=account,
+        customer=subscription.customer,
+        subscription=subscription,
+        status="draft",
+        billing_reason="subscription_cycle",
+        currency=subscription.currency,
+        period_start=r.period[0],
+        period_end=r.period[1],
+        subtotal=subtotal,
+        total_discount=sum(amounts),
+        total=total,
+        amount_due=total,
+        discount=r.discount if any(amounts) else None,
+        collection_method=subscription.collection_method,
+        automatically_finalizes_at=r.finalizes_at,
+        hosted_token=new_secret(32),
+        created_at=r.now,
+    )
+    r.rows = invoice_line_rows(
+        invoice=r.invoice,
+        currency=subscription.currency,
+        lines=r.lines,
+        pending=r.pending,
+        discounts=amounts,
+    )
+
+
+def _invoices_build(renewals: list[Renewal]) -> None:
     """As apps.invoices.services.invoice_from_lines, for the batch: the trial remainders not
     billed before, the pending items, the discount in force (of every renewal, invoiced or not),
     totals; a zero total makes no invoice unless the account asks for them."""
@@ -221,27 +200,14 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
         if remainders
         else set()
     )
-    pending = defaultdict(list)
-    for item in (
-        InvoiceItem.objects.select_for_update()
-        .filter(
-            account_id__in={r.subscription.account_id for r in renewals},
-            # The customers lead the pending-items index (account, customer, invoice).
-            customer_id__in={r.subscription.customer_id for r in renewals},
-            subscription_id__in=[r.subscription.id for r in renewals],
-            invoice__isnull=True,
-        )
-        .order_by("id")
-    ):
-        pending[(item.customer_id, item.subscription_id)].append(item)
-    discounts = _discounts_of(renewals)
+    pending = _pending_of(renewals)
+    discounts = renewal_discounts_of(renewals)
     products = {
         item.price_id: item.price.product_id for r in renewals for item in r.items if item.price_id
     }
     settings = {}
     for r in renewals:
         subscription = r.subscription
-        account = subscription.account
         r.lines = [
             line
             for line in r.lines
@@ -253,55 +219,11 @@ def _invoices_build(renewals: list[_Renewal]) -> None:
         r.discount = discount_among(
             discounts.get(subscription.customer_id, []), subscription, r.now
         )
-        if not r.lines and not r.pending:
-            continue
-        parts = [(line.amount, line.kind, line.price_id) for line in r.lines] + [
-            (item.amount, item.kind, item.price_id) for item in r.pending
-        ]
-        if r.discount is not None:
-            unknown = {price for _, _, price in parts if price and price not in products}
-            if unknown:
-                products.update(
-                    Price.objects.filter(id__in=unknown).values_list("id", "product_id")
-                )
-        amounts = discount_amounts(
-            r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
-        )
-        subtotal = sum(amount for amount, _, _ in parts)
-        total = subtotal - sum(amounts)
-        if account.id not in settings:
-            settings[account.id] = billing_settings(account)
-        if total == 0 and not settings[account.id].zero_total_invoices:
-            continue
-        r.invoice = Invoice(
-            account=account,
-            customer=subscription.customer,
-            subscription=subscription,
-            status="draft",
-            billing_reason="subscription_cycle",
-            currency=subscription.currency,
-            period_start=r.period[0],
-            period_end=r.period[1],
-            subtotal=subtotal,
-            total_discount=sum(amounts),
-            total=total,
-            amount_due=total,
-            discount=r.discount if any(amounts) else None,
-            collection_method=subscription.collection_method,
-            automatically_finalizes_at=r.finalizes_at,
-            hosted_token=new_secret(32),
-            created_at=r.now,
-        )
-        r.rows = invoice_line_rows(
-            invoice=r.invoice,
-            currency=subscription.currency,
-            lines=r.lines,
-            pending=r.pending,
-            discounts=amounts,
-        )
+        if r.lines or r.pending:
+            _invoice_plan(r, products, settings)
 
 
-def _invoices_insert(renewals: list[_Renewal]) -> list[_Renewal]:
+def _invoices_insert(renewals: list[Renewal]) -> list[Renewal]:
     """Write the batch's invoices and lines in two multi-row inserts; when a line key was billed
     before, each renewal is written on its own and the ones that hit it are dropped."""
     invoiced = [r for r in renewals if r.invoice is not None]
@@ -325,9 +247,7 @@ def _invoices_insert(renewals: list[_Renewal]) -> list[_Renewal]:
     return kept
 
 
-def _record_all(renewals: list[_Renewal], actor: Actor) -> None:
-    from apps.subscriptions.services import subscription_render
-
+def _record_all(renewals: list[Renewal], actor: Actor) -> None:
     discount_ids = defaultdict(list)
     for discount in Discount.objects.filter(
         subscription_id__in=[r.subscription.id for r in renewals], removed_at__isnull=True
@@ -364,7 +284,7 @@ def subscriptions_renew(
         for subscription in subscriptions:
             subscription.account = accounts[subscription.account_id]
         moments = {s.id: clock.now(test_clock_id=s.customer.test_clock_id) for s in subscriptions}
-        items = _items_of(subscriptions)
+        items = renewal_items_of(subscriptions)
         renewals = []
         for subscription in subscriptions:
             renewal = _plan(
@@ -415,12 +335,6 @@ def subscriptions_renew_and_collect(
 ) -> list[Subscription]:
     """``subscriptions_renew``, then (after its commit) collect what it invoiced at once: trial
     ends' invoices, and the late renewals' invoices as one batch per account."""
-    from apps.subscriptions.collection import (
-        invoices_collect,
-        subscriptions_past_due,
-    )
-    from apps.subscriptions.services import subscription_invoice_collect
-
     renewed = subscriptions_renew(
         subscription_ids=subscription_ids, actor=actor, skip_locked=skip_locked
     )
@@ -459,3 +373,12 @@ def subscriptions_renew_batch(*, subscription_ids: list[str], actor: Actor = SYS
         except Exception:
             log.exception("renewal of %s failed", subscription_id)
     return renewed
+
+
+def subscription_renew(*, subscription_id: str, actor: Actor = SYSTEM) -> Subscription | None:
+    """Invoice the next period of a subscription that is due; a no-op when not due (or done).
+    The batch renewal of one, waiting for the row lock."""
+    renewed = subscriptions_renew_and_collect(
+        subscription_ids=[subscription_id], actor=actor, skip_locked=False
+    )
+    return renewed[0] if renewed else None

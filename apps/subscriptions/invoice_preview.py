@@ -13,9 +13,10 @@ from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
 from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.models import InvoiceItem
-from apps.invoices.services import item_terms, line_discounts_of
+from apps.invoices.services import line_discounts_of
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.terms import item_terms
 
 
 def line_preview_render(line: Line, currency: str) -> dict:

@@ -1,0 +1,40 @@
+"""Invoices: built from lines, numbered gaplessly, finalized, paid, voided.
+
+Payment happens outside any transaction (apps.payments two-phase charges); every state change
+records its event in the transaction that makes it. The modules by topic: ``render`` (the API
+objects), ``lines``, ``locking``, ``finalize``, ``payments``, ``status``.
+"""
+
+from apps.invoices.services.finalize import invoice_finalize, invoices_finalize
+from apps.invoices.services.lines import invoice_line_rows, line_discounts_of
+from apps.invoices.services.locking import invoice_lock_with_customer
+from apps.invoices.services.payments import (
+    invoice_pay,
+    invoices_outcomes_record,
+    invoices_pay,
+    payment_in_progress_refuse,
+)
+from apps.invoices.services.render import invoice_item_render, invoice_record, invoice_render
+from apps.invoices.services.status import (
+    invoice_delete_draft,
+    invoice_mark_uncollectible,
+    invoice_void,
+)
+
+__all__ = [
+    "invoice_delete_draft",
+    "invoice_finalize",
+    "invoice_item_render",
+    "invoice_line_rows",
+    "invoice_lock_with_customer",
+    "invoice_mark_uncollectible",
+    "invoice_pay",
+    "invoice_record",
+    "invoice_render",
+    "invoice_void",
+    "invoices_finalize",
+    "invoices_outcomes_record",
+    "invoices_pay",
+    "line_discounts_of",
+    "payment_in_progress_refuse",
+]

@@ -1,0 +1,172 @@
+"""Subscription billing: the account's billing settings, and a subscription's draft invoice made
+of the planner's lines plus the customer's pending items."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from apps.accounts.audit import audit_record
+from apps.accounts.models import Account
+from apps.core import clock
+from apps.core.actor import SYSTEM, Actor
+from apps.core.errors import InvalidRequestError
+from apps.core.ids import new_secret
+from apps.core.locks import row_lock, rows_lock
+from apps.invoices.discounts import discount_in_force, discount_used
+from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
+from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
+from apps.invoices.services import invoice_line_rows, invoice_record, line_discounts_of
+from apps.subscriptions.models import BillingSettings, Subscription
+from apps.subscriptions.planning import PRORATION_BEHAVIORS
+
+MISSING_PAYMENT_METHOD = ("create_invoice", "cancel", "pause")
+
+
+class AlreadyInvoiced(Exception):
+    """The period's lines exist already: the renewal ran before (idempotent)."""
+
+
+def billing_settings(account) -> BillingSettings:
+    settings, _ = BillingSettings.objects.get_or_create(account=account)
+    return settings
+
+
+def _lines_not_billed(lines: list[Line]) -> list[Line]:
+    """``lines`` without the trial remainders invoiced already, when their trial ended (an
+    account setting)."""
+    billed = set(
+        InvoiceLine.objects.filter(
+            subscription_item_id__in=[
+                line.item_id for line in lines if line.kind == TRIAL_REMAINDER
+            ],
+            kind=TRIAL_REMAINDER,
+        ).values_list("subscription_item_id", "period_start", "period_end")
+    )
+    return [
+        line
+        for line in lines
+        if line.kind != TRIAL_REMAINDER
+        or (line.item_id, line.period_start, line.period_end) not in billed
+    ]
+
+
+def _pending_items(subscription: Subscription) -> list[InvoiceItem]:
+    """The customer's pending items of ``subscription``, locked until they are invoiced."""
+    (items,) = rows_lock(
+        InvoiceItem.objects.filter(
+            account=subscription.account,
+            customer_id=subscription.customer_id,
+            invoice__isnull=True,
+            subscription_id=subscription.id,
+        )
+    )
+    return items
+
+
+def invoice_from_lines(
+    *,
+    subscription: Subscription,
+    lines: list[Line],
+    period: tuple[datetime, datetime],
+    billing_reason: str,
+    actor: Actor = SYSTEM,
+    include_pending: bool = True,
+    finalizes_at: datetime | None = None,
+) -> Invoice | None:
+    """A draft invoice of the planner's lines plus the customer's pending items.
+
+    Runs inside the caller's transaction (which locked the subscription). A zero-total invoice
+    is not created unless the account asks for them. Raises AlreadyInvoiced when a line's key
+    was billed before. ``finalizes_at``: when the auto-advancing draft is finalized by the sweep
+    (a renewal's); None for an invoice its caller finalizes at once."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("invoice_from_lines runs in the caller's transaction")
+    account = subscription.account
+    lines = _lines_not_billed(lines)
+    pending = _pending_items(subscription) if include_pending else []
+    if not lines and not pending:
+        return None
+    now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+    discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=now)
+    discounts = line_discounts_of(
+        discount,
+        [(line.amount, line.kind, line.price_id) for line in lines]
+        + [(item.amount, item.kind, item.price_id) for item in pending],
+    )
+    subtotal = sum(line.amount for line in lines) + sum(item.amount for item in pending)
+    total = subtotal - sum(discounts)
+    if total == 0 and not billing_settings(account).zero_total_invoices:
+        return None
+    invoice = Invoice.objects.create(
+        account=account,
+        customer=subscription.customer,
+        subscription=subscription,
+        status="draft",
+        billing_reason=billing_reason,
+        currency=subscription.currency,
+        period_start=period[0],
+        period_end=period[1],
+        subtotal=subtotal,
+        total_discount=sum(discounts),
+        total=total,
+        amount_due=total,
+        discount=discount if any(discounts) else None,
+        collection_method=subscription.collection_method,
+        automatically_finalizes_at=finalizes_at,
+        hosted_token=new_secret(32),
+        created_at=now,
+    )
+    rows = invoice_line_rows(
+        invoice=invoice,
+        currency=subscription.currency,
+        lines=lines,
+        pending=pending,
+        discounts=discounts,
+    )
+    try:
+        with transaction.atomic():
+            InvoiceLine.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        raise AlreadyInvoiced(subscription.id) from exc
+    InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
+    subscription.latest_invoice_id = invoice.id
+    subscription.save(update_fields=["latest_invoice_id", "updated_at"])
+    if invoice.discount_id:
+        discount_used(discount, now)
+    invoice_record(invoice, "invoice.created", actor)
+    return invoice
+
+
+def billing_settings_update(*, account: Account, values: dict, actor: Actor):
+    """The account's billing choices; each change is audited."""
+    if values.get("default_proration_behavior") not in (None, *PRORATION_BEHAVIORS):
+        raise InvalidRequestError(
+            f"default_proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
+            param="default_proration_behavior",
+        )
+    if values.get("trial_missing_payment_method") not in (None, *MISSING_PAYMENT_METHOD):
+        raise InvalidRequestError(
+            f"trial_missing_payment_method is one of {', '.join(MISSING_PAYMENT_METHOD)}.",
+            param="trial_missing_payment_method",
+        )
+    for name in ("upcoming_invoice_days", "will_be_due_days"):
+        if name in values and not 0 <= int(values[name]) <= 60:
+            raise InvalidRequestError(f"{name} is between 0 and 60 days.", param=name)
+    with transaction.atomic():
+        settings = row_lock(BillingSettings.objects.filter(pk=billing_settings(account).pk))
+        changes = {}
+        for name, value in values.items():
+            if getattr(settings, name) != value:
+                changes[name] = [getattr(settings, name), value]
+                setattr(settings, name, value)
+        settings.save()
+        if changes:
+            audit_record(
+                account=account,
+                actor=actor,
+                action="billing_settings.updated",
+                object_type="billing_settings",
+                object_id=account.id,
+                changes=changes,
+            )
+    return settings

@@ -1,0 +1,211 @@
+"""Creating a subscription and billing its first invoice (apps.subscriptions.planning decides
+what)."""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from apps.accounts.models import Account
+from apps.core import clock
+from apps.core.actor import Actor
+from apps.core.errors import CardError, InvalidRequestError
+from apps.customers.models import Customer
+from apps.invoices.discounts import discount_apply, discount_period_used
+from apps.invoices.services import invoice_finalize, invoice_void
+from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.planning import (
+    CreatePlan,
+    ItemRequest,
+    create_plan,
+    first_lines,
+    starts_at_check,
+)
+from apps.subscriptions.services.billing import invoice_from_lines
+from apps.subscriptions.services.collection import invoice_collect
+from apps.subscriptions.services.record import subscription_record
+from apps.subscriptions.terms import item_terms
+
+PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete")
+COLLECTION_METHODS = ("charge_automatically", "send_invoice")
+
+
+def _rows_insert(
+    *,
+    account: Account,
+    customer: Customer,
+    plan: CreatePlan,
+    items: list[ItemRequest],
+    starts_at: datetime,
+    collection_method: str,
+    days_until_due: int | None,
+    metadata: dict[str, str] | None,
+    trial_settings: dict | None,
+) -> tuple[Subscription, list[SubscriptionItem]]:
+    """The subscription (incomplete until its first invoice is made) and its items."""
+    subscription = Subscription.objects.create(
+        account=account,
+        customer=customer,
+        status=SubscriptionStatus.INCOMPLETE,
+        currency=plan.currency,
+        interval=plan.interval,
+        interval_count=plan.interval_count,
+        billing_cycle_anchor=plan.anchor,
+        current_period_start=plan.period[0],
+        current_period_end=plan.period[1],
+        collection_method=collection_method,
+        days_until_due=days_until_due,
+        metadata=metadata or {},
+        trial_settings=trial_settings or {},
+        created_at=starts_at,
+    )
+    rows = [
+        SubscriptionItem.objects.create(
+            account=account,
+            subscription=subscription,
+            price=item.price,
+            quantity=item.quantity,
+            trial_end=item_trial_end,
+            custom_unit_amount=item.custom_unit_amount,
+            created_at=starts_at,
+        )
+        for item, item_trial_end in zip(items, plan.item_trial_ends, strict=True)
+    ]
+    if plan.trial is not None:
+        subscription.trial_start, subscription.trial_end = plan.trial
+    return subscription, rows
+
+
+def _status_set(subscription: Subscription, status: str, actor: Actor, *, type: str) -> None:
+    """The subscription leaves the active status its creation recorded."""
+    fields = ["status", "updated_at"]
+    with transaction.atomic():
+        subscription.status = status
+        if status == SubscriptionStatus.INCOMPLETE_EXPIRED:
+            subscription.ended_at = clock.now(test_clock_id=subscription.customer.test_clock_id)
+            fields.insert(1, "ended_at")
+        subscription.save(update_fields=fields)
+        subscription_record(
+            subscription, type, actor, previous={"status": SubscriptionStatus.ACTIVE}
+        )
+
+
+def _first_invoice_collect(
+    subscription: Subscription, invoice, *, payment_behavior: str, actor: Actor
+) -> None:
+    """After the creation's transaction: the first invoice finalized and left for the customer
+    (``default_incomplete``), or collected; a failed first payment leaves the subscription
+    incomplete, or undoes it (``error_if_incomplete``)."""
+    account = subscription.account
+    if payment_behavior == "default_incomplete":
+        # The first invoice is finalized and left for the customer to pay (e.g. on a page).
+        invoice_finalize(invoice_id=invoice.id, account=account, actor=actor)
+        _status_set(
+            subscription, SubscriptionStatus.INCOMPLETE, actor, type="customer.subscription.updated"
+        )
+        return
+    if invoice_collect(subscription, invoice, actor):
+        return
+    if payment_behavior == "error_if_incomplete":
+        # As if it had not been created: the invoice is voided, the subscription expires.
+        invoice_void(account=account, invoice_id=invoice.id, actor=actor)
+        _status_set(
+            subscription,
+            SubscriptionStatus.INCOMPLETE_EXPIRED,
+            actor,
+            type="customer.subscription.deleted",
+        )
+        raise CardError(
+            "The first payment failed, so the subscription was not created.",
+            code="card_declined",
+            extra={"decline_code": "generic_decline"},
+        )
+    _status_set(
+        subscription, SubscriptionStatus.INCOMPLETE, actor, type="customer.subscription.updated"
+    )
+
+
+def subscription_create(
+    *,
+    account: Account,
+    customer: Customer,
+    items: list[ItemRequest],
+    actor: Actor,
+    collection_method: str = "charge_automatically",
+    days_until_due: int | None = None,
+    metadata: dict[str, str] | None = None,
+    coupon_id: str | None = None,
+    promotion_code: str | None = None,
+    payment_behavior: str = "allow_incomplete",
+    trial_settings: dict | None = None,
+    trial_end: datetime | None = None,
+    billing_cycle_anchor: datetime | None = None,
+    proration_behavior: str = "create_prorations",
+    starts_at: datetime | None = None,
+) -> Subscription:
+    """Create and bill the first invoice (apps.subscriptions.planning decides what).
+
+    ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
+    time), so the creation bills exactly what the preview showed."""
+    if payment_behavior not in PAYMENT_BEHAVIORS:
+        raise InvalidRequestError(
+            f"payment_behavior is one of {', '.join(PAYMENT_BEHAVIORS)}.", param="payment_behavior"
+        )
+    if collection_method not in COLLECTION_METHODS:
+        raise InvalidRequestError(
+            f"collection_method is one of {', '.join(COLLECTION_METHODS)}.",
+            param="collection_method",
+        )
+    starts_at = starts_at_check(starts_at, now=clock.now(test_clock_id=customer.test_clock_id))
+    plan = create_plan(
+        items=items,
+        starts_at=starts_at,
+        trial_end=trial_end,
+        billing_cycle_anchor=billing_cycle_anchor,
+        proration_behavior=proration_behavior,
+    )
+    with transaction.atomic():
+        subscription, rows = _rows_insert(
+            account=account,
+            customer=customer,
+            plan=plan,
+            items=items,
+            starts_at=starts_at,
+            collection_method=collection_method,
+            days_until_due=days_until_due,
+            metadata=metadata,
+            trial_settings=trial_settings,
+        )
+        if coupon_id or promotion_code:
+            discount_apply(
+                account=account,
+                customer=customer,
+                subscription=subscription,
+                actor=actor,
+                coupon_id=coupon_id,
+                promotion_code=promotion_code,
+            )
+        # In the request's order, as the preview plans them.
+        lines = first_lines(
+            plan, [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
+        )
+        invoice = invoice_from_lines(
+            subscription=subscription,
+            lines=lines,
+            period=plan.period,
+            billing_reason="subscription_create",
+            actor=actor,
+        )
+        discount_period_used(
+            customer=customer,
+            subscription=subscription,
+            at=clock.now(test_clock_id=customer.test_clock_id),
+        )
+        subscription.status = plan.status
+        subscription.save()
+        subscription_record(subscription, "customer.subscription.created", actor)
+    if invoice is not None:
+        _first_invoice_collect(
+            subscription, invoice, payment_behavior=payment_behavior, actor=actor
+        )
+    return subscription

@@ -1,0 +1,57 @@
+"""A new cycle: a change of interval (or free to paid) restarts it and bills it at once; a
+change inside the period prorates."""
+
+from apps.core import clock
+from apps.invoices.engine.periods import boundary
+from apps.invoices.engine.planner import reset_lines
+from apps.subscriptions.services.billing import invoice_from_lines
+from apps.subscriptions.services.record import prorations_pend, subscription_record
+
+
+def anchor_reset(subscription, *, old, new, interval, at, prorate, actor):
+    """A new interval (or free to paid) restarts the cycle at ``at`` and bills it at once: the
+    unused old time credited, the first new period charged (engine.planner.reset_lines)."""
+    period = (subscription.current_period_start, subscription.current_period_end)
+    new_period = (at, boundary(at, interval[0], interval[1], 1))
+    lines = reset_lines(old, new, period=period, at=at, new_period=new_period, prorate_old=prorate)
+    return cycle_restart(
+        subscription, lines=lines, period=new_period, interval=interval, actor=actor
+    )
+
+
+def cycle_restart(subscription, *, lines, period, interval, actor):
+    """The cycle restarts with ``period`` (at the change) and ``lines`` are invoiced now."""
+    before = {
+        "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
+        "current_period_start": clock.to_epoch(subscription.current_period_start),
+        "current_period_end": clock.to_epoch(subscription.current_period_end),
+    }
+    subscription.interval, subscription.interval_count = interval
+    subscription.billing_cycle_anchor = period[0]
+    subscription.current_period_start, subscription.current_period_end = period
+    subscription.save()
+    subscription_record(subscription, "customer.subscription.updated", actor, previous=before)
+    return invoice_from_lines(
+        subscription=subscription,
+        lines=lines,
+        period=period,
+        billing_reason="subscription_update",
+        actor=actor,
+    )
+
+
+def prorate_change(subscription, lines, proration_behavior, at, now, actor):
+    """A change's proration lines inside the period: pending for the next invoice, or invoiced
+    at once with ``always_invoice``."""
+    period = (subscription.current_period_start, subscription.current_period_end)
+    prorations_pend(subscription, lines, at=now)
+    subscription_record(subscription, "customer.subscription.updated", actor)
+    if proration_behavior != "always_invoice" or not lines:
+        return None
+    return invoice_from_lines(
+        subscription=subscription,
+        lines=[],
+        period=(at, period[1]),
+        billing_reason="subscription_update",
+        actor=actor,
+    )
