@@ -45,9 +45,6 @@ class PaymentAttempt(models.Model):
     charge it at once. A scheduled retry takes its slot (``scheduled_for``) once: the unique
     constraint makes a second claim of the same slot impossible."""
 
-    Trigger = AttemptTrigger
-    Outcome = AttemptOutcome
-
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
     )

@@ -14,8 +14,10 @@ from apps.core.api.params import get_int, get_str
 from apps.core.errors import InvalidRequestError
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.services import customer_balance_adjust
+from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import CreditNote, Invoice
 from apps.invoices.services import invoice_lock_with_customer, payment_in_progress_refuse
+from apps.invoices.transitions import invoice_status_set
 from apps.payments.services import refund_create
 
 REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
@@ -160,7 +162,8 @@ def credit_note_create(
         if invoice.status == "open":
             invoice.amount_due -= amount
             if invoice.amount_due - invoice.amount_paid <= 0:
-                invoice.status = "paid"
+                # No invoice event: credit_note.created records it.
+                invoice_status_set(invoice, InvoiceStatus.PAID)
                 invoice.paid_at = clock.now()
             invoice.save()
         if credit_amount:

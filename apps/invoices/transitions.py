@@ -13,7 +13,7 @@ from apps.core.errors import InvalidRequestError
 from apps.invoices.enums import CreditNoteStatus
 from apps.invoices.enums import InvoiceStatus as S
 from apps.invoices.models import Invoice
-from apps.invoices.services import invoice_render
+from apps.invoices.render import invoice_render
 
 # status -> the statuses it may move to.
 INVOICE_MOVES: dict[str, frozenset[str]] = {

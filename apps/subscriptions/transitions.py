@@ -19,7 +19,7 @@ from apps.invoices.models import Discount
 from apps.subscriptions.enums import SubscriptionItemState as I
 from apps.subscriptions.enums import SubscriptionStatus as S
 from apps.subscriptions.models import Subscription, SubscriptionItem
-from apps.subscriptions.services import subscription_render
+from apps.subscriptions.render import subscription_render
 
 # status -> the statuses it may move to.
 SUBSCRIPTION_MOVES: dict[str, frozenset[str]] = {

@@ -71,7 +71,6 @@ def test_a_batch_with_one_refused_move_moves_nothing(acme):
     assert (claim.outcome, failed.outcome) == (O.PENDING, O.FAILED)
 
 
-@pytest.mark.xfail(strict=True, reason="the attempts are still moved by their writers")
 def test_only_the_transition_function_assigns_an_outcome():
     assigning = re.compile(r"\b(attempt|claim|row)\.outcome\s*=(?!=)")
     updating = re.compile(r"\.update\([^)]*\boutcome\s*=")

@@ -243,7 +243,6 @@ def test_any_other_item_move_is_refused_and_changes_nothing(acme, before, after)
     assert (item.trial_settled_at, item.paused_at, item.deleted_at) == dates
 
 
-@pytest.mark.xfail(strict=True, reason="the services still assign subscription statuses")
 def test_only_the_transition_functions_assign_these_statuses_and_states():
     assigning = re.compile(
         r"\bsubscription\.status\s*=(?!=)"

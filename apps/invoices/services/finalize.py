@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from apps.accounts.audit import changes_record
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_update
@@ -13,9 +12,10 @@ from apps.customers.models import CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.engine.settlement import invoice_settle
+from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice, InvoiceNumberSequence
 from apps.invoices.services.locking import invoice_lock_with_customer, invoices_lock_current
-from apps.invoices.services.render import invoice_render
+from apps.invoices.transitions import invoices_move
 
 
 def _numbers_take(account, count: int) -> list[str]:
@@ -62,6 +62,7 @@ def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
     if not invoices:
         return
     with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
+    moves = []
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
@@ -81,7 +82,8 @@ def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
         invoice.starting_balance = settled.starting_balance
         invoice.ending_balance = settled.ending_balance
         invoice.amount_due = settled.amount_due
-        invoice.status = "paid" if invoice.amount_due == 0 else "open"
+        to = InvoiceStatus.PAID if invoice.amount_due == 0 else InvoiceStatus.OPEN
+        moves.append((invoice, to))
         invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
         invoice.automatically_finalizes_at = None  # only a draft waits to be finalized
         # A one-off invoice got its due date when it was made (days_until_due or due_date).
@@ -92,20 +94,14 @@ def _finalize_locked(account, invoices: list[Invoice], actor: Actor) -> None:
         ):
             days = invoice.subscription.days_until_due or 0
             invoice.due_date = invoice.finalized_at + timedelta(days=days)
-        if invoice.status == "paid":
+        if to == InvoiceStatus.PAID:
             invoice.paid_at = invoice.finalized_at
         invoice.updated_at = clock.now()
     # Numbers last: the sequence's lock is held only for the writes that follow.
     for invoice, number in zip(invoices, _numbers_take(account, len(invoices)), strict=True):
         invoice.number = number
+    invoices_move(account=account, moves=moves, actor=actor)  # each with its events
     rows_update(Invoice, invoices, _FINALIZED_FIELDS)
-    changes = []
-    for invoice in invoices:
-        data = invoice_render(invoice)
-        changes.append(("invoice.finalized", "invoice", data, None))
-        if invoice.status == "paid":
-            changes.append(("invoice.paid", "invoice", data, None))
-    changes_record(account=account, actor=actor, changes=changes)
 
 
 def invoice_finalize(*, invoice_id: str, account, actor: Actor = SYSTEM) -> Invoice:

@@ -4,8 +4,9 @@ change inside the period prorates."""
 from apps.core import clock
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import reset_lines
+from apps.subscriptions.render import subscription_record
 from apps.subscriptions.services.billing import invoice_from_lines
-from apps.subscriptions.services.record import prorations_pend, subscription_record
+from apps.subscriptions.services.record import prorations_pend
 
 
 def anchor_reset(subscription, *, old, new, interval, at, prorate, actor):

@@ -11,10 +11,12 @@ from apps.core.actor import Actor
 from apps.core.errors import ResourceMissingError
 from apps.core.locks import row_lock
 from apps.subscriptions.changes import ItemChange, change_plan
+from apps.subscriptions.enums import SubscriptionItemState
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import ItemRequest
 from apps.subscriptions.services.collection import invoice_collect
 from apps.subscriptions.services.cycles import cycle_restart, prorate_change
+from apps.subscriptions.transitions import item_move
 
 
 def subscription_items_change(
@@ -53,7 +55,7 @@ def subscription_items_change(
             row.created_at = now
             row.save(force_insert=True)
         for row in plan.removed:
-            row.deleted_at = now
+            item_move(row, SubscriptionItemState.DELETED, at=now)
             row.save(update_fields=["deleted_at", "updated_at"])
         if plan.reset is not None:
             invoice = cycle_restart(
