@@ -13,9 +13,11 @@ from apps.core import clock
 from apps.core.actor import SYSTEM
 from apps.core.errors import InvalidRequestError
 from apps.core.models import Event
+from apps.invoices.engine.periods import utc
 from apps.subscriptions.enums import SubscriptionItemState as I
 from apps.subscriptions.enums import SubscriptionStatus as S
 from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.services.lifecycle import lifecycle_due
 from apps.subscriptions.transitions import (
     ITEM_MOVES,
     SUBSCRIPTION_EVENTS,
@@ -265,3 +267,37 @@ def test_only_the_transition_functions_assign_these_statuses_and_states():
         ]
         offenders += [f"{where}: {match.group(0)!r}" for match in updating.finditer(text)]
     assert offenders == []
+
+
+def test_a_canceled_subscription_with_paused_items_is_not_resumed(api, at):
+    price = api.post(
+        "/v1/prices",
+        {
+            "product_data": {"name": "Launch"},
+            "currency": "usd",
+            "unit_amount": 3100,
+            "recurring": {"interval": "month"},
+        },
+    ).json()["id"]
+    customer = api.post("/v1/customers", {"email": "pause@example.com"}).json()
+    subscription = api.post(
+        "/v1/subscriptions",
+        {
+            "customer": customer["id"],
+            "items": [{"price": price, "trial_end": int(utc(2025, 1, 11).timestamp())}],
+            "trial_settings": {"end_behavior": {"missing_payment_method": "pause"}},
+        },
+    ).json()
+    at(utc(2025, 1, 11, 0, 0, 30))
+    lifecycle_due()
+    assert api.delete(f"/v1/subscriptions/{subscription['id']}").json()["status"] == S.CANCELED
+    events, _ = _marks()
+    resumed = api.post(
+        f"/v1/subscriptions/{subscription['id']}/resume", {"billing_cycle_anchor": "unchanged"}
+    )
+    assert resumed.status_code == 400
+    assert resumed.json()["error"]["code"] == "subscription_unexpected_state"
+    assert Subscription.objects.get(pk=subscription["id"]).status == S.CANCELED
+    item = SubscriptionItem.objects.get(subscription_id=subscription["id"])
+    assert item_state(item) == I.PAUSED
+    assert not Event.objects.exclude(id__in=events).exists()
