@@ -5,7 +5,7 @@ created in its first outcome (a claim pending, a failure recorded without a clai
 outcome), and a claim that is given back is deleted, not moved. Attempts record no event: the
 invoice's (``invoice.payment_failed``, ``invoice.paid``) tells what happened.
 
-The moves are drawn in the README (Collections).
+The moves are drawn in the README (Customers and payments), with the payment intent's.
 """
 
 from apps.collections.enums import AttemptOutcome as O

@@ -4,7 +4,7 @@ events and audit entries in the caller's transaction. No other code assigns thes
 test holds it so); rows are created in their first status (an invoice as a draft, a credit note
 issued).
 
-The moves are drawn in the README (Invoices and credit notes).
+The moves are drawn in the README (Customers and payments), with the payment intent's.
 """
 
 from apps.accounts.audit import change_record, changes_record

@@ -6,7 +6,8 @@ assigns a subscription's status or an item's ``trial_settled_at``, ``paused_at``
 ``deleted_at`` (a test holds it so); rows are created in their first status.
 
 A status a subscription keeps is no move (a renewal of an active subscription, a trial moved):
-nothing to check. The moves are drawn in the README (Subscriptions).
+nothing to check. The moves are drawn in the README (Customers and payments), with the
+payment intent's.
 """
 
 from collections import defaultdict
