@@ -32,6 +32,7 @@ from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.events import event_record
+from apps.core.locks import row_lock
 from apps.customers import testcards
 from apps.customers.card_expiry import expires_at, expiry_key, expiry_month_start
 from apps.customers.enums import PaymentMethodType, SourceObject
@@ -175,7 +176,7 @@ def card_update_apply(*, payment_method_id: str, actor: Actor = SYSTEM) -> bool:
     closure, then the expiring notice. Re-checked under the card's row lock, so a repeated or
     concurrent call does nothing twice. Whether anything was done."""
     with transaction.atomic():
-        card = PaymentMethod.objects.select_for_update().filter(pk=payment_method_id).first()
+        card = row_lock(PaymentMethod.objects.filter(pk=payment_method_id))
         if card is None or card.customer_id is None:
             return False
         if card.detached_at is not None or card.closed_at is not None or not card.exp_year:

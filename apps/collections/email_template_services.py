@@ -11,6 +11,7 @@ from apps.collections.email_templates import BUILT_IN, Kind, body_errors, subjec
 from apps.collections.models import EmailTemplate
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 
 
 def _kind_check(kind: str) -> None:
@@ -33,7 +34,7 @@ def email_template_save(
         if errors:
             raise InvalidRequestError(" ".join(errors), param=param)
     with transaction.atomic():
-        row = EmailTemplate.objects.select_for_update().filter(account=account, kind=kind).first()
+        row = row_lock(EmailTemplate.objects.filter(account=account, kind=kind))
         built_in = BUILT_IN[kind]
         before = (row.subject, row.body) if row else (built_in.subject, built_in.body)
         if row is None:
@@ -61,7 +62,7 @@ def email_template_reset(*, account: Account, kind: str, actor: Actor) -> bool:
     roles.actor_require(actor, roles.SETTINGS)
     _kind_check(kind)
     with transaction.atomic():
-        row = EmailTemplate.objects.select_for_update().filter(account=account, kind=kind).first()
+        row = row_lock(EmailTemplate.objects.filter(account=account, kind=kind))
         if row is None:
             return False
         built_in = BUILT_IN[kind]

@@ -13,6 +13,7 @@ from apps.collections.models import CollectionSettings
 from apps.collections.schedule import policy_errors
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 
 SUBSCRIPTION_AFTER = ("cancel", "unpaid", "past_due")
 INVOICE_AFTER = ("uncollectible", "open")
@@ -61,7 +62,7 @@ def collection_settings_update(
     roles.actor_require(actor, roles.SETTINGS)
     _shape_check(changes)
     with transaction.atomic():
-        row = CollectionSettings.objects.select_for_update().filter(account=account).first()
+        row = row_lock(CollectionSettings.objects.filter(account=account))
         if row is None:
             row = CollectionSettings(account=account)
         errors = policy_errors(

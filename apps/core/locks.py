@@ -28,6 +28,9 @@ ORDER = (
     "customers.customer",
     "customers.paymentmethod",
     "subscriptions.subscription",
+    # A coupon is redeemed for a subscription (locked first) or an invoice being made.
+    "catalog.promotioncode",
+    "catalog.coupon",
     "invoices.invoice",
     # An invoice's pending items, then the invoice number sequence (taken last when finalizing)
     # and the payment attempts claimed for an invoice.

@@ -97,6 +97,37 @@ def _lines(invoice: Invoice, raw: Any) -> list[dict]:
     return out
 
 
+def _amounts_check(
+    invoice, *, amount: int, refund_amount: int, credit_amount: int, out_of_band: int
+) -> None:
+    """The credit note's amount fits what is left of the invoice's total; on a paid invoice its
+    refund, credit and out-of-band parts add up to it (an open one takes none of them)."""
+    credited = invoice.credit_notes.filter(status="issued").aggregate(s=Sum("amount"))["s"] or 0
+    if credited + amount > invoice.total:
+        raise InvalidRequestError(
+            f"The credit notes of {invoice.id} would exceed its total "
+            f"({credited} already credited of {invoice.total}).",
+            param="amount",
+        )
+    if invoice.status == "paid":
+        if refund_amount + credit_amount + out_of_band != amount:
+            raise InvalidRequestError(
+                "On a paid invoice, refund_amount + credit_amount + out_of_band_amount must "
+                "equal the credit note's amount.",
+                param="refund_amount",
+            )
+        if refund_amount and not invoice.charge_id:
+            raise InvalidRequestError(
+                "This invoice was not paid by a charge; credit or settle out of band.",
+                param="refund_amount",
+            )
+    elif refund_amount or credit_amount or out_of_band:
+        raise InvalidRequestError(
+            "An open invoice's credit note lowers what is due; nothing is refunded.",
+            param="refund_amount",
+        )
+
+
 def credit_note_create(
     *, account: Account, invoice_id: str, params: dict, actor: Actor
 ) -> CreditNote:
@@ -120,30 +151,13 @@ def credit_note_create(
         else:
             amount = get_int(params, "amount", required=True, minimum=1)
             lines = [{"invoice_line": None, "amount": amount, "description": memo or "Credit"}]
-        credited = invoice.credit_notes.filter(status="issued").aggregate(s=Sum("amount"))["s"] or 0
-        if credited + amount > invoice.total:
-            raise InvalidRequestError(
-                f"The credit notes of {invoice.id} would exceed its total "
-                f"({credited} already credited of {invoice.total}).",
-                param="amount",
-            )
-        if invoice.status == "paid":
-            if refund_amount + credit_amount + out_of_band != amount:
-                raise InvalidRequestError(
-                    "On a paid invoice, refund_amount + credit_amount + out_of_band_amount must "
-                    "equal the credit note's amount.",
-                    param="refund_amount",
-                )
-            if refund_amount and not invoice.charge_id:
-                raise InvalidRequestError(
-                    "This invoice was not paid by a charge; credit or settle out of band.",
-                    param="refund_amount",
-                )
-        elif refund_amount or credit_amount or out_of_band:
-            raise InvalidRequestError(
-                "An open invoice's credit note lowers what is due; nothing is refunded.",
-                param="refund_amount",
-            )
+        _amounts_check(
+            invoice,
+            amount=amount,
+            refund_amount=refund_amount,
+            credit_amount=credit_amount,
+            out_of_band=out_of_band,
+        )
         count = invoice.credit_notes.count() + 1
         note = CreditNote.objects.create(
             account=account,

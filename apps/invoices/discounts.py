@@ -18,6 +18,7 @@ from apps.catalog.render import coupon_render, coupon_valid
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 from apps.customers.models import Customer
 from apps.invoices.engine.discounts import CouponTerms, DiscountableLine, line_discounts
 from apps.invoices.engine.periods import boundary
@@ -37,18 +38,27 @@ def discount_render(discount: Discount) -> dict:
     }
 
 
-def _coupon_for(
-    account: Account, *, coupon_id: str | None, promotion_code: str | None, customer: Customer
+def _first(queryset, *, lock: bool):
+    return row_lock(queryset) if lock else queryset.first()
+
+
+def coupon_for(
+    account: Account,
+    *,
+    coupon_id: str | None,
+    promotion_code: str | None,
+    customer: Customer,
+    lock: bool = True,
 ):
-    """The coupon (and code) to apply, locked, checked against its limits."""
+    """The coupon (and code) to apply, checked against its limits: locked (in the caller's
+    transaction) to be redeemed, or only read (``lock=False``) for a preview."""
     promo = None
     if promotion_code:
-        promo = (
-            PromotionCode.objects.select_for_update()
-            .filter(
+        promo = _first(
+            PromotionCode.objects.filter(
                 Q(id=promotion_code) | Q(code__iexact=promotion_code), account=account, active=True
-            )
-            .first()
+            ),
+            lock=lock,
         )
         if promo is None:
             raise InvalidRequestError(
@@ -75,12 +85,13 @@ def _coupon_for(
                 "This promotion code is for first-time customers only.", param="promotion_code"
             )
         coupon_id = None
-        coupon = Coupon.objects.select_for_update().get(pk=promo.coupon_id)
+        coupon = _first(Coupon.objects.filter(pk=promo.coupon_id), lock=lock)
     else:
-        coupon = (
-            Coupon.objects.select_for_update()
-            .filter(account=account, coupon_id=coupon_id or "", deleted_at__isnull=True)
-            .first()
+        coupon = _first(
+            Coupon.objects.filter(
+                account=account, coupon_id=coupon_id or "", deleted_at__isnull=True
+            ),
+            lock=lock,
         )
         if coupon is None:
             raise ResourceMissingError("coupon", coupon_id or "", param="coupon")
@@ -93,7 +104,7 @@ def _coupon_for(
 
 
 def _redeemed(coupon: Coupon, promo: PromotionCode | None) -> None:
-    """One more redemption of the coupon (and its code), both locked by ``_coupon_for``."""
+    """One more redemption of the coupon (and its code), both locked by ``coupon_for``."""
     coupon.times_redeemed += 1
     coupon.save(update_fields=["times_redeemed", "updated_at"])
     if promo is not None:
@@ -116,7 +127,7 @@ def discount_apply(
             "Pass a coupon or a promotion_code.", param="coupon", code="parameter_missing"
         )
     with transaction.atomic():
-        coupon, promo = _coupon_for(
+        coupon, promo = coupon_for(
             account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer
         )
         if (
@@ -173,7 +184,7 @@ def discount_for_invoice(
         raise InvalidRequestError(
             "Pass a coupon or a promotion_code.", param="coupon", code="parameter_missing"
         )
-    coupon, promo = _coupon_for(
+    coupon, promo = coupon_for(
         account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer
     )
     if coupon.currency and coupon.currency != currency:

@@ -14,6 +14,7 @@ from apps.core import clock, money
 from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
+from apps.core.locks import row_lock
 from apps.customers.models import Customer
 from apps.invoices.drafts import (
     draft_changed,
@@ -34,6 +35,28 @@ def _editable_draft(invoice: Invoice) -> None:
             param="invoice",
             code="invoice_not_editable",
         )
+
+
+def _draft_locked(account: Account, invoice_id: str, *, customer, subscription, currency):
+    """The draft a new item goes on, locked: the given customer's, subscription's and currency's
+    (when given), editable and with room for one more line."""
+    invoice = invoice_locked(account, invoice_id, param="invoice")
+    if customer is not None and invoice.customer_id != customer.id:
+        raise InvalidRequestError(
+            f"Invoice {invoice.id} belongs to another customer.", param="invoice"
+        )
+    if subscription is not None and subscription.id != invoice.subscription_id:
+        raise InvalidRequestError(
+            f"Invoice {invoice.id} is not an invoice of {subscription.id}.",
+            param="subscription",
+        )
+    if currency and currency != invoice.currency:
+        raise InvalidRequestError(
+            f"Invoice {invoice.id} is in {invoice.currency}.", param="currency"
+        )
+    _editable_draft(invoice)
+    lines_limit_check(invoice, 1)
+    return invoice
 
 
 def invoice_item_create(
@@ -66,22 +89,9 @@ def invoice_item_create(
         invoice = None
         before = None
         if invoice_id:
-            invoice = invoice_locked(account, invoice_id, param="invoice")
-            if customer is not None and invoice.customer_id != customer.id:
-                raise InvalidRequestError(
-                    f"Invoice {invoice.id} belongs to another customer.", param="invoice"
-                )
-            if subscription is not None and subscription.id != invoice.subscription_id:
-                raise InvalidRequestError(
-                    f"Invoice {invoice.id} is not an invoice of {subscription.id}.",
-                    param="subscription",
-                )
-            if currency and currency != invoice.currency:
-                raise InvalidRequestError(
-                    f"Invoice {invoice.id} is in {invoice.currency}.", param="currency"
-                )
-            _editable_draft(invoice)
-            lines_limit_check(invoice, 1)
+            invoice = _draft_locked(
+                account, invoice_id, customer=customer, subscription=subscription, currency=currency
+            )
             before = invoice_render(invoice)
             customer = invoice.customer
             currency = invoice.currency
@@ -135,11 +145,13 @@ def _item_locked(account: Account, item_id: str) -> tuple[InvoiceItem, Invoice |
     if not found:
         raise ResourceMissingError("invoiceitem", item_id)
     invoice = invoice_locked(account, found[0], param="invoice") if found[0] else None
-    item = (
-        InvoiceItem.objects.select_for_update()
-        .select_related("account", "customer")
-        .get(account=account, id=item_id)
+    item = row_lock(
+        InvoiceItem.objects.select_related("account", "customer").filter(
+            account=account, id=item_id
+        )
     )
+    if item is None:
+        raise ResourceMissingError("invoiceitem", item_id)
     if item.invoice_id != (invoice.id if invoice else None):
         raise ApplicationError(
             "The invoice item changed while this request ran; retry it.",

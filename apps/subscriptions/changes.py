@@ -1,8 +1,8 @@
 """A change to a subscription's items, planned before anything is written (issue #14).
 
 ``subscription_items_change`` (apps.subscriptions.services) writes what ``change_plan`` decides
-and bills its lines; the preview of a change (apps.invoices.preview) shows the same plan's
-lines. So a preview for a ``proration_date`` is, line by line, what the change with that date
+and bills its lines; the preview of a change (apps.subscriptions.invoice_preview) shows the same
+plan's lines. So a preview for a ``proration_date`` is, line by line, what the change with that date
 bills. The plan reads the subscription's items and discount and writes nothing.
 
 Stripe's meanings of one ``items[N]``:
@@ -118,32 +118,21 @@ def _added(subscription: Subscription, change: ItemChange, param: str) -> Subscr
     )
 
 
-def change_plan(
-    *,
-    subscription: Subscription,
-    changes: list[ItemChange],
-    at: datetime,
-    proration_behavior: str = "create_prorations",
-) -> ChangePlan:
-    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``."""
+def _change_check(period, *, changes: list[ItemChange], at: datetime, proration_behavior: str):
     if proration_behavior not in PRORATION_BEHAVIORS:
         raise InvalidRequestError(
             f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
             param="proration_behavior",
         )
-    period = (subscription.current_period_start, subscription.current_period_end)
     if changes and not period[0] <= at <= period[1]:
         raise InvalidRequestError(
             "proration_date must lie within the current period.", param="proration_date"
         )
-    rows = {
-        row.id: row
-        for row in subscription.items.filter(deleted_at__isnull=True)
-        .select_related("price__product")
-        .order_by("id")
-    }
-    for row in rows.values():
-        row.price.account = subscription.account  # the same account: no join, no query
+
+
+def _changes_planned(subscription: Subscription, rows: dict, changes: list[ItemChange]):
+    """The items after ``changes`` (by id), the (before, after) pairs they prorate, and the
+    rows updated, added and removed; ``rows``: the items not removed, by id."""
     after = dict(rows)
     pairs: list[tuple[SubscriptionItem | None, SubscriptionItem | None]] = []
     updated, added, removed = [], [], []
@@ -174,11 +163,12 @@ def change_plan(
         after[row.id] = new
         updated.append(new)
         pairs.append((row, new))
-    if not after:
-        raise InvalidRequestError(
-            "A subscription keeps at least one item: cancel it instead.", param="items"
-        )
-    intervals = {_interval(row.price) for row in after.values()}
+    return after, pairs, updated, added, removed
+
+
+def _interval_of(items) -> tuple[str, int]:
+    """The one interval every item bills on."""
+    intervals = {_interval(row.price) for row in items}
     if len(intervals) > 1:
         raise InvalidRequestError(
             "Every item of a subscription bills on one interval: remove the other items "
@@ -186,6 +176,33 @@ def change_plan(
             param="price",
         )
     (interval,) = intervals
+    return interval
+
+
+def change_plan(
+    *,
+    subscription: Subscription,
+    changes: list[ItemChange],
+    at: datetime,
+    proration_behavior: str = "create_prorations",
+) -> ChangePlan:
+    """Validate ``changes`` (``items[N]`` in order) and plan their items and lines at ``at``."""
+    period = (subscription.current_period_start, subscription.current_period_end)
+    _change_check(period, changes=changes, at=at, proration_behavior=proration_behavior)
+    rows = {
+        row.id: row
+        for row in subscription.items.filter(deleted_at__isnull=True)
+        .select_related("price__product")
+        .order_by("id")
+    }
+    for row in rows.values():
+        row.price.account = subscription.account  # the same account: no join, no query
+    after, pairs, updated, added, removed = _changes_planned(subscription, rows, changes)
+    if not after:
+        raise InvalidRequestError(
+            "A subscription keeps at least one item: cancel it instead.", param="items"
+        )
+    interval = _interval_of(after.values())
     discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=at)
 
     def terms(row: SubscriptionItem):

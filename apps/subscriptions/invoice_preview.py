@@ -42,6 +42,44 @@ def line_preview_render(line: Line, currency: str) -> dict:
     }
 
 
+def _pending_lines(subscription: Subscription) -> list[Line]:
+    """The subscription's pending invoice items, as the lines its next invoice takes them."""
+    return [
+        Line(
+            item.subscription_item_id or "",
+            item.kind,
+            item.period_start,
+            item.period_end,
+            item.amount,
+            item.quantity,
+            item.price_id or "",
+            item.description,
+        )
+        for item in InvoiceItem.objects.filter(
+            account=subscription.account,
+            customer=subscription.customer,
+            invoice__isnull=True,
+            subscription_id=subscription.id,
+        )
+    ]
+
+
+def _next_cycle(subscription: Subscription, items, period) -> tuple[tuple, list[Line]]:
+    """The period after ``period`` and the lines ``items`` bill for it (as a renewal would)."""
+    next_period = period_containing(
+        subscription.billing_cycle_anchor,
+        subscription.interval,
+        subscription.interval_count,
+        period[1],
+    )
+    cycle = cycle_lines(
+        [item_terms(item, currency=subscription.currency, on=next_period[0]) for item in items],
+        previous=period,
+        period=next_period,
+    )
+    return next_period, cycle
+
+
 def invoice_preview(
     *,
     subscription: Subscription,
@@ -58,39 +96,8 @@ def invoice_preview(
         at=at,
         proration_behavior=proration_behavior,
     )
-    pending = InvoiceItem.objects.filter(
-        account=subscription.account,
-        customer=subscription.customer,
-        invoice__isnull=True,
-        subscription_id=subscription.id,
-    )
-    pending_lines = [
-        Line(
-            item.subscription_item_id or "",
-            item.kind,
-            item.period_start,
-            item.period_end,
-            item.amount,
-            item.quantity,
-            item.price_id or "",
-            item.description,
-        )
-        for item in pending
-    ]
-    next_period = period_containing(
-        subscription.billing_cycle_anchor,
-        subscription.interval,
-        subscription.interval_count,
-        period[1],
-    )
-    cycle = cycle_lines(
-        [
-            item_terms(item, currency=subscription.currency, on=next_period[0])
-            for item in plan.after
-        ],
-        previous=period,
-        period=next_period,
-    )
+    pending_lines = _pending_lines(subscription)
+    next_period, cycle = _next_cycle(subscription, plan.after, period)
     # always_invoice bills the prorations (and pending items) at once: that invoice is the preview;
     # so does a change that restarts the cycle (a new interval, or free to paid).
     immediate = proration_behavior == "always_invoice" or plan.reset is not None

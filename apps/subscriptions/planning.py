@@ -70,20 +70,9 @@ class CreatePlan:
     prorate: bool = True
 
 
-def create_plan(
-    *,
-    items: list[ItemRequest],
-    starts_at: datetime,
-    trial_end: datetime | None = None,
-    billing_cycle_anchor: datetime | None = None,
-    proration_behavior: str = "create_prorations",
-) -> CreatePlan:
-    """Validate a creation request and settle its anchor, first period, trials and status."""
-    if proration_behavior not in PRORATION_BEHAVIORS:
-        raise InvalidRequestError(
-            f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
-            param="proration_behavior",
-        )
+def _items_check(items: list[ItemRequest], starts_at: datetime) -> Price:
+    """The items of a creation request, checked: recurring prices of one currency and interval,
+    trials in the future. Answers the first item's price (the others bill as it does)."""
     if not items:
         raise InvalidRequestError(
             "Missing required param: items.", param="items", code="parameter_missing"
@@ -109,6 +98,24 @@ def create_plan(
             raise InvalidRequestError(
                 "trial_end must be in the future.", param=f"items[{index}][trial_end]"
             )
+    return first
+
+
+def create_plan(
+    *,
+    items: list[ItemRequest],
+    starts_at: datetime,
+    trial_end: datetime | None = None,
+    billing_cycle_anchor: datetime | None = None,
+    proration_behavior: str = "create_prorations",
+) -> CreatePlan:
+    """Validate a creation request and settle its anchor, first period, trials and status."""
+    if proration_behavior not in PRORATION_BEHAVIORS:
+        raise InvalidRequestError(
+            f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
+            param="proration_behavior",
+        )
+    first = _items_check(items, starts_at)
     interval, count = first.recurring["interval"], first.recurring["interval_count"]
     whole = (starts_at, boundary(starts_at, interval, count, 1))
     trial_ends = tuple(item.trial_end for item in items)

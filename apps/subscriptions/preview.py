@@ -10,14 +10,12 @@ bills. Coupons and promotion codes are checked exactly as on creation, and not r
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
-
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.errors import InvalidRequestError
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_balance
-from apps.invoices.discounts import _coupon_for, discount_in_force
+from apps.invoices.discounts import coupon_for, discount_in_force
 from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.settlement import Settlement, invoice_settle
@@ -91,10 +89,10 @@ def _coupon_discount(
         raise InvalidRequestError(
             "Pass a coupon or a promotion_code.", param="coupon", code="parameter_missing"
         )
-    with transaction.atomic():  # the same checks, under the same locks, then released
-        coupon, promo = _coupon_for(
-            account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer
-        )
+    # The same checks as discount_apply's, on rows only read: a preview locks nothing.
+    coupon, promo = coupon_for(
+        account, coupon_id=coupon_id, promotion_code=promotion_code, customer=customer, lock=False
+    )
     if coupon.currency and coupon.currency != currency:
         raise InvalidRequestError(
             f"The coupon is in {coupon.currency}; the subscription bills in {currency}.",
@@ -130,6 +128,54 @@ def _in_force(discount: Discount | None, at: datetime, *, first: bool) -> Discou
     return discount
 
 
+def _items_unsaved(
+    account: Account,
+    customer: Customer,
+    items: list[ItemRequest],
+    plan: CreatePlan,
+    trial_settings: dict | None,
+) -> list[SubscriptionItem]:
+    """The new subscription's items as the planner sees them, of an unsaved subscription."""
+    subscription = Subscription(
+        account=account,
+        customer=customer,
+        currency=plan.currency,
+        trial_settings=trial_settings or {},
+    )
+    return [
+        SubscriptionItem(
+            id=f"si_preview_{index}",
+            account=account,
+            subscription=subscription,
+            price=item.price,
+            quantity=item.quantity,
+            trial_end=end,
+            custom_unit_amount=item.custom_unit_amount,
+        )
+        for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
+    ]
+
+
+def _renewal_items(
+    rows: list[SubscriptionItem],
+    customer: Customer,
+    trial_settings: dict | None,
+    settings: BillingSettings,
+    renews_at: datetime,
+) -> list[SubscriptionItem]:
+    """The items the first renewal bills: without a payment method, an item whose trial has
+    ended by then may be removed or paused (apps.subscriptions.services.trials)."""
+    behavior = "create_invoice"
+    if not (customer.default_payment_method_id or customer.default_source_id):
+        chosen = ((trial_settings or {}).get("end_behavior") or {}).get("missing_payment_method")
+        behavior = chosen or settings.trial_missing_payment_method
+    return [
+        row
+        for row in rows
+        if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renews_at
+    ]
+
+
 def subscription_create_preview(
     *,
     account: Account,
@@ -156,21 +202,7 @@ def subscription_create_preview(
         proration_behavior=proration_behavior,
     )
     currency = plan.currency
-    subscription = Subscription(
-        account=account, customer=customer, currency=currency, trial_settings=trial_settings or {}
-    )
-    rows = [
-        SubscriptionItem(
-            id=f"si_preview_{index}",
-            account=account,
-            subscription=subscription,
-            price=item.price,
-            quantity=item.quantity,
-            trial_end=end,
-            custom_unit_amount=item.custom_unit_amount,
-        )
-        for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
-    ]
+    rows = _items_unsaved(account, customer, items, plan, trial_settings)
     added = _coupon_discount(
         account=account,
         customer=customer,
@@ -193,17 +225,7 @@ def subscription_create_preview(
         keep_zero=settings.zero_total_invoices,
     )
     renewal = next_period(plan)
-    # Items whose trial has ended by the renewal without a payment method may be removed or
-    # paused by then (apps.subscriptions.lifecycle.subscription_trials_settle).
-    behavior = "create_invoice"
-    if not (customer.default_payment_method_id or customer.default_source_id):
-        chosen = ((trial_settings or {}).get("end_behavior") or {}).get("missing_payment_method")
-        behavior = chosen or settings.trial_missing_payment_method
-    billing = [
-        row
-        for row in rows
-        if behavior == "create_invoice" or row.trial_end is None or row.trial_end > renewal[0]
-    ]
+    billing = _renewal_items(rows, customer, trial_settings, settings, renewal[0])
     lines = next_lines(plan, [item_terms(row, currency=currency, on=renewal[0]) for row in billing])
     if settings.invoice_trial_end_immediately:
         lines = [line for line in lines if line.kind != TRIAL_REMAINDER]  # billed at trial end

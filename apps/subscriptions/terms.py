@@ -12,9 +12,9 @@ from apps.subscriptions.models import SubscriptionItem
 
 
 def item_bills(item: SubscriptionItem) -> bool:
-    """Whether an item not removed bills: a paused one does not (apps.subscriptions.lifecycle).
-    The one rule: ``active_items`` and the batch renewals (which load many subscriptions' items
-    at once) both choose by it."""
+    """Whether an item not removed bills: a paused one does not
+    (apps.subscriptions.services.trials). The one rule: ``active_items`` and the batch renewals
+    (which load many subscriptions' items at once) both choose by it."""
     return item.paused_at is None
 
 

@@ -5,6 +5,7 @@ anchor on create."""
 
 import pytest
 import stripe
+from django.db.models import QuerySet
 
 from tests.subscriptions.sdk_clock import advance as _advance
 from tests.subscriptions.sdk_clock import clock_customer as _clock_customer
@@ -233,3 +234,28 @@ def test_refused_previews_and_creations_say_why(stripe_sdk, params, param):
     with pytest.raises(stripe.InvalidRequestError):
         stripe.Subscription.create(customer=customer.id, **create)
     assert stripe.Subscription.list(customer=customer.id).data == []
+
+
+def test_a_preview_with_a_coupon_or_a_promotion_code_locks_no_row(stripe_sdk, api, monkeypatch):
+    """The coupon and the code are checked as the creation checks them, on rows only read."""
+    launch = _monthly(2900, "Launch")
+    coupon = stripe.Coupon.create(id="TENOFF", percent_off=10, duration="once")
+    stripe.PromotionCode.create(coupon=coupon.id, code="SPRING")
+    _, customer = _clock_customer(_epoch(2025, 3, 10))
+
+    def refuse(queryset, *args, **kwargs):
+        raise AssertionError(f"a preview locked {queryset.model._meta.label} rows")
+
+    monkeypatch.setattr(QuerySet, "select_for_update", refuse)
+    items = [{"price": launch, "quantity": 1}]
+    by_coupon = stripe.Invoice.create_preview(
+        customer=customer.id,
+        subscription_details={"items": items},
+        discounts=[{"coupon": "TENOFF"}],
+    )
+    by_code = stripe.Invoice.create_preview(
+        customer=customer.id,
+        subscription_details={"items": items},
+        discounts=[{"promotion_code": "SPRING"}],
+    )
+    assert (by_coupon.total, by_code.total) == (2610, 2610)

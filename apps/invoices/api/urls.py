@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.invoices.api import views
+from apps.invoices.api import credit_notes, invoice_items, views
 
 urlpatterns = [
     path("invoices", views.InvoiceListApi.as_view(), name="invoice-list"),
@@ -19,12 +19,16 @@ urlpatterns = [
         views.InvoiceMarkUncollectibleApi.as_view(),
         name="invoice-mark-uncollectible",
     ),
-    path("credit_notes", views.CreditNoteListApi.as_view(), name="credit-note-list"),
-    path("credit_notes/<str:id>", views.CreditNoteDetailApi.as_view(), name="credit-note-detail"),
-    path("invoiceitems", views.InvoiceItemListApi.as_view(), name="invoiceitem-list"),
+    path("credit_notes", credit_notes.CreditNoteListApi.as_view(), name="credit-note-list"),
+    path(
+        "credit_notes/<str:id>",
+        credit_notes.CreditNoteDetailApi.as_view(),
+        name="credit-note-detail",
+    ),
+    path("invoiceitems", invoice_items.InvoiceItemListApi.as_view(), name="invoiceitem-list"),
     path(
         "invoiceitems/<str:invoiceitem>",
-        views.InvoiceItemDetailApi.as_view(),
+        invoice_items.InvoiceItemDetailApi.as_view(),
         name="invoiceitem-detail",
     ),
 ]

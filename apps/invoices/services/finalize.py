@@ -8,6 +8,7 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_update
 from apps.core.errors import InvalidRequestError
+from apps.core.locks import row_lock
 from apps.customers.models import CustomerBalanceTransaction
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
@@ -21,7 +22,8 @@ from apps.invoices.transitions import invoices_move
 def _numbers_take(account, count: int) -> list[str]:
     """``count`` consecutive invoice numbers of the account, taken as one block under the
     sequence's row lock (held to the end of the caller's transaction, so gapless)."""
-    sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(account=account)
+    InvoiceNumberSequence.objects.get_or_create(account=account)
+    sequence = row_lock(InvoiceNumberSequence.objects.filter(account=account))
     first = sequence.next_number
     sequence.next_number += count
     sequence.save(update_fields=["next_number"])

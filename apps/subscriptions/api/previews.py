@@ -16,7 +16,7 @@ from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.customers.selectors import customer_get
 from apps.invoices.api.views import InvoiceSchema, LineSchema
-from apps.subscriptions.api.views import (
+from apps.subscriptions.api.params import (
     anchor_parse,
     discount_params,
     item_changes_parse,

@@ -120,6 +120,18 @@ def _first_invoice_collect(
     _first_payment_move(subscription, SubscriptionStatus.INCOMPLETE, actor)
 
 
+def _choices_check(*, payment_behavior: str, collection_method: str) -> None:
+    if payment_behavior not in PAYMENT_BEHAVIORS:
+        raise InvalidRequestError(
+            f"payment_behavior is one of {', '.join(PAYMENT_BEHAVIORS)}.", param="payment_behavior"
+        )
+    if collection_method not in COLLECTION_METHODS:
+        raise InvalidRequestError(
+            f"collection_method is one of {', '.join(COLLECTION_METHODS)}.",
+            param="collection_method",
+        )
+
+
 def subscription_create(
     *,
     account: Account,
@@ -142,15 +154,7 @@ def subscription_create(
 
     ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
     time), so the creation bills exactly what the preview showed."""
-    if payment_behavior not in PAYMENT_BEHAVIORS:
-        raise InvalidRequestError(
-            f"payment_behavior is one of {', '.join(PAYMENT_BEHAVIORS)}.", param="payment_behavior"
-        )
-    if collection_method not in COLLECTION_METHODS:
-        raise InvalidRequestError(
-            f"collection_method is one of {', '.join(COLLECTION_METHODS)}.",
-            param="collection_method",
-        )
+    _choices_check(payment_behavior=payment_behavior, collection_method=collection_method)
     starts_at = starts_at_check(starts_at, now=clock.now(test_clock_id=customer.test_clock_id))
     plan = create_plan(
         items=items,

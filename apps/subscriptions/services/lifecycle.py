@@ -101,6 +101,30 @@ def subscription_cancel_scheduled(
     return outcome_collect(Outcome(subscription, invoice), actor)
 
 
+def _paused_items(
+    subscription: Subscription, *, billing_cycle_anchor: str
+) -> list[SubscriptionItem]:
+    """The paused items of a subscription that resumes, in id order; refused when neither it
+    nor an item is paused, or when ``now`` would reset the anchor of one still billing."""
+    paused_items = list(
+        subscription.items.filter(deleted_at__isnull=True, paused_at__isnull=False)
+        .select_related("price__product", "price__account")
+        .order_by("id")
+    )
+    if subscription.status != SubscriptionStatus.PAUSED and not paused_items:
+        raise InvalidRequestError(
+            f"Subscription {subscription.id} is not paused; only paused subscriptions resume.",
+            code="subscription_not_paused",
+        )
+    if billing_cycle_anchor == "now" and subscription.status != SubscriptionStatus.PAUSED:
+        raise InvalidRequestError(
+            "billing_cycle_anchor=now resets the anchor of a paused subscription only; "
+            "its other items are billing: resume with billing_cycle_anchor=unchanged.",
+            param="billing_cycle_anchor",
+        )
+    return paused_items
+
+
 def _resume_lines(
     subscription: Subscription,
     *,
@@ -168,23 +192,8 @@ def subscription_resume(
         )
     with transaction.atomic():
         subscription = subscription_lock(subscription_id, account)
-        paused_items = list(
-            subscription.items.filter(deleted_at__isnull=True, paused_at__isnull=False)
-            .select_related("price__product", "price__account")
-            .order_by("id")
-        )
-        if subscription.status != SubscriptionStatus.PAUSED and not paused_items:
-            raise InvalidRequestError(
-                f"Subscription {subscription.id} is not paused; only paused subscriptions resume.",
-                code="subscription_not_paused",
-            )
+        paused_items = _paused_items(subscription, billing_cycle_anchor=billing_cycle_anchor)
         whole = subscription.status == SubscriptionStatus.PAUSED
-        if billing_cycle_anchor == "now" and not whole:
-            raise InvalidRequestError(
-                "billing_cycle_anchor=now resets the anchor of a paused subscription only; "
-                "its other items are billing: resume with billing_cycle_anchor=unchanged.",
-                param="billing_cycle_anchor",
-            )
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
         at = proration_date or now
         before = subscription_render(subscription)

@@ -14,7 +14,8 @@ from apps.subscriptions.models import Subscription, SubscriptionItem
 # How long a renewal's invoice stays a draft before it is finalized and collected (Stripe's hour).
 AUTO_ADVANCE_DELAY = timedelta(hours=1)
 # An unpaid subscription (its retries spent, apps.collections) keeps renewing; its invoices stay
-# drafts that are never attempted (apps.subscriptions.collection._pause_behavior), as Stripe.
+# drafts that are never attempted (apps.subscriptions.services.collection._pause_behavior), as
+# Stripe.
 RENEWABLE = (
     SubscriptionStatus.ACTIVE,
     SubscriptionStatus.TRIALING,
@@ -61,7 +62,7 @@ def renewal_next_step(
 
     - ``WAIT``: its period has not ended; it has ended (or expired) or does not bill (paused,
       incomplete); or a ``cancel_at`` inside the period ends it instead
-      (apps.subscriptions.lifecycle.subscription_cancel_scheduled).
+      (apps.subscriptions.services.lifecycle.subscription_cancel_scheduled).
     - ``SETTLE_TRIALS``: items' own trials ended by ``now`` are settled first (the subscription
       may end, pause or resume with them, and an account may invoice them at once); then ask
       again.

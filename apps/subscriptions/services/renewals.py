@@ -3,13 +3,13 @@ as test clocks run it, is the batch of one).
 
 1. One transaction locks the batch (``skip_locked`` for beat batches: rows another transaction
    holds are left to it and stay due for the next beat), re-checks that each is due, settles
-   items' trial ends first (apps.subscriptions.lifecycle), plans each invoice with the pure
-   planner and writes the invoices, their lines, the subscriptions' new periods, and the events
-   and audit entries in multi-row writes. A line key billed before (the unique constraint) makes
-   that subscription's renewal a no-op; the rest of the batch still renews.
+   items' trial ends first (apps.subscriptions.services.trials), plans each invoice with the
+   pure planner and writes the invoices, their lines, the subscriptions' new periods, and the
+   events and audit entries in multi-row writes. A line key billed before (the unique
+   constraint) makes that subscription's renewal a no-op; the rest of the batch still renews.
 2. After the commit, the invoices whose auto-advance hour has passed already (a late run) are
-   finalized and collected as one batch (apps.subscriptions.collection); the others stay drafts
-   for the auto-advance sweep.
+   finalized and collected as one batch (apps.subscriptions.services.collection); the others
+   stay drafts for the auto-advance sweep.
 """
 
 import logging
@@ -181,9 +181,9 @@ def _invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
 
 
 def _invoices_build(renewals: list[Renewal]) -> None:
-    """As apps.invoices.services.invoice_from_lines, for the batch: the trial remainders not
-    billed before, the pending items, the discount in force (of every renewal, invoiced or not),
-    totals; a zero total makes no invoice unless the account asks for them."""
+    """As apps.subscriptions.services.billing.invoice_from_lines, for the batch: the trial
+    remainders not billed before, the pending items, the discount in force (of every renewal,
+    invoiced or not), totals; a zero total makes no invoice unless the account asks for them."""
     remainders = [
         line.item_id for r in renewals for line in r.lines if line.kind == TRIAL_REMAINDER
     ]
