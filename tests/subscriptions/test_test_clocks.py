@@ -7,6 +7,7 @@ import stripe
 
 from apps.core.models import Event
 from apps.invoices.engine.periods import utc
+from apps.subscriptions.clock_jobs import clock_jobs
 from apps.subscriptions.services.collection import due_draft_ids
 
 
@@ -96,3 +97,17 @@ def test_clock_rules(api, tasks_inline):
 @pytest.mark.parametrize("missing", ["clock_nope"])
 def test_unknown_clock(api, missing):
     assert api.get(f"/v1/test_helpers/test_clocks/{missing}").status_code == 404
+
+
+def test_the_clock_runs_the_jobs_every_app_registered_in_the_documented_order():
+    """At one instant: card updates, trial ends, cancellations, drafts' finalization, renewals,
+    payment retries, incomplete subscriptions' expiry (apps.subscriptions.clock_jobs)."""
+    assert [(job.rank, job.kind) for job in clock_jobs()] == [
+        (-1, "card_update"),
+        (0, "trial_end"),
+        (1, "cancel_at"),
+        (2, "invoice"),
+        (3, "renewal"),
+        (4, "retry"),
+        (5, "incomplete_expiry"),
+    ]
