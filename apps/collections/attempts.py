@@ -26,9 +26,11 @@ neither counts nor moves the schedule unless it pays the invoice.
 
 from datetime import datetime
 
+from apps.collections.enums import AttemptOutcome, AttemptTrigger
 from apps.collections.models import PaymentAttempt
 from apps.collections.schedule import HARD_DECLINES, next_attempt_at
 from apps.collections.selectors import collection_settings, retry_policy_for
+from apps.collections.transitions import attempts_move
 from apps.core import clock
 from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError
@@ -36,10 +38,8 @@ from apps.core.ids import new_id
 from apps.invoices.collecting import Tried
 from apps.payments.models import Charge
 
-Trigger = PaymentAttempt.Trigger
-Outcome = PaymentAttempt.Outcome
 # Triggers whose skipped attempts still count (and keep the schedule going).
-COUNTING_SKIPS = (Trigger.AUTOMATIC, Trigger.RETRY)
+COUNTING_SKIPS = (AttemptTrigger.AUTOMATIC, AttemptTrigger.RETRY)
 
 
 def retried_automatically(invoice) -> bool:
@@ -58,14 +58,14 @@ def counts(*, trigger: str, attempt_count: int, skipped: bool) -> bool:
     """Whether this attempt increments the invoice's attempt_count."""
     if skipped and trigger not in COUNTING_SKIPS:
         return False
-    return attempt_count == 0 or trigger == Trigger.RETRY
+    return attempt_count == 0 or trigger == AttemptTrigger.RETRY
 
 
 def _last_declines(invoice_ids: list[str]) -> dict[str, tuple[PaymentAttempt, datetime | None]]:
     """Each invoice's last charged, failed attempt and when its charge was made (real time)."""
     last: dict[str, PaymentAttempt] = {}
     for attempt in PaymentAttempt.objects.filter(
-        invoice_id__in=invoice_ids, outcome=Outcome.FAILED
+        invoice_id__in=invoice_ids, outcome=AttemptOutcome.FAILED
     ).exclude(charge_id=""):
         if attempt.invoice_id not in last or attempt.pk > last[attempt.invoice_id].pk:
             last[attempt.invoice_id] = attempt
@@ -91,7 +91,7 @@ def skips_of(
     (scheduled retries, a payment-method change). The first automatic attempt and staff's manual
     ones charge the card whatever its history (the processor declines a closed card)."""
     skips: dict[str, ApplicationError] = {}
-    judged = trigger in (Trigger.RETRY, Trigger.PAYMENT_METHOD)
+    judged = trigger in (AttemptTrigger.RETRY, AttemptTrigger.PAYMENT_METHOD)
     declined_before = [i.id for i in invoices if i.attempt_count and judged]
     last = _last_declines(declined_before) if declined_before else {}
     for invoice in invoices:
@@ -138,7 +138,9 @@ def in_progress_error(invoice_id: str) -> InvalidRequestError:
 def payment_in_progress_refuse(invoice) -> None:
     """Inside the transaction that locks ``invoice``: refuse to change it while it is being
     charged (the charge's outcome is recorded against the invoice as it was)."""
-    if PaymentAttempt.objects.filter(invoice_id=invoice.id, outcome=Outcome.PENDING).exists():
+    if PaymentAttempt.objects.filter(
+        invoice_id=invoice.id, outcome=AttemptOutcome.PENDING
+    ).exists():
         raise in_progress_error(invoice.id)
 
 
@@ -150,7 +152,7 @@ def attempts_claim(
     invoices already in flight (``invoice_payment_in_progress``), by invoice id."""
     busy = set(
         PaymentAttempt.objects.filter(
-            invoice_id__in=[invoice.id for invoice in invoices], outcome=Outcome.PENDING
+            invoice_id__in=[invoice.id for invoice in invoices], outcome=AttemptOutcome.PENDING
         ).values_list("invoice_id", flat=True)
     )
     now = clock.now()  # real time: how old a pending claim is
@@ -163,7 +165,7 @@ def attempts_claim(
             trigger=trigger,
             scheduled_for=None,
             attempted_at=now,
-            outcome=Outcome.PENDING,
+            outcome=AttemptOutcome.PENDING,
             amount=invoice.amount_due,
             currency=invoice.currency,
             charge_id=new_id("ch"),
@@ -185,6 +187,7 @@ def attempts_record(
     inserts: list[PaymentAttempt] = []
     completed: list[PaymentAttempt] = []
     spent: list[int] = []
+    moves: list[tuple[PaymentAttempt, str]] = []
     for t in tried:
         row = t.invoice
         at = clock.now(test_clock_id=row.customer.test_clock_id)
@@ -209,19 +212,25 @@ def attempts_record(
             if claim is not None:
                 spent.append(claim.pk)
             continue
-        attempt = claim or PaymentAttempt(
-            account=account,
-            invoice_id=row.id,
-            customer_id=row.customer_id,
-            trigger=trigger,
-            scheduled_for=None,
-        )
         error = t.error
+        if error is None:
+            outcome = AttemptOutcome.SUCCEEDED
+        else:
+            outcome = AttemptOutcome.SKIPPED if t.skipped else AttemptOutcome.FAILED
+        if claim is not None:
+            attempt = claim
+            moves.append((claim, outcome))
+        else:  # recorded in its outcome
+            attempt = PaymentAttempt(
+                account=account,
+                invoice_id=row.id,
+                customer_id=row.customer_id,
+                trigger=trigger,
+                scheduled_for=None,
+                outcome=outcome,
+            )
         attempt.number = row.attempt_count
         attempt.attempted_at = at
-        attempt.outcome = (
-            Outcome.SUCCEEDED if error is None else Outcome.SKIPPED if t.skipped else Outcome.FAILED
-        )
         attempt.amount = row.amount_due
         attempt.currency = row.currency
         attempt.payment_method_id = t.method_id or ""
@@ -230,6 +239,7 @@ def attempts_record(
         attempt.decline_code = (error.extra.get("decline_code") or "") if error else ""
         attempt.failure_message = error.message[:500] if error else ""
         (completed if claim is not None else inserts).append(attempt)
+    attempts_move(moves)
     PaymentAttempt.objects.bulk_create(inserts)
     rows_update(PaymentAttempt, completed, COMPLETION_FIELDS)
     if spent:

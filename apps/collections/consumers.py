@@ -11,7 +11,7 @@ schedule unless it pays).
 
 from django.db import transaction
 
-from apps.collections.models import PaymentAttempt
+from apps.collections.enums import AttemptOutcome, AttemptTrigger
 from apps.core.actor import SYSTEM, Actor
 from apps.core.models import Event
 from apps.core.queue import task_named
@@ -78,7 +78,7 @@ def customer_invoices_retry(*, customer_id: str, actor: Actor = SYSTEM) -> int:
     whose scheduled retry is under way is left to it. How many were paid."""
     invoices = list(
         _failed_open([customer_id])
-        .exclude(payment_attempts__outcome=PaymentAttempt.Outcome.PENDING)
+        .exclude(payment_attempts__outcome=AttemptOutcome.PENDING)
         .select_related("customer", "subscription", "account")
         .order_by("id")
     )
@@ -88,6 +88,6 @@ def customer_invoices_retry(*, customer_id: str, actor: Actor = SYSTEM) -> int:
         account=invoices[0].account,
         invoices=invoices,
         actor=actor,
-        trigger=PaymentAttempt.Trigger.PAYMENT_METHOD,
+        trigger=AttemptTrigger.PAYMENT_METHOD,
     )
     return sum(1 for row in paid if row.id not in failures)

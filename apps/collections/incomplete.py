@@ -16,7 +16,7 @@ from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_void
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services.record import subscription_record
+from apps.subscriptions.transitions import subscription_move
 
 
 def incomplete_expire_due(*, limit: int = 10_000, actor: Actor = SYSTEM) -> int:
@@ -67,14 +67,9 @@ def subscription_incomplete_expire(*, subscription_id: str, actor: Actor = SYSTE
             subscription=subscription, status="open"
         ).values_list("id", flat=True):
             invoice_void(account=subscription.account, invoice_id=invoice_id, actor=actor)
-        subscription.status = SubscriptionStatus.INCOMPLETE_EXPIRED
         subscription.ended_at = now
-        subscription.save(update_fields=["status", "ended_at", "updated_at"])
-        subscription_record(
-            subscription,
-            "customer.subscription.deleted",
-            actor,
-            previous={"status": SubscriptionStatus.INCOMPLETE},
+        subscription_move(
+            subscription, SubscriptionStatus.INCOMPLETE_EXPIRED, actor=actor, fields=("ended_at",)
         )
     return True
 

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from apps.collections.enums import AttemptOutcome, AttemptTrigger
 from apps.collections.schedule import DEFAULT_ATTEMPTS, DEFAULT_WINDOW_DAYS
 
 
@@ -44,19 +45,6 @@ class PaymentAttempt(models.Model):
     charge it at once. A scheduled retry takes its slot (``scheduled_for``) once: the unique
     constraint makes a second claim of the same slot impossible."""
 
-    class Trigger(models.TextChoices):
-        AUTOMATIC = "automatic"  # the invoice's first automatic collection
-        RETRY = "retry"  # a scheduled retry
-        MANUAL = "manual"  # staff or API asked for it
-        PAYMENT_METHOD = "payment_method"  # the customer's payment method changed
-
-    class Outcome(models.TextChoices):
-        PENDING = "pending"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        # Not charged: no payment method, or only one known not to work (hard decline, closed).
-        SKIPPED = "skipped"
-
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -68,10 +56,10 @@ class PaymentAttempt(models.Model):
     )
     # The invoice's attempt_count after this attempt (manual ones after the first don't count).
     number = models.PositiveSmallIntegerField()
-    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    trigger = models.CharField(max_length=20, choices=AttemptTrigger.choices)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     attempted_at = models.DateTimeField()
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     payment_method_id = models.CharField(max_length=64, blank=True, default="")

@@ -24,7 +24,9 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from apps.collections.enums import AttemptOutcome, AttemptTrigger
 from apps.collections.models import PaymentAttempt
+from apps.collections.transitions import attempts_move
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import CardError
@@ -41,8 +43,6 @@ log = logging.getLogger(__name__)
 # taken for a dead one's.
 STALE_AFTER = timedelta(minutes=10)
 BATCH = 500
-Trigger = PaymentAttempt.Trigger
-Outcome = PaymentAttempt.Outcome
 # A subscription that ended stops the collection of its invoices (Stripe).
 ENDED = (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
 
@@ -100,14 +100,14 @@ def retries_claim(invoice_ids: list[str]) -> tuple[list[Invoice], dict[str, Paym
         taken = set(
             PaymentAttempt.objects.filter(
                 invoice_id__in=[invoice.id for invoice in due],
-                trigger=Trigger.RETRY,
+                trigger=AttemptTrigger.RETRY,
                 scheduled_for__in={invoice.next_payment_attempt for invoice in due},
             ).values_list("invoice_id", "scheduled_for")
         )
         # An invoice being paid meanwhile (staff, the API) keeps its slot for the next sweep.
         in_flight = set(
             PaymentAttempt.objects.filter(
-                invoice_id__in=[invoice.id for invoice in due], outcome=Outcome.PENDING
+                invoice_id__in=[invoice.id for invoice in due], outcome=AttemptOutcome.PENDING
             ).values_list("invoice_id", flat=True)
         )
         due = [invoice for invoice in due if invoice.id not in in_flight]
@@ -118,10 +118,10 @@ def retries_claim(invoice_ids: list[str]) -> tuple[list[Invoice], dict[str, Paym
                 invoice=invoice,
                 customer_id=invoice.customer_id,
                 number=invoice.attempt_count + 1,
-                trigger=Trigger.RETRY,
+                trigger=AttemptTrigger.RETRY,
                 scheduled_for=invoice.next_payment_attempt,
                 attempted_at=now,
-                outcome=Outcome.PENDING,
+                outcome=AttemptOutcome.PENDING,
                 amount=invoice.amount_due,
                 currency=invoice.currency,
                 charge_id=new_id("ch"),
@@ -152,7 +152,7 @@ def invoices_retry(*, invoice_ids: list[str], actor: Actor = SYSTEM) -> int:
             account=batch[0].account,
             invoices=batch,
             actor=actor,
-            trigger=Trigger.RETRY,
+            trigger=AttemptTrigger.RETRY,
             claims={invoice.id: claims[invoice.id] for invoice in batch},
         )
     return len(due)
@@ -173,12 +173,12 @@ def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
     recovered = 0
     with transaction.atomic():
         oldest = PaymentAttempt.objects.filter(
-            outcome=Outcome.PENDING, attempted_at__lte=cutoff
+            outcome=AttemptOutcome.PENDING, attempted_at__lte=cutoff
         ).order_by("id")
         (stale,) = rows_lock(
             PaymentAttempt.objects.filter(
                 pk__in=list(oldest.values_list("pk", flat=True)[:BATCH]),
-                outcome=Outcome.PENDING,
+                outcome=AttemptOutcome.PENDING,
             ),
             skip_locked=True,
         )
@@ -203,7 +203,7 @@ def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
         with transaction.atomic():
             # Still pending under its lock: another sweep did not complete it meanwhile.
             (pending,) = rows_lock(
-                PaymentAttempt.objects.filter(pk=claim.pk, outcome=Outcome.PENDING),
+                PaymentAttempt.objects.filter(pk=claim.pk, outcome=AttemptOutcome.PENDING),
                 skip_locked=True,
             )
             if not pending:
@@ -232,7 +232,7 @@ def _lost_record(claims: list[PaymentAttempt]) -> None:
     )
     for claim in claims:
         invoice = invoices[claim.invoice_id]
-        claim.outcome = Outcome.FAILED
+        attempts_move([(claim, AttemptOutcome.FAILED)])
         claim.number = invoice.attempt_count
         claim.charge_id = ""
         claim.failure_code = "attempt_lost"
@@ -248,7 +248,7 @@ def _lost_record(claims: list[PaymentAttempt]) -> None:
                 "attempted_at",
             ]
         )
-        if claim.trigger not in (Trigger.RETRY, Trigger.AUTOMATIC):
+        if claim.trigger not in (AttemptTrigger.RETRY, AttemptTrigger.AUTOMATIC):
             continue  # asked for by staff or the API: asking again is theirs
         Invoice.objects.filter(pk=invoice.pk, status="open", next_payment_attempt=None).update(
             next_payment_attempt=clock.now(test_clock_id=invoice.customer.test_clock_id),

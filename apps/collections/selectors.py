@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 
 from apps.accounts.models import Account
+from apps.collections.enums import AttemptOutcome
 from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
 from apps.collections.recovery import CohortRow, RecoveryReport, report_build
 from apps.collections.schedule import RetryPolicy, policy_of_plan
@@ -14,7 +15,7 @@ from apps.customers.selectors import TimelineEntry
 from apps.invoices.models import Invoice
 
 # Attempts that did not pay: declined, or not charged at all (no payment method, closed card).
-UNPAID_OUTCOMES = (PaymentAttempt.Outcome.FAILED, PaymentAttempt.Outcome.SKIPPED)
+UNPAID_OUTCOMES = (AttemptOutcome.FAILED, AttemptOutcome.SKIPPED)
 # The failed-payments queue's retry filter.
 RETRY_SCHEDULED, RETRY_DUE_24H, RETRY_NONE = "scheduled", "due_24h", "none"
 

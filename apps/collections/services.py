@@ -6,26 +6,24 @@ each attempt (apps.collections.attempts); scheduled retries are claimed and run 
 apps.collections.retries.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from apps.accounts.audit import changes_record
 from apps.accounts.models import Account
-from apps.collections.models import PaymentAttempt
+from apps.collections.enums import AttemptTrigger
 from apps.collections.selectors import collection_settings
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock, rows_lock
-from apps.invoices.models import Discount, Invoice
+from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_mark_uncollectible, invoices_pay
 from apps.subscriptions.enums import SubscriptionStatus
-from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.models import Subscription
 from apps.subscriptions.services.cancel import subscription_cancel
-from apps.subscriptions.services.record import subscription_record, subscription_render
+from apps.subscriptions.transitions import subscription_move, subscriptions_move
 
 MAX_RETRY_NOW = 100
 # Subscription states a paid invoice brings back to active (when nothing else is unpaid).
@@ -72,7 +70,7 @@ def invoices_retry_now(*, account: Account, invoice_ids: list[str], actor: Actor
     invoices = [found[pk] for pk in sorted(found)]
     if invoices:
         paid, failures = invoices_pay(
-            account=account, invoices=invoices, actor=actor, trigger=PaymentAttempt.Trigger.MANUAL
+            account=account, invoices=invoices, actor=actor, trigger=AttemptTrigger.MANUAL
         )
         result.paid = [row.id for row in paid if row.id not in failures]
         result.failures.update(failures)
@@ -117,35 +115,15 @@ def subscriptions_recover(*, account: Account, subscription_ids: set[str], actor
         recovered = [subscription for subscription in subscriptions if subscription.id not in owing]
         if not recovered:
             return 0
-        items = defaultdict(list)
-        for item in SubscriptionItem.objects.filter(
-            subscription_id__in=[subscription.id for subscription in recovered],
-            deleted_at__isnull=True,
-        ).order_by("id"):
-            items[item.subscription_id].append(item)
-        discounts = defaultdict(list)
-        for subscription_id, discount_id in (
-            Discount.objects.filter(
-                subscription_id__in=[subscription.id for subscription in recovered],
-                removed_at__isnull=True,
-            )
-            .order_by("id")
-            .values_list("subscription_id", "id")
-        ):
-            discounts[subscription_id].append(discount_id)
-        changes = []
         now = clock.now()
         for subscription in recovered:
-            previous = {"status": subscription.status}
-            subscription.status = SubscriptionStatus.ACTIVE
             subscription.updated_at = now
-            subscription.account = account
-            data = subscription_render(
-                subscription, items=items[subscription.id], discount_ids=discounts[subscription.id]
-            )
-            changes.append(("customer.subscription.updated", "subscription", data, previous))
+        subscriptions_move(
+            account=account,
+            moves=[(subscription, SubscriptionStatus.ACTIVE) for subscription in recovered],
+            actor=actor,
+        )
         rows_update(Subscription, recovered, ["status", "updated_at"])
-        changes_record(account=account, actor=actor, changes=changes)
     return len(recovered)
 
 
@@ -182,7 +160,4 @@ def retries_exhausted(*, account: Account, invoice: Invoice, settings, actor: Ac
         )
         if subscription is None:
             return
-        previous = {"status": subscription.status}
-        subscription.status = SubscriptionStatus.UNPAID
-        subscription.save(update_fields=["status", "updated_at"])
-        subscription_record(subscription, "customer.subscription.updated", actor, previous=previous)
+        subscription_move(subscription, SubscriptionStatus.UNPAID, actor=actor, fields=())

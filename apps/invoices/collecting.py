@@ -16,7 +16,8 @@ from apps.core.errors import ApplicationError
 @dataclass
 class Tried:
     """One invoice's attempt in invoices_pay: ``invoice`` is the locked row, already updated
-    with the outcome (status, attempt_count); ``before`` its attempt_count before."""
+    with the outcome (attempt_count, amount paid; a paid one moves to paid once the attempts are
+    recorded); ``before`` its attempt_count before."""
 
     invoice: object
     before: int

@@ -17,8 +17,10 @@ from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
 from apps.customers.enums import BalanceTransactionType
 from apps.customers.services import customer_balance_adjust
+from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import CreditNote, Invoice
 from apps.invoices.services import invoice_lock_with_customer, payment_in_progress_refuse
+from apps.invoices.transitions import invoice_status_set
 from apps.payments.services import refund_create
 
 REASONS = ("duplicate", "fraudulent", "order_change", "product_unsatisfactory")
@@ -163,6 +165,16 @@ def _amounts_check(
         )
 
 
+def _due_lower(invoice: Invoice, amount: int) -> None:
+    """An open invoice's credit note lowers what is due; when nothing is left the invoice is
+    paid, with no event of its own (the note's credit_note.created records it)."""
+    invoice.amount_due -= amount
+    if invoice.amount_due - invoice.amount_paid <= 0:
+        invoice_status_set(invoice, InvoiceStatus.PAID)
+        invoice.paid_at = clock.now()
+    invoice.save()
+
+
 def credit_note_create(
     *, account: Account, invoice_id: str, draft: CreditNoteDraft, actor: Actor
 ) -> CreditNote:
@@ -202,12 +214,8 @@ def credit_note_create(
             out_of_band_amount=out_of_band,
             lines=lines,
         )
-        if invoice.status == "open":
-            invoice.amount_due -= amount
-            if invoice.amount_due - invoice.amount_paid <= 0:
-                invoice.status = "paid"
-                invoice.paid_at = clock.now()
-            invoice.save()
+        if invoice.status == InvoiceStatus.OPEN:
+            _due_lower(invoice, amount)
         if credit_amount:
             customer_balance_adjust(
                 account=account,

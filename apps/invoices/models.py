@@ -1,6 +1,7 @@
 from django.db import models
 
 from apps.core.modelbase import TimestampedModel, public_id_field
+from apps.invoices.enums import CreditNoteStatus, InvoiceStatus
 
 
 class Invoice(TimestampedModel):
@@ -16,7 +17,8 @@ class Invoice(TimestampedModel):
         on_delete=models.PROTECT,
         related_name="invoices",
     )
-    status = models.CharField(max_length=15)  # draft | open | paid | void | uncollectible
+    # Moves only through apps.invoices.transitions.
+    status = models.CharField(max_length=15, choices=InvoiceStatus.choices)
     billing_reason = models.CharField(max_length=40, default="manual")
     currency = models.CharField(max_length=3)
     number = models.CharField(max_length=40, null=True, blank=True)
@@ -208,7 +210,9 @@ class CreditNote(TimestampedModel):
     refund_id = models.CharField(max_length=64, null=True, blank=True)
     # [{"invoice_line": "il_…", "amount": 100, "description": "…"}]
     lines = models.JSONField(default=list)
-    status = models.CharField(max_length=10, default="issued")
+    status = models.CharField(
+        max_length=10, choices=CreditNoteStatus.choices, default=CreditNoteStatus.ISSUED
+    )
 
     class Meta:
         indexes = [models.Index(fields=["account", "-id"], name="creditnote_account_id")]

@@ -1,10 +1,12 @@
 """Invoices: built from lines, numbered gaplessly, finalized, paid, voided.
 
 Payment happens outside any transaction (apps.payments two-phase charges); every state change
-records its event in the transaction that makes it. The modules by topic: ``render`` (the API
-objects), ``lines``, ``locking``, ``finalize``, ``payments``, ``status``, ``totals``.
+records its event in the transaction that makes it (status moves through
+apps.invoices.transitions). The modules by topic: ``lines``, ``locking``, ``finalize``,
+``payments``, ``status``, ``totals``; the API objects are in apps.invoices.render.
 """
 
+from apps.invoices.render import invoice_item_render, invoice_record, invoice_render
 from apps.invoices.services.finalize import invoice_finalize, invoices_finalize, invoices_insert
 from apps.invoices.services.lines import invoice_line_rows, line_discounts_of
 from apps.invoices.services.locking import invoice_lock_with_customer
@@ -14,7 +16,6 @@ from apps.invoices.services.payments import (
     invoices_pay,
     payment_in_progress_refuse,
 )
-from apps.invoices.services.render import invoice_item_render, invoice_record, invoice_render
 from apps.invoices.services.status import (
     invoice_delete_draft,
     invoice_mark_uncollectible,

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from apps.accounts.audit import changes_record
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_insert, rows_update
@@ -16,10 +15,11 @@ from apps.customers.services import customer_balance_adjust
 from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, COLLECTION, collection_plan, stages_recorded
+from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice, InvoiceNumberSequence
 from apps.invoices.services.locking import invoice_lock_with_customer, invoices_lock_current
-from apps.invoices.services.render import invoice_render
 from apps.invoices.stage_choices import retry_plan, stage_choices
+from apps.invoices.transitions import invoices_move
 
 
 def _numbers_take(account, count: int) -> list[str]:
@@ -104,9 +104,11 @@ def _finalized_set(
     """Finalize drafts of one account in memory, in their order: settle each with its customer's
     balance (apps.invoices.engine.settlement; only customers in ``with_balance`` have one),
     decide how it is collected (``payments.collection``, the account's retry plan ``plan``),
-    the stages run as ``choices`` chooses, then number them in one block. The caller writes the
-    rows and the events (``_finalized_changes``) in the same transaction, which holds the
+    the stages run as ``choices`` chooses, then number them in one block and move each to open
+    (paid when nothing is due) with its events (apps.invoices.transitions: invoice.finalized,
+    and invoice.paid). The caller writes the rows in the same transaction, which holds the
     sequence's lock from here to its end."""
+    moves = []
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0
@@ -131,28 +133,19 @@ def _finalized_set(
         invoice.starting_balance = settled.starting_balance
         invoice.ending_balance = settled.ending_balance
         invoice.amount_due = settled.amount_due
-        invoice.status = "paid" if invoice.amount_due == 0 else "open"
+        to = InvoiceStatus.PAID if invoice.amount_due == 0 else InvoiceStatus.OPEN
+        moves.append((invoice, to))
         invoice.finalized_at = clock.now(test_clock_id=invoice.customer.test_clock_id)
         invoice.automatically_finalizes_at = None  # only a draft waits to be finalized
         collection = _collection_decide(invoice, plan, choices)
         invoice.stages = {**invoice.stages, **stages_recorded([settled.stage, collection])}
-        if invoice.status == "paid":
+        if to == InvoiceStatus.PAID:
             invoice.paid_at = invoice.finalized_at
         invoice.updated_at = clock.now()
     # Numbers last: the sequence's lock is held only for the writes that follow.
     for invoice, number in zip(invoices, _numbers_take(account, len(invoices)), strict=True):
         invoice.number = number
-
-
-def _finalized_changes(invoices: list[Invoice]) -> list[tuple]:
-    """invoice.finalized of each finalized invoice (and invoice.paid when nothing was due)."""
-    changes = []
-    for invoice in invoices:
-        data = invoice_render(invoice)
-        changes.append(("invoice.finalized", "invoice", data, None))
-        if invoice.status == "paid":
-            changes.append(("invoice.paid", "invoice", data, None))
-    return changes
+    invoices_move(account=account, moves=moves, actor=actor)  # each with its events
 
 
 def _finalize_locked(
@@ -169,7 +162,6 @@ def _finalize_locked(
     with_balance = _customers_with_balance(account, {invoice.customer_id for invoice in invoices})
     _finalized_set(account, invoices, with_balance, actor, choices, plan)
     rows_update(Invoice, invoices, _FINALIZED_FIELDS)
-    changes_record(account=account, actor=actor, changes=_finalized_changes(invoices))
 
 
 def invoices_insert(
@@ -181,9 +173,10 @@ def invoices_insert(
     choices: Choices | None = None,
 ) -> None:
     """Inside the transaction that makes them: insert new drafts of one account in one
-    multi-row insert, the ones in ``finalizing`` finalized as they are written (a renewal past
-    its auto-advance hour: one insert instead of an insert and an update), the stages run as
-    ``choices`` (None: the account's) chooses, as ``invoices_finalize`` runs them. Their
+    multi-row insert, the ones in ``finalizing`` (drafts in memory) moved to open or paid with
+    their events as they are written (a renewal past its auto-advance hour: one insert instead
+    of an insert and an update), the stages run as ``choices`` (None: the account's) chooses,
+    as ``invoices_finalize`` runs them. Their
     customers have no balance and their settlement moves nothing onto it (the caller checks:
     adjusting one locks the customer, out of the lock order there). Numbered last, so the
     sequence's lock is held for the insert and the events only."""
@@ -191,7 +184,6 @@ def invoices_insert(
         choices = stage_choices(account) if choices is None else choices
         _finalized_set(account, finalizing, set(), actor, choices, retry_plan(account))
     rows_insert(Invoice, invoices)
-    changes_record(account=account, actor=actor, changes=_finalized_changes(finalizing))
 
 
 def invoice_finalize(

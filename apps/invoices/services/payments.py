@@ -15,9 +15,11 @@ from apps.core.bulk import rows_update
 from apps.core.errors import ApplicationError, CardError, InvalidRequestError
 from apps.customers.models import PaymentMethod
 from apps.invoices.collecting import Tried, payment_collection
+from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice
+from apps.invoices.render import invoice_render
 from apps.invoices.services.locking import invoices_lock_current
-from apps.invoices.services.render import invoice_render
+from apps.invoices.transitions import invoices_move
 from apps.payments.services import ChargeRequest, charges_attempt
 from apps.payments.services.charges import card_error
 
@@ -189,8 +191,9 @@ def invoices_pay(
 
 
 def _outcome_apply(row: Invoice, tried: Tried, customer) -> bool:
-    """Write ``tried``'s outcome on the locked ``row``; False when nothing happened to it (an
-    attempt that neither counted nor charged: no event, no change)."""
+    """Write ``tried``'s outcome on the locked ``row`` (a payment's status move is
+    ``_outcomes_write``'s); False when nothing happened to it (an attempt that neither counted
+    nor charged: no event, no change)."""
     if tried.error is not None and not tried.counted and tried.skipped:
         return False
     row.attempt_count += int(tried.counted)
@@ -198,23 +201,26 @@ def _outcome_apply(row: Invoice, tried: Tried, customer) -> bool:
     if tried.error is not None:
         row.charge_id = tried.charge_id or row.charge_id
     else:
-        row.status = "paid"
         row.amount_paid = row.amount_due
         row.charge_id = tried.charge_id
         row.paid_at = clock.now(test_clock_id=customer.test_clock_id)
     return True
 
 
-def _outcome_changes(rows: list[Invoice]) -> list[tuple]:
-    changes = []
-    for row in rows:
-        data = invoice_render(row)
-        if row.status == "paid":
-            changes.append(("invoice.paid", "invoice", data, None))
-            changes.append(("invoice.payment_succeeded", "invoice", data, None))
-        else:
-            changes.append(("invoice.payment_failed", "invoice", data, None))
-    return changes
+def _outcomes_write(account, rows: list[Invoice], paid: list[Invoice], actor: Actor) -> None:
+    """The outcome transaction's writes: the ``paid`` invoices moved to paid (their events),
+    every other row's ``invoice.payment_failed``, and the rows."""
+    invoices_move(account=account, moves=[(row, InvoiceStatus.PAID) for row in paid], actor=actor)
+    failed = [row for row in rows if row.status != InvoiceStatus.PAID]
+    if failed:
+        changes_record(
+            account=account,
+            actor=actor,
+            changes=[
+                ("invoice.payment_failed", "invoice", invoice_render(row), None) for row in failed
+            ],
+        )
+    rows_update(Invoice, rows, _OUTCOME_FIELDS)
 
 
 def invoices_outcomes_record(
@@ -238,7 +244,7 @@ def invoices_outcomes_record(
             invoice.id: invoice
             for invoice in invoices_lock_current(account, invoices, skip_locked=False)
         }
-        rows, tried, released = [], [], []
+        rows, paid, tried, released = [], [], [], []
         for invoice in invoices:
             row = locked.get(invoice.id)
             if row is None:
@@ -264,14 +270,15 @@ def invoices_outcomes_record(
             tried.append(attempt)
             if _outcome_apply(row, attempt, invoice.customer):
                 rows.append(row)
+                if attempt.error is None:
+                    paid.append(row)
         exhausted = collection.record(account=account, tried=tried, trigger=trigger, claims=claims)
         collection.release(released)
-        rows_update(Invoice, rows, _OUTCOME_FIELDS)
-        changes_record(account=account, actor=actor, changes=_outcome_changes(rows))
+        _outcomes_write(account, rows, paid, actor)
     recovered = [
         row
         for row in rows
-        if row.status == "paid"
+        if row.status == InvoiceStatus.PAID
         and row.subscription_id
         and row.subscription.status in ("past_due", "unpaid", "incomplete")
     ]

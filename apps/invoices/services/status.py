@@ -6,10 +6,12 @@ from apps.accounts.audit import change_record
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
+from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice, InvoiceItem
+from apps.invoices.render import invoice_render
 from apps.invoices.services.locking import invoice_lock
 from apps.invoices.services.payments import payment_in_progress_refuse
-from apps.invoices.services.render import invoice_record, invoice_render
+from apps.invoices.transitions import invoice_move
 
 
 def invoice_void(*, account, invoice_id: str, actor: Actor) -> Invoice:
@@ -22,10 +24,8 @@ def invoice_void(*, account, invoice_id: str, actor: Actor) -> Invoice:
                 f"Only an open or uncollectible invoice can be voided; it is {invoice.status}.",
                 code="invoice_not_open",
             )
-        invoice.status = "void"
         invoice.voided_at = clock.now()
-        invoice.save(update_fields=["status", "voided_at", "updated_at"])
-        invoice_record(invoice, "invoice.voided", actor)
+        invoice_move(invoice, InvoiceStatus.VOID, actor=actor, fields=("voided_at",))
     return invoice
 
 
@@ -38,9 +38,7 @@ def invoice_mark_uncollectible(*, account, invoice_id: str, actor: Actor) -> Inv
                 f"Only an open invoice can be marked uncollectible; this one is {invoice.status}.",
                 code="invoice_not_open",
             )
-        invoice.status = "uncollectible"
-        invoice.save(update_fields=["status", "updated_at"])
-        invoice_record(invoice, "invoice.marked_uncollectible", actor)
+        invoice_move(invoice, InvoiceStatus.UNCOLLECTIBLE, actor=actor)
     return invoice
 
 

@@ -1,8 +1,9 @@
 """Subscription writes, by topic: ``create``, ``items`` (changes with prorations), ``cycles``,
 ``settings``, ``cancel``, ``trials`` and ``lifecycle`` (trial ends, scheduled cancellation,
 pause and resume), ``renewals``, ``collection`` (finalizing and paying their invoices),
-``billing`` (billing settings, a subscription's invoice), ``notices``, ``test_clocks``; the API
-objects and the audit entry are in ``record``.
+``billing`` (billing settings, a subscription's invoice), ``notices``, ``test_clocks``; the rules
+they share in ``record``. The API objects and the audit entry are in apps.subscriptions.render,
+the status moves in apps.subscriptions.transitions.
 
 Lines always come from the pure planner (apps.invoices.engine.planner). A renewal locks the
 subscription and re-checks that it is due, and the invoice lines' unique keys make a second
@@ -10,6 +11,7 @@ invoice for one period impossible.
 """
 
 from apps.subscriptions.planning import ItemRequest
+from apps.subscriptions.render import subscription_item_render, subscription_render
 from apps.subscriptions.services.billing import billing_settings, billing_settings_update
 from apps.subscriptions.services.cancel import FEEDBACK, CancellationDetails, subscription_cancel
 from apps.subscriptions.services.create import subscription_create
@@ -19,7 +21,6 @@ from apps.subscriptions.services.items import (
     subscription_item_update,
     subscription_items_change,
 )
-from apps.subscriptions.services.record import subscription_item_render, subscription_render
 from apps.subscriptions.services.renewals import subscription_renew
 from apps.subscriptions.services.settings import (
     PauseCollection,

@@ -11,10 +11,8 @@ from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services.record import (
-    subscription_pending_prorations_drop,
-    subscription_record,
-)
+from apps.subscriptions.services.record import subscription_pending_prorations_drop
+from apps.subscriptions.transitions import subscription_move
 
 FEEDBACK = (
     "customer_service",
@@ -66,8 +64,6 @@ def subscription_cancel(
                 f"Subscription {subscription.id} is already canceled.", code="resource_missing"
             )
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
-        previous = {"status": subscription.status}
-        subscription.status = SubscriptionStatus.CANCELED
         subscription.canceled_at = subscription.ended_at = now
         subscription.cancellation_details = {
             "comment": comment,
@@ -75,9 +71,8 @@ def subscription_cancel(
             "reason": reason,
         }
         subscription.cancel_at = None
-        subscription.save()
+        subscription_move(subscription, SubscriptionStatus.CANCELED, actor=actor)
         subscription_pending_prorations_drop(subscription)
-        subscription_record(subscription, "customer.subscription.deleted", actor, previous=previous)
     return subscription
 
 

@@ -32,7 +32,7 @@ from apps.invoices.services import (
 )
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
-from apps.subscriptions.services.record import subscription_record
+from apps.subscriptions.transitions import subscription_move
 
 
 @dataclass
@@ -159,12 +159,7 @@ def subscriptions_past_due(*, subscription_ids: set[str], actor: Actor = SYSTEM)
             )
         )
         for subscription in subscriptions:
-            previous = {"status": subscription.status}
-            subscription.status = SubscriptionStatus.PAST_DUE
-            subscription.save(update_fields=["status", "updated_at"])
-            subscription_record(
-                subscription, "customer.subscription.updated", actor, previous=previous
-            )
+            subscription_move(subscription, SubscriptionStatus.PAST_DUE, actor=actor, fields=())
 
 
 def invoices_auto_advance(

@@ -23,10 +23,11 @@ from apps.subscriptions.planning import (
     first_lines,
     starts_at_check,
 )
+from apps.subscriptions.render import subscription_record
 from apps.subscriptions.services.billing import invoice_from_lines
 from apps.subscriptions.services.collection import invoice_collect
-from apps.subscriptions.services.record import subscription_record
 from apps.subscriptions.terms import item_terms
+from apps.subscriptions.transitions import subscription_move
 
 PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete")
 COLLECTION_METHODS = ("charge_automatically", "send_invoice")
@@ -44,11 +45,11 @@ def _rows_insert(
     metadata: dict[str, str] | None,
     trial_settings: dict | None,
 ) -> tuple[Subscription, list[SubscriptionItem]]:
-    """The subscription (incomplete until its first invoice is made) and its items."""
+    """The subscription, in the status its plan gives (trialing or active), and its items."""
     subscription = Subscription.objects.create(
         account=account,
         customer=customer,
-        status=SubscriptionStatus.INCOMPLETE,
+        status=plan.status,
         currency=plan.currency,
         interval=plan.interval,
         interval_count=plan.interval_count,
@@ -78,17 +79,20 @@ def _rows_insert(
     return subscription, rows
 
 
-def _status_set(subscription: Subscription, status: str, actor: Actor, *, type: str) -> None:
-    """The subscription leaves the active status its creation recorded."""
-    fields = ["status", "updated_at"]
+def _first_payment_move(subscription: Subscription, status: str, actor: Actor) -> None:
+    """The subscription leaves the active status its creation recorded: incomplete, or
+    incomplete_expired (ended now)."""
+    fields: tuple[str, ...] = ()
     with transaction.atomic():
-        subscription.status = status
         if status == SubscriptionStatus.INCOMPLETE_EXPIRED:
             subscription.ended_at = clock.now(test_clock_id=subscription.customer.test_clock_id)
-            fields.insert(1, "ended_at")
-        subscription.save(update_fields=fields)
-        subscription_record(
-            subscription, type, actor, previous={"status": SubscriptionStatus.ACTIVE}
+            fields = ("ended_at",)
+        subscription_move(
+            subscription,
+            status,
+            actor=actor,
+            previous={"status": SubscriptionStatus.ACTIVE},
+            fields=fields,
         )
 
 
@@ -102,29 +106,20 @@ def _first_invoice_collect(
     if payment_behavior == "default_incomplete":
         # The first invoice is finalized and left for the customer to pay (e.g. on a page).
         invoice_finalize(invoice_id=invoice.id, account=account, actor=actor, choices=choices)
-        _status_set(
-            subscription, SubscriptionStatus.INCOMPLETE, actor, type="customer.subscription.updated"
-        )
+        _first_payment_move(subscription, SubscriptionStatus.INCOMPLETE, actor)
         return
     if invoice_collect(subscription, invoice, actor, choices):
         return
     if payment_behavior == "error_if_incomplete":
         # As if it had not been created: the invoice is voided, the subscription expires.
         invoice_void(account=account, invoice_id=invoice.id, actor=actor)
-        _status_set(
-            subscription,
-            SubscriptionStatus.INCOMPLETE_EXPIRED,
-            actor,
-            type="customer.subscription.deleted",
-        )
+        _first_payment_move(subscription, SubscriptionStatus.INCOMPLETE_EXPIRED, actor)
         raise CardError(
             "The first payment failed, so the subscription was not created.",
             code="card_declined",
             extra={"decline_code": "generic_decline"},
         )
-    _status_set(
-        subscription, SubscriptionStatus.INCOMPLETE, actor, type="customer.subscription.updated"
-    )
+    _first_payment_move(subscription, SubscriptionStatus.INCOMPLETE, actor)
 
 
 def _choices_check(*, payment_behavior: str, collection_method: str) -> None:
@@ -210,7 +205,6 @@ def subscription_create(
             subscription=subscription,
             at=clock.now(test_clock_id=customer.test_clock_id),
         )
-        subscription.status = plan.status
         subscription.save()
         subscription_record(subscription, "customer.subscription.created", actor)
     if invoice is not None:

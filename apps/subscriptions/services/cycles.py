@@ -6,8 +6,9 @@ from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import reset_lines
 from apps.invoices.engine.staging import changes_lines
 from apps.invoices.stage_choices import stage_choices
+from apps.subscriptions.render import subscription_record
 from apps.subscriptions.services.billing import invoice_from_lines
-from apps.subscriptions.services.record import prorations_pend, subscription_record
+from apps.subscriptions.services.record import prorations_pend
 
 
 def anchor_reset(subscription, *, old, new, interval, at, prorate, actor, choices=None):

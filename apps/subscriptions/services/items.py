@@ -13,11 +13,13 @@ from apps.core.locks import row_lock
 from apps.invoices.engine.stages import Choices
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
+from apps.subscriptions.enums import SubscriptionItemState
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import ItemRequest
 from apps.subscriptions.services.collection import invoice_collect
 from apps.subscriptions.services.cycles import cycle_restart, prorate_change
 from apps.subscriptions.services.record import stages_pend
+from apps.subscriptions.transitions import item_move
 
 
 def subscription_items_change(
@@ -60,7 +62,7 @@ def subscription_items_change(
             row.created_at = now
             row.save(force_insert=True)
         for row in plan.removed:
-            row.deleted_at = now
+            item_move(row, SubscriptionItemState.DELETED, at=now)
             row.save(update_fields=["deleted_at", "updated_at"])
         if plan.lines or proration_behavior != "always_invoice":
             # A waived proration's record goes to the invoice that would have had its lines:

@@ -19,9 +19,10 @@ from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import Line, cycle_lines
 from apps.invoices.engine.staging import changes_lines
 from apps.invoices.stage_choices import stage_choices
-from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.enums import SubscriptionItemState, SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
+from apps.subscriptions.render import subscription_record, subscription_render
 from apps.subscriptions.services.billing import AlreadyInvoiced, invoice_from_lines
 from apps.subscriptions.services.cycles import anchor_reset
 from apps.subscriptions.services.record import (
@@ -30,8 +31,6 @@ from apps.subscriptions.services.record import (
     prorations_pend,
     status_for,
     subscription_pending_prorations_drop,
-    subscription_record,
-    subscription_render,
 )
 from apps.subscriptions.services.steps import (
     ENDED,
@@ -42,6 +41,7 @@ from apps.subscriptions.services.steps import (
 )
 from apps.subscriptions.services.trials import subscription_trials_settle_due
 from apps.subscriptions.terms import item_terms
+from apps.subscriptions.transitions import item_move, subscription_move, subscription_status_set
 
 ANCHORS = ("now", "unchanged")
 
@@ -95,7 +95,6 @@ def subscription_cancel_scheduled(
             except AlreadyInvoiced:
                 invoice = None
         previous = {"status": subscription.status, "cancel_at": clock.to_epoch(at)}
-        subscription.status = SubscriptionStatus.CANCELED
         subscription.ended_at = at
         subscription.canceled_at = subscription.canceled_at or at
         subscription.cancellation_details = subscription.cancellation_details or {
@@ -103,8 +102,7 @@ def subscription_cancel_scheduled(
             "feedback": None,
             "reason": "cancellation_requested",
         }
-        subscription.save()
-        subscription_record(subscription, "customer.subscription.deleted", actor, previous=previous)
+        subscription_move(subscription, SubscriptionStatus.CANCELED, actor=actor, previous=previous)
     return outcome_collect(Outcome(subscription, invoice), actor)
 
 
@@ -208,7 +206,7 @@ def subscription_resume(
         at = proration_date or now
         before = subscription_render(subscription)
         for item in paused_items:
-            item.paused_at = None
+            item_move(item, SubscriptionItemState.ACTIVE, at=now)
             item.save(update_fields=["paused_at", "updated_at"])
         items = active_items(subscription)
         invoice = None
@@ -235,7 +233,8 @@ def subscription_resume(
                 invoice = None
         else:
             prorations_pend(subscription, lines, at=now)
-        subscription.status = status_for(items, now)
+        # The move is recorded in the resume's event, with what else changed.
+        subscription_status_set(subscription, status_for(items, now))
         subscription.save()
         after = subscription_render(subscription)
         previous = {k: v for k, v in before.items() if after.get(k) != v}

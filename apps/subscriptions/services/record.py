@@ -1,12 +1,8 @@
-"""The subscription API objects, the audit entry with a subscription's event, and the small
-rules every subscription write shares (which items bill, the status they give, pending
-prorations)."""
+"""The small rules every subscription write shares (which items bill, the status they give,
+pending prorations); the API objects and the audit entry are in apps.subscriptions.render."""
 
 from datetime import datetime
 
-from apps.accounts.audit import change_record
-from apps.core import clock
-from apps.core.actor import Actor
 from apps.core.locks import row_lock
 from apps.invoices.engine.staging import stages_recorded
 from apps.invoices.models import InvoiceItem
@@ -16,93 +12,6 @@ from apps.subscriptions.terms import item_bills
 
 # The statuses a renewal bills (paused, canceled and expired ones do not renew).
 RENEWABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE)
-
-
-def subscription_render(
-    subscription: Subscription,
-    *,
-    items: list[SubscriptionItem] | None = None,
-    discount_ids: list[str] | None = None,
-) -> dict:
-    """The API object; ``items`` (not removed, in id order) and ``discount_ids`` (not removed)
-    when the caller loaded them for many subscriptions at once."""
-    if items is None:
-        items = list(subscription.items.filter(deleted_at__isnull=True).order_by("id"))
-    if discount_ids is None:
-        discount_ids = list(
-            subscription.discounts.filter(removed_at__isnull=True).values_list("id", flat=True)
-        )
-    return {
-        "id": subscription.id,
-        "object": "subscription",
-        "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
-        "cancel_at": clock.to_epoch(
-            subscription.current_period_end
-            if subscription.cancel_at_period_end
-            else subscription.cancel_at
-        ),
-        "cancel_at_period_end": subscription.cancel_at_period_end,
-        "canceled_at": clock.to_epoch(subscription.canceled_at),
-        "cancellation_details": subscription.cancellation_details or None,
-        "ended_at": clock.to_epoch(subscription.ended_at),
-        "collection_method": subscription.collection_method,
-        "days_until_due": subscription.days_until_due,
-        "default_payment_method": subscription.default_payment_method_id,
-        "created": clock.to_epoch(subscription.created_at),
-        "currency": subscription.currency,
-        "current_period_end": clock.to_epoch(subscription.current_period_end),
-        "current_period_start": clock.to_epoch(subscription.current_period_start),
-        "customer": subscription.customer_id,
-        "items": {
-            "object": "list",
-            "data": [subscription_item_render(item, subscription=subscription) for item in items],
-            "has_more": False,
-            "url": f"/v1/subscription_items?subscription={subscription.id}",
-        },
-        "discounts": list(discount_ids),
-        "latest_invoice": subscription.latest_invoice_id,
-        "metadata": subscription.metadata,
-        "pause_collection": subscription.pause_collection,
-        "status": subscription.status,
-        "trial_end": clock.to_epoch(subscription.trial_end),
-        "trial_settings": {
-            "end_behavior": {
-                "missing_payment_method": (
-                    (subscription.trial_settings or {}).get("end_behavior") or {}
-                ).get("missing_payment_method", "create_invoice")
-            }
-        },
-        "trial_start": clock.to_epoch(subscription.trial_start),
-    }
-
-
-def subscription_item_render(
-    item: SubscriptionItem, *, subscription: Subscription | None = None
-) -> dict:
-    subscription = subscription or item.subscription
-    return {
-        "id": item.id,
-        "object": "subscription_item",
-        "created": clock.to_epoch(item.created_at),
-        "current_period_end": clock.to_epoch(subscription.current_period_end),
-        "current_period_start": clock.to_epoch(subscription.current_period_start),
-        "metadata": item.metadata,
-        "price": item.price_id,
-        "quantity": item.quantity,
-        "subscription": item.subscription_id,
-        "trial_end": clock.to_epoch(item.trial_end),
-    }
-
-
-def subscription_record(subscription: Subscription, type: str, actor: Actor, previous=None) -> None:
-    change_record(
-        account=subscription.account,
-        actor=actor,
-        type=type,
-        object_type="subscription",
-        data_object=subscription_render(subscription),
-        previous=previous,
-    )
 
 
 def active_items(subscription: Subscription) -> list[SubscriptionItem]:

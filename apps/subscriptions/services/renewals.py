@@ -34,16 +34,13 @@ from apps.invoices.services import invoice_render, invoices_insert
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.render import subscription_render
 from apps.subscriptions.services.collection import (
     invoices_collect,
     subscription_invoice_collect,
     subscriptions_past_due,
 )
-from apps.subscriptions.services.record import (
-    status_for,
-    subscription_record,
-    subscription_render,
-)
+from apps.subscriptions.services.record import status_for
 from apps.subscriptions.services.renewal_parts import (
     AUTO_ADVANCE_DELAY,
     END,
@@ -60,6 +57,7 @@ from apps.subscriptions.services.renewal_parts import (
 )
 from apps.subscriptions.services.trials import subscription_trials_settle
 from apps.subscriptions.terms import item_bills, item_terms
+from apps.subscriptions.transitions import subscription_move, subscription_status_set
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +78,8 @@ def _plan(subscription, items, now, actor, renewed, choices: Choices) -> Renewal
     if resumes_at and clock.from_epoch(resumes_at) <= now:
         subscription.pause_collection = None
     if step == END:
-        ended = {"status": subscription.status}
-        subscription.status = SubscriptionStatus.CANCELED
         subscription.ended_at = subscription.current_period_end
-        subscription.save()
-        subscription_record(subscription, "customer.subscription.deleted", actor, previous=ended)
+        subscription_move(subscription, SubscriptionStatus.CANCELED, actor=actor)
         renewed.subscriptions.append(subscription)
         return None
     previous = (subscription.current_period_start, subscription.current_period_end)
@@ -123,7 +118,8 @@ def _plan(subscription, items, now, actor, renewed, choices: Choices) -> Renewal
     subscription.current_period_start, subscription.current_period_end = period
     if subscription.status not in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
         # A subscription in dunning stays so until its open invoices are paid (apps.collections).
-        subscription.status = status_for(billing, period[0])
+        # The move is recorded in the renewal's event, with the period (``before``).
+        subscription_status_set(subscription, status_for(billing, period[0]))
     return renewal
 
 

@@ -22,8 +22,8 @@ from apps.customers.models import PaymentMethod
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
+from apps.subscriptions.render import subscription_record, subscription_render
 from apps.subscriptions.services.cancel import FEEDBACK, CancellationDetails
-from apps.subscriptions.services.record import subscription_record, subscription_render
 
 PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
 

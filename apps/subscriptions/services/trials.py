@@ -18,8 +18,9 @@ from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.proration import fraction_remaining, prorate
 from apps.invoices.engine.staging import changes_lines
 from apps.invoices.stage_choices import stage_choices
-from apps.subscriptions.enums import SubscriptionStatus
+from apps.subscriptions.enums import SubscriptionItemState, SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
+from apps.subscriptions.render import subscription_record, subscription_render
 from apps.subscriptions.services.billing import (
     MISSING_PAYMENT_METHOD,
     AlreadyInvoiced,
@@ -33,8 +34,6 @@ from apps.subscriptions.services.record import (
     prorations_pend,
     status_for,
     subscription_pending_prorations_drop,
-    subscription_record,
-    subscription_render,
 )
 from apps.subscriptions.services.steps import (
     ENDED,
@@ -44,6 +43,7 @@ from apps.subscriptions.services.steps import (
     subscription_lock,
 )
 from apps.subscriptions.terms import item_terms
+from apps.subscriptions.transitions import item_move, subscription_move, subscription_status_set
 
 
 def missing_payment_method_behavior(subscription: Subscription) -> str:
@@ -109,15 +109,16 @@ def _ended_items_settle(
     account that invoices trial ends immediately)."""
     remainders: list[Line] = []
     for item in ended:
-        item.trial_settled_at = now
         if behavior == "cancel":
-            item.deleted_at = item.trial_end
+            item_move(item, SubscriptionItemState.DELETED, at=item.trial_end, settled_at=now)
         elif behavior == "pause":
-            item.paused_at = item.trial_end
-        elif billing_settings(subscription.account).invoice_trial_end_immediately:
-            line = _trial_remainder(subscription, item)
-            if line is not None:
-                remainders.append(line)
+            item_move(item, SubscriptionItemState.PAUSED, at=item.trial_end, settled_at=now)
+        else:
+            item_move(item, SubscriptionItemState.ACTIVE, at=now)
+            if billing_settings(subscription.account).invoice_trial_end_immediately:
+                line = _trial_remainder(subscription, item)
+                if line is not None:
+                    remainders.append(line)
         item.save(update_fields=["trial_settled_at", "deleted_at", "paused_at", "updated_at"])
     return remainders
 
@@ -152,30 +153,17 @@ def subscription_trials_settle(
     billing = active_items(subscription)
     remaining = subscription.items.filter(deleted_at__isnull=True).exists()
     if not remaining:
-        subscription.status = SubscriptionStatus.CANCELED
         subscription.canceled_at = subscription.ended_at = max(i.trial_end for i in ended)
         subscription.cancellation_details = {"comment": None, "feedback": None, "reason": None}
-        subscription.save()
+        subscription_move(subscription, SubscriptionStatus.CANCELED, actor=actor)
         subscription_pending_prorations_drop(subscription)
-        subscription_record(
-            subscription,
-            "customer.subscription.deleted",
-            actor,
-            previous={"status": before["status"]},
-        )
         return outcome
     if not billing:
-        subscription.status = SubscriptionStatus.PAUSED
-        subscription.save()
-        subscription_record(
-            subscription,
-            "customer.subscription.paused",
-            actor,
-            previous={"status": before["status"]},
-        )
+        subscription_move(subscription, SubscriptionStatus.PAUSED, actor=actor)
         return outcome
     if subscription.status in (SubscriptionStatus.TRIALING, SubscriptionStatus.PAUSED):
-        subscription.status = status_for(billing, now)
+        # The move is recorded in the update's event below, with what else changed.
+        subscription_status_set(subscription, status_for(billing, now))
     subscription.save()
     if remainders:
         try:
@@ -202,6 +190,20 @@ def subscription_trials_settle_due(*, subscription_id: str, actor: Actor = SYSTE
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
         outcome = subscription_trials_settle(subscription, now=now, actor=actor)
     return outcome_collect(outcome, actor)
+
+
+def _unused_time_credits(subscription: Subscription, old: list, *, at: datetime, prorate: str):
+    """The unused time of the items' terms ``old`` from ``at`` to the period's end, credited
+    (``billing.prorations``), unless ``prorate`` (the proration behaviour) is ``none``."""
+    if prorate == "none":
+        return []
+    return changes_lines(
+        [(terms, None) for terms in old],
+        period=(subscription.current_period_start, subscription.current_period_end),
+        at=at,
+        currency=subscription.currency,
+        choices=stage_choices(subscription.account),
+    )
 
 
 def subscription_trial_update(
@@ -239,10 +241,12 @@ def subscription_trial_update(
                 raise InvalidRequestError("The subscription is not in a trial.", param="trial_end")
             for item in items:
                 if item.trial_end is not None and item.trial_end > now:
-                    item.trial_end = item.trial_settled_at = now
+                    item.trial_end = now
+                    item_move(item, SubscriptionItemState.ACTIVE, at=now)
                     item.save(update_fields=["trial_end", "trial_settled_at", "updated_at"])
             subscription.trial_end = now
-            subscription.status = SubscriptionStatus.ACTIVE
+            # Recorded in the restarted cycle's event (apps.subscriptions.services.cycles).
+            subscription_status_set(subscription, SubscriptionStatus.ACTIVE)
             invoice = anchor_reset(
                 subscription,
                 old=old,
@@ -255,27 +259,18 @@ def subscription_trial_update(
         else:
             if trial_end <= now:
                 raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
-            period = (subscription.current_period_start, subscription.current_period_end)
-            credits = (
-                changes_lines(
-                    [(terms, None) for terms in old],
-                    period=period,
-                    at=now,
-                    currency=subscription.currency,
-                    choices=stage_choices(subscription.account),
-                )
-                if proration_behavior != "none"
-                else []
-            )
+            credits = _unused_time_credits(subscription, old, at=now, prorate=proration_behavior)
             prorations_pend(subscription, credits, at=now)
             for item in items:
-                item.trial_end, item.trial_settled_at = trial_end, None
+                item.trial_end = trial_end
+                item_move(item, SubscriptionItemState.TRIALING, at=now)
                 item.save(update_fields=["trial_end", "trial_settled_at", "updated_at"])
             subscription.trial_start = subscription.trial_start or now
             subscription.trial_end = trial_end
             subscription.billing_cycle_anchor = trial_end
             subscription.current_period_start, subscription.current_period_end = now, trial_end
-            subscription.status = SubscriptionStatus.TRIALING
+            # The move is recorded in the update's event below, with what else changed.
+            subscription_status_set(subscription, SubscriptionStatus.TRIALING)
             subscription.save()
             after = subscription_render(subscription)
             previous = {k: v for k, v in before.items() if after.get(k) != v}
