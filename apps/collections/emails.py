@@ -20,35 +20,23 @@ recorded as unconfirmed (at most once, as a customer would rather have it).
 """
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from apps.accounts.models import Account
 from apps.collections import email_templates
-from apps.collections.email_templates import BUILT_IN, Kind, Wording
-from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
-from apps.collections.payment_method_page import (
-    brand_name,
-    current_payment_method,
-    update_payment_method_url,
-)
-from apps.collections.schedule import is_last_retry
-from apps.collections.selectors import collection_settings, email_templates_of, retry_policy_for
+from apps.collections.email_drafts import DRAFTERS, Draft, EmailBatch
+from apps.collections.email_templates import BUILT_IN, Wording
+from apps.collections.models import CollectionSettings, EmailTemplate, SentEmail
+from apps.collections.selectors import collection_settings, email_templates_of
 from apps.core import clock
+from apps.core.bulk import rows_insert_new
 from apps.core.models import Event
-from apps.core.money import format_amount
 from apps.core.queue import task_named
-from apps.customers.models import Customer, PaymentMethod
-from apps.invoices.documents import hosted_invoice_url
-from apps.invoices.models import Invoice
-from apps.payments.models import Charge
-from apps.subscriptions.models import Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -121,160 +109,6 @@ def _enqueue_on_commit(event_ids: list[str]) -> None:
 # --- what an email says ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Draft:
-    kind: str
-    customer: Customer
-    object_id: str
-    context: dict[str, str]
-
-
-def _date(moment: datetime | int | None) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, int):
-        moment = clock.from_epoch(moment)
-    return f"{moment:%B} {moment.day}, {moment.year}"
-
-
-def _card_context(card: PaymentMethod | None) -> dict[str, str]:
-    if card is None or not card.last4:
-        return {"card_brand": "", "card_last4": "", "card_expiry": ""}
-    expiry = f"{card.exp_month:02d}/{card.exp_year}" if card.exp_month and card.exp_year else ""
-    return {"card_brand": brand_name(card), "card_last4": card.last4, "card_expiry": expiry}
-
-
-def _base_context(account: Account, customer: Customer) -> dict[str, str]:
-    return {
-        "customer_name": customer.name or customer.email,
-        "account_name": account.name,
-        "update_payment_method_url": update_payment_method_url(customer),
-    }
-
-
-def _open_invoice(account: Account, invoice_id: str) -> Invoice | None:
-    return Invoice.objects.filter(account=account, id=invoice_id, status="open").first()
-
-
-def _card_of_last_attempt(invoice: Invoice, customer: Customer) -> PaymentMethod | None:
-    attempted = (
-        PaymentAttempt.objects.filter(invoice=invoice)
-        .exclude(payment_method_id="")
-        .order_by("-attempted_at", "-id")
-        .values_list("payment_method_id", flat=True)
-        .first()
-    )
-    if attempted:
-        return PaymentMethod.objects.filter(account_id=invoice.account_id, id=attempted).first()
-    return current_payment_method(customer)
-
-
-def _payment_failed(event, account, customer, settings_row) -> Draft | None:
-    data = event.data_object
-    invoice = _open_invoice(account, data["id"])
-    if invoice is None:  # paid, voided or written off since
-        return None
-    next_attempt = data.get("next_payment_attempt")
-    last = next_attempt is None or is_last_retry(
-        retry_policy_for(invoice, settings_row), attempt_count=data.get("attempt_count") or 0
-    )
-    return Draft(
-        kind=Kind.FINAL_NOTICE if last else Kind.PAYMENT_FAILED,
-        customer=customer,
-        object_id=invoice.id,
-        context={
-            **_base_context(account, customer),
-            **_card_context(_card_of_last_attempt(invoice, customer)),
-            "amount": format_amount(data["amount_remaining"], data["currency"]),
-            "invoice_number": invoice.number or invoice.id,
-            "hosted_invoice_url": hosted_invoice_url(invoice) or "",
-            "next_retry_date": _date(next_attempt),
-        },
-    )
-
-
-def _receipt(event, account, customer, settings_row) -> Draft | None:
-    data = event.data_object
-    invoice = Invoice.objects.filter(account=account, id=data["id"]).first()
-    if invoice is None:
-        return None
-    charge = (
-        Charge.objects.select_related("payment_method")
-        .filter(account=account, id=invoice.charge_id)
-        .first()
-        if invoice.charge_id
-        else None
-    )
-    return Draft(
-        kind=Kind.RECEIPT,
-        customer=customer,
-        object_id=invoice.id,
-        context={
-            **_base_context(account, customer),
-            **_card_context(charge.payment_method if charge else None),
-            "amount": format_amount(data["amount_paid"], data["currency"]),
-            "invoice_number": invoice.number or invoice.id,
-            "hosted_invoice_url": hosted_invoice_url(invoice) or "",
-        },
-    )
-
-
-def _upcoming_renewal(event, account, customer, settings_row) -> Draft | None:
-    data = event.data_object
-    if (data.get("amount_due") or 0) <= 0:
-        return None
-    subscription = (
-        Subscription.objects.select_related("default_payment_method")
-        .filter(
-            account=account,
-            id=data.get("subscription"),
-            canceled_at__isnull=True,
-            cancel_at_period_end=False,
-        )
-        .first()
-    )
-    if subscription is None:
-        return None
-    card = subscription.default_payment_method or current_payment_method(customer)
-    return Draft(
-        kind=Kind.UPCOMING_RENEWAL,
-        customer=customer,
-        object_id=subscription.id,
-        context={
-            **_base_context(account, customer),
-            **_card_context(card),
-            "amount": format_amount(data["amount_due"], data["currency"]),
-            "renewal_date": _date(data.get("period_end")),
-        },
-    )
-
-
-def _card_expiring(event, account, customer, settings_row) -> Draft | None:
-    card = PaymentMethod.objects.filter(
-        account=account,
-        id=event.data_object["id"],
-        customer=customer,
-        detached_at__isnull=True,
-        closed_at__isnull=True,
-    ).first()
-    if card is None:
-        return None
-    return Draft(
-        kind=Kind.CARD_EXPIRING,
-        customer=customer,
-        object_id=card.id,
-        context={**_base_context(account, customer), **_card_context(card)},
-    )
-
-
-_DRAFTERS = {
-    "invoice.payment_failed": _payment_failed,
-    "invoice.paid": _receipt,
-    "invoice.upcoming": _upcoming_renewal,
-    "customer.source.expiring": _card_expiring,
-}
-
-
 def kind_enabled(settings_row: CollectionSettings, kind: str) -> bool:
     return getattr(settings_row, f"email_{kind}")
 
@@ -312,10 +146,50 @@ def email_message(
 
 def customer_emails_send(*, event_ids: list[str]) -> int:
     """The emails of these events (queued by the consumers), each sent once. How many the
-    backend took."""
-    sent = 0
+    backend took.
+
+    The batch is drafted from a few set-based reads (``EmailBatch``), claimed with one insert
+    (the ``SentEmail`` unique per event decides which emails are this run's to send), sent over
+    one connection to the mail server, and the outcomes recorded with one update for those the
+    backend took and one per failure."""
+    events = list(Event.objects.filter(pk__in=event_ids).order_by("id"))
+    drafts = _drafts(events)
+    if not drafts:
+        return 0
+    claimed_at = clock.now()
+    claimed = set(
+        rows_insert_new(
+            SentEmail,
+            [_claim_row(event, draft, message, claimed_at) for event, draft, message in drafts],
+            returning="event_id",
+        )
+    )
+    ours = [(event, message) for event, _draft, message in drafts if event.id in claimed]
+    if not ours:
+        return 0
+    failures = _send(ours)
+    sent_at = clock.now()
+    with transaction.atomic():
+        SentEmail.objects.filter(
+            account_id__in={event.account_id for event, _ in ours},
+            event_id__in=[event.id for event, _ in ours if event.id not in failures],
+        ).update(error="", sent_at=sent_at)
+        for event, _ in ours:
+            if event.id in failures:
+                SentEmail.objects.filter(account_id=event.account_id, event_id=event.id).update(
+                    error=failures[event.id], sent_at=sent_at
+                )
+    return len(ours) - len(failures)
+
+
+def _drafts(events: list[Event]) -> list[tuple[Event, Draft, EmailMultiAlternatives]]:
+    batch = EmailBatch(events)
     accounts: dict[str, tuple[Account, CollectionSettings, dict[str, EmailTemplate]]] = {}
-    for event in Event.objects.filter(pk__in=event_ids).order_by("id"):
+    drafts = []
+    for event in events:
+        customer = batch.get(batch.customers, event, event.customer_id)
+        if customer is None or not customer.email or event.type not in DRAFTERS:
+            continue
         if event.account_id not in accounts:
             account = Account.objects.get(pk=event.account_id)
             accounts[event.account_id] = (
@@ -324,48 +198,53 @@ def customer_emails_send(*, event_ids: list[str]) -> int:
                 email_templates_of(account),
             )
         account, settings_row, templates = accounts[event.account_id]
-        customer = Customer.objects.filter(
-            account=account, id=event.customer_id, deleted_at__isnull=True
-        ).first()
-        if customer is None or not customer.email or event.type not in _DRAFTERS:
-            continue
-        draft = _DRAFTERS[event.type](event, account, customer, settings_row)
+        draft = DRAFTERS[event.type](batch, event, account, customer, settings_row)
         if draft is None or not kind_enabled(settings_row, draft.kind):
             continue
-        sent += _deliver(event, account, draft, wording_of(templates, draft.kind))
-    return sent
-
-
-def _deliver(event: Event, account: Account, draft: Draft, wording: Wording) -> bool:
-    message = email_message(
-        account=account,
-        to=draft.customer.email,
-        wording=wording,
-        context=draft.context,
-    )
-    with transaction.atomic():
-        row, claimed = SentEmail.objects.get_or_create(
+        message = email_message(
             account=account,
-            event_id=event.id,
-            defaults={
-                "customer": draft.customer,
-                "kind": draft.kind,
-                "object_id": draft.object_id,
-                "to": draft.customer.email,
-                "subject": message.subject[:200],
-                "body": message.body,
-                "sent_at": clock.now(),
-                "error": UNCONFIRMED,
-            },
+            to=customer.email,
+            wording=wording_of(templates, draft.kind),
+            context=draft.context,
         )
-    if not claimed:
-        return False
+        drafts.append((event, draft, message))
+    return drafts
+
+
+def _claim_row(event: Event, draft: Draft, message, claimed_at) -> SentEmail:
+    return SentEmail(
+        account_id=event.account_id,
+        event_id=event.id,
+        customer=draft.customer,
+        kind=draft.kind,
+        object_id=draft.object_id,
+        to=draft.customer.email,
+        subject=message.subject[:200],
+        body=message.body,
+        sent_at=claimed_at,
+        error=UNCONFIRMED,
+    )
+
+
+def _send(ours: list[tuple[Event, EmailMultiAlternatives]]) -> dict[str, str]:
+    """Sends each message over one open connection (no transaction open). The failures, by
+    event id: any backend's failure is recorded on its row, never raised."""
+    failures: dict[str, str] = {}
+    connection = get_connection()
     try:
-        message.send()
-    except Exception as exc:  # any backend's failure is recorded on the row, never raised
-        logger.warning("Customer email %s to %s failed: %s", row.pk, row.to, exc)
+        connection.open()
+    except Exception as exc:
+        logger.warning("The mail server could not be reached: %s", exc)
         error = f"{type(exc).__name__}: {exc}"[:500]
-    else:
-        error = ""
-    SentEmail.objects.filter(pk=row.pk).update(error=error, sent_at=clock.now())
-    return not error
+        return {event.id: error for event, _ in ours}
+    try:
+        for event, message in ours:
+            message.connection = connection
+            try:
+                message.send()
+            except Exception as exc:
+                logger.warning("Customer email for %s to %s failed: %s", event.id, message.to, exc)
+                failures[event.id] = f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        connection.close()
+    return failures

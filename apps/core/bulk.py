@@ -122,3 +122,30 @@ def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def rows_insert_new(
+    model: type[models.Model], objs: Sequence[models.Model], *, returning: str
+) -> list:
+    """Insert ``objs`` in one statement, skipping each that a unique constraint already holds
+    (``INSERT … ON CONFLICT DO NOTHING RETURNING``, on PostgreSQL and SQLite alike). Returns
+    the ``returning`` values of the rows this call inserted: a claim, when the constraint says
+    who got there first. The primary key is left to the database when it is an auto field."""
+    if not objs:
+        return []
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.auto_created)]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(objs))} "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.get_field(returning).column)}"
+    )
+    preparers = [_preparer(field, connection) for field in fields]
+    params = [prepare(obj) for obj in objs for prepare in preparers]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [value for (value,) in cursor.fetchall()]
