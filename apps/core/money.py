@@ -48,6 +48,18 @@ ZERO_DECIMAL = frozenset(
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 # Stripe's largest amount: eight digits of a two-decimal currency (999,999.99); three-decimal
 # currencies get the one more digit that makes the same major amount.
+# The currency a customer in each country is billed in when a price offers it (adaptive
+# pricing): the official currency of the country, for the countries whose currency Ledgerline
+# bills in. ISO 3166-1 alpha-2 → lowercase ISO 4217.
+_EURO_AREA = "AT BE HR CY EE FI FR DE GR IE IT LV LT LU MT NL PT SK SI ES"
+LOCAL_CURRENCIES: dict[str, str] = {
+    **dict.fromkeys(_EURO_AREA.split(), "eur"),
+    "US": "usd", "GB": "gbp", "JP": "jpy", "CA": "cad", "AU": "aud", "NZ": "nzd",
+    "CH": "chf", "SE": "sek", "NO": "nok", "DK": "dkk", "PL": "pln", "CZ": "czk",
+    "HU": "huf", "RO": "ron", "BG": "bgn", "IN": "inr", "SG": "sgd", "HK": "hkd",
+    "MX": "mxn", "BR": "brl", "KW": "kwd", "AE": "aed", "ZA": "zar", "KR": "krw",
+}  # fmt: skip
+
 MAX_AMOUNT = 99_999_999
 
 

@@ -29,6 +29,7 @@ from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import changes_prorate
 from apps.invoices.models import Discount
 from apps.invoices.stage_choices import stage_choices
+from apps.subscriptions.currency import price_bills_in
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.terms import item_bills, item_terms
@@ -76,8 +77,8 @@ def _interval(price: Price) -> tuple[str, int]:
 def price_fits(subscription: Subscription, price: Price, param: str) -> None:
     if not price.recurring:
         raise InvalidRequestError("A subscription item needs a recurring price.", param=param)
-    if price.currency != subscription.currency and subscription.currency not in (
-        price.currency_options or {}
+    if not price_bills_in(
+        subscription.account, price, subscription.currency, on=subscription.current_period_start
     ):
         raise InvalidRequestError(
             f"The price has no {subscription.currency.upper()} amount, the subscription's "
@@ -101,7 +102,11 @@ def _changed(
         price=price,
         quantity=quantity,
         trial_end=row.trial_end,
-        custom_unit_amount=row.custom_unit_amount,
+        # A pay-what-you-want item's amount: the one chosen now, else the one chosen before
+        # (while the price stays the same).
+        custom_unit_amount=change.custom_unit_amount
+        if change.custom_unit_amount is not None
+        else (row.custom_unit_amount if price.id == row.price_id else None),
         paused_at=row.paused_at,
         created_at=row.created_at,
     )

@@ -92,12 +92,48 @@ class ItemRowForm(_TrialFields):
         min_value=1, max_value=1_000_000, initial=1, widget=UnfoldAdminIntegerFieldWidget
     )
 
+    custom_amount = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Amount chosen",
+        widget=UnfoldAdminTextInputWidget(attrs={"inputmode": "decimal"}),
+    )
+
     def __init__(self, *args, prices: dict[str, Price], **kwargs):
         super().__init__(*args, **kwargs)
         self.prices = prices
         self.fields["price"].choices = [("", "—")] + [
             (price.id, price_label(price)) for price in prices.values()
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        text = (cleaned.get("custom_amount") or "").strip()
+        price = self.prices.get(cleaned.get("price") or "")
+        cleaned["custom_unit_amount"] = None
+        if text and price is not None:
+            if not price.custom_unit_amount:
+                self.add_error("custom_amount", "Only a pay-what-you-want price takes an amount.")
+            else:
+                try:
+                    amount = money.parse_major(text, price.currency)
+                except money.MoneyError as error:
+                    self.add_error("custom_amount", str(error))
+                else:
+                    self._custom_amount_check(price, amount)
+                    cleaned["custom_unit_amount"] = amount
+        return cleaned
+
+    def _custom_amount_check(self, price: Price, amount: int) -> None:
+        terms = price.custom_unit_amount
+        for bound, fails, word in (
+            ("minimum", amount.__lt__, "least"),
+            ("maximum", amount.__gt__, "most"),
+        ):
+            limit = terms.get(bound)
+            if limit is not None and fails(limit):
+                shown = money.format_amount(limit, price.currency)
+                self.add_error("custom_amount", f"The amount must be at {word} {shown}.")
 
 
 class NewSubscriptionForm(forms.Form):
@@ -174,6 +210,7 @@ class NewSubscriptionForm(forms.Form):
                 price=row.prices[row.cleaned_data["price"]],
                 quantity=row.cleaned_data.get("quantity") or 1,
                 trial_end=item_trial_end(row.cleaned_data, starts_at),
+                custom_unit_amount=row.cleaned_data.get("custom_unit_amount"),
             )
             for row in self.priced_rows()
         ]

@@ -72,8 +72,10 @@ class CreatePlan:
     prorate: bool = True
 
 
-def _items_check(items: list[ItemRequest], starts_at: datetime) -> Price:
-    """The items of a creation request, checked: recurring prices of one currency and interval,
+def _items_check(items: list[ItemRequest], starts_at: datetime, currency: str | None) -> Price:
+    """The items of a creation request, checked: recurring prices of one interval, billable in
+    one currency (``currency`` when given, which a price without an option for it bills at the
+    FX table's rate; else the first price's, which each price must have or offer as an option),
     trials in the future. Answers the first item's price (the others bill as it does)."""
     if not items:
         raise InvalidRequestError(
@@ -91,7 +93,7 @@ def _items_check(items: list[ItemRequest], starts_at: datetime) -> Price:
         if (recurring["interval"], recurring["interval_count"]) != (
             first.recurring["interval"],
             first.recurring["interval_count"],
-        ) or item.price.currency != first.currency:
+        ) or (currency is None and not _offers(item.price, first.currency)):
             raise InvalidRequestError(
                 "All items of a subscription share one currency and billing interval.",
                 param=f"items[{index}][price]",
@@ -103,10 +105,15 @@ def _items_check(items: list[ItemRequest], starts_at: datetime) -> Price:
     return first
 
 
+def _offers(price: Price, currency: str) -> bool:
+    return price.currency == currency or currency in (price.currency_options or {})
+
+
 def create_plan(
     *,
     items: list[ItemRequest],
     starts_at: datetime,
+    currency: str | None = None,
     trial_end: datetime | None = None,
     billing_cycle_anchor: datetime | None = None,
     proration_behavior: str = "create_prorations",
@@ -117,7 +124,7 @@ def create_plan(
             f"proration_behavior is one of {', '.join(PRORATION_BEHAVIORS)}.",
             param="proration_behavior",
         )
-    first = _items_check(items, starts_at)
+    first = _items_check(items, starts_at, currency)
     interval, count = first.recurring["interval"], first.recurring["interval_count"]
     whole = (starts_at, boundary(starts_at, interval, count, 1))
     trial_ends = tuple(item.trial_end for item in items)
@@ -160,7 +167,7 @@ def create_plan(
     all_trial = all(end is not None and end > starts_at for end in trial_ends)
     return CreatePlan(
         starts_at=starts_at,
-        currency=first.currency,
+        currency=currency or first.currency,
         interval=interval,
         interval_count=count,
         anchor=anchor,

@@ -24,6 +24,7 @@ from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
+from apps.subscriptions.currency import subscription_currency
 from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
@@ -222,6 +223,7 @@ def subscription_create_preview(
     collection_method: str = "charge_automatically",
     days_until_due: int | None = None,
     trial_settings: dict | None = None,
+    currency: str | None = None,
     choices: Choices | None = None,
 ) -> NewSubscriptionPreview:
     """The first invoice (what the creation bills now) and the next one (the first renewal)."""
@@ -231,6 +233,13 @@ def subscription_create_preview(
     plan = create_plan(
         items=items,
         starts_at=starts_at,
+        currency=subscription_currency(
+            account=account,
+            customer=customer,
+            items=items,
+            requested=currency,
+            on=starts_at,
+        ),
         trial_end=trial_end,
         billing_cycle_anchor=billing_cycle_anchor,
         proration_behavior=proration_behavior,

@@ -159,14 +159,21 @@ class SubscriptionItemDetailApi(_ItemsApi):
         responses={200: ItemSchema},
     )
     def post(self, request, item: str):
-        reject_unknown(self.params, {"price", "quantity", "proration_behavior", "proration_date"})
+        reject_unknown(
+            self.params,
+            {"price", "quantity", "proration_behavior", "proration_date", "custom_unit_amount"},
+        )
         row = self._item(item)
         price_id = get_str(self.params, "price", max_length=64)
+        price = self._price(price_id) if price_id else None
         updated = subscription_item_update(
             account=self.account,
             item_id=row.id,
-            price=self._price(price_id) if price_id else None,
+            price=price,
             quantity=get_quantity(self.params, "quantity"),
+            custom_unit_amount=get_amount(
+                self.params, "custom_unit_amount", currency=(price or row.price).currency
+            ),
             proration_behavior=self._behavior(),
             proration_date=get_timestamp(self.params, "proration_date"),
             actor=self.actor,

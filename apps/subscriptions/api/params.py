@@ -90,6 +90,9 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
             clear_usage = bool(get_bool(item, "clear_usage"))
             item_id = get_str(item, "id", max_length=64)
             quantity = get_quantity(item, "quantity")
+            custom_unit_amount = (
+                get_amount(item, "custom_unit_amount", currency=None) if item_id else None
+            )
         if not item_id:
             request = item_request_parse(account, item, index, now=now, prefix=prefix)
             changes.append(
@@ -121,6 +124,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                 quantity=quantity,
                 deleted=deleted,
                 clear_usage=clear_usage,
+                custom_unit_amount=custom_unit_amount,
             )
         )
     return changes

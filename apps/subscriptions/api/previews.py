@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.core import clock
-from apps.core.api.params import get_str, get_timestamp, reject_unknown
+from apps.core.api.params import get_currency, get_str, get_timestamp, reject_unknown
 from apps.core.api.schema import list_object
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -117,7 +117,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
     def post(self, request):
         reject_unknown(
             self.params,
-            {"customer", "subscription", "subscription_details", "coupon", "discounts"},
+            {"customer", "subscription", "subscription_details", "coupon", "discounts", "currency"},
         )
         details = self.params.get("subscription_details") or {}
         if not isinstance(details, dict):
@@ -148,6 +148,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
                 anchor=anchor_parse(details),
                 behavior=behavior,
                 trial_settings=trial_settings_parse(details.get("trial_settings")),
+                currency=get_currency(self.params, "currency"),
             )
         )
 

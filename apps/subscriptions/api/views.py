@@ -7,6 +7,7 @@ from rest_framework import serializers
 from apps.core import clock, search
 from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, equal_filters, paginate
 from apps.core.api.params import (
+    get_currency,
     get_int,
     get_metadata,
     get_str,
@@ -90,6 +91,7 @@ class SubscriptionListApi(ApiView):
             self.params,
             {
                 "customer",
+                "currency",
                 "items",
                 "collection_method",
                 "days_until_due",
@@ -136,6 +138,7 @@ class SubscriptionListApi(ApiView):
                 self.params, "proration_behavior", choices=list(PRORATION_BEHAVIORS)
             )
             or "create_prorations",
+            currency=get_currency(self.params, "currency"),
             **discount_params(self.params),
         )
         return self.respond(subscription_render(subscription))

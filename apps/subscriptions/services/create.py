@@ -14,6 +14,7 @@ from apps.invoices.discounts import discount_apply, discount_period_used
 from apps.invoices.engine.stages import Choices
 from apps.invoices.services import invoice_finalize, invoice_void
 from apps.invoices.stage_choices import stage_choices
+from apps.subscriptions.currency import subscription_currency
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
@@ -151,6 +152,7 @@ def subscription_create(
     billing_cycle_anchor: datetime | None = None,
     proration_behavior: str = "create_prorations",
     starts_at: datetime | None = None,
+    currency: str | None = None,
     choices: Choices | None = None,
 ) -> Subscription:
     """Create and bill the first invoice (apps.subscriptions.planning decides what), the
@@ -163,6 +165,13 @@ def subscription_create(
     plan = create_plan(
         items=items,
         starts_at=starts_at,
+        currency=subscription_currency(
+            account=account,
+            customer=customer,
+            items=items,
+            requested=currency,
+            on=starts_at,
+        ),
         trial_end=trial_end,
         billing_cycle_anchor=billing_cycle_anchor,
         proration_behavior=proration_behavior,

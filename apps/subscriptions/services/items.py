@@ -57,7 +57,7 @@ def subscription_items_change(
             choices=choices,
         )
         for row in plan.updated:
-            row.save(update_fields=["price", "quantity", "updated_at"])
+            row.save(update_fields=["price", "quantity", "custom_unit_amount", "updated_at"])
         for row in plan.added:
             row.created_at = now
             row.save(force_insert=True)
@@ -93,14 +93,23 @@ def subscription_item_update(
     actor: Actor,
     price: Price | None = None,
     quantity: int | None = None,
+    custom_unit_amount: int | None = None,
     proration_behavior: str = "create_prorations",
     proration_date: datetime | None = None,
 ) -> SubscriptionItem:
-    """Change an item's price or quantity mid-period (``subscription_items_change``)."""
+    """Change an item's price, quantity or chosen amount (a pay-what-you-want price) mid-period
+    (``subscription_items_change``)."""
     subscription_items_change(
         account=account,
         subscription_id=_subscription_of(account, item_id),
-        changes=[ItemChange(item_id=item_id, price=price, quantity=quantity)],
+        changes=[
+            ItemChange(
+                item_id=item_id,
+                price=price,
+                quantity=quantity,
+                custom_unit_amount=custom_unit_amount,
+            )
+        ],
         proration_behavior=proration_behavior,
         proration_date=proration_date,
         actor=actor,
