@@ -34,7 +34,6 @@ from apps.collections import email_templates
 from apps.collections.email_templates import BUILT_IN, Kind, Wording
 from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
 from apps.collections.payment_method_page import (
-    brand_name,
     current_payment_method,
     update_payment_method_url,
 )
@@ -45,6 +44,7 @@ from apps.core.models import Event
 from apps.core.money import format_amount
 from apps.core.queue import task_named
 from apps.customers.models import Customer, PaymentMethod
+from apps.customers.payment_method_render import brand_name
 from apps.invoices.documents import hosted_invoice_url
 from apps.invoices.models import Invoice
 from apps.payments.models import Charge
