@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.accounts import roles
@@ -26,6 +27,8 @@ from apps.collections.selectors import (
 from apps.collections.services import MAX_RETRY_NOW, invoices_retry_now
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
+from apps.customers.payment_method_render import payment_method_label
+from apps.invoices.payment_choice import invoice_charged_method
 
 PAGE_SIZE = 50
 # The query-string keys of the queue (filters and page), kept across a retry.
@@ -94,7 +97,11 @@ class FailedPaymentsAdmin(AccountScopedAdmin):
             "Failed payments",
             form=form,
             rows=[
-                (invoice, money.format_amount(invoice.amount_due, invoice.currency))
+                (
+                    invoice,
+                    money.format_amount(invoice.amount_due, invoice.currency),
+                    _card_label(invoice),
+                )
                 for invoice in invoices[:PAGE_SIZE]
             ],
             filtered=any(form.filters().values()),
@@ -106,7 +113,13 @@ class FailedPaymentsAdmin(AccountScopedAdmin):
         )
 
     def _back(self, request: HttpRequest) -> str:
-        """The queue as it was shown (its filters and page, nothing else)."""
+        """Where the retry came from: a page of this dashboard given as ``next`` (a
+        subscription's page), else the queue as it was shown (its filters and page)."""
+        following = request.POST.get("next", "")
+        if following.startswith("/") and url_has_allowed_host_and_scheme(
+            following, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return following
         shown = QueryDict(request.POST.get("filters", ""))
         kept = QueryDict(mutable=True)
         for key in QUEUE_KEYS:
@@ -173,3 +186,8 @@ class FailedPaymentsAdmin(AccountScopedAdmin):
             currencies=currencies,
             chart=json.dumps(report.chart(currency)),
         )
+
+
+def _card_label(invoice) -> str:
+    card = invoice_charged_method(invoice)
+    return payment_method_label(card) if card is not None else ""

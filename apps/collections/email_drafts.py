@@ -13,17 +13,14 @@ from datetime import datetime
 from apps.accounts.models import Account
 from apps.collections.email_templates import Kind
 from apps.collections.models import CollectionSettings, PaymentAttempt
-from apps.collections.payment_method_page import (
-    brand_name,
-    current_payment_method,
-    update_payment_method_url,
-)
+from apps.collections.payment_method_page import current_payment_method, update_payment_method_url
 from apps.collections.schedule import is_last_retry
 from apps.collections.selectors import retry_policy_for
 from apps.core import clock
 from apps.core.models import Event
 from apps.core.money import format_amount
 from apps.customers.models import Customer, PaymentMethod
+from apps.customers.payment_method_render import brand_name
 from apps.invoices.documents import hosted_invoice_url
 from apps.invoices.models import Invoice
 from apps.payments.models import Charge

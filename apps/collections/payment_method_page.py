@@ -52,23 +52,6 @@ def customer_of_token(token: str) -> Customer | None:
     )
 
 
-BRANDS = {
-    "amex": "American Express",
-    "diners": "Diners Club",
-    "discover": "Discover",
-    "jcb": "JCB",
-    "mastercard": "Mastercard",
-    "unionpay": "UnionPay",
-    "visa": "Visa",
-}
-
-
-def brand_name(payment_method: PaymentMethod) -> str:
-    """How a customer knows the card (or the kind of payment method)."""
-    brand = payment_method.brand
-    return BRANDS.get(brand, brand.title()) if brand else payment_method.type.replace("_", " ")
-
-
 def current_payment_method(customer: Customer) -> PaymentMethod | None:
     """What the customer's invoices are charged to (the default PaymentMethod, else the
     default source), if it is still attached."""

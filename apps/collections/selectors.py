@@ -106,7 +106,11 @@ def failed_payment_list(
             last_failed_at=Subquery(newest.values("attempted_at")[:1]),
             last_message=Subquery(newest.values("failure_message")[:1]),
         )
-        .select_related("customer")
+        .select_related(
+            "customer__default_payment_method",
+            "customer__default_source",
+            "subscription__default_payment_method",
+        )
     )
     if decline_code:
         queryset = queryset.filter(last_code=decline_code)

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts.dashboard.forms import service_error_to_form
 from apps.collections.payment_method_page import (
-    brand_name,
     current_payment_method,
     customer_card_replace,
     customer_of_token,
@@ -17,6 +16,7 @@ from apps.collections.payment_method_page import (
 from apps.core import clock
 from apps.core.errors import ApplicationError
 from apps.core.money import format_amount
+from apps.customers.payment_method_render import brand_name
 
 # Shown to customers of test-mode accounts: one card that works, one that is declined.
 TEST_CARDS = (("4242 4242 4242 4242", "succeeds"), ("4000 0000 0000 0002", "is declined"))

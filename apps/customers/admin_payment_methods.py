@@ -1,4 +1,5 @@
-"""Dashboard: a customer's payment methods — list, add a test card, detach.
+"""Dashboard: a customer's payment methods — list, add a test card, make one the default,
+detach.
 
 ``PaymentMethodsAdminMixin`` goes before the customer admin's base class and adds the two POST
 views; ``templates/customers/_payment_methods_panel.html`` (through the ``payment_methods_panel``
@@ -18,6 +19,7 @@ from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core.errors import ApplicationError
 from apps.customers.forms import TestCardForm
 from apps.customers.models import Customer
+from apps.customers.services import CustomerFields, customer_update
 from apps.customers.services.payment_methods import customer_card_add, payment_method_detach
 
 
@@ -36,6 +38,11 @@ class PaymentMethodsAdminMixin:
                 "<path:object_id>/payment_methods/<str:payment_method_id>/detach/",
                 view(require_POST(self.detach_view)),
                 name="customers_customer_detach_payment_method",
+            ),
+            path(
+                "<path:object_id>/payment_methods/<str:payment_method_id>/make_default/",
+                view(require_POST(self.make_default_view)),
+                name="customers_customer_default_payment_method",
             ),
             *super().get_urls(),
         ]
@@ -98,4 +105,26 @@ class PaymentMethodsAdminMixin:
                 messages.error(request, error.message)
             else:
                 messages.success(request, f"Removed {row} from {customer}.")
+        return redirect("admin:customers_customer_change", customer.id)
+
+    def make_default_view(self, request: HttpRequest, object_id: str, payment_method_id: str):
+        """The customer's invoices and subscriptions without their own default are charged to
+        this payment method from now on (``invoice_settings[default_payment_method]``)."""
+        customer = self._customer(request, object_id)
+        if not self._may_write(request):
+            messages.error(request, "Your role does not allow changing customers.")
+            return redirect("admin:customers_customer_change", customer.id)
+        try:
+            updated = customer_update(
+                account=request.account,
+                customer_id=customer.id,
+                fields=CustomerFields(default_payment_method=payment_method_id),
+                actor=dashboard_actor(request),
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"{updated.default_payment_method} is now {customer}'s default."
+            )
         return redirect("admin:customers_customer_change", customer.id)

@@ -231,3 +231,27 @@ def token_render(
         "type": "card" if card else "bank_account",
         "used": bool(pm.details.get("token_used")) or pm.customer_id is not None,
     }
+
+
+# How customers and staff name brands in sentences (emails, the dashboard).
+BRANDS = {
+    "amex": "American Express",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "jcb": "JCB",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+    "visa": "Visa",
+}
+
+
+def brand_name(payment_method: PaymentMethod) -> str:
+    """How a customer knows the card (or the kind of payment method)."""
+    brand = payment_method.brand
+    return BRANDS.get(brand, brand.title()) if brand else payment_method.type.replace("_", " ")
+
+
+def payment_method_label(payment_method: PaymentMethod) -> str:
+    """ "Visa •••• 4242": the method as staff and customers know it."""
+    last4 = f" •••• {payment_method.last4}" if payment_method.last4 else ""
+    return f"{brand_name(payment_method)}{last4}"

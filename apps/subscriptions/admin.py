@@ -27,7 +27,9 @@ from apps.accounts.dashboard.forms import service_error_to_form
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
+from apps.customers.payment_method_render import payment_method_label
 from apps.invoices.models import Invoice
+from apps.invoices.payment_choice import invoice_charged_method
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
 from apps.subscriptions.changes import ItemChange
@@ -187,7 +189,15 @@ class SubscriptionAdmin(
                 subscription=subscription, deleted_at__isnull=True
             ).select_related("price__product")
         )
-        invoices = list(Invoice.objects.filter(subscription=subscription).order_by("-id")[:20])
+        invoices = list(
+            Invoice.objects.filter(subscription=subscription)
+            .select_related(
+                "customer__default_payment_method",
+                "customer__default_source",
+                "subscription__default_payment_method",
+            )
+            .order_by("-id")[:20]
+        )
         form = form or self._change_price_form(request, subscription)
         return render(
             request,
@@ -198,7 +208,7 @@ class SubscriptionAdmin(
                 "opts": self.model._meta,
                 "subscription": subscription,
                 "items": items,
-                "invoices": [(i, _money(i.total, i.currency)) for i in invoices],
+                "invoices": [(i, _money(i.total, i.currency), _retry_card(i)) for i in invoices],
                 "form": form,
                 "cancel_form": cancel_form or CancelForm(),
                 **page_forms(subscription, **bound),
@@ -381,3 +391,12 @@ class BillingSettingsAdmin(AccountScopedAdmin):
                 "can_write": self.can_write(request),
             },
         )
+
+
+def _retry_card(invoice: Invoice) -> str | None:
+    """ "Visa •••• 4242" when staff can retry the invoice's payment now (open, charged
+    automatically), "" when there is nothing to charge it to, None when no retry applies."""
+    if invoice.status != "open" or invoice.collection_method != "charge_automatically":
+        return None
+    card = invoice_charged_method(invoice)
+    return payment_method_label(card) if card is not None else ""

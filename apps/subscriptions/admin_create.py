@@ -13,7 +13,11 @@ from django.shortcuts import redirect, render
 from apps.accounts.dashboard.admin_base import dashboard_actor
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
+from apps.invoices.models import Invoice
+from apps.payments.selectors import charge_get
+from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.forms import NewSubscriptionForm, service_error_to_new_form
+from apps.subscriptions.models import Subscription
 from apps.subscriptions.preview import InvoicePlan, subscription_create_preview
 from apps.subscriptions.services import subscription_create
 
@@ -109,7 +113,7 @@ class SubscriptionCreateMixin:
         except ApplicationError as error:
             service_error_to_new_form(form, error)
             return self._new_page(request, form)
-        messages.success(request, f"Subscription {subscription.id} was created.")
+        _created_message(request, subscription)
         return redirect("admin:subscriptions_subscription_change", subscription.id)
 
     def new_preview_view(self, request: HttpRequest) -> HttpResponse:
@@ -124,3 +128,33 @@ class SubscriptionCreateMixin:
         return render(
             request, "subscriptions/_new_preview.html", {"preview": preview, "form": form}
         )
+
+
+def _created_message(request: HttpRequest, subscription: Subscription) -> None:
+    """Success only when the subscription is live: an incomplete one (its first payment failed
+    or needs the customer) is a warning that says why and what makes it active."""
+    if subscription.status != SubscriptionStatus.INCOMPLETE:
+        messages.success(request, f"Subscription {subscription.id} was created.")
+        return
+    invoice = (
+        Invoice.objects.filter(account=request.account, id=subscription.latest_invoice_id).first()
+        if subscription.latest_invoice_id
+        else None
+    )
+    charge = (
+        charge_get(account=request.account, charge_id=invoice.charge_id)
+        if invoice is not None and invoice.charge_id
+        else None
+    )
+    reason = (
+        f"the first payment failed ({charge.failure_message})"
+        if charge is not None and charge.failure_message
+        else "its first invoice is not paid"
+    )
+    owed = ""
+    if invoice is not None:
+        left = money.format_amount(invoice.amount_due - invoice.amount_paid, invoice.currency)
+        owed = f" It becomes active once invoice {invoice.number or invoice.id} ({left}) is paid."
+    messages.warning(
+        request, f"Subscription {subscription.id} was created but is incomplete: {reason}.{owed}"
+    )

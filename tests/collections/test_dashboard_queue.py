@@ -115,6 +115,9 @@ def test_the_queue_shows_each_failed_invoice_with_its_attempts_decline_and_next_
     assert cell(sam_row, "data-next-retry") == "2025-02-01 07:51"
     assert 'name="invoice"' in pat_row
     assert 'name="selected"' in pat_row
+    # The retry names the card it charges: the customer's default.
+    card = pat.customer.default_payment_method or pat.customer.default_source
+    assert cell(pat_row, "data-retry-card") == f"Retry now with Visa •••• {card.last4}"
     assert "Failed payments" in staff_client.get("/dashboard/").content.decode()
 
 
@@ -306,3 +309,31 @@ def test_the_invoice_page_shows_its_attempts_and_next_retry(staff_client, acme, 
     html = staff_client.get(f"/dashboard/invoices/invoice/{first.id}/change/").content.decode()
     assert "data-payment-attempts" not in html
     assert "Payment attempts" not in html
+
+
+def test_a_past_due_subscription_page_retries_with_the_card_it_names(
+    staff_client,  # noqa: F811
+    acme,
+    at,
+    two_failed,
+):
+    pat, _sam = two_failed
+    page_url = f"/dashboard/subscriptions/subscription/{pat.subscription_id}/change/"
+    card = pat.customer.default_payment_method or pat.customer.default_source
+    page = staff_client.get(page_url).content.decode()
+    row = page.split(f'data-invoice="{pat.id}"')[1].split("</form>")[0]
+    assert cell(row, "data-retry-card") == f"Retry now with Visa •••• {card.last4}"
+    card_fixed(pat)
+    at(RENEWED_AT + timedelta(hours=3))
+
+    done = staff_client.post(RETRY, {"invoice": pat.id, "next": page_url})
+    # Only a page of this dashboard is followed back.
+    elsewhere = staff_client.post(RETRY, {"invoice": pat.id, "next": "https://evil.example/"})
+
+    assert done["Location"] == page_url
+    assert elsewhere["Location"] == QUEUE
+    assert Invoice.objects.get(pk=pat.pk).status == "paid"
+    assert messages_of(staff_client.get(page_url))[0] == (
+        f"Paid: {pat.number}. Paid invoices leave the queue."
+    )
+    assert "data-retry-card" not in staff_client.get(page_url).content.decode()

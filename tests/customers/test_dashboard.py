@@ -244,3 +244,42 @@ def test_view_only_members_see_the_page_but_write_nothing(acme):
     assert not CustomerBalanceTransaction.objects.exists()
     assert not TaxId.objects.exists()
     assert Customer.objects.count() == 1
+
+
+def test_make_default_moves_the_default_and_its_badge(staff_client, acme, globex):
+    jenny = CustomerFactory(account=acme.account)
+    for number in ("4242424242424242", "5555555555554444"):
+        staff_client.post(
+            f"{LIST}{jenny.id}/payment_methods/add/",
+            {"number": number, "exp_month": "12", "exp_year": "2040"},
+        )
+    visa, mastercard = PaymentMethod.objects.filter(customer=jenny).order_by("created_at", "id")
+
+    def make_default(card) -> str:
+        response = staff_client.post(
+            f"{LIST}{jenny.id}/payment_methods/{card.id}/make_default/", follow=True
+        )
+        return response.content.decode()
+
+    def row(page: str, card) -> str:
+        return page.split(f'data-payment-method="{card.id}"')[1].split("</tr>")[0]
+
+    make_default(visa)
+    page = make_default(mastercard)
+
+    jenny.refresh_from_db()
+    assert jenny.default_payment_method_id == mastercard.id
+    assert ">Default</span>" in row(page, mastercard)
+    assert "Make default" not in row(page, mastercard)
+    assert "Default</span>" not in row(page, visa)
+    assert "Make default" in row(page, visa)
+    assert f"{mastercard} is now {jenny}&#x27;s default." in page
+    events = Event.objects.filter(type="customer.updated", object_id=jenny.id).order_by("id")
+    assert [e.data_object["invoice_settings"]["default_payment_method"] for e in events][-2:] == [
+        visa.id,
+        mastercard.id,
+    ]
+    # Another account's payment method cannot be made the default.
+    stranger = CustomerFactory(account=globex.account)
+    refused = staff_client.post(f"{LIST}{stranger.id}/payment_methods/{visa.id}/make_default/")
+    assert refused.status_code == 404

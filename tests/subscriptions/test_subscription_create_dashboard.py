@@ -344,3 +344,29 @@ def test_resume_a_paused_subscription(staff_client, acme, at):  # noqa: F811
     subscription.refresh_from_db()
     assert subscription.status == "active"
     assert not subscription.items.filter(paused_at__isnull=False).exists()
+
+
+def test_an_incomplete_subscription_is_a_warning_that_says_why(staff_client, acme, at, catalog):  # noqa: F811
+    _customer, launch, _intel = catalog
+    declined = customer_create(
+        account=acme.account,
+        **customer_create_parse({"email": "sam@example.com", "source": "tok_chargeCustomerFail"}),
+        actor=SYSTEM,
+    )
+    page = staff_client.get(f"{BASE}/new/?customer={declined.id}").content.decode()
+    now = re.search(r'name="now" value="(\d+)"', page).group(1)
+
+    response = staff_client.post(
+        f"{BASE}/new/", _form(now, declined.id, [{"price": launch.id}]), follow=True
+    )
+
+    subscription = Subscription.objects.get(customer=declined)
+    assert subscription.status == "incomplete"
+    invoice = Invoice.objects.get(subscription=subscription)
+    [message] = list(response.context["messages"])
+    assert message.level_tag == "warning"
+    assert str(message) == (
+        f"Subscription {subscription.id} was created but is incomplete: the first payment "
+        f"failed (Your card was declined.). It becomes active once invoice {invoice.number} "
+        "(29.00 USD) is paid."
+    )

@@ -17,6 +17,7 @@ from apps.customers.models import PaymentMethod
 from apps.invoices.collecting import Tried, payment_collection
 from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice
+from apps.invoices.payment_choice import invoice_charged_method_id
 from apps.invoices.render import invoice_render
 from apps.invoices.services.locking import invoices_lock_current
 from apps.invoices.transitions import invoices_move
@@ -77,11 +78,7 @@ def _methods_chosen(invoices: list[Invoice], claims: dict) -> dict[str, str | No
     """The payment method each claimed invoice is charged to, by invoice id: the subscription's
     default, else the customer's (None: none)."""
     return {
-        invoice.id: (
-            (invoice.subscription.default_payment_method_id if invoice.subscription else None)
-            or invoice.customer.default_payment_method_id
-            or invoice.customer.default_source_id
-        )
+        invoice.id: invoice_charged_method_id(invoice)
         for invoice in invoices
         if invoice.id in claims
     }
