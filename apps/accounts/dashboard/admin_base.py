@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
 from apps.accounts import roles
+from apps.accounts.dashboard.exports import CsvExportMixin
 from apps.accounts.models import AuditLogEntry
 from apps.accounts.selectors import audit_list
 from apps.core.actor import Actor
@@ -23,9 +24,10 @@ def dashboard_actor(request: HttpRequest) -> Actor:
     )
 
 
-class AccountScopedAdmin(ModelAdmin):
+class AccountScopedAdmin(CsvExportMixin, ModelAdmin):
     """Lists only the current account's rows; writes go through services (custom views or
-    actions), never through the generic add/change/delete forms."""
+    actions), never through the generic add/change/delete forms. Every list can be exported
+    as CSV with its current filters (apps.accounts.dashboard.exports)."""
 
     account_field = "account"
     # Capability needed for this page's actions (apps.accounts.roles).
@@ -51,6 +53,9 @@ class AccountScopedAdmin(ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def export_actor(self, request) -> Actor:
+        return dashboard_actor(request)
 
     def can_write(self, request) -> bool:
         return roles.role_allows(getattr(request, "account_role", None), self.write_capability)

@@ -67,9 +67,10 @@ def _csv(columns: list[str], rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-def _record(
+def export_record(
     *, account: Account, actor: Actor, what: str, filters: dict, rows: int, user_agent: str
 ) -> None:
+    """The trail an export leaves: a ``data.exported`` security event and an audit entry."""
     detail = {"export": what, "filters": filters, "rows": rows}
     security_event_record(
         type=SecurityEventType.DATA_EXPORTED,
@@ -114,7 +115,7 @@ def audit_log_export(
             ]
             for e in entries[:MAX_EXPORT_ROWS]
         ]
-        _record(
+        export_record(
             account=account,
             actor=actor,
             what="audit_log",
@@ -144,7 +145,7 @@ def security_history_export(*, account: Account, actor: Actor, user_agent: str =
             ]
             for e in events[:MAX_EXPORT_ROWS]
         ]
-        _record(
+        export_record(
             account=account,
             actor=actor,
             what="security_history",
@@ -156,3 +157,24 @@ def security_history_export(*, account: Account, actor: Actor, user_agent: str =
     return Export(
         f"security-history-{account.id}-{stamp}.csv", _csv(SECURITY_COLUMNS, rows), len(rows)
     )
+
+
+def list_export_record(
+    *, account: Account, actor: Actor, what: str, filters: dict, rows: int, user_agent: str = ""
+) -> None:
+    """Records the CSV export of a dashboard list before its rows are streamed.
+
+    ``what`` names the list (``customers.customer``), ``filters`` is the list's query string as
+    a dict and ``rows`` the number of rows the current filter selects.
+    """
+    if not roles.role_allows(actor.role, roles.EXPORT):
+        raise PermissionDeniedError("Your role does not allow exporting data.")
+    with transaction.atomic():
+        export_record(
+            account=account,
+            actor=actor,
+            what=what,
+            filters=filters,
+            rows=rows,
+            user_agent=user_agent,
+        )
