@@ -20,6 +20,7 @@ from apps.core.actor import Actor
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services import CustomerFields, customer_update
 from apps.customers.services.payment_methods import customer_card_add
+from apps.customers.services.payment_methods.inputs import card_entry
 from apps.invoices.models import Invoice
 
 # Long enough for a retry schedule of two months, Stripe's longest.
@@ -86,14 +87,10 @@ def customer_card_replace(
     (number, expiry, a card that declines on attach) before anything is written; the attach and
     the new default are one transaction."""
     with transaction.atomic():
-        card = customer_card_add(
-            account=account,
-            customer=customer,
-            number=number,
-            exp_month=exp_month,
-            exp_year=exp_year,
-            actor=actor,
+        entry = card_entry(
+            {"number": number, "exp_month": exp_month, "exp_year": exp_year}, param="card"
         )
+        card = customer_card_add(account=account, customer=customer, card=entry, actor=actor)
         customer_update(
             account=account,
             customer_id=customer.id,

@@ -21,6 +21,7 @@ from apps.customers.forms import TestCardForm
 from apps.customers.models import Customer
 from apps.customers.services import CustomerFields, customer_update
 from apps.customers.services.payment_methods import customer_card_add, payment_method_detach
+from apps.customers.services.payment_methods.inputs import card_entry
 
 
 class PaymentMethodsAdminMixin:
@@ -68,9 +69,7 @@ class PaymentMethodsAdminMixin:
                 card = customer_card_add(
                     account=request.account,
                     customer=customer,
-                    number=form.cleaned_data["number"],
-                    exp_month=form.cleaned_data["exp_month"],
-                    exp_year=form.cleaned_data["exp_year"],
+                    card=card_entry(form.cleaned_data, param="card"),
                     actor=dashboard_actor(request),
                 )
             except ApplicationError as error:

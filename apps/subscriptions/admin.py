@@ -27,9 +27,8 @@ from apps.accounts.dashboard.forms import service_error_to_form
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
-from apps.customers.payment_method_render import payment_method_label
 from apps.invoices.models import Invoice
-from apps.invoices.payment_choice import invoice_charged_method
+from apps.invoices.payment_choice import invoice_retry_label
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
 from apps.subscriptions.changes import ItemChange
@@ -208,7 +207,9 @@ class SubscriptionAdmin(
                 "opts": self.model._meta,
                 "subscription": subscription,
                 "items": items,
-                "invoices": [(i, _money(i.total, i.currency), _retry_card(i)) for i in invoices],
+                "invoices": [
+                    (i, _money(i.total, i.currency), invoice_retry_label(i)) for i in invoices
+                ],
                 "form": form,
                 "cancel_form": cancel_form or CancelForm(),
                 **page_forms(subscription, **bound),
@@ -391,12 +392,3 @@ class BillingSettingsAdmin(AccountScopedAdmin):
                 "can_write": self.can_write(request),
             },
         )
-
-
-def _retry_card(invoice: Invoice) -> str | None:
-    """ "Visa •••• 4242" when staff can retry the invoice's payment now (open, charged
-    automatically), "" when there is nothing to charge it to, None when no retry applies."""
-    if invoice.status != "open" or invoice.collection_method != "charge_automatically":
-        return None
-    card = invoice_charged_method(invoice)
-    return payment_method_label(card) if card is not None else ""

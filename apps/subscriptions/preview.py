@@ -24,13 +24,12 @@ from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
-from apps.subscriptions.currency import subscription_currency
+from apps.subscriptions.currency import subscription_plan
 from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
     CreatePlan,
     ItemRequest,
-    create_plan,
     first_lines,
     next_lines,
     next_period,
@@ -209,6 +208,29 @@ def _renewal_lines(lines: list[Line], settings: BillingSettings) -> list[Line]:
     return lines
 
 
+def _renewal_invoice(
+    plan: CreatePlan,
+    renewing: list,
+    *,
+    discount,
+    balance: int,
+    settings: BillingSettings,
+    choices: Choices,
+):
+    """The first renewal's invoice: the next period's lines of the ``renewing`` item terms."""
+    renewal = next_period(plan)
+    return _invoice(
+        _renewal_lines(next_lines(plan, renewing, choices=choices), settings),
+        discount=_in_force(discount, renewal[0], first=False),
+        period=renewal,
+        at=renewal[0],
+        balance=balance,
+        currency=plan.currency,
+        keep_zero=settings.zero_total_invoices,
+        choices=choices,
+    )
+
+
 def subscription_create_preview(
     *,
     account: Account,
@@ -230,16 +252,12 @@ def subscription_create_preview(
     now = clock.now(test_clock_id=customer.test_clock_id)
     choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
-    plan = create_plan(
+    plan = subscription_plan(
+        account=account,
+        customer=customer,
         items=items,
         starts_at=starts_at,
-        currency=subscription_currency(
-            account=account,
-            customer=customer,
-            items=items,
-            requested=currency,
-            on=starts_at,
-        ),
+        currency=currency,
         trial_end=trial_end,
         billing_cycle_anchor=billing_cycle_anchor,
         proration_behavior=proration_behavior,
@@ -270,18 +288,15 @@ def subscription_create_preview(
         choices=choices,
     )
     renewal = next_period(plan)
-    billing = _renewal_items(rows, customer, trial_settings, settings, renewal[0])
-    renewing = [item_terms(row, currency=currency, on=renewal[0]) for row in billing]
     if added is None:
         discount = discount_in_force(customer=customer, subscription=None, at=renewal[0])
-    following = _invoice(
-        _renewal_lines(next_lines(plan, renewing, choices=choices), settings),
-        discount=_in_force(discount, renewal[0], first=False),
-        period=renewal,
-        at=renewal[0],
+    billing = _renewal_items(rows, customer, trial_settings, settings, renewal[0])
+    following = _renewal_invoice(
+        plan,
+        [item_terms(row, currency=currency, on=renewal[0]) for row in billing],
+        discount=discount,
         balance=balance if first.ending_balance is None else first.ending_balance,
-        currency=currency,
-        keep_zero=settings.zero_total_invoices,
+        settings=settings,
         choices=choices,
     )
     method, days = _collection(first, account, currency, collection_method, days_until_due, choices)

@@ -26,6 +26,7 @@ from apps.customers.services.payment_methods import (
     source_attach,
     source_prepare,
 )
+from apps.customers.services.payment_methods.requests import SourceEntry
 from apps.customers.services.tax_ids import tax_id_create
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -180,7 +181,7 @@ def customer_create(
     currency: str = "",
     test_clock_id: str | None = None,
     tax_ids: Sequence[TaxIdData] = (),
-    source: str | dict[str, Any] | None = None,
+    source: SourceEntry | None = None,
     payment_method_id: str | None = None,
     actor: Actor,
 ) -> Customer:
@@ -242,7 +243,7 @@ def customer_update(
     account: Account,
     customer_id: str,
     fields: CustomerFields,
-    source: str | dict[str, Any] | None = None,
+    source: SourceEntry | None = None,
     default_source: str | None = None,
     actor: Actor,
 ) -> Customer:

@@ -14,13 +14,12 @@ from apps.invoices.discounts import discount_apply, discount_period_used
 from apps.invoices.engine.stages import Choices
 from apps.invoices.services import invoice_finalize, invoice_void
 from apps.invoices.stage_choices import stage_choices
-from apps.subscriptions.currency import subscription_currency
+from apps.subscriptions.currency import subscription_plan
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
     CreatePlan,
     ItemRequest,
-    create_plan,
     first_lines,
     starts_at_check,
 )
@@ -162,16 +161,12 @@ def subscription_create(
     time), so the creation bills exactly what the preview showed."""
     _choices_check(payment_behavior=payment_behavior, collection_method=collection_method)
     starts_at = starts_at_check(starts_at, now=clock.now(test_clock_id=customer.test_clock_id))
-    plan = create_plan(
+    plan = subscription_plan(
+        account=account,
+        customer=customer,
         items=items,
         starts_at=starts_at,
-        currency=subscription_currency(
-            account=account,
-            customer=customer,
-            items=items,
-            requested=currency,
-            on=starts_at,
-        ),
+        currency=currency,
         trial_end=trial_end,
         billing_cycle_anchor=billing_cycle_anchor,
         proration_behavior=proration_behavior,
@@ -209,11 +204,8 @@ def subscription_create(
             actor=actor,
             choices=choices,
         )
-        discount_period_used(
-            customer=customer,
-            subscription=subscription,
-            at=clock.now(test_clock_id=customer.test_clock_id),
-        )
+        now = clock.now(test_clock_id=customer.test_clock_id)
+        discount_period_used(customer=customer, subscription=subscription, at=now)
         subscription.save()
         subscription_record(subscription, "customer.subscription.created", actor)
     if invoice is not None:
