@@ -10,8 +10,11 @@ from config.env import BASE_DIR, VAR_DIR, env
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="ledgerline-insecure-development-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-# Where customers reach this installation (hosted invoice pages and PDFs link to it).
-PUBLIC_URL = env("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where customers reach this installation (hosted invoice pages, PDFs and email links start with
+# it). Empty: the origin of the request being answered (apps.core.public_url); outside a request
+# (a worker started without runstack, which sets it) PUBLIC_URL_FALLBACK, runstack's default.
+PUBLIC_URL = env("PUBLIC_URL", default="").rstrip("/")
+PUBLIC_URL_FALLBACK = "http://127.0.0.1:8000"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.PublicOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
