@@ -24,9 +24,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.queue import celery_queues
 from config.env import BASE_DIR
 
-QUEUES = ("default", "webhooks", "invoicing", "collections", "workflows", "metering")
+QUEUES = celery_queues()
 STOP_GRACE_SECONDS = 15.0
 READY_TIMEOUT_SECONDS = 60.0
 
