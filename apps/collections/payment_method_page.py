@@ -10,13 +10,13 @@ and ``customer.updated`` are recorded with it and dunning retries the open invoi
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
 from apps.accounts.models import Account
 from apps.core.actor import Actor
+from apps.core.public_url import public_url
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services import CustomerFields, customer_update
 from apps.customers.services.payment_methods import customer_card_add
@@ -35,7 +35,7 @@ def update_payment_method_token(customer: Customer) -> str:
 
 def update_payment_method_url(customer: Customer) -> str:
     token = update_payment_method_token(customer)
-    return settings.PUBLIC_URL + reverse("update-payment-method", args=[token])
+    return public_url() + reverse("update-payment-method", args=[token])
 
 
 def customer_of_token(token: str) -> Customer | None:

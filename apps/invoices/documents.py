@@ -2,9 +2,8 @@
 
 import textwrap
 
-from django.conf import settings
-
 from apps.core.money import format_amount
+from apps.core.public_url import public_url
 from apps.customers.models import CustomerBalanceTransaction
 from apps.invoices.engine.settlement import SETTLEMENT_TYPES
 from apps.invoices.models import Invoice
@@ -14,7 +13,7 @@ from apps.invoices.pdf import pdf_document
 def hosted_invoice_url(invoice: Invoice) -> str | None:
     if invoice.status == "draft" or not invoice.hosted_token:
         return None
-    return f"{settings.PUBLIC_URL}/i/{invoice.hosted_token}/"
+    return f"{public_url()}/i/{invoice.hosted_token}/"
 
 
 def invoice_pdf_url(invoice: Invoice) -> str | None:
