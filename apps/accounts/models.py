@@ -228,3 +228,20 @@ class TestClock(TimestampedModel):
     status = models.CharField(max_length=20, default="ready")
     advancing_to = models.DateTimeField(null=True, blank=True)
     deletes_after = models.DateTimeField()
+
+
+class AccountBranding(models.Model):
+    """What an account's invoices show of the business beside its name: the logo and the postal
+    address. Kept off Account so the logo's bytes are never loaded with the tenant on every
+    request; kept in the database so every web process and worker sees the same logo without
+    shared file storage."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="branding"
+    )
+    # Printed as written, one line per line ("Musterstraße 1\n10115 Berlin\nGermany").
+    address = models.TextField(blank=True, default="")
+    # A PNG or JPEG checked by its content (apps.accounts.services.branding); empty: no logo.
+    logo = models.BinaryField(blank=True, default=b"")
+    logo_content_type = models.CharField(max_length=20, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
