@@ -1,3 +1,5 @@
+import base64
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -245,3 +247,10 @@ class AccountBranding(models.Model):
     logo = models.BinaryField(blank=True, default=b"")
     logo_content_type = models.CharField(max_length=20, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def logo_uri(self) -> str | None:
+        """The logo as a data: URI, which a page and a PDF both embed as they are."""
+        if not self.logo:
+            return None
+        return f"data:{self.logo_content_type};base64,{base64.b64encode(self.logo).decode()}"

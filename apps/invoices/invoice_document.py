@@ -3,7 +3,6 @@ are both rendered, through the same template (``invoices/hosted.html``, its ``do
 partial). Every word and figure the customer sees is decided here; the template only lays it
 out, so the page and the PDF cannot disagree."""
 
-import base64
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -169,7 +168,6 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
     render = invoice_render(invoice)
     account = invoice.account
     branding = account_branding(account=account)
-    logo = bytes(branding.logo)
     status, status_detail = _status(invoice)
     facts = [("Invoice number", invoice.number or "Draft")]
     if invoice.finalized_at:
@@ -182,11 +180,7 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
             account.name,
             [*_text_lines(branding.address), *([account.email] if account.email else [])],
         ),
-        logo_uri=(
-            f"data:{branding.logo_content_type};base64,{base64.b64encode(logo).decode()}"
-            if logo
-            else None
-        ),
+        logo_uri=branding.logo_uri,
         customer=_customer(invoice.customer),
         tax_ids=tax_id_labels(invoice, render),
         facts=facts,
