@@ -9,7 +9,7 @@ from PIL import Image
 from apps.accounts.enums import ActorKind, Role
 from apps.accounts.models import AccountBranding, AuditLogEntry
 from apps.accounts.selectors import account_branding
-from apps.accounts.services import account_branding_update
+from apps.accounts.services import account_branding_update, sandbox_create
 from apps.accounts.services.branding import LOGO_MAX_BYTES, LOGO_MAX_SIDE
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError, PermissionDeniedError
@@ -96,3 +96,20 @@ def test_only_members_who_may_change_settings_brand_invoices(acme):
         account=acme.account, address="Berlin", actor=_member(Role.ADMINISTRATOR)
     )
     assert account_branding(account=acme.account).address == "Berlin"
+
+
+def test_a_sandbox_starts_with_its_accounts_branding(acme, globex):
+    png = image("PNG")
+    account_branding_update(account=acme.account, address="Berlin", logo=png, actor=SYSTEM)
+    sandbox, _ = sandbox_create(parent=acme.account, name="Staging", actor=SYSTEM)
+    copied = account_branding(account=sandbox)
+    assert (copied.address, bytes(copied.logo), copied.logo_content_type) == (
+        "Berlin",
+        png,
+        "image/png",
+    )
+    # Copied once: the sandbox's branding is its own from then on.
+    account_branding_update(account=sandbox, address="Staging", actor=SYSTEM)
+    assert account_branding(account=acme.account).address == "Berlin"
+    bare, _ = sandbox_create(parent=globex.account, name="Bare", actor=SYSTEM)
+    assert not AccountBranding.objects.filter(account=bare).exists()

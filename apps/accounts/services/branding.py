@@ -102,3 +102,16 @@ def account_branding_update(
                 changes=changes,
             )
     return branding
+
+
+def account_branding_copy(parent: Account, sandbox: Account) -> None:
+    """A new sandbox's invoices look like its live account's (a sandbox copier, run inside
+    sandbox_create's transaction)."""
+    branding = AccountBranding.objects.filter(account=parent).first()
+    if branding is not None:
+        AccountBranding.objects.create(
+            account=sandbox,
+            address=branding.address,
+            logo=bytes(branding.logo),
+            logo_content_type=branding.logo_content_type,
+        )
