@@ -6,14 +6,23 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 import stripe
+from django.template.loader import render_to_string
 from django.test import Client
 from PIL import Image
 from pypdf import PdfReader
 
 from apps.accounts.services import account_branding_update
 from apps.core.actor import SYSTEM
-from apps.invoices.invoice_document import Row, tax_rows
+from apps.invoices.invoice_document import (
+    TEMPLATE,
+    InvoiceDocument,
+    LineRow,
+    Party,
+    Row,
+    tax_rows,
+)
 from apps.invoices.models import Invoice
+from apps.invoices.pdf import html_pdf
 from tests.factories import SubscriptionFactory
 
 ADDRESS = "Acme GmbH\nMusterstraße 1\n10115 Berlin"
@@ -160,3 +169,28 @@ def test_tax_rows_follow_the_invoices_tax_amounts():
     ]
     assert tax_rows({"total_tax_amounts": []}, "eur") == []
     assert tax_rows({}, "eur") == []
+
+
+def test_a_long_invoice_runs_over_pages_with_the_column_headings_on_each():
+    document = InvoiceDocument(
+        title="Invoice ACME-0001",
+        seller=Party("Acme", ["Musterstraße 1"]),
+        logo_uri=None,
+        customer=Party("山田太郎", []),
+        tax_ids=[],
+        facts=[("Invoice number", "ACME-0001")],
+        status="Open",
+        status_detail="",
+        memo=[],
+        lines=[LineRow(f"Seat {n} (山田)", "× 1", f"€{n}.00") for n in range(1, 151)],
+        totals=[Row("Total", "€11,325.00", True)],
+        footer=["Pay within 30 days."],
+    )
+    html = render_to_string(f"{TEMPLATE}#document", {"document": document})
+    reader = PdfReader(io.BytesIO(html_pdf(html, title=document.title, author="Acme")))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) > 1
+    assert all("Description" in page and "Amount" in page for page in pages)
+    text = "\n".join(pages)
+    assert all(f"Seat {n} (山田) × 1 €{n}.00" in text for n in range(1, 151))
+    assert text.rstrip().endswith("Pay within 30 days.")
