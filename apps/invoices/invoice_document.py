@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 
 from apps.accounts.selectors import account_branding
 from apps.core.money import format_money
-from apps.customers.models import Customer, CustomerBalanceTransaction, TaxId
+from apps.customers.models import Customer, CustomerBalanceTransaction
+from apps.customers.selectors import tax_id_list
 from apps.invoices.engine.settlement import SETTLEMENT_TYPES
 from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice
@@ -87,9 +88,9 @@ def tax_id_labels(invoice: Invoice, render: dict) -> list[str]:
     if recorded is None:
         recorded = [
             {"type": tax_id.type, "value": tax_id.value}
-            for tax_id in TaxId.objects.filter(
-                account_id=invoice.account_id, customer_id=invoice.customer_id
-            ).order_by("created_at", "id")
+            for tax_id in tax_id_list(account=invoice.account, customer=invoice.customer).order_by(
+                "created_at", "id"
+            )
         ]
     return [f"{entry['type'].upper().replace('_', ' ')} {entry['value']}" for entry in recorded]
 
