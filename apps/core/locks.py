@@ -28,9 +28,10 @@ ORDER = (
     "accounts.invitation",
     "accounts.apikey",
     "accounts.twofactordevice",
-    # An account's own rows, each locked alone: its test clocks and billing and collection
-    # settings, and its email templates.
+    # An account's own rows, each locked alone: its test clocks, invoice branding, billing and
+    # collection settings, and its email templates.
     "accounts.testclock",
+    "accounts.accountbranding",
     "subscriptions.billingsettings",
     "collections.collectionsettings",
     "collections.emailtemplate",

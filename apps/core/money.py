@@ -141,6 +141,42 @@ def format_amount(amount: int, currency: str) -> str:
     return f"{sign}{text} {_code(currency).upper()}"
 
 
+# The symbols English-language documents write before an amount (Unicode CLDR, "en"), for the
+# currencies whose symbol cannot be mistaken for another's; every other currency is written with
+# its code ("KWD 1.250").
+SYMBOLS = {
+    "usd": "$",
+    "eur": "€",
+    "gbp": "£",
+    "jpy": "¥",
+    "cny": "CN¥",
+    "inr": "₹",
+    "krw": "₩",
+    "cad": "CA$",
+    "aud": "A$",
+    "nzd": "NZ$",
+    "hkd": "HK$",
+    "mxn": "MX$",
+    "brl": "R$",
+    "twd": "NT$",
+    "ils": "₪",
+    "vnd": "₫",
+    "php": "₱",
+}
+
+
+def format_money(amount: int, currency: str) -> str:
+    """The currency's own format, as a customer reads it: ``€1,250.00``, ``¥1,250``,
+    ``-$0.26``, ``KWD 1.250`` (a currency without an unambiguous symbol keeps its code)."""
+    code = _code(currency)
+    digits = exponent(code)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(int(amount)), 10**digits)
+    text = f"{whole:,}" + (f".{fraction:0{digits}d}" if digits else "")
+    symbol = SYMBOLS.get(code)
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{code.upper()} {text}"
+
+
 def parse_major(text: str, currency: str) -> int:
     """Minor units from an amount typed in major units ("12.50" USD → 1250, "1000" JPY → 1000).
 

@@ -31,23 +31,19 @@ from apps.invoices.models import Invoice
 from apps.invoices.payment_choice import invoice_retry_label
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
+
+# BillingSettingsAdmin is imported for its @admin.register (the billing settings page).
+from apps.subscriptions.admin_settings import BEHAVIORS, BillingSettingsAdmin  # noqa: F401
 from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.invoice_preview import invoice_preview
-from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
+from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     FEEDBACK,
     CancellationDetails,
-    billing_settings_update,
     subscription_cancel,
     subscription_item_update,
 )
 from apps.subscriptions.services.billing import billing_settings
-
-BEHAVIORS = [
-    ("always_invoice", "Prorate and invoice now"),
-    ("create_prorations", "Prorate on the next invoice"),
-    ("none", "No proration"),
-]
 
 
 class ChangePriceForm(forms.Form):
@@ -317,78 +313,3 @@ class SubscriptionAdmin(
             else:
                 messages.success(request, "The subscription was canceled.")
         return redirect("admin:subscriptions_subscription_change", subscription.id)
-
-
-class BillingSettingsForm(forms.ModelForm):
-    class Meta:
-        model = BillingSettings
-        fields = (
-            "zero_total_invoices",
-            "invoice_trial_end_immediately",
-            "trial_missing_payment_method",
-            "default_proration_behavior",
-            "upcoming_invoice_days",
-            "will_be_due_days",
-        )
-        labels = {
-            "zero_total_invoices": "Create (and mark paid) invoices that total zero",
-            "invoice_trial_end_immediately": "Invoice an item's rest of period as soon as its "
-            "trial ends (instead of on the next regular invoice)",
-            "trial_missing_payment_method": "When an item's trial ends and the customer has no "
-            "payment method",
-            "default_proration_behavior": "Default proration behaviour",
-            "upcoming_invoice_days": "Days before a renewal to send invoice.upcoming",
-            "will_be_due_days": "Days before a due date to send invoice.will_be_due",
-        }
-        widgets = {
-            "default_proration_behavior": forms.Select(choices=BEHAVIORS),
-            "trial_missing_payment_method": forms.Select(
-                choices=[
-                    ("create_invoice", "Bill as usual (the payment then fails and dunning runs)"),
-                    ("cancel", "Remove the item (the subscription ends with its last item)"),
-                    ("pause", "Pause the item until the subscription is resumed"),
-                ]
-            ),
-        }
-
-
-@admin.register(BillingSettings)
-class BillingSettingsAdmin(AccountScopedAdmin):
-    """One form per account: the list page is the account's billing settings."""
-
-    write_capability = roles.SETTINGS
-
-    def changelist_view(self, request, extra_context=None):
-        current = billing_settings(request.account)
-        form = BillingSettingsForm(
-            request.POST if request.method == "POST" else None,
-            instance=BillingSettings(
-                **{f: getattr(current, f) for f in BillingSettingsForm.Meta.fields}
-            ),
-        )
-        if request.method == "POST":
-            if not self.can_write(request):
-                form.add_error(None, "Your role does not allow changing account settings.")
-            elif form.is_valid():
-                try:
-                    billing_settings_update(
-                        account=request.account,
-                        values=form.cleaned_data,
-                        actor=dashboard_actor(request),
-                    )
-                except ApplicationError as error:
-                    service_error_to_form(form, error)
-                else:
-                    messages.success(request, "Billing settings saved.")
-                    return redirect("admin:subscriptions_billingsettings_changelist")
-        return render(
-            request,
-            "dashboard/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Billing settings",
-                "opts": self.model._meta,
-                "form": form,
-                "can_write": self.can_write(request),
-            },
-        )

@@ -150,6 +150,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # fontTools (fpdf2 subsets the invoice PDF's fonts with it) logs each table it subsets.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # REST FRAMEWORK (the Stripe wire format lives in apps.core.api)

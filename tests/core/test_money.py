@@ -3,7 +3,14 @@ from decimal import Decimal
 import pytest
 
 from apps.core import money
-from apps.core.money import MoneyError, exponent, format_amount, round_minor, to_decimal
+from apps.core.money import (
+    MoneyError,
+    exponent,
+    format_amount,
+    format_money,
+    round_minor,
+    to_decimal,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,6 +66,25 @@ def test_to_decimal_refuses_floats_and_garbage():
 )
 def test_format_amount(amount, currency, text):
     assert format_amount(amount, currency) == text
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (125000, "eur", "€1,250.00"),
+        (1250, "jpy", "¥1,250"),
+        (2500, "USD", "$25.00"),
+        (-26, "usd", "-$0.26"),
+        (0, "gbp", "£0.00"),
+        (1250, "kwd", "KWD 1.250"),
+        (-5, "kwd", "-KWD 0.005"),
+        (99, "cad", "CA$0.99"),
+        (100000, "krw", "₩100,000"),
+        (1, "chf", "CHF 0.01"),
+    ],
+)
+def test_format_money_writes_the_currencys_own_format(amount, currency, text):
+    assert format_money(amount, currency) == text
 
 
 @pytest.mark.parametrize(
