@@ -104,7 +104,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo",
             action="store_true",
-            help="Load the demo data first (load_demo) and print its login again once ready.",
+            help="Load the demo data first (load_demo) and print its login once ready.",
         )
 
     def handle(self, *args, **options) -> None:
@@ -115,7 +115,8 @@ class Command(BaseCommand):
             buffer = io.StringIO()
             call_command("load_demo", stdout=buffer)
             demo_summary = buffer.getvalue()
-            self._emit("stack", demo_summary.rstrip("\n"))
+            # The login and key are printed once, when the stack is ready (the last lines seen).
+            self._emit("stack", demo_summary.splitlines()[0])
         children = stack_commands(
             host=options["host"],
             port=options["port"],
