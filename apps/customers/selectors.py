@@ -23,9 +23,16 @@ TIMELINE_LENGTH = 50
 
 
 def customer_get(
-    *, account: Account, customer_id: str, include_deleted: bool = False
+    *,
+    account: Account,
+    customer_id: str,
+    include_deleted: bool = False,
+    with_defaults: bool = False,
 ) -> Customer | None:
+    """``with_defaults``: the default source and payment method joined in the same read."""
     rows = Customer.objects.filter(account=account, id=customer_id)
+    if with_defaults:
+        rows = rows.select_related("default_source", "default_payment_method")
     if not include_deleted:
         rows = rows.filter(deleted_at__isnull=True)
     return rows.first()
