@@ -6,6 +6,18 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.subscriptions.models import Subscription, SubscriptionItem
 
+# Where ``subscription_children_known`` keeps a new subscription's items and discount ids.
+_KNOWN = "children_known"
+
+
+def subscription_children_known(
+    subscription: Subscription, *, items: list[SubscriptionItem], discount_ids: list[str]
+) -> None:
+    """The items (in id order) and discount ids ``subscription``'s creation has just written,
+    kept on the instance so its renders in the same request (the creation's event, the answer)
+    do not read them back. Only for an instance nothing else changes the items of."""
+    subscription.__dict__[_KNOWN] = (list(items), list(discount_ids))
+
 
 def subscription_render(
     subscription: Subscription,
@@ -14,7 +26,12 @@ def subscription_render(
     discount_ids: list[str] | None = None,
 ) -> dict:
     """The API object; ``items`` (not removed, in id order) and ``discount_ids`` (not removed)
-    when the caller loaded them for many subscriptions at once."""
+    when the caller loaded them for many subscriptions at once, or when the instance carries
+    what its creation wrote (``subscription_children_known``)."""
+    known = subscription.__dict__.get(_KNOWN)
+    if known is not None:
+        items = known[0] if items is None else items
+        discount_ids = known[1] if discount_ids is None else discount_ids
     if items is None:
         items = list(subscription.items.filter(deleted_at__isnull=True).order_by("id"))
     if discount_ids is None:

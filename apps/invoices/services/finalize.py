@@ -25,8 +25,13 @@ from apps.invoices.transitions import invoices_move
 def _numbers_take(account, count: int) -> list[str]:
     """``count`` consecutive invoice numbers of the account, taken as one block under the
     sequence's row lock (held to the end of the caller's transaction, so gapless)."""
-    InvoiceNumberSequence.objects.get_or_create(account=account)
-    sequence = row_lock(InvoiceNumberSequence.objects.filter(account=account))
+    rows = InvoiceNumberSequence.objects.filter(account=account)
+    sequence = row_lock(rows)
+    if sequence is None:
+        # The account's first invoice: the sequence is made once (get_or_create settles two
+        # first invoices at once), then locked like every later time.
+        InvoiceNumberSequence.objects.get_or_create(account=account)
+        sequence = row_lock(rows)
     first = sequence.next_number
     sequence.next_number += count
     sequence.save(update_fields=["next_number"])

@@ -57,7 +57,12 @@ def item_request_parse(
     """One ``items[N]`` of a new subscription: an active price, quantity, its own trial."""
     param = f"{prefix}[{index}]"
     price_id = get_str(item, "price", required=True, max_length=64)
-    price = price_list(account=account).filter(id=price_id, active=True).first()
+    price = (
+        price_list(account=account)
+        .filter(id=price_id, active=True)
+        .select_related("product")
+        .first()
+    )
     if price is None:
         raise ResourceMissingError("price", price_id, param=f"{param}[price]")
     with within(param):
