@@ -7,7 +7,7 @@ RESOURCES: dict[str, str] = {
     "charges": "Charges and payment intents",
     "refunds": "Refunds",
     "balance": "Balance and balance transactions",
-    "products": "Products, prices and coupons",
+    "products": "Products, prices, plans and coupons",
     "subscriptions": "Subscriptions",
     "invoices": "Invoices, invoice items and credit notes",
     "test_clocks": "Test clocks",

@@ -136,6 +136,8 @@ ID_EXAMPLES = {
     "item": "si_0mx9h9o0200003zg4zb6byhy",
     "note": "note_0mx9h9o0200003zg4zb6byhy",
     "payment_method": "pm_0mx9h9o0200003zg4zb6byhy",
+    # A plan id is the integrator's choice (or a price id).
+    "plan": "gold-monthly",
     "price": "price_0mx9h9o0200003zg4zb6byhy",
     "products": "prod_0mx9h9o0200003zg4zb6byhy",
     "promotion_code": "promo_0mx9h9o0200003zg4zb6byhy",
