@@ -5,6 +5,7 @@ RESOURCES: dict[str, str] = {
     "payment_methods": "Payment methods and sources",
     "tokens": "Tokens",
     "charges": "Charges and payment intents",
+    "setup_intents": "Setup intents",
     "refunds": "Refunds",
     "balance": "Balance and balance transactions",
     "products": "Products, prices, plans and coupons",

@@ -143,6 +143,7 @@ ID_EXAMPLES = {
     "promotion_code": "promo_0mx9h9o0200003zg4zb6byhy",
     "refund": "re_0mx9h9o0200003zg4zb6byhy",
     "source": "src_0mx9h9o0200003zg4zb6byhy",
+    "setup_intent": "seti_0mx9h9o0200003zg4zb6byhy",
     "sources": "card_0mx9h9o0200003zg4zb6byhy",
     "subscription": "sub_0mx9h9o0200003zg4zb6byhy",
     "tax_ids": "txi_0mx9h9o0200003zg4zb6byhy",
