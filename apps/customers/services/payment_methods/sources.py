@@ -37,6 +37,16 @@ from apps.customers.services.payment_methods.rows import (
 )
 
 
+def card_billing(card: dict[str, Any]) -> dict[str, Any]:
+    """The cardholder's name and address a legacy card hash carries (``card[name]``,
+    ``source[address_zip]``, …), as the billing details the card is shown with."""
+    billing: dict[str, Any] = {"name": str(card["name"])} if card.get("name") else {}
+    address = {v: card[k] for k, v in LEGACY_CARD_ADDRESS.items() if card.get(k)}
+    if address:
+        billing["address"] = address
+    return billing
+
+
 def token_create(
     *, account: Account, params: dict[str, Any], actor: Actor
 ) -> tuple[str, PaymentMethod]:
@@ -45,17 +55,13 @@ def token_create(
     if isinstance(card, dict):
         test_card = card_number(account, card.get("number"), param="card")
         month, year = expiry(card, param="card")
-        billing = {"name": card["name"]} if card.get("name") else {}
-        address = {v: card[k] for k, v in LEGACY_CARD_ADDRESS.items() if card.get(k)}
-        if address:
-            billing["address"] = address
         row = card_row(
             account,
             test_card,
             exp_month=month,
             exp_year=year,
             source_object=SourceObject.CARD,
-            billing_details=billing,
+            billing_details=card_billing(card),
         )
     elif isinstance(bank, dict):
         row = bank_account_from_hash(account, bank, param="bank_account")
@@ -153,7 +159,12 @@ def source_prepare(*, account: Account, source: Any) -> PaymentMethod:
             test_card = card_number(account, source.get("number"), param="source")
             month, year = expiry(source, param="source")
             row = card_row(
-                account, test_card, exp_month=month, exp_year=year, source_object=SourceObject.CARD
+                account,
+                test_card,
+                exp_month=month,
+                exp_year=year,
+                source_object=SourceObject.CARD,
+                billing_details=card_billing(source),
             )
         elif source.get("object") == "bank_account":
             row = bank_account_from_hash(account, source, param="source")
