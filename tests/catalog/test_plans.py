@@ -3,6 +3,7 @@ Stripe takes a plan, and deleting one leaves its subscribers billed."""
 
 import pytest
 import stripe
+from django.urls import reverse
 
 from apps.catalog.models import Price, Product
 from apps.core.models import Event
@@ -236,3 +237,21 @@ def test_deleting_a_billed_plan_keeps_its_subscribers(stripe_sdk):
     assert (kept.status, kept.plan.id, kept.plan.active) == ("active", "legacy", False)
     lines = stripe.Invoice.list_lines(kept.latest_invoice)
     assert [line.plan.id for line in lines.data] == ["legacy"]
+
+
+def test_a_deleted_billed_plan_is_gone_from_the_catalog_page(api, staff_client):
+    customer = api.post("/v1/customers", {"email": "c@example.com", "source": "tok_visa"}).json()
+    kept = {"amount": 500, "currency": "usd", "interval": "month"}
+    api.post("/v1/plans", {**kept, "id": "plan-kept-1", "product": {"name": "Both"}})
+    product = Price.objects.get(id="plan-kept-1").product_id
+    api.post("/v1/plans", {**kept, "id": "plan-gone-1", "amount": 700, "product": product})
+    api.post("/v1/subscriptions", {"customer": customer["id"], "items": [{"plan": "plan-gone-1"}]})
+    assert api.delete("/v1/plans/plan-gone-1").json()["deleted"] is True
+    page = staff_client.get(reverse("admin:catalog_product_change", args=[product]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "plan-kept-1" in html
+    assert "plan-gone-1" not in html
+    archive = reverse("admin:catalog_price_archive", args=[product, "plan-gone-1"])
+    assert staff_client.post(archive).status_code == 404
+    assert Price.objects.get(id="plan-gone-1").active is False
