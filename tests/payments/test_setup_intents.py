@@ -10,9 +10,10 @@ from apps.core.actor import SYSTEM
 from apps.core.errors import InvalidRequestError
 from apps.core.models import Event
 from apps.customers.models import PaymentMethod
+from apps.customers.services.payment_methods import payment_method_resolve
 from apps.payments.enums import SetupIntentStatus as T
 from apps.payments.models import SetupIntent
-from apps.payments.services.setup_intents import setup_intent_create
+from apps.payments.services.setup_intents import setup_intent_confirm, setup_intent_create
 from apps.payments.transitions import SETUP_INTENT_EVENTS, SETUP_INTENT_MOVES, setup_intent_move
 from tests.api.conftest import restricted_key
 from tests.conftest import ApiClient
@@ -214,3 +215,38 @@ def test_any_other_move_is_refused_and_changes_nothing(acme, before, after):
     assert error.value.code == "setup_intent_unexpected_state"
     assert SetupIntent.objects.get(pk=setup.pk).status == before
     assert _events(setup.id) == ["setup_intent.created"]
+
+
+class UnreachableProcessor:
+    """A gateway that does not answer (the network is down)."""
+
+    def setup(self, **kwargs):
+        raise ConnectionError("no route to the gateway")
+
+
+def test_a_processor_that_does_not_answer_releases_the_intent(acme, settings):
+    setup = setup_intent_create(
+        account=acme.account,
+        customer=None,
+        payment_method=None,
+        payment_method_types=["card"],
+        usage="off_session",
+        description="",
+        metadata={},
+        actor=SYSTEM,
+    )
+    pm = payment_method_resolve(
+        account=acme.account, value="pm_card_visa", customer=None, actor=SYSTEM, param="pm"
+    )
+    settings.PAYMENT_PROCESSORS = {"test": f"{__name__}.UnreachableProcessor"}
+    with pytest.raises(ConnectionError):
+        setup_intent_confirm(
+            account=acme.account, setup_id=setup.id, payment_method=pm, actor=SYSTEM
+        )
+    row = SetupIntent.objects.get(pk=setup.pk)
+    assert (row.status, row.last_setup_error["type"]) == ("requires_payment_method", "api_error")
+    settings.PAYMENT_PROCESSORS = {}
+    done = setup_intent_confirm(
+        account=acme.account, setup_id=setup.id, payment_method=None, actor=SYSTEM
+    )
+    assert (done.status, done.last_setup_error) == ("succeeded", None)

@@ -274,6 +274,10 @@ def setup_intent_confirm(
         # No answer from the processor: the intent is released, to be confirmed again.
         with transaction.atomic():
             setup = _locked(account, setup_id)
+            setup.last_setup_error = {
+                "type": "api_error",
+                "message": "The payment processor did not answer; confirm the SetupIntent again.",
+            }
             setup_intent_move(setup, T.REQUIRES_PAYMENT_METHOD, actor=actor)
         raise
     setup, error = _confirm_record(account=account, setup_id=setup_id, result=result, actor=actor)
