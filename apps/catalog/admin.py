@@ -92,7 +92,8 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
                 "tiers": tiers_render(price.tiers),
                 "options": sorted(price.currency_options.items()),
             }
-            for price in product.prices.order_by("-id")
+            # A plan deleted while still billed is gone from the catalog, as from the API.
+            for price in product.prices.filter(deleted_at__isnull=True).order_by("-id")
         ]
         return self._page(
             request,
@@ -165,7 +166,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
 
     def archive_price_view(self, request: HttpRequest, object_id: str, price_id: str):
         product = self._product(request, object_id)
-        price = product.prices.filter(id=price_id).first()
+        price = product.prices.filter(id=price_id, deleted_at__isnull=True).first()
         if price is None:
             raise Http404("No such price")
         if not self.can_write(request):
@@ -181,7 +182,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
 
     def delete_price_view(self, request: HttpRequest, object_id: str, price_id: str):
         product = self._product(request, object_id)
-        price = product.prices.filter(id=price_id).first()
+        price = product.prices.filter(id=price_id, deleted_at__isnull=True).first()
         if price is None:
             raise Http404("No such price")
         if not self.can_write(request):

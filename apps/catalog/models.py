@@ -70,6 +70,9 @@ class Price(TimestampedModel):
     # Other currencies: {"eur": {"unit_amount_decimal": "…", "tiers": …, "custom_unit_amount": …}}
     currency_options = models.JSONField(default=dict, blank=True)
     tax_behavior = models.CharField(max_length=12, default="unspecified")
+    # A plan deleted while subscriptions still bill it: gone from the API and from new
+    # subscriptions (inactive too), kept for the items and invoices that name it, as Stripe.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

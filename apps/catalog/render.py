@@ -108,6 +108,41 @@ def price_render(price: Price) -> dict[str, Any]:
     }
 
 
+def plan_render(price: Price) -> dict[str, Any]:
+    """A recurring price in the shape of Stripe's Plan: the same object under the same id, its
+    ``recurring`` terms flattened and ``transform_quantity`` named ``transform_usage``."""
+    recurring = price.recurring or {}
+    return {
+        "id": price.id,
+        "object": "plan",
+        "active": price.active,
+        "amount": _whole(price.unit_amount_decimal),
+        "amount_decimal": decimal_text(price.unit_amount_decimal),
+        "billing_scheme": price.billing_scheme,
+        "created": clock.to_epoch(price.created_at),
+        "currency": price.currency,
+        "interval": recurring.get("interval"),
+        "interval_count": recurring.get("interval_count"),
+        "livemode": price.account.livemode,
+        "metadata": price.metadata,
+        "meter": recurring.get("meter"),
+        "nickname": price.nickname or None,
+        "product": price.product_id,
+        "tiers": tiers_render(price.tiers),
+        "tiers_mode": price.tiers_mode or None,
+        "transform_usage": price.transform_quantity,
+        "trial_period_days": recurring.get("trial_period_days"),
+        "usage_type": recurring.get("usage_type", "licensed"),
+    }
+
+
+def plan_or_none(price: Price | None) -> dict[str, Any] | None:
+    """The ``plan`` of an item or a line: its price as a plan, or null for a one-time price."""
+    if price is None or price.type != "recurring":
+        return None
+    return plan_render(price)
+
+
 def coupon_render(coupon: Coupon) -> dict[str, Any]:
     return {
         "id": coupon.coupon_id,

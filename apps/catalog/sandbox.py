@@ -24,7 +24,7 @@ def catalog_copy(source: Account, sandbox: Account) -> None:
     Product.objects.bulk_create(products)
     price_ids: dict[str, str] = {}
     prices = []
-    for price in Price.objects.filter(account=source).order_by("id"):
+    for price in Price.objects.filter(account=source, deleted_at__isnull=True).order_by("id"):
         price_ids[price.id] = new_id("price")
         prices.append(
             Price(

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from apps.accounts.models import Account
 from apps.catalog import pricing
 from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode
+from apps.catalog.render import plan_render
 from apps.core.errors import InvalidRequestError
 
 
@@ -16,7 +17,24 @@ def product_list(*, account: Account) -> QuerySet[Product]:
 
 
 def price_list(*, account: Account) -> QuerySet[Price]:
-    return Price.objects.filter(account=account).select_related("account")
+    """The account's prices; a plan deleted while still billed is not among them."""
+    return Price.objects.filter(account=account, deleted_at__isnull=True).select_related("account")
+
+
+def plan_list(*, account: Account) -> QuerySet[Price]:
+    """The account's plans: its recurring prices, as Stripe lists them under ``/v1/plans``."""
+    return price_list(account=account).filter(type="recurring")
+
+
+def plans_of(*, account: Account, price_ids) -> dict[str, dict]:
+    """The plan shape (``apps.catalog.render.plan_or_none``) of each of ``price_ids`` that is a
+    recurring price, in one read; a plan deleted while billed is among them, as its lines keep
+    naming it."""
+    ids = {price_id for price_id in price_ids if price_id}
+    if not ids:
+        return {}
+    rows = Price.objects.filter(account=account, id__in=ids, type="recurring")
+    return {price.id: plan_render(price) for price in rows.select_related("account")}
 
 
 def coupon_list(*, account: Account) -> QuerySet[Coupon]:

@@ -5,8 +5,8 @@ one order queue. Every service that locks rows locks them through ``rows_lock``,
 takes the rows model by model in ``ORDER`` (account → the rows of its team, keys and settings →
 customer → its payment methods, ledger rows, notes and tax ids → subscription → the catalog rows
 it redeems or bills: product → price → promotion code → coupon → invoice → its pending items →
-payment intent → charge → refund → webhook endpoint → webhook delivery) and, within a model, in
-primary-key order.
+payment intent → setup intent → charge → refund → webhook endpoint → webhook delivery) and,
+within a model, in primary-key order.
 
 The lock is PostgreSQL's ``FOR NO KEY UPDATE`` (these writes never change a key): it queues
 writers of the same rows but not the foreign-key checks of rows inserted elsewhere that point at
@@ -55,6 +55,8 @@ ORDER = (
     "invoices.invoicenumbersequence",
     "collections.paymentattempt",
     "payments.paymentintent",
+    # A setup intent is locked after the payment method it attaches to its customer.
+    "payments.setupintent",
     "payments.charge",
     "payments.refund",
     "webhooks.webhookendpoint",

@@ -1,10 +1,11 @@
-"""Stripe wire shapes of charges, refunds, payment intents, balance transactions and balance."""
+"""Stripe wire shapes of charges, refunds, payment and setup intents, balance transactions and
+balance."""
 
 from typing import Any
 
 from apps.core import clock
 from apps.customers.payment_method_render import payment_method_details, payment_method_render
-from apps.payments.models import BalanceTransaction, Charge, PaymentIntent, Refund
+from apps.payments.models import BalanceTransaction, Charge, PaymentIntent, Refund, SetupIntent
 
 
 def refund_render(refund: Refund) -> dict[str, Any]:
@@ -122,4 +123,47 @@ def balance_transaction_render(row: BalanceTransaction) -> dict[str, Any]:
         "source": row.source_id,
         "status": "available" if row.available_on <= clock.now() else "pending",
         "type": row.type,
+    }
+
+
+def setup_intent_render(setup: SetupIntent) -> dict[str, Any]:
+    card_options = {"mandate_options": None, "network": None, "request_three_d_secure": "automatic"}
+    return {
+        "id": setup.id,
+        "object": "setup_intent",
+        "application": None,
+        "automatic_payment_methods": None,
+        "cancellation_reason": setup.cancellation_reason or None,
+        "client_secret": setup.client_secret,
+        "created": clock.to_epoch(setup.created_at),
+        "customer": setup.customer_id,
+        "description": setup.description or None,
+        "excluded_payment_method_types": None,
+        "flow_directions": None,
+        "last_setup_error": setup.last_setup_error,
+        "latest_attempt": None,
+        "livemode": setup.account.livemode,
+        "mandate": None,
+        "metadata": setup.metadata,
+        "next_action": (
+            {
+                "type": "use_stripe_sdk",
+                "use_stripe_sdk": {
+                    "type": "three_d_secure_redirect",
+                    "test_helper": f"/v1/test_helpers/setup_intents/{setup.id}/authenticate",
+                },
+            }
+            if setup.status == "requires_action"
+            else None
+        ),
+        "on_behalf_of": None,
+        "payment_method": setup.payment_method_id,
+        "payment_method_configuration_details": None,
+        "payment_method_options": (
+            {"card": card_options} if "card" in setup.payment_method_types else {}
+        ),
+        "payment_method_types": setup.payment_method_types,
+        "single_use_mandate": None,
+        "status": setup.status,
+        "usage": setup.usage,
     }

@@ -6,6 +6,7 @@ invoices (for the same ``proration_date``), line by line."""
 
 from datetime import datetime
 
+from apps.catalog.selectors import plans_of
 from apps.core import clock
 from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_among
@@ -23,7 +24,8 @@ from apps.subscriptions.selectors import PreviewReads
 from apps.subscriptions.terms import item_terms
 
 
-def line_preview_render(line: Line, currency: str) -> dict:
+def line_preview_render(line: Line, currency: str, plans: dict[str, dict]) -> dict:
+    """A line of a preview; ``plans``: the plan shape of its price (``plans_of``), if it has one."""
     return {
         "object": "line_item",
         "amount": line.amount,
@@ -40,6 +42,7 @@ def line_preview_render(line: Line, currency: str) -> dict:
             "start": clock.to_epoch(line.period_start),
             "end": clock.to_epoch(line.period_end),
         },
+        "plan": plans.get(line.price_id),
         "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
         "proration": line.proration,
         "quantity": line.quantity,
@@ -160,6 +163,7 @@ def invoice_preview(
     discount = discount_among(plan.discounts, subscription, at if immediate else next_period[0])
     balance = customer_balance(subscription.customer) if reads is None else reads.balance
     discounts, totals, settled, method = _settled(subscription, lines, discount, choices, balance)
+    plans = plans_of(account=subscription.account, price_ids=[line.price_id for line in lines])
     return {
         "id": None,
         "object": "invoice",
@@ -172,7 +176,7 @@ def invoice_preview(
         "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, subscription.currency) for line in lines],
+            "data": [line_preview_render(line, subscription.currency, plans) for line in lines],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apps.accounts.models import Account
+from apps.catalog.selectors import plans_of
 from apps.core import clock
 from apps.core.errors import InvalidRequestError
 from apps.customers.models import Customer
@@ -317,6 +318,9 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
     """The first invoice as Stripe's ``create_preview`` shows a new subscription's."""
     first, currency = preview.first, preview.currency
     charges = preview.collection_method == "charge_automatically"
+    plans = plans_of(
+        account=preview.customer.account, price_ids=[line.price_id for line in first.lines]
+    )
     return {
         "id": None,
         "object": "invoice",
@@ -332,7 +336,7 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
         else clock.to_epoch(first.at + timedelta(days=preview.days_until_due or 0)),
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, currency) for line in first.lines],
+            "data": [line_preview_render(line, currency, plans) for line in first.lines],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },

@@ -2,6 +2,7 @@
 subscription's event."""
 
 from apps.accounts.audit import change_record
+from apps.catalog.render import plan_or_none
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.subscriptions.models import Subscription, SubscriptionItem
@@ -33,7 +34,11 @@ def subscription_render(
         items = known[0] if items is None else items
         discount_ids = known[1] if discount_ids is None else discount_ids
     if items is None:
-        items = list(subscription.items.filter(deleted_at__isnull=True).order_by("id"))
+        items = list(
+            subscription.items.filter(deleted_at__isnull=True)
+            .select_related("price__account")
+            .order_by("id")
+        )
     if discount_ids is None:
         discount_ids = list(
             subscription.discounts.filter(removed_at__isnull=True).values_list("id", flat=True)
@@ -69,6 +74,8 @@ def subscription_render(
         "latest_invoice": subscription.latest_invoice_id,
         "metadata": subscription.metadata,
         "pause_collection": subscription.pause_collection,
+        # Stripe's older field: the plan of a subscription with a single item, else null.
+        "plan": plan_or_none(items[0].price) if len(items) == 1 else None,
         "status": subscription.status,
         "trial_end": clock.to_epoch(subscription.trial_end),
         "trial_settings": {
@@ -93,6 +100,7 @@ def subscription_item_render(
         "current_period_end": clock.to_epoch(subscription.current_period_end),
         "current_period_start": clock.to_epoch(subscription.current_period_start),
         "metadata": item.metadata,
+        "plan": plan_or_none(item.price),
         "price": item.price_id,
         "quantity": item.quantity,
         "subscription": item.subscription_id,

@@ -19,6 +19,8 @@ def _promo(account: Account) -> str:
 MAKERS = {
     "product-detail": lambda a: ProductFactory(account=a).id,
     "price-detail": lambda a: PriceFactory(account=a, own_product=True).id,
+    # A plan is a recurring price under the same id.
+    "plan-detail": lambda a: PriceFactory(account=a, own_product=True).id,
     "coupon-detail": lambda a: CouponFactory(account=a).coupon_id,
     "promotion-code-detail": _promo,
 }

@@ -9,6 +9,7 @@ from apps.catalog.services.coupons import (
 )
 from apps.catalog.services.default_prices import product_create
 from apps.catalog.services.fx import fx_rate_set, fx_rates_import, rate_row
+from apps.catalog.services.plans import PlanChanges, plan_create, plan_delete, plan_update
 from apps.catalog.services.prices import (
     NewPrice,
     PriceChanges,
@@ -28,6 +29,7 @@ __all__ = [
     "NewPrice",
     "NewProduct",
     "NewPromotionCode",
+    "PlanChanges",
     "PriceChanges",
     "ProductChanges",
     "coupon_create",
@@ -35,6 +37,9 @@ __all__ = [
     "coupon_update",
     "fx_rate_set",
     "fx_rates_import",
+    "plan_create",
+    "plan_delete",
+    "plan_update",
     "price_create",
     "price_delete",
     "price_update",

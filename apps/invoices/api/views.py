@@ -4,6 +4,7 @@ void (``/v1/invoiceitems`` and ``/v1/credit_notes`` are in their own modules).""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
+from apps.catalog.selectors import plans_of
 from apps.core import clock
 from apps.core.api.pagination import equal_filters, paginate
 from apps.core.api.params import (
@@ -84,7 +85,10 @@ def _no_default_payment_method(params: dict) -> None:
         )
 
 
-def line_render(line: InvoiceLine, discount_id: str | None = None) -> dict:
+def line_render(
+    line: InvoiceLine, discount_id: str | None = None, plans: dict[str, dict] | None = None
+) -> dict:
+    """An invoice line; ``plans``: the plan shape of its price (``plans_of``), if it has one."""
     return {
         "id": line.id,
         "object": "line_item",
@@ -111,6 +115,7 @@ def line_render(line: InvoiceLine, discount_id: str | None = None) -> dict:
             "start": clock.to_epoch(line.period_start),
             "end": clock.to_epoch(line.period_end),
         },
+        "plan": (plans or {}).get(line.price_id or ""),
         "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
         "proration": line.proration,
         "quantity": line.quantity,
@@ -211,12 +216,15 @@ class InvoiceLinesApi(InvoiceResourceApi):
     def get(self, request, invoice: str):
         reject_unknown(self.params, {"limit", "starting_after", "ending_before"})
         row = self._invoice(invoice)
+        # The invoice's few prices, read once for every line of the page.
+        prices = row.lines.order_by().values_list("price_id", flat=True).distinct()
+        plans = plans_of(account=self.account, price_ids=prices)
         return self.respond(
             paginate(
                 row.lines.all(),
                 self.params,
                 url=f"/v1/invoices/{row.id}/lines",
-                render=lambda line: line_render(line, row.discount_id),
+                render=lambda line: line_render(line, row.discount_id, plans),
             )
         )
 

@@ -17,6 +17,7 @@ from apps.core.api.params import (
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.subscriptions.api.params import price_or_plan
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     ItemRequest,
@@ -51,7 +52,11 @@ BEHAVIORS = ["create_prorations", "always_invoice", "none"]
 class _ItemsApi(ApiView):
     resource = "subscriptions"
 
-    def _price(self, price_id: str):
+    def _price(self, *, required: bool):
+        """The ``price`` (or ``plan``) given, active; None when neither is and none is needed."""
+        name, price_id = price_or_plan(self.params, required=required)
+        if not price_id:
+            return None
         price = (
             price_list(account=self.account)
             .select_related("product")
@@ -59,7 +64,7 @@ class _ItemsApi(ApiView):
             .first()
         )
         if price is None:
-            raise ResourceMissingError("price", price_id, param="price")
+            raise ResourceMissingError(name, price_id, param=name)
         return price
 
     def _behavior(self) -> str:
@@ -108,6 +113,7 @@ class SubscriptionItemListApi(_ItemsApi):
             {
                 "subscription",
                 "price",
+                "plan",
                 "quantity",
                 "trial_end",
                 "proration_behavior",
@@ -123,7 +129,7 @@ class SubscriptionItemListApi(_ItemsApi):
         at = get_timestamp(self.params, "proration_date")
         if trial_end and trial_end <= clock.now(test_clock_id=subscription.customer.test_clock_id):
             raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
-        price = self._price(get_str(self.params, "price", required=True, max_length=64))
+        price = self._price(required=True)
         item = subscription_item_add(
             account=self.account,
             subscription_id=subscription.id,
@@ -161,11 +167,17 @@ class SubscriptionItemDetailApi(_ItemsApi):
     def post(self, request, item: str):
         reject_unknown(
             self.params,
-            {"price", "quantity", "proration_behavior", "proration_date", "custom_unit_amount"},
+            {
+                "price",
+                "plan",
+                "quantity",
+                "proration_behavior",
+                "proration_date",
+                "custom_unit_amount",
+            },
         )
         row = self._item(item)
-        price_id = get_str(self.params, "price", max_length=64)
-        price = self._price(price_id) if price_id else None
+        price = self._price(required=False)
         updated = subscription_item_update(
             account=self.account,
             item_id=row.id,

@@ -51,12 +51,29 @@ def items_parse(raw: Any) -> list[tuple[dict, int]]:
     return [(item, index) for index, item in enumerate(raw) if isinstance(item, dict)]
 
 
+def price_or_plan(params: dict, *, required: bool = False) -> tuple[str, str | None]:
+    """An item's ``price``, or ``plan`` (Stripe's older name for the same object): which one was
+    given, and its id."""
+    price_id = get_str(params, "price", max_length=64)
+    plan_id = get_str(params, "plan", max_length=64)
+    if price_id and plan_id:
+        raise InvalidRequestError("Pass price or plan, not both.", param="plan")
+    if plan_id:
+        return "plan", plan_id
+    if required and not price_id:
+        raise InvalidRequestError(
+            "Missing required param: price.", param="price", code="parameter_missing"
+        )
+    return "price", price_id
+
+
 def item_request_parse(
     account, item: dict, index: int, *, now, prefix: str = "items"
 ) -> ItemRequest:
     """One ``items[N]`` of a new subscription: an active price, quantity, its own trial."""
     param = f"{prefix}[{index}]"
-    price_id = get_str(item, "price", required=True, max_length=64)
+    with within(param):
+        name, price_id = price_or_plan(item, required=True)
     price = (
         price_list(account=account)
         .filter(id=price_id, active=True)
@@ -64,7 +81,7 @@ def item_request_parse(
         .first()
     )
     if price is None:
-        raise ResourceMissingError("price", price_id, param=f"{param}[price]")
+        raise ResourceMissingError(name, price_id, param=f"{param}[{name}]")
     with within(param):
         trial_end = get_timestamp(item, "trial_end")
         days = get_int(item, "trial_period_days", minimum=1, maximum=730)
@@ -83,6 +100,23 @@ def item_request_parse(
         trial_end=end,
         custom_unit_amount=custom_unit_amount,
     )
+
+
+def new_items_parse(account, params: dict, *, now) -> list[ItemRequest]:
+    """A new subscription's ``items``, or its one ``plan`` with ``quantity`` (Stripe's older
+    way to name a single item)."""
+    if params.get("plan") in (None, ""):
+        return [
+            item_request_parse(account, item, index, now=now)
+            for item, index in items_parse(params.get("items"))
+        ]
+    if params.get("items"):
+        raise InvalidRequestError("Pass plan or items, not both.", param="plan")
+    plan_id = get_str(params, "plan", required=True, max_length=64)
+    plan = price_list(account=account).filter(id=plan_id, active=True, type="recurring").first()
+    if plan is None:
+        raise ResourceMissingError("plan", plan_id, param="plan")
+    return [ItemRequest(price=plan, quantity=get_quantity(params, "quantity", default=1))]
 
 
 def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list[ItemChange]:
@@ -113,7 +147,8 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
             )
             continue
         price = None
-        price_id = get_str(item, "price", max_length=64)
+        with within(f"{prefix}[{index}]"):
+            name, price_id = price_or_plan(item)
         if price_id:
             # By primary key, one row at most: no ``first()`` (its ORDER BY costs more than it).
             price = next(
@@ -121,7 +156,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                 None,
             )
             if price is None:
-                raise ResourceMissingError("price", price_id, param=f"{prefix}[{index}][price]")
+                raise ResourceMissingError(name, price_id, param=f"{prefix}[{index}][{name}]")
         changes.append(
             ItemChange(
                 item_id=item_id,

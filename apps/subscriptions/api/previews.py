@@ -3,8 +3,9 @@
 With ``subscription``: its next invoice with proposed changes
 (apps.subscriptions.invoice_preview). Without
 one, with ``customer`` and items: the first invoice of a new subscription, as Stripe previews it
-(apps.subscriptions.preview), planned by the same code as ``POST /v1/subscriptions``. Nothing
-is written either way."""
+(apps.subscriptions.preview), planned by the same code as ``POST /v1/subscriptions``; with the
+customer alone, what is pending for them (apps.subscriptions.customer_preview). Nothing is
+written either way."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -24,6 +25,7 @@ from apps.subscriptions.api.params import (
     items_parse,
     trial_parse,
 )
+from apps.subscriptions.customer_preview import customer_upcoming_preview
 from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.preview import (
@@ -81,6 +83,9 @@ class _PreviewApi(ApiView):
         customer = customer_get(account=self.account, customer_id=customer_id)
         if customer is None:
             raise ResourceMissingError("customer", customer_id, param="customer")
+        if items in (None, "") and not any(trial.values()) and anchor is None:
+            # The customer alone: what is pending for them (or invoice_upcoming_none).
+            return customer_upcoming_preview(customer=customer)
         if items in (None, ""):
             raise InvalidRequestError(
                 f"Missing required param: {items_param}.",

@@ -25,8 +25,7 @@ from apps.subscriptions.api.params import (
     cancellation_details_parse,
     discount_params,
     item_changes_parse,
-    item_request_parse,
-    items_parse,
+    new_items_parse,
     settings_parse,
     trial_parse,
 )
@@ -93,6 +92,8 @@ class SubscriptionListApi(ApiView):
                 "customer",
                 "currency",
                 "items",
+                "plan",
+                "quantity",
                 "collection_method",
                 "days_until_due",
                 "metadata",
@@ -110,10 +111,7 @@ class SubscriptionListApi(ApiView):
         if customer is None:
             raise ResourceMissingError("customer", customer_id, param="customer")
         now = clock.now(test_clock_id=customer.test_clock_id)
-        items = [
-            item_request_parse(self.account, item, index, now=now)
-            for item, index in items_parse(self.params.get("items"))
-        ]
+        items = new_items_parse(self.account, self.params, now=now)
         subscription = subscription_create(
             account=self.account,
             customer=customer,
