@@ -9,6 +9,20 @@ from apps.customers.models import CustomerBalanceTransaction
 from apps.invoices.engine.settlement import SETTLEMENT_TYPES
 from apps.invoices.models import Invoice
 from apps.invoices.pdf import pdf_document
+from apps.invoices.taxes import customer_tax_ids_of, tax_lines
+
+# How a tax id is named on an invoice, by its Stripe type; other types show the type itself.
+TAX_ID_LABELS = {
+    "eu_vat": "EU VAT",
+    "gb_vat": "GB VAT",
+    "au_abn": "AU ABN",
+    "es_cif": "ES CIF",
+    "ca_bn": "CA BN",
+    "ch_vat": "CH VAT",
+    "no_vat": "NO VAT",
+    "in_gst": "IN GST",
+    "us_ein": "US EIN",
+}
 
 
 def hosted_invoice_url(invoice: Invoice) -> str | None:
@@ -42,6 +56,10 @@ def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
     rows: list[tuple[str, str, bool]] = [
         (invoice.account.name, f"Invoice {invoice.number or invoice.id}", True),
         (f"Billed to: {customer.name or customer.email or customer.id}", "", False),
+        *(
+            (f"{TAX_ID_LABELS.get(tax_id['type'], tax_id['type'])} {tax_id['value']}", "", False)
+            for tax_id in customer_tax_ids_of(invoice)
+        ),
         (
             f"Issued: {invoice.finalized_at:%Y-%m-%d}" if invoice.finalized_at else "Draft",
             f"Due: {invoice.due_date:%Y-%m-%d}" if invoice.due_date else "",
@@ -64,6 +82,10 @@ def invoice_rows(invoice: Invoice) -> list[tuple[str, str, bool]]:
         rows.append(
             (f"Discount{f' ({coupon})' if coupon else ''}", money(-invoice.total_discount), False)
         )
+    taxes = tax_lines(invoice.account_id, invoice.total_tax_amounts)
+    if taxes:
+        rows.append(("Total excluding tax", money(invoice.total - invoice.tax), False))
+        rows += [(tax["label"], money(tax["amount"]), False) for tax in taxes]
     rows += [
         ("Total", money(invoice.total), True),
     ]

@@ -17,13 +17,18 @@ from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
+from apps.invoices.taxes import tax_amounts_render, tax_rates_rendered
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.selectors import PreviewReads
 from apps.subscriptions.terms import item_terms
 
 
-def line_preview_render(line: Line, currency: str) -> dict:
+def line_preview_render(
+    line: Line, currency: str, taxes: list | tuple = (), rates: dict | None = None
+) -> dict:
+    """A previewed line; ``taxes``: its tax amounts, ``rates``: the tax rate objects by id."""
+    rates = rates or {}
     return {
         "object": "line_item",
         "amount": line.amount,
@@ -43,6 +48,8 @@ def line_preview_render(line: Line, currency: str) -> dict:
         "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
         "proration": line.proration,
         "quantity": line.quantity,
+        "tax_amounts": tax_amounts_render(taxes),
+        "tax_rates": [rates[rate_id] for rate_id in line.tax_rates if rate_id in rates],
     }
 
 
@@ -58,6 +65,7 @@ def _pending_lines(subscription: Subscription) -> list[Line]:
             item.quantity,
             item.price_id or "",
             item.description,
+            tax_rates=tuple(item.tax_rates),
         )
         for item in InvoiceItem.objects.filter(
             account=subscription.account,
@@ -105,6 +113,9 @@ def _settled(
         currency=subscription.currency,
         balance=balance,
         choices=choices,
+        account_id=subscription.account_id,
+        line_rates=[line.tax_rates for line in lines],
+        default_rates=subscription.default_tax_rates,
     )
     settled = invoice_settle(
         total=totals.total,
@@ -160,6 +171,13 @@ def invoice_preview(
     discount = discount_among(plan.discounts, subscription, at if immediate else next_period[0])
     balance = customer_balance(subscription.customer) if reads is None else reads.balance
     discounts, totals, settled, method = _settled(subscription, lines, discount, choices, balance)
+    named = {rate_id for line in lines for rate_id in line.tax_rates}
+    rates = {
+        rate["id"]: rate
+        for rate in tax_rates_rendered(
+            subscription.account_id, sorted(named | set(subscription.default_tax_rates))
+        )
+    }
     return {
         "id": None,
         "object": "invoice",
@@ -169,10 +187,16 @@ def invoice_preview(
         "billing_reason": "subscription_update" if immediate else "upcoming",
         "currency": subscription.currency,
         "customer": subscription.customer_id,
+        "default_tax_rates": [
+            rates[rate_id] for rate_id in subscription.default_tax_rates if rate_id in rates
+        ],
         "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, subscription.currency) for line in lines],
+            "data": [
+                line_preview_render(line, subscription.currency, taxes, rates)
+                for line, taxes in zip(lines, totals.line_taxes, strict=True)
+            ],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
@@ -193,8 +217,12 @@ def invoice_preview(
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
         "subtotal": totals.subtotal,
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
+        "tax": totals.tax,
         "total_discount_amounts": (
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
         "total": totals.total,
+        "total_excluding_tax": totals.total_excluding_tax,
+        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
     }

@@ -117,6 +117,9 @@ def invoice_from_lines(
         currency=subscription.currency,
         balance=customer_balance(subscription.customer),
         choices=stage_choices(account) if choices is None else choices,
+        account_id=account.id,
+        line_rates=[line.tax_rates for line in lines] + [item.tax_rates for item in pending],
+        default_rates=subscription.default_tax_rates,
     )
     subtotal, total = totals.subtotal, totals.total
     if total == 0 and not billing_settings(account).zero_total_invoices:
@@ -133,6 +136,10 @@ def invoice_from_lines(
         subtotal=subtotal,
         total_discount=totals.total_discount,
         total=total,
+        tax=totals.tax,
+        total_tax_amounts=list(totals.total_tax_amounts),
+        subtotal_excluding_tax=totals.subtotal_excluding_tax,
+        default_tax_rates=list(subscription.default_tax_rates),
         amount_due=total,
         discount=discount if any(discounts) else None,
         collection_method=subscription.collection_method,
@@ -147,6 +154,7 @@ def invoice_from_lines(
         lines=lines,
         pending=pending,
         discounts=discounts,
+        line_taxes=totals.line_taxes,
     )
     try:
         with transaction.atomic():

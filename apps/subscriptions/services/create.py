@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 
 from apps.accounts.models import Account
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError
@@ -45,6 +46,7 @@ def _rows_insert(
     days_until_due: int | None,
     metadata: dict[str, str] | None,
     trial_settings: dict | None,
+    default_tax_rates: list[str],
 ) -> tuple[Subscription, list[SubscriptionItem]]:
     """The subscription, in the status its plan gives (trialing or active), and its items."""
     subscription = Subscription.objects.create(
@@ -61,6 +63,7 @@ def _rows_insert(
         days_until_due=days_until_due,
         metadata=metadata or {},
         trial_settings=trial_settings or {},
+        default_tax_rates=default_tax_rates,
         created_at=starts_at,
     )
     rows = [
@@ -71,6 +74,7 @@ def _rows_insert(
             quantity=item.quantity,
             trial_end=item_trial_end,
             custom_unit_amount=item.custom_unit_amount,
+            tax_rates=list(item.tax_rates),
             created_at=starts_at,
         )
         for item, item_trial_end in zip(items, plan.item_trial_ends, strict=True)
@@ -154,9 +158,11 @@ def subscription_create(
     starts_at: datetime | None = None,
     currency: str | None = None,
     choices: Choices | None = None,
+    default_tax_rates: list[str] | None = None,
 ) -> Subscription:
     """Create and bill the first invoice (apps.subscriptions.planning decides what), the
-    billing stages run as ``choices`` (None: the account's) chooses.
+    billing stages run as ``choices`` (None: the account's) chooses. ``default_tax_rates``
+    (checked: the account's active rates) apply to every item without its own.
 
     ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
     time), so the creation bills exactly what the preview showed."""
@@ -187,6 +193,9 @@ def subscription_create(
             days_until_due=days_until_due,
             metadata=metadata,
             trial_settings=trial_settings,
+            default_tax_rates=tax_rates_applicable(
+                account=account, ids=default_tax_rates or [], param="default_tax_rates"
+            ),
         )
         if coupon_id or promotion_code:
             discount_apply(
