@@ -234,6 +234,11 @@ def test_one_off_invoice_items_and_invoice_default_tax_rates(stripe_sdk):
     # 1000 × 20 % = 200; 1234 × 7.25 % = 89.465 → 89.
     assert _figures(invoice) == (2234, 2234, 289, 2234, 2523)
     assert _taxes(invoice) == {vat.id: (200, False, 1000), sales.id: (89, False, 1234)}
+    expanded = stripe.Invoice.retrieve(invoice.id, expand=["total_tax_amounts.tax_rate"])
+    assert {t.tax_rate.id: t.tax_rate.display_name for t in expanded.total_tax_amounts} == {
+        vat.id: "VAT",
+        sales.id: "Sales tax",
+    }
     # A draft's defaults can change: its totals follow.
     changed = stripe.Invoice.modify(invoice.id, default_tax_rates="")
     assert _figures(changed) == (2234, 2234, 200, 2234, 2434)
