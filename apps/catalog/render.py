@@ -169,7 +169,8 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
 
 def tax_rate_render(rate: TaxRate) -> dict[str, Any]:
     # Stripe writes the percentage as a JSON number; the stored value is an exact decimal.
-    percentage = rate.percentage.normalize()
+    exact = rate.percentage.normalize()
+    percentage = int(exact) if exact == exact.to_integral_value() else float(exact)
     return {
         "id": rate.id,
         "object": "tax_rate",
@@ -178,16 +179,15 @@ def tax_rate_render(rate: TaxRate) -> dict[str, Any]:
         "created": clock.to_epoch(rate.created_at),
         "description": rate.description or None,
         "display_name": rate.display_name,
-        "effective_percentage": None,
+        # A rate applied by hand is applied as it is (Stripe Tax's rates may differ).
+        "effective_percentage": percentage,
         "flat_amount": None,
         "inclusive": rate.inclusive,
         "jurisdiction": rate.jurisdiction or None,
         "jurisdiction_level": None,
         "livemode": rate.account.livemode,
         "metadata": rate.metadata,
-        "percentage": int(percentage)
-        if percentage == percentage.to_integral_value()
-        else float(percentage),
+        "percentage": percentage,
         "rate_type": "percentage",
         "state": rate.state or None,
         "tax_type": rate.tax_type or None,

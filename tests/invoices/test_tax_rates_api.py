@@ -244,3 +244,53 @@ def test_one_off_invoice_items_and_invoice_default_tax_rates(stripe_sdk):
     assert _figures(changed) == (2234, 2234, 200, 2234, 2434)
     paid = stripe.Invoice.pay(stripe.Invoice.finalize_invoice(invoice.id).id)
     assert (paid.status, paid.amount_paid, paid.tax) == ("paid", 2434, 200)
+
+
+def test_an_item_s_own_rates_change_without_prorations(stripe_sdk, tasks_inline):
+    vat, de_vat = _vat(), _de_vat()
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    subscription = stripe.Subscription.create(
+        customer=customer.id,
+        items=[{"price": monthly(1190, "Basic")}],
+        default_tax_rates=[vat.id],
+    )
+    item = subscription["items"].data[0].id
+    assert _figures(invoices_of(customer)[0]) == (1190, 1190, 238, 1190, 1428)
+    advance(test_clock, 2025, 1, 10)
+    change = {"items": [{"id": item, "tax_rates": [de_vat.id]}]}
+    preview = stripe.Invoice.create_preview(
+        subscription=subscription.id, subscription_details=change
+    )
+    # The item's own inclusive rate replaces the default; nothing is prorated.
+    assert [line.amount for line in preview.lines.data] == [1190]
+    assert _figures(preview) == (1190, 1000, 190, 1000, 1190)
+    updated = stripe.Subscription.modify(subscription.id, **change)
+    assert [r.id for r in updated["items"].data[0].tax_rates] == [de_vat.id]
+    assert stripe.InvoiceItem.list(customer=customer.id).data == []
+    advance(test_clock, 2025, 2, 1, 2)
+    assert _figures(invoices_of(customer)[-1]) == _figures(preview)
+
+
+def test_subscription_items_take_tax_rates(stripe_sdk, tasks_inline):
+    vat, de_vat = _vat(), _de_vat()
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    subscription = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": monthly(2500, "Basic")}]
+    )
+    added = stripe.SubscriptionItem.create(
+        subscription=subscription.id,
+        price=monthly(1190, "Add-on"),
+        tax_rates=[de_vat.id],
+        proration_behavior="none",
+    )
+    assert [r.id for r in added.tax_rates] == [de_vat.id]
+    changed = stripe.SubscriptionItem.modify(
+        added.id, tax_rates=[vat.id], proration_behavior="none"
+    )
+    assert [r.id for r in changed.tax_rates] == [vat.id]
+    cleared = stripe.SubscriptionItem.modify(added.id, tax_rates="", proration_behavior="none")
+    assert cleared.tax_rates == []
+    stripe.SubscriptionItem.modify(added.id, tax_rates=[vat.id], proration_behavior="none")
+    advance(test_clock, 2025, 2, 1, 2)
+    # Basic untaxed; the add-on 1190 + 20 % (238).
+    assert _figures(invoices_of(customer)[-1]) == (3690, 3690, 238, 3690, 3928)

@@ -3,12 +3,13 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
-from apps.catalog.selectors import price_list
+from apps.catalog.selectors import price_list, tax_rates_applicable
 from apps.core import clock
 from apps.core.api.pagination import paginate
 from apps.core.api.params import (
     get_amount,
     get_bool,
+    get_ids,
     get_quantity,
     get_str,
     get_timestamp,
@@ -113,6 +114,7 @@ class SubscriptionItemListApi(_ItemsApi):
                 "proration_behavior",
                 "proration_date",
                 "custom_unit_amount",
+                "tax_rates",
             },
         )
         subscription_id = get_str(self.params, "subscription", required=True, max_length=64)
@@ -133,6 +135,13 @@ class SubscriptionItemListApi(_ItemsApi):
                 trial_end=trial_end,
                 custom_unit_amount=get_amount(
                     self.params, "custom_unit_amount", currency=price.currency
+                ),
+                tax_rates=tuple(
+                    tax_rates_applicable(
+                        account=self.account,
+                        ids=get_ids(self.params, "tax_rates") or [],
+                        param="tax_rates",
+                    )
                 ),
             ),
             proration_behavior=self._behavior(),
@@ -161,7 +170,14 @@ class SubscriptionItemDetailApi(_ItemsApi):
     def post(self, request, item: str):
         reject_unknown(
             self.params,
-            {"price", "quantity", "proration_behavior", "proration_date", "custom_unit_amount"},
+            {
+                "price",
+                "quantity",
+                "proration_behavior",
+                "proration_date",
+                "custom_unit_amount",
+                "tax_rates",
+            },
         )
         row = self._item(item)
         price_id = get_str(self.params, "price", max_length=64)
@@ -176,6 +192,7 @@ class SubscriptionItemDetailApi(_ItemsApi):
             ),
             proration_behavior=self._behavior(),
             proration_date=get_timestamp(self.params, "proration_date"),
+            tax_rates=get_ids(self.params, "tax_rates"),
             actor=self.actor,
         )
         return self.respond(subscription_item_render(updated))

@@ -98,6 +98,9 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
             custom_unit_amount = (
                 get_amount(item, "custom_unit_amount", currency=None) if item_id else None
             )
+            tax_rates = get_ids(item, "tax_rates") if item_id else None
+            if tax_rates is not None:
+                tax_rates = tax_rates_applicable(account=account, ids=tax_rates, param="tax_rates")
         if not item_id:
             request = item_request_parse(account, item, index, now=now, prefix=prefix)
             changes.append(
@@ -109,6 +112,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                     clear_usage=clear_usage,
                     trial_end=request.trial_end,
                     custom_unit_amount=request.custom_unit_amount,
+                    tax_rates=request.tax_rates,
                 )
             )
             continue
@@ -130,6 +134,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                 deleted=deleted,
                 clear_usage=clear_usage,
                 custom_unit_amount=custom_unit_amount,
+                tax_rates=None if tax_rates is None else tuple(tax_rates),
             )
         )
     return changes
