@@ -101,7 +101,12 @@ def _next_cycle(
 
 
 def _settled(
-    subscription: Subscription, lines: list[Line], discount, choices: Choices, balance: int
+    subscription: Subscription,
+    lines: list[Line],
+    discount,
+    choices: Choices,
+    balance: int,
+    defaults: list[str],
 ):
     """Each line's discount, the totals (``billing.compute_bill``) and the settlement with the
     customer's ``balance`` (``billing.customer_balance_application``), as finalizing settles it
@@ -115,7 +120,7 @@ def _settled(
         choices=choices,
         account_id=subscription.account_id,
         line_rates=[line.tax_rates for line in lines],
-        default_rates=subscription.default_tax_rates,
+        default_rates=defaults,
     )
     settled = invoice_settle(
         total=totals.total,
@@ -143,11 +148,13 @@ def invoice_preview(
     proration_behavior: str = "create_prorations",
     choices: Choices | None = None,
     reads: PreviewReads | None = None,
+    default_tax_rates: list[str] | None = None,
 ) -> dict:
     """The invoice the change makes (or the next one), every billing stage run as ``choices``
     (None: the account's) chooses, as the change and the renewal then run them. ``reads``: what
     the caller learnt with the subscription (``subscription_preview_get``): the pending items
-    and discounts are then read only when there are some, the balance not at all."""
+    and discounts are then read only when there are some, the balance not at all.
+    ``default_tax_rates``: proposed for the subscription (checked ids; None: its own)."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -170,13 +177,14 @@ def invoice_preview(
         period = plan.reset
     discount = discount_among(plan.discounts, subscription, at if immediate else next_period[0])
     balance = customer_balance(subscription.customer) if reads is None else reads.balance
-    discounts, totals, settled, method = _settled(subscription, lines, discount, choices, balance)
+    defaults = subscription.default_tax_rates if default_tax_rates is None else default_tax_rates
+    discounts, totals, settled, method = _settled(
+        subscription, lines, discount, choices, balance, defaults
+    )
     named = {rate_id for line in lines for rate_id in line.tax_rates}
     rates = {
         rate["id"]: rate
-        for rate in tax_rates_rendered(
-            subscription.account_id, sorted(named | set(subscription.default_tax_rates))
-        )
+        for rate in tax_rates_rendered(subscription.account_id, sorted(named | set(defaults)))
     }
     return {
         "id": None,
@@ -187,9 +195,7 @@ def invoice_preview(
         "billing_reason": "subscription_update" if immediate else "upcoming",
         "currency": subscription.currency,
         "customer": subscription.customer_id,
-        "default_tax_rates": [
-            rates[rate_id] for rate_id in subscription.default_tax_rates if rate_id in rates
-        ],
+        "default_tax_rates": [rates[rate_id] for rate_id in defaults if rate_id in rates],
         "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",

@@ -50,12 +50,10 @@ def _taxes(invoice) -> dict:
 
 
 def _figures(invoice) -> tuple:
-    return (
-        invoice.subtotal,
-        invoice.subtotal_excluding_tax,
-        invoice.tax,
-        invoice.total_excluding_tax,
-        invoice.total,
+    """The totals of an invoice object (the SDK's, or a decoded JSON one)."""
+    return tuple(
+        invoice[key]
+        for key in ("subtotal", "subtotal_excluding_tax", "tax", "total_excluding_tax", "total")
     )
 
 
@@ -294,3 +292,35 @@ def test_subscription_items_take_tax_rates(stripe_sdk, tasks_inline):
     advance(test_clock, 2025, 2, 1, 2)
     # Basic untaxed; the add-on 1190 + 20 % (238).
     assert _figures(invoices_of(customer)[-1]) == (3690, 3690, 238, 3690, 3928)
+
+
+def test_previews_take_proposed_default_tax_rates(stripe_sdk, tasks_inline, api):
+    vat = _vat()
+    price = monthly(2500, "Basic")
+    test_clock, customer = clock_customer(epoch(2025, 1, 1))
+    # A new subscription's first invoice, previewed, then made.
+    first = stripe.Invoice.create_preview(
+        customer=customer.id,
+        subscription_details={"items": [{"price": price}], "default_tax_rates": [vat.id]},
+    )
+    assert _figures(first) == (2500, 2500, 500, 2500, 3000)
+    subscription = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price}], default_tax_rates=[vat.id]
+    )
+    made = invoices_of(customer)[0]
+    assert (_figures(made), _taxes(made)) == (_figures(first), _taxes(first))
+    # Dropping the rate, previewed (legacy and current), then done: the renewal matches.
+    advance(test_clock, 2025, 1, 20)
+    proposed = stripe.Invoice.create_preview(
+        subscription=subscription.id, subscription_details={"default_tax_rates": ""}
+    )
+    legacy = api.get(
+        "/v1/invoices/upcoming",
+        {"subscription": subscription.id, "subscription_default_tax_rates": ""},
+    ).json()
+    assert _figures(proposed) == _figures(legacy) == (2500, 2500, 0, 2500, 2500)
+    unchanged = stripe.Invoice.create_preview(subscription=subscription.id)
+    assert _figures(unchanged) == (2500, 2500, 500, 2500, 3000)
+    stripe.Subscription.modify(subscription.id, default_tax_rates="")
+    advance(test_clock, 2025, 2, 1, 2)
+    assert _figures(invoices_of(customer)[-1]) == _figures(proposed)
