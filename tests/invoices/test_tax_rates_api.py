@@ -133,6 +133,11 @@ def test_a_bad_tax_rate_is_refused_and_nothing_is_made(stripe_sdk, params, param
     assert stripe.TaxRate.list().data == []
 
 
+def test_trailing_zeros_are_not_decimals(stripe_sdk):
+    rate = stripe.TaxRate.create(display_name="GST", percentage="7.500000", inclusive=True)
+    assert (rate.percentage, rate.effective_percentage) == (7.5, 7.5)
+
+
 def test_an_unknown_tax_rate_is_missing(stripe_sdk):
     with pytest.raises(stripe.InvalidRequestError) as missing:
         stripe.TaxRate.retrieve("txr_nope")

@@ -69,7 +69,8 @@ class TaxRateChanges:
 
 
 def _percentage_check(value: Decimal) -> None:
-    if not Decimal(0) <= value <= Decimal(100) or -value.as_tuple().exponent > 4:
+    # Trailing zeros are not decimals: 20.00000 is 20.
+    if not Decimal(0) <= value <= Decimal(100) or -value.normalize().as_tuple().exponent > 4:
         raise InvalidRequestError(
             "percentage is from 0 to 100, with at most 4 decimals.", param="percentage"
         )
