@@ -140,6 +140,28 @@ def _settled(
     return discounts, totals, settled, method
 
 
+def _taxes_render(subscription: Subscription, lines: list[Line], totals, defaults: list[str]):
+    """The preview's tax fields (its default rates as tax rate objects, its tax figures) and its
+    lines rendered with their taxes; the rates are read once, when some apply."""
+    named = {rate_id for line in lines for rate_id in line.tax_rates}
+    rates = {
+        rate["id"]: rate
+        for rate in tax_rates_rendered(subscription.account_id, sorted(named | set(defaults)))
+    }
+    fields = {
+        "default_tax_rates": [rates[rate_id] for rate_id in defaults if rate_id in rates],
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
+        "tax": totals.tax,
+        "total_excluding_tax": totals.total_excluding_tax,
+        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
+    }
+    rendered = [
+        line_preview_render(line, subscription.currency, taxes, rates)
+        for line, taxes in zip(lines, totals.line_taxes, strict=True)
+    ]
+    return fields, rendered
+
+
 def invoice_preview(
     *,
     subscription: Subscription,
@@ -150,11 +172,10 @@ def invoice_preview(
     reads: PreviewReads | None = None,
     default_tax_rates: list[str] | None = None,
 ) -> dict:
-    """The invoice the change makes (or the next one), every billing stage run as ``choices``
-    (None: the account's) chooses, as the change and the renewal then run them. ``reads``: what
-    the caller learnt with the subscription (``subscription_preview_get``): the pending items
-    and discounts are then read only when there are some, the balance not at all.
-    ``default_tax_rates``: proposed for the subscription (checked ids; None: its own)."""
+    """The invoice the change makes (or the next one), every stage run as ``choices`` (None:
+    the account's) chooses, as the change and renewal run them, with proposed checked
+    ``default_tax_rates`` (None: its own). ``reads``: what ``subscription_preview_get`` learnt:
+    pending items and discounts are read only when there are some, the balance not at all."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -181,11 +202,7 @@ def invoice_preview(
     discounts, totals, settled, method = _settled(
         subscription, lines, discount, choices, balance, defaults
     )
-    named = {rate_id for line in lines for rate_id in line.tax_rates}
-    rates = {
-        rate["id"]: rate
-        for rate in tax_rates_rendered(subscription.account_id, sorted(named | set(defaults)))
-    }
+    taxes, rendered_lines = _taxes_render(subscription, lines, totals, defaults)
     return {
         "id": None,
         "object": "invoice",
@@ -195,14 +212,10 @@ def invoice_preview(
         "billing_reason": "subscription_update" if immediate else "upcoming",
         "currency": subscription.currency,
         "customer": subscription.customer_id,
-        "default_tax_rates": [rates[rate_id] for rate_id in defaults if rate_id in rates],
         "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",
-            "data": [
-                line_preview_render(line, subscription.currency, taxes, rates)
-                for line, taxes in zip(lines, totals.line_taxes, strict=True)
-            ],
+            "data": rendered_lines,
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
@@ -223,12 +236,9 @@ def invoice_preview(
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
         "subtotal": totals.subtotal,
-        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
-        "tax": totals.tax,
         "total_discount_amounts": (
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
         "total": totals.total,
-        "total_excluding_tax": totals.total_excluding_tax,
-        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
+        **taxes,
     }

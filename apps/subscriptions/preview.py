@@ -218,6 +218,20 @@ def _renewal_lines(lines: list[Line], settings: BillingSettings) -> list[Line]:
     return lines
 
 
+def _plan(account, customer, items, starts_at, currency, trial_and_anchor, behavior) -> CreatePlan:
+    """The new subscription's plan, as ``subscription_create`` plans it."""
+    return create_plan(
+        items=items,
+        starts_at=starts_at,
+        currency=subscription_currency(
+            account=account, customer=customer, items=items, requested=currency, on=starts_at
+        ),
+        trial_end=trial_and_anchor[0],
+        billing_cycle_anchor=trial_and_anchor[1],
+        proration_behavior=behavior,
+    )
+
+
 def subscription_create_preview(
     *,
     account: Account,
@@ -238,27 +252,18 @@ def subscription_create_preview(
 ) -> NewSubscriptionPreview:
     """The first invoice (what the creation bills now) and the next one (the first renewal)."""
     now = clock.now(test_clock_id=customer.test_clock_id)
-    taxes = (
-        account.id,
-        tax_rates_applicable(
-            account=account, ids=default_tax_rates or [], param="default_tax_rates"
-        ),
-    )
+    ids = default_tax_rates or []
+    taxes = (account.id, tax_rates_applicable(account=account, ids=ids, param="default_tax_rates"))
     choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
-    plan = create_plan(
-        items=items,
-        starts_at=starts_at,
-        currency=subscription_currency(
-            account=account,
-            customer=customer,
-            items=items,
-            requested=currency,
-            on=starts_at,
-        ),
-        trial_end=trial_end,
-        billing_cycle_anchor=billing_cycle_anchor,
-        proration_behavior=proration_behavior,
+    plan = _plan(
+        account,
+        customer,
+        items,
+        starts_at,
+        currency,
+        (trial_end, billing_cycle_anchor),
+        proration_behavior,
     )
     currency = plan.currency
     rows = _items_unsaved(account, customer, items, plan, trial_settings)

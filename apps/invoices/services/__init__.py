@@ -24,6 +24,7 @@ from apps.invoices.services.status import (
 from apps.invoices.services.totals import (
     collection_previewed,
     discount_terms,
+    invoice_tax_fields,
     invoice_taxes_set,
     invoice_totals,
     rates_effective,
@@ -41,6 +42,7 @@ __all__ = [
     "invoice_pay",
     "invoice_record",
     "invoice_render",
+    "invoice_tax_fields",
     "invoice_taxes_set",
     "invoice_totals",
     "rates_effective",

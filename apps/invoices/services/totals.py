@@ -67,6 +67,16 @@ def invoice_totals(
     return discounts, totals
 
 
+def invoice_tax_fields(totals: Totals, default_rates) -> dict:
+    """A new invoice's tax columns: its totals' taxes and the default rates it applied."""
+    return {
+        "tax": totals.tax,
+        "total_tax_amounts": list(totals.total_tax_amounts),
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
+        "default_tax_rates": list(default_rates),
+    }
+
+
 def invoice_taxes_set(invoice, totals: Totals) -> None:
     """The invoice's tax figures from its totals (unsaved)."""
     invoice.tax = totals.tax

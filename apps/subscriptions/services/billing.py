@@ -18,7 +18,12 @@ from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import Totals, stages_recorded
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_line_rows, invoice_record, invoice_totals
+from apps.invoices.services import (
+    invoice_line_rows,
+    invoice_record,
+    invoice_tax_fields,
+    invoice_totals,
+)
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import BillingSettings, Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
@@ -82,6 +87,23 @@ def invoice_stages(
     )
 
 
+def _lines_write(invoice, subscription, lines, pending, discounts, totals: Totals) -> None:
+    """The invoice's line rows, in one insert; AlreadyInvoiced when a line's key was billed."""
+    rows = invoice_line_rows(
+        invoice=invoice,
+        currency=subscription.currency,
+        lines=lines,
+        pending=pending,
+        discounts=discounts,
+        line_taxes=totals.line_taxes,
+    )
+    try:
+        with transaction.atomic():
+            InvoiceLine.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        raise AlreadyInvoiced(subscription.id) from exc
+
+
 def invoice_from_lines(
     *,
     subscription: Subscription,
@@ -136,10 +158,7 @@ def invoice_from_lines(
         subtotal=subtotal,
         total_discount=totals.total_discount,
         total=total,
-        tax=totals.tax,
-        total_tax_amounts=list(totals.total_tax_amounts),
-        subtotal_excluding_tax=totals.subtotal_excluding_tax,
-        default_tax_rates=list(subscription.default_tax_rates),
+        **invoice_tax_fields(totals, subscription.default_tax_rates),
         amount_due=total,
         discount=discount if any(discounts) else None,
         collection_method=subscription.collection_method,
@@ -148,19 +167,7 @@ def invoice_from_lines(
         created_at=now,
         stages=invoice_stages(lines, pending, totals, waived),
     )
-    rows = invoice_line_rows(
-        invoice=invoice,
-        currency=subscription.currency,
-        lines=lines,
-        pending=pending,
-        discounts=discounts,
-        line_taxes=totals.line_taxes,
-    )
-    try:
-        with transaction.atomic():
-            InvoiceLine.objects.bulk_create(rows)
-    except IntegrityError as exc:
-        raise AlreadyInvoiced(subscription.id) from exc
+    _lines_write(invoice, subscription, lines, pending, discounts, totals)
     InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
     subscription.latest_invoice_id = invoice.id
     if waived:

@@ -48,7 +48,9 @@ def _rows_insert(
     trial_settings: dict | None,
     default_tax_rates: list[str],
 ) -> tuple[Subscription, list[SubscriptionItem]]:
-    """The subscription, in the status its plan gives (trialing or active), and its items."""
+    """The subscription, in the status its plan gives (trialing or active), and its items;
+    ``default_tax_rates`` are checked first (the account's active rates)."""
+    rates = tax_rates_applicable(account=account, ids=default_tax_rates, param="default_tax_rates")
     subscription = Subscription.objects.create(
         account=account,
         customer=customer,
@@ -63,7 +65,7 @@ def _rows_insert(
         days_until_due=days_until_due,
         metadata=metadata or {},
         trial_settings=trial_settings or {},
-        default_tax_rates=default_tax_rates,
+        default_tax_rates=rates,
         created_at=starts_at,
     )
     rows = [
@@ -161,8 +163,7 @@ def subscription_create(
     default_tax_rates: list[str] | None = None,
 ) -> Subscription:
     """Create and bill the first invoice (apps.subscriptions.planning decides what), the
-    billing stages run as ``choices`` (None: the account's) chooses. ``default_tax_rates``
-    (checked: the account's active rates) apply to every item without its own.
+    billing stages run as ``choices`` (None: the account's) chooses.
 
     ``starts_at`` pins the start to a moment shortly before now (a dashboard page's preview
     time), so the creation bills exactly what the preview showed."""
@@ -193,9 +194,7 @@ def subscription_create(
             days_until_due=days_until_due,
             metadata=metadata,
             trial_settings=trial_settings,
-            default_tax_rates=tax_rates_applicable(
-                account=account, ids=default_tax_rates or [], param="default_tax_rates"
-            ),
+            default_tax_rates=default_tax_rates or [],
         )
         if coupon_id or promotion_code:
             discount_apply(

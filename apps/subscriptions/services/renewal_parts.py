@@ -18,7 +18,12 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, COMPUTE_BILL, bill_totals
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import discount_terms, invoice_line_rows, rates_effective
+from apps.invoices.services import (
+    discount_terms,
+    invoice_line_rows,
+    invoice_tax_fields,
+    rates_effective,
+)
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services.billing import billing_settings, invoice_stages
@@ -188,10 +193,7 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         subtotal=subtotal,
         total_discount=totals.total_discount,
         total=total,
-        tax=totals.tax,
-        total_tax_amounts=list(totals.total_tax_amounts),
-        subtotal_excluding_tax=totals.subtotal_excluding_tax,
-        default_tax_rates=list(subscription.default_tax_rates),
+        **invoice_tax_fields(totals, subscription.default_tax_rates),
         amount_due=total,
         discount=r.discount if any(amounts) else None,
         collection_method=subscription.collection_method,
