@@ -13,11 +13,12 @@ from apps.accounts.dashboard.admin_base import ObjectHistoryMixin, dashboard_act
 from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.catalog.admin_common import CatalogAdmin, form_submit
 from apps.catalog.admin_discounts import CouponAdmin, FxRateAdmin, PromotionCodeAdmin
+from apps.catalog.admin_tax_rates import TaxRateAdmin
 from apps.catalog.forms import (
     PriceForm,
     ProductForm,
 )
-from apps.catalog.models import Coupon, FxRate, Product, PromotionCode
+from apps.catalog.models import Coupon, FxRate, Product, PromotionCode, TaxRate
 from apps.catalog.render import decimal_text, tiers_render
 from apps.catalog.selectors import product_list
 from apps.catalog.services import (
@@ -222,3 +223,4 @@ def _amount_text(price) -> str:
 admin.site.register(Coupon, CouponAdmin)
 admin.site.register(PromotionCode, PromotionCodeAdmin)
 admin.site.register(FxRate, FxRateAdmin)
+admin.site.register(TaxRate, TaxRateAdmin)

@@ -1,9 +1,9 @@
-"""Stripe wire shapes of products, prices, coupons and promotion codes."""
+"""Stripe wire shapes of products, prices, coupons, promotion codes and tax rates."""
 
 from decimal import Decimal
 from typing import Any
 
-from apps.catalog.models import Coupon, Price, Product, PromotionCode
+from apps.catalog.models import Coupon, Price, Product, PromotionCode, TaxRate
 from apps.core import clock
 
 
@@ -199,4 +199,31 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
             "minimum_amount_currency": promo.minimum_amount_currency or None,
         },
         "times_redeemed": promo.times_redeemed,
+    }
+
+
+def tax_rate_render(rate: TaxRate) -> dict[str, Any]:
+    # Stripe writes the percentage as a JSON number; the stored value is an exact decimal.
+    exact = rate.percentage.normalize()
+    percentage = int(exact) if exact == exact.to_integral_value() else float(exact)
+    return {
+        "id": rate.id,
+        "object": "tax_rate",
+        "active": rate.active,
+        "country": rate.country or None,
+        "created": clock.to_epoch(rate.created_at),
+        "description": rate.description or None,
+        "display_name": rate.display_name,
+        # A rate applied by hand is applied as it is (Stripe Tax's rates may differ).
+        "effective_percentage": percentage,
+        "flat_amount": None,
+        "inclusive": rate.inclusive,
+        "jurisdiction": rate.jurisdiction or None,
+        "jurisdiction_level": None,
+        "livemode": rate.account.livemode,
+        "metadata": rate.metadata,
+        "percentage": percentage,
+        "rate_type": "percentage",
+        "state": rate.state or None,
+        "tax_type": rate.tax_type or None,
     }

@@ -7,9 +7,9 @@ from django.db.models import QuerySet
 
 from apps.accounts.models import Account
 from apps.catalog import pricing
-from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode
+from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode, TaxRate
 from apps.catalog.render import plan_render
-from apps.core.errors import InvalidRequestError
+from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 
 def product_list(*, account: Account) -> QuerySet[Product]:
@@ -136,3 +136,47 @@ def price_amount(
         if exc.param == "currency":
             message = f"{message} {price.id} has no {currency} option either."
         raise InvalidRequestError(message, param=exc.param) from exc
+
+
+def tax_rate_list(*, account: Account) -> QuerySet[TaxRate]:
+    return TaxRate.objects.filter(account=account).select_related("account")
+
+
+def tax_rate_get(*, account: Account, tax_rate_id: str) -> TaxRate | None:
+    return tax_rate_list(account=account).filter(id=tax_rate_id).first()
+
+
+def tax_rates_applicable(*, account: Account, ids: list[str], param: str) -> list[str]:
+    """``ids`` checked as tax rates of the account that can be newly applied (active), in the
+    order given, without repeats; the first unknown or inactive one is refused at ``param``."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = dict(TaxRate.objects.filter(account=account, id__in=wanted).values_list("id", "active"))
+    for index, rate_id in enumerate(wanted):
+        if rate_id not in found:
+            raise ResourceMissingError("tax_rate", rate_id, param=f"{param}[{index}]")
+        if not found[rate_id]:
+            raise InvalidRequestError(
+                f"Tax rate {rate_id} is inactive and cannot be applied.",
+                param=f"{param}[{index}]",
+            )
+    return wanted
+
+
+def tax_rate_terms(*, account_id: str, ids) -> dict[str, dict]:
+    """The rates ``ids`` names as ``billing.compute_bill`` is given them (one query, none for
+    no ids): ``{id: {"id", "percentage", "inclusive"}}``."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {
+        rate_id: {
+            "id": rate_id,
+            "percentage": format(percentage.normalize(), "f"),
+            "inclusive": inclusive,
+        }
+        for rate_id, percentage, inclusive in TaxRate.objects.filter(
+            account_id=account_id, id__in=wanted
+        ).values_list("id", "percentage", "inclusive")
+    }

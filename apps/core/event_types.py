@@ -78,6 +78,8 @@ EVENT_TYPES = frozenset(
         "refund.created",
         "refund.failed",
         "refund.updated",
+        "tax_rate.created",
+        "tax_rate.updated",
         "test_helpers.test_clock.advancing",
         "test_helpers.test_clock.created",
         "test_helpers.test_clock.deleted",

@@ -123,6 +123,12 @@ NAVIGATION = [
                 "permission": _READ,
             },
             {
+                "title": "Tax rates",
+                "icon": "percent",
+                "link": reverse_lazy("admin:catalog_taxrate_changelist"),
+                "permission": _READ,
+            },
+            {
                 "title": "Exchange rates",
                 "icon": "currency_exchange",
                 "link": reverse_lazy("admin:catalog_fxrate_changelist"),

@@ -33,6 +33,7 @@ from apps.invoices.services import (
     invoice_pay,
     invoice_void,
 )
+from apps.invoices.taxes import customer_tax_ids_of, tax_lines
 
 
 def _money(amount: int, currency: str) -> str:
@@ -148,6 +149,12 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
                 "opts": self.model._meta,
                 "invoice": invoice,
                 "lines": lines,
+                "subtotal": _money(invoice.subtotal, invoice.currency),
+                "tax_lines": [
+                    (tax["label"], _money(tax["amount"], invoice.currency), tax["tax_rate"])
+                    for tax in tax_lines(invoice.account_id, invoice.total_tax_amounts)
+                ],
+                "customer_tax_ids": customer_tax_ids_of(invoice),
                 "total": _money(invoice.total, invoice.currency),
                 "amount_due": _money(invoice.amount_due, invoice.currency),
                 "amount_paid": _money(invoice.amount_paid, invoice.currency),

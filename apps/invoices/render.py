@@ -5,6 +5,7 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.models import Invoice, InvoiceItem
+from apps.invoices.taxes import customer_tax_ids_of, tax_amounts_render, tax_rates_rendered
 
 
 def invoice_render(invoice: Invoice) -> dict:
@@ -27,6 +28,8 @@ def invoice_render(invoice: Invoice) -> dict:
         "created": clock.to_epoch(invoice.created_at),
         "currency": invoice.currency,
         "customer": invoice.customer_id,
+        "customer_tax_ids": customer_tax_ids_of(invoice),
+        "default_tax_rates": tax_rates_rendered(invoice.account_id, invoice.default_tax_rates),
         "description": invoice.description or None,
         "discounts": [invoice.discount_id] if invoice.discount_id else [],
         "due_date": clock.to_epoch(invoice.due_date),
@@ -49,12 +52,20 @@ def invoice_render(invoice: Invoice) -> dict:
         "status": invoice.status,
         "subscription": invoice.subscription_id,
         "subtotal": invoice.subtotal,
+        "subtotal_excluding_tax": (
+            invoice.subtotal
+            if invoice.subtotal_excluding_tax is None
+            else invoice.subtotal_excluding_tax
+        ),
+        "tax": invoice.tax,
         "total_discount_amounts": (
             [{"amount": invoice.total_discount, "discount": invoice.discount_id}]
             if invoice.total_discount
             else []
         ),
         "total": invoice.total,
+        "total_excluding_tax": invoice.total - invoice.tax,
+        "total_tax_amounts": tax_amounts_render(invoice.total_tax_amounts),
         "metadata": invoice.metadata,
     }
 
@@ -92,4 +103,5 @@ def invoice_item_render(item: InvoiceItem) -> dict:
         "proration": item.proration,
         "quantity": item.quantity,
         "subscription": item.subscription_id,
+        "tax_rates": tax_rates_rendered(item.account_id, item.tax_rates),
     }

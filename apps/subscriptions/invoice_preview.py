@@ -18,14 +18,23 @@ from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
+from apps.invoices.taxes import tax_amounts_render, tax_rates_rendered
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.selectors import PreviewReads
 from apps.subscriptions.terms import item_terms
 
 
-def line_preview_render(line: Line, currency: str, plans: dict[str, dict]) -> dict:
-    """A line of a preview; ``plans``: the plan shape of its price (``plans_of``), if it has one."""
+def line_preview_render(
+    line: Line,
+    currency: str,
+    plans: dict[str, dict],
+    taxes: list | tuple = (),
+    rates: dict | None = None,
+) -> dict:
+    """A previewed line; ``plans``: the plan shape of its price (``plans_of``), if it has one;
+    ``taxes``: its tax amounts, ``rates``: the tax rate objects by id."""
+    rates = rates or {}
     return {
         "object": "line_item",
         "amount": line.amount,
@@ -46,6 +55,8 @@ def line_preview_render(line: Line, currency: str, plans: dict[str, dict]) -> di
         "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
         "proration": line.proration,
         "quantity": line.quantity,
+        "tax_amounts": tax_amounts_render(taxes),
+        "tax_rates": [rates[rate_id] for rate_id in line.tax_rates if rate_id in rates],
     }
 
 
@@ -61,6 +72,7 @@ def _pending_lines(subscription: Subscription) -> list[Line]:
             item.quantity,
             item.price_id or "",
             item.description,
+            tax_rates=tuple(item.tax_rates),
         )
         for item in InvoiceItem.objects.filter(
             account=subscription.account,
@@ -96,7 +108,12 @@ def _next_cycle(
 
 
 def _settled(
-    subscription: Subscription, lines: list[Line], discount, choices: Choices, balance: int
+    subscription: Subscription,
+    lines: list[Line],
+    discount,
+    choices: Choices,
+    balance: int,
+    defaults: list[str],
 ):
     """Each line's discount, the totals (``billing.compute_bill``) and the settlement with the
     customer's ``balance`` (``billing.customer_balance_application``), as finalizing settles it
@@ -108,6 +125,9 @@ def _settled(
         currency=subscription.currency,
         balance=balance,
         choices=choices,
+        account_id=subscription.account_id,
+        line_rates=[line.tax_rates for line in lines],
+        default_rates=defaults,
     )
     settled = invoice_settle(
         total=totals.total,
@@ -127,6 +147,34 @@ def _settled(
     return discounts, totals, settled, method
 
 
+def _taxes_render(
+    subscription: Subscription,
+    lines: list[Line],
+    totals,
+    defaults: list[str],
+    plans: dict[str, dict],
+):
+    """The preview's tax fields (its default rates as tax rate objects, its tax figures) and its
+    lines rendered with their taxes; the rates are read once, when some apply."""
+    named = {rate_id for line in lines for rate_id in line.tax_rates}
+    rates = {
+        rate["id"]: rate
+        for rate in tax_rates_rendered(subscription.account_id, sorted(named | set(defaults)))
+    }
+    fields = {
+        "default_tax_rates": [rates[rate_id] for rate_id in defaults if rate_id in rates],
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
+        "tax": totals.tax,
+        "total_excluding_tax": totals.total_excluding_tax,
+        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
+    }
+    rendered = [
+        line_preview_render(line, subscription.currency, plans, taxes, rates)
+        for line, taxes in zip(lines, totals.line_taxes, strict=True)
+    ]
+    return fields, rendered
+
+
 def invoice_preview(
     *,
     subscription: Subscription,
@@ -135,11 +183,12 @@ def invoice_preview(
     proration_behavior: str = "create_prorations",
     choices: Choices | None = None,
     reads: PreviewReads | None = None,
+    default_tax_rates: list[str] | None = None,
 ) -> dict:
-    """The invoice the change makes (or the next one), every billing stage run as ``choices``
-    (None: the account's) chooses, as the change and the renewal then run them. ``reads``: what
-    the caller learnt with the subscription (``subscription_preview_get``): the pending items
-    and discounts are then read only when there are some, the balance not at all."""
+    """The invoice the change makes (or the next one), every stage run as ``choices`` (None:
+    the account's) chooses, as the change and renewal run them, with proposed checked
+    ``default_tax_rates`` (None: its own). ``reads``: what ``subscription_preview_get`` learnt:
+    pending items and discounts are read only when there are some, the balance not at all."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -162,8 +211,12 @@ def invoice_preview(
         period = plan.reset
     discount = discount_among(plan.discounts, subscription, at if immediate else next_period[0])
     balance = customer_balance(subscription.customer) if reads is None else reads.balance
-    discounts, totals, settled, method = _settled(subscription, lines, discount, choices, balance)
+    defaults = subscription.default_tax_rates if default_tax_rates is None else default_tax_rates
+    discounts, totals, settled, method = _settled(
+        subscription, lines, discount, choices, balance, defaults
+    )
     plans = plans_of(account=subscription.account, price_ids=[line.price_id for line in lines])
+    taxes, rendered_lines = _taxes_render(subscription, lines, totals, defaults, plans)
     return {
         "id": None,
         "object": "invoice",
@@ -176,7 +229,7 @@ def invoice_preview(
         "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, subscription.currency, plans) for line in lines],
+            "data": rendered_lines,
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
@@ -201,4 +254,5 @@ def invoice_preview(
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
         "total": totals.total,
+        **taxes,
     }

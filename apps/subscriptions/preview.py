@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apps.accounts.models import Account
-from apps.catalog.selectors import plans_of
+from apps.catalog.selectors import plans_of, tax_rates_applicable
 from apps.core import clock
 from apps.core.errors import InvalidRequestError
 from apps.customers.models import Customer
@@ -21,10 +21,11 @@ from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
-from apps.invoices.engine.staging import BALANCE
+from apps.invoices.engine.staging import BALANCE, Totals
 from apps.invoices.models import Discount
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
+from apps.invoices.taxes import tax_amounts_render
 from apps.subscriptions.currency import subscription_plan
 from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
@@ -51,6 +52,8 @@ class InvoicePlan:
     # Finalizing it with the customer's balance (None when no invoice is made: nothing to bill,
     # or a zero total the account does not keep).
     settlement: Settlement | None
+    # The totals as billing.compute_bill gave them (its taxes, per line and per rate).
+    totals: Totals | None = None
 
     @property
     def created(self) -> bool:
@@ -111,14 +114,18 @@ def _coupon_discount(
 
 
 def _invoice(
-    lines, *, discount, period, at, balance, currency, keep_zero, choices: Choices
+    lines, *, discount, period, at, balance, currency, keep_zero, choices: Choices, taxes=("", ())
 ) -> InvoicePlan:
+    """``taxes``: the account id and the subscription's default tax rate ids."""
     discounts, totals = invoice_totals(
         discount,
         [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
         currency=currency,
         balance=balance,
         choices=choices,
+        account_id=taxes[0],
+        line_rates=[line.tax_rates for line in lines],
+        default_rates=taxes[1],
     )
     subtotal, total = totals.subtotal, totals.total
     settlement = (
@@ -126,7 +133,7 @@ def _invoice(
         if lines and (total != 0 or keep_zero)
         else None
     )
-    return InvoicePlan(lines, discounts, period, at, subtotal, total, settlement)
+    return InvoicePlan(lines, discounts, period, at, subtotal, total, settlement, totals)
 
 
 def _in_force(discount: Discount | None, at: datetime, *, first: bool) -> Discount | None:
@@ -160,6 +167,7 @@ def _items_unsaved(
             quantity=item.quantity,
             trial_end=end,
             custom_unit_amount=item.custom_unit_amount,
+            tax_rates=list(item.tax_rates),
         )
         for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
     ]
@@ -217,6 +225,7 @@ def _renewal_invoice(
     balance: int,
     settings: BillingSettings,
     choices: Choices,
+    taxes: tuple,
 ):
     """The first renewal's invoice: the next period's lines of the ``renewing`` item terms."""
     renewal = next_period(plan)
@@ -229,6 +238,7 @@ def _renewal_invoice(
         currency=plan.currency,
         keep_zero=settings.zero_total_invoices,
         choices=choices,
+        taxes=taxes,
     )
 
 
@@ -248,9 +258,12 @@ def subscription_create_preview(
     trial_settings: dict | None = None,
     currency: str | None = None,
     choices: Choices | None = None,
+    default_tax_rates: list[str] | None = None,
 ) -> NewSubscriptionPreview:
     """The first invoice (what the creation bills now) and the next one (the first renewal)."""
     now = clock.now(test_clock_id=customer.test_clock_id)
+    ids = default_tax_rates or []
+    taxes = (account.id, tax_rates_applicable(account=account, ids=ids, param="default_tax_rates"))
     choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
     plan = subscription_plan(
@@ -287,6 +300,7 @@ def subscription_create_preview(
         currency=currency,
         keep_zero=settings.zero_total_invoices,
         choices=choices,
+        taxes=taxes,
     )
     renewal = next_period(plan)
     if added is None:
@@ -299,6 +313,7 @@ def subscription_create_preview(
         balance=balance if first.ending_balance is None else first.ending_balance,
         settings=settings,
         choices=choices,
+        taxes=taxes,
     )
     method, days = _collection(first, account, currency, collection_method, days_until_due, choices)
     return NewSubscriptionPreview(
@@ -336,7 +351,10 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
         else clock.to_epoch(first.at + timedelta(days=preview.days_until_due or 0)),
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, currency, plans) for line in first.lines],
+            "data": [
+                line_preview_render(line, currency, plans, taxes)
+                for line, taxes in zip(first.lines, first.totals.line_taxes, strict=True)
+            ],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
@@ -356,4 +374,15 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
             [{"amount": sum(first.discounts), "discount": None}] if any(first.discounts) else []
         ),
         "total": first.total,
+        **_tax_figures(first),
+    }
+
+
+def _tax_figures(first: InvoicePlan) -> dict:
+    totals = first.totals
+    return {
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
+        "tax": totals.tax,
+        "total_excluding_tax": totals.total_excluding_tax,
+        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
     }

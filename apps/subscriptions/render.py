@@ -5,6 +5,7 @@ from apps.accounts.audit import change_record
 from apps.catalog.render import plan_or_none
 from apps.core import clock
 from apps.core.actor import Actor
+from apps.invoices.taxes import tax_rates_rendered
 from apps.subscriptions.models import Subscription, SubscriptionItem
 
 # Where ``subscription_children_known`` keeps a new subscription's items and discount ids.
@@ -43,6 +44,8 @@ def subscription_render(
         discount_ids = list(
             subscription.discounts.filter(removed_at__isnull=True).values_list("id", flat=True)
         )
+    named = list(dict.fromkeys([*subscription.default_tax_rates, *_item_rates(items)]))
+    rates = {rate["id"]: rate for rate in tax_rates_rendered(subscription.account_id, named)}
     return {
         "id": subscription.id,
         "object": "subscription",
@@ -59,6 +62,7 @@ def subscription_render(
         "collection_method": subscription.collection_method,
         "days_until_due": subscription.days_until_due,
         "default_payment_method": subscription.default_payment_method_id,
+        "default_tax_rates": [rates[i] for i in subscription.default_tax_rates if i in rates],
         "created": clock.to_epoch(subscription.created_at),
         "currency": subscription.currency,
         "current_period_end": clock.to_epoch(subscription.current_period_end),
@@ -66,7 +70,10 @@ def subscription_render(
         "customer": subscription.customer_id,
         "items": {
             "object": "list",
-            "data": [subscription_item_render(item, subscription=subscription) for item in items],
+            "data": [
+                subscription_item_render(item, subscription=subscription, rates=rates)
+                for item in items
+            ],
             "has_more": False,
             "url": f"/v1/subscription_items?subscription={subscription.id}",
         },
@@ -89,10 +96,20 @@ def subscription_render(
     }
 
 
+def _item_rates(items: list[SubscriptionItem]) -> list[str]:
+    return [rate_id for item in items for rate_id in item.tax_rates]
+
+
 def subscription_item_render(
-    item: SubscriptionItem, *, subscription: Subscription | None = None
+    item: SubscriptionItem,
+    *,
+    subscription: Subscription | None = None,
+    rates: dict[str, dict] | None = None,
 ) -> dict:
+    """``rates``: the tax rate objects by id, when the caller read them for many items."""
     subscription = subscription or item.subscription
+    if rates is None:
+        rates = {rate["id"]: rate for rate in tax_rates_rendered(item.account_id, item.tax_rates)}
     return {
         "id": item.id,
         "object": "subscription_item",
@@ -104,6 +121,7 @@ def subscription_item_render(
         "price": item.price_id,
         "quantity": item.quantity,
         "subscription": item.subscription_id,
+        "tax_rates": [rates[i] for i in item.tax_rates if i in rates],
         "trial_end": clock.to_epoch(item.trial_end),
     }
 

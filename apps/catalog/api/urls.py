@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.catalog.api import discounts, plans, products
+from apps.catalog.api import discounts, plans, products, tax_rates
 
 urlpatterns = [
     path("products", products.ProductListApi.as_view(), name="product-list"),
@@ -17,4 +17,6 @@ urlpatterns = [
         discounts.PromotionCodeDetailApi.as_view(),
         name="promotion-code-detail",
     ),
+    path("tax_rates", tax_rates.TaxRateListApi.as_view(), name="tax-rate-list"),
+    path("tax_rates/<str:tax_rate>", tax_rates.TaxRateDetailApi.as_view(), name="tax-rate-detail"),
 ]

@@ -23,15 +23,23 @@ from apps.catalog.services.products import (
     product_delete,
     product_update,
 )
+from apps.catalog.services.tax_rates import (
+    NewTaxRate,
+    TaxRateChanges,
+    tax_rate_create,
+    tax_rate_update,
+)
 
 __all__ = [
     "NewCoupon",
     "NewPrice",
     "NewProduct",
     "NewPromotionCode",
+    "NewTaxRate",
     "PlanChanges",
     "PriceChanges",
     "ProductChanges",
+    "TaxRateChanges",
     "coupon_create",
     "coupon_delete",
     "coupon_update",
@@ -49,4 +57,6 @@ __all__ = [
     "promotion_code_create",
     "promotion_code_update",
     "rate_row",
+    "tax_rate_create",
+    "tax_rate_update",
 ]

@@ -147,6 +147,7 @@ ID_EXAMPLES = {
     "sources": "card_0mx9h9o0200003zg4zb6byhy",
     "subscription": "sub_0mx9h9o0200003zg4zb6byhy",
     "tax_ids": "txi_0mx9h9o0200003zg4zb6byhy",
+    "tax_rate": "txr_0mx9h9o0200003zg4zb6byhy",
     "test_clock": "clock_0mx9h9o0200003zg4zb6byhy",
     "token": "tok_0mx9h9o0200003zg4zb6byhy",
     "transaction": "cbtxn_0mx9h9o0200003zg4zb6byhy",

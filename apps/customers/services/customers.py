@@ -13,7 +13,7 @@ from apps.accounts.audit import audit_record, changes_between
 from apps.accounts.models import Account, TestClock
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import metadata_merge
+from apps.core.api.params import metadata_merge, within
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
 from apps.core.locks import row_lock
@@ -233,14 +233,16 @@ def customer_create(
         _record(customer, actor=actor, action="customer.created", balance=0)
         if prepared is not None:
             source_attach(customer=customer, row=prepared, actor=actor)
-        for tax_id in tax_ids:
-            tax_id_create(
-                account=account,
-                customer=customer,
-                type=tax_id.type,
-                value=tax_id.value,
-                actor=actor,
-            )
+        for index, tax_id in enumerate(tax_ids):
+            # A refusal names the entry (tax_id_data[0][value]), as Stripe's does.
+            with within(f"tax_id_data[{index}]"):
+                tax_id_create(
+                    account=account,
+                    customer=customer,
+                    type=tax_id.type,
+                    value=tax_id.value,
+                    actor=actor,
+                )
         if balance:
             customer_balance_adjust(
                 account=account,

@@ -25,6 +25,7 @@ from apps.invoices.services import (
     invoice_render,
     invoice_void,
 )
+from apps.invoices.taxes import tax_amounts_render, tax_rates_rendered
 
 InvoiceSchema = object_schema(
     "Invoice",
@@ -61,6 +62,7 @@ UPDATE_PARAMS = {
     "days_until_due",
     "default_payment_method",
     "description",
+    "default_tax_rates",
     "discounts",
     "due_date",
     "footer",
@@ -119,6 +121,8 @@ def line_render(
         "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
         "proration": line.proration,
         "quantity": line.quantity,
+        "tax_amounts": tax_amounts_render(line.tax_amounts),
+        "tax_rates": tax_rates_rendered(line.account_id, line.tax_rates),
     }
 
 

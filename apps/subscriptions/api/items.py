@@ -3,12 +3,13 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
-from apps.catalog.selectors import price_list
+from apps.catalog.selectors import price_list, tax_rates_applicable
 from apps.core import clock
 from apps.core.api.pagination import paginate
 from apps.core.api.params import (
     get_amount,
     get_bool,
+    get_ids,
     get_quantity,
     get_str,
     get_timestamp,
@@ -119,6 +120,7 @@ class SubscriptionItemListApi(_ItemsApi):
                 "proration_behavior",
                 "proration_date",
                 "custom_unit_amount",
+                "tax_rates",
             },
         )
         subscription_id = get_str(self.params, "subscription", required=True, max_length=64)
@@ -139,6 +141,13 @@ class SubscriptionItemListApi(_ItemsApi):
                 trial_end=trial_end,
                 custom_unit_amount=get_amount(
                     self.params, "custom_unit_amount", currency=price.currency
+                ),
+                tax_rates=tuple(
+                    tax_rates_applicable(
+                        account=self.account,
+                        ids=get_ids(self.params, "tax_rates") or [],
+                        param="tax_rates",
+                    )
                 ),
             ),
             proration_behavior=self._behavior(),
@@ -174,6 +183,7 @@ class SubscriptionItemDetailApi(_ItemsApi):
                 "proration_behavior",
                 "proration_date",
                 "custom_unit_amount",
+                "tax_rates",
             },
         )
         row = self._item(item)
@@ -188,6 +198,7 @@ class SubscriptionItemDetailApi(_ItemsApi):
             ),
             proration_behavior=self._behavior(),
             proration_date=get_timestamp(self.params, "proration_date"),
+            tax_rates=get_ids(self.params, "tax_rates"),
             actor=self.actor,
         )
         return self.respond(subscription_item_render(updated))

@@ -4,10 +4,11 @@ item changes, discounts, trials, the billing cycle anchor and the settings."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from apps.catalog.selectors import price_list
+from apps.catalog.selectors import price_list, tax_rates_applicable
 from apps.core.api.params import (
     get_amount,
     get_bool,
+    get_ids,
     get_int,
     get_metadata,
     get_quantity,
@@ -87,6 +88,9 @@ def item_request_parse(
         days = get_int(item, "trial_period_days", minimum=1, maximum=730)
         quantity = get_quantity(item, "quantity", default=1)
         custom_unit_amount = get_amount(item, "custom_unit_amount", currency=price.currency)
+        tax_rates = tax_rates_applicable(
+            account=account, ids=get_ids(item, "tax_rates") or [], param="tax_rates"
+        )
     if trial_end and days:
         raise InvalidRequestError(
             "Pass trial_end or trial_period_days, not both.", param=f"{param}[trial_end]"
@@ -99,6 +103,7 @@ def item_request_parse(
         quantity=quantity,
         trial_end=end,
         custom_unit_amount=custom_unit_amount,
+        tax_rates=tuple(tax_rates),
     )
 
 
@@ -132,6 +137,9 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
             custom_unit_amount = (
                 get_amount(item, "custom_unit_amount", currency=None) if item_id else None
             )
+            tax_rates = get_ids(item, "tax_rates") if item_id else None
+            if tax_rates is not None:
+                tax_rates = tax_rates_applicable(account=account, ids=tax_rates, param="tax_rates")
         if not item_id:
             request = item_request_parse(account, item, index, now=now, prefix=prefix)
             changes.append(
@@ -143,6 +151,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                     clear_usage=clear_usage,
                     trial_end=request.trial_end,
                     custom_unit_amount=request.custom_unit_amount,
+                    tax_rates=request.tax_rates,
                 )
             )
             continue
@@ -165,6 +174,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                 deleted=deleted,
                 clear_usage=clear_usage,
                 custom_unit_amount=custom_unit_amount,
+                tax_rates=None if tax_rates is None else tuple(tax_rates),
             )
         )
     return changes
@@ -201,6 +211,7 @@ SETTINGS = frozenset(
         "collection_method",
         "days_until_due",
         "default_payment_method",
+        "default_tax_rates",
         "metadata",
     }
 )
@@ -251,6 +262,7 @@ _SETTING_PARSERS = {
         params, "default_payment_method", max_length=64
     ),
     "metadata": get_metadata,
+    "default_tax_rates": lambda params: get_ids(params, "default_tax_rates"),
 }
 
 

@@ -10,8 +10,9 @@ written either way."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
-from apps.core.api.params import get_currency, get_str, get_timestamp, reject_unknown
+from apps.core.api.params import get_currency, get_ids, get_str, get_timestamp, reject_unknown
 from apps.core.api.schema import list_object
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -42,10 +43,20 @@ PARAMS = inline_serializer(
 BEHAVIORS = list(PRORATION_BEHAVIORS)
 
 
+def _proposed_rates(params: dict, param: str) -> tuple[str, list[str]] | None:
+    """The default tax rates a preview proposes, with the parameter naming them (None: the
+    subscription's own)."""
+    name = param.rsplit("[", 1)[-1].rstrip("]")
+    ids = get_ids(params, name)
+    return None if ids is None else (param, ids)
+
+
 class _PreviewApi(ApiView):
     resource = "invoices"
 
-    def _preview(self, *, subscription_id, items, items_param, proration_date, behavior):
+    def _preview(
+        self, *, subscription_id, items, items_param, proration_date, behavior, tax_rates=None
+    ):
         found = subscription_preview_get(
             account=self.account, subscription_id=subscription_id or ""
         )
@@ -53,6 +64,10 @@ class _PreviewApi(ApiView):
             raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
         subscription, reads = found
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        if tax_rates is not None:
+            tax_rates = tax_rates_applicable(
+                account=self.account, ids=tax_rates[1], param=tax_rates[0]
+            )
         changes = item_changes_parse(self.account, items or [], now=now, prefix=items_param)
         if proration_date is not None and not (
             subscription.current_period_start <= proration_date <= subscription.current_period_end
@@ -67,6 +82,7 @@ class _PreviewApi(ApiView):
             proration_date=proration_date,
             proration_behavior=behavior or "create_prorations",
             reads=reads,
+            default_tax_rates=tax_rates,
         )
 
     def _new_subscription(
@@ -139,6 +155,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
                     items_param="subscription_details[items]",
                     proration_date=get_timestamp(details, "proration_date"),
                     behavior=behavior,
+                    tax_rates=_proposed_rates(details, "subscription_details[default_tax_rates]"),
                 )
             )
         return self.respond(
@@ -154,6 +171,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
                 behavior=behavior,
                 trial_settings=trial_settings_parse(details.get("trial_settings")),
                 currency=get_currency(self.params, "currency"),
+                default_tax_rates=get_ids(details, "default_tax_rates"),
             )
         )
 
@@ -179,6 +197,7 @@ class InvoiceUpcomingApi(_PreviewApi):
                 "subscription_proration_behavior",
                 "subscription_trial_end",
                 "subscription_billing_cycle_anchor",
+                "subscription_default_tax_rates",
                 "coupon",
                 "discounts",
                 "limit",
@@ -193,6 +212,7 @@ class InvoiceUpcomingApi(_PreviewApi):
                 items_param="subscription_items",
                 proration_date=get_timestamp(self.params, "subscription_proration_date"),
                 behavior=behavior,
+                tax_rates=_proposed_rates(self.params, "subscription_default_tax_rates"),
             )
         else:
             preview = self._new_subscription(
@@ -202,6 +222,7 @@ class InvoiceUpcomingApi(_PreviewApi):
                 trial_param="subscription_trial_end",
                 anchor=anchor_parse(self.params, "subscription_billing_cycle_anchor"),
                 behavior=behavior,
+                default_tax_rates=get_ids(self.params, "subscription_default_tax_rates"),
             )
         return self.respond(preview["lines"] if self.lines_only else preview)
 

@@ -8,6 +8,7 @@ from apps.core import clock, search
 from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, equal_filters, paginate
 from apps.core.api.params import (
     get_currency,
+    get_ids,
     get_int,
     get_metadata,
     get_str,
@@ -103,6 +104,7 @@ class SubscriptionListApi(ApiView):
                 "trial_period_days",
                 "billing_cycle_anchor",
                 "proration_behavior",
+                "default_tax_rates",
             }
             | DISCOUNTS,
         )
@@ -137,6 +139,7 @@ class SubscriptionListApi(ApiView):
             )
             or "create_prorations",
             currency=get_currency(self.params, "currency"),
+            default_tax_rates=get_ids(self.params, "default_tax_rates"),
             **discount_params(self.params),
         )
         return self.respond(subscription_render(subscription))

@@ -18,7 +18,12 @@ from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import Totals, stages_recorded
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_line_rows, invoice_record, invoice_totals
+from apps.invoices.services import (
+    invoice_line_rows,
+    invoice_record,
+    invoice_tax_fields,
+    invoice_totals,
+)
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import BillingSettings, Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
@@ -90,15 +95,17 @@ def _lines_write(
     lines: list[Line],
     pending: list[InvoiceItem],
     discounts: list[int],
+    totals: Totals,
 ) -> None:
-    """The new invoice's lines, and its pending items moved onto it. A line key billed before
-    (a unique constraint) raises AlreadyInvoiced."""
+    """The new invoice's line rows, in one insert (a line key billed before, a unique
+    constraint, raises AlreadyInvoiced), and its pending items moved onto it."""
     rows = invoice_line_rows(
         invoice=invoice,
         currency=subscription.currency,
         lines=lines,
         pending=pending,
         discounts=discounts,
+        line_taxes=totals.line_taxes,
     )
     try:
         with transaction.atomic():
@@ -148,6 +155,9 @@ def invoice_from_lines(
         currency=subscription.currency,
         balance=customer_balance(subscription.customer),
         choices=stage_choices(account) if choices is None else choices,
+        account_id=account.id,
+        line_rates=[line.tax_rates for line in lines] + [item.tax_rates for item in pending],
+        default_rates=subscription.default_tax_rates,
     )
     subtotal, total = totals.subtotal, totals.total
     if total == 0 and not billing_settings(account).zero_total_invoices:
@@ -164,6 +174,7 @@ def invoice_from_lines(
         subtotal=subtotal,
         total_discount=totals.total_discount,
         total=total,
+        **invoice_tax_fields(totals, subscription.default_tax_rates),
         amount_due=total,
         discount=discount if any(discounts) else None,
         collection_method=subscription.collection_method,
@@ -172,7 +183,7 @@ def invoice_from_lines(
         created_at=now,
         stages=invoice_stages(lines, pending, totals, waived),
     )
-    _lines_write(invoice, subscription, lines, pending, discounts)
+    _lines_write(invoice, subscription, lines, pending, discounts, totals)
     subscription.latest_invoice_id = invoice.id
     if waived:
         subscription.pending_stages = {}

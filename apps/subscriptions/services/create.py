@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 
 from apps.accounts.models import Account
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError
@@ -45,8 +46,11 @@ def _rows_insert(
     days_until_due: int | None,
     metadata: dict[str, str] | None,
     trial_settings: dict | None,
+    default_tax_rates: list[str],
 ) -> tuple[Subscription, list[SubscriptionItem]]:
-    """The subscription, in the status its plan gives (trialing or active), and its items."""
+    """The subscription, in the status its plan gives (trialing or active), and its items;
+    ``default_tax_rates`` are checked first (the account's active rates)."""
+    rates = tax_rates_applicable(account=account, ids=default_tax_rates, param="default_tax_rates")
     subscription = Subscription.objects.create(
         account=account,
         customer=customer,
@@ -63,6 +67,7 @@ def _rows_insert(
         trial_settings=trial_settings or {},
         trial_start=plan.trial[0] if plan.trial is not None else None,
         trial_end=plan.trial[1] if plan.trial is not None else None,
+        default_tax_rates=rates,
         created_at=starts_at,
     )
     rows = [
@@ -73,6 +78,7 @@ def _rows_insert(
             quantity=item.quantity,
             trial_end=item_trial_end,
             custom_unit_amount=item.custom_unit_amount,
+            tax_rates=list(item.tax_rates),
             created_at=starts_at,
         )
         for item, item_trial_end in zip(items, plan.item_trial_ends, strict=True)
@@ -203,6 +209,7 @@ def subscription_create(
     starts_at: datetime | None = None,
     currency: str | None = None,
     choices: Choices | None = None,
+    default_tax_rates: list[str] | None = None,
 ) -> Subscription:
     """Create and bill the first invoice (apps.subscriptions.planning decides what), the
     billing stages run as ``choices`` (None: the account's) chooses.
@@ -232,6 +239,7 @@ def subscription_create(
             days_until_due=days_until_due,
             metadata=metadata,
             trial_settings=trial_settings,
+            default_tax_rates=default_tax_rates or [],
         )
         discount_ids = _discount_applied(
             subscription, coupon_id=coupon_id, promotion_code=promotion_code, actor=actor
