@@ -147,15 +147,9 @@ def _settled(
     return discounts, totals, settled, method
 
 
-def _taxes_render(
-    subscription: Subscription,
-    lines: list[Line],
-    totals,
-    defaults: list[str],
-    plans: dict[str, dict],
-):
+def _taxes_render(subscription: Subscription, lines: list[Line], totals, defaults: list[str]):
     """The preview's tax fields (its default rates as tax rate objects, its tax figures) and its
-    lines rendered with their taxes; the rates are read once, when some apply."""
+    lines rendered with their taxes and plans; the rates are read once, when some apply."""
     named = {rate_id for line in lines for rate_id in line.tax_rates}
     rates = {
         rate["id"]: rate
@@ -168,6 +162,7 @@ def _taxes_render(
         "total_excluding_tax": totals.total_excluding_tax,
         "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
     }
+    plans = plans_of(account=subscription.account, price_ids=[line.price_id for line in lines])
     rendered = [
         line_preview_render(line, subscription.currency, plans, taxes, rates)
         for line, taxes in zip(lines, totals.line_taxes, strict=True)
@@ -215,8 +210,7 @@ def invoice_preview(
     discounts, totals, settled, method = _settled(
         subscription, lines, discount, choices, balance, defaults
     )
-    plans = plans_of(account=subscription.account, price_ids=[line.price_id for line in lines])
-    taxes, rendered_lines = _taxes_render(subscription, lines, totals, defaults, plans)
+    taxes, rendered_lines = _taxes_render(subscription, lines, totals, defaults)
     return {
         "id": None,
         "object": "invoice",

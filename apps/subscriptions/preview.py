@@ -242,6 +242,19 @@ def _renewal_invoice(
     )
 
 
+def _settings_and_balance(account: Account, customer: Customer) -> tuple[BillingSettings, int]:
+    """The account's billing settings (or their defaults: a preview does not create the row)
+    and the customer's balance."""
+    settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
+    return settings, customer_balance(customer)
+
+
+def _taxes_of(account: Account, default_tax_rates: list[str] | None) -> tuple:
+    """What ``_invoice`` taxes with: the account id and the checked default tax rate ids."""
+    ids = default_tax_rates or []
+    return account.id, tax_rates_applicable(account=account, ids=ids, param="default_tax_rates")
+
+
 def subscription_create_preview(
     *,
     account: Account,
@@ -262,8 +275,7 @@ def subscription_create_preview(
 ) -> NewSubscriptionPreview:
     """The first invoice (what the creation bills now) and the next one (the first renewal)."""
     now = clock.now(test_clock_id=customer.test_clock_id)
-    ids = default_tax_rates or []
-    taxes = (account.id, tax_rates_applicable(account=account, ids=ids, param="default_tax_rates"))
+    taxes = _taxes_of(account, default_tax_rates)
     choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
     plan = subscription_plan(
@@ -286,9 +298,7 @@ def subscription_create_preview(
         promotion_code=promotion_code,
         now=now,
     )
-    # The account's settings, or their defaults: a preview does not create the row.
-    settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
-    balance = customer_balance(customer)
+    settings, balance = _settings_and_balance(account, customer)
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
     starting = [item_terms(row, currency=currency, on=starts_at) for row in rows]
     first = _invoice(
