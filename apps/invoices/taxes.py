@@ -6,6 +6,19 @@ from apps.catalog.models import TaxRate
 from apps.catalog.render import tax_rate_render
 from apps.customers.models import TaxId
 
+# How a tax id is named on an invoice, by its Stripe type; other types show the type itself.
+TAX_ID_LABELS = {
+    "eu_vat": "EU VAT",
+    "gb_vat": "GB VAT",
+    "au_abn": "AU ABN",
+    "es_cif": "ES CIF",
+    "ca_bn": "CA BN",
+    "ch_vat": "CH VAT",
+    "no_vat": "NO VAT",
+    "in_gst": "IN GST",
+    "us_ein": "US EIN",
+}
+
 
 def tax_rates_rendered(account_id: str, ids) -> list[dict]:
     """The tax rate objects of ``ids``, in that order (one query; none for no ids)."""
