@@ -242,11 +242,22 @@ def _renewal_invoice(
     )
 
 
-def _settings_and_balance(account: Account, customer: Customer) -> tuple[BillingSettings, int]:
-    """The account's billing settings (or their defaults: a preview does not create the row)
-    and the customer's balance."""
+def _preview_reads(
+    account: Account, customer: Customer, currency: str, *, coupon: tuple, now: datetime
+) -> tuple[Discount | None, BillingSettings, int]:
+    """What a new subscription's preview reads: the discount its ``coupon`` (coupon id,
+    promotion code) would apply, the account's billing settings (or their defaults: a preview
+    does not create the row) and the customer's balance."""
+    added = _coupon_discount(
+        account=account,
+        customer=customer,
+        currency=currency,
+        coupon_id=coupon[0],
+        promotion_code=coupon[1],
+        now=now,
+    )
     settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
-    return settings, customer_balance(customer)
+    return added, settings, customer_balance(customer)
 
 
 def _taxes_of(account: Account, default_tax_rates: list[str] | None) -> tuple:
@@ -290,15 +301,9 @@ def subscription_create_preview(
     )
     currency = plan.currency
     rows = _items_unsaved(account, customer, items, plan, trial_settings)
-    added = _coupon_discount(
-        account=account,
-        customer=customer,
-        currency=currency,
-        coupon_id=coupon_id,
-        promotion_code=promotion_code,
-        now=now,
+    added, settings, balance = _preview_reads(
+        account, customer, currency, coupon=(coupon_id, promotion_code), now=now
     )
-    settings, balance = _settings_and_balance(account, customer)
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
     starting = [item_terms(row, currency=currency, on=starts_at) for row in rows]
     first = _invoice(
