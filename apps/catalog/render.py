@@ -151,6 +151,7 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
         "coupon": coupon_render(promo.coupon),
         "created": clock.to_epoch(promo.created_at),
         "customer": promo.customer_id,
+        "customer_account": None,
         "expires_at": clock.to_epoch(promo.expires_at),
         "livemode": promo.account.livemode,
         "max_redemptions": promo.max_redemptions,
@@ -164,4 +165,34 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
             "minimum_amount_currency": promo.minimum_amount_currency or None,
         },
         "times_redeemed": promo.times_redeemed,
+    }
+
+
+def plan_render(price: Price) -> dict[str, Any]:
+    """A recurring price in the shape of Stripe's older Plan object: the same object under the
+    same id (``subscription_item.plan``, invoice lines)."""
+    recurring = price.recurring or {}
+    transform = price.transform_quantity
+    return {
+        "id": price.id,
+        "object": "plan",
+        "active": price.active,
+        "amount": _whole(price.unit_amount_decimal),
+        "amount_decimal": decimal_text(price.unit_amount_decimal),
+        "billing_scheme": price.billing_scheme,
+        "created": clock.to_epoch(price.created_at),
+        "currency": price.currency,
+        "interval": recurring.get("interval"),
+        "interval_count": recurring.get("interval_count"),
+        "livemode": price.account.livemode,
+        "metadata": price.metadata,
+        "meter": recurring.get("meter"),
+        "nickname": price.nickname or None,
+        "product": price.product_id,
+        "tiers": tiers_render(price.tiers),
+        "tiers_mode": price.tiers_mode or None,
+        # A plan's name for the price's transform_quantity.
+        "transform_usage": transform,
+        "trial_period_days": recurring.get("trial_period_days"),
+        "usage_type": recurring.get("usage_type", "licensed"),
     }

@@ -94,6 +94,7 @@ def _payment_method(pm: PaymentMethod) -> dict[str, Any]:
         pm.type: _type_details(pm),
         "created": clock.to_epoch(pm.created_at),
         "customer": pm.customer_id,
+        "customer_account": None,
         "livemode": pm.livemode,
         "metadata": pm.metadata,
         "type": pm.type,
@@ -126,6 +127,8 @@ def _legacy_card(pm: PaymentMethod) -> dict[str, Any]:
         "last4": pm.last4,
         "metadata": pm.metadata,
         "name": billing.get("name"),
+        # Whether the card is issued under interchange regulation; not known to Ledgerline.
+        "regulated_status": None,
         "tokenization_method": None,
         "wallet": None,
     }
@@ -158,6 +161,7 @@ def _legacy_source(pm: PaymentMethod) -> dict[str, Any]:
     return {
         "id": pm.id,
         "object": "source",
+        "allow_redisplay": None,
         "amount": None,
         "client_secret": pm.client_secret,
         "created": clock.to_epoch(pm.created_at),
@@ -172,6 +176,9 @@ def _legacy_source(pm: PaymentMethod) -> dict[str, Any]:
             "name": billing["name"],
             "phone": billing["phone"],
         },
+        # Only a source of the receiver flow (bank transfers) has a receiver.
+        "receiver": None,
+        "statement_descriptor": None,
         "status": "consumed" if pm.detached_at else "chargeable",
         "type": pm.type,
         pm.type: _type_details(pm),

@@ -15,6 +15,7 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
+from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.changes import ItemChange, change_plan
@@ -23,26 +24,45 @@ from apps.subscriptions.selectors import PreviewReads
 from apps.subscriptions.terms import item_terms
 
 
-def line_preview_render(line: Line, currency: str) -> dict:
+def line_preview_render(
+    line: Line, currency: str, *, livemode: bool, subscription_id: str | None
+) -> dict:
+    """A line of a previewed invoice: no id and no invoice yet."""
     return {
+        "id": None,
         "object": "line_item",
         "amount": line.amount,
         "currency": currency,
         "description": line.description or None,
+        "discount_amounts": [],
+        "discountable": True,
+        "discounts": [],
+        "invoice": None,
+        "livemode": livemode,
+        "metadata": {},
         "parent": {
             "type": "subscription_item_details",
+            "invoice_item_details": None,
             "subscription_item_details": {
-                "subscription_item": line.item_id,
+                "invoice_item": None,
                 "proration": line.proration,
+                "proration_details": None,
+                "subscription": subscription_id,
+                "subscription_item": line.item_id or None,
             },
         },
         "period": {
             "start": clock.to_epoch(line.period_start),
             "end": clock.to_epoch(line.period_end),
         },
+        "pretax_credit_amounts": [],
         "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
         "proration": line.proration,
         "quantity": line.quantity,
+        "quantity_decimal": str(line.quantity),
+        "subscription": subscription_id,
+        "subtotal": line.amount,
+        "taxes": [],
     }
 
 
@@ -161,18 +181,28 @@ def invoice_preview(
     balance = customer_balance(subscription.customer) if reads is None else reads.balance
     discounts, totals, settled, method = _settled(subscription, lines, discount, choices, balance)
     return {
+        **invoice_preview_base(account=subscription.account, customer=subscription.customer, at=at),
         "id": None,
         "object": "invoice",
         "amount_due": settled.amount_due,
         "amount_paid": 0,
         "amount_remaining": settled.amount_due,
         "billing_reason": "subscription_update" if immediate else "upcoming",
+        "collection_method": method,
         "currency": subscription.currency,
         "customer": subscription.customer_id,
         "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, subscription.currency) for line in lines],
+            "data": [
+                line_preview_render(
+                    line,
+                    subscription.currency,
+                    livemode=subscription.account.livemode,
+                    subscription_id=subscription.id,
+                )
+                for line in lines
+            ],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
@@ -181,7 +211,9 @@ def invoice_preview(
         else None,
         "parent": {
             "type": "subscription_details",
+            "quote_details": None,
             "subscription_details": {
+                "metadata": subscription.metadata,
                 "subscription": subscription.id,
                 "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
             },
@@ -193,8 +225,10 @@ def invoice_preview(
         "subscription": subscription.id,
         "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
         "subtotal": totals.subtotal,
+        "subtotal_excluding_tax": totals.subtotal,
         "total_discount_amounts": (
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
         "total": totals.total,
+        "total_excluding_tax": totals.total,
     }

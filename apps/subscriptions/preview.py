@@ -22,6 +22,7 @@ from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import Discount
+from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.currency import subscription_currency
@@ -302,7 +303,9 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
     """The first invoice as Stripe's ``create_preview`` shows a new subscription's."""
     first, currency = preview.first, preview.currency
     charges = preview.collection_method == "charge_automatically"
+    account = preview.customer.account
     return {
+        **invoice_preview_base(account=account, customer=preview.customer, at=first.at),
         "id": None,
         "object": "invoice",
         "amount_due": first.amount_due,
@@ -317,14 +320,22 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
         else clock.to_epoch(first.at + timedelta(days=preview.days_until_due or 0)),
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, currency) for line in first.lines],
+            "data": [
+                line_preview_render(line, currency, livemode=account.livemode, subscription_id=None)
+                for line in first.lines
+            ],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
         "next_payment_attempt": clock.to_epoch(first.at) if charges and first.created else None,
         "parent": {
             "type": "subscription_details",
-            "subscription_details": {"subscription": None, "subscription_proration_date": None},
+            "quote_details": None,
+            "subscription_details": {
+                "metadata": None,
+                "subscription": None,
+                "subscription_proration_date": None,
+            },
         },
         "period_end": clock.to_epoch(first.period[1]),
         "period_start": clock.to_epoch(first.period[0]),
@@ -333,8 +344,10 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
         "status": "draft",
         "subscription": None,
         "subtotal": first.subtotal,
+        "subtotal_excluding_tax": first.subtotal,
         "total_discount_amounts": (
             [{"amount": sum(first.discounts), "discount": None}] if any(first.discounts) else []
         ),
         "total": first.total,
+        "total_excluding_tax": first.total,
     }

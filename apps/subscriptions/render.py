@@ -2,9 +2,41 @@
 subscription's event."""
 
 from apps.accounts.audit import change_record
+from apps.catalog.render import plan_render, price_render
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.subscriptions.models import Subscription, SubscriptionItem
+
+# Stripe's keys of features a Ledgerline subscription does not use (Connect on-behalf-of
+# charges, automatic tax, schedules, billing thresholds, pending updates...), with the value
+# Stripe gives a subscription that does not use them.
+_UNUSED = {
+    "application": None,
+    "application_fee_percent": None,
+    "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+    "billing_cycle_anchor_config": None,
+    "billing_mode": {"flexible": None, "type": "classic"},
+    "billing_schedules": [],
+    "billing_thresholds": None,
+    "customer_account": None,
+    "default_source": None,
+    "default_tax_rates": [],
+    "description": None,
+    "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+    "managed_payments": None,
+    "next_pending_invoice_item_invoice": None,
+    "on_behalf_of": None,
+    "payment_settings": {
+        "payment_method_options": None,
+        "payment_method_types": None,
+        "save_default_payment_method": "off",
+    },
+    "pending_invoice_item_interval": None,
+    "pending_setup_intent": None,
+    "pending_update": None,
+    "schedule": None,
+    "transfer_data": None,
+}
 
 
 def subscription_render(
@@ -16,12 +48,17 @@ def subscription_render(
     """The API object; ``items`` (not removed, in id order) and ``discount_ids`` (not removed)
     when the caller loaded them for many subscriptions at once."""
     if items is None:
-        items = list(subscription.items.filter(deleted_at__isnull=True).order_by("id"))
+        items = list(
+            subscription.items.filter(deleted_at__isnull=True)
+            .select_related("price__account")
+            .order_by("id")
+        )
     if discount_ids is None:
         discount_ids = list(
             subscription.discounts.filter(removed_at__isnull=True).values_list("id", flat=True)
         )
     return {
+        **_UNUSED,
         "id": subscription.id,
         "object": "subscription",
         "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
@@ -50,9 +87,13 @@ def subscription_render(
         },
         "discounts": list(discount_ids),
         "latest_invoice": subscription.latest_invoice_id,
+        "livemode": subscription.account.livemode,
         "metadata": subscription.metadata,
         "pause_collection": subscription.pause_collection,
+        "start_date": clock.to_epoch(subscription.created_at),
         "status": subscription.status,
+        # A subscription runs on its customer's test clock (set when the customer is created).
+        "test_clock": subscription.customer.test_clock_id,
         "trial_end": clock.to_epoch(subscription.trial_end),
         "trial_settings": {
             "end_behavior": {
@@ -72,13 +113,18 @@ def subscription_item_render(
     return {
         "id": item.id,
         "object": "subscription_item",
+        "billing_thresholds": None,
         "created": clock.to_epoch(item.created_at),
         "current_period_end": clock.to_epoch(subscription.current_period_end),
         "current_period_start": clock.to_epoch(subscription.current_period_start),
+        "discounts": [],
         "metadata": item.metadata,
-        "price": item.price_id,
+        # The whole price, as Stripe always returns it, and the same price in its plan shape.
+        "plan": plan_render(item.price),
+        "price": price_render(item.price),
         "quantity": item.quantity,
         "subscription": item.subscription_id,
+        "tax_rates": [],
         "trial_end": clock.to_epoch(item.trial_end),
     }
 
