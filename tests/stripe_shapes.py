@@ -108,9 +108,10 @@ def _kind_fits(kind: str, key: str, ours: Any, theirs: Any) -> bool:
 def _expected(example: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     """The example's keys, with its details hash named after its ``type`` (a card payment
     method's ``card``, an ACH source's ``ach_credit_transfer``) renamed to the object's own
-    type: an object carries the hash of its type only."""
+    type when the object has no such key: an object carries the hash of its type only. (A
+    one-time price still has ``recurring``, as null.)"""
     theirs, ours = example.get("type"), obj.get("type")
-    if not isinstance(example.get(theirs), dict) or not isinstance(ours, str):
+    if not isinstance(example.get(theirs), dict) or not isinstance(ours, str) or theirs in obj:
         return example
     expected = {key: value for key, value in example.items() if key != theirs}
     expected[ours] = example[theirs]

@@ -143,6 +143,12 @@ def test_an_object_carries_the_details_of_its_own_type():
     sepa.update(type="sepa_debit", sepa_debit={"last4": "3000"})
     assert object_problems(sepa) == []
     assert object_problems({**sepa, "type": "card"}) == ["payment_method.card: missing"]
+    # A key the object has is compared as it is: a one-time price's ``recurring`` is null.
+    one_time = {**examples()["price"], "type": "one_time", "recurring": None}
+    assert object_problems(one_time) == []
+    assert object_problems({**one_time, "recurring": "month"}) == [
+        "price.recurring: string where Stripe returns object"
+    ]
 
 
 def test_the_keys_left_out_are_read_from_the_compatibility_table():
