@@ -10,6 +10,8 @@ expanded objects included. Rules of the comparison:
 - an object with an ``id`` is compatible with a string where the SDK types the field as
   expandable (``Union[str, <Resource>]``), since ``expand[]`` replaces the id with the object;
 - integers and decimals are both JSON numbers;
+- the keys of a hash one level down (``invoice.status_transitions``) are compared the same way,
+  except in maps of the integration's own keys (``metadata``);
 - an object carries the details hash of its own ``type`` (``sepa_debit``), not the example's
   (``card``);
 - keys listed in docs/compatibility.md ("Keys not returned") are allowed to be missing.
@@ -30,7 +32,10 @@ FIXTURES = ROOT / "tests" / "fixtures" / "stripe" / "fixtures3.json"
 COMPATIBILITY = ROOT / "docs" / "compatibility.md"
 # Containers, not resources: their items are checked one by one.
 _CONTAINERS = frozenset({"list", "search_result"})
-_ROW = re.compile(r"^\|\s*`([a-z_.]+)`\s*\|\s*`([a-z_]+)`\s*\|\s*(.+?)\s*\|\s*$")
+_ROW = re.compile(r"^\|\s*`([a-z_.]+)`\s*\|\s*`([a-z_.]+)`\s*\|\s*(.+?)\s*\|\s*$")
+# Maps of the integration's (or the currency's) own keys: what Stripe's example holds in them
+# says nothing of the shape.
+_MAPS = frozenset({"metadata", "currency_options"})
 
 
 @cache
@@ -98,11 +103,13 @@ def json_kind(value: Any) -> str:
     return "object"
 
 
-def _kind_fits(kind: str, key: str, ours: Any, theirs: Any) -> bool:
+def _kind_fits(kind: str, key: str | None, ours: Any, theirs: Any) -> bool:
+    """``key`` None: a key inside a hash, where the SDK does not say what expands."""
     mine, wanted = json_kind(ours), json_kind(theirs)
     if mine == wanted or "null" in (mine, wanted):
         return True
-    return mine == "object" and wanted == "string" and "id" in ours and key in expandable(kind)
+    expands = key is None or key in expandable(kind)
+    return mine == "object" and wanted == "string" and "id" in ours and expands
 
 
 def _expected(example: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
@@ -118,24 +125,46 @@ def _expected(example: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return expected
 
 
+def _hash_compared(key: str, ours: Any, theirs: Any, renamed: str | None) -> bool:
+    """Whether the keys of a hash are compared too: a plain hash (not an object of its own,
+    checked as such; not a map of the integration's own keys; not a details hash renamed from
+    another type's)."""
+    if key in _MAPS or key == renamed:
+        return False
+    if not isinstance(ours, dict) or not isinstance(theirs, dict):
+        return False
+    return "object" not in ours and "object" not in theirs
+
+
+def _problems(kind: str, path: str, obj: dict[str, Any], example: dict[str, Any]) -> list[str]:
+    """``path`` is the object type, or ``<type>.<key>`` for a hash of its (one level down)."""
+    expected = _expected(example, obj)
+    renamed = obj.get("type") if expected is not example else None
+    top = path == kind
+    problems = []
+    for key, theirs in expected.items():
+        name = f"{path}.{key}"
+        if key not in obj:
+            if (kind, name[len(kind) + 1 :]) not in unsupported():
+                problems.append(f"{name}: missing")
+        elif not _kind_fits(kind, key if top else None, obj[key], theirs):
+            problems.append(
+                f"{name}: {json_kind(obj[key])} where Stripe returns {json_kind(theirs)}"
+            )
+        elif top and _hash_compared(key, obj[key], theirs, renamed):
+            problems.extend(_problems(kind, name, obj[key], theirs))
+    return problems
+
+
 def object_problems(obj: dict[str, Any]) -> list[str]:
-    """What keeps one object from Stripe's shape, as ``object.key: problem`` lines."""
+    """What keeps one object from Stripe's shape, as ``object.key: problem`` lines (and
+    ``object.hash.key`` for a key of one of its hashes)."""
     kind = obj.get("object")
     lookup = f"deleted:{kind}" if obj.get("deleted") is True else kind
     example = examples().get(lookup)
     if example is None:
         return []
-    allowed = unsupported()
-    problems = []
-    for key, theirs in _expected(example, obj).items():
-        if key not in obj:
-            if (kind, key) not in allowed:
-                problems.append(f"{kind}.{key}: missing")
-        elif not _kind_fits(kind, key, obj[key], theirs):
-            problems.append(
-                f"{kind}.{key}: {json_kind(obj[key])} where Stripe returns {json_kind(theirs)}"
-            )
-    return problems
+    return _problems(kind, kind, obj, example)
 
 
 def objects_in(node: Any) -> list[dict[str, Any]]:

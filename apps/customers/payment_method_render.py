@@ -28,6 +28,7 @@ def _billing(pm: PaymentMethod) -> dict[str, Any]:
         "email": details.get("email"),
         "name": details.get("name"),
         "phone": details.get("phone"),
+        "tax_id": details.get("tax_id"),
     }
 
 
@@ -48,6 +49,7 @@ def _card(pm: PaymentMethod) -> dict[str, Any]:
         "generated_from": None,
         "last4": pm.last4,
         "networks": {"available": [pm.brand], "preferred": None},
+        "regulated_status": None,
         "three_d_secure_usage": {"supported": True},
         "wallet": None,
     }
@@ -170,11 +172,16 @@ def _legacy_source(pm: PaymentMethod) -> dict[str, Any]:
         "flow": "none",
         "livemode": pm.livemode,
         "metadata": pm.metadata,
+        # Ledgerline verifies no owner details (Stripe fills these from the bank for some types).
         "owner": {
             "address": billing["address"],
             "email": billing["email"],
             "name": billing["name"],
             "phone": billing["phone"],
+            "verified_address": None,
+            "verified_email": None,
+            "verified_name": None,
+            "verified_phone": None,
         },
         # Only a source of the receiver flow (bank transfers) has a receiver.
         "receiver": None,

@@ -113,7 +113,12 @@ def line_render(
             "end": clock.to_epoch(line.period_end),
         },
         "pretax_credit_amounts": [],
-        "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
+        # The price's own unit amount is on the price (expand ``pricing.price_details.price``).
+        "pricing": {
+            "price_details": {"price": line.price_id},
+            "type": "price_details",
+            "unit_amount_decimal": None,
+        },
         "proration": line.proration,
         "quantity": line.quantity,
         "quantity_decimal": str(line.quantity),
@@ -279,7 +284,11 @@ def invoice_item_render(item: InvoiceItem) -> dict:
             "end": clock.to_epoch(item.period_end),
         },
         "pricing": (
-            {"price_details": {"price": item.price_id}, "type": "price_details"}
+            {
+                "price_details": {"price": item.price_id},
+                "type": "price_details",
+                "unit_amount_decimal": None,
+            }
             if item.price_id
             else None
         ),

@@ -38,6 +38,18 @@ _INTENT_UNUSED = {
 }
 
 
+# The network's codes an outcome carries when a card network sends them; the test processor
+# sends none.
+_OUTCOME_CODES = {"advice_code": None, "network_advice_code": None, "network_decline_code": None}
+
+
+def _destination(refund: Refund) -> dict[str, Any]:
+    """Where the money goes back: the method the charge was paid with. A card refund is a
+    ``refund`` once the charge has settled (the test processor settles at once)."""
+    kind = refund.charge.payment_method.type
+    return {"type": kind, kind: {"type": "refund"} if kind == "card" else {}}
+
+
 def refund_render(refund: Refund) -> dict[str, Any]:
     return {
         "id": refund.id,
@@ -52,7 +64,7 @@ def refund_render(refund: Refund) -> dict[str, Any]:
         "customer": refund.charge.customer_id,
         "customer_account": None,
         # Where the money goes back: the card (or other method) the charge was paid with.
-        "destination_details": {"type": refund.charge.payment_method.type},
+        "destination_details": _destination(refund),
         "payment_intent": refund.charge.payment_intent_id,
         "payment_method": refund.charge.payment_method_id,
         "reason": refund.reason or None,
@@ -88,7 +100,7 @@ def charge_render(charge: Charge, *, refunds: list[Refund] | None = None) -> dic
         "fraud_details": charge.fraud_details,
         "livemode": pm.livemode,
         "metadata": charge.metadata,
-        "outcome": charge.outcome or None,
+        "outcome": {**_OUTCOME_CODES, **charge.outcome} if charge.outcome else None,
         "paid": charge.status == "succeeded",
         "payment_intent": charge.payment_intent_id,
         "payment_method": pm.id,

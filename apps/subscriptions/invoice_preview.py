@@ -56,7 +56,11 @@ def line_preview_render(
             "end": clock.to_epoch(line.period_end),
         },
         "pretax_credit_amounts": [],
-        "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
+        "pricing": {
+            "price_details": {"price": line.price_id},
+            "type": "price_details",
+            "unit_amount_decimal": None,
+        },
         "proration": line.proration,
         "quantity": line.quantity,
         "quantity_decimal": str(line.quantity),

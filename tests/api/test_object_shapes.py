@@ -126,6 +126,19 @@ def test_a_missing_key_and_a_wrong_kind_are_named():
     )
 
 
+def test_the_keys_of_a_hash_are_compared_one_level_down():
+    invoice = examples()["invoice"]
+    transitions = {**invoice["status_transitions"]}
+    del transitions["paid_at"]
+    assert object_problems({**invoice, "status_transitions": transitions}) == [
+        "invoice.status_transitions.paid_at: missing"
+    ]
+    payment_method = examples()["payment_method"]
+    assert "order_id" in payment_method["metadata"]
+    # metadata holds the integration's own keys, whatever Stripe's example has in it.
+    assert object_problems({**payment_method, "metadata": {}}) == []
+
+
 def test_null_and_expansion_are_compatible_kinds():
     example = examples()["subscription"]
     expanded = {**example, "customer": {"id": "cus_1", "object": "customer"}, "ended_at": None}
