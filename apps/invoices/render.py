@@ -130,8 +130,12 @@ def line_render(
 
 def invoice_lines_render(invoice: Invoice) -> dict[str, Any]:
     """``invoice.lines``: the first page of ``GET /v1/invoices/:id/lines``."""
-    # Read through ``all()`` (sorted here) so a caller's prefetch of the lines is used.
-    rows = sorted(invoice.lines.all(), key=lambda line: line.pk, reverse=True)
+    # A caller that prefetched the lines (for many invoices at once) is not queried again.
+    if "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
+        rows = sorted(invoice.lines.all(), key=lambda line: line.pk, reverse=True)
+    else:
+        # One page and one more row, however many lines a large invoice has.
+        rows = list(invoice.lines.order_by("-pk")[: LINES_PAGE + 1])
     return {
         "object": "list",
         "data": [line_render(line, invoice=invoice) for line in rows[:LINES_PAGE]],

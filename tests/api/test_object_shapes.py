@@ -102,6 +102,18 @@ def test_payments_and_credits_have_stripes_shape(stripe_sdk):
     stripe.Event.list(limit=100)
 
 
+def test_an_invoice_carries_the_first_page_of_its_lines(stripe_sdk):
+    customer = stripe.Customer.create(email="many@example.com")
+    for amount in range(100, 1200, 100):
+        stripe.InvoiceItem.create(customer=customer.id, amount=amount, currency="usd")
+    invoice = stripe.Invoice.create(customer=customer.id, pending_invoice_items_behavior="include")
+    page = stripe.Invoice.list_lines(invoice.id)
+    assert len(invoice.lines.data) == 10
+    assert invoice.lines.has_more is True
+    assert [line.id for line in invoice.lines.data] == [line.id for line in page.data]
+    assert sum(line.amount for line in invoice.lines.data) == invoice.total - 100
+
+
 def test_deleted_objects_have_stripes_shape(stripe_sdk):
     customer = stripe.Customer.create(email="gone@example.com")
     coupon = stripe.Coupon.create(amount_off=500, currency="usd", duration="once")
