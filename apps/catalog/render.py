@@ -186,6 +186,7 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
         "coupon": coupon_render(promo.coupon),
         "created": clock.to_epoch(promo.created_at),
         "customer": promo.customer_id,
+        "customer_account": None,
         "expires_at": clock.to_epoch(promo.expires_at),
         "livemode": promo.account.livemode,
         "max_redemptions": promo.max_redemptions,

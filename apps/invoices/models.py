@@ -61,6 +61,7 @@ class Invoice(TimestampedModel):
     finalized_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    marked_uncollectible_at = models.DateTimeField(null=True, blank=True)
     charge_id = models.CharField(max_length=64, null=True, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
     will_be_due_sent_at = models.DateTimeField(null=True, blank=True)

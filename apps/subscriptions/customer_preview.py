@@ -13,8 +13,10 @@ from apps.invoices.engine.planner import Line
 from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import InvoiceItem
+from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
+from apps.invoices.taxes import tax_amounts_render
 from apps.subscriptions.invoice_preview import invoice_preview, line_preview_render
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services.renewal_parts import RENEWABLE
@@ -72,6 +74,7 @@ def _pending_invoice(customer: Customer, items: list[InvoiceItem]) -> dict:
     )
     plans = plans_of(account=account, price_ids=[line.price_id for line in lines])
     return {
+        **invoice_preview_base(account=account, customer=customer, at=now),
         "id": None,
         "object": "invoice",
         "amount_due": settled.amount_due,
@@ -84,7 +87,12 @@ def _pending_invoice(customer: Customer, items: list[InvoiceItem]) -> dict:
         "ending_balance": settled.ending_balance,
         "lines": {
             "object": "list",
-            "data": [line_preview_render(line, currency, plans) for line in lines],
+            "data": [
+                line_preview_render(
+                    line, currency, plans, livemode=account.livemode, subscription_id=None
+                )
+                for line in lines
+            ],
             "has_more": False,
             "url": "/v1/invoices/create_preview/lines",
         },
@@ -100,6 +108,10 @@ def _pending_invoice(customer: Customer, items: list[InvoiceItem]) -> dict:
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
         "total": totals.total,
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
+        "tax": totals.tax,
+        "total_excluding_tax": totals.total_excluding_tax,
+        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
     }
 
 

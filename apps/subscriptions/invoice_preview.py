@@ -16,6 +16,7 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, recurring_lines
 from apps.invoices.models import InvoiceItem
+from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.invoices.taxes import tax_amounts_render, tax_rates_rendered
@@ -31,20 +32,35 @@ def line_preview_render(
     plans: dict[str, dict],
     taxes: list | tuple = (),
     rates: dict | None = None,
+    *,
+    livemode: bool,
+    subscription_id: str | None,
 ) -> dict:
-    """A previewed line; ``plans``: the plan shape of its price (``plans_of``), if it has one;
-    ``taxes``: its tax amounts, ``rates``: the tax rate objects by id."""
+    """A line of a previewed invoice (no id and no invoice yet); ``plans``: the plan shape of
+    its price (``plans_of``), if it has one; ``taxes``: its tax amounts, ``rates``: the tax
+    rate objects by id."""
     rates = rates or {}
     return {
+        "id": None,
         "object": "line_item",
         "amount": line.amount,
         "currency": currency,
         "description": line.description or None,
+        "discount_amounts": [],
+        "discountable": True,
+        "discounts": [],
+        "invoice": None,
+        "livemode": livemode,
+        "metadata": {},
         "parent": {
             "type": "subscription_item_details",
+            "invoice_item_details": None,
             "subscription_item_details": {
-                "subscription_item": line.item_id,
+                "invoice_item": None,
                 "proration": line.proration,
+                "proration_details": None,
+                "subscription": subscription_id,
+                "subscription_item": line.item_id or None,
             },
         },
         "period": {
@@ -52,11 +68,20 @@ def line_preview_render(
             "end": clock.to_epoch(line.period_end),
         },
         "plan": plans.get(line.price_id),
-        "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
+        "pretax_credit_amounts": [],
+        "pricing": {
+            "price_details": {"price": line.price_id},
+            "type": "price_details",
+            "unit_amount_decimal": None,
+        },
         "proration": line.proration,
         "quantity": line.quantity,
+        "quantity_decimal": str(line.quantity),
+        "subscription": subscription_id,
+        "subtotal": line.amount,
         "tax_amounts": tax_amounts_render(taxes),
         "tax_rates": [rates[rate_id] for rate_id in line.tax_rates if rate_id in rates],
+        "taxes": [],
     }
 
 
@@ -164,7 +189,15 @@ def _taxes_render(subscription: Subscription, lines: list[Line], totals, default
     }
     plans = plans_of(account=subscription.account, price_ids=[line.price_id for line in lines])
     rendered = [
-        line_preview_render(line, subscription.currency, plans, taxes, rates)
+        line_preview_render(
+            line,
+            subscription.currency,
+            plans,
+            taxes,
+            rates,
+            livemode=subscription.account.livemode,
+            subscription_id=subscription.id,
+        )
         for line, taxes in zip(lines, totals.line_taxes, strict=True)
     ]
     return fields, rendered
@@ -212,12 +245,14 @@ def invoice_preview(
     )
     taxes, rendered_lines = _taxes_render(subscription, lines, totals, defaults)
     return {
+        **invoice_preview_base(account=subscription.account, customer=subscription.customer, at=at),
         "id": None,
         "object": "invoice",
         "amount_due": settled.amount_due,
         "amount_paid": 0,
         "amount_remaining": settled.amount_due,
         "billing_reason": "subscription_update" if immediate else "upcoming",
+        "collection_method": method,
         "currency": subscription.currency,
         "customer": subscription.customer_id,
         "ending_balance": settled.ending_balance,
@@ -232,7 +267,9 @@ def invoice_preview(
         else None,
         "parent": {
             "type": "subscription_details",
+            "quote_details": None,
             "subscription_details": {
+                "metadata": subscription.metadata,
                 "subscription": subscription.id,
                 "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
             },

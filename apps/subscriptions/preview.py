@@ -23,6 +23,7 @@ from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, Totals
 from apps.invoices.models import Discount
+from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.invoices.taxes import tax_amounts_render
@@ -348,10 +349,10 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
     """The first invoice as Stripe's ``create_preview`` shows a new subscription's."""
     first, currency = preview.first, preview.currency
     charges = preview.collection_method == "charge_automatically"
-    plans = plans_of(
-        account=preview.customer.account, price_ids=[line.price_id for line in first.lines]
-    )
+    account = preview.customer.account
+    plans = plans_of(account=account, price_ids=[line.price_id for line in first.lines])
     return {
+        **invoice_preview_base(account=account, customer=preview.customer, at=first.at),
         "id": None,
         "object": "invoice",
         "amount_due": first.amount_due,
@@ -367,7 +368,9 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
         "lines": {
             "object": "list",
             "data": [
-                line_preview_render(line, currency, plans, taxes)
+                line_preview_render(
+                    line, currency, plans, taxes, livemode=account.livemode, subscription_id=None
+                )
                 for line, taxes in zip(first.lines, first.totals.line_taxes, strict=True)
             ],
             "has_more": False,
@@ -376,7 +379,12 @@ def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
         "next_payment_attempt": clock.to_epoch(first.at) if charges and first.created else None,
         "parent": {
             "type": "subscription_details",
-            "subscription_details": {"subscription": None, "subscription_proration_date": None},
+            "quote_details": None,
+            "subscription_details": {
+                "metadata": None,
+                "subscription": None,
+                "subscription_proration_date": None,
+            },
         },
         "period_end": clock.to_epoch(first.period[1]),
         "period_start": clock.to_epoch(first.period[0]),

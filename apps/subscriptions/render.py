@@ -2,7 +2,7 @@
 subscription's event."""
 
 from apps.accounts.audit import change_record
-from apps.catalog.render import plan_or_none
+from apps.catalog.render import plan_or_none, price_render
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.invoices.taxes import tax_rates_rendered
@@ -19,6 +19,43 @@ def subscription_children_known(
     kept on the instance so its renders in the same request (the creation's event, the answer)
     do not read them back. Only for an instance nothing else changes the items of."""
     subscription.__dict__[_KNOWN] = (list(items), list(discount_ids))
+
+
+# Stripe's keys of features a Ledgerline subscription does not use (Connect on-behalf-of
+# charges, automatic tax, schedules, billing thresholds, pending updates...), with the value
+# Stripe gives a subscription that does not use them.
+_UNUSED = {
+    "application": None,
+    "application_fee_percent": None,
+    "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+    "billing_cycle_anchor_config": None,
+    "billing_mode": {"flexible": None, "type": "classic"},
+    "billing_schedules": [],
+    "billing_thresholds": None,
+    "customer_account": None,
+    "default_source": None,
+    "description": None,
+    "invoice_settings": {
+        "account_tax_ids": None,
+        "custom_fields": None,
+        "description": None,
+        "footer": None,
+        "issuer": {"type": "self"},
+    },
+    "managed_payments": None,
+    "next_pending_invoice_item_invoice": None,
+    "on_behalf_of": None,
+    "payment_settings": {
+        "payment_method_options": None,
+        "payment_method_types": None,
+        "save_default_payment_method": "off",
+    },
+    "pending_invoice_item_interval": None,
+    "pending_setup_intent": None,
+    "pending_update": None,
+    "schedule": None,
+    "transfer_data": None,
+}
 
 
 def subscription_render(
@@ -47,6 +84,7 @@ def subscription_render(
     named = list(dict.fromkeys([*subscription.default_tax_rates, *_item_rates(items)]))
     rates = {rate["id"]: rate for rate in tax_rates_rendered(subscription.account_id, named)}
     return {
+        **_UNUSED,
         "id": subscription.id,
         "object": "subscription",
         "billing_cycle_anchor": clock.to_epoch(subscription.billing_cycle_anchor),
@@ -79,11 +117,15 @@ def subscription_render(
         },
         "discounts": list(discount_ids),
         "latest_invoice": subscription.latest_invoice_id,
+        "livemode": subscription.account.livemode,
         "metadata": subscription.metadata,
         "pause_collection": subscription.pause_collection,
         # Stripe's older field: the plan of a subscription with a single item, else null.
         "plan": plan_or_none(items[0].price) if len(items) == 1 else None,
+        "start_date": clock.to_epoch(subscription.created_at),
         "status": subscription.status,
+        # A subscription runs on its customer's test clock (set when the customer is created).
+        "test_clock": subscription.customer.test_clock_id,
         "trial_end": clock.to_epoch(subscription.trial_end),
         "trial_settings": {
             "end_behavior": {
@@ -113,12 +155,15 @@ def subscription_item_render(
     return {
         "id": item.id,
         "object": "subscription_item",
+        "billing_thresholds": None,
         "created": clock.to_epoch(item.created_at),
         "current_period_end": clock.to_epoch(subscription.current_period_end),
         "current_period_start": clock.to_epoch(subscription.current_period_start),
+        "discounts": [],
         "metadata": item.metadata,
         "plan": plan_or_none(item.price),
-        "price": item.price_id,
+        # The whole price, as Stripe always returns it.
+        "price": price_render(item.price),
         "quantity": item.quantity,
         "subscription": item.subscription_id,
         "tax_rates": [rates[i] for i in item.tax_rates if i in rates],

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
 from apps.catalog.selectors import plans_of
-from apps.core import clock
 from apps.core.api.pagination import equal_filters, paginate
 from apps.core.api.params import (
     reject_unknown,
@@ -14,8 +13,9 @@ from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.invoices.api.params import invoice_changes_parse, invoice_draft_parse
-from apps.invoices.models import Invoice, InvoiceLine
+from apps.invoices.models import Invoice
 from apps.invoices.one_off import invoice_create, invoice_update
+from apps.invoices.render import line_render
 from apps.invoices.sending import invoice_send
 from apps.invoices.services import (
     invoice_delete_draft,
@@ -25,7 +25,6 @@ from apps.invoices.services import (
     invoice_render,
     invoice_void,
 )
-from apps.invoices.taxes import tax_amounts_render, tax_rates_rendered
 
 InvoiceSchema = object_schema(
     "Invoice",
@@ -85,45 +84,6 @@ def _no_default_payment_method(params: dict) -> None:
             "the customer's default payment method is charged.",
             param="default_payment_method",
         )
-
-
-def line_render(
-    line: InvoiceLine, discount_id: str | None = None, plans: dict[str, dict] | None = None
-) -> dict:
-    """An invoice line; ``plans``: the plan shape of its price (``plans_of``), if it has one."""
-    return {
-        "id": line.id,
-        "object": "line_item",
-        "amount": line.amount,
-        "currency": line.currency,
-        "description": line.description or None,
-        "discount_amounts": (
-            [{"amount": line.discount_amount, "discount": discount_id}]
-            if line.discount_amount
-            else []
-        ),
-        "invoice": line.invoice_id,
-        "parent": {
-            "type": "subscription_item_details"
-            if line.subscription_item_id
-            else "invoice_item_details",
-            "subscription_item_details": (
-                {"subscription_item": line.subscription_item_id, "proration": line.proration}
-                if line.subscription_item_id
-                else None
-            ),
-        },
-        "period": {
-            "start": clock.to_epoch(line.period_start),
-            "end": clock.to_epoch(line.period_end),
-        },
-        "plan": (plans or {}).get(line.price_id or ""),
-        "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
-        "proration": line.proration,
-        "quantity": line.quantity,
-        "tax_amounts": tax_amounts_render(line.tax_amounts),
-        "tax_rates": tax_rates_rendered(line.account_id, line.tax_rates),
-    }
 
 
 class InvoiceResourceApi(ApiView):
@@ -228,7 +188,7 @@ class InvoiceLinesApi(InvoiceResourceApi):
                 row.lines.all(),
                 self.params,
                 url=f"/v1/invoices/{row.id}/lines",
-                render=lambda line: line_render(line, row.discount_id, plans),
+                render=lambda line: line_render(line, invoice=row, plans=plans),
             )
         )
 

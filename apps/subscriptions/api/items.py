@@ -32,7 +32,8 @@ from apps.subscriptions.services.billing import billing_settings
 ItemSchema = object_schema(
     "SubscriptionItem",
     "subscription_item",
-    price=serializers.CharField(),
+    price=serializers.DictField(help_text="The whole price object."),
+    plan=serializers.DictField(help_text="The price in the shape of a plan, under its id."),
     quantity=serializers.IntegerField(),
     subscription=serializers.CharField(),
 )
@@ -75,7 +76,7 @@ class _ItemsApi(ApiView):
 
     def _item(self, item_id: str) -> SubscriptionItem:
         item = (
-            SubscriptionItem.objects.select_related("subscription")
+            SubscriptionItem.objects.select_related("subscription", "price__account")
             .filter(account=self.account, id=item_id, deleted_at__isnull=True)
             .first()
         )
@@ -95,7 +96,7 @@ class SubscriptionItemListApi(_ItemsApi):
         subscription_id = get_str(self.params, "subscription", required=True, max_length=64)
         rows = SubscriptionItem.objects.filter(
             account=self.account, subscription_id=subscription_id, deleted_at__isnull=True
-        ).select_related("subscription")
+        ).select_related("subscription", "price__account")
         return self.respond(
             paginate(
                 rows, self.params, url="/v1/subscription_items", render=subscription_item_render
