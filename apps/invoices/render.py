@@ -176,8 +176,6 @@ def invoice_render(invoice: Invoice) -> dict:
         "created": clock.to_epoch(invoice.created_at),
         "currency": invoice.currency,
         "customer": invoice.customer_id,
-        "customer_tax_ids": customer_tax_ids_of(invoice),
-        "default_tax_rates": tax_rates_rendered(invoice.account_id, invoice.default_tax_rates),
         "description": invoice.description or None,
         "discounts": [invoice.discount_id] if invoice.discount_id else [],
         "due_date": clock.to_epoch(invoice.due_date),
@@ -197,18 +195,7 @@ def invoice_render(invoice: Invoice) -> dict:
         ),
         "number": invoice.number,
         "paid": invoice.status == "paid",
-        "parent": (
-            {
-                "quote_details": None,
-                "subscription_details": {
-                    "metadata": None,
-                    "subscription": invoice.subscription_id,
-                },
-                "type": "subscription_details",
-            }
-            if invoice.subscription_id
-            else None
-        ),
+        "parent": _parent(invoice),
         "period_end": clock.to_epoch(invoice.period_end),
         "period_start": clock.to_epoch(invoice.period_start),
         **_credit_notes_amounts(invoice),
@@ -222,12 +209,6 @@ def invoice_render(invoice: Invoice) -> dict:
         },
         "subscription": invoice.subscription_id,
         "subtotal": invoice.subtotal,
-        "subtotal_excluding_tax": (
-            invoice.subtotal
-            if invoice.subtotal_excluding_tax is None
-            else invoice.subtotal_excluding_tax
-        ),
-        "tax": invoice.tax,
         "test_clock": invoice.customer.test_clock_id,
         "total_discount_amounts": (
             [{"amount": invoice.total_discount, "discount": invoice.discount_id}]
@@ -235,12 +216,39 @@ def invoice_render(invoice: Invoice) -> dict:
             else []
         ),
         "total": invoice.total,
-        "total_excluding_tax": invoice.total - invoice.tax,
-        "total_tax_amounts": tax_amounts_render(invoice.total_tax_amounts),
+        **_tax_fields(invoice),
         "metadata": invoice.metadata,
         # Finalizing never waits for webhook deliveries, which is how Stripe treats an invoice
         # with none to wait for: the time is its creation.
         "webhooks_delivered_at": clock.to_epoch(invoice.created_at),
+    }
+
+
+def _tax_fields(invoice: Invoice) -> dict[str, Any]:
+    """The invoice's tax figures (apps.invoices.taxes), the customer's tax ids it carries and
+    its default tax rates."""
+    return {
+        "customer_tax_ids": customer_tax_ids_of(invoice),
+        "default_tax_rates": tax_rates_rendered(invoice.account_id, invoice.default_tax_rates),
+        "subtotal_excluding_tax": (
+            invoice.subtotal
+            if invoice.subtotal_excluding_tax is None
+            else invoice.subtotal_excluding_tax
+        ),
+        "tax": invoice.tax,
+        "total_excluding_tax": invoice.total - invoice.tax,
+        "total_tax_amounts": tax_amounts_render(invoice.total_tax_amounts),
+    }
+
+
+def _parent(invoice: Invoice) -> dict[str, Any] | None:
+    """What the invoice was made for: its subscription, if it has one."""
+    if not invoice.subscription_id:
+        return None
+    return {
+        "quote_details": None,
+        "subscription_details": {"metadata": None, "subscription": invoice.subscription_id},
+        "type": "subscription_details",
     }
 
 

@@ -90,3 +90,14 @@ def customer_tax_ids_of(invoice) -> list[dict]:
         .order_by("id")
         .values_list("type", "value")
     ]
+
+
+def totals_tax_render(totals) -> dict:
+    """The tax figures of a computed bill (``billing.compute_bill``'s totals) as an invoice
+    object carries them."""
+    return {
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
+        "tax": totals.tax,
+        "total_excluding_tax": totals.total_excluding_tax,
+        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
+    }

@@ -16,8 +16,8 @@ from apps.invoices.models import InvoiceItem
 from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
-from apps.invoices.taxes import tax_amounts_render
-from apps.subscriptions.invoice_preview import invoice_preview, line_preview_render
+from apps.invoices.taxes import totals_tax_render
+from apps.subscriptions.invoice_preview import invoice_preview, line_preview_render, preview_lines
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services.renewal_parts import RENEWABLE
 
@@ -30,25 +30,25 @@ def _nothing_upcoming(customer: Customer) -> ApplicationError:
     )
 
 
+def _item_line(item: InvoiceItem) -> Line:
+    return Line(
+        "",
+        item.kind,
+        item.period_start,
+        item.period_end,
+        item.amount,
+        item.quantity,
+        item.price_id or "",
+        item.description,
+    )
+
+
 def _pending_invoice(customer: Customer, items: list[InvoiceItem]) -> dict:
     """The customer's pending items of one currency as the invoice ``POST /v1/invoices`` with
     ``pending_invoice_items_behavior=include`` would make of them now."""
     account = customer.account
     currency = items[0].currency
-    lines = [
-        Line(
-            "",
-            item.kind,
-            item.period_start,
-            item.period_end,
-            item.amount,
-            item.quantity,
-            item.price_id or "",
-            item.description,
-        )
-        for item in items
-        if item.currency == currency
-    ]
+    lines = [_item_line(item) for item in items if item.currency == currency]
     now = clock.now(test_clock_id=customer.test_clock_id)
     choices = stage_choices(account)
     discount = discount_in_force(customer=customer, subscription=None, at=now)
@@ -85,17 +85,14 @@ def _pending_invoice(customer: Customer, items: list[InvoiceItem]) -> dict:
         "currency": currency,
         "customer": customer.id,
         "ending_balance": settled.ending_balance,
-        "lines": {
-            "object": "list",
-            "data": [
+        "lines": preview_lines(
+            [
                 line_preview_render(
                     line, currency, plans, livemode=account.livemode, subscription_id=None
                 )
                 for line in lines
-            ],
-            "has_more": False,
-            "url": "/v1/invoices/create_preview/lines",
-        },
+            ]
+        ),
         "next_payment_attempt": None,
         "parent": None,
         "period_end": clock.to_epoch(now),
@@ -108,10 +105,7 @@ def _pending_invoice(customer: Customer, items: list[InvoiceItem]) -> dict:
             [{"amount": sum(discounts), "discount": discount.id}] if any(discounts) else []
         ),
         "total": totals.total,
-        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
-        "tax": totals.tax,
-        "total_excluding_tax": totals.total_excluding_tax,
-        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
+        **totals_tax_render(totals),
     }
 
 

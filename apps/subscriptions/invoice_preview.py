@@ -19,7 +19,7 @@ from apps.invoices.models import InvoiceItem
 from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
-from apps.invoices.taxes import tax_amounts_render, tax_rates_rendered
+from apps.invoices.taxes import tax_amounts_render, tax_rates_rendered, totals_tax_render
 from apps.subscriptions.changes import ItemChange, change_plan
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.selectors import PreviewReads
@@ -182,10 +182,7 @@ def _taxes_render(subscription: Subscription, lines: list[Line], totals, default
     }
     fields = {
         "default_tax_rates": [rates[rate_id] for rate_id in defaults if rate_id in rates],
-        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
-        "tax": totals.tax,
-        "total_excluding_tax": totals.total_excluding_tax,
-        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
+        **totals_tax_render(totals),
     }
     plans = plans_of(account=subscription.account, price_ids=[line.price_id for line in lines])
     rendered = [
@@ -201,6 +198,28 @@ def _taxes_render(subscription: Subscription, lines: list[Line], totals, default
         for line, taxes in zip(lines, totals.line_taxes, strict=True)
     ]
     return fields, rendered
+
+
+def preview_lines(rendered: list[dict]) -> dict:
+    """A preview's ``lines``: every line, as the one page there is."""
+    return {
+        "object": "list",
+        "data": rendered,
+        "has_more": False,
+        "url": "/v1/invoices/create_preview/lines",
+    }
+
+
+def _preview_parent(subscription: Subscription, proration_date: datetime | None) -> dict:
+    return {
+        "type": "subscription_details",
+        "quote_details": None,
+        "subscription_details": {
+            "metadata": subscription.metadata,
+            "subscription": subscription.id,
+            "subscription_proration_date": clock.to_epoch(proration_date),
+        },
+    }
 
 
 def invoice_preview(
@@ -256,24 +275,11 @@ def invoice_preview(
         "currency": subscription.currency,
         "customer": subscription.customer_id,
         "ending_balance": settled.ending_balance,
-        "lines": {
-            "object": "list",
-            "data": rendered_lines,
-            "has_more": False,
-            "url": "/v1/invoices/create_preview/lines",
-        },
+        "lines": preview_lines(rendered_lines),
         "next_payment_attempt": clock.to_epoch(at if immediate else next_period[0])
         if method == "charge_automatically"
         else None,
-        "parent": {
-            "type": "subscription_details",
-            "quote_details": None,
-            "subscription_details": {
-                "metadata": subscription.metadata,
-                "subscription": subscription.id,
-                "subscription_proration_date": clock.to_epoch(at) if proration_date else None,
-            },
-        },
+        "parent": _preview_parent(subscription, at if proration_date else None),
         "period_end": clock.to_epoch(period[1] if immediate else next_period[0]),
         "period_start": clock.to_epoch(at if immediate else period[0]),
         "starting_balance": settled.starting_balance,

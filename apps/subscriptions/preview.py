@@ -8,10 +8,10 @@ bills. Coupons and promotion codes are checked exactly as on creation, and not r
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apps.accounts.models import Account
-from apps.catalog.selectors import plans_of, tax_rates_applicable
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.errors import InvalidRequestError
 from apps.customers.models import Customer
@@ -23,12 +23,9 @@ from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, Totals
 from apps.invoices.models import Discount
-from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
-from apps.invoices.taxes import tax_amounts_render
 from apps.subscriptions.currency import subscription_plan
-from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
     CreatePlan,
@@ -343,69 +340,3 @@ def subscription_create_preview(
         discount=discount if any(first.discounts) else None,
         item_ids=[row.id for row in rows],
     )
-
-
-def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
-    """The first invoice as Stripe's ``create_preview`` shows a new subscription's."""
-    first, currency = preview.first, preview.currency
-    charges = preview.collection_method == "charge_automatically"
-    account = preview.customer.account
-    plans = plans_of(account=account, price_ids=[line.price_id for line in first.lines])
-    return {
-        **invoice_preview_base(account=account, customer=preview.customer, at=first.at),
-        "id": None,
-        "object": "invoice",
-        "amount_due": first.amount_due,
-        "amount_paid": 0,
-        "amount_remaining": first.amount_due,
-        "billing_reason": "subscription_create",
-        "collection_method": preview.collection_method,
-        "currency": currency,
-        "customer": preview.customer.id,
-        "due_date": None
-        if charges
-        else clock.to_epoch(first.at + timedelta(days=preview.days_until_due or 0)),
-        "lines": {
-            "object": "list",
-            "data": [
-                line_preview_render(
-                    line, currency, plans, taxes, livemode=account.livemode, subscription_id=None
-                )
-                for line, taxes in zip(first.lines, first.totals.line_taxes, strict=True)
-            ],
-            "has_more": False,
-            "url": "/v1/invoices/create_preview/lines",
-        },
-        "next_payment_attempt": clock.to_epoch(first.at) if charges and first.created else None,
-        "parent": {
-            "type": "subscription_details",
-            "quote_details": None,
-            "subscription_details": {
-                "metadata": None,
-                "subscription": None,
-                "subscription_proration_date": None,
-            },
-        },
-        "period_end": clock.to_epoch(first.period[1]),
-        "period_start": clock.to_epoch(first.period[0]),
-        "starting_balance": first.settlement.starting_balance if first.settlement else 0,
-        "ending_balance": first.ending_balance,
-        "status": "draft",
-        "subscription": None,
-        "subtotal": first.subtotal,
-        "total_discount_amounts": (
-            [{"amount": sum(first.discounts), "discount": None}] if any(first.discounts) else []
-        ),
-        "total": first.total,
-        **_tax_figures(first),
-    }
-
-
-def _tax_figures(first: InvoicePlan) -> dict:
-    totals = first.totals
-    return {
-        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
-        "tax": totals.tax,
-        "total_excluding_tax": totals.total_excluding_tax,
-        "total_tax_amounts": tax_amounts_render(totals.total_tax_amounts),
-    }

@@ -31,8 +31,8 @@ from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.preview import (
     subscription_create_preview,
-    subscription_create_preview_render,
 )
+from apps.subscriptions.preview_render import subscription_create_preview_render
 from apps.subscriptions.selectors import subscription_preview_get
 from apps.subscriptions.services.trials import trial_settings_parse
 
