@@ -9,7 +9,12 @@ from apps.core.actor import Actor
 from apps.customers.models import Customer
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.taxes import customer_tax_ids_of, tax_amounts_render, tax_rates_rendered
+from apps.invoices.taxes import (
+    customer_tax_ids_now,
+    customer_tax_ids_of,
+    tax_amounts_render,
+    tax_rates_rendered,
+)
 
 # How many lines an invoice object carries; the rest are read from its ``lines.url``.
 LINES_PAGE = 10
@@ -34,6 +39,7 @@ INVOICE_UNUSED: dict[str, Any] = {
     # customer's; Ledgerline invoices have none of their own.
     "default_payment_method": None,
     "default_source": None,
+    "default_tax_rates": [],
     "from_invoice": None,
     "issuer": {"type": "self"},
     "last_finalization_error": None,
@@ -334,6 +340,7 @@ def invoice_preview_base(*, account, customer: Customer, at) -> dict[str, Any]:
     return {
         **INVOICE_UNUSED,
         **invoice_customer_render(customer),
+        "customer_tax_ids": customer_tax_ids_now(account.id, customer.id),
         "account_country": account.country,
         "account_name": account.name,
         "attempt_count": 0,

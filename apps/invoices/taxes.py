@@ -82,11 +82,14 @@ def customer_tax_ids_of(invoice) -> list[dict]:
     (Stripe: a draft follows the customer)."""
     if invoice.customer_tax_ids is not None:
         return invoice.customer_tax_ids
+    return customer_tax_ids_now(invoice.account_id, invoice.customer_id)
+
+
+def customer_tax_ids_now(account_id: str, customer_id: str) -> list[dict]:
+    """The customer's tax ids as an invoice not yet finalized (or a preview) shows them."""
     return [
         {"type": type, "value": value}
-        for type, value in TaxId.objects.filter(
-            account_id=invoice.account_id, customer_id=invoice.customer_id
-        )
+        for type, value in TaxId.objects.filter(account_id=account_id, customer_id=customer_id)
         .order_by("id")
         .values_list("type", "value")
     ]

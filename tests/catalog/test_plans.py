@@ -175,7 +175,7 @@ def test_a_plan_wherever_stripe_takes_one(stripe_sdk):
     legacy = stripe.Subscription.create(customer=customer.id, plan="basic", quantity=2)
     assert (legacy.plan.id, legacy.plan.object) == ("basic", "plan")
     item = legacy["items"].data[0]
-    assert (item.plan.id, item.plan.amount, item.quantity, item.price) == (
+    assert (item.plan.id, item.plan.amount, item.quantity, item.price.id) == (
         "basic",
         2500,
         2,
