@@ -220,9 +220,13 @@ def invoice_item_update(
     quantity: int | None = None,
     description: str | None = None,
     metadata: dict | None = None,
+    tax_rates: list[str] | None = None,
 ) -> InvoiceItem:
     """Change a pending item, or an item on a draft (whose totals follow). ``None`` leaves a
-    field as it is; ``amount`` makes the item a single unit of that amount."""
+    field as it is; ``amount`` makes the item a single unit of that amount; ``tax_rates`` (the
+    account's active rates, [] for none) replace the item's own."""
+    if tax_rates is not None:
+        tax_rates = tax_rates_applicable(account=account, ids=tax_rates, param="tax_rates")
     with transaction.atomic():
         item, invoice = _item_locked(account, item_id)
         before = invoice_item_render(item)
@@ -239,6 +243,8 @@ def invoice_item_update(
             item.amount, item.quantity, item.price_id = terms.amount, terms.quantity, terms.price_id
         if description is not None:
             item.description = description
+        if tax_rates is not None:
+            item.tax_rates = tax_rates
         item.metadata = metadata_merge(item.metadata, metadata)
         item.save()
         previous = previous_of(before, invoice_item_render(item))

@@ -134,6 +134,7 @@ class SubscriptionAdmin(
             ("resume", self.resume_view, "resume"),
             ("cancel-at", self.cancel_at_view, "cancel_at"),
             ("cancel-at/clear", self.cancel_at_clear_view, "cancel_at_clear"),
+            ("tax-rates", self.tax_rates_view, "tax_rates"),
         ]
         return [
             path("new/", view(self.new_view), name="subscriptions_subscription_new"),

@@ -307,6 +307,22 @@ class ResumeForm(forms.Form):
     )
 
 
+class TaxRatesForm(forms.Form):
+    """The subscription's default tax rates, for the invoices to come."""
+
+    def __init__(self, *args, subscription: Subscription, **kwargs):
+        super().__init__(
+            *args, initial={"default_tax_rates": subscription.default_tax_rates}, **kwargs
+        )
+        self.fields["default_tax_rates"] = tax_rates_field(
+            subscription.account,
+            help_text="Taxes on every item without its own, from the next invoice on.",
+        )
+
+    def settings(self) -> SubscriptionSettings:
+        return SubscriptionSettings(default_tax_rates=self.cleaned_data["default_tax_rates"])
+
+
 class CancelAtForm(forms.Form):
     cancel_at = forms.DateTimeField(
         label="Cancel on (UTC)",

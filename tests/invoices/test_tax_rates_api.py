@@ -243,6 +243,14 @@ def test_one_off_invoice_items_and_invoice_default_tax_rates(stripe_sdk):
         vat.id: "VAT",
         sales.id: "Sales tax",
     }
+    # An item's own rates can change on a draft: the totals follow (and back).
+    own = next(i for i in stripe.InvoiceItem.list(invoice=invoice.id).data if i.amount == 1000)
+    assert [r.id for r in own.tax_rates] == [vat.id]
+    moved = stripe.InvoiceItem.modify(own.id, tax_rates=[sales.id])
+    assert [r.id for r in moved.tax_rates] == [sales.id]
+    # 1000 × 7.25 % = 72.5 → 73; 1234 → 89.
+    assert _figures(stripe.Invoice.retrieve(invoice.id)) == (2234, 2234, 162, 2234, 2396)
+    stripe.InvoiceItem.modify(own.id, tax_rates=[vat.id])
     # A draft's defaults can change: its totals follow.
     changed = stripe.Invoice.modify(invoice.id, default_tax_rates="")
     assert _figures(changed) == (2234, 2234, 200, 2234, 2434)

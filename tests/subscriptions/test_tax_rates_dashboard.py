@@ -14,6 +14,8 @@ from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.planning import ItemRequest
+from apps.subscriptions.services import subscription_create
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.factories import PriceFactory
 from tests.subscriptions.test_subscription_create_dashboard import _form
@@ -109,3 +111,40 @@ def test_a_new_invoice_s_default_tax_rates(staff_client, acme, rates):  # noqa: 
     page = staff_client.get(response.url).content.decode()
     assert f'data-tax-line="{vat.id}"' in page
     assert "VAT (20 %)" in page
+
+
+def test_a_subscription_s_default_tax_rates_are_chosen_on_its_page(
+    staff_client,  # noqa: F811
+    acme,
+    rates,
+):
+    vat, old = rates
+    customer = customer_create(
+        account=acme.account,
+        **customer_create_parse({"email": "nia@example.com", "source": "tok_visa"}),
+        actor=SYSTEM,
+    )
+    subscription = subscription_create(
+        account=acme.account,
+        customer=customer,
+        items=[ItemRequest(price=PriceFactory(account=acme.account, unit_amount=2900))],
+        actor=SYSTEM,
+    )
+    page_url = f"{BASE}/{subscription.id}/change/"
+    response = staff_client.post(
+        f"{BASE}/{subscription.id}/tax-rates/", {"default_tax_rates": [vat.id]}
+    )
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.default_tax_rates == [vat.id]
+    page = staff_client.get(page_url).content.decode()
+    assert "The default tax rates were saved." in page
+    assert f'<option value="{vat.id}" selected>VAT 20 % (exclusive)</option>' in page
+    # An inactive rate is not offered, and cannot be chosen by hand either.
+    refused = staff_client.post(
+        f"{BASE}/{subscription.id}/tax-rates/", {"default_tax_rates": [old.id]}
+    )
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.default_tax_rates == [vat.id]

@@ -175,7 +175,7 @@ class InvoiceItemDetailApi(InvoiceResourceApi):
     )
     def post(self, request, invoiceitem: str):
         item = self._item(invoiceitem)
-        reject_unknown(self.params, {"description", "metadata", *PRICING_PARAMS})
+        reject_unknown(self.params, {"description", "metadata", "tax_rates", *PRICING_PARAMS})
         description = None
         if "description" in self.params:
             description = get_str(self.params, "description", max_length=500) or ""
@@ -185,6 +185,7 @@ class InvoiceItemDetailApi(InvoiceResourceApi):
             actor=self.actor,
             description=description,
             metadata=get_metadata(self.params),
+            tax_rates=get_ids(self.params, "tax_rates"),
             **_pricing(self, quantity_default=None),
         )
         return self.respond(invoice_item_render(item))
