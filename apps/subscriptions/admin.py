@@ -31,15 +31,13 @@ from apps.customers.payment_method_render import payment_method_label
 from apps.invoices.models import Invoice
 from apps.invoices.payment_choice import invoice_charged_method
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
+from apps.subscriptions.admin_cancel import CancelForm, SubscriptionCancelMixin
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
 from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.services import (
-    FEEDBACK,
-    CancellationDetails,
     billing_settings_update,
-    subscription_cancel,
     subscription_item_update,
 )
 from apps.subscriptions.services.billing import billing_settings
@@ -92,22 +90,17 @@ class ChangePriceForm(forms.Form):
         )
 
 
-class CancelForm(forms.Form):
-    feedback = forms.ChoiceField(
-        required=False,
-        choices=[("", "—"), *[(f, f.replace("_", " ")) for f in FEEDBACK]],
-        widget=UnfoldAdminSelectWidget,
-    )
-    comment = forms.CharField(required=False, max_length=5000, widget=UnfoldAdminTextInputWidget)
-
-
 def _money(amount: int, currency: str) -> str:
     return money.format_amount(amount, currency)
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(
-    SubscriptionCreateMixin, SubscriptionActionsMixin, ObjectHistoryMixin, AccountScopedAdmin
+    SubscriptionCreateMixin,
+    SubscriptionActionsMixin,
+    SubscriptionCancelMixin,
+    ObjectHistoryMixin,
+    AccountScopedAdmin,
 ):
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -294,28 +287,6 @@ class SubscriptionAdmin(
                 messages.success(request, "The subscription was changed.")
                 return redirect("admin:subscriptions_subscription_change", subscription.id)
         return self._page(request, subscription, form, CancelForm())
-
-    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        subscription = self._subscription(request, object_id)
-        form = CancelForm(request.POST)
-        if not self.can_write(request):
-            messages.error(request, "Your role does not allow canceling subscriptions.")
-        elif form.is_valid():
-            try:
-                subscription_cancel(
-                    account=request.account,
-                    subscription_id=subscription.id,
-                    details=CancellationDetails(
-                        comment=form.cleaned_data["comment"] or None,
-                        feedback=form.cleaned_data["feedback"] or None,
-                    ),
-                    actor=dashboard_actor(request),
-                )
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "The subscription was canceled.")
-        return redirect("admin:subscriptions_subscription_change", subscription.id)
 
 
 class BillingSettingsForm(forms.ModelForm):

@@ -70,7 +70,7 @@ def test_add_test_card_and_a_decline_card_is_refused(staff_client, acme):
     assert added.status_code == 302
     card = PaymentMethod.objects.get(customer=jenny)
     assert card.last4 == "4242"
-    staff_client.post(f"{LIST}{jenny.id}/payment_methods/{card.id}/detach/")
+    staff_client.post(f"{LIST}{jenny.id}/payment_methods/{card.id}/detach/", {"confirm": "yes"})
     assert PaymentMethod.objects.get(pk=card.pk).customer_id is None
 
 
