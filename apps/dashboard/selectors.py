@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
-from apps.accounts.models import Account
+from apps.accounts.models import Account, TestClock
 from apps.catalog.models import Price, Product
 from apps.core.models import Event
 from apps.customers.models import Customer, PaymentMethod
@@ -42,6 +42,7 @@ ID_PREFIXES: dict[str, tuple[str, type[models.Model]]] = {
     "cn": ("credit_note", CreditNote),
     "evt": ("event", Event),
     "we": ("webhook_endpoint", WebhookEndpoint),
+    "clock": ("test_clock", TestClock),
 }
 
 

@@ -86,6 +86,12 @@ NAVIGATION = [
                 "link": reverse_lazy("admin:collections_emailtemplate_changelist"),
                 "permission": _READ,
             },
+            {
+                "title": "Test clocks",
+                "icon": "schedule",
+                "link": reverse_lazy("admin:accounts_testclock_changelist"),
+                "permission": _READ,
+            },
         ],
     },
     {

@@ -30,6 +30,9 @@ from apps.core.errors import ApplicationError
 from apps.customers.payment_method_render import payment_method_label
 from apps.invoices.models import Invoice
 from apps.invoices.payment_choice import invoice_charged_method
+
+# Registers the test clock pages (the clocks' services live in this app).
+from apps.subscriptions import admin_test_clocks  # noqa: F401
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_cancel import CancelForm, SubscriptionCancelMixin
 from apps.subscriptions.admin_create import SubscriptionCreateMixin

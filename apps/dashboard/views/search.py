@@ -138,6 +138,14 @@ SHOWN: dict[str, tuple[str, Callable[..., Shown]]] = {
             _change("webhooks_webhookendpoint", row.id),
         ),
     ),
+    "test_clock": (
+        "schedule",
+        lambda row: (
+            row.name or row.id,
+            f"test clock · {row.status} · {row.id}",
+            _change("accounts_testclock", row.id),
+        ),
+    ),
 }
 
 
