@@ -38,8 +38,9 @@ def is_confirmed(request: HttpRequest) -> bool:
 
 
 def posted(request: HttpRequest, names: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """The fields of the first POST to carry, unchanged, into the confirming one."""
-    return tuple((name, request.POST.get(name, "")) for name in names if name in request.POST)
+    """The fields of the first POST to carry, unchanged (each value of a repeated one), into
+    the confirming one."""
+    return tuple((name, value) for name in names for value in request.POST.getlist(name))
 
 
 def back_url(request: HttpRequest, default: str) -> str:
