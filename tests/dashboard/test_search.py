@@ -1,6 +1,8 @@
 """The Ctrl+K search: customers by email, name or id (prefix, case ignored), invoices by number,
 subscriptions and payments, any object by its id; one account only, from indexes."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -8,10 +10,18 @@ from apps.core.actor import SYSTEM
 from apps.core.models import Event
 from apps.customers.models import Customer, PaymentMethod
 from apps.dashboard.selectors import dashboard_search
+from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.payments.models import Charge
 from apps.payments.services import refund_create
-from tests.factories import ChargeFactory, CustomerFactory, PriceFactory, SubscriptionFactory
+from apps.subscriptions.services import test_clocks
+from tests.factories import (
+    ChargeFactory,
+    CustomerFactory,
+    PaymentIntentFactory,
+    PriceFactory,
+    SubscriptionFactory,
+)
 
 
 def _found(account, term) -> list[tuple[str, str]]:
@@ -51,14 +61,20 @@ def test_invoices_by_number_in_any_case(acme, ada):
     assert _found(acme.account, invoice.number.lower()) == [("invoice", invoice.id)]
 
 
-def test_any_object_by_its_id(acme, ada):
+def _objects(acme, ada) -> list[tuple[str, str]]:
     charge = Charge.objects.get(customer_id=ada.customer_id)
     refund = refund_create(account=acme.account, charge_id=charge.id, amount=100, actor=SYSTEM)
     price = PriceFactory(account=acme.account)
     card = PaymentMethod.objects.get(customer_id=ada.customer_id)
     event = Event.objects.filter(account=acme.account).first()
     invoice = Invoice.objects.get(subscription=ada)
-    for kind, pk in [
+    intent = PaymentIntentFactory(account=acme.account)
+    clock = test_clocks.test_clock_create(
+        account=acme.account, frozen_time=utc(2025, 1, 1), name="Q1", actor=SYSTEM
+    )
+    return [
+        ("payment_intent", intent.id),
+        ("test_clock", clock.id),
         ("customer", ada.customer_id),
         ("subscription", ada.id),
         ("subscription_item", ada.items.get().id),
@@ -69,9 +85,21 @@ def test_any_object_by_its_id(acme, ada):
         ("price", price.id),
         ("product", price.product_id),
         ("event", event.id),
-    ]:
+    ]
+
+
+def test_any_object_by_its_id(acme, ada):
+    for kind, pk in _objects(acme, ada):
         assert _found(acme.account, pk) == [(kind, pk)], kind
     assert _found(acme.account, "cus_doesnotexist") == []
+
+
+def test_every_kind_of_result_links_to_a_dashboard_page_that_opens(staff_client, acme, ada):
+    for kind, pk in _objects(acme, ada):
+        html = staff_client.get("/dashboard/search/", {"s": pk, "extended": "1"}).content.decode()
+        links = re.findall(r'<a class="[^"]*"\s+href="([^"]+)"', html)
+        assert len(links) == 1, kind
+        assert staff_client.get(links[0]).status_code == 200, (kind, links[0])
 
 
 def test_other_accounts_never_appear(acme, globex, ada):
