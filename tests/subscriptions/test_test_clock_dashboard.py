@@ -14,7 +14,7 @@ from apps.subscriptions.models import Subscription
 from apps.subscriptions.services import test_clocks
 from tests.customers.conftest import staff_client  # noqa: F401
 from tests.dashboard.conftest import staff_login
-from tests.factories import PriceFactory
+from tests.factories import ChargeFactory, PriceFactory
 
 CLOCKS = "/dashboard/accounts/testclock/"
 
@@ -65,6 +65,8 @@ def test_advance_polls_while_advancing_then_shows_what_it_did(staff_client, acme
     assert 'hx-trigger="every 1s"' in status
     assert 'data-advance-status="advancing"' in status
 
+    # Another customer's payment while the clock advances is not part of the advance.
+    elsewhere = ChargeFactory(account=acme.account)
     test_clocks.test_clock_run(clock.id)  # what the worker's invoicing.test_clock_run does
     status = staff_client.get(f"{CLOCKS}{clock.id}/status/").content.decode()
     assert 'data-clock-status="ready"' in status
@@ -76,6 +78,7 @@ def test_advance_polls_while_advancing_then_shows_what_it_did(staff_client, acme
     assert f"Invoice {renewal.number} paid: 25.00 USD" in status
     assert "1 invoice created, 1 invoice paid, 1 subscription renewed" in status
     assert f"Subscription {subscription.id} renewed for 2025-02-01 → 2025-03-01" in status
+    assert elsewhere.id not in status
 
 
 def test_advancing_backwards_or_twice_is_refused_on_the_form(staff_client, acme, clock):  # noqa: F811
