@@ -19,7 +19,9 @@ from tests.api.conftest import restricted_key
 from tests.conftest import ApiClient
 from tests.stripe_examples import assert_stripe_shape
 
-MOVES = [(before, after) for before, targets in SETUP_INTENT_MOVES.items() for after in targets]
+MOVES = sorted(
+    (before, after) for before, targets in SETUP_INTENT_MOVES.items() for after in targets
+)
 REFUSED = [
     (before, after)
     for before in T.values
