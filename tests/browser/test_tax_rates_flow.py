@@ -65,5 +65,5 @@ def test_a_tax_rate_added_in_the_dashboard_shows_on_the_invoice(
     hosted = page.locator("[data-hosted-invoice]")
     expect(hosted).to_contain_text("GB VAT GB123456789")
     expect(hosted).to_contain_text("VAT (20 %)")
-    expect(hosted).to_contain_text("5.00 USD")
-    expect(hosted).to_contain_text("30.00 USD")
+    expect(hosted).to_contain_text("$5.00")
+    expect(hosted).to_contain_text("$30.00")
