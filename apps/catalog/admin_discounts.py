@@ -144,6 +144,7 @@ class PromotionCodeAdmin(ObjectHistoryMixin, CatalogAdmin):
 
 
 class FxRateAdmin(CatalogAdmin):
+    list_title = "FX rates"
     list_display = ("effective_on", "pair", "rate", "source")
     list_filter = ("base", "quote", "source")
     ordering = ("-effective_on", "base", "quote")

@@ -141,6 +141,12 @@ def format_amount(amount: int, currency: str) -> str:
     return f"{sign}{text} {_code(currency).upper()}"
 
 
+def major_text(amount: int, currency: str) -> str:
+    """Minor units as plain major-unit digits, as amount fields take them and charts plot them:
+    1250 USD → "12.50", 1250 JPY → "1250", -5 KWD → "-0.005" (exact, never a float)."""
+    return f"{Decimal(int(amount)).scaleb(-exponent(currency)):f}"
+
+
 def parse_major(text: str, currency: str) -> int:
     """Minor units from an amount typed in major units ("12.50" USD → 1250, "1000" JPY → 1000).
 

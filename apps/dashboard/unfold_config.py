@@ -15,6 +15,12 @@ NAVIGATION = [
         "separator": False,
         "items": [
             {
+                "title": "Home",
+                "icon": "home",
+                "link": reverse_lazy("admin:index"),
+                "permission": _READ,
+            },
+            {
                 "title": "Customers",
                 "icon": "person",
                 "link": reverse_lazy("admin:customers_customer_changelist"),
@@ -123,7 +129,7 @@ NAVIGATION = [
                 "permission": _READ,
             },
             {
-                "title": "Exchange rates",
+                "title": "FX rates",
                 "icon": "currency_exchange",
                 "link": reverse_lazy("admin:catalog_fxrate_changelist"),
                 "permission": _READ,

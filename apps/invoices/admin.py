@@ -22,6 +22,7 @@ from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.invoices.admin_drafts import DraftsAdminMixin, draft_context
+from apps.invoices.admin_filters import PastDueFilter
 from apps.invoices.credit_notes import REASONS, CreditNoteDraft, credit_note_create
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.forms import one_time_prices
@@ -74,7 +75,7 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
     list_per_page = 50
     ordering = ("-id",)
     list_display = ("number_display", "customer", "status_badge", "total_display", "created_at")
-    list_filter = ("status", "billing_reason")
+    list_filter = ("status", PastDueFilter, "billing_reason")
     search_fields = ("=id", "=number", "=customer__email")
     write_capability = roles.BILLING_WRITE
     actions_list = ("new_invoice",)

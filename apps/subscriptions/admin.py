@@ -32,6 +32,7 @@ from apps.invoices.models import Invoice
 from apps.invoices.payment_choice import invoice_charged_method
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
+from apps.subscriptions.admin_filters import RenewsFilter
 from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
@@ -114,7 +115,7 @@ class SubscriptionAdmin(
     list_per_page = 50
     ordering = ("-id",)
     list_display = ("id", "customer", "status_badge", "current_period_end", "collection_method")
-    list_filter = ("status", "collection_method")
+    list_filter = ("status", RenewsFilter, "collection_method")
     search_fields = ("=id", "=customer__id", "=customer__email")
     write_capability = roles.BILLING_WRITE
     actions_list = ("new_subscription",)
