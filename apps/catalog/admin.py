@@ -18,7 +18,7 @@ from apps.catalog.forms import (
     ProductForm,
 )
 from apps.catalog.models import Coupon, FxRate, Product, PromotionCode
-from apps.catalog.render import decimal_text, tiers_render
+from apps.catalog.render import tiers_render
 from apps.catalog.selectors import product_list
 from apps.catalog.services import (
     PriceChanges,
@@ -203,9 +203,7 @@ def _amount_text(price) -> str:
         return f"Tiered ({price.tiers_mode})"
     if price.unit_amount_decimal is None:
         return "—"
-    digits = money.exponent(price.currency)
-    major = price.unit_amount_decimal.scaleb(-digits)
-    text = f"{decimal_text(major)} {price.currency.upper()}"
+    text = money.format_amount(price.unit_amount_decimal, price.currency)
     if price.transform_quantity:
         text += f" per {price.transform_quantity['divide_by']} units"
     if price.recurring:

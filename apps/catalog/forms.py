@@ -2,7 +2,6 @@
 builds the parameters ``POST /v1/prices`` takes and parses them as the API does, so the dashboard
 and the API accept and refuse exactly the same prices."""
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -45,11 +44,9 @@ def _text(**kwargs) -> forms.CharField:
 def minor_decimal(text: str, currency: str, field: str) -> str:
     """An amount typed in major units ("12.345") as minor units, fractions kept ("1234.5")."""
     try:
-        value = Decimal(text.strip().replace(",", ""))
-        value = value.scaleb(money.exponent(currency))
-    except (InvalidOperation, money.MoneyError) as exc:
-        raise forms.ValidationError({field: "Enter an amount such as 12.50."}) from exc
-    return format(value.normalize(), "f")
+        return money.parse_major_fraction(text, currency)
+    except money.MoneyError as exc:
+        raise forms.ValidationError({field: str(exc)}) from exc
 
 
 class ProductForm(forms.Form):

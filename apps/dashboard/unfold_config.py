@@ -241,6 +241,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "apps.dashboard.context.environment_label",
     "STYLES": [lambda request: static("dashboard/ledgerline.css")],
+    "SCRIPTS": [lambda request: static("dashboard/timezone.js")],
     "COLORS": {
         "primary": {
             "50": "oklch(97.7% .014 308.299)",

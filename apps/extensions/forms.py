@@ -2,8 +2,6 @@
 ``ConfigField`` list, and what to preview a draft choice on. Input shape only: the service
 (``config_clean``) decides what a setting may be."""
 
-from decimal import Decimal
-
 from django import forms
 from unfold.widgets import (
     UnfoldAdminSelectWidget,
@@ -23,11 +21,6 @@ PREVIEWABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, Subscript
 PREVIEW_CHOICES_LIMIT = 200
 
 
-def major_text(amount: int, currency: str) -> str:
-    """Minor units as typed in major units: 500 USD → "5.00", 500 JPY → "500"."""
-    return str(Decimal(amount).scaleb(-money.exponent(currency)))
-
-
 class MoneyField(forms.CharField):
     """An amount typed in major units of ``currency`` ("5.00"), cleaned to minor units."""
 
@@ -40,7 +33,7 @@ class MoneyField(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
-            return major_text(value, self.currency)
+            return money.major_text(value, self.currency)
         return value
 
     def to_python(self, value):

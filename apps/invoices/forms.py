@@ -4,8 +4,6 @@ Amounts are typed in major units ("12.50") and turned into minor units for the i
 currency by the views, which know it.
 """
 
-from decimal import Decimal
-
 from django import forms
 from unfold.widgets import (
     UnfoldAdminSelectWidget,
@@ -147,11 +145,6 @@ class ItemForm(forms.Form):
 
 
 ItemFormSet = forms.formset_factory(ItemForm, extra=5, max_num=50)
-
-
-def major(amount: int, currency: str) -> str:
-    """Minor units as the plain major-unit text the amount fields take (1250 USD → "12.50")."""
-    return str(Decimal(amount).scaleb(-money.exponent(currency)))
 
 
 class ItemEditForm(forms.Form):

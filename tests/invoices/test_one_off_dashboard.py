@@ -35,7 +35,7 @@ BASE = "/dashboard/invoices/invoice"
 
 
 class OnboardingPriceFactory(PriceFactory):
-    """A one-time 4.50 USD price."""
+    """A one-time $4.50 price."""
 
     class Params:
         name = "Onboarding"
@@ -135,7 +135,7 @@ def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client,
     assert Coupon.objects.get(coupon_id="TENOFF").times_redeemed == 1
     shown = staff_client.get(response["Location"]).content.decode()
     assert "April consulting" in shown
-    assert "228.15 USD" in shown
+    assert "$228.15" in shown
     assert "data-add-item-form" in shown
 
 
@@ -232,7 +232,8 @@ def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client,
         },
     )
     assert refused.status_code == 200
-    assert re.search(r"data-item-errors>.*Invalid decimal", refused.content.decode())
+    errors = re.search(r"data-item-errors>(.*?)</", refused.content.decode(), re.S)
+    assert "Enter the amount in USD as a number, e.g. 25.00." in errors.group(1)
     item.refresh_from_db()
     assert (item.amount, item.description) == (1500, "Setup (reduced)")
     assert _trail(acme.account) == trail
@@ -252,7 +253,7 @@ def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client,
     staff_client.post(f"{BASE}/{invoice.id}/action/send/")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["grace@example.com"]
-    assert "15.00 USD" in mail.outbox[0].body
+    assert "$15.00" in mail.outbox[0].body
     assert f"/i/{invoice.hosted_token}/" in mail.outbox[0].body
     invoice.refresh_from_db()
     assert invoice.sent_at is not None

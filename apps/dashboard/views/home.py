@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.http import HttpRequest
 from django.urls import reverse
 
-from apps.core import clock, money
+from apps.core import clock, dates, money
 from apps.dashboard import selectors
 
 WINDOW_DAYS = 30
@@ -111,7 +111,7 @@ def home_charts(account, now) -> dict:
     days = selectors.days_ending(now.date(), WINDOW_DAYS)
     currency = account.default_currency
     series = selectors.daily_charges(account=account, currency=currency, days=days)
-    labels = [day.strftime("%-d %b") for day in days]
+    labels = [dates.day_label(day) for day in days]
     revenue = {
         "labels": labels,
         "datasets": [
