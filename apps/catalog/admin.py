@@ -17,6 +17,7 @@ from apps.catalog.forms import (
     PriceForm,
     ProductForm,
 )
+from apps.catalog.labels import price_terms_text
 from apps.catalog.models import Coupon, FxRate, Product, PromotionCode
 from apps.catalog.render import tiers_render
 from apps.catalog.selectors import product_list
@@ -29,7 +30,6 @@ from apps.catalog.services import (
     product_create,
     product_update,
 )
-from apps.core import money
 from apps.core.errors import ApplicationError
 
 
@@ -88,7 +88,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
         prices = [
             {
                 "price": price,
-                "amount": _amount_text(price),
+                "amount": price_terms_text(price),
                 "tiers": tiers_render(price.tiers),
                 "options": sorted(price.currency_options.items()),
             }
@@ -194,26 +194,6 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
         else:
             messages.success(request, f"Price {price.id} was deleted.")
         return redirect("admin:catalog_product_change", product.id)
-
-
-def _amount_text(price) -> str:
-    if price.custom_unit_amount is not None:
-        return "Pay what you want"
-    if price.billing_scheme == "tiered":
-        return f"Tiered ({price.tiers_mode})"
-    if price.unit_amount_decimal is None:
-        return "—"
-    text = money.format_amount(price.unit_amount_decimal, price.currency)
-    if price.transform_quantity:
-        text += f" per {price.transform_quantity['divide_by']} units"
-    if price.recurring:
-        count = price.recurring["interval_count"]
-        text += (
-            f" / {count} {price.recurring['interval']}"
-            if count > 1
-            else f" / {price.recurring['interval']}"
-        )
-    return text
 
 
 admin.site.register(Coupon, CouponAdmin)

@@ -7,10 +7,12 @@ from typing import Any
 from django import forms
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminFileFieldWidget,
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
 )
 
 from apps.catalog.discount_params import new_coupon_parse
@@ -241,7 +243,7 @@ class PromotionCodeForm(forms.Form):
     max_redemptions = forms.IntegerField(
         required=False, min_value=1, widget=UnfoldAdminIntegerFieldWidget
     )
-    first_time_transaction = forms.BooleanField(required=False)
+    first_time_transaction = forms.BooleanField(required=False, widget=UnfoldBooleanWidget)
 
 
 class FxRateForm(forms.Form):
@@ -254,4 +256,6 @@ class FxRateForm(forms.Form):
 
 
 class FxImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV with the header date,base,quote,rate")
+    file = forms.FileField(
+        help_text="CSV with the header date,base,quote,rate", widget=UnfoldAdminFileFieldWidget
+    )

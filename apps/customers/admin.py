@@ -187,6 +187,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
             "customers/customer_detail.html",
             str(customer),
             customer=customer,
+            original=customer,
             balance=customer_balance(customer),
             balance_currency=customer.currency or account.default_currency,
             ledger=list(
@@ -255,6 +256,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
             request,
             "dashboard/form_page.html",
             f"Edit {customer}",
+            original=customer,
             form=form,
             cancel_url=reverse("admin:customers_customer_change", args=[customer.id]),
         )

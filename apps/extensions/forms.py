@@ -10,6 +10,7 @@ from unfold.widgets import (
 )
 
 from apps.accounts.models import Account
+from apps.catalog.labels import price_label
 from apps.catalog.models import Price
 from apps.core import money
 from apps.invoices.engine.stages import ConfigField, Implementation, Stage
@@ -69,10 +70,6 @@ def config_form_field(field: ConfigField, *, currency: str) -> forms.Field:
     raise ValueError(f"No form field for settings of kind {field.kind!r}")
 
 
-def _price_label(price: Price) -> str:
-    return f"{price.product.name} · {price.nickname or price.id}"
-
-
 def _recurring_prices(account: Account) -> dict[str, Price]:
     rows = (
         Price.objects.filter(account=account, active=True, type="recurring")
@@ -111,7 +108,7 @@ class ChoiceForm(forms.Form):
                 label="Applies to",
                 required=False,
                 choices=[("", "Every price (the account's choice)")]
-                + [(price.id, _price_label(price)) for price in self.prices.values()],
+                + [(price.id, price_label(price)) for price in self.prices.values()],
                 widget=UnfoldAdminSelectWidget,
             )
 
@@ -150,7 +147,7 @@ class PreviewForm(forms.Form):
         self.prices = _recurring_prices(account) if stage.id == "billing.prorations" else {}
         if self.prices:
             self.fields["change_to"].choices = [
-                (price.id, _price_label(price)) for price in self.prices.values()
+                (price.id, price_label(price)) for price in self.prices.values()
             ]
         else:
             del self.fields["change_to"]

@@ -147,6 +147,7 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
                 **self.admin_site.each_context(request),
                 "title": f"Invoice {invoice.number or invoice.id}",
                 "opts": self.model._meta,
+                "original": invoice,
                 "invoice": invoice,
                 "lines": lines,
                 "total": _money(invoice.total, invoice.currency),

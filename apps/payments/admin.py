@@ -171,6 +171,7 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 **self.admin_site.each_context(request),
                 "title": f"{money.format_amount(charge.amount, charge.currency)} · {label}",
                 "opts": self.model._meta,
+                "original": charge,
                 "charge": charge,
                 "state": state,
                 "state_label": label,

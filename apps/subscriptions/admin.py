@@ -14,7 +14,12 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
-from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import (
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanSwitchWidget,
+)
 
 from apps.accounts import roles
 from apps.accounts.dashboard.admin_base import (
@@ -24,6 +29,7 @@ from apps.accounts.dashboard.admin_base import (
 )
 from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.accounts.dashboard.forms import service_error_to_form
+from apps.catalog.labels import price_label
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
@@ -68,7 +74,7 @@ class ChangePriceForm(forms.Form):
             )
         }
         self.fields["item"].choices = [
-            (item.id, f"{item.price.product.name} × {item.quantity}")
+            (item.id, f"{price_label(item.price)} × {item.quantity}")
             for item in self.items.values()
         ]
         self.prices = {
@@ -82,9 +88,14 @@ class ChangePriceForm(forms.Form):
             ).select_related("product")
         }
         self.fields["price"].choices = [
-            (price.id, f"{price.product.name} · {price.nickname or price.id}")
-            for price in self.prices.values()
+            (price.id, price_label(price)) for price in self.prices.values()
         ]
+        # The form opens on what the subscription has now: its first item and that item's price.
+        first = next(iter(self.items.values()), None)
+        if first is not None:
+            self.fields["item"].initial = first.id
+            self.fields["price"].initial = first.price_id
+            self.fields["quantity"].initial = first.quantity
 
     def change(self) -> ItemChange:
         data = self.cleaned_data
@@ -207,6 +218,7 @@ class SubscriptionAdmin(
                 **self.admin_site.each_context(request),
                 "title": f"Subscription {subscription.id}",
                 "opts": self.model._meta,
+                "original": subscription,
                 "subscription": subscription,
                 "items": items,
                 "invoices": [(i, _money(i.total, i.currency), _retry_card(i)) for i in invoices],
@@ -228,7 +240,6 @@ class SubscriptionAdmin(
             initial={
                 "proration_date": clock.to_epoch(now),
                 "proration_behavior": billing_settings(request.account).default_proration_behavior,
-                "quantity": 1,
             },
         )
 
@@ -341,8 +352,12 @@ class BillingSettingsForm(forms.ModelForm):
             "will_be_due_days": "Days before a due date to send invoice.will_be_due",
         }
         widgets = {
-            "default_proration_behavior": forms.Select(choices=BEHAVIORS),
-            "trial_missing_payment_method": forms.Select(
+            "zero_total_invoices": UnfoldBooleanSwitchWidget,
+            "invoice_trial_end_immediately": UnfoldBooleanSwitchWidget,
+            "upcoming_invoice_days": UnfoldAdminIntegerFieldWidget,
+            "will_be_due_days": UnfoldAdminIntegerFieldWidget,
+            "default_proration_behavior": UnfoldAdminSelectWidget(choices=BEHAVIORS),
+            "trial_missing_payment_method": UnfoldAdminSelectWidget(
                 choices=[
                     ("create_invoice", "Bill as usual (the payment then fails and dunning runs)"),
                     ("cancel", "Remove the item (the subscription ends with its last item)"),

@@ -101,7 +101,7 @@ def test_price_editor_shows_service_errors_and_writes_nothing(staff_client, acme
 
 def test_coupon_and_promotion_code_forms(staff_client, acme):
     bad = staff_client.post(f"{BASE}/coupon/create/", {"duration": "once"})
-    assert "Pass exactly one of percent_off and amount_off." in bad.content.decode()
+    assert "Pass exactly one of “Percent off” and “Amount off”." in bad.content.decode()
     staff_client.post(
         f"{BASE}/coupon/create/",
         {"id": "TENOFF", "amount_off": "10.00", "currency": "usd", "duration": "once"},

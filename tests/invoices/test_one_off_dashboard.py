@@ -159,7 +159,9 @@ def test_new_invoice_refusals_are_inline_and_write_nothing(staff_client, acme): 
         _form(customer, collection_method="send_invoice", coupon="TENOFF"),
         _rows({"description": "Work", "unit_amount": "10"}),
     )
-    assert "need days_until_due or due_date" in page
+    # In the form's words, not the API's parameter names.
+    assert "need “Days until due” or due_date" in page
+    assert "need days_until_due" not in page
     # A row with both an amount and a price, and one with too many decimals: on their rows.
     page = post(
         _form(customer),
