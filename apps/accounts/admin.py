@@ -161,6 +161,8 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 @admin.register(AuditLogEntry)
 class AuditLogEntryAdmin(AccountScopedAdmin):
+    # Team activity has its own export, with the trail's full columns (changes, ip, request id).
+    csv_export = False
     actions_list = ("export_csv",)
     list_display = ("created_at", "actor_display", "action", "object_display", "changes_display")
     list_filter = (AuditActionFilter, "actor_kind")

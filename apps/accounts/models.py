@@ -1,3 +1,5 @@
+import base64
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -228,3 +230,27 @@ class TestClock(TimestampedModel):
     status = models.CharField(max_length=20, default="ready")
     advancing_to = models.DateTimeField(null=True, blank=True)
     deletes_after = models.DateTimeField()
+
+
+class AccountBranding(models.Model):
+    """What an account's invoices show of the business beside its name: the logo and the postal
+    address. Kept off Account so the logo's bytes are never loaded with the tenant on every
+    request; kept in the database so every web process and worker sees the same logo without
+    shared file storage."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="branding"
+    )
+    # Printed as written, one line per line ("Musterstraße 1\n10115 Berlin\nGermany").
+    address = models.TextField(blank=True, default="")
+    # A PNG or JPEG checked by its content (apps.accounts.services.branding); empty: no logo.
+    logo = models.BinaryField(blank=True, default=b"")
+    logo_content_type = models.CharField(max_length=20, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def logo_uri(self) -> str | None:
+        """The logo as a data: URI, which a page and a PDF both embed as they are."""
+        if not self.logo:
+            return None
+        return f"data:{self.logo_content_type};base64,{base64.b64encode(self.logo).decode()}"

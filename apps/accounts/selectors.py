@@ -10,6 +10,7 @@ from apps.accounts import keys
 from apps.accounts.enums import AccountKind, SecurityEventType
 from apps.accounts.models import (
     Account,
+    AccountBranding,
     ApiKey,
     AuditLogEntry,
     Invitation,
@@ -83,6 +84,13 @@ def api_key_list(*, account: Account) -> QuerySet[ApiKey]:
 
 def account_get(*, account_id: str) -> Account | None:
     return Account.objects.filter(pk=account_id).first()
+
+
+def account_branding(*, account: Account) -> AccountBranding:
+    """The account's invoice branding (unsaved and empty when it has none yet)."""
+    return AccountBranding.objects.filter(account=account).first() or AccountBranding(
+        account=account
+    )
 
 
 def membership_role(*, user, account: Account) -> str | None:

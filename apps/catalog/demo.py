@@ -1,4 +1,6 @@
-"""Demo catalog for ``load_demo``: two products with monthly prices and a coupon (idempotent)."""
+"""Demo catalog for ``load_demo`` (idempotent): monthly prices of each kind the catalog has —
+per unit, tiered (graduated), pay-what-you-want (a custom amount between a minimum and a
+maximum) and with prices in other currencies (``currency_options``) — and a coupon."""
 
 from decimal import Decimal
 
@@ -17,6 +19,26 @@ DEMO_PRODUCTS = [
             "tiers_mode": "graduated",
             "tiers": [{"up_to": 5, "unit_amount": 1200}, {"up_to": "inf", "unit_amount": 900}],
             "lookup_key": "team_monthly",
+        },
+    ),
+    (
+        "Supporter",
+        {
+            "custom_unit_amount": {
+                "enabled": True,
+                "minimum": 500,
+                "maximum": 10000,
+                "preset": 1500,
+            },
+            "lookup_key": "supporter_monthly",
+        },
+    ),
+    (
+        "Global",
+        {
+            "unit_amount": 4900,
+            "currency_options": {"eur": {"unit_amount": 4500}, "gbp": {"unit_amount": 3900}},
+            "lookup_key": "global_monthly",
         },
     ),
 ]

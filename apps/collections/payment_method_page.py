@@ -10,16 +10,17 @@ and ``customer.updated`` are recorded with it and dunning retries the open invoi
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
 from apps.accounts.models import Account
 from apps.core.actor import Actor
+from apps.core.public_url import public_url
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.services import CustomerFields, customer_update
 from apps.customers.services.payment_methods import customer_card_add
+from apps.customers.services.payment_methods.inputs import card_entry
 from apps.invoices.models import Invoice
 
 # Long enough for a retry schedule of two months, Stripe's longest.
@@ -34,7 +35,7 @@ def update_payment_method_token(customer: Customer) -> str:
 
 def update_payment_method_url(customer: Customer) -> str:
     token = update_payment_method_token(customer)
-    return settings.PUBLIC_URL + reverse("update-payment-method", args=[token])
+    return public_url() + reverse("update-payment-method", args=[token])
 
 
 def customer_of_token(token: str) -> Customer | None:
@@ -86,14 +87,10 @@ def customer_card_replace(
     (number, expiry, a card that declines on attach) before anything is written; the attach and
     the new default are one transaction."""
     with transaction.atomic():
-        card = customer_card_add(
-            account=account,
-            customer=customer,
-            number=number,
-            exp_month=exp_month,
-            exp_year=exp_year,
-            actor=actor,
+        entry = card_entry(
+            {"number": number, "exp_month": exp_month, "exp_year": exp_year}, param="card"
         )
+        card = customer_card_add(account=account, customer=customer, card=entry, actor=actor)
         customer_update(
             account=account,
             customer_id=customer.id,

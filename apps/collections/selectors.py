@@ -10,6 +10,7 @@ from apps.collections.enums import AttemptOutcome
 from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
 from apps.collections.recovery import CohortRow, RecoveryReport, report_build
 from apps.collections.schedule import RetryPolicy, policy_of_plan
+from apps.core.db import reporting_reads
 from apps.customers.models import Customer
 from apps.customers.selectors import TimelineEntry
 from apps.invoices.models import Invoice
@@ -153,6 +154,7 @@ def payment_attempt_list(*, account: Account, invoice: Invoice) -> list[PaymentA
     )
 
 
+@reporting_reads
 def recovery_report(*, account: Account, start: date, end: date) -> RecoveryReport:
     """Revenue recovery of the invoices whose payment first failed from ``start`` to ``end``
     (UTC days, both included): see apps.collections.recovery."""

@@ -16,6 +16,21 @@ DATE_FORMAT = "j M Y"
 _UTC_TITLE_FORMAT = "Y-m-d H:i:s"
 
 
+def iso_utc(value: datetime) -> str:
+    """A moment as machines read it (CSV exports, ``<time datetime>``): "2026-12-07T14:00:00Z"."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def file_stamp(value: datetime) -> str:
+    """A moment in a file's name, sorting as it reads: "20261207-140000" (UTC)."""
+    return value.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+
+
+def utc_input_value(value: datetime) -> str:
+    """What a ``datetime-local`` input whose form reads UTC opens on: "2026-12-07T14:00"."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
 def _plural(count: int, unit: str) -> str:
     return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
@@ -58,7 +73,7 @@ def time_html(
         text = f"{text} ({relative_text(value, now=now or timezone.now())})"
     return format_html(
         '<time datetime="{}" title="{} UTC">{}</time>',
-        utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        iso_utc(utc),
         dateformat.format(utc, _UTC_TITLE_FORMAT),
         text,
     )

@@ -7,7 +7,15 @@ it in place.
 """
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
+
+
+def celery_queues() -> tuple[str, ...]:
+    """Every queue a task can be sent to: the default queue, then each routed queue once (the
+    production layout runs one worker pool per queue; docs/deploy.md)."""
+    routed = [route["queue"] for route in settings.CELERY_TASK_ROUTES.values()]
+    return tuple(dict.fromkeys([settings.CELERY_TASK_DEFAULT_QUEUE, *routed]))
 
 
 def task_named(name: str):

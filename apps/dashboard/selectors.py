@@ -1,29 +1,41 @@
-"""The figures of the dashboard's home page, read for one account.
+"""The dashboard's reads for one account: the home page's figures and the global search
+(Ctrl+K).
 
 Amounts are integers of minor units per currency (``{"usd": 2500, "jpy": 1250}``); currencies
 are added together only by ``in_currency``, and only when the account has a rate for each.
+
+The search finds the account's customers, invoices, subscriptions, payments and any object by
+its id. Every lookup is scoped to the account and answered from an index: an id is an exact
+primary-key probe in the one table its prefix names; customers match on an email or name prefix,
+case ignored (the ``customer_*_iprefix`` indexes, apps/customers/migrations/0005); invoices on
+their number (the unique ``(account, number)`` index).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.db import models
 from django.db.models import Count, F, Prefetch, Sum
 
-from apps.accounts.models import Account
+from apps.accounts.models import Account, TestClock
+from apps.catalog.models import Price, Product
 from apps.catalog.pricing import convert
 from apps.catalog.selectors import fx_rate_on, price_amount
+from apps.core.models import Event
+from apps.customers.models import Customer, PaymentMethod
 from apps.dashboard.mrr import COUNTED_STATUSES, RecurringAmount, mrr_by_currency
 from apps.invoices.discounts import discount_among, discount_amounts
 from apps.invoices.engine.planner import SUBSCRIPTION
-from apps.invoices.models import Discount
+from apps.invoices.models import CreditNote, Discount, Invoice
 from apps.invoices.selectors import invoice_past_due_list
 from apps.payments.enums import ChargeStatus
-from apps.payments.models import Charge
+from apps.payments.models import Charge, PaymentIntent, Refund
 from apps.subscriptions.enums import SubscriptionItemState, SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.selectors import subscription_renewing_list
 from apps.subscriptions.transitions import item_state
+from apps.webhooks.models import WebhookEndpoint
 
 Amounts = dict[str, int]
 
@@ -180,3 +192,90 @@ def daily_charges(*, account: Account, currency: str, days: list[date]) -> dict[
 
 def days_ending(on: date, count: int) -> list[date]:
     return [on - timedelta(days=offset) for offset in range(count - 1, -1, -1)]
+
+
+PER_KIND = 5
+MAX_TERM = 200
+
+# An id's prefix names its table; "kind" is what the dashboard shows the row as.
+ID_PREFIXES: dict[str, tuple[str, type[models.Model]]] = {
+    "cus": ("customer", Customer),
+    "in": ("invoice", Invoice),
+    "sub": ("subscription", Subscription),
+    "si": ("subscription_item", SubscriptionItem),
+    "ch": ("charge", Charge),
+    "pi": ("payment_intent", PaymentIntent),
+    "re": ("refund", Refund),
+    "pm": ("payment_method", PaymentMethod),
+    "card": ("payment_method", PaymentMethod),
+    "src": ("payment_method", PaymentMethod),
+    "ba": ("payment_method", PaymentMethod),
+    "prod": ("product", Product),
+    "price": ("price", Price),
+    "cn": ("credit_note", CreditNote),
+    "evt": ("event", Event),
+    "we": ("webhook_endpoint", WebhookEndpoint),
+    "clock": ("test_clock", TestClock),
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    row: models.Model
+
+
+def _by_id(account: Account, term: str) -> list[Hit]:
+    prefix = term.split("_", 1)[0]
+    if prefix not in ID_PREFIXES or "_" not in term:
+        return []
+    kind, model = ID_PREFIXES[prefix]
+    row = model.objects.filter(account=account, pk=term).first()
+    return [Hit(kind, row)] if row is not None else []
+
+
+def _customers(account: Account, term: str) -> list[Customer]:
+    """Up to PER_KIND customers whose email or name starts with ``term`` (the first of each
+    index's range, in its order), shown newest first.
+
+    One bounded range scan per index, unordered in SQL so that each stops after PER_KIND rows:
+    ordered by id, the planner may walk the account's customers newest first and filter, which
+    on a large account with few matches reads them all."""
+    rows = Customer.objects.filter(account=account, deleted_at__isnull=True).order_by()
+    found = {
+        row.pk: row
+        for lookup in ("email__istartswith", "name__istartswith")
+        for row in rows.filter(**{lookup: term})[:PER_KIND]
+    }
+    return sorted(found.values(), key=lambda row: row.pk, reverse=True)[:PER_KIND]
+
+
+def _invoices(account: Account, term: str) -> list[Invoice]:
+    numbers = {term, term.upper()}
+    return list(
+        Invoice.objects.filter(account=account, number__in=numbers).select_related("customer")
+    )
+
+
+def dashboard_search(*, account: Account, term: str) -> list[Hit]:
+    """What ``term`` finds in ``account``: the object an id names, then customers by email or
+    name prefix with their subscriptions and latest payments, then invoices by number."""
+    term = (term or "").strip()[:MAX_TERM]
+    if not term:
+        return []
+    hits = _by_id(account, term)
+    if hits:
+        return hits
+    customers = _customers(account, term)
+    hits = [Hit("customer", customer) for customer in customers]
+    if customers:
+        subscriptions = Subscription.objects.filter(
+            account=account, customer__in=customers
+        ).select_related("customer")
+        hits += [Hit("subscription", row) for row in subscriptions.order_by("-id")[:PER_KIND]]
+        charges = Charge.objects.filter(account=account, customer__in=customers).select_related(
+            "customer"
+        )
+        hits += [Hit("charge", row) for row in charges.order_by("-id")[:PER_KIND]]
+    hits += [Hit("invoice", row) for row in _invoices(account, term)]
+    return hits

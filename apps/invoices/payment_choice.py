@@ -2,6 +2,7 @@
 for what the dashboard says a retry will charge."""
 
 from apps.customers.models import PaymentMethod
+from apps.customers.payment_method_render import payment_method_label
 from apps.invoices.models import Invoice
 
 
@@ -28,3 +29,13 @@ def invoice_charged_method(invoice: Invoice) -> PaymentMethod | None:
         invoice.customer.default_source,
     )
     return next((row for row in candidates if row is not None and row.id == chosen), None)
+
+
+def invoice_retry_label(invoice: Invoice) -> str | None:
+    """What a retry of the invoice's payment charges, as staff read it ("Visa •••• 4242"), when
+    it can be retried now (open, charged automatically); "" when there is nothing to charge it
+    to, None when no retry applies."""
+    if invoice.status != "open" or invoice.collection_method != "charge_automatically":
+        return None
+    card = invoice_charged_method(invoice)
+    return payment_method_label(card) if card is not None else ""

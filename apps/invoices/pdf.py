@@ -1,78 +1,70 @@
-"""An invoice as a PDF, written directly (pure: lines of text in, bytes out).
+"""HTML to PDF with fpdf2, in the fonts shipped in static/fonts.
 
-One A4 page per 48 lines of text in Helvetica; amounts come formatted by the caller
-(apps.core.money.format_amount), so the PDF shows exactly what the invoice page shows.
+fpdf2 is pure Python, so a fresh machine renders invoices with nothing but the project's own
+dependencies (WeasyPrint would need Pango and its libraries from the system). It lays out the
+HTML subset it knows (headings, paragraphs, tables, bold, images) and ignores CSS, so the
+templates it renders keep their content in plain elements and leave the look to a stylesheet.
+
+DejaVu Sans covers Latin, Greek, Cyrillic and the currency signs; a glyph it lacks (kana, kanji)
+is taken from IPAex Gothic, which covers JIS X 0208 levels 1 and 2. Both are embedded as
+subsets of the glyphs used, so a PDF stays small.
 """
 
-LINES_PER_PAGE = 48
-_PAGE = (595, 842)  # A4 in points
+from functools import cache
+
+from django.conf import settings
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from fpdf.fonts import TextStyle
+
+FONT_DIR = settings.BASE_DIR / "static" / "fonts"
+FONT = "DejaVuSans"
+FALLBACK_FONT = "IPAexGothic"
+TEXT_COLOR = "#1f2430"
+MUTED_COLOR = "#5b6272"
+# Headings in the text colour (fpdf2's defaults are dark red) and spaced for an A4 page (mm).
+TAG_STYLES = {
+    "h1": TextStyle(FONT, "B", 18, TEXT_COLOR, t_margin=1, b_margin=0.5),
+    "h2": TextStyle(FONT, "B", 13, TEXT_COLOR, t_margin=3, b_margin=0.5),
+    "h3": TextStyle(FONT, "B", 8.5, MUTED_COLOR, t_margin=2, b_margin=0),
+    "h4": TextStyle(FONT, "B", 10, TEXT_COLOR, t_margin=1, b_margin=0),
+    "p": TextStyle(b_margin=1),
+}
 
 
-def _escape(text: str) -> str:
-    # PDF strings: backslash and parentheses escaped; non-Latin-1 characters replaced.
-    text = text.encode("latin-1", "replace").decode("latin-1")
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
-def _page_stream(rows: list[tuple[str, str, bool]]) -> bytes:
-    parts = ["BT"]
-    y = _PAGE[1] - 60
-    for left, right, bold in rows:
-        font = "/F2" if bold else "/F1"
-        parts.append(f"{font} 10 Tf 1 0 0 1 50 {y} Tm ({_escape(left)}) Tj")
-        if right:
-            # Right-aligned by an estimate of Helvetica's width (0.55 em per character).
-            x = _PAGE[0] - 50 - int(len(right) * 5.5)
-            parts.append(f"1 0 0 1 {x} {y} Tm ({_escape(right)}) Tj")
-        y -= 15
-    parts.append("ET")
-    return "\n".join(parts).encode("latin-1")
-
-
-def pdf_document(rows: list[tuple[str, str, bool]], *, title: str) -> bytes:
-    """``rows``: (left text, right-aligned text, bold) per line."""
-    pages = [rows[i : i + LINES_PER_PAGE] for i in range(0, len(rows), LINES_PER_PAGE)] or [[]]
-    objects: list[bytes] = []
-
-    def add(body: bytes) -> int:
-        objects.append(body)
-        return len(objects)
-
-    catalog = add(b"")  # filled once the page tree's number is known
-    pages_id = add(b"")
-    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")
-    kids = []
-    for page_rows in pages:
-        stream = _page_stream(page_rows)
-        content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        kids.append(
-            add(
-                (
-                    f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {_PAGE[0]} {_PAGE[1]}] "
-                    f"/Resources << /Font << /F1 {font} 0 R /F2 {bold} 0 R >> >> "
-                    f"/Contents {content} 0 R >>"
-                ).encode()
-            )
-        )
-    objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode()
-    objects[pages_id - 1] = (
-        f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
-    ).encode()
-    info = add(f"<< /Title ({_escape(title)}) /Producer (Ledgerline) >>".encode("latin-1"))
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        catalog,
-        info,
-        xref,
+@cache
+def _main_font_characters() -> frozenset[int]:
+    # What both faces have: a character missing from the bold face needs the fallback too.
+    regular, bold = (
+        TTFont(FONT_DIR / name, lazy=True).getBestCmap()
+        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
     )
-    return bytes(out)
+    return frozenset(regular.keys() & bold.keys())
+
+
+def needs_fallback_font(text: str) -> bool:
+    """Whether ``text`` has a character the main font lacks. Reading the 6 MB fallback font
+    takes about a quarter of a second, so a PDF loads it only when it needs it."""
+    covered = _main_font_characters()
+    return any(ord(character) not in covered for character in set(text) if not character.isspace())
+
+
+def html_pdf(html: str, *, title: str, author: str) -> bytes:
+    """An A4 PDF of ``html``, with ``title`` and ``author`` in its document information."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_margins(18, 18, 18)
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
+    pdf.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+    if needs_fallback_font(html):
+        pdf.add_font(FALLBACK_FONT, "", FONT_DIR / "ipaexg.ttf")
+        # exact_match=False: bold Japanese text falls back to the regular face, the only one.
+        pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_creator("Ledgerline")
+    pdf.set_text_color(TEXT_COLOR)
+    pdf.set_font(FONT, size=9.5)
+    pdf.add_page()
+    pdf.write_html(html, tag_styles=TAG_STYLES, table_line_separators=True)
+    return bytes(pdf.output())

@@ -4,7 +4,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from apps.invoices.documents import invoice_pdf, invoice_pdf_url, invoice_rows
+from apps.invoices.documents import invoice_pdf_url
+from apps.invoices.invoice_document import TEMPLATE, invoice_document, invoice_pdf
 from apps.invoices.models import Invoice
 
 
@@ -25,8 +26,12 @@ def hosted_invoice_view(request: HttpRequest, token: str) -> HttpResponse:
     invoice = _invoice(token)
     response = render(
         request,
-        "invoices/hosted.html",
-        {"invoice": invoice, "rows": invoice_rows(invoice), "pdf_url": invoice_pdf_url(invoice)},
+        TEMPLATE,
+        {
+            "invoice": invoice,
+            "document": invoice_document(invoice),
+            "pdf_url": invoice_pdf_url(invoice),
+        },
     )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

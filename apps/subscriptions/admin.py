@@ -15,10 +15,8 @@ from django.views.decorators.http import require_POST
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 from unfold.widgets import (
-    UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextInputWidget,
-    UnfoldBooleanSwitchWidget,
 )
 
 from apps.accounts import roles
@@ -33,29 +31,25 @@ from apps.catalog.labels import price_label
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
-from apps.customers.payment_method_render import payment_method_label
 from apps.invoices.models import Invoice
-from apps.invoices.payment_choice import invoice_charged_method
+from apps.invoices.payment_choice import invoice_retry_label
+
+# Registers the test clock pages (the clocks' services live in this app).
+from apps.subscriptions import admin_test_clocks  # noqa: F401
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
+from apps.subscriptions.admin_cancel import CancelForm, SubscriptionCancelMixin
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
 from apps.subscriptions.admin_filters import RenewsFilter
+
+# BillingSettingsAdmin is imported for its @admin.register (the billing settings page).
+from apps.subscriptions.admin_settings import BEHAVIORS, BillingSettingsAdmin  # noqa: F401
 from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.invoice_preview import invoice_preview
-from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
+from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import (
-    FEEDBACK,
-    CancellationDetails,
-    billing_settings_update,
-    subscription_cancel,
     subscription_item_update,
 )
 from apps.subscriptions.services.billing import billing_settings
-
-BEHAVIORS = [
-    ("always_invoice", "Prorate and invoice now"),
-    ("create_prorations", "Prorate on the next invoice"),
-    ("none", "No proration"),
-]
 
 
 class ChangePriceForm(forms.Form):
@@ -104,22 +98,17 @@ class ChangePriceForm(forms.Form):
         )
 
 
-class CancelForm(forms.Form):
-    feedback = forms.ChoiceField(
-        required=False,
-        choices=[("", "—"), *[(f, f.replace("_", " ")) for f in FEEDBACK]],
-        widget=UnfoldAdminSelectWidget,
-    )
-    comment = forms.CharField(required=False, max_length=5000, widget=UnfoldAdminTextInputWidget)
-
-
 def _money(amount: int, currency: str) -> str:
     return money.format_amount(amount, currency)
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(
-    SubscriptionCreateMixin, SubscriptionActionsMixin, ObjectHistoryMixin, AccountScopedAdmin
+    SubscriptionCreateMixin,
+    SubscriptionActionsMixin,
+    SubscriptionCancelMixin,
+    ObjectHistoryMixin,
+    AccountScopedAdmin,
 ):
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -151,6 +140,7 @@ class SubscriptionAdmin(
             ("resume", self.resume_view, "resume"),
             ("cancel-at", self.cancel_at_view, "cancel_at"),
             ("cancel-at/clear", self.cancel_at_clear_view, "cancel_at_clear"),
+            ("tax-rates", self.tax_rates_view, "tax_rates"),
         ]
         return [
             path("new/", view(self.new_view), name="subscriptions_subscription_new"),
@@ -221,7 +211,9 @@ class SubscriptionAdmin(
                 "original": subscription,
                 "subscription": subscription,
                 "items": items,
-                "invoices": [(i, _money(i.total, i.currency), _retry_card(i)) for i in invoices],
+                "invoices": [
+                    (i, _money(i.total, i.currency), invoice_retry_label(i)) for i in invoices
+                ],
                 "form": form,
                 "cancel_form": cancel_form or CancelForm(),
                 **page_forms(subscription, **bound),
@@ -306,113 +298,3 @@ class SubscriptionAdmin(
                 messages.success(request, "The subscription was changed.")
                 return redirect("admin:subscriptions_subscription_change", subscription.id)
         return self._page(request, subscription, form, CancelForm())
-
-    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        subscription = self._subscription(request, object_id)
-        form = CancelForm(request.POST)
-        if not self.can_write(request):
-            messages.error(request, "Your role does not allow canceling subscriptions.")
-        elif form.is_valid():
-            try:
-                subscription_cancel(
-                    account=request.account,
-                    subscription_id=subscription.id,
-                    details=CancellationDetails(
-                        comment=form.cleaned_data["comment"] or None,
-                        feedback=form.cleaned_data["feedback"] or None,
-                    ),
-                    actor=dashboard_actor(request),
-                )
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "The subscription was canceled.")
-        return redirect("admin:subscriptions_subscription_change", subscription.id)
-
-
-class BillingSettingsForm(forms.ModelForm):
-    class Meta:
-        model = BillingSettings
-        fields = (
-            "zero_total_invoices",
-            "invoice_trial_end_immediately",
-            "trial_missing_payment_method",
-            "default_proration_behavior",
-            "upcoming_invoice_days",
-            "will_be_due_days",
-        )
-        labels = {
-            "zero_total_invoices": "Create (and mark paid) invoices that total zero",
-            "invoice_trial_end_immediately": "Invoice an item's rest of period as soon as its "
-            "trial ends (instead of on the next regular invoice)",
-            "trial_missing_payment_method": "When an item's trial ends and the customer has no "
-            "payment method",
-            "default_proration_behavior": "Default proration behaviour",
-            "upcoming_invoice_days": "Days before a renewal to send invoice.upcoming",
-            "will_be_due_days": "Days before a due date to send invoice.will_be_due",
-        }
-        widgets = {
-            "zero_total_invoices": UnfoldBooleanSwitchWidget,
-            "invoice_trial_end_immediately": UnfoldBooleanSwitchWidget,
-            "upcoming_invoice_days": UnfoldAdminIntegerFieldWidget,
-            "will_be_due_days": UnfoldAdminIntegerFieldWidget,
-            "default_proration_behavior": UnfoldAdminSelectWidget(choices=BEHAVIORS),
-            "trial_missing_payment_method": UnfoldAdminSelectWidget(
-                choices=[
-                    ("create_invoice", "Bill as usual (the payment then fails and dunning runs)"),
-                    ("cancel", "Remove the item (the subscription ends with its last item)"),
-                    ("pause", "Pause the item until the subscription is resumed"),
-                ]
-            ),
-        }
-
-
-@admin.register(BillingSettings)
-class BillingSettingsAdmin(AccountScopedAdmin):
-    """One form per account: the list page is the account's billing settings."""
-
-    write_capability = roles.SETTINGS
-
-    def changelist_view(self, request, extra_context=None):
-        current = billing_settings(request.account)
-        form = BillingSettingsForm(
-            request.POST if request.method == "POST" else None,
-            instance=BillingSettings(
-                **{f: getattr(current, f) for f in BillingSettingsForm.Meta.fields}
-            ),
-        )
-        if request.method == "POST":
-            if not self.can_write(request):
-                form.add_error(None, "Your role does not allow changing account settings.")
-            elif form.is_valid():
-                try:
-                    billing_settings_update(
-                        account=request.account,
-                        values=form.cleaned_data,
-                        actor=dashboard_actor(request),
-                    )
-                except ApplicationError as error:
-                    service_error_to_form(form, error)
-                else:
-                    messages.success(request, "Billing settings saved.")
-                    return redirect("admin:subscriptions_billingsettings_changelist")
-        return render(
-            request,
-            "dashboard/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Billing settings",
-                "opts": self.model._meta,
-                "form": form,
-                "can_write": self.can_write(request),
-            },
-        )
-
-
-def _retry_card(invoice: Invoice) -> str | None:
-    """ "Visa •••• 4242" when staff can retry the invoice's payment now (open, charged
-    automatically), "" when there is nothing to charge it to, None when no retry applies."""
-    if invoice.status != "open" or invoice.collection_method != "charge_automatically":
-        return None
-    card = invoice_charged_method(invoice)
-    return payment_method_label(card) if card is not None else ""

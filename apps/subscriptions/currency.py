@@ -14,7 +14,7 @@ from apps.catalog.models import Price
 from apps.catalog.selectors import fx_rate_on
 from apps.core.money import LOCAL_CURRENCIES
 from apps.customers.models import Customer
-from apps.subscriptions.planning import ItemRequest
+from apps.subscriptions.planning import CreatePlan, ItemRequest, create_plan
 
 
 def price_bills_in(account: Account, price: Price, currency: str, *, on: datetime) -> bool:
@@ -47,3 +47,28 @@ def subscription_currency(
     ):
         return candidate
     return None
+
+
+def subscription_plan(
+    *,
+    account: Account,
+    customer: Customer,
+    items: list[ItemRequest],
+    starts_at: datetime,
+    currency: str | None,
+    trial_end: datetime | None,
+    billing_cycle_anchor: datetime | None,
+    proration_behavior: str,
+) -> CreatePlan:
+    """What a new subscription is at ``starts_at`` (``create_plan``), billed in the currency
+    ``subscription_currency`` chooses: the creation and its preview plan it the same way."""
+    return create_plan(
+        items=items,
+        starts_at=starts_at,
+        currency=subscription_currency(
+            account=account, customer=customer, items=items, requested=currency, on=starts_at
+        ),
+        trial_end=trial_end,
+        billing_cycle_anchor=billing_cycle_anchor,
+        proration_behavior=proration_behavior,
+    )

@@ -10,8 +10,11 @@ from config.env import BASE_DIR, VAR_DIR, env
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="ledgerline-insecure-development-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-# Where customers reach this installation (hosted invoice pages and PDFs link to it).
-PUBLIC_URL = env("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where customers reach this installation (hosted invoice pages, PDFs and email links start with
+# it). Empty: the origin of the request being answered (apps.core.public_url); outside a request
+# (a worker started without runstack, which sets it) PUBLIC_URL_FALLBACK, runstack's default.
+PUBLIC_URL = env("PUBLIC_URL", default="").rstrip("/")
+PUBLIC_URL_FALLBACK = "http://127.0.0.1:8000"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -42,6 +45,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica of the primary for reports (apps.core.db): empty means reports read default.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests see one database: the replica alias reads what default wrote.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["apps.core.db.ReplicaRouter"]
 
 # APPS
 # ------------------------------------------------------------------------------
@@ -75,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.PublicOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +153,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # fontTools (fpdf2 subsets the invoice PDF's fonts with it) logs each table it subsets.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # REST FRAMEWORK (the Stripe wire format lives in apps.core.api)
@@ -207,7 +221,9 @@ else:
     # without a server. Both folders must be the same for producer and consumer.
     for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # The transport ignores the host, but kombu warns "No hostname was supplied" on every
+    # connection without one.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
@@ -237,6 +253,11 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The collector in worker processes (config.celery.worker_gc_tune, once a worker has booted):
+# what the boot loaded is frozen out of every later collection, and generation 0 is collected
+# after this many allocations instead of Python's 700, so a task batch's short-lived ORM
+# objects are not rescanned many times over. 0 leaves Python's own collector settings.
+WORKER_GC_GEN0_THRESHOLD = env.int("WORKER_GC_GEN0_THRESHOLD", default=50_000)
 
 # DASHBOARD (django-unfold)
 # https://unfoldadmin.com/docs/configuration/settings/

@@ -150,10 +150,14 @@ def test_load_demo_runs_registered_row_loaders_with_the_demo_account(tmp_path, m
     module.load = lambda *, account: seen.append(account.id)
     monkeypatch.setitem(sys.modules, "demo_rows_for_test", module)
     monkeypatch.setattr(load_demo, "DEMO_ROW_LOADERS", ("demo_rows_for_test.load",))
+    monkeypatch.setattr(load_demo, "DEMO_BILLING_LOADERS", ("demo_rows_for_test.load",))
 
     _run("load_demo", "--key-file", str(tmp_path / "key"))
 
-    assert seen == [Account.objects.get(name=load_demo.DEMO_ACCOUNT_NAME).id]
+    demo = Account.objects.get(name=load_demo.DEMO_ACCOUNT_NAME)
+    sandbox = demo.sandboxes.get(name=load_demo.DEMO_SANDBOX_NAME)
+    # The rows of the transaction, for the account then its sandbox; then the billing rows.
+    assert seen == [demo.id, sandbox.id, demo.id, sandbox.id]
 
 
 def test_runstack_starts_web_a_worker_on_every_queue_and_beat(settings):
@@ -188,16 +192,20 @@ def test_runstack_starts_web_a_worker_on_every_queue_and_beat(settings):
 
 
 @pytest.mark.django_db
-def test_load_demo_brings_products_prices_customers_and_cards_once(tmp_path):
+def test_load_demo_brings_products_prices_customers_and_cards_once(tmp_path, monkeypatch):
     from apps.catalog.models import Coupon, Price, Product
     from apps.customers.models import Customer, PaymentMethod
 
+    # The catalog and customers apps' rows only (tests/dashboard/test_demo_data.py has the rest).
+    monkeypatch.setattr(load_demo, "DEMO_BILLING_LOADERS", ())
     key_file = tmp_path / "demo_secret_key"
     _run("load_demo", "--key-file", str(key_file))
     _run("load_demo", "--key-file", str(key_file))
     demo = Account.objects.get(name=load_demo.DEMO_ACCOUNT_NAME, kind=AccountKind.STANDARD)
     assert sorted(Product.objects.filter(account=demo).values_list("name", flat=True)) == [
+        "Global",
         "Starter",
+        "Supporter",
         "Team",
     ]
     assert Price.objects.filter(account=demo, lookup_key="team_monthly").get().tiers_mode == (

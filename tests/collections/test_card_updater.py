@@ -16,6 +16,7 @@ from apps.customers.models import PaymentMethod
 from apps.customers.payment_method_render import payment_method_render
 from apps.customers.services import customer_create
 from apps.customers.services.payment_methods import payment_method_attach, payment_method_update
+from apps.customers.services.payment_methods.requests import PaymentMethodChange
 from apps.invoices.engine.periods import utc
 from apps.payments.services.charges import ChargeRequest, charge_attempt
 from tests.factories import CustomerFactory
@@ -146,7 +147,7 @@ def test_the_updater_waits_for_the_cards_expiry_month(acme, at):
     payment_method_update(
         account=acme.account,
         payment_method_id=card.id,
-        params={"card": {"exp_month": "5", "exp_year": "2025"}},
+        change=PaymentMethodChange(exp_month="5", exp_year="2025"),
         actor=SYSTEM,
     )
     assert card_updates_due_ids(now=utc(2025, 4, 30, 23, 59)) == []
@@ -164,7 +165,7 @@ def test_a_card_past_its_expiry_month_is_declined_as_expired(acme, at):
     payment_method_update(
         account=acme.account,
         payment_method_id=card.id,
-        params={"card": {"exp_month": "3", "exp_year": "2025"}},
+        change=PaymentMethodChange(exp_month="3", exp_year="2025"),
         actor=SYSTEM,
     )
     at(utc(2025, 3, 31, 23, 59, 59))
@@ -185,11 +186,10 @@ def test_expiring_notice_once_per_card_and_expiry_month(acme, at, tasks_inline):
     expiring = _attach(acme.account, customer, "pm_card_mastercard")
     later = _attach(acme.account, customer, "pm_card_amex")
     for card, month in ((legacy, "3"), (expiring, "3"), (later, "4")):
-        expiry = {"exp_month": month, "exp_year": "2025"}
         payment_method_update(
             account=acme.account,
             payment_method_id=card.id,
-            params=expiry if card is legacy else {"card": expiry},
+            change=PaymentMethodChange(exp_month=month, exp_year="2025"),
             actor=SYSTEM,
         )
     assert card_updates_fan_out_task() == 2
@@ -220,14 +220,14 @@ def test_expiring_notice_once_per_card_and_expiry_month(acme, at, tasks_inline):
 def test_a_new_expiry_gets_its_own_notice(acme, at):
     customer = CardholderFactory(account=acme.account)
     card = _attach(acme.account, customer, "pm_card_visa")
-    update = {"card": {"exp_month": "3", "exp_year": "2025"}}
+    update = PaymentMethodChange(exp_month="3", exp_year="2025")
     payment_method_update(
-        account=acme.account, payment_method_id=card.id, params=update, actor=SYSTEM
+        account=acme.account, payment_method_id=card.id, change=update, actor=SYSTEM
     )
     assert card_update_apply(payment_method_id=card.id) is True
-    update = {"card": {"exp_month": "4", "exp_year": "2025"}}
+    update = PaymentMethodChange(exp_month="4", exp_year="2025")
     payment_method_update(
-        account=acme.account, payment_method_id=card.id, params=update, actor=SYSTEM
+        account=acme.account, payment_method_id=card.id, change=update, actor=SYSTEM
     )
     assert card_update_apply(payment_method_id=card.id) is False  # April has not begun
     at(utc(2025, 4, 2))
@@ -245,7 +245,7 @@ def test_a_card_found_after_its_expiry_month_is_marked_without_a_notice(acme, at
     payment_method_update(
         account=acme.account,
         payment_method_id=card.id,
-        params={"card": {"exp_month": "3", "exp_year": "2025"}},
+        change=PaymentMethodChange(exp_month="3", exp_year="2025"),
         actor=SYSTEM,
     )
     at(utc(2025, 6, 1))
@@ -307,7 +307,7 @@ def test_two_beats_at_once_emit_each_event_once(transactional_db, acme):
     payment_method_update(
         account=acme.account,
         payment_method_id=expiring.id,
-        params={"card": {"exp_month": str(today.month), "exp_year": str(today.year)}},
+        change=PaymentMethodChange(exp_month=str(today.month), exp_year=str(today.year)),
         actor=SYSTEM,
     )
     ids = [reissued.id, expiring.id]
@@ -345,7 +345,7 @@ def test_dashboard_marks_closed_expired_and_expiring_cards(acme, at):
     payment_method_update(
         account=acme.account,
         payment_method_id=expired.id,
-        params={"card": {"exp_month": "2", "exp_year": "2025"}},
+        change=PaymentMethodChange(exp_month="2", exp_year="2025"),
         actor=SYSTEM,
     )
     at(utc(2025, 3, 10))
@@ -355,7 +355,7 @@ def test_dashboard_marks_closed_expired_and_expiring_cards(acme, at):
     payment_method_update(
         account=acme.account,
         payment_method_id=expiring.id,
-        params={"card": {"exp_month": "3", "exp_year": "2025"}},
+        change=PaymentMethodChange(exp_month="3", exp_year="2025"),
         actor=SYSTEM,
     )
     ordinary = _attach(acme.account, customer, "pm_card_amex")

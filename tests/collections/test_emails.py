@@ -17,6 +17,7 @@ from apps.core.models import Event
 from apps.customers.api.params import customer_create_parse, customer_update_parse
 from apps.customers.services import customer_create, customer_update
 from apps.customers.services.payment_methods import customer_card_add
+from apps.customers.services.payment_methods.requests import CardEntry
 from apps.invoices.engine.periods import utc
 from apps.subscriptions.services.notices import upcoming_invoices_notify
 from tests.collections.dunning import RENEWED_AT, START, failing_renewal, subscribe
@@ -207,9 +208,7 @@ def test_an_expiring_card_gets_its_email(acme, at, commits):
     card = customer_card_add(
         account=acme.account,
         customer=customer,
-        number="4242424242424242",
-        exp_month=4,
-        exp_year=2025,
+        card=CardEntry("4242424242424242", exp_month=4, exp_year=2025),
         actor=SYSTEM,
     )
     at(utc(2025, 4, 1, 0, 5))

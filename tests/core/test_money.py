@@ -117,6 +117,25 @@ def test_major_text_is_what_amount_fields_take(amount, currency, text):
 
 
 @pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (125000, "eur", "€1,250.00"),
+        (1250, "jpy", "¥1,250"),
+        (2500, "USD", "$25.00"),
+        (-26, "usd", "-$0.26"),
+        (0, "gbp", "£0.00"),
+        (1250, "kwd", "KWD 1.250"),
+        (-5, "kwd", "-KWD 0.005"),
+        (99, "cad", "CA$0.99"),
+        (100000, "krw", "₩100,000"),
+        (1, "chf", "CHF 0.01"),
+    ],
+)
+def test_format_amount_writes_the_currencys_own_format(amount, currency, text):
+    assert format_amount(amount, currency) == text
+
+
+@pytest.mark.parametrize(
     ("text", "currency", "minor"),
     [
         ("12.50", "usd", 1250),

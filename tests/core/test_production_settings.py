@@ -35,7 +35,7 @@ def _production_env(tmp_path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SECURE_", "DATABASE_URL", "REDIS_URL"))
+        if not key.startswith(("SECURE_", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -43,7 +43,7 @@ def _production_env(tmp_path, **extra: str) -> dict[str, str]:
         ALLOWED_HOSTS="billing.example.com,testserver",
         DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
         BROKER_DIR=str(tmp_path / "broker"),
-        **extra,
+        **{"PUBLIC_URL": "https://billing.example.com", **extra},
     )
     return env
 
@@ -88,3 +88,9 @@ def test_http_redirects_to_https_except_the_health_check(tmp_path):
         "api_https": 401,
         "hsts": "max-age=31536000; includeSubDomains; preload",
     }
+
+
+def test_check_deploy_asks_for_the_public_url(tmp_path):
+    result = _run(["manage.py", "check", "--deploy"], _production_env(tmp_path, PUBLIC_URL=""))
+    assert "?: (core.W001) PUBLIC_URL is not set." in result.stderr, result.stderr
+    assert "http://127.0.0.1:8000" in result.stderr

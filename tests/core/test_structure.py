@@ -5,7 +5,7 @@ pyproject.toml, run by `make test`, checks where they point)."""
 import ast
 from pathlib import Path
 
-APPS = Path(__file__).resolve().parents[1] / "apps"
+APPS = Path(__file__).resolve().parents[2] / "apps"
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 80
 # Imports inside a function, each with its reason. AppConfig.ready() bodies are allowed as a
@@ -60,6 +60,8 @@ def test_imports_inside_functions_are_only_the_listed_ones():
 
 
 def test_the_checks_see_what_they_measure(tmp_path):
+    assert APPS.is_dir()
+    assert len(_sources()) > 100
     # The walkers find a local import, a long function and a ready() body they must skip.
     module = tmp_path / "apps.py"
     body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
@@ -68,3 +70,24 @@ def test_the_checks_see_what_they_measure(tmp_path):
     lengths = {fn.name: fn.end_lineno - fn.lineno + 1 for fn in _functions(tree)}
     assert lengths == {"ready": 2, "f": MAX_FUNCTION_LINES + 2}
     assert _local_imports(module) == ["apps.py:f: import sys"]
+
+
+def _service_modules() -> list[Path]:
+    return [
+        p
+        for p in _sources()
+        if "services" in p.parts or p.name == "services.py" or p.name.endswith("_services.py")
+    ]
+
+
+def test_services_take_typed_arguments_never_the_wire_params():
+    # The API parses Stripe's wire parameters (``params``) into typed values; a service
+    # taking the dict back would let the wire format decide inside the domain.
+    takes_params = sorted(
+        f"{_name(p)}:{fn.lineno} {fn.name}"
+        for p in _service_modules()
+        for fn in _functions(ast.parse(p.read_text()))
+        if any(a.arg == "params" for a in [*fn.args.args, *fn.args.kwonlyargs])
+    )
+    assert _service_modules()
+    assert takes_params == []

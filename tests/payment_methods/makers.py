@@ -9,6 +9,7 @@ from apps.customers.services.payment_methods import (
     token_create,
     token_id,
 )
+from apps.customers.services.payment_methods.requests import CardEntry, NewSource, NewToken
 from tests.factories import CustomerRowFactory
 
 
@@ -29,11 +30,9 @@ def _source(account: Account, source: str = "tok_visa") -> dict[str, str]:
 def _sepa_source(account: Account) -> str:
     return source_create(
         account=account,
-        params={
-            "type": "sepa_debit",
-            "sepa_debit": {"iban": "DE89370400440532013000"},
-            "owner": {"name": "Jenny Rosen"},
-        },
+        request=NewSource(
+            type="sepa_debit", iban="DE89370400440532013000", owner={"name": "Jenny Rosen"}
+        ),
         actor=SYSTEM,
     ).id
 
@@ -41,7 +40,7 @@ def _sepa_source(account: Account) -> str:
 def _token(account: Account) -> str:
     _, row = token_create(
         account=account,
-        params={"card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2040"}},
+        request=NewToken(card=CardEntry("4242424242424242", exp_month=12, exp_year=2040)),
         actor=SYSTEM,
     )
     return token_id(row)

@@ -18,13 +18,23 @@ from apps.customers.services.payment_methods import (
     token_create,
     token_id,
 )
+from apps.customers.services.payment_methods.inputs import card_entry
+from apps.customers.services.payment_methods.requests import (
+    CardEntry,
+    NewPaymentMethod,
+    NewSource,
+    NewToken,
+    PaymentMethodChange,
+)
 from tests.factories import CustomerRowFactory
 
 
 def _card(account, number="4242424242424242", **extra):
     card = {"number": number, "exp_month": "12", "exp_year": "2040", **extra}
     return payment_method_create(
-        account=account, params={"type": "card", "card": card}, actor=SYSTEM
+        account=account,
+        request=NewPaymentMethod(type="card", card=card_entry(card, param="card")),
+        actor=SYSTEM,
     )
 
 
@@ -110,7 +120,7 @@ def test_a_token_is_spent_once(acme):
     customer = CustomerRowFactory(account=acme.account)
     _, row = token_create(
         account=acme.account,
-        params={"card": {"number": "4242424242424242", "exp_month": "1", "exp_year": "2041"}},
+        request=NewToken(card=CardEntry("4242424242424242", exp_month=1, exp_year=2041)),
         actor=SYSTEM,
     )
     token = token_id(row)
@@ -127,26 +137,22 @@ def test_sepa_wallet_and_bank_sources(acme):
     with pytest.raises(InvalidRequestError) as caught:
         source_create(
             account=acme.account,
-            params={
-                "type": "sepa_debit",
-                "sepa_debit": {"iban": "DE00370400440532013000"},
-                "owner": {"name": "Jenny"},
-            },
+            request=NewSource(
+                type="sepa_debit", iban="DE00370400440532013000", owner={"name": "Jenny"}
+            ),
             actor=SYSTEM,
         )
     assert caught.value.code == "invalid_iban"
     sepa = source_create(
         account=acme.account,
-        params={
-            "type": "sepa_debit",
-            "sepa_debit": {"iban": "DE89 3704 0044 0532 0130 00"},
-            "owner": {"name": "Jenny Rosen"},
-        },
+        request=NewSource(
+            type="sepa_debit", iban="DE89 3704 0044 0532 0130 00", owner={"name": "Jenny Rosen"}
+        ),
         actor=SYSTEM,
     )
     wallet = source_create(
         account=acme.account,
-        params={"type": "paypal", "owner": {"email": "Payer@Example.com"}},
+        request=NewSource(type="paypal", owner={"email": "Payer@Example.com"}),
         actor=SYSTEM,
     )
     for source in (sepa.id, wallet.id, "btok_us_verified"):
@@ -230,7 +236,7 @@ def test_update_records_previous_attributes(acme):
         account=acme.account,
         payment_method_id=card.id,
         customer=customer,
-        params={"exp_year": "2045", "name": "Jenny Rosen"},
+        change=PaymentMethodChange(exp_year="2045", name="Jenny Rosen"),
         actor=SYSTEM,
     )
     event = Event.objects.get(type="customer.source.updated", object_id=card.id)

@@ -6,6 +6,7 @@ from django.utils.text import capfirst
 from unfold.admin import ModelAdmin
 
 from apps.accounts import roles
+from apps.accounts.dashboard.exports import CsvExportMixin
 from apps.accounts.models import AuditLogEntry
 from apps.accounts.selectors import audit_list
 from apps.core.actor import Actor
@@ -24,9 +25,10 @@ def dashboard_actor(request: HttpRequest) -> Actor:
     )
 
 
-class AccountScopedAdmin(ModelAdmin):
+class AccountScopedAdmin(CsvExportMixin, ModelAdmin):
     """Lists only the current account's rows; writes go through services (custom views or
-    actions), never through the generic add/change/delete forms."""
+    actions), never through the generic add/change/delete forms. Every list can be exported
+    as CSV with its current filters (apps.accounts.dashboard.exports)."""
 
     account_field = "account"
     # The list page's title, as the sidebar names it (default: the model's plural name).
@@ -59,6 +61,9 @@ class AccountScopedAdmin(ModelAdmin):
         """Titled by what the list is ("FX rates"), not Django's "Select fx rate to view"."""
         title = self.list_title or capfirst(self.model._meta.verbose_name_plural)
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def export_actor(self, request) -> Actor:
+        return dashboard_actor(request)
 
     def can_write(self, request) -> bool:
         return roles.role_allows(getattr(request, "account_role", None), self.write_capability)

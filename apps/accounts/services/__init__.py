@@ -4,6 +4,7 @@ from apps.accounts.services.accounts import (
     sandbox_create,
     sandbox_delete,
 )
+from apps.accounts.services.branding import account_branding_update
 from apps.accounts.services.keys import (
     api_key_create,
     api_key_revoke,
@@ -24,6 +25,7 @@ from apps.accounts.services.two_factor import (
 )
 
 __all__ = [
+    "account_branding_update",
     "account_create",
     "account_settings_update",
     "api_key_create",

@@ -14,6 +14,7 @@ from apps.customers.services.customers import (
     customer_invoice_prefix_check,
     customer_locales_check,
 )
+from apps.customers.services.payment_methods.inputs import source_entry
 
 ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 # The plain fields of a customer and their longest value.
@@ -107,7 +108,7 @@ def customer_update_parse(params: dict[str, Any]) -> dict[str, Any]:
         "fields": CustomerFields(
             **fields, metadata=metadata, default_payment_method=default_payment_method
         ),
-        "source": params.get("source") or None,
+        "source": source_entry(params["source"]) if params.get("source") else None,
         "default_source": _id(params["default_source"]) if "default_source" in params else None,
     }
 
@@ -152,6 +153,6 @@ def customer_create_parse(params: dict[str, Any]) -> dict[str, Any]:
         "currency": currency,
         "test_clock_id": test_clock,
         "tax_ids": tax_ids,
-        "source": params.get("source") or None,
+        "source": source_entry(params["source"]) if params.get("source") else None,
         "payment_method_id": payment_method,
     }

@@ -12,6 +12,10 @@ from apps.core.api.params import (
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
+from apps.customers.api.payment_method_params import (
+    payment_method_create_parse,
+    payment_method_update_parse,
+)
 from apps.customers.enums import PaymentMethodType, SourceObject
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.payment_method_render import payment_method_render
@@ -122,7 +126,11 @@ class PaymentMethodListApi(CustomerScoped):
     )
     def post(self, request):
         reject_unknown(self.params, PM_CREATE_PARAMS)
-        row = payment_method_create(account=self.account, params=self.params, actor=self.actor)
+        row = payment_method_create(
+            account=self.account,
+            request=payment_method_create_parse(self.params),
+            actor=self.actor,
+        )
         return self.respond(payment_method_render(row))
 
 
@@ -150,7 +158,7 @@ class PaymentMethodDetailApi(CustomerScoped):
         row = payment_method_update(
             account=self.account,
             payment_method_id=payment_method,
-            params=self.params,
+            change=payment_method_update_parse(self.params),
             actor=self.actor,
         )
         return self.respond(payment_method_render(row, as_payment_method=True))

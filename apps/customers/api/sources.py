@@ -15,6 +15,12 @@ from apps.core.api.params import (
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView, client_ip
 from apps.core.errors import ResourceMissingError
+from apps.customers.api.payment_method_params import (
+    reusable_source_update_parse,
+    source_create_parse,
+    source_update_parse,
+    token_create_parse,
+)
 from apps.customers.api.payment_methods import GENERIC_REQUEST, LIST_PARAMS, CustomerScoped
 from apps.customers.enums import SourceObject
 from apps.customers.models import PaymentMethod
@@ -28,6 +34,7 @@ from apps.customers.services.payment_methods import (
     token_create,
     token_get,
 )
+from apps.customers.services.payment_methods.inputs import source_entry
 
 SOURCE_UPDATE_PARAMS = {
     "metadata",
@@ -113,7 +120,7 @@ class CustomerSourceListApi(CustomerScoped):
         row = customer_source_add(
             account=self.account,
             customer=self._customer(customer),
-            source=self.params.get("source"),
+            source=source_entry(self.params.get("source")),
             metadata=get_metadata(self.params),
             actor=self.actor,
         )
@@ -142,7 +149,7 @@ class CustomerSourceDetailApi(CustomerScoped):
         row = payment_method_update(
             account=self.account,
             payment_method_id=id,
-            params=self.params,
+            change=source_update_parse(self.params),
             actor=self.actor,
             customer=self._customer(customer),
         )
@@ -201,7 +208,11 @@ class SourceCreateApi(CustomerScoped):
         )
         return self.respond(
             payment_method_render(
-                source_create(account=self.account, params=self.params, actor=self.actor)
+                source_create(
+                    account=self.account,
+                    request=source_create_parse(self.params),
+                    actor=self.actor,
+                )
             )
         )
 
@@ -231,11 +242,11 @@ class SourceDetailApi(CustomerScoped):
     def post(self, request, source: str):
         reject_unknown(self.params, {"metadata", "owner"})
         self._source(source)
-        params = dict(self.params)
-        if isinstance(params.get("owner"), dict):
-            params["billing_details"] = params.pop("owner")
         row = payment_method_update(
-            account=self.account, payment_method_id=source, params=params, actor=self.actor
+            account=self.account,
+            payment_method_id=source,
+            change=reusable_source_update_parse(self.params),
+            actor=self.actor,
         )
         return self.respond(payment_method_render(row))
 
@@ -251,8 +262,11 @@ class TokenCreateApi(ApiView):
         responses={200: TokenSchema},
     )
     def post(self, request):
-        reject_unknown(self.params, {"card", "bank_account", "customer"})
-        token, row = token_create(account=self.account, params=self.params, actor=self.actor)
+        # ``key``: the publishable key, when Stripe.js sends it as a parameter.
+        reject_unknown(self.params, {"card", "bank_account", "customer", "key"})
+        token, row = token_create(
+            account=self.account, request=token_create_parse(self.params), actor=self.actor
+        )
         return self.respond(token_render(token, row, client_ip=client_ip(request)))
 
 

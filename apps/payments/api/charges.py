@@ -17,6 +17,7 @@ from apps.core.api.params import (
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.customers.api.payment_method_params import charge_card_parse
 from apps.customers.services.payment_methods import (
     payment_method_from_card,
     payment_method_resolve,
@@ -114,8 +115,9 @@ class ChargeListApi(ApiView):
         amount, currency = amount_validate(
             get_int(self.params, "amount", required=True), self.params.get("currency")
         )
-        customer = customer_param(self)
         given = [name for name in ("source", "payment_method", "card") if self.params.get(name)]
+        # Charged to its default when nothing else is given: read with the customer.
+        customer = customer_param(self, with_defaults=not given)
         if len(given) > 1:
             raise InvalidRequestError(
                 "Pass only one of source, payment_method and card.", param=given[1]
@@ -128,7 +130,7 @@ class ChargeListApi(ApiView):
             payment_method = customer_default_payment_method(customer)
         elif given[0] == "card":
             payment_method = payment_method_from_card(
-                account=self.account, card=self.params["card"], actor=self.actor
+                account=self.account, card=charge_card_parse(self.params["card"]), actor=self.actor
             )
         else:
             payment_method = payment_method_resolve(

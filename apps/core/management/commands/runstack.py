@@ -24,9 +24,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.queue import celery_queues
 from config.env import BASE_DIR
 
-QUEUES = ("default", "webhooks", "invoicing", "collections", "workflows", "metering")
+QUEUES = celery_queues()
 STOP_GRACE_SECONDS = 15.0
 READY_TIMEOUT_SECONDS = 60.0
 
@@ -35,12 +36,24 @@ READY_TIMEOUT_SECONDS = 60.0
 class Child:
     name: str
     argv: list[str]
+    # Added to this runner's environment for the child.
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     reader: threading.Thread | None = field(default=None, repr=False)
 
 
 def _uses_sqlite() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def served_url(*, host: str, port: int) -> str:
+    """The address the web server answers on, as a link origin (a wildcard bind is reached
+    through the loopback address)."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def stack_commands(*, host: str, port: int, server: str, python: str) -> list[Child]:
@@ -74,7 +87,11 @@ def stack_commands(*, host: str, port: int, server: str, python: str) -> list[Ch
         # mingle and heartbeats would only add broadcast files every few seconds.
         worker += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     beat = [celery, "-A", "config", "beat", "--loglevel", "INFO"]
-    return [Child("web", web), Child("worker", worker), Child("beat", beat)]
+    # Worker and beat build links (emails, webhook payloads) with no request to take the origin
+    # from: they get the served address, unless PUBLIC_URL is set for the whole stack. The web
+    # server takes it from each request, so a link opens whichever host name was used.
+    offline = {} if settings.PUBLIC_URL else {"PUBLIC_URL": served_url(host=host, port=port)}
+    return [Child("web", web), Child("worker", worker, offline), Child("beat", beat, offline)]
 
 
 class Command(BaseCommand):
@@ -87,7 +104,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo",
             action="store_true",
-            help="Load the demo data first (load_demo) and print its login again once ready.",
+            help="Load the demo data first (load_demo) and print its login once ready.",
         )
 
     def handle(self, *args, **options) -> None:
@@ -98,7 +115,8 @@ class Command(BaseCommand):
             buffer = io.StringIO()
             call_command("load_demo", stdout=buffer)
             demo_summary = buffer.getvalue()
-            self._emit("stack", demo_summary.rstrip("\n"))
+            # The login and key are printed once, when the stack is ready (the last lines seen).
+            self._emit("stack", demo_summary.splitlines()[0])
         children = stack_commands(
             host=options["host"],
             port=options["port"],
@@ -136,7 +154,7 @@ class Command(BaseCommand):
             self.stdout.flush()
 
     def _start(self, child: Child) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **child.env}
         try:
             child.process = subprocess.Popen(
                 child.argv,

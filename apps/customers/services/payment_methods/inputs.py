@@ -11,6 +11,11 @@ from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.errors import CardError, InvalidRequestError
 from apps.customers import testcards
+from apps.customers.services.payment_methods.requests import (
+    BankAccountEntry,
+    CardEntry,
+    SourceEntry,
+)
 
 _BILLING_ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 BILLING_KEYS = ("email", "name", "phone")
@@ -83,7 +88,8 @@ def expiry(card: dict[str, Any], *, param: str) -> tuple[int, int]:
     return month, year
 
 
-def card_number(account: Account, raw: Any, *, param: str) -> testcards.TestCard:
+def card_digits(raw: Any, *, param: str) -> str:
+    """A card number as sent: digits (spaces and dashes dropped) that pass the Luhn check."""
     number = digits(raw, param=f"{param}[number]")
     if not number:
         raise InvalidRequestError(
@@ -93,6 +99,12 @@ def card_number(account: Account, raw: Any, *, param: str) -> testcards.TestCard
         )
     if not testcards.luhn_valid(number):
         raise CardError("Your card number is incorrect.", code="incorrect_number", param="number")
+    return number
+
+
+def card_test(account: Account, number: str, *, param: str) -> testcards.TestCard:
+    """The test card a checked number is: numbers are refused in live mode (a payment gateway's
+    token stands for them there), and in test mode only the test numbers exist."""
     if account.livemode:
         raise InvalidRequestError(
             "Sending card numbers directly is not possible in live mode: collect them with "
@@ -137,3 +149,58 @@ def billing_details(raw: Any, *, param: str = "billing_details") -> dict[str, An
             )
         details["address"] = {k: address[k] for k in _BILLING_ADDRESS_KEYS if address.get(k)}
     return details
+
+
+def card_entry(card: dict[str, Any], *, param: str) -> CardEntry:
+    """A card hash (``number``, ``exp_month``, ``exp_year``) checked in that order: a number
+    that passes the Luhn check, then a real, future expiry month."""
+    number = card_digits(card.get("number"), param=param)
+    month, year = expiry(card, param=param)
+    return CardEntry(
+        number=number, exp_month=month, exp_year=year, billing_details=_card_billing(card)
+    )
+
+
+def _card_billing(card: dict[str, Any]) -> dict[str, Any]:
+    """The cardholder's name and address a legacy card hash carries (``card[name]``,
+    ``source[address_zip]``, …), as the billing details the card is shown with."""
+    billing: dict[str, Any] = {"name": str(card["name"])} if card.get("name") else {}
+    address = {v: card[k] for k, v in LEGACY_CARD_ADDRESS.items() if card.get(k)}
+    if address:
+        billing["address"] = address
+    return billing
+
+
+def bank_account_entry(bank: dict[str, Any], *, param: str) -> BankAccountEntry:
+    """A legacy bank account hash: ``account_number`` and ``country`` are required."""
+    for name in ("account_number", "country"):
+        if not bank.get(name):
+            raise InvalidRequestError(
+                f"Missing required param: {param}[{name}].",
+                param=f"{param}[{name}]",
+                code="parameter_missing",
+            )
+    country = str(bank["country"]).upper()
+    return BankAccountEntry(
+        country=country,
+        account_number=digits(bank["account_number"], param=f"{param}[account_number]"),
+        routing_number=digits(bank.get("routing_number") or "", param=f"{param}[routing_number]"),
+        holder_name=str(bank.get("account_holder_name") or ""),
+        holder_type=str(bank.get("account_holder_type") or "individual"),
+    )
+
+
+def source_entry(source: Any) -> SourceEntry:
+    """A ``source`` parameter: an id as given, or a ``source[object]=card`` /
+    ``bank_account`` hash checked into its entry."""
+    if source is None or isinstance(source, str):
+        return source or ""
+    if not isinstance(source, dict):
+        raise InvalidRequestError("Invalid source: an id or a hash.", param="source")
+    if source.get("object") == "card":
+        return card_entry(source, param="source")
+    if source.get("object") == "bank_account":
+        return bank_account_entry(source, param="source")
+    raise InvalidRequestError(
+        "Invalid source: source[object] must be card or bank_account.", param="source[object]"
+    )

@@ -1,35 +1,32 @@
 """PaymentMethods: create, resolve what a charge is paid with, attach, detach, update, and a
 card staff type in."""
 
-from typing import Any
-
 from django.db import transaction
 
 from apps.accounts.models import Account
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import get_metadata, get_str, metadata_merge
+from apps.core.api.params import metadata_merge
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock, rows_lock
 from apps.customers.enums import PaymentMethodType, SourceObject
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.payment_method_render import payment_method_render
-from apps.customers.services.payment_methods.inputs import (
-    LEGACY_CARD_ADDRESS,
-    billing_details,
-    card_number,
-    digits,
-    expiry,
-)
+from apps.customers.services.payment_methods.inputs import expiry
 from apps.customers.services.payment_methods.records import (
     customer_defaults,
     customer_defaults_changed,
     event_prefix,
     payment_method_record,
 )
+from apps.customers.services.payment_methods.requests import (
+    CardEntry,
+    NewPaymentMethod,
+    PaymentMethodChange,
+)
 from apps.customers.services.payment_methods.rows import (
-    card_row,
     copy_as,
+    entry_card_row,
     from_token_or_test_id,
     is_test_payment_method,
     refuse_unattachable,
@@ -40,24 +37,22 @@ from apps.customers.services.payment_methods.rows import (
 
 
 def payment_method_create(
-    *, account: Account, params: dict[str, Any], actor: Actor
+    *, account: Account, request: NewPaymentMethod, actor: Actor
 ) -> PaymentMethod:
     """``POST /v1/payment_methods``: a new, unattached payment method of any type."""
-    kind = get_str(params, "type", required=True, choices=list(PaymentMethodType.values))
-    billing = billing_details(params.get("billing_details"))
-    if kind == PaymentMethodType.CARD:
-        row = _card_payment_method(account, params.get("card"))
-    elif kind == PaymentMethodType.SEPA_DEBIT:
-        sepa = params.get("sepa_debit") or {}
-        if not isinstance(sepa, dict) or not sepa.get("iban"):
-            raise InvalidRequestError(
-                "Missing required param: sepa_debit[iban].",
-                param="sepa_debit[iban]",
-                code="parameter_missing",
+    billing = request.billing_details
+    if request.type == PaymentMethodType.CARD:
+        if request.card_token:
+            source = from_token_or_test_id(account, request.card_token, param="card[token]")
+            row = copy_as(source, SourceObject.PAYMENT_METHOD)
+        else:
+            row = entry_card_row(
+                account, request.card, source_object=SourceObject.PAYMENT_METHOD, param="card"
             )
+    elif request.type == PaymentMethodType.SEPA_DEBIT:
         row = sepa_row(
             account,
-            sepa["iban"],
+            request.iban,
             source_object=SourceObject.PAYMENT_METHOD,
             param="sepa_debit[iban]",
         )
@@ -67,23 +62,14 @@ def payment_method_create(
                 param="billing_details[name]",
                 code="parameter_missing",
             )
-    elif kind == PaymentMethodType.US_BANK_ACCOUNT:
-        bank = params.get("us_bank_account") or {}
-        if not isinstance(bank, dict):
-            raise InvalidRequestError("Invalid hash: us_bank_account", param="us_bank_account")
-        for name in ("account_number", "routing_number"):
-            if not bank.get(name):
-                raise InvalidRequestError(
-                    f"Missing required param: us_bank_account[{name}].",
-                    param=f"us_bank_account[{name}]",
-                    code="parameter_missing",
-                )
+    elif request.type == PaymentMethodType.US_BANK_ACCOUNT:
+        bank = request.bank
         row = us_bank_row(
             account,
-            account_number=digits(bank["account_number"], param="us_bank_account[account_number]"),
-            routing_number=digits(bank["routing_number"], param="us_bank_account[routing_number]"),
-            holder_type=str(bank.get("account_holder_type") or "individual"),
-            account_type=str(bank.get("account_type") or "checking"),
+            account_number=bank.account_number,
+            routing_number=bank.routing_number,
+            holder_type=bank.holder_type,
+            account_type=bank.account_type,
             holder_name=billing.get("name", ""),
             source_object=SourceObject.PAYMENT_METHOD,
         )
@@ -95,33 +81,13 @@ def payment_method_create(
             param="billing_details[email]",
         )
     row.billing_details = {**row.billing_details, **billing}
-    row.metadata = get_metadata(params) or {}
+    row.metadata = dict(request.metadata)
     with transaction.atomic():
         row.save(force_insert=True)
         payment_method_record(
             row, action="payment_method.created", actor=actor, event_type="payment_method.created"
         )
     return row
-
-
-def _card_payment_method(account: Account, card: Any) -> PaymentMethod:
-    """The row of ``type=card``: from ``card[token]`` or a test card number."""
-    if not isinstance(card, dict):
-        raise InvalidRequestError(
-            "Missing required param: card.", param="card", code="parameter_missing"
-        )
-    if card.get("token"):
-        source = from_token_or_test_id(account, str(card["token"]), param="card[token]")
-        return copy_as(source, SourceObject.PAYMENT_METHOD)
-    test_card = card_number(account, card.get("number"), param="card")
-    month, year = expiry(card, param="card")
-    return card_row(
-        account,
-        test_card,
-        exp_month=month,
-        exp_year=year,
-        source_object=SourceObject.PAYMENT_METHOD,
-    )
 
 
 def payment_method_resolve(
@@ -185,20 +151,14 @@ def payment_method_resolve(
 
 
 def payment_method_from_card(
-    *, account: Account, card: Any, actor: Actor, customer: Customer | None = None
+    *, account: Account, card: str | CardEntry, actor: Actor, customer: Customer | None = None
 ) -> PaymentMethod:
-    """The legacy ``card`` parameter of a charge: a card hash, or a token id as a string."""
+    """The legacy ``card`` parameter of a charge: a token id, or a card typed in."""
     if isinstance(card, str):
         return payment_method_resolve(
             account=account, value=card, customer=None, actor=actor, param="card"
         )
-    if not isinstance(card, dict):
-        raise InvalidRequestError("Invalid hash: card", param="card")
-    test_card = card_number(account, card.get("number"), param="card")
-    month, year = expiry(card, param="card")
-    row = card_row(
-        account, test_card, exp_month=month, exp_year=year, source_object=SourceObject.CARD
-    )
+    row = entry_card_row(account, card, source_object=SourceObject.CARD, param="card")
     with transaction.atomic():
         row.save(force_insert=True)
     return row
@@ -303,7 +263,7 @@ def payment_method_update(
     *,
     account: Account,
     payment_method_id: str,
-    params: dict[str, Any],
+    change: PaymentMethodChange,
     actor: Actor,
     customer: Customer | None = None,
 ) -> PaymentMethod:
@@ -315,33 +275,7 @@ def payment_method_update(
                 "source" if customer is not None else "PaymentMethod", payment_method_id, param="id"
             )
         before = payment_method_render(row)
-        legacy = row.source_object != SourceObject.PAYMENT_METHOD
-        card = params.get("card") if not legacy else params
-        if row.type == PaymentMethodType.CARD and isinstance(card, dict):
-            if card.get("exp_month") not in (None, "") or card.get("exp_year") not in (None, ""):
-                month, year = expiry(
-                    {
-                        "exp_month": card.get("exp_month") or row.exp_month,
-                        "exp_year": card.get("exp_year") or row.exp_year,
-                    },
-                    param="card",
-                )
-                row.exp_month, row.exp_year = month, year
-        if "billing_details" in params:
-            row.billing_details = {
-                **row.billing_details,
-                **billing_details(params["billing_details"]),
-            }
-        if legacy:
-            address = dict(row.billing_details.get("address") or {})
-            for name, key in LEGACY_CARD_ADDRESS.items():
-                if name in params:
-                    address[key] = str(params[name] or "")
-            if address:
-                row.billing_details = {**row.billing_details, "address": address}
-            if "name" in params:
-                row.billing_details = {**row.billing_details, "name": str(params["name"] or "")}
-        row.metadata = metadata_merge(row.metadata, get_metadata(params))
+        _change_apply(row, change)
         row.save()
         after = payment_method_render(row)
         previous = {k: v for k, v in before.items() if after.get(k) != v}
@@ -357,27 +291,33 @@ def payment_method_update(
     return row
 
 
-def customer_card_add(
-    *,
-    account: Account,
-    customer: Customer,
-    number: str,
-    exp_month: Any,
-    exp_year: Any,
-    actor: Actor,
-) -> PaymentMethod:
-    """A card typed in by staff (a test number in test mode), attached to the customer at once.
+def _change_apply(row: PaymentMethod, change: PaymentMethodChange) -> None:
+    """``change`` on the (locked) row: a new expiry is checked with the half not sent kept."""
+    given = [v not in (None, "") for v in (change.exp_month, change.exp_year)]
+    if row.type == PaymentMethodType.CARD and any(given):
+        row.exp_month, row.exp_year = expiry(
+            {
+                "exp_month": change.exp_month or row.exp_month,
+                "exp_year": change.exp_year or row.exp_year,
+            },
+            param="card",
+        )
+    if change.billing_details is not None:
+        row.billing_details = {**row.billing_details, **change.billing_details}
+    if change.address:
+        address = {**(row.billing_details.get("address") or {}), **change.address}
+        row.billing_details = {**row.billing_details, "address": address}
+    if change.name is not None:
+        row.billing_details = {**row.billing_details, "name": change.name}
+    row.metadata = metadata_merge(row.metadata, change.metadata)
 
-    Checks everything, decline cards included, before anything is written."""
-    test_card = card_number(account, number, param="card")
-    month, year = expiry({"exp_month": exp_month, "exp_year": exp_year}, param="card")
-    row = card_row(
-        account,
-        test_card,
-        exp_month=month,
-        exp_year=year,
-        source_object=SourceObject.PAYMENT_METHOD,
-    )
+
+def customer_card_add(
+    *, account: Account, customer: Customer, card: CardEntry, actor: Actor
+) -> PaymentMethod:
+    """A card typed in by staff (a test number in test mode, checked by ``card_entry``),
+    attached to the customer at once. Decline cards are refused before anything is written."""
+    row = entry_card_row(account, card, source_object=SourceObject.PAYMENT_METHOD, param="card")
     refuse_unattachable(row)
     with transaction.atomic():
         row.customer = row_lock(Customer.objects.filter(pk=customer.pk))

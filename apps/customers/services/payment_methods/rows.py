@@ -10,10 +10,8 @@ from apps.core.ids import new_id
 from apps.customers import testcards
 from apps.customers.enums import PaymentMethodType, SourceObject
 from apps.customers.models import PaymentMethod
-from apps.customers.services.payment_methods.inputs import (
-    digits,
-    fingerprint,
-)
+from apps.customers.services.payment_methods.inputs import card_test, digits, fingerprint
+from apps.customers.services.payment_methods.requests import BankAccountEntry, CardEntry
 
 ID_PREFIX = {
     SourceObject.PAYMENT_METHOD: "pm",
@@ -60,6 +58,25 @@ def card_row(
         test_scenario=card.scenario,
         billing_details=billing_details or {},
         metadata=metadata or {},
+    )
+
+
+def entry_card_row(
+    account: Account,
+    entry: CardEntry,
+    *,
+    source_object: str,
+    param: str,
+) -> PaymentMethod:
+    """The row of a card typed in or sent (``CardEntry``): the test card it is, in test mode,
+    shown with the cardholder's details the entry carries."""
+    return card_row(
+        account,
+        card_test(account, entry.number, param=param),
+        exp_month=entry.exp_month,
+        exp_year=entry.exp_year,
+        source_object=source_object,
+        billing_details=entry.billing_details,
     )
 
 
@@ -257,31 +274,23 @@ def _token_row(account: Account, token: str, *, param: str) -> PaymentMethod:
     return row
 
 
-def bank_account_from_hash(account: Account, bank: dict[str, Any], *, param: str) -> PaymentMethod:
-    for name in ("account_number", "country"):
-        if not bank.get(name):
-            raise InvalidRequestError(
-                f"Missing required param: {param}[{name}].",
-                param=f"{param}[{name}]",
-                code="parameter_missing",
-            )
-    country = str(bank["country"]).upper()
-    if country != "US":
-        # Outside the US a bank account is an IBAN.
+def bank_account_row(account: Account, bank: BankAccountEntry, *, param: str) -> PaymentMethod:
+    """The row of a legacy bank account: outside the US its account number is an IBAN."""
+    if bank.country != "US":
         row = sepa_row(
             account,
-            bank["account_number"],
+            bank.account_number,
             source_object=SourceObject.BANK_ACCOUNT,
             param=f"{param}[account_number]",
         )
-        row.details["account_holder_name"] = str(bank.get("account_holder_name") or "")
+        row.details["account_holder_name"] = bank.holder_name
         return row
     return us_bank_row(
         account,
-        account_number=digits(bank["account_number"], param=f"{param}[account_number]"),
-        routing_number=digits(bank.get("routing_number") or "", param=f"{param}[routing_number]"),
-        holder_name=str(bank.get("account_holder_name") or ""),
-        holder_type=str(bank.get("account_holder_type") or "individual"),
+        account_number=bank.account_number,
+        routing_number=bank.routing_number,
+        holder_name=bank.holder_name,
+        holder_type=bank.holder_type,
         source_object=SourceObject.BANK_ACCOUNT,
     )
 

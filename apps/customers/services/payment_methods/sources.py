@@ -8,28 +8,29 @@ from django.db import transaction
 from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
 from apps.core.actor import Actor
-from apps.core.api.params import get_metadata, get_str
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.ids import client_secret_new
 from apps.core.locks import row_lock
 from apps.customers.enums import PaymentMethodType, SourceObject
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.payment_method_render import payment_method_render
-from apps.customers.services.payment_methods.inputs import (
-    BILLING_KEYS,
-    LEGACY_CARD_ADDRESS,
-    card_number,
-    expiry,
-)
+from apps.customers.services.payment_methods.inputs import BILLING_KEYS
 from apps.customers.services.payment_methods.records import (
     customer_defaults,
     customer_defaults_changed,
     payment_method_record,
 )
+from apps.customers.services.payment_methods.requests import (
+    BankAccountEntry,
+    CardEntry,
+    NewSource,
+    NewToken,
+    SourceEntry,
+)
 from apps.customers.services.payment_methods.rows import (
-    bank_account_from_hash,
-    card_row,
+    bank_account_row,
     copy_as,
+    entry_card_row,
     from_token_or_test_id,
     refuse_unattachable,
     sepa_row,
@@ -37,34 +38,17 @@ from apps.customers.services.payment_methods.rows import (
 )
 
 
-def token_create(
-    *, account: Account, params: dict[str, Any], actor: Actor
-) -> tuple[str, PaymentMethod]:
+def token_create(*, account: Account, request: NewToken, actor: Actor) -> tuple[str, PaymentMethod]:
     """``POST /v1/tokens`` for a card or bank account; returns the token id and its row."""
-    card, bank = params.get("card"), params.get("bank_account")
-    if isinstance(card, dict):
-        test_card = card_number(account, card.get("number"), param="card")
-        month, year = expiry(card, param="card")
-        billing = {"name": card["name"]} if card.get("name") else {}
-        address = {v: card[k] for k, v in LEGACY_CARD_ADDRESS.items() if card.get(k)}
-        if address:
-            billing["address"] = address
-        row = card_row(
+    if request.card is not None:
+        row = entry_card_row(
             account,
-            test_card,
-            exp_month=month,
-            exp_year=year,
+            request.card,
             source_object=SourceObject.CARD,
-            billing_details=billing,
-        )
-    elif isinstance(bank, dict):
-        row = bank_account_from_hash(account, bank, param="bank_account")
-    else:
-        raise InvalidRequestError(
-            "You must supply either a card or a bank_account to create a token.",
             param="card",
-            code="parameter_missing",
         )
+    else:
+        row = bank_account_row(account, request.bank_account, param="bank_account")
     with transaction.atomic():
         row.save(force_insert=True)
         audit_record(
@@ -91,47 +75,26 @@ def token_get(*, account: Account, token: str) -> PaymentMethod | None:
     ).first()
 
 
-def source_create(*, account: Account, params: dict[str, Any], actor: Actor) -> PaymentMethod:
+def source_create(*, account: Account, request: NewSource, actor: Actor) -> PaymentMethod:
     """``POST /v1/sources``: a reusable ``src_…`` of type sepa_debit, paypal (wallet) or card."""
-    kind = get_str(params, "type", required=True, choices=["card", "sepa_debit", "paypal"])
-    owner = params.get("owner") or {}
-    if not isinstance(owner, dict):
-        raise InvalidRequestError("Invalid hash: owner", param="owner")
-    if kind == "sepa_debit":
-        sepa = params.get("sepa_debit") or {}
-        if not isinstance(sepa, dict) or not sepa.get("iban"):
-            raise InvalidRequestError(
-                "Missing required param: sepa_debit[iban].",
-                param="sepa_debit[iban]",
-                code="parameter_missing",
-            )
-        if not owner.get("name"):
-            raise InvalidRequestError(
-                "Missing required param: owner[name].",
-                param="owner[name]",
-                code="parameter_missing",
-            )
+    owner = request.owner
+    if request.type == "sepa_debit":
         row = sepa_row(
-            account, sepa["iban"], source_object=SourceObject.SOURCE, param="sepa_debit[iban]"
+            account, request.iban, source_object=SourceObject.SOURCE, param="sepa_debit[iban]"
         )
-    elif kind == "paypal":
+    elif request.type == "paypal":
         row = wallet_row(
             account, owner.get("email"), source_object=SourceObject.SOURCE, param="owner[email]"
         )
     else:
-        token = params.get("token")
-        if not token:
-            raise InvalidRequestError(
-                "Missing required param: token.", param="token", code="parameter_missing"
-            )
         row = copy_as(
-            from_token_or_test_id(account, str(token), param="token"), SourceObject.SOURCE
+            from_token_or_test_id(account, request.token, param="token"), SourceObject.SOURCE
         )
     row.billing_details = {
         **row.billing_details,
         **{k: owner[k] for k in BILLING_KEYS if owner.get(k)},
     }
-    row.metadata = get_metadata(params) or {}
+    row.metadata = dict(request.metadata)
     row.client_secret = client_secret_new(row.id)
     with transaction.atomic():
         row.save(force_insert=True)
@@ -145,23 +108,14 @@ def source_create(*, account: Account, params: dict[str, Any], actor: Actor) -> 
     return row
 
 
-def source_prepare(*, account: Account, source: Any) -> PaymentMethod:
+def source_prepare(*, account: Account, source: SourceEntry) -> PaymentMethod:
     """The row a ``source`` parameter names, checked but not yet attached: a new row (unsaved)
-    for a test token or a card / bank account hash, else the existing token or ``src_…`` row."""
-    if isinstance(source, dict):
-        if source.get("object") == "card":
-            test_card = card_number(account, source.get("number"), param="source")
-            month, year = expiry(source, param="source")
-            row = card_row(
-                account, test_card, exp_month=month, exp_year=year, source_object=SourceObject.CARD
-            )
-        elif source.get("object") == "bank_account":
-            row = bank_account_from_hash(account, source, param="source")
-        else:
-            raise InvalidRequestError(
-                "Invalid source: source[object] must be card or bank_account.",
-                param="source[object]",
-            )
+    for a test token or a card / bank account typed in, else the existing token or ``src_…``
+    row."""
+    if isinstance(source, CardEntry):
+        row = entry_card_row(account, source, source_object=SourceObject.CARD, param="source")
+    elif isinstance(source, BankAccountEntry):
+        row = bank_account_row(account, source, param="source")
     elif isinstance(source, str) and source.startswith("src_"):
         row = PaymentMethod.objects.filter(
             account=account, id=source, source_object=SourceObject.SOURCE
@@ -220,7 +174,7 @@ def customer_source_add(
     *,
     account: Account,
     customer: Customer,
-    source: Any,
+    source: SourceEntry,
     actor: Actor,
     metadata: dict[str, str] | None = None,
 ) -> PaymentMethod:

@@ -47,6 +47,9 @@ DEMO_ROW_LOADERS: tuple[str, ...] = (
     "apps.catalog.demo.catalog_demo_load",
     "apps.customers.demo.customers_demo_load",
 )
+# Like DEMO_ROW_LOADERS, but run after that transaction committed, one service call at a time:
+# they take payments, which are never made inside a transaction.
+DEMO_BILLING_LOADERS: tuple[str, ...] = ("apps.dashboard.demo_billing.billing_demo_load",)
 
 
 def demo_account_ensure() -> tuple[Account, bool]:
@@ -105,9 +108,9 @@ def demo_key_ensure(*, account: Account, key_file: Path) -> str:
     return token
 
 
-def demo_catalog_and_customers_load(*, account: Account) -> None:
-    """Products, prices and customers of the demo account, from the apps that own them."""
-    for path in DEMO_ROW_LOADERS:
+def demo_rows_load(*, account: Account, loaders: tuple[str, ...]) -> None:
+    """Rows of the apps that own them (products, prices, customers, subscriptions, invoices)."""
+    for path in loaders:
         import_string(path)(account=account)
 
 
@@ -131,8 +134,11 @@ class Command(BaseCommand):
                 account, created = demo_account_ensure()
                 sandbox = demo_sandbox_ensure(account=account)
                 demo_staff_ensure(account=account)
-                demo_catalog_and_customers_load(account=account)
+                for each in (account, sandbox):
+                    demo_rows_load(account=each, loaders=DEMO_ROW_LOADERS)
                 token = demo_key_ensure(account=account, key_file=key_file)
+            for each in (account, sandbox):
+                demo_rows_load(account=each, loaders=DEMO_BILLING_LOADERS)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         publishable = (
