@@ -59,6 +59,7 @@ class ApiKeyStatusFilter(admin.SimpleListFilter):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(ObjectHistoryMixin, AccountScopedAdmin):
+    list_title = "API keys"
     write_capability = roles.DEVELOPERS
     list_display = (
         "name_display",

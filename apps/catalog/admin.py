@@ -18,8 +18,9 @@ from apps.catalog.forms import (
     PriceForm,
     ProductForm,
 )
+from apps.catalog.labels import price_terms_text
 from apps.catalog.models import Coupon, FxRate, Product, PromotionCode, TaxRate
-from apps.catalog.render import decimal_text, tiers_render
+from apps.catalog.render import tiers_render
 from apps.catalog.selectors import product_list
 from apps.catalog.services import (
     PriceChanges,
@@ -30,7 +31,6 @@ from apps.catalog.services import (
     product_create,
     product_update,
 )
-from apps.core import money
 from apps.core.errors import ApplicationError
 
 
@@ -89,7 +89,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
         prices = [
             {
                 "price": price,
-                "amount": _amount_text(price),
+                "amount": price_terms_text(price),
                 "tiers": tiers_render(price.tiers),
                 "options": sorted(price.currency_options.items()),
             }
@@ -196,28 +196,6 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
         else:
             messages.success(request, f"Price {price.id} was deleted.")
         return redirect("admin:catalog_product_change", product.id)
-
-
-def _amount_text(price) -> str:
-    if price.custom_unit_amount is not None:
-        return "Pay what you want"
-    if price.billing_scheme == "tiered":
-        return f"Tiered ({price.tiers_mode})"
-    if price.unit_amount_decimal is None:
-        return "—"
-    digits = money.exponent(price.currency)
-    major = price.unit_amount_decimal.scaleb(-digits)
-    text = f"{decimal_text(major)} {price.currency.upper()}"
-    if price.transform_quantity:
-        text += f" per {price.transform_quantity['divide_by']} units"
-    if price.recurring:
-        count = price.recurring["interval_count"]
-        text += (
-            f" / {count} {price.recurring['interval']}"
-            if count > 1
-            else f" / {price.recurring['interval']}"
-        )
-    return text
 
 
 admin.site.register(Coupon, CouponAdmin)

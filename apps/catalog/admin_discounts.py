@@ -43,7 +43,7 @@ class CouponAdmin(ObjectHistoryMixin, CatalogAdmin):
     @display(description="Terms")
     def terms(self, obj: Coupon) -> str:
         if obj.percent_off is not None:
-            return f"{obj.percent_off.normalize()} % off"
+            return f"{money.percent_text(obj.percent_off)} off"
         return f"{money.format_amount(obj.amount_off, obj.currency)} off"
 
     @display(description="Valid", label=STATUS_VARIANTS)
@@ -144,6 +144,7 @@ class PromotionCodeAdmin(ObjectHistoryMixin, CatalogAdmin):
 
 
 class FxRateAdmin(CatalogAdmin):
+    list_title = "FX rates"
     list_display = ("effective_on", "pair", "rate", "source")
     list_filter = ("base", "quote", "source")
     ordering = ("-effective_on", "base", "quote")

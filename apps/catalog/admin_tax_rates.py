@@ -20,6 +20,7 @@ from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.catalog.admin_common import CatalogAdmin, form_submit
 from apps.catalog.models import TaxRate
 from apps.catalog.services import NewTaxRate, tax_rate_create
+from apps.core import money
 
 
 def _text(label: str, max_length: int, help_text: str = "") -> forms.CharField:
@@ -88,7 +89,7 @@ class TaxRateAdmin(ObjectHistoryMixin, CatalogAdmin):
 
     @display(description="Rate")
     def rate(self, obj: TaxRate) -> str:
-        return f"{obj.percentage.normalize():f} %"
+        return money.percent_text(obj.percentage)
 
     @display(description="Prices")
     def kind(self, obj: TaxRate) -> str:

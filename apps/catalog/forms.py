@@ -2,17 +2,18 @@
 builds the parameters ``POST /v1/prices`` takes and parses them as the API does, so the dashboard
 and the API accept and refuse exactly the same prices."""
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminFileFieldWidget,
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectMultipleWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
 )
 
 from apps.catalog.discount_params import new_coupon_parse
@@ -47,11 +48,9 @@ def _text(**kwargs) -> forms.CharField:
 def minor_decimal(text: str, currency: str, field: str) -> str:
     """An amount typed in major units ("12.345") as minor units, fractions kept ("1234.5")."""
     try:
-        value = Decimal(text.strip().replace(",", ""))
-        value = value.scaleb(money.exponent(currency))
-    except (InvalidOperation, money.MoneyError) as exc:
-        raise forms.ValidationError({field: "Enter an amount such as 12.50."}) from exc
-    return format(value.normalize(), "f")
+        return money.parse_major_fraction(text, currency)
+    except money.MoneyError as exc:
+        raise forms.ValidationError({field: str(exc)}) from exc
 
 
 class ProductForm(forms.Form):
@@ -246,7 +245,7 @@ class PromotionCodeForm(forms.Form):
     max_redemptions = forms.IntegerField(
         required=False, min_value=1, widget=UnfoldAdminIntegerFieldWidget
     )
-    first_time_transaction = forms.BooleanField(required=False)
+    first_time_transaction = forms.BooleanField(required=False, widget=UnfoldBooleanWidget)
 
 
 class FxRateForm(forms.Form):
@@ -259,7 +258,9 @@ class FxRateForm(forms.Form):
 
 
 class FxImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV with the header date,base,quote,rate")
+    file = forms.FileField(
+        help_text="CSV with the header date,base,quote,rate", widget=UnfoldAdminFileFieldWidget
+    )
 
 
 def tax_rates_field(account, *, help_text: str) -> forms.MultipleChoiceField:

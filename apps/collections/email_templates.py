@@ -20,7 +20,7 @@ Kind = EmailTemplate.Kind
 PLACEHOLDERS: dict[str, str] = {
     "customer_name": "The customer's name (their email address when they have no name)",
     "account_name": "Your business name",
-    "amount": "The amount, with its currency (e.g. 25.00 USD)",
+    "amount": "The amount, with its currency (e.g. $25.00)",
     "invoice_number": "The invoice's number",
     "hosted_invoice_url": "The link to the invoice's page, where it can be paid",
     "update_payment_method_url": "The link where the customer replaces their payment method",
@@ -221,7 +221,7 @@ def render_html(body: str, context: dict[str, str]) -> str:
 # What the dashboard's preview fills the placeholders with (the account's own name added).
 SAMPLE_CONTEXT: dict[str, str] = {
     "customer_name": "Jenny Rosen",
-    "amount": "49.00 USD",
+    "amount": "$49.00",
     "invoice_number": "A1B2C3D4-0007",
     "hosted_invoice_url": "https://billing.example.com/i/sample/",
     "update_payment_method_url": "https://billing.example.com/payment_method/sample/",

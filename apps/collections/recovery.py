@@ -24,12 +24,6 @@ def rate_text(part: int, whole: int) -> str:
     return f"{permille // 10}.{permille % 10} %"
 
 
-def major_text(amount: int, currency: str) -> str:
-    """Minor units as plain major-unit digits ("1234.50"), the chart's values: exact decimal
-    text, never a float."""
-    return money.format_amount(amount, currency).rsplit(" ", 1)[0].replace(",", "")
-
-
 def duration_text(delta: timedelta) -> str:
     """Days, hours and minutes to the nearest minute, zero parts left out: "6 h 51 m",
     "1 d 10 h 17 m", "3 d"."""
@@ -123,14 +117,14 @@ class RecoveryReport:
             "datasets": [
                 {
                     "label": f"Failed ({code})",
-                    "data": [major_text(failed, currency) for failed, _ in points],
+                    "data": [money.major_text(failed, currency) for failed, _ in points],
                     "backgroundColor": "var(--color-base-300)",
                     "displayYAxis": True,
                     "suffixYAxis": code,
                 },
                 {
                     "label": f"Recovered ({code})",
-                    "data": [major_text(recovered, currency) for _, recovered in points],
+                    "data": [money.major_text(recovered, currency) for _, recovered in points],
                     "backgroundColor": "var(--color-primary-600)",
                 },
             ],

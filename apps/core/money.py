@@ -5,6 +5,7 @@ kwd). ``Decimal`` appears only for quantities finer than a minor unit (``unit_am
 FX rates, proration fractions) and is turned back into an int by ``round_minor`` alone.
 """
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -130,65 +131,95 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
     return number
 
 
-def format_amount(amount: int, currency: str) -> str:
-    """Human display, e.g. ``12.34 USD`` or ``1,000 JPY``; no floats involved."""
-    digits = exponent(currency)
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(int(amount)), 10**digits) if digits else (abs(int(amount)), 0)
-    text = f"{whole:,}"
-    if digits:
-        text += f".{fraction:0{digits}d}"
-    return f"{sign}{text} {_code(currency).upper()}"
-
-
-# The symbols English-language documents write before an amount (Unicode CLDR, "en"), for the
-# currencies whose symbol cannot be mistaken for another's; every other currency is written with
-# its code ("KWD 1.250").
+# How staff read amounts: the currency's own symbol where English writes one that names the
+# currency unambiguously (CLDR's "en" symbols), else its code ("KWD 1.250").
 SYMBOLS = {
-    "usd": "$",
-    "eur": "€",
-    "gbp": "£",
-    "jpy": "¥",
-    "cny": "CN¥",
-    "inr": "₹",
-    "krw": "₩",
-    "cad": "CA$",
-    "aud": "A$",
-    "nzd": "NZ$",
-    "hkd": "HK$",
-    "mxn": "MX$",
-    "brl": "R$",
-    "twd": "NT$",
-    "ils": "₪",
-    "vnd": "₫",
-    "php": "₱",
-}
+    "usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "krw": "₩", "ils": "₪",
+    "ngn": "₦", "php": "₱", "vnd": "₫", "cad": "CA$", "aud": "A$", "nzd": "NZ$",
+    "hkd": "HK$", "mxn": "MX$", "brl": "R$", "cny": "CN¥", "twd": "NT$",
+}  # fmt: skip
 
 
-def format_money(amount: int, currency: str) -> str:
-    """The currency's own format, as a customer reads it: ``€1,250.00``, ``¥1,250``,
-    ``-$0.26``, ``KWD 1.250`` (a currency without an unambiguous symbol keeps its code)."""
+def format_amount(amount: int | Decimal, currency: str) -> str:
+    """The one way an amount is shown: "$25.00", "¥1,250", "KWD 1.250", "-€3.50", "$0.00".
+
+    ``amount`` is in minor units: an int, or a Decimal finer than a minor unit (a price's
+    ``unit_amount_decimal``: 1.25 USD cents is "$0.0125"). Exact, never a float."""
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+        raise MoneyError(f"Amounts are int or Decimal, never {type(amount).__name__}.")
     code = _code(currency)
     digits = exponent(code)
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(int(amount)), 10**digits)
-    text = f"{whole:,}" + (f".{fraction:0{digits}d}" if digits else "")
+    value = Decimal(amount).scaleb(-digits)
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = f"{abs(value):,f}".partition(".")
+    # At least the currency's decimals, more only when the amount has them.
+    fraction = fraction.rstrip("0").ljust(digits, "0")
+    number = f"{whole}.{fraction}" if fraction else whole
     symbol = SYMBOLS.get(code)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{code.upper()} {text}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{code.upper()} {number}"
+
+
+def percent_text(value: Decimal | int | str) -> str:
+    """A percentage as staff read it: "20 %", "12.5 %" (never "2E+1 %")."""
+    number = to_decimal(value).normalize()
+    return f"{number:f} %"
+
+
+def major_text(amount: int, currency: str) -> str:
+    """Minor units as plain major-unit digits, as amount fields take them and charts plot them:
+    1250 USD → "12.50", 1250 JPY → "1250", -5 KWD → "-0.005" (exact, never a float)."""
+    return f"{Decimal(int(amount)).scaleb(-exponent(currency)):f}"
+
+
+# Digits with an optional point: what people type (no exponent, no sign after a symbol).
+_TYPED_AMOUNT = re.compile(r"\d+(\.\d*)?|\.\d+")
+
+
+def input_example(currency: str) -> str:
+    """What an amount field of ``currency`` takes, for its help text: "25.00", "1250", "1.250"."""
+    return major_text({0: 1250, 2: 2500, 3: 1250}[exponent(currency)], currency)
+
+
+def _typed_minor(text: str, code: str) -> Decimal:
+    """Minor units, exactly, of an amount typed in major units (see ``parse_major``)."""
+    raw = "".join((text or "").split()).replace(",", "")
+    negative = raw.startswith("-")
+    body = raw[1:] if negative else raw
+    for prefix in filter(None, (SYMBOLS.get(code), code.upper(), code)):
+        if body.startswith(prefix):
+            body = body[len(prefix) :]
+            break
+    if not raw:
+        raise MoneyError("Enter an amount.")
+    if not _TYPED_AMOUNT.fullmatch(body):
+        raise MoneyError(
+            f"Enter the amount in {code.upper()} as a number, e.g. {input_example(code)}."
+        )
+    return Decimal(f"-{body}" if negative else body).scaleb(exponent(code))
 
 
 def parse_major(text: str, currency: str) -> int:
-    """Minor units from an amount typed in major units ("12.50" USD → 1250, "1000" JPY → 1000).
+    """Minor units from an amount a person typed in major units ("12.50" USD → 1250, "1,000"
+    JPY → 1000, "$12.50" → 1250), parsed as a Decimal, never a float.
 
-    More digits after the point than the currency has is an error, never a rounding."""
-    number = to_decimal((text or "").strip().replace(",", ""))
-    minor = number.scaleb(exponent(currency))
+    More digits after the point than the currency has is an error, never a rounding; the
+    errors are written for the person who typed it."""
+    code = _code(currency)
+    minor = _typed_minor(text, code)
     if minor != minor.to_integral_value():
+        if exponent(code) == 0:
+            raise MoneyError(f"{code.upper()} amounts are whole numbers (no decimals).")
         raise MoneyError(
-            f"{_code(currency).upper()} amounts have at most "
-            f"{exponent(currency)} digits after the point."
+            f"{code.upper()} amounts have at most {exponent(code)} digits after the point."
         )
     return int(minor)
+
+
+def parse_major_fraction(text: str, currency: str) -> str:
+    """A unit price typed in major units, finer than a minor unit allowed ("0.0125" USD), as
+    the decimal text of minor units a price's ``unit_amount_decimal`` takes ("1.25")."""
+    minor = _typed_minor(text, _code(currency))
+    return f"{minor.normalize():f}"
 
 
 # Stripe's minimum charge amounts in minor units (docs.stripe.com/currencies, "Minimum and

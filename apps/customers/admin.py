@@ -8,7 +8,7 @@ here that calls a service.
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -99,14 +99,19 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
 
     @display(description="Balance")
     def balance_display(self, obj: Customer) -> str:
-        balance = getattr(obj, "newest_balance", None) or 0
-        if not balance:
-            return "—"
-        return money.format_amount(balance, obj.currency) if obj.currency else str(balance)
+        # A customer without a currency yet has no balance: shown as zero in the account's.
+        currency = obj.currency or obj.account_currency
+        return money.format_amount(getattr(obj, "newest_balance", None) or 0, currency)
 
     def get_queryset(self, request):
         # One index probe per customer on the page (the list is keyset-paginated, no count).
-        return super().get_queryset(request).annotate(newest_balance=newest_balance())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                newest_balance=newest_balance(), account_currency=F("account__default_currency")
+            )
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """Indexed lookups only, case ignored: an email (whole), an id, or the start of a name or
@@ -186,7 +191,9 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
             "customers/customer_detail.html",
             str(customer),
             customer=customer,
+            original=customer,
             balance=customer_balance(customer),
+            balance_currency=customer.currency or account.default_currency,
             ledger=list(
                 balance_transaction_list(account=account, customer=customer).order_by("-id")[:20]
             ),
@@ -253,6 +260,7 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
             request,
             "dashboard/form_page.html",
             f"Edit {customer}",
+            original=customer,
             form=form,
             cancel_url=reverse("admin:customers_customer_change", args=[customer.id]),
         )

@@ -22,6 +22,14 @@ class CustomerForm(forms.Form):
         required=False, max_length=5000, widget=UnfoldAdminTextareaWidget(attrs={"rows": 2})
     )
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not any((data.get(name) or "").strip() for name in self.fields):
+            raise forms.ValidationError(
+                "Enter at least an email address or a name, so the customer can be found."
+            )
+        return data
+
     def fields_set(self) -> CustomerFields:
         """The fields the form edits, as ``customer_create`` and ``customer_update`` take them."""
         return CustomerFields(**{name: self.cleaned_data[name] for name in self.fields})

@@ -70,6 +70,7 @@ class MethodFilter(admin.SimpleListFilter):
 
 @admin.register(ApiRequestLog)
 class ApiRequestLogAdmin(_BigTableAdmin):
+    list_title = "Logs"
     list_display = ("created_at", "method", "path", "status_display", "duration_display", "key")
     list_filter = (StatusClassFilter, MethodFilter)
     search_fields = ("id", "path")

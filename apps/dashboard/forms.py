@@ -41,7 +41,8 @@ class CodeForm(forms.Form):
 
 
 class AccountSwitchForm(forms.Form):
-    account = forms.CharField(max_length=64)
+    # Posted by the switcher's buttons, never typed.
+    account = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
 class SandboxCreateForm(forms.Form):

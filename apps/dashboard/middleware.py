@@ -1,6 +1,8 @@
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from apps.accounts.enums import AccountKind
 from apps.accounts.models import Account
@@ -41,3 +43,33 @@ class DashboardAccountMiddleware:
                     request.session[SESSION_ACCOUNT_KEY] = account.id
             request.account, request.account_role = (account, role) if role else (None, None)
         return self.get_response(request)
+
+
+# Set by static/dashboard/timezone.js from the browser's own time zone.
+TIME_ZONE_COOKIE = "ledgerline_tz"
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class StaffTimeZoneMiddleware:
+    """Shows the dashboard's times in the staff member's time zone (their browser's), UTC
+    until the browser has told it; stored times stay UTC."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = None
+        if request.path.startswith("/dashboard/"):
+            zone = _zone(request.COOKIES.get(TIME_ZONE_COOKIE))
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

@@ -1,9 +1,11 @@
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from unfold.sites import UnfoldAdminSite
 
 from apps.accounts import roles
 from apps.dashboard.session import SESSION_TWO_FACTOR_KEY
 from apps.dashboard.views.auth import login_view, logout_view, password_change_view
+from apps.dashboard.views.home import home_context
 from apps.dashboard.views.search import command_search
 
 
@@ -16,7 +18,8 @@ class DashboardSite(UnfoldAdminSite):
 
     site_header = "Ledgerline"
     site_title = "Ledgerline"
-    index_title = "Dashboard"
+    index_title = "Home"
+    index_template = "dashboard/home.html"
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
@@ -27,6 +30,17 @@ class DashboardSite(UnfoldAdminSite):
             and getattr(request, "account", None) is not None
             and roles.role_allows(getattr(request, "account_role", None), roles.READ)
         )
+
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The account's home page (apps.dashboard.views.home), not the admin's app index."""
+        return super().index(
+            request, extra_context={**home_context(request), **(extra_context or {})}
+        )
+
+    def app_index(self, request: HttpRequest, app_label: str, extra_context=None) -> HttpResponse:
+        """Django's per-app model lists are not a page staff need: the sidebar names each list
+        for people, so an app's index (reached from a breadcrumb) leads home."""
+        return redirect("admin:index")
 
     # The admin's own sign-in, sign-out and password pages are replaced by the two-step ones
     # (their URLs are routed to apps.dashboard.views.auth first; these cover direct calls).

@@ -15,6 +15,12 @@ NAVIGATION = [
         "separator": False,
         "items": [
             {
+                "title": "Home",
+                "icon": "home",
+                "link": reverse_lazy("admin:index"),
+                "permission": _READ,
+            },
+            {
                 "title": "Customers",
                 "icon": "person",
                 "link": reverse_lazy("admin:customers_customer_changelist"),
@@ -135,7 +141,7 @@ NAVIGATION = [
                 "permission": _READ,
             },
             {
-                "title": "Exchange rates",
+                "title": "FX rates",
                 "icon": "currency_exchange",
                 "link": reverse_lazy("admin:catalog_fxrate_changelist"),
                 "permission": _READ,
@@ -247,7 +253,10 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "apps.dashboard.context.environment_label",
     "STYLES": [lambda request: static("dashboard/ledgerline.css")],
-    "SCRIPTS": [lambda request: static("dashboard/command.js")],
+    "SCRIPTS": [
+        lambda request: static("dashboard/timezone.js"),
+        lambda request: static("dashboard/command.js"),
+    ],
     "COLORS": {
         "primary": {
             "50": "oklch(97.7% .014 308.299)",

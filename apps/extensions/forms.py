@@ -2,8 +2,6 @@
 ``ConfigField`` list, and what to preview a draft choice on. Input shape only: the service
 (``config_clean``) decides what a setting may be."""
 
-from decimal import Decimal
-
 from django import forms
 from unfold.widgets import (
     UnfoldAdminSelectWidget,
@@ -12,6 +10,7 @@ from unfold.widgets import (
 )
 
 from apps.accounts.models import Account
+from apps.catalog.labels import price_label
 from apps.catalog.models import Price
 from apps.core import money
 from apps.invoices.engine.stages import ConfigField, Implementation, Stage
@@ -21,11 +20,6 @@ from apps.subscriptions.models import Subscription
 # Subscriptions a preview may be run on: those that will be invoiced again.
 PREVIEWABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE)
 PREVIEW_CHOICES_LIMIT = 200
-
-
-def major_text(amount: int, currency: str) -> str:
-    """Minor units as typed in major units: 500 USD → "5.00", 500 JPY → "500"."""
-    return str(Decimal(amount).scaleb(-money.exponent(currency)))
 
 
 class MoneyField(forms.CharField):
@@ -40,7 +34,7 @@ class MoneyField(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
-            return major_text(value, self.currency)
+            return money.major_text(value, self.currency)
         return value
 
     def to_python(self, value):
@@ -74,10 +68,6 @@ def config_form_field(field: ConfigField, *, currency: str) -> forms.Field:
     if field.kind == "boolean":
         return forms.BooleanField(required=False, widget=UnfoldBooleanWidget, **common)
     raise ValueError(f"No form field for settings of kind {field.kind!r}")
-
-
-def _price_label(price: Price) -> str:
-    return f"{price.product.name} · {price.nickname or price.id}"
 
 
 def _recurring_prices(account: Account) -> dict[str, Price]:
@@ -118,7 +108,7 @@ class ChoiceForm(forms.Form):
                 label="Applies to",
                 required=False,
                 choices=[("", "Every price (the account's choice)")]
-                + [(price.id, _price_label(price)) for price in self.prices.values()],
+                + [(price.id, price_label(price)) for price in self.prices.values()],
                 widget=UnfoldAdminSelectWidget,
             )
 
@@ -157,7 +147,7 @@ class PreviewForm(forms.Form):
         self.prices = _recurring_prices(account) if stage.id == "billing.prorations" else {}
         if self.prices:
             self.fields["change_to"].choices = [
-                (price.id, _price_label(price)) for price in self.prices.values()
+                (price.id, price_label(price)) for price in self.prices.values()
             ]
         else:
             del self.fields["change_to"]

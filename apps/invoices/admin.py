@@ -24,6 +24,7 @@ from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.invoices.admin_confirm import CONFIRMED_ACTIONS, invoice_action_confirmation
 from apps.invoices.admin_drafts import DraftsAdminMixin, draft_context
+from apps.invoices.admin_filters import PastDueFilter
 from apps.invoices.credit_notes import REASONS, CreditNoteDraft, credit_note_create
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
 from apps.invoices.forms import one_time_prices
@@ -77,7 +78,7 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
     list_per_page = 50
     ordering = ("-id",)
     list_display = ("number_display", "customer", "status_badge", "total_display", "created_at")
-    list_filter = ("status", "billing_reason")
+    list_filter = ("status", PastDueFilter, "billing_reason")
     search_fields = ("=id", "=number", "=customer__email")
     write_capability = roles.BILLING_WRITE
     actions_list = ("new_invoice",)
@@ -149,6 +150,7 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
                 **self.admin_site.each_context(request),
                 "title": f"Invoice {invoice.number or invoice.id}",
                 "opts": self.model._meta,
+                "original": invoice,
                 "invoice": invoice,
                 "lines": lines,
                 "subtotal": _money(invoice.subtotal, invoice.currency),

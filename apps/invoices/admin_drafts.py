@@ -27,7 +27,6 @@ from apps.invoices.forms import (
     ItemForm,
     ItemFormSet,
     NewInvoiceForm,
-    major,
     one_time_prices,
 )
 from apps.invoices.invoice_items import (
@@ -92,7 +91,7 @@ def draft_context(
             prefix=item.id,
             initial={
                 "description": item.description,
-                "unit_amount": major(
+                "unit_amount": money.major_text(
                     money.round_minor(Fraction(item.amount, item.quantity)), item.currency
                 ),
                 "quantity": item.quantity,

@@ -4,16 +4,16 @@ Amounts are typed in major units ("12.50") and turned into minor units for the i
 currency by the views, which know it.
 """
 
-from decimal import Decimal
-
 from django import forms
 from unfold.widgets import (
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
 )
 
 from apps.catalog.forms import tax_rates_field
+from apps.catalog.labels import price_label
 from apps.catalog.models import Price
 from apps.catalog.selectors import coupon_list, price_list
 from apps.core import money
@@ -31,18 +31,7 @@ def one_time_prices(account) -> list[Price]:
 
 
 def price_choices(prices: list[Price]) -> list[tuple[str, str]]:
-    return [("", "—")] + [
-        (
-            price.id,
-            f"{price.product.name} · "
-            + (
-                money.format_amount(price.unit_amount, price.currency)
-                if price.unit_amount is not None
-                else price.id
-            ),
-        )
-        for price in prices
-    ]
+    return [("", "—")] + [(price.id, price_label(price)) for price in prices]
 
 
 class NewInvoiceForm(forms.Form):
@@ -75,10 +64,16 @@ class NewInvoiceForm(forms.Form):
         required=False, max_length=5000, widget=UnfoldAdminTextareaWidget(attrs={"rows": 2})
     )
     include_pending = forms.BooleanField(
-        label="Include the customer's pending invoice items", required=False, initial=True
+        label="Include the customer's pending invoice items",
+        required=False,
+        initial=True,
+        widget=UnfoldBooleanWidget,
     )
     auto_advance = forms.BooleanField(
-        label="Finalize automatically an hour after creation", required=False, initial=True
+        label="Finalize automatically an hour after creation",
+        required=False,
+        initial=True,
+        widget=UnfoldBooleanWidget,
     )
 
     def __init__(self, *args, account, **kwargs):
@@ -152,11 +147,6 @@ class ItemForm(forms.Form):
 
 
 ItemFormSet = forms.formset_factory(ItemForm, extra=5, max_num=50)
-
-
-def major(amount: int, currency: str) -> str:
-    """Minor units as the plain major-unit text the amount fields take (1250 USD → "12.50")."""
-    return str(Decimal(amount).scaleb(-money.exponent(currency)))
 
 
 class ItemEditForm(forms.Form):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from django.template.loader import render_to_string
 
 from apps.accounts.selectors import account_branding
-from apps.core.money import format_money
+from apps.core.money import format_amount
 from apps.customers.models import Customer, CustomerBalanceTransaction
 from apps.invoices.engine.settlement import SETTLEMENT_TYPES
 from apps.invoices.enums import InvoiceStatus
@@ -93,14 +93,14 @@ def tax_rows(invoice: Invoice) -> list[Row]:
     """A row per tax rate of the invoice (``total_tax_amounts``), named as the invoice page
     names it ("VAT (20 %)", "MwSt (19 %, included)"); none when it has none."""
     return [
-        Row(tax["label"], format_money(tax["amount"], invoice.currency))
+        Row(tax["label"], format_amount(tax["amount"], invoice.currency))
         for tax in tax_lines(invoice.account_id, invoice.total_tax_amounts or [])
     ]
 
 
 def _status(invoice: Invoice) -> tuple[str, str]:
     label = InvoiceStatus(invoice.status).label
-    remaining = format_money(invoice.amount_due - invoice.amount_paid, invoice.currency)
+    remaining = format_amount(invoice.amount_due - invoice.amount_paid, invoice.currency)
     if invoice.status == InvoiceStatus.PAID and invoice.paid_at:
         return label, f"Paid on {invoice.paid_at:{DATE}}"
     if invoice.status == InvoiceStatus.OPEN and invoice.due_date:
@@ -115,7 +115,7 @@ def _status(invoice: Invoice) -> tuple[str, str]:
 
 
 def _totals(invoice: Invoice, render: dict) -> list[Row]:
-    money = lambda amount: format_money(amount, invoice.currency)  # noqa: E731
+    money = lambda amount: format_amount(amount, invoice.currency)  # noqa: E731
     rows = [Row("Subtotal", money(invoice.subtotal))]
     if invoice.total_discount:
         coupon = invoice.discount.coupon if invoice.discount_id else None
@@ -177,7 +177,7 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
             LineRow(
                 line.description or line.price_id or "Item",
                 f"× {line.quantity} · {line.period_start:{DATE}} – {line.period_end:{DATE}}",
-                format_money(line.amount, invoice.currency),
+                format_amount(line.amount, invoice.currency),
             )
             for line in invoice.lines.order_by("period_start", "id")
         ],

@@ -102,6 +102,10 @@ class Invoice(TimestampedModel):
             )
         ]
 
+    def __str__(self) -> str:
+        # Its number once finalized; a draft has none yet.
+        return self.number or f"Draft {self.id}"
+
 
 class InvoiceLine(models.Model):
     """One line; a subscription line's key ``(item, kind, period)`` can be billed once only."""

@@ -1,6 +1,8 @@
 """Dashboard → Payments: the charges list (status badges, filters, no counts), the charge page
 with its refunds and a refund form, charging a customer from their page, the balance ledger."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import F, Q
@@ -19,7 +21,7 @@ from apps.accounts.dashboard.admin_base import (
 )
 from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.accounts.dashboard.confirm import back_url, confirmation_response, is_confirmed
-from apps.core import money
+from apps.core import clock, money
 from apps.core.errors import ApplicationError
 from apps.customers.models import PaymentMethod
 from apps.customers.selectors import customer_get
@@ -67,8 +69,26 @@ class ChargeStateFilter(admin.SimpleListFilter):
         return queryset.filter(filters[value]) if value in filters else queryset
 
 
+class CreatedWithinFilter(admin.SimpleListFilter):
+    """Charges of the last days: the home page's revenue and failed-payment figures link here."""
+
+    title = "created"
+    parameter_name = "created"
+    _DAYS = {"7d": 7, "30d": 30}
+
+    def lookups(self, request, model_admin):
+        return [(value, f"In the last {days} days") for value, days in self._DAYS.items()]
+
+    def queryset(self, request, queryset):
+        days = self._DAYS.get(self.value())
+        if days is None:
+            return queryset
+        return queryset.filter(created_at__gte=clock.now() - timedelta(days=days))
+
+
 @admin.register(Charge)
 class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
+    list_title = "Payments"
     paginator = InfinitePaginator
     show_full_result_count = False
     list_per_page = 50
@@ -81,7 +101,7 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
         "id",
         "created_at",
     )
-    list_filter = (ChargeStateFilter,)
+    list_filter = (ChargeStateFilter, CreatedWithinFilter)
     search_fields = ("=id",)
     search_help_text = (
         "A charge id (ch_…), a customer id (cus_…), a customer's email or a card's last 4."
@@ -152,6 +172,7 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 **self.admin_site.each_context(request),
                 "title": f"{money.format_amount(charge.amount, charge.currency)} · {label}",
                 "opts": self.model._meta,
+                "original": charge,
                 "charge": charge,
                 "state": state,
                 "state_label": label,
@@ -263,6 +284,7 @@ def _refundable(charge: Charge) -> int:
 
 @admin.register(BalanceTransaction)
 class BalanceTransactionAdmin(AccountScopedAdmin):
+    list_title = "Balance"
     paginator = InfinitePaginator
     show_full_result_count = False
     list_per_page = 50

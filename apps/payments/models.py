@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.db import models
 
 from apps.core.modelbase import TimestampedModel, public_id_field
+from apps.core.money import format_amount
 from apps.payments.enums import (
     BalanceTransactionType,
     ChargeStatus,
@@ -142,6 +143,9 @@ class Charge(TimestampedModel):
     @property
     def refunded(self) -> bool:
         return self.captured and self.amount_refunded >= self.amount_captured > 0
+
+    def __str__(self) -> str:
+        return f"{format_amount(self.amount, self.currency)} · {self.id}"
 
 
 class Refund(TimestampedModel):

@@ -14,7 +14,10 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
-from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from apps.accounts import roles
 from apps.accounts.dashboard.admin_base import (
@@ -24,6 +27,7 @@ from apps.accounts.dashboard.admin_base import (
 )
 from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.accounts.dashboard.forms import service_error_to_form
+from apps.catalog.labels import price_label
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
@@ -35,6 +39,7 @@ from apps.subscriptions import admin_test_clocks  # noqa: F401
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
 from apps.subscriptions.admin_cancel import CancelForm, SubscriptionCancelMixin
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
+from apps.subscriptions.admin_filters import RenewsFilter
 
 # BillingSettingsAdmin is imported for its @admin.register (the billing settings page).
 from apps.subscriptions.admin_settings import BEHAVIORS, BillingSettingsAdmin  # noqa: F401
@@ -63,7 +68,7 @@ class ChangePriceForm(forms.Form):
             )
         }
         self.fields["item"].choices = [
-            (item.id, f"{item.price.product.name} × {item.quantity}")
+            (item.id, f"{price_label(item.price)} × {item.quantity}")
             for item in self.items.values()
         ]
         self.prices = {
@@ -77,9 +82,14 @@ class ChangePriceForm(forms.Form):
             ).select_related("product")
         }
         self.fields["price"].choices = [
-            (price.id, f"{price.product.name} · {price.nickname or price.id}")
-            for price in self.prices.values()
+            (price.id, price_label(price)) for price in self.prices.values()
         ]
+        # The form opens on what the subscription has now: its first item and that item's price.
+        first = next(iter(self.items.values()), None)
+        if first is not None:
+            self.fields["item"].initial = first.id
+            self.fields["price"].initial = first.price_id
+            self.fields["quantity"].initial = first.quantity
 
     def change(self) -> ItemChange:
         data = self.cleaned_data
@@ -105,7 +115,7 @@ class SubscriptionAdmin(
     list_per_page = 50
     ordering = ("-id",)
     list_display = ("id", "customer", "status_badge", "current_period_end", "collection_method")
-    list_filter = ("status", "collection_method")
+    list_filter = ("status", RenewsFilter, "collection_method")
     search_fields = ("=id", "=customer__id", "=customer__email")
     write_capability = roles.BILLING_WRITE
     actions_list = ("new_subscription",)
@@ -198,6 +208,7 @@ class SubscriptionAdmin(
                 **self.admin_site.each_context(request),
                 "title": f"Subscription {subscription.id}",
                 "opts": self.model._meta,
+                "original": subscription,
                 "subscription": subscription,
                 "items": items,
                 "invoices": [
@@ -221,7 +232,6 @@ class SubscriptionAdmin(
             initial={
                 "proration_date": clock.to_epoch(now),
                 "proration_behavior": billing_settings(request.account).default_proration_behavior,
-                "quantity": 1,
             },
         )
 

@@ -21,7 +21,8 @@ from apps.accounts.dashboard.confirm import (
     is_confirmed,
     posted,
 )
-from apps.core import clock, money
+from apps.catalog.labels import price_label
+from apps.core import clock, dates, money
 from apps.core.errors import ApplicationError
 from apps.invoices.engine.staging import changes_lines
 from apps.invoices.models import InvoiceItem
@@ -47,19 +48,9 @@ class CancelForm(forms.Form):
 
 
 def item_text(item: SubscriptionItem) -> str:
-    """ "Pro — 25.00 USD / month" (× the quantity when more than one)."""
-    price = item.price
-    recurring = price.recurring or {}
-    every = recurring.get("interval", "")
-    if recurring.get("interval_count", 1) != 1:
-        every = f"{recurring['interval_count']} {every}s"
-    amount = (
-        money.format_amount(price.unit_amount, price.currency)
-        if price.unit_amount is not None
-        else "metered"
-    )
+    """ "Pro — $25.00 / month" (× the quantity when more than one)."""
     quantity = f" × {item.quantity}" if item.quantity != 1 else ""
-    return f"{price.product.name} — {amount} / {every}{quantity}"
+    return f"{price_label(item.price)}{quantity}"
 
 
 def unused_time_amount(subscription: Subscription, items: list[SubscriptionItem], now) -> int:
@@ -86,8 +77,9 @@ def cancel_confirmation(request: HttpRequest, subscription: Subscription) -> Con
     unused = unused_time_amount(subscription, items, now)
     details = []
     if unused:
+        until = dates.local_text(subscription.current_period_end, date_only=True)
         details.append(
-            f"The unused time until {subscription.current_period_end:%Y-%m-%d} is worth "
+            f"The unused time until {until} is worth "
             f"{money.format_amount(unused, currency)}; cancelling now does not credit it."
         )
     pending = InvoiceItem.objects.filter(

@@ -6,6 +6,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.shortcuts import redirect, render
+from unfold.widgets import (
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldBooleanSwitchWidget,
+)
 
 from apps.accounts import roles
 from apps.accounts.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
@@ -46,8 +51,12 @@ class BillingSettingsForm(forms.ModelForm):
             "will_be_due_days": "Days before a due date to send invoice.will_be_due",
         }
         widgets = {
-            "default_proration_behavior": forms.Select(choices=BEHAVIORS),
-            "trial_missing_payment_method": forms.Select(
+            "zero_total_invoices": UnfoldBooleanSwitchWidget,
+            "invoice_trial_end_immediately": UnfoldBooleanSwitchWidget,
+            "upcoming_invoice_days": UnfoldAdminIntegerFieldWidget,
+            "will_be_due_days": UnfoldAdminIntegerFieldWidget,
+            "default_proration_behavior": UnfoldAdminSelectWidget(choices=BEHAVIORS),
+            "trial_missing_payment_method": UnfoldAdminSelectWidget(
                 choices=[
                     ("create_invoice", "Bill as usual (the payment then fails and dunning runs)"),
                     ("cancel", "Remove the item (the subscription ends with its last item)"),

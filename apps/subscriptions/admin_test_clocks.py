@@ -22,12 +22,14 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 from apps.accounts.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
 from apps.accounts.dashboard.forms import service_error_to_form
 from apps.accounts.models import TestClock
+from apps.catalog.labels import price_label
+from apps.core import dates
 from apps.core.errors import ApplicationError
 from apps.customers.models import Customer
 from apps.customers.services import CustomerFields
 from apps.invoices.engine.periods import boundary
 from apps.subscriptions.clock_history import test_clock_advances
-from apps.subscriptions.forms import price_label, recurring_prices
+from apps.subscriptions.forms import recurring_prices
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services.test_clocks import (
     test_clock_advance,
@@ -180,7 +182,7 @@ class TestClockAdmin(AccountScopedAdmin):
                 "customers": customers,
                 "subscriptions": list(subscriptions),
                 "advance_form": forms_given.get("advance_form")
-                or AdvanceForm(initial={"frozen_time": next_month.strftime("%Y-%m-%dT%H:%M")}),
+                or AdvanceForm(initial={"frozen_time": dates.utc_input_value(next_month)}),
                 "customer_form": forms_given.get("customer_form")
                 or ClockCustomerForm(account=request.account, initial={"source": "tok_visa"}),
                 "can_write": self.can_write(request),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from apps.accounts.models import Account, TestClock
-from apps.core import clock, money
+from apps.core import clock, dates, money
 from apps.core.models import Event
 from apps.customers.models import Customer
 
@@ -94,7 +94,8 @@ def happening(event: Event) -> Happening:
         if kind == "subscription.renewed":
             start = clock.from_epoch(data["current_period_start"])
             end = clock.from_epoch(data["current_period_end"])
-            text = f"Subscription {name} renewed for {start:%Y-%m-%d} → {end:%Y-%m-%d}"
+            period = " → ".join(dates.local_text(at, date_only=True) for at in (start, end))
+            text = f"Subscription {name} renewed for {period}"
         else:
             changed = ", ".join(sorted(event.previous_attributes or {})) or "created"
             text = f"Subscription {name} {event.type.rsplit('.', 1)[1]} ({changed})"

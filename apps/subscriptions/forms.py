@@ -15,6 +15,7 @@ from unfold.widgets import (
 )
 
 from apps.catalog.forms import tax_rates_field
+from apps.catalog.labels import price_label
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.customers.models import Customer
@@ -53,19 +54,6 @@ def recurring_prices(account, *, currency: str | None = None, interval=None) -> 
     if interval:
         rows = rows.filter(recurring__interval=interval[0], recurring__interval_count=interval[1])
     return {price.id: price for price in rows.select_related("product").order_by("id")}
-
-
-def price_label(price: Price) -> str:
-    recurring = price.recurring or {}
-    every = recurring.get("interval", "")
-    if recurring.get("interval_count", 1) != 1:
-        every = f"{recurring['interval_count']} {every}s"
-    amount = (
-        money.format_amount(price.unit_amount, price.currency)
-        if price.unit_amount is not None
-        else price.currency.upper()
-    )
-    return f"{price.product.name} · {price.nickname or amount} / {every}"
 
 
 def item_trial_end(data: dict, now: datetime) -> datetime | None:

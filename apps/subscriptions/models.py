@@ -73,6 +73,9 @@ class Subscription(TimestampedModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.id
+
 
 class SubscriptionItem(TimestampedModel):
     id = public_id_field("si")

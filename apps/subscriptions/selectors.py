@@ -1,6 +1,7 @@
 """Reads of subscriptions, always scoped to one account."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -12,6 +13,30 @@ from apps.subscriptions.models import Subscription
 
 # Stripe's subscription search fields (besides created and metadata).
 SEARCH_FIELDS = {"status": TOKEN}
+
+
+# Subscriptions that renew at their period end unless canceled first.
+RENEWING_STATUSES = ("active", "trialing", "past_due")
+
+
+def renewing_q(at: datetime, days: int) -> Q:
+    """Subscriptions whose next period starts within ``days`` days of ``at`` (trials that
+    turn into paid periods included; those set to cancel at the period end left out)."""
+    return Q(
+        status__in=RENEWING_STATUSES,
+        cancel_at_period_end=False,
+        current_period_end__gte=at,
+        current_period_end__lt=at + timedelta(days=days),
+    )
+
+
+def subscription_renewing_list(*, account: Account, at: datetime, days: int):
+    return (
+        Subscription.objects.filter(account=account)
+        .filter(renewing_q(at, days))
+        .select_related("customer")
+        .order_by("current_period_end", "id")
+    )
 
 
 def subscription_search(*, account: Account, query: Query) -> QuerySet[Subscription]:

@@ -61,6 +61,7 @@ def _can_write(request: HttpRequest) -> bool:
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ObjectHistoryMixin, AccountScopedAdmin):
+    list_title = "Webhooks"
     write_capability = roles.DEVELOPERS
     list_display = ("url", "status_display", "events_display", "created_at")
     list_filter = ("status",)

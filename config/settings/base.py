@@ -20,6 +20,8 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
+# One date format everywhere (config/formats/en, the same as apps.core.dates).
+FORMAT_MODULE_PATH = ["config.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -94,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.dashboard.middleware.DashboardAccountMiddleware",
+    "apps.dashboard.middleware.StaffTimeZoneMiddleware",
 ]
 
 TEMPLATES = [

@@ -54,9 +54,9 @@ def test_a_charge_in_an_unknown_currency_is_refused(api, currency, events):
 @pytest.mark.parametrize(
     ("amount", "currency", "ceiling"),
     [
-        (100_000_000, "usd", "999,999.99 USD"),
-        (100_000_000, "jpy", "99,999,999 JPY"),
-        (1_000_000_000, "kwd", "999,999.990 KWD"),
+        (100_000_000, "usd", "$999,999.99"),
+        (100_000_000, "jpy", "¥99,999,999"),
+        (1_000_000_000, "kwd", "KWD 999,999.990"),
     ],
 )
 def test_a_charge_above_the_currency_maximum_is_refused(api, amount, currency, ceiling, events):

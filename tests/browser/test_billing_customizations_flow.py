@@ -60,17 +60,17 @@ def test_b1_minimum_threshold_chosen_previewed_saved_and_invoiced(
 
     current = page.locator('[data-preview-side="current"]')
     draft = page.locator('[data-preview-side="draft"]')
-    expect(current.locator("[data-preview-proration]")).to_have_text("1.04 USD")
-    expect(current.locator("[data-preview-total]")).to_have_text("28.04 USD")
+    expect(current.locator("[data-preview-proration]")).to_have_text("$1.04")
+    expect(current.locator("[data-preview-total]")).to_have_text("$28.04")
     assert sorted(_amounts(current.locator("[data-preview-line] [data-amount]"))) == [
-        "-12.90 USD",
-        "13.94 USD",
-        "27.00 USD",
+        "$13.94",
+        "$27.00",
+        "-$12.90",
     ]
-    expect(draft.locator("[data-preview-proration]")).to_have_text("0.00 USD")
-    expect(draft.locator("[data-preview-total]")).to_have_text("27.00 USD")
+    expect(draft.locator("[data-preview-proration]")).to_have_text("$0.00")
+    expect(draft.locator("[data-preview-total]")).to_have_text("$27.00")
     shown = _amounts(draft.locator("[data-preview-line] [data-amount]"))
-    assert shown == ["27.00 USD"]
+    assert shown == ["$27.00"]
 
     page.locator("[data-choice-form]").get_by_role("button", name="Save").click()
     expect(page.get_by_text("Prorations: Minimum proration threshold saved.")).to_be_visible()
@@ -78,7 +78,7 @@ def test_b1_minimum_threshold_chosen_previewed_saved_and_invoiced(
     expect(stage.locator("[data-current-implementation]")).to_contain_text(
         "Minimum proration threshold · version 1"
     )
-    expect(stage.locator('[data-setting="minimum"]')).to_have_text("5.00 USD")
+    expect(stage.locator('[data-setting="minimum"]')).to_have_text("$5.00")
 
     # The change itself, through the API: what the staff member previewed is what is invoiced.
     item = subscription["items"].data[0].id
@@ -94,7 +94,7 @@ def test_b1_minimum_threshold_chosen_previewed_saved_and_invoiced(
     assert (renewal.total, renewal.billing_reason) == (2700, "subscription_cycle")
 
     page.goto(live_server.url + reverse("admin:invoices_invoice_change", args=[renewal.id]))
-    expect(page.locator("[data-invoice-total]")).to_have_text("27.00 USD")
+    expect(page.locator("[data-invoice-total]")).to_have_text("$27.00")
     assert _amounts(page.locator("[data-line] [data-amount]")) == shown
     # The renewal's totals were computed by the default; the waived change left no line on it,
     # but its record: minimum_threshold decided its prorations.
@@ -117,11 +117,11 @@ def test_b1_minimum_threshold_chosen_previewed_saved_and_invoiced(
     advance(test_clock, 2025, 3, 1, 2)
     march = invoices_of(customer)[-1]
     page.goto(live_server.url + reverse("admin:invoices_invoice_change", args=[march.id]))
-    expect(page.locator("[data-invoice-total]")).to_have_text("54.00 USD")
+    expect(page.locator("[data-invoice-total]")).to_have_text("$54.00")
     assert sorted(_amounts(page.locator("[data-line] [data-amount]"))) == [
-        "-13.50 USD",
-        "22.50 USD",
-        "45.00 USD",
+        "$22.50",
+        "$45.00",
+        "-$13.50",
     ]
     expect(page.locator(f'[data-invoice-stage="{PRORATIONS}"]')).to_have_text(
         "minimum_threshold · version 1"

@@ -44,9 +44,9 @@ def test_cancel_void_and_remove_card_ask_first(live_server, browser_page, at):
     page.goto(live_server.url + subscription_page)
     page.locator("[data-cancel-form] button[type=submit]").click()
     expect(page.locator("[data-confirm-summary]")).to_have_text(
-        "Cancel Basic — 25.00 USD / month for ada@example.com now."
+        "Cancel Basic — $25.00 / month for ada@example.com now."
     )
-    expect(page.locator("[data-confirm-details]")).to_contain_text("worth -12.90 USD")
+    expect(page.locator("[data-confirm-details]")).to_contain_text("worth -$12.90")
     page.get_by_role("link", name="Go back").click()
     expect(page).to_have_url(live_server.url + subscription_page)
     assert Subscription.objects.get(id=subscription.id).status == "active"
@@ -58,7 +58,7 @@ def test_cancel_void_and_remove_card_ask_first(live_server, browser_page, at):
     page.goto(live_server.url + reverse("admin:invoices_invoice_change", args=[invoice.id]))
     page.get_by_role("button", name="Void").click()
     expect(page.locator("[data-confirm-summary]")).to_have_text(
-        f"Void invoice {invoice.number} of 25.00 USD for bob@example.com; it can no longer be paid."
+        f"Void invoice {invoice.number} of $25.00 for bob@example.com; it can no longer be paid."
     )
     assert Invoice.objects.get(id=invoice.id).status == "open"
     page.locator("[data-confirm-form] button[type=submit]").click()

@@ -36,17 +36,16 @@ def test_retry_a_failed_invoice_from_the_queue(live_server, browser_page, at):
     expect(row).to_be_visible()
     next_retry = row.locator("[data-next-retry]").inner_text().strip()
     decline_code = row.locator("[data-decline-code]").inner_text().strip()
-    assert next_retry == invoice.next_payment_attempt.strftime("%Y-%m-%d %H:%M")
-    assert next_retry == "2025-02-01 07:51"
+    assert next_retry == "1 Feb 2025, 07:51 (in 6 hours)"
     assert decline_code == "generic_decline"
     expect(row.locator("[data-invoice-link]")).to_have_text(invoice.number)
-    expect(row.locator("[data-amount-due]")).to_have_text("25.00 USD")
+    expect(row.locator("[data-amount-due]")).to_have_text("$25.00")
 
     card_fixed(invoice)
     row.get_by_role("button", name="Retry now").click()
     card = invoice.customer.default_payment_method or invoice.customer.default_source
     expect(page.locator("[data-confirm-summary]")).to_have_text(
-        f"Charge 25.00 USD due on invoice {invoice.number} to Visa •••• {card.last4} of "
+        f"Charge $25.00 due on invoice {invoice.number} to Visa •••• {card.last4} of "
         "pat@example.com."
     )
     assert Invoice.objects.get(pk=invoice.pk).status == "open"

@@ -55,18 +55,18 @@ def test_new_subscription_preview_create_and_invoice(live_server, browser_page, 
     first = page.locator('[data-preview-invoice="first"]')
     following = page.locator('[data-preview-invoice="next"]')
     # The preview settles once the trial days are in: Intel bills nothing now.
-    expect(following.locator("[data-preview-amount-due]")).to_have_text("104.87 USD")
-    expect(first.locator("[data-preview-amount-due]")).to_have_text("29.00 USD")
+    expect(following.locator("[data-preview-amount-due]")).to_have_text("$104.87")
+    expect(first.locator("[data-preview-amount-due]")).to_have_text("$29.00")
     shown = [
         t.strip() for t in first.locator("[data-preview-line] [data-amount]").all_inner_texts()
     ]
-    assert shown == ["29.00 USD"]
+    assert shown == ["$29.00"]
     upcoming = [
         t.strip() for t in following.locator("[data-preview-line] [data-amount]").all_inner_texts()
     ]
     # Launch, Intel's 17 of 31 days after its trial (4900 × 17/31), Intel's next month.
-    assert upcoming == ["29.00 USD", "26.87 USD", "49.00 USD"]
-    expect(following).to_contain_text("Next invoice, 2025-04-10 00:00 UTC")
+    assert upcoming == ["$29.00", "$26.87", "$49.00"]
+    expect(following).to_contain_text("Next invoice, 10 Apr 2025, 00:00")
 
     at(utc(2025, 3, 10, 0, 3))  # staff read for three minutes, then create
     form.get_by_role("button", name="Create subscription").click()
@@ -74,7 +74,7 @@ def test_new_subscription_preview_create_and_invoice(live_server, browser_page, 
     expect(page.get_by_text(f"Subscription {subscription.id} was created.")).to_be_visible()
     invoice = Invoice.objects.get(subscription=subscription)
     page.locator(f'[data-invoice="{invoice.id}"] a').click()
-    expect(page.locator("[data-invoice-total]")).to_have_text("29.00 USD")
+    expect(page.locator("[data-invoice-total]")).to_have_text("$29.00")
     billed = [t.strip() for t in page.locator("[data-line] [data-amount]").all_inner_texts()]
     assert billed == shown
     assert subscription.billing_cycle_anchor == utc(2025, 3, 10)

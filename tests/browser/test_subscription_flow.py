@@ -38,18 +38,18 @@ def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page,
     form.locator("select[name=proration_behavior]").select_option("always_invoice")
     form.locator("select[name=price]").select_option(pro.id)
     preview = page.locator("[data-preview-result]")
-    expect(preview).to_contain_text("-12.90 USD")
-    expect(preview).to_contain_text("13.94 USD")
-    expect(page.locator("[data-preview-total]")).to_have_text("1.04 USD")
+    expect(preview).to_contain_text("-$12.90")
+    expect(preview).to_contain_text("$13.94")
+    expect(page.locator("[data-preview-total]")).to_have_text("$1.04")
     shown = [t.strip() for t in page.locator("[data-preview-line] [data-amount]").all_inner_texts()]
 
     form.get_by_role("button", name="Confirm change").click()
     expect(page.get_by_text("The subscription was changed.")).to_be_visible()
     invoice = Invoice.objects.get(billing_reason="subscription_update")
     page.locator(f'[data-invoice="{invoice.id}"] a').click()
-    expect(page.locator("[data-invoice-total]")).to_have_text("1.04 USD")
+    expect(page.locator("[data-invoice-total]")).to_have_text("$1.04")
     billed = [t.strip() for t in page.locator("[data-line] [data-amount]").all_inner_texts()]
-    assert billed == shown == ["-12.90 USD", "13.94 USD"]
+    assert billed == shown == ["-$12.90", "$13.94"]
     pdf_url = page.locator("[data-pdf-link]").get_attribute("href")
     assert pdf_url.startswith(live_server.url + "/i/")
     pdf = page.request.get(pdf_url)

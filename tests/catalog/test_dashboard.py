@@ -75,7 +75,7 @@ def test_price_editor_shows_service_errors_and_writes_nothing(staff_client, acme
             "option_0_amount": "9",
         },
     )
-    assert "Enter an amount such as 12.50." in bad_amount.content.decode()
+    assert "Enter the amount in USD as a number, e.g. 25.00." in bad_amount.content.decode()
     options = staff_client.post(
         f"{BASE}/product/{product.id}/prices/add/",
         {
@@ -101,14 +101,14 @@ def test_price_editor_shows_service_errors_and_writes_nothing(staff_client, acme
 
 def test_coupon_and_promotion_code_forms(staff_client, acme):
     bad = staff_client.post(f"{BASE}/coupon/create/", {"duration": "once"})
-    assert "Pass exactly one of percent_off and amount_off." in bad.content.decode()
+    assert "Pass exactly one of “Percent off” and “Amount off”." in bad.content.decode()
     staff_client.post(
         f"{BASE}/coupon/create/",
         {"id": "TENOFF", "amount_off": "10.00", "currency": "usd", "duration": "once"},
     )
     coupon = Coupon.objects.get(account=acme.account)
     assert (coupon.amount_off, coupon.currency) == (1000, "usd")
-    assert "10.00 USD off" in staff_client.get(f"{BASE}/coupon/").content.decode()
+    assert "$10.00 off" in staff_client.get(f"{BASE}/coupon/").content.decode()
     staff_client.post(f"{BASE}/promotioncode/create/", {"coupon": "TENOFF", "code": "HELLO10"})
     assert PromotionCode.objects.get().code == "HELLO10"
 

@@ -41,9 +41,10 @@ def rows_of(html: str) -> dict[str, str]:
 
 
 def cell(row: str, name: str) -> str:
-    match = re.search(rf"<[^>]*{name}[^>]*>([^<]*)<", row)
+    """The text of the element marked ``name``, markup inside it (a ``<time>``) left out."""
+    match = re.search(rf"<(\w+)[^>]*{name}[^>]*>(.*?)</\1>", row, re.S)
     assert match, name
-    return match.group(1).strip()
+    return re.sub(r"<[^>]+>", "", match.group(2)).strip()
 
 
 def messages_of(response) -> list[str]:
@@ -105,15 +106,19 @@ def test_the_queue_shows_each_failed_invoice_with_its_attempts_decline_and_next_
     assert f'href="/dashboard/invoices/invoice/{pat.id}/change/"' in pat_row
     assert cell(pat_row, "data-customer-link") == "pat@example.com"
     assert f'href="/dashboard/customers/customer/{pat.customer_id}/change/"' in pat_row
-    assert cell(pat_row, "data-amount-due") == "25.00 USD"
+    assert cell(pat_row, "data-amount-due") == "$25.00"
     assert cell(pat_row, "data-attempts") == "1"
     assert cell(pat_row, "data-decline-code") == "generic_decline"
-    assert cell(pat_row, "data-next-retry") == "2025-02-01 07:51"
+    # Shown in the staff member's time zone (UTC here), the UTC time on hover, and how far off.
+    assert cell(pat_row, "data-next-retry") == "1 Feb 2025, 07:51 (in 6 hours)"
+    assert re.search(
+        r'datetime="2025-02-01T07:51:\d\dZ" title="2025-02-01 07:51:\d\d UTC"', pat_row
+    )
     # The manual retry neither counted nor moved the schedule; its decline is the newest.
-    assert cell(sam_row, "data-amount-due") == "19.99 USD"
+    assert cell(sam_row, "data-amount-due") == "$19.99"
     assert cell(sam_row, "data-attempts") == "1"
     assert cell(sam_row, "data-decline-code") == "insufficient_funds"
-    assert cell(sam_row, "data-next-retry") == "2025-02-01 07:51"
+    assert cell(sam_row, "data-next-retry") == "1 Feb 2025, 07:51 (in 6 hours)"
     assert 'name="invoice"' in pat_row
     assert 'name="selected"' in pat_row
     # The retry names the card it charges: the customer's default.
@@ -230,7 +235,7 @@ def test_a_retry_is_confirmed_first_naming_each_invoice_amount_and_card(
     html = one.content.decode()
     assert one.status_code == 200
     assert (
-        f"Charge 25.00 USD due on invoice {pat.number} to Visa •••• {pat_card.last4} of "
+        f"Charge $25.00 due on invoice {pat.number} to Visa •••• {pat_card.last4} of "
         "pat@example.com." in html
     )
     assert f'name="invoice" value="{pat.id}"' in html
@@ -238,7 +243,7 @@ def test_a_retry_is_confirmed_first_naming_each_invoice_amount_and_card(
     assert 'name="confirm" value="yes"' in html
     several = staff_client.post(RETRY, {"selected": [pat.id, sam.id], "bulk": "1"})
     html = several.content.decode()
-    assert "Charge 2 invoices now, 44.99 USD in all." in html
+    assert "Charge 2 invoices now, $44.99 in all." in html
     assert html.count('name="selected"') == 2
     assert (PaymentAttempt.objects.count(), Charge.objects.count()) == (attempts, charges)
     assert Invoice.objects.get(pk=pat.pk).status == "open"
@@ -322,7 +327,9 @@ def test_the_invoice_page_shows_its_attempts_and_next_retry(staff_client, acme, 
 
     html = staff_client.get(f"/dashboard/invoices/invoice/{sam.id}/change/").content.decode()
 
-    assert "Next retry: 2025-02-01 07:51 UTC (attempt 2)." in html
+    assert re.search(
+        r"Next retry: <time [^>]*>1 Feb 2025, 07:51 \(in \d+ hours\)</time> \(attempt 2\)\.", html
+    )
     attempts = re.findall(r'data-payment-attempt="\d+">(.*?)</tr>', html, re.S)
     assert len(attempts) == 2
     assert [cell(row, "data-attempt-trigger") for row in attempts] == ["Automatic", "Manual"]
@@ -330,8 +337,8 @@ def test_the_invoice_page_shows_its_attempts_and_next_retry(staff_client, acme, 
         "generic_decline",
         "insufficient_funds",
     ]
-    assert "2025-02-01 01:00" in attempts[0]
-    assert "2025-02-01 03:00" in attempts[1]
+    assert ">1 Feb 2025, 01:00</time>" in attempts[0]
+    assert ">1 Feb 2025, 03:00</time>" in attempts[1]
     assert all("Failed" in row for row in attempts)
     # A paid invoice shows its history and no retry.
     card_scenario_set(sam.customer, "succeed")

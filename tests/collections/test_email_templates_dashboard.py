@@ -99,7 +99,7 @@ def test_the_preview_renders_sample_data_and_escapes_it(staff_client, acme):  # 
     html = preview.content.decode()
     assert preview.status_code == 200
     assert "<html" not in html  # a partial
-    assert "<strong data-preview-subject>Acme: 49.00 USD</strong>" in html
+    assert "<strong data-preview-subject>Acme: $49.00</strong>" in html
     assert "<p>&lt;b&gt;Hi&lt;/b&gt; Jenny Rosen</p>" in html
     assert (
         '<a href="https://billing.example.com/payment_method/sample/">'

@@ -48,11 +48,11 @@ def test_a_paid_invoice_sends_a_receipt_and_a_failed_renewal_a_payment_failed_em
     receipt, failed = mail.outbox
     assert receipt.to == ["pat@example.com"]
     assert receipt.subject.startswith("Your receipt from Acme for invoice ")
-    assert "Thank you for your payment of 25.00 USD to Acme" in receipt.body
+    assert "Thank you for your payment of $25.00 to Acme" in receipt.body
 
     assert failed.to == ["pat@example.com"]
     assert failed.subject == "Your payment to Acme did not go through"
-    assert f"25.00 USD for invoice {invoice.number}" in failed.body
+    assert f"$25.00 for invoice {invoice.number}" in failed.body
     # The first retry of the default schedule, about 6.9 hours after the renewal.
     assert invoice.next_payment_attempt.date() == RENEWED_AT.date()
     assert "We will try again on February 1, 2025." in failed.body
@@ -94,7 +94,7 @@ def test_a_failure_leaving_one_retry_or_none_sends_the_final_notice(acme, at, co
     assert [row.kind for row in _sent()] == ["receipt", "final_notice"]
     notice = mail.outbox[-1]
     assert notice.subject == "Final notice: your payment to Acme is overdue"
-    assert f"collect 25.00 USD for invoice {invoice.number}" in notice.body
+    assert f"collect $25.00 for invoice {invoice.number}" in notice.body
 
 
 def test_kinds_turned_off_send_nothing(acme, at, commits):
@@ -130,7 +130,7 @@ def test_the_accounts_own_wording_is_used(acme, at, commits):
 
     failed = mail.outbox[-1]
     # A customer without a name is called by their email address.
-    assert failed.subject == "pat@example.com: 25.00 USD is still due"
+    assert failed.subject == "pat@example.com: $25.00 is still due"
     assert failed.body == (
         f"Pay {invoice.number} at http://127.0.0.1:8000/i/{invoice.hosted_token}/ — Acme"
     )
@@ -195,7 +195,7 @@ def test_upcoming_renewal_email(acme, at, commits):
     [email] = mail.outbox
     assert email.subject == "Your Acme subscription renews on February 1, 2025"
     assert "Hello Pat Doe," in email.body
-    assert "renews on February 1, 2025, for 25.00 USD." in email.body
+    assert "renews on February 1, 2025, for $25.00." in email.body
     [row] = _sent("upcoming_renewal")
     assert row.object_id == subscription.id
 

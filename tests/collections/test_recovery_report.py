@@ -32,8 +32,8 @@ def chart_of(html: str) -> dict:
 
 @pytest.fixture
 def month(acme, at):
-    """February 2025 at acme: first failures on the 1st (A 25.00 USD generic_decline, B 10.00
-    USD insufficient_funds) and the 3rd (C 40.00 EUR generic_decline, D 7.00 USD
+    """February 2025 at acme: first failures on the 1st (A $25.00 generic_decline, B 10.00
+    USD insufficient_funds) and the 3rd (C €40.00 generic_decline, D $7.00
     generic_decline, then declined again for insufficient funds), one on the 10th (E), one at
     Globex, one renewal paid at once; A and C recovered on the 12th."""
     at(utc(2025, 1, 1))
@@ -77,7 +77,7 @@ def test_the_report_counts_first_failures_in_the_range_and_their_recoveries(acme
     assert (totals.entered, totals.recovered, totals.rate) == (4, 2, "50.0 %")
     assert totals.failed_amounts == {"usd": 2500 + 1000 + 700, "eur": 4000}
     assert totals.recovered_amounts == {"usd": 2500, "eur": 4000}
-    assert totals.recovered_texts == ["40.00 EUR", "25.00 USD"]
+    assert totals.recovered_texts == ["€40.00", "$25.00"]
     by_code = {code: figures for code, figures in report.by_code}
     assert [code for code, _ in report.by_code] == ["generic_decline", "insufficient_funds"]
     generic = by_code["generic_decline"]
@@ -112,15 +112,15 @@ def test_the_page_shows_totals_codes_and_the_chart(staff_client, acme, month):  
     assert text("data-entered") == "4"
     assert text("data-recovered") == "2"
     assert text("data-rate") == "50.0 %"
-    assert text("data-failed-amounts") == "40.00 EUR · 42.00 USD"
-    assert text("data-recovered-amounts") == "40.00 EUR · 25.00 USD"
+    assert text("data-failed-amounts") == "€40.00 · $42.00"
+    assert text("data-recovered-amounts") == "€40.00 · $25.00"
     rows = re.findall(r'data-code-row="([^"]*)">(.*?)</tr>', html, re.S)
     assert [code for code, _ in rows] == ["generic_decline", "insufficient_funds"]
     generic = rows[0][1]
     assert re.search(r"data-code-entered>3<", generic)
     assert re.search(r"data-code-recovered>2<", generic)
     assert re.search(r"data-code-rate>66.7 %<", generic)
-    assert re.search(r"data-code-amount>40.00 EUR · 25.00 USD<", generic)
+    assert "data-code-amount>€40.00 · $25.00<" in generic
     chart = chart_of(html)
     assert chart["labels"] == [f"2025-02-0{day}" for day in range(1, 8)]
     failed, recovered = chart["datasets"]
@@ -178,7 +178,7 @@ def test_the_report_math():
         ("expired_card", 3, 1, "33.3 %"),
         ("generic_decline", 2, 2, "100.0 %"),
     ]
-    assert report.totals.recovered_texts == ["1,500 JPY", "50.00 USD"]
+    assert report.totals.recovered_texts == ["¥1,500", "$50.00"]
     assert report.chart("jpy")["datasets"][0]["data"] == ["3000", "0"]
     assert report.chart("usd")["datasets"][1]["data"] == ["0.00", "50.00"]
     # A currency with nothing that failed charts zeros.

@@ -57,7 +57,7 @@ def test_the_emailed_link_opens_the_page_with_what_is_due(failed):
     assert page.status_code == 200
     assert f'data-update-payment-method="{failed.customer_id}"' in html
     assert "Visa •••• 0341" in html  # the card that declines
-    assert f'Invoice {failed.number}</td><td class="amount">25.00 USD due' in html
+    assert f'Invoice {failed.number}</td><td class="amount">$25.00 due' in html
     assert page["X-Robots-Tag"] == "noindex"
     assert page["Cache-Control"] == "no-store"
 

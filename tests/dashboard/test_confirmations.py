@@ -56,8 +56,8 @@ def test_refund_is_confirmed_before_it_is_made(staff_client, acme):
     charge = ChargeFactory(account=acme.account)
     before = _rows()
     first = staff_client.post(f"{CHARGES}/{charge.id}/refund/", {"amount": "5.00"})
-    assert _summary(first) == "Refund 5.00 USD of 20.00 USD to Visa •••• 4242 of p@example.com."
-    assert "15.00 USD will remain refundable." in first.content.decode()
+    assert _summary(first) == "Refund $5.00 of $20.00 to Visa •••• 4242 of p@example.com."
+    assert "$15.00 will remain refundable." in first.content.decode()
     assert _rows() == before
     done = staff_client.post(f"{CHARGES}/{charge.id}/refund/", {"amount": "5.00", "confirm": "yes"})
     assert done.status_code == 302
@@ -68,7 +68,7 @@ def test_refund_over_the_refundable_amount_never_reaches_the_confirmation(staff_
     charge = ChargeFactory(account=acme.account)
     page = staff_client.post(f"{CHARGES}/{charge.id}/refund/", {"amount": "20.01"})
     assert "data-confirmation" not in page.content.decode()
-    assert "greater than the unrefunded amount on the charge (20.00 USD)" in page.content.decode()
+    assert "greater than the unrefunded amount on the charge ($20.00)" in page.content.decode()
 
 
 def test_charge_is_confirmed_before_the_card_is_charged(staff_client, acme):
@@ -77,7 +77,7 @@ def test_charge_is_confirmed_before_the_card_is_charged(staff_client, acme):
     form = {"amount": "12.50", "currency_code": "usd", "payment_method": card.id}
     before = _rows()
     first = staff_client.post(f"/dashboard/payments/charge/for/{jenny.id}/", form)
-    assert _summary(first) == "Charge 12.50 USD to Visa •••• 4242 of jenny@example.com."
+    assert _summary(first) == "Charge $12.50 to Visa •••• 4242 of jenny@example.com."
     assert f'name="payment_method" value="{card.id}"' in first.content.decode()
     assert _rows() == before
     staff_client.post(f"/dashboard/payments/charge/for/{jenny.id}/", {**form, "confirm": "yes"})
@@ -105,10 +105,10 @@ def test_cancel_states_the_unused_time_and_cancels_only_when_confirmed(staff_cli
     url = f"{SUBSCRIPTIONS}/{subscription.id}/cancel/"
     before = _rows()
     first = staff_client.post(url, {"feedback": "too_expensive"})
-    assert _summary(first) == "Cancel Basic — 25.00 USD / month for sub@example.com now."
+    assert _summary(first) == "Cancel Basic — $25.00 / month for sub@example.com now."
     # 16 of January's 31 days are left: −round(2500 × 16/31) = −1290, not credited.
     assert (
-        "The unused time until 2025-02-01 is worth -12.90 USD; cancelling now does not credit it."
+        "The unused time until 1 Feb 2025 is worth -$12.90; cancelling now does not credit it."
         in first.content.decode()
     )
     assert 'name="feedback" value="too_expensive"' in first.content.decode()
@@ -127,7 +127,7 @@ def test_void_is_confirmed(staff_client, acme):
     before = _rows()
     first = staff_client.post(url)
     assert _summary(first) == (
-        f"Void invoice {invoice.number} of 25.00 USD for sub@example.com; it can no longer be paid."
+        f"Void invoice {invoice.number} of $25.00 for sub@example.com; it can no longer be paid."
     )
     assert _rows() == before
     staff_client.post(url, {"confirm": "yes"})
@@ -140,7 +140,7 @@ def test_paying_an_invoice_is_confirmed(staff_client, acme):
     before = _rows()
     first = staff_client.post(url)
     assert _summary(first) == (
-        f"Charge 25.00 USD due on invoice {invoice.number} to Visa •••• 4242 of sub@example.com."
+        f"Charge $25.00 due on invoice {invoice.number} to Visa •••• 4242 of sub@example.com."
     )
     assert _rows() == before
     staff_client.post(url, {"confirm": "yes"})

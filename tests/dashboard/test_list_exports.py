@@ -53,7 +53,7 @@ def test_the_export_holds_the_lists_columns_and_only_this_accounts_rows(staff_cl
     assert sorted(r["Email"] for r in rows) == ["ada@example.com", "grace@example.com"]
     ada_row = next(r for r in rows if r["id"] == ada.id)
     assert ada_row["Name"] == "Ada Lovelace"
-    assert ada_row["Balance"] == "—"
+    assert ada_row["Balance"] == "$0.00"  # no balance yet: zero in the account's currency
     assert ada_row["Created at"] == ada.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -64,7 +64,7 @@ def test_the_list_shows_a_saved_choice_its_version_and_settings(acme, staff_clie
     )
     html = staff_client.get(LIST).content.decode()
     assert "Minimum proration threshold · version 1" in html
-    assert '<dd class="col-span-3" data-setting="minimum">5.00 USD</dd>' in html
+    assert '<dd class="col-span-3" data-setting="minimum">$5.00</dd>' in html
     assert f'data-override="{price.id}"' in html
     assert "No prorations · version 1" in html
     assert html.count("(the default)") == len(STAGES) - 1
@@ -125,7 +125,7 @@ def test_a_per_price_override_from_the_form(acme, staff_client):  # noqa: F811
 @pytest.mark.parametrize(
     ("typed", "error"),
     [
-        ("five", "Invalid decimal: &#x27;five&#x27;"),
+        ("five", "Enter the amount in USD as a number, e.g. 25.00."),
         ("5.001", "USD amounts have at most 2 digits after the point."),
         ("-1.00", "Must not be negative."),
         ("", "This field is required."),
@@ -239,8 +239,8 @@ def test_the_stage_page_lists_the_revisions(acme, staff_client):  # noqa: F811
     html = staff_client.get(_stage_url()).content.decode()
     newest, oldest = html.split('data-revision="2"')[1].split('data-revision="1"')
     assert "Minimum proration threshold · version 1" in newest
-    assert "Minimum: 7.00 USD" in newest
+    assert "Minimum: $7.00" in newest
     assert "in force" in newest
-    assert "Minimum: 5.00 USD" in oldest
+    assert "Minimum: $5.00" in oldest
     assert "superseded" in oldest
     assert 'value="7.00"' in html  # the form starts from the choice in force

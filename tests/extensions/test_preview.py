@@ -122,10 +122,10 @@ def test_the_page_previews_both_sides_and_writes_nothing(acme, basic_to_pro, sta
     assert _snapshot() == before
     html = page.content.decode()
     current, draft = html.split('data-preview-side="current"')[1].split('data-preview-side="draft"')
-    assert "data-preview-proration>1.04 USD<" in current
-    assert "data-preview-total>28.04 USD<" in current
-    assert "data-preview-proration>0.00 USD<" in draft
-    assert "data-preview-total>27.00 USD<" in draft
+    assert "data-preview-proration>$1.04<" in current
+    assert "data-preview-total>$28.04<" in current
+    assert "data-preview-proration>$0.00<" in draft
+    assert "data-preview-total>$27.00<" in draft
     assert "With Minimum proration threshold" in draft
 
 
@@ -169,7 +169,7 @@ def test_another_stage_previews_the_next_invoice(acme, basic_to_pro, staff_clien
     )
     html = page.content.decode()
     assert 'name="change_to"' not in html
-    assert html.count("data-preview-total>25.00 USD<") == 2
+    assert html.count("data-preview-total>$25.00<") == 2
 
 
 def test_a_member_who_may_not_save_may_still_preview(acme, basic_to_pro):

@@ -267,7 +267,7 @@ def test_send_emails_the_customer_the_hosted_page(stripe_sdk):
     message = mail.outbox[0]
     assert message.to == ["ada@example.com"]
     assert message.subject.startswith(f"Invoice {opened.number} from Acme")
-    assert "Amount due: 42.00 USD" in message.body
+    assert "Amount due: $42.00" in message.body
     assert f"Due date: {Invoice.objects.get(id=invoice.id).due_date:%Y-%m-%d}" in message.body
     assert opened.hosted_invoice_url in message.body
     assert "Consulting, March" in message.body

@@ -36,7 +36,7 @@ BASE = "/dashboard/invoices/invoice"
 
 
 class OnboardingPriceFactory(PriceFactory):
-    """A one-time 4.50 USD price."""
+    """A one-time $4.50 price."""
 
     class Params:
         name = "Onboarding"
@@ -136,7 +136,7 @@ def test_new_invoice_for_a_customer_with_items_prices_and_a_coupon(staff_client,
     assert Coupon.objects.get(coupon_id="TENOFF").times_redeemed == 1
     shown = staff_client.get(response["Location"]).content.decode()
     assert "April consulting" in shown
-    assert "228.15 USD" in shown
+    assert "$228.15" in shown
     assert "data-add-item-form" in shown
 
 
@@ -160,7 +160,9 @@ def test_new_invoice_refusals_are_inline_and_write_nothing(staff_client, acme): 
         _form(customer, collection_method="send_invoice", coupon="TENOFF"),
         _rows({"description": "Work", "unit_amount": "10"}),
     )
-    assert "need days_until_due or due_date" in page
+    # In the form's words, not the API's parameter names.
+    assert "need “Days until due” or due_date" in page
+    assert "need days_until_due" not in page
     # A row with both an amount and a price, and one with too many decimals: on their rows.
     page = post(
         _form(customer),
@@ -233,7 +235,8 @@ def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client,
         },
     )
     assert refused.status_code == 200
-    assert re.search(r"data-item-errors>.*Invalid decimal", refused.content.decode())
+    errors = re.search(r"data-item-errors>(.*?)</", refused.content.decode(), re.S)
+    assert "Enter the amount in USD as a number, e.g. 25.00." in errors.group(1)
     item.refresh_from_db()
     assert (item.amount, item.description) == (1500, "Setup (reduced)")
     assert _trail(acme.account) == trail
@@ -253,7 +256,7 @@ def test_draft_items_added_changed_removed_then_finalized_and_sent(staff_client,
     staff_client.post(f"{BASE}/{invoice.id}/action/send/")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["grace@example.com"]
-    assert "15.00 USD" in mail.outbox[0].body
+    assert "$15.00" in mail.outbox[0].body
     assert f"/i/{invoice.hosted_token}/" in mail.outbox[0].body
     invoice.refresh_from_db()
     assert invoice.sent_at is not None

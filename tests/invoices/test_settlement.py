@@ -70,7 +70,7 @@ def test_the_rounding_goes_to_the_balance_so_nothing_is_lost():
     first = invoice_settle(total=6215, balance=0, currency="kwd")
     assert (first.amount_due, first.ending_balance) == (6220, -5)
     assert [(e.type, e.amount, e.description) for e in first.entries] == [
-        ("adjustment", -5, "Amount due rounded to a multiple of 0.010 KWD")
+        ("adjustment", -5, "Amount due rounded to a multiple of KWD 0.010")
     ]
     second = invoice_settle(total=6215, balance=first.ending_balance, currency="kwd")
     assert (second.amount_due, second.ending_balance) == (6210, 0)

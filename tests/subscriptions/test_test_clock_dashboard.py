@@ -73,11 +73,15 @@ def test_advance_polls_while_advancing_then_shows_what_it_did(staff_client, acme
     assert "hx-trigger" not in status
     renewal = Invoice.objects.get(subscription=subscription, billing_reason="subscription_cycle")
     assert (renewal.total, renewal.status) == (2500, "paid")
-    assert "2025-01-01 00:00 → 2025-02-02 00:00 UTC · ready" in status
-    assert f"Invoice {renewal.id} created (subscription cycle): 25.00 USD" in status
-    assert f"Invoice {renewal.number} paid: 25.00 USD" in status
+    assert (
+        '<time datetime="2025-01-01T00:00:00Z" title="2025-01-01 00:00:00 UTC">1 Jan 2025, 00:00'
+        '</time> → <time datetime="2025-02-02T00:00:00Z" title="2025-02-02 00:00:00 UTC">'
+        "2 Feb 2025, 00:00</time> · ready"
+    ) in status
+    assert f"Invoice {renewal.id} created (subscription cycle): $25.00" in status
+    assert f"Invoice {renewal.number} paid: $25.00" in status
     assert "1 invoice created, 1 invoice paid, 1 subscription renewed" in status
-    assert f"Subscription {subscription.id} renewed for 2025-02-01 → 2025-03-01" in status
+    assert f"Subscription {subscription.id} renewed for 1 Feb 2025 → 1 Mar 2025" in status
     assert elsewhere.id not in status
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib.admin.utils import unquote
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from unfold.admin import ModelAdmin
 
 from apps.accounts import roles
@@ -30,6 +31,8 @@ class AccountScopedAdmin(CsvExportMixin, ModelAdmin):
     as CSV with its current filters (apps.accounts.dashboard.exports)."""
 
     account_field = "account"
+    # The list page's title, as the sidebar names it (default: the model's plural name).
+    list_title = ""
     # Capability needed for this page's actions (apps.accounts.roles).
     write_capability = roles.BILLING_WRITE
 
@@ -53,6 +56,11 @@ class AccountScopedAdmin(CsvExportMixin, ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        """Titled by what the list is ("FX rates"), not Django's "Select fx rate to view"."""
+        title = self.list_title or capfirst(self.model._meta.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def export_actor(self, request) -> Actor:
         return dashboard_actor(request)

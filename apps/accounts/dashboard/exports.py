@@ -8,7 +8,7 @@ labels, amounts and dates). Each export is recorded before its first row is sent
 
 import csv
 import html
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import PermissionDenied
@@ -20,7 +20,7 @@ from django.utils.text import capfirst
 
 from apps.accounts import roles
 from apps.accounts.services.exports import list_export_record
-from apps.core import clock
+from apps.core import clock, dates
 
 # Rows fetched from the database per round trip while streaming.
 EXPORT_CHUNK_ROWS = 2000
@@ -44,7 +44,7 @@ def csv_cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return dates.iso_utc(value)
     if isinstance(value, list | tuple):
         return " — ".join(text for text in (csv_cell(v) for v in value) if text)
     text = " ".join(html.unescape(strip_tags(str(value))).split())
@@ -102,7 +102,7 @@ class CsvExportMixin:
             rows=queryset.count(),
             user_agent=request.headers.get("user-agent", ""),
         )
-        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+        stamp = dates.file_stamp(clock.now())
         filename = f"{self.opts.verbose_name_plural}-{request.account.id}-{stamp}.csv"
         response = StreamingHttpResponse(
             self._csv_lines(request, queryset), content_type="text/csv; charset=utf-8"

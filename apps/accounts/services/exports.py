@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +17,7 @@ from apps.accounts.audit import audit_record, security_event_record
 from apps.accounts.enums import SecurityEventType
 from apps.accounts.models import Account
 from apps.accounts.selectors import audit_list, security_event_list
-from apps.core import clock
+from apps.core import clock, dates
 from apps.core.actor import Actor
 from apps.core.errors import PermissionDeniedError
 
@@ -56,7 +55,7 @@ class Export:
 
 
 def _iso(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dates.iso_utc(moment)
 
 
 def _csv(columns: list[str], rows: list[list[Any]]) -> str:
@@ -123,7 +122,7 @@ def audit_log_export(
             rows=len(rows),
             user_agent=user_agent,
         )
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = dates.file_stamp(clock.now())
     return Export(f"team-activity-{account.id}-{stamp}.csv", _csv(AUDIT_COLUMNS, rows), len(rows))
 
 
@@ -153,7 +152,7 @@ def security_history_export(*, account: Account, actor: Actor, user_agent: str =
             rows=len(rows),
             user_agent=user_agent,
         )
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = dates.file_stamp(clock.now())
     return Export(
         f"security-history-{account.id}-{stamp}.csv", _csv(SECURITY_COLUMNS, rows), len(rows)
     )
