@@ -3,6 +3,9 @@ browsers here), against pytest-django's live server."""
 
 import pytest
 from django.db import connections
+from django.urls import reverse
+
+from tests.dashboard.conftest import PASSWORD, totp_code
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,3 +35,18 @@ def browser_page(monkeypatch):
         # ORM calls made while Playwright's loop runs open connections in that loop's context;
         # close them here, in the same context, or the test database cannot be dropped.
         connections.close_all()
+
+
+def staff_sign_in(page, live_server, user) -> None:
+    """Sign ``user`` (a staff member with a confirmed authenticator, ``staff_user_with_device``)
+    in through the dashboard's two login steps, password then code, and land on the home page.
+    tests/browser/test_dashboard_flow.py checks each step of the login itself."""
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + reverse("admin:index"))
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.fill("input[name=code]", totp_code(user))
+    page.click("#code-form button[type=submit]")
+    expect(page).to_have_url(live_server.url + reverse("admin:index"))

@@ -13,8 +13,9 @@ from apps.customers.services import customer_create
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.subscriptions.models import Subscription
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import PriceFactory
 
 
@@ -54,12 +55,7 @@ def test_a_french_customer_is_previewed_and_billed_in_eur(live_server, browser_p
     )
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
+    staff_sign_in(page, live_server, user)
 
     page.goto(live_server.url + reverse("admin:subscriptions_subscription_new"))
     form = page.locator("[data-new-subscription-form]")

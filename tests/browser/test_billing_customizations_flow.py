@@ -9,7 +9,8 @@ prorated in full and its invoice names minimum_threshold."""
 import pytest
 from django.urls import reverse
 
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.browser.conftest import staff_sign_in
+from tests.dashboard.conftest import staff_user_with_device
 from tests.subscriptions.sdk_clock import advance, epoch, invoices_of, monthly
 
 PRORATIONS = "billing.prorations"
@@ -36,13 +37,7 @@ def test_b1_minimum_threshold_chosen_previewed_saved_and_invoiced(
 
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     # The sidebar's entry (Billing → Billing customizations).
     page.locator("#nav-sidebar-inner a", has_text="Billing customizations").click()

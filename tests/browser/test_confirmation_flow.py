@@ -9,8 +9,9 @@ from apps.customers.models import PaymentMethod
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
 from apps.subscriptions.models import Subscription
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import CustomerFactory, SubscriptionFactory
 
 
@@ -32,13 +33,7 @@ def test_cancel_void_and_remove_card_ask_first(live_server, browser_page, at):
     at(utc(2025, 1, 16))
     user = staff_user_with_device(account=acme.account, email="staff@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "staff@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     subscription_page = reverse("admin:subscriptions_subscription_change", args=[subscription.id])
     page.goto(live_server.url + subscription_page)

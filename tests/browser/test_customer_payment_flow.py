@@ -10,8 +10,9 @@ from apps.core.actor import SYSTEM
 from apps.customers.api.params import customer_create_parse
 from apps.customers.services import customer_create
 from apps.payments.models import Charge, Refund
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 
 
 @pytest.mark.browser
@@ -30,13 +31,7 @@ def test_find_customer_add_card_charge_refund_see_timeline(live_server, browser_
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
 
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     # Find the customer by email from the customers list.
     page.goto(live_server.url + reverse("admin:customers_customer_changelist"))

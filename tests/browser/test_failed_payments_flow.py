@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 
 from apps.invoices.models import Invoice
+from tests.browser.conftest import staff_sign_in
 from tests.collections.dunning import RENEWED_AT, card_fixed
 from tests.collections.failures import declining_subscription, renewal_failed
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 
 
 @pytest.mark.browser
@@ -23,13 +24,7 @@ def test_retry_a_failed_invoice_from_the_queue(live_server, browser_page, at):
     other = renewal_failed(sam, at, RENEWED_AT)
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.get_by_role("link", name="Failed payments").first.click()
     row = page.locator(f'[data-failed-invoice="{invoice.id}"]')

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from apps.customers.models import Customer
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import PriceFactory, SubscriptionFactory
 
 
@@ -20,13 +21,7 @@ def test_customer_form_breadcrumb_and_price_select(live_server, browser_page):
     PriceFactory(account=acme.account, name="Pro", unit_amount=4500)
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     # An empty customer is refused, in words for staff.
     page.goto(live_server.url + reverse("admin:customers_customer_create"))

@@ -10,18 +10,10 @@ from apps.core.actor import SYSTEM
 from apps.core.money import format_amount
 from apps.subscriptions.services import ItemRequest, subscription_create
 from apps.subscriptions.transitions import subscription_status_set
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import CustomerFactory, PriceFactory
-
-
-def _sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
 
 
 @pytest.mark.browser
@@ -41,7 +33,7 @@ def test_home_shows_figures_charts_and_links_to_the_filtered_lists(live_server, 
     user = staff_user_with_device(account=account, email="ada@example.com")
     page = browser_page
 
-    _sign_in(page, live_server, user)
+    staff_sign_in(page, live_server, user)
     expect(page).to_have_url(live_server.url + reverse("admin:index"))
     home = page.locator("[data-home]")
     # Two subscriptions of 25.00 USD a month, one of them past due: both count towards MRR.

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from tests.accounts.test_branding import image
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import ApiClient, make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.invoices.pdf_text import pdf_text
 
 
@@ -22,13 +23,7 @@ def test_a_logo_uploaded_in_settings_is_on_the_invoice_page_and_pdf(
     acme = make_account("Acme")
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.goto(live_server.url + reverse("admin:subscriptions_billingsettings_changelist"))
     expect(page.get_by_text("No logo yet.")).to_be_visible()

@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from apps.invoices.models import Invoice
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import SubscriptionFactory
 
 
@@ -18,13 +19,7 @@ def test_invoice_page_links_open_on_the_live_servers_port(live_server, browser_p
     invoice = Invoice.objects.get(subscription=SubscriptionFactory(account=acme.account))
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.goto(live_server.url + reverse("admin:invoices_invoice_change", args=[invoice.pk]))
     hosted = page.locator("[data-hosted-link]").get_attribute("href")

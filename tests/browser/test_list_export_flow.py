@@ -7,8 +7,9 @@ import io
 import pytest
 from django.urls import reverse
 
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import CustomerFactory
 
 
@@ -21,13 +22,7 @@ def test_export_the_searched_customers_list(live_server, browser_page):
     CustomerFactory(account=acme.account, email="ada@example.com", name="Ada Lovelace")
     user = staff_user_with_device(account=acme.account, email="ops@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ops@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.goto(live_server.url + reverse("admin:customers_customer_changelist") + "?q=Grace")
     expect(page.get_by_text("grace@example.com")).to_be_visible()

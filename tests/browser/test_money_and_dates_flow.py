@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from apps.invoices.models import Invoice
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import ChargeFactory, SubscriptionFactory
 
 
@@ -26,13 +27,7 @@ def test_customer_and_invoice_pages_show_each_currency_its_own_way(live_server, 
     user = staff_user_with_device(account=account, email="ada@example.com")
     page = browser_page
 
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
     # The dashboard learnt the browser's time zone (headless Chromium here runs in UTC).
     zones = [c["value"] for c in page.context.cookies() if c["name"] == "ledgerline_tz"]
     assert len(zones) == 1

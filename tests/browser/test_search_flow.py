@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from apps.customers.models import Customer
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import CustomerFactory, SubscriptionFactory
 
 
@@ -22,13 +23,7 @@ def test_control_k_finds_and_opens_a_customer(live_server, browser_page):
     CustomerFactory(account=globex.account, email="ada@globex.example")
     user = staff_user_with_device(account=acme.account, email="staff@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "staff@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.goto(live_server.url + reverse("admin:invoices_invoice_changelist"))
     # The pointer stays off the results: hovering one selects it, as a click would.

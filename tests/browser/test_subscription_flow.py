@@ -7,8 +7,9 @@ from django.urls import reverse
 from apps.catalog.models import Price
 from apps.invoices.engine.periods import utc
 from apps.invoices.models import Invoice
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import PriceFactory, SubscriptionFactory
 from tests.invoices.pdf_text import pdf_text
 
@@ -23,13 +24,7 @@ def test_change_price_preview_confirm_invoice_and_pdf(live_server, browser_page,
     at(utc(2025, 1, 16))
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.goto(live_server.url + reverse("admin:subscriptions_subscription_changelist"))
     page.locator("#result_list a", has_text=subscription.id).first.click()

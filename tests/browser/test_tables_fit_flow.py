@@ -7,8 +7,9 @@ from django.contrib import admin
 from django.urls import reverse
 
 from apps.accounts.dashboard.admin_base import AccountScopedAdmin
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import CustomerFactory, SubscriptionFactory
 
 WIDTHS = (1280, 1024)
@@ -24,7 +25,6 @@ def _lists():
 
 @pytest.mark.browser
 def test_no_list_page_scrolls_sideways(live_server, browser_page):
-    from playwright.sync_api import expect
 
     acme = make_account("Acme")
     long = "a.very.long.customer.address.that.goes.on" * 2
@@ -38,13 +38,7 @@ def test_no_list_page_scrolls_sideways(live_server, browser_page):
     ]
     user = staff_user_with_device(account=acme.account, email="ops@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ops@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     overflowing = {}
     for width in WIDTHS:

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from apps.catalog.models import TaxRate
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.browser.conftest import staff_sign_in
+from tests.dashboard.conftest import staff_user_with_device
 from tests.subscriptions.sdk_clock import invoices_of, monthly
 
 
@@ -21,13 +22,7 @@ def test_a_tax_rate_added_in_the_dashboard_shows_on_the_invoice(
     stripe = stripe_sdk
     user = staff_user_with_device(account=acme.account, email="ada@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.locator("#nav-sidebar-inner a", has_text="Tax rates").click()
     page.get_by_role("link", name="Add tax rate").click()

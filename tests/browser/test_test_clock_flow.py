@@ -3,14 +3,14 @@ advance it one month and find the renewal invoice in that advance's history."""
 
 import pytest
 from django.conf import settings
-from django.urls import reverse
 
 from apps.accounts.models import TestClock
 from apps.invoices.models import Invoice
 from apps.subscriptions.services import test_clocks
 from config.celery import app as celery_app
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import make_account
-from tests.dashboard.conftest import PASSWORD, staff_user_with_device, totp_code
+from tests.dashboard.conftest import staff_user_with_device
 from tests.factories import PriceFactory
 
 
@@ -37,13 +37,7 @@ def test_create_clock_subscribe_advance_a_month_see_the_renewal(live_server, bro
     price = PriceFactory(account=acme.account, name="Pro")
     user = staff_user_with_device(account=acme.account, email="staff@example.com")
     page = browser_page
-    page.goto(live_server.url + reverse("admin:index"))
-    page.fill("input[name=username]", "staff@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.fill("input[name=code]", totp_code(user))
-    page.click("#code-form button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("admin:index"))
+    staff_sign_in(page, live_server, user)
 
     page.get_by_role("link", name="Test clocks").first.click()
     page.fill("[data-test-clock-form] input[name=name]", "January run")
