@@ -9,7 +9,6 @@ from apps.core.errors import ApplicationError
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_in_force
-from apps.invoices.engine.planner import Line
 from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.staging import BALANCE
 from apps.invoices.models import InvoiceItem
@@ -17,7 +16,12 @@ from apps.invoices.render import invoice_preview_base
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.invoices.taxes import totals_tax_render
-from apps.subscriptions.invoice_preview import invoice_preview, line_preview_render, preview_lines
+from apps.subscriptions.invoice_preview import (
+    invoice_item_line,
+    invoice_preview,
+    line_preview_render,
+    preview_lines,
+)
 from apps.subscriptions.models import Subscription
 from apps.subscriptions.services.renewal_parts import RENEWABLE
 
@@ -30,25 +34,12 @@ def _nothing_upcoming(customer: Customer) -> ApplicationError:
     )
 
 
-def _item_line(item: InvoiceItem) -> Line:
-    return Line(
-        "",
-        item.kind,
-        item.period_start,
-        item.period_end,
-        item.amount,
-        item.quantity,
-        item.price_id or "",
-        item.description,
-    )
-
-
 def _pending_invoice(customer: Customer, items: list[InvoiceItem]) -> dict:
     """The customer's pending items of one currency as the invoice ``POST /v1/invoices`` with
     ``pending_invoice_items_behavior=include`` would make of them now."""
     account = customer.account
     currency = items[0].currency
-    lines = [_item_line(item) for item in items if item.currency == currency]
+    lines = [invoice_item_line(item) for item in items if item.currency == currency]
     now = clock.now(test_clock_id=customer.test_clock_id)
     choices = stage_choices(account)
     discount = discount_in_force(customer=customer, subscription=None, at=now)

@@ -85,20 +85,25 @@ def line_preview_render(
     }
 
 
+def invoice_item_line(item: InvoiceItem) -> Line:
+    """A pending invoice item as the line an invoice takes it as."""
+    return Line(
+        item.subscription_item_id or "",
+        item.kind,
+        item.period_start,
+        item.period_end,
+        item.amount,
+        item.quantity,
+        item.price_id or "",
+        item.description,
+        tax_rates=tuple(item.tax_rates),
+    )
+
+
 def _pending_lines(subscription: Subscription) -> list[Line]:
     """The subscription's pending invoice items, as the lines its next invoice takes them."""
     return [
-        Line(
-            item.subscription_item_id or "",
-            item.kind,
-            item.period_start,
-            item.period_end,
-            item.amount,
-            item.quantity,
-            item.price_id or "",
-            item.description,
-            tax_rates=tuple(item.tax_rates),
-        )
+        invoice_item_line(item)
         for item in InvoiceItem.objects.filter(
             account=subscription.account,
             customer=subscription.customer,
