@@ -19,6 +19,19 @@ def price_list(*, account: Account) -> QuerySet[Price]:
     return Price.objects.filter(account=account).select_related("account")
 
 
+def price_with_product_get(*, account: Account, price_id: str) -> Price | None:
+    """The account's price ``price_id`` with its product, its ``account`` the one given (the
+    same row: no join). By primary key, one row at most: no ``first()``, whose ORDER BY costs
+    more to build than the row."""
+    price = next(
+        iter(Price.objects.filter(account_id=account.id, id=price_id).select_related("product")),
+        None,
+    )
+    if price is not None:
+        price.account = account
+    return price
+
+
 def coupon_list(*, account: Account) -> QuerySet[Coupon]:
     return Coupon.objects.filter(account=account, deleted_at__isnull=True).select_related("account")
 

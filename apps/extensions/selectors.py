@@ -44,7 +44,7 @@ def choice_of(row: BillingCustomization) -> Choice:
 def billing_choices(account: Account) -> Choices:
     """The stage choices of ``account`` (apps.invoices.stage_choices' resolver): what its invoices
     created from now on run; a stage it has not chosen runs its default."""
-    rows = BillingCustomization.objects.filter(account=account, superseded_at__isnull=True)
+    rows = BillingCustomization.objects.filter(account_id=account.id, superseded_at__isnull=True)
     chosen: dict[str, Choice] = {}
     prices: dict[tuple[str, str], Choice] = {}
     for row in rows:

@@ -4,7 +4,7 @@ item changes, discounts, trials, the billing cycle anchor and the settings."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from apps.catalog.selectors import price_list
+from apps.catalog.selectors import price_list, price_with_product_get
 from apps.core.api.params import (
     get_amount,
     get_bool,
@@ -110,11 +110,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
         price = None
         price_id = get_str(item, "price", max_length=64)
         if price_id:
-            # By primary key, one row at most: no ``first()`` (its ORDER BY costs more than it).
-            price = next(
-                iter(price_list(account=account).select_related("product").filter(id=price_id)),
-                None,
-            )
+            price = price_with_product_get(account=account, price_id=price_id)
             if price is None:
                 raise ResourceMissingError("price", price_id, param=f"{prefix}[{index}][price]")
         changes.append(
