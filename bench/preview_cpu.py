@@ -4,10 +4,10 @@ one price changed), then N previews (``GET /v1/invoices/upcoming``) and N authen
 ``time.process_time()`` (this process's CPU only, so far less noisy than wall-clock latency on a
 shared machine; PostgreSQL's own CPU is not in it). Prints the median CPU per call and the ratio.
 
-    DATABASE_URL=postgres://…/postgres .venv/bin/python bench/preview_cpu.py [--calls 300]
-        [--database ledgerline_bench_preview_cpu] [--profile 40]
+    .venv/bin/python bench/preview_cpu.py [--calls 300] [--profile 40]
 
-The database is dropped, created, migrated and seeded. ``--profile N`` prints the N costliest
+DATABASE_URL's database when its name contains "bench", else ``ledgerline_bench_preview_cpu``
+on its server, is dropped, created, migrated and seeded. ``--profile N`` prints the N costliest
 functions of the previews (cProfile, cumulative) instead of timing them.
 """
 
@@ -37,11 +37,10 @@ def _cpu_ms(client, path: str, headers: dict) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=300, help="of each URL")
-    parser.add_argument("--database", default="ledgerline_bench_preview_cpu")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     args = parser.parse_args()
 
-    database_url = _support.database_url(args.database)
+    database_url = _support.named_database_url("ledgerline_bench_preview_cpu")
     _support.database_recreate(database_url)
     env = _support.bench_env(DATABASE_URL=database_url)
     _support.manage("migrate", "--noinput", env=env)
