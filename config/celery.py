@@ -1,15 +1,40 @@
 """The Celery application; tasks are found in each app's tasks.py."""
 
+import gc
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("ledgerline", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def worker_gc_tune(**_kwargs) -> bool:
+    """Once a worker process has booted (Django set up, every task module imported): the
+    objects that boot made live for the whole process, so they are collected once and then
+    frozen (``gc.freeze``: never scanned again, and a prefork child's pages it shares with its
+    parent are not written by the collector), and generation 0 waits for
+    ``WORKER_GC_GEN0_THRESHOLD`` allocations. Runs in each prefork child
+    (``worker_process_init``) and in the worker itself for the threads and solo pools
+    (``worker_ready``). False when the setting is 0 (nothing changed)."""
+    threshold = settings.WORKER_GC_GEN0_THRESHOLD
+    if not threshold:
+        return False
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(threshold, gen1, gen2)
+    return True
+
+
+worker_process_init.connect(worker_gc_tune, weak=False)
+worker_ready.connect(worker_gc_tune, weak=False)
 
 # Periodic tasks, synced by beat's DatabaseScheduler into django-celery-beat's tables (where staff
 # can change their timing in the dashboard). Each app adds its entries here.

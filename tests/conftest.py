@@ -14,6 +14,7 @@ from apps.accounts.services import account_create
 from apps.core import clock
 from apps.invoices.engine.periods import utc
 from apps.invoices.engine.stages import runner as stage_runner
+from tests.stripe_shapes import RecordingHTTPClient, shape_problems
 
 
 @dataclass
@@ -125,19 +126,38 @@ def api(acme) -> ApiClient:
 
 @pytest.fixture
 def stripe_sdk(live_server, acme):
-    """The official stripe SDK pointed at a live Ledgerline server with acme's secret key."""
+    """The official stripe SDK pointed at a live Ledgerline server with acme's secret key.
+
+    Every object the test receives must have Stripe's shape (tests/stripe_shapes.py): the test
+    fails at teardown, naming each missing key or wrong kind.
+    """
     import stripe
 
-    saved = (stripe.api_key, stripe.api_base, stripe.upload_api_base, stripe.max_network_retries)
+    saved = (
+        stripe.api_key,
+        stripe.api_base,
+        stripe.upload_api_base,
+        stripe.max_network_retries,
+        stripe.default_http_client,
+    )
+    recorder = RecordingHTTPClient()
     stripe.api_key = acme.secret_key
     stripe.api_base = live_server.url
     stripe.upload_api_base = live_server.url
     stripe.max_network_retries = 0
+    stripe.default_http_client = recorder
     yield stripe
-    stripe.api_key, stripe.api_base, stripe.upload_api_base, stripe.max_network_retries = saved
-    client = getattr(stripe, "default_http_client", None)
-    if client is not None and hasattr(client, "close"):
-        client.close()
+    (
+        stripe.api_key,
+        stripe.api_base,
+        stripe.upload_api_base,
+        stripe.max_network_retries,
+        stripe.default_http_client,
+    ) = saved
+    recorder.close()
+    problems = shape_problems(recorder.bodies)
+    if problems:
+        pytest.fail("Objects not in Stripe's shape:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -13,11 +13,12 @@ from apps.accounts.dashboard.admin_base import ObjectHistoryMixin, dashboard_act
 from apps.accounts.dashboard.badges import STATUS_VARIANTS
 from apps.catalog.admin_common import CatalogAdmin, form_submit
 from apps.catalog.admin_discounts import CouponAdmin, FxRateAdmin, PromotionCodeAdmin
+from apps.catalog.admin_tax_rates import TaxRateAdmin
 from apps.catalog.forms import (
     PriceForm,
     ProductForm,
 )
-from apps.catalog.models import Coupon, FxRate, Product, PromotionCode
+from apps.catalog.models import Coupon, FxRate, Product, PromotionCode, TaxRate
 from apps.catalog.render import decimal_text, tiers_render
 from apps.catalog.selectors import product_list
 from apps.catalog.services import (
@@ -92,7 +93,8 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
                 "tiers": tiers_render(price.tiers),
                 "options": sorted(price.currency_options.items()),
             }
-            for price in product.prices.order_by("-id")
+            # A plan deleted while still billed is gone from the catalog, as from the API.
+            for price in product.prices.filter(deleted_at__isnull=True).order_by("-id")
         ]
         return self._page(
             request,
@@ -165,7 +167,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
 
     def archive_price_view(self, request: HttpRequest, object_id: str, price_id: str):
         product = self._product(request, object_id)
-        price = product.prices.filter(id=price_id).first()
+        price = product.prices.filter(id=price_id, deleted_at__isnull=True).first()
         if price is None:
             raise Http404("No such price")
         if not self.can_write(request):
@@ -181,7 +183,7 @@ class ProductAdmin(ObjectHistoryMixin, CatalogAdmin):
 
     def delete_price_view(self, request: HttpRequest, object_id: str, price_id: str):
         product = self._product(request, object_id)
-        price = product.prices.filter(id=price_id).first()
+        price = product.prices.filter(id=price_id, deleted_at__isnull=True).first()
         if price is None:
             raise Http404("No such price")
         if not self.can_write(request):
@@ -221,3 +223,4 @@ def _amount_text(price) -> str:
 admin.site.register(Coupon, CouponAdmin)
 admin.site.register(PromotionCode, PromotionCodeAdmin)
 admin.site.register(FxRate, FxRateAdmin)
+admin.site.register(TaxRate, TaxRateAdmin)

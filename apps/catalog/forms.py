@@ -9,12 +9,14 @@ from django import forms
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectMultipleWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
 )
 
 from apps.catalog.discount_params import new_coupon_parse
+from apps.catalog.models import TaxRate
 from apps.catalog.price_params import new_price_parse
 from apps.catalog.product_params import new_product_parse
 from apps.catalog.services import NewCoupon, NewPrice, NewProduct
@@ -258,3 +260,15 @@ class FxRateForm(forms.Form):
 
 class FxImportForm(forms.Form):
     file = forms.FileField(help_text="CSV with the header date,base,quote,rate")
+
+
+def tax_rates_field(account, *, help_text: str) -> forms.MultipleChoiceField:
+    """A choice of the account's active tax rates, by name and rate ("VAT 20 % (exclusive)")."""
+    rates = TaxRate.objects.filter(account=account, active=True).order_by("display_name", "id")
+    return forms.MultipleChoiceField(
+        label="Default tax rates",
+        required=False,
+        help_text=help_text,
+        choices=[(rate.id, str(rate)) for rate in rates[:200]],
+        widget=UnfoldAdminSelectMultipleWidget(attrs={"size": 3}),
+    )

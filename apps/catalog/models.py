@@ -70,6 +70,9 @@ class Price(TimestampedModel):
     # Other currencies: {"eur": {"unit_amount_decimal": "…", "tiers": …, "custom_unit_amount": …}}
     currency_options = models.JSONField(default=dict, blank=True)
     tax_behavior = models.CharField(max_length=12, default="unspecified")
+    # A plan deleted while subscriptions still bill it: gone from the API and from new
+    # subscriptions (inactive too), kept for the items and invoices that name it, as Stripe.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -184,3 +187,34 @@ class FxRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.base.upper()} = {self.rate} {self.quote.upper()} ({self.effective_on})"
+
+
+class TaxRate(TimestampedModel):
+    """A percentage of tax applied to invoice lines (Stripe's tax rate). ``percentage`` and
+    ``inclusive`` never change after creation: invoices computed with a rate must keep meaning
+    what they meant, so a new rate is made instead (as Stripe requires)."""
+
+    id = public_id_field("txr")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    display_name = models.CharField(max_length=50)
+    description = models.CharField(max_length=500, blank=True, default="")
+    # Percent, at most 4 decimals (20.0000 is 20 %); never changes.
+    percentage = models.DecimalField(max_digits=8, decimal_places=4)
+    # Whether line amounts already contain the tax; never changes.
+    inclusive = models.BooleanField()
+    jurisdiction = models.CharField(max_length=50, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    state = models.CharField(max_length=3, blank=True, default="")
+    tax_type = models.CharField(max_length=30, blank=True, default="")
+    # An inactive rate cannot be newly applied; where it is applied it keeps working.
+    active = models.BooleanField(default=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-id"], name="taxrate_account_id")]
+
+    def __str__(self) -> str:
+        kind = "inclusive" if self.inclusive else "exclusive"
+        return f"{self.display_name} {self.percentage.normalize():f} % ({kind})"

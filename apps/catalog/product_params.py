@@ -1,11 +1,15 @@
 """Stripe's product parameters as the typed arguments of the product services, each checked with
 the parameter it names (the API's product endpoints and a new price's ``product_data``)."""
 
+import re
 from typing import Any
 
 from apps.catalog.services.products import NewProduct
 from apps.core.api.params import get_bool, get_int, get_metadata, get_str
 from apps.core.errors import InvalidRequestError
+
+# The ids an integrator may choose (a plan's, a product's): they appear in URL paths.
+_CUSTOM_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 _TEXT = {
     "name": 250,
@@ -56,3 +60,13 @@ def new_product_parse(params: dict[str, Any]) -> NewProduct:
     """A new product's parameters (``POST /v1/products`` or ``product_data``) as a NewProduct."""
     fields = product_fields(params, creating=True)
     return NewProduct(**fields, metadata=get_metadata(params) or {})
+
+
+def custom_id_parse(params: dict[str, Any], name: str = "id") -> str | None:
+    """The id an integrator chose for a new object, or None to generate one."""
+    value = get_str(params, name, max_length=64)
+    if value is not None and not _CUSTOM_ID.fullmatch(value):
+        raise InvalidRequestError(
+            f"Invalid {name}: use letters, digits, '_', '-' and '.' only.", param=name
+        )
+    return value

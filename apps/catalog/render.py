@@ -1,9 +1,9 @@
-"""Stripe wire shapes of products, prices, coupons and promotion codes."""
+"""Stripe wire shapes of products, prices, coupons, promotion codes and tax rates."""
 
 from decimal import Decimal
 from typing import Any
 
-from apps.catalog.models import Coupon, Price, Product, PromotionCode
+from apps.catalog.models import Coupon, Price, Product, PromotionCode, TaxRate
 from apps.core import clock
 
 
@@ -108,6 +108,41 @@ def price_render(price: Price) -> dict[str, Any]:
     }
 
 
+def plan_render(price: Price) -> dict[str, Any]:
+    """A recurring price in the shape of Stripe's Plan: the same object under the same id, its
+    ``recurring`` terms flattened and ``transform_quantity`` named ``transform_usage``."""
+    recurring = price.recurring or {}
+    return {
+        "id": price.id,
+        "object": "plan",
+        "active": price.active,
+        "amount": _whole(price.unit_amount_decimal),
+        "amount_decimal": decimal_text(price.unit_amount_decimal),
+        "billing_scheme": price.billing_scheme,
+        "created": clock.to_epoch(price.created_at),
+        "currency": price.currency,
+        "interval": recurring.get("interval"),
+        "interval_count": recurring.get("interval_count"),
+        "livemode": price.account.livemode,
+        "metadata": price.metadata,
+        "meter": recurring.get("meter"),
+        "nickname": price.nickname or None,
+        "product": price.product_id,
+        "tiers": tiers_render(price.tiers),
+        "tiers_mode": price.tiers_mode or None,
+        "transform_usage": price.transform_quantity,
+        "trial_period_days": recurring.get("trial_period_days"),
+        "usage_type": recurring.get("usage_type", "licensed"),
+    }
+
+
+def plan_or_none(price: Price | None) -> dict[str, Any] | None:
+    """The ``plan`` of an item or a line: its price as a plan, or null for a one-time price."""
+    if price is None or price.type != "recurring":
+        return None
+    return plan_render(price)
+
+
 def coupon_render(coupon: Coupon) -> dict[str, Any]:
     return {
         "id": coupon.coupon_id,
@@ -151,6 +186,7 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
         "coupon": coupon_render(promo.coupon),
         "created": clock.to_epoch(promo.created_at),
         "customer": promo.customer_id,
+        "customer_account": None,
         "expires_at": clock.to_epoch(promo.expires_at),
         "livemode": promo.account.livemode,
         "max_redemptions": promo.max_redemptions,
@@ -164,4 +200,31 @@ def promotion_code_render(promo: PromotionCode) -> dict[str, Any]:
             "minimum_amount_currency": promo.minimum_amount_currency or None,
         },
         "times_redeemed": promo.times_redeemed,
+    }
+
+
+def tax_rate_render(rate: TaxRate) -> dict[str, Any]:
+    # Stripe writes the percentage as a JSON number; the stored value is an exact decimal.
+    exact = rate.percentage.normalize()
+    percentage = int(exact) if exact == exact.to_integral_value() else float(exact)
+    return {
+        "id": rate.id,
+        "object": "tax_rate",
+        "active": rate.active,
+        "country": rate.country or None,
+        "created": clock.to_epoch(rate.created_at),
+        "description": rate.description or None,
+        "display_name": rate.display_name,
+        # A rate applied by hand is applied as it is (Stripe Tax's rates may differ).
+        "effective_percentage": percentage,
+        "flat_amount": None,
+        "inclusive": rate.inclusive,
+        "jurisdiction": rate.jurisdiction or None,
+        "jurisdiction_level": None,
+        "livemode": rate.account.livemode,
+        "metadata": rate.metadata,
+        "percentage": percentage,
+        "rate_type": "percentage",
+        "state": rate.state or None,
+        "tax_type": rate.tax_type or None,
     }

@@ -1,7 +1,8 @@
-"""A new sandbox starts with a copy of its parent's catalog: products, prices and coupons."""
+"""A new sandbox starts with a copy of its parent's catalog: products, prices, coupons and active
+tax rates."""
 
 from apps.accounts.models import Account
-from apps.catalog.models import Coupon, Price, Product
+from apps.catalog.models import Coupon, Price, Product, TaxRate
 from apps.core.ids import new_id
 
 
@@ -24,7 +25,7 @@ def catalog_copy(source: Account, sandbox: Account) -> None:
     Product.objects.bulk_create(products)
     price_ids: dict[str, str] = {}
     prices = []
-    for price in Price.objects.filter(account=source).order_by("id"):
+    for price in Price.objects.filter(account=source, deleted_at__isnull=True).order_by("id"):
         price_ids[price.id] = new_id("price")
         prices.append(
             Price(
@@ -55,6 +56,10 @@ def catalog_copy(source: Account, sandbox: Account) -> None:
             }
         )
         for coupon in Coupon.objects.filter(account=source, deleted_at__isnull=True)
+    )
+    TaxRate.objects.bulk_create(
+        TaxRate(**{**_fields(rate), "id": new_id("txr"), "account": sandbox})
+        for rate in TaxRate.objects.filter(account=source, active=True).order_by("id")
     )
 
 

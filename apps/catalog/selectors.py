@@ -7,8 +7,9 @@ from django.db.models import QuerySet
 
 from apps.accounts.models import Account
 from apps.catalog import pricing
-from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode
-from apps.core.errors import InvalidRequestError
+from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode, TaxRate
+from apps.catalog.render import plan_render
+from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 
 def product_list(*, account: Account) -> QuerySet[Product]:
@@ -16,7 +17,24 @@ def product_list(*, account: Account) -> QuerySet[Product]:
 
 
 def price_list(*, account: Account) -> QuerySet[Price]:
-    return Price.objects.filter(account=account).select_related("account")
+    """The account's prices; a plan deleted while still billed is not among them."""
+    return Price.objects.filter(account=account, deleted_at__isnull=True).select_related("account")
+
+
+def plan_list(*, account: Account) -> QuerySet[Price]:
+    """The account's plans: its recurring prices, as Stripe lists them under ``/v1/plans``."""
+    return price_list(account=account).filter(type="recurring")
+
+
+def plans_of(*, account: Account, price_ids) -> dict[str, dict]:
+    """The plan shape (``apps.catalog.render.plan_or_none``) of each of ``price_ids`` that is a
+    recurring price, in one read; a plan deleted while billed is among them, as its lines keep
+    naming it."""
+    ids = {price_id for price_id in price_ids if price_id}
+    if not ids:
+        return {}
+    rows = Price.objects.filter(account=account, id__in=ids, type="recurring")
+    return {price.id: plan_render(price) for price in rows.select_related("account")}
 
 
 def price_with_product_get(*, account: Account, price_id: str) -> Price | None:
@@ -131,3 +149,47 @@ def price_amount(
         if exc.param == "currency":
             message = f"{message} {price.id} has no {currency} option either."
         raise InvalidRequestError(message, param=exc.param) from exc
+
+
+def tax_rate_list(*, account: Account) -> QuerySet[TaxRate]:
+    return TaxRate.objects.filter(account=account).select_related("account")
+
+
+def tax_rate_get(*, account: Account, tax_rate_id: str) -> TaxRate | None:
+    return tax_rate_list(account=account).filter(id=tax_rate_id).first()
+
+
+def tax_rates_applicable(*, account: Account, ids: list[str], param: str) -> list[str]:
+    """``ids`` checked as tax rates of the account that can be newly applied (active), in the
+    order given, without repeats; the first unknown or inactive one is refused at ``param``."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = dict(TaxRate.objects.filter(account=account, id__in=wanted).values_list("id", "active"))
+    for index, rate_id in enumerate(wanted):
+        if rate_id not in found:
+            raise ResourceMissingError("tax_rate", rate_id, param=f"{param}[{index}]")
+        if not found[rate_id]:
+            raise InvalidRequestError(
+                f"Tax rate {rate_id} is inactive and cannot be applied.",
+                param=f"{param}[{index}]",
+            )
+    return wanted
+
+
+def tax_rate_terms(*, account_id: str, ids) -> dict[str, dict]:
+    """The rates ``ids`` names as ``billing.compute_bill`` is given them (one query, none for
+    no ids): ``{id: {"id", "percentage", "inclusive"}}``."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {
+        rate_id: {
+            "id": rate_id,
+            "percentage": format(percentage.normalize(), "f"),
+            "inclusive": inclusive,
+        }
+        for rate_id, percentage, inclusive in TaxRate.objects.filter(
+            account_id=account_id, id__in=wanted
+        ).values_list("id", "percentage", "inclusive")
+    }

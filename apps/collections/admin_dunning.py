@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts import roles
 from apps.accounts.dashboard.admin_base import AccountScopedAdmin, dashboard_actor
+from apps.accounts.dashboard.confirm import confirmation_response, is_confirmed
+from apps.collections.admin_confirm import retry_confirmation
 from apps.collections.forms import FailedPaymentFilterForm, RecoveryRangeForm
 from apps.collections.models import PaymentAttempt
 from apps.collections.selectors import (
@@ -140,6 +142,12 @@ class FailedPaymentsAdmin(AccountScopedAdmin):
             messages.warning(request, "Select the invoices to retry.")
             return redirect(back)
         account = request.account
+        if not is_confirmed(request) and (
+            confirmation := retry_confirmation(request, account=account, invoice_ids=ids, back=back)
+        ):
+            return confirmation_response(
+                request, confirmation, site_context=self.admin_site.each_context(request)
+            )
         try:
             result = invoices_retry_now(
                 account=account, invoice_ids=ids, actor=dashboard_actor(request)

@@ -20,6 +20,7 @@ recorded as unconfirmed (at most once, as a customer would rather have it).
 """
 
 import logging
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -169,7 +170,8 @@ def customer_emails_send(*, event_ids: list[str]) -> int:
         return 0
     failures = _send(ours)
     sent_at = clock.now()
-    with transaction.atomic():
+    # One statement when every message went: atomic on its own, no transaction around it.
+    with transaction.atomic() if failures else nullcontext():
         SentEmail.objects.filter(
             account_id__in={event.account_id for event, _ in ours},
             event_id__in=[event.id for event, _ in ours if event.id not in failures],

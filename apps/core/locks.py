@@ -4,9 +4,10 @@ Two transactions that lock the same rows in different orders can deadlock; two t
 one order queue. Every service that locks rows locks them through ``rows_lock``, which
 takes the rows model by model in ``ORDER`` (account → the rows of its team, keys and settings →
 customer → its payment methods, ledger rows, notes and tax ids → subscription → the catalog rows
-it redeems or bills: product → price → promotion code → coupon → invoice → its pending items →
-payment intent → charge → refund → webhook endpoint → webhook delivery) and, within a model, in
-primary-key order.
+it redeems or bills: product → price → promotion code → coupon → tax rate → invoice → its
+pending items → payment intent → setup intent → charge → refund → webhook endpoint → webhook
+delivery) and,
+within a model, in primary-key order.
 
 The lock is PostgreSQL's ``FOR NO KEY UPDATE`` (these writes never change a key): it queues
 writers of the same rows but not the foreign-key checks of rows inserted elsewhere that point at
@@ -48,6 +49,8 @@ ORDER = (
     "catalog.price",
     "catalog.promotioncode",
     "catalog.coupon",
+    # A tax rate is only ever locked alone (to be changed); it is never locked with others.
+    "catalog.taxrate",
     "invoices.invoice",
     # An invoice's pending items, then the invoice number sequence (taken last when finalizing)
     # and the payment attempts claimed for an invoice.
@@ -55,6 +58,8 @@ ORDER = (
     "invoices.invoicenumbersequence",
     "collections.paymentattempt",
     "payments.paymentintent",
+    # A setup intent is locked after the payment method it attaches to its customer.
+    "payments.setupintent",
     "payments.charge",
     "payments.refund",
     "webhooks.webhookendpoint",

@@ -8,6 +8,7 @@ here that calls a service.
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -85,7 +86,10 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
     )
     list_filter_submit = True
     search_fields = ("=id",)
-    search_help_text = "An exact email address, a customer id (cus_…), or the start of a name."
+    search_help_text = (
+        "An email address, a customer id (cus_…), or the start of a name or an email; case is "
+        "ignored."
+    )
     actions_list = ("create_customer",)
     write_capability = roles.BILLING_WRITE
 
@@ -105,15 +109,16 @@ class CustomerAdmin(PaymentMethodsAdminMixin, ObjectHistoryMixin, AccountScopedA
         return super().get_queryset(request).annotate(newest_balance=newest_balance())
 
     def get_search_results(self, request, queryset, search_term):
-        """Indexed lookups only: exact email (account, email), id, or name prefix."""
+        """Indexed lookups only, case ignored: an email (whole), an id, or the start of a name or
+        an email (the customer_*_iprefix indexes)."""
         term = search_term.strip()
         if not term:
             return queryset, False
         if "@" in term:
-            return queryset.filter(email=term), False
+            return queryset.filter(email__iexact=term), False
         if term.startswith("cus_"):
             return queryset.filter(id=term), False
-        return queryset.filter(name__istartswith=term), False
+        return queryset.filter(Q(name__istartswith=term) | Q(email__istartswith=term)), False
 
     def get_urls(self):
         view = self.admin_site.admin_view

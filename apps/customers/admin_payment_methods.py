@@ -10,15 +10,18 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts import roles
 from apps.accounts.dashboard.admin_base import dashboard_actor
+from apps.accounts.dashboard.confirm import Confirmation, confirmation_response, is_confirmed
 from apps.accounts.dashboard.forms import service_error_to_form
 from apps.core.errors import ApplicationError
 from apps.customers.forms import TestCardForm
-from apps.customers.models import Customer
+from apps.customers.models import Customer, PaymentMethod
+from apps.customers.payment_method_render import payment_method_label
+from apps.customers.selectors import payment_method_list
 from apps.customers.services import CustomerFields, customer_update
 from apps.customers.services.payment_methods import customer_card_add, payment_method_detach
 from apps.customers.services.payment_methods.inputs import card_entry
@@ -92,18 +95,31 @@ class PaymentMethodsAdminMixin:
         customer = self._customer(request, object_id)
         if not self._may_write(request):
             messages.error(request, "Your role does not allow changing customers.")
+            return redirect("admin:customers_customer_change", customer.id)
+        if not is_confirmed(request):
+            method = (
+                payment_method_list(account=request.account, customer=customer)
+                .filter(id=payment_method_id)
+                .first()
+            )
+            if method is None:
+                raise Http404("No such payment method")
+            return confirmation_response(
+                request,
+                _detach_confirmation(customer, method),
+                site_context=admin.site.each_context(request),
+            )
+        try:
+            row = payment_method_detach(
+                account=request.account,
+                payment_method_id=payment_method_id,
+                customer=customer,
+                actor=dashboard_actor(request),
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
         else:
-            try:
-                row = payment_method_detach(
-                    account=request.account,
-                    payment_method_id=payment_method_id,
-                    customer=customer,
-                    actor=dashboard_actor(request),
-                )
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, f"Removed {row} from {customer}.")
+            messages.success(request, f"Removed {row} from {customer}.")
         return redirect("admin:customers_customer_change", customer.id)
 
     def make_default_view(self, request: HttpRequest, object_id: str, payment_method_id: str):
@@ -127,3 +143,22 @@ class PaymentMethodsAdminMixin:
                 request, f"{updated.default_payment_method} is now {customer}'s default."
             )
         return redirect("admin:customers_customer_change", customer.id)
+
+
+def _detach_confirmation(customer: Customer, method: PaymentMethod) -> Confirmation:
+    details = ["It can no longer be charged, and adding it back means entering it again."]
+    if method.id in (customer.default_payment_method_id, customer.default_source_id):
+        details.append(
+            "It is the customer's default: until another is chosen, their invoices and "
+            "subscriptions have no payment method to charge automatically."
+        )
+    return Confirmation(
+        title="Confirm removing the payment method",
+        summary=f"Remove {payment_method_label(method)} from {customer}.",
+        button=f"Remove {payment_method_label(method)}",
+        action_url=reverse(
+            "admin:customers_customer_detach_payment_method", args=[customer.id, method.id]
+        ),
+        cancel_url=reverse("admin:customers_customer_change", args=[customer.id]),
+        details=tuple(details),
+    )

@@ -11,7 +11,7 @@ from unfold.widgets import (
 from apps.core import clock, money
 from apps.customers import testcards
 from apps.customers.services.customers import CustomerFields
-from apps.customers.services.tax_ids import FORMATS as TAX_ID_FORMATS
+from apps.customers.tax_id_formats import FORMATS as TAX_ID_FORMATS
 
 
 class CustomerForm(forms.Form):
@@ -97,6 +97,10 @@ class TaxIdForm(forms.Form):
     """A tax id typed by staff; the service checks its format."""
 
     type = forms.ChoiceField(
-        choices=[(t, t) for t in sorted(TAX_ID_FORMATS)], widget=UnfoldAdminSelectWidget
+        choices=[
+            (name, f"{name} (such as {known.example})")
+            for name, known in sorted(TAX_ID_FORMATS.items())
+        ],
+        widget=UnfoldAdminSelectWidget,
     )
     value = forms.CharField(max_length=100, widget=UnfoldAdminTextInputWidget)

@@ -28,6 +28,7 @@ def _billing(pm: PaymentMethod) -> dict[str, Any]:
         "email": details.get("email"),
         "name": details.get("name"),
         "phone": details.get("phone"),
+        "tax_id": details.get("tax_id"),
     }
 
 
@@ -48,6 +49,7 @@ def _card(pm: PaymentMethod) -> dict[str, Any]:
         "generated_from": None,
         "last4": pm.last4,
         "networks": {"available": [pm.brand], "preferred": None},
+        "regulated_status": None,
         "three_d_secure_usage": {"supported": True},
         "wallet": None,
     }
@@ -94,6 +96,7 @@ def _payment_method(pm: PaymentMethod) -> dict[str, Any]:
         pm.type: _type_details(pm),
         "created": clock.to_epoch(pm.created_at),
         "customer": pm.customer_id,
+        "customer_account": None,
         "livemode": pm.livemode,
         "metadata": pm.metadata,
         "type": pm.type,
@@ -126,6 +129,8 @@ def _legacy_card(pm: PaymentMethod) -> dict[str, Any]:
         "last4": pm.last4,
         "metadata": pm.metadata,
         "name": billing.get("name"),
+        # Whether the card is issued under interchange regulation; not known to Ledgerline.
+        "regulated_status": None,
         "tokenization_method": None,
         "wallet": None,
     }
@@ -158,6 +163,7 @@ def _legacy_source(pm: PaymentMethod) -> dict[str, Any]:
     return {
         "id": pm.id,
         "object": "source",
+        "allow_redisplay": None,
         "amount": None,
         "client_secret": pm.client_secret,
         "created": clock.to_epoch(pm.created_at),
@@ -166,12 +172,20 @@ def _legacy_source(pm: PaymentMethod) -> dict[str, Any]:
         "flow": "none",
         "livemode": pm.livemode,
         "metadata": pm.metadata,
+        # Ledgerline verifies no owner details (Stripe fills these from the bank for some types).
         "owner": {
             "address": billing["address"],
             "email": billing["email"],
             "name": billing["name"],
             "phone": billing["phone"],
+            "verified_address": None,
+            "verified_email": None,
+            "verified_name": None,
+            "verified_phone": None,
         },
+        # Only a source of the receiver flow (bank transfers) has a receiver.
+        "receiver": None,
+        "statement_descriptor": None,
         "status": "consumed" if pm.detached_at else "chargeable",
         "type": pm.type,
         pm.type: _type_details(pm),

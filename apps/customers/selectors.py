@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Account
 from apps.core.models import Event
@@ -22,9 +23,16 @@ TIMELINE_LENGTH = 50
 
 
 def customer_get(
-    *, account: Account, customer_id: str, include_deleted: bool = False
+    *,
+    account: Account,
+    customer_id: str,
+    include_deleted: bool = False,
+    with_defaults: bool = False,
 ) -> Customer | None:
+    """``with_defaults``: the default source and payment method joined in the same read."""
     rows = Customer.objects.filter(account=account, id=customer_id)
+    if with_defaults:
+        rows = rows.select_related("default_source", "default_payment_method")
     if not include_deleted:
         rows = rows.filter(deleted_at__isnull=True)
     return rows.first()
@@ -40,8 +48,20 @@ def balance_ending_newest(*, account_id, customer_id) -> QuerySet:
     )
 
 
+def customers_with_balance(queryset: QuerySet) -> QuerySet:
+    """``queryset``'s customers, each with its balance read in the same query
+    (``customer_balance`` then answers it without another read). For a row about to be
+    rendered: a ledger row written after this read is not seen by that instance."""
+    newest = balance_ending_newest(account_id=OuterRef("account_id"), customer_id=OuterRef("pk"))
+    return queryset.annotate(balance_as_read=Coalesce(Subquery(newest), 0))
+
+
 def customer_balance(customer: Customer) -> int:
-    """The customer's balance: the running total after its newest ledger row (0 without)."""
+    """The customer's balance: the running total after its newest ledger row (0 without), or
+    the balance read with the row itself (``customers_with_balance``)."""
+    known = customer.__dict__.get("balance_as_read")
+    if known is not None:
+        return known
     newest = (
         balance_ending_newest(account_id=customer.account_id, customer_id=customer.id)
         .values_list("ending_balance", flat=True)

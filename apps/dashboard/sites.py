@@ -4,6 +4,7 @@ from unfold.sites import UnfoldAdminSite
 from apps.accounts import roles
 from apps.dashboard.session import SESSION_TWO_FACTOR_KEY
 from apps.dashboard.views.auth import login_view, logout_view, password_change_view
+from apps.dashboard.views.search import command_search
 
 
 class DashboardSite(UnfoldAdminSite):
@@ -38,3 +39,10 @@ class DashboardSite(UnfoldAdminSite):
 
     def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         return password_change_view(request)
+
+    def search(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # The Ctrl+K palette (extended=1) searches the current account's objects; the sidebar's
+        # plain search, which only matches page names, stays Unfold's.
+        if "extended" in request.GET:
+            return command_search(request)
+        return super().search(request, extra_context)

@@ -86,6 +86,12 @@ NAVIGATION = [
                 "link": reverse_lazy("admin:collections_emailtemplate_changelist"),
                 "permission": _READ,
             },
+            {
+                "title": "Test clocks",
+                "icon": "schedule",
+                "link": reverse_lazy("admin:accounts_testclock_changelist"),
+                "permission": _READ,
+            },
         ],
     },
     {
@@ -120,6 +126,12 @@ NAVIGATION = [
                 "title": "Promotion codes",
                 "icon": "confirmation_number",
                 "link": reverse_lazy("admin:catalog_promotioncode_changelist"),
+                "permission": _READ,
+            },
+            {
+                "title": "Tax rates",
+                "icon": "percent",
+                "link": reverse_lazy("admin:catalog_taxrate_changelist"),
                 "permission": _READ,
             },
             {
@@ -235,6 +247,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "apps.dashboard.context.environment_label",
     "STYLES": [lambda request: static("dashboard/ledgerline.css")],
+    "SCRIPTS": [lambda request: static("dashboard/command.js")],
     "COLORS": {
         "primary": {
             "50": "oklch(97.7% .014 308.299)",
@@ -252,6 +265,8 @@ UNFOLD = {
     },
     "SIDEBAR": {
         "show_search": False,
+        # The "Search" box above the navigation opens the Ctrl+K palette (views/search.py).
+        "command_search": True,
         "show_all_applications": False,
         "navigation": "apps.dashboard.unfold_config.sidebar_navigation",
     },

@@ -19,8 +19,10 @@ from apps.accounts.dashboard.admin_base import (
     dashboard_actor,
 )
 from apps.accounts.dashboard.badges import STATUS_VARIANTS
+from apps.accounts.dashboard.confirm import confirmation_response, is_confirmed
 from apps.core import money
 from apps.core.errors import ApplicationError
+from apps.invoices.admin_confirm import CONFIRMED_ACTIONS, invoice_action_confirmation
 from apps.invoices.admin_drafts import DraftsAdminMixin, draft_context
 from apps.invoices.credit_notes import REASONS, CreditNoteDraft, credit_note_create
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
@@ -33,6 +35,7 @@ from apps.invoices.services import (
     invoice_pay,
     invoice_void,
 )
+from apps.invoices.taxes import customer_tax_ids_of, tax_lines
 
 
 def _money(amount: int, currency: str) -> str:
@@ -148,6 +151,12 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
                 "opts": self.model._meta,
                 "invoice": invoice,
                 "lines": lines,
+                "subtotal": _money(invoice.subtotal, invoice.currency),
+                "tax_lines": [
+                    (tax["label"], _money(tax["amount"], invoice.currency), tax["tax_rate"])
+                    for tax in tax_lines(invoice.account_id, invoice.total_tax_amounts)
+                ],
+                "customer_tax_ids": customer_tax_ids_of(invoice),
                 "total": _money(invoice.total, invoice.currency),
                 "amount_due": _money(invoice.amount_due, invoice.currency),
                 "amount_paid": _money(invoice.amount_paid, invoice.currency),
@@ -180,6 +189,23 @@ class InvoiceAdmin(DraftsAdminMixin, ObjectHistoryMixin, AccountScopedAdmin):
             raise Http404("No such action")
         if not self.can_write(request):
             messages.error(request, "Your role does not allow this.")
+        elif name in CONFIRMED_ACTIONS and not is_confirmed(request):
+            invoice = (
+                Invoice.objects.select_related(
+                    "customer__default_payment_method",
+                    "customer__default_source",
+                    "subscription__default_payment_method",
+                )
+                .filter(account=request.account, id=unquote(object_id))
+                .first()
+            )
+            if invoice is None:
+                raise Http404("No such invoice")
+            return confirmation_response(
+                request,
+                invoice_action_confirmation(invoice, name),
+                site_context=self.admin_site.each_context(request),
+            )
         else:
             try:
                 action(

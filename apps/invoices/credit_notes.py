@@ -53,34 +53,77 @@ class CreditNoteDraft:
     out_of_band_amount: int = 0
 
 
+def _line_render(line: dict, livemode: bool) -> dict:
+    """A stored line in Stripe's shape; lines are kept inside their credit note, without ids."""
+    custom = line["invoice_line"] is None
+    return {
+        "id": None,
+        "object": "credit_note_line_item",
+        "amount": line["amount"],
+        "description": line["description"],
+        "discount_amount": 0,
+        "discount_amounts": [],
+        "invoice_line_item": line["invoice_line"],
+        "livemode": livemode,
+        "metadata": {},
+        "pretax_credit_amounts": [],
+        "quantity": 1,
+        "tax_rates": [],
+        "taxes": [],
+        "type": "custom_line_item" if custom else "invoice_line_item",
+        "unit_amount": line["amount"] if custom else None,
+        "unit_amount_decimal": str(line["amount"]) if custom else None,
+    }
+
+
 def credit_note_render(note: CreditNote) -> dict:
+    livemode = note.account.livemode
+    settled = note.refund_amount + note.credit_amount + note.out_of_band_amount
     return {
         "id": note.id,
         "object": "credit_note",
         "amount": note.amount,
+        "amount_shipping": 0,
         "created": clock.to_epoch(note.created_at),
         "currency": note.currency,
         "customer": note.customer_id,
+        "customer_account": None,
         "customer_balance_transaction": None,
+        "discount_amount": 0,
+        "discount_amounts": [],
+        "effective_at": clock.to_epoch(note.created_at),
         "invoice": note.invoice_id,
         "lines": {
             "object": "list",
-            "data": note.lines,
+            "data": [_line_render(line, livemode) for line in note.lines],
             "has_more": False,
             "url": f"/v1/credit_notes/{note.id}/lines",
         },
+        "livemode": livemode,
         "memo": note.memo or None,
+        "metadata": {},
         "number": note.number,
         "out_of_band_amount": note.out_of_band_amount or None,
+        # Ledgerline renders invoices, not credit notes, as PDFs.
+        "pdf": None,
+        "post_payment_amount": settled,
+        "pre_payment_amount": note.amount - settled,
+        "pretax_credit_amounts": [],
         "reason": note.reason or None,
         "refunds": [{"refund": note.refund_id, "amount_refunded": note.refund_amount}]
         if note.refund_id
         else [],
+        "shipping_cost": None,
         "status": note.status,
+        "subtotal": note.amount,
+        "subtotal_excluding_tax": note.amount,
         "total": note.amount,
+        "total_excluding_tax": note.amount,
+        "total_taxes": [],
         "type": "post_payment"
         if note.refund_amount or note.credit_amount or note.out_of_band_amount
         else "pre_payment",
+        "voided_at": None,
     }
 
 

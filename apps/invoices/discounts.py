@@ -29,12 +29,21 @@ def discount_render(discount: Discount) -> dict:
     return {
         "id": discount.id,
         "object": "discount",
+        "checkout_session": None,
+        # API versions before 2025-09-30 name the coupon here; ``source`` is the later field.
         "coupon": coupon_render(discount.coupon),
         "customer": discount.customer_id,
+        "customer_account": None,
         "end": clock.to_epoch(discount.end),
+        # Ledgerline applies discounts to customers and subscriptions, never to one invoice,
+        # invoice item or subscription item.
+        "invoice": None,
+        "invoice_item": None,
         "promotion_code": discount.promotion_code_id,
+        "source": {"coupon": discount.coupon.coupon_id, "type": "coupon"},
         "start": clock.to_epoch(discount.start),
         "subscription": discount.subscription_id,
+        "subscription_item": None,
     }
 
 

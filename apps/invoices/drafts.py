@@ -20,7 +20,12 @@ from apps.core.locks import row_lock
 from apps.customers.selectors import customer_balance
 from apps.invoices.engine.staging import stages_recorded
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_item_render, invoice_render, invoice_totals
+from apps.invoices.services import (
+    invoice_item_render,
+    invoice_render,
+    invoice_taxes_set,
+    invoice_totals,
+)
 from apps.invoices.stage_choices import stage_choices
 
 MAX_LINES = 250
@@ -149,6 +154,7 @@ def invoice_totals_recompute(invoice: Invoice) -> None:
             quantity=item.quantity,
             proration=item.proration,
             description=item.description,
+            tax_rates=item.tax_rates,
         )
         for item in InvoiceItem.objects.filter(invoice=invoice).order_by("id")
     )
@@ -163,20 +169,34 @@ def invoice_totals_recompute(invoice: Invoice) -> None:
         currency=invoice.currency,
         balance=customer_balance(invoice.customer),
         choices=stage_choices(invoice.account),
+        account_id=invoice.account_id,
+        line_rates=[line.tax_rates for line in lines],
+        default_rates=invoice.default_tax_rates,
     )
     changed = []
-    for line, amount in zip(lines, discounts, strict=True):
-        if line.discount_amount != amount:
-            line.discount_amount = amount
+    for line, amount, taxes in zip(lines, discounts, totals.line_taxes, strict=True):
+        if (line.discount_amount, line.tax_amounts) != (amount, taxes):
+            line.discount_amount, line.tax_amounts = amount, list(taxes)
             changed.append(line)
-    InvoiceLine.objects.bulk_update(changed, ["discount_amount"])
+    InvoiceLine.objects.bulk_update(changed, ["discount_amount", "tax_amounts"])
     invoice.subtotal = totals.subtotal
     invoice.total_discount = totals.total_discount
     invoice.total = totals.total
+    invoice_taxes_set(invoice, totals)
     invoice.amount_due = invoice.total
     invoice.stages = {**invoice.stages, **stages_recorded([totals.stage])}
     invoice.save(
-        update_fields=["subtotal", "total_discount", "total", "amount_due", "stages", "updated_at"]
+        update_fields=[
+            "subtotal",
+            "total_discount",
+            "total",
+            "tax",
+            "total_tax_amounts",
+            "subtotal_excluding_tax",
+            "amount_due",
+            "stages",
+            "updated_at",
+        ]
     )
 
 

@@ -13,6 +13,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from apps.catalog.forms import tax_rates_field
 from apps.catalog.models import Price
 from apps.catalog.selectors import coupon_list, price_list
 from apps.core import money
@@ -82,6 +83,9 @@ class NewInvoiceForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["default_tax_rates"] = tax_rates_field(
+            account, help_text="Taxes on every line without its own."
+        )
         self.fields["coupon"].choices = [("", "No coupon")] + [
             (coupon.coupon_id, f"{coupon.coupon_id}{f' · {coupon.name}' if coupon.name else ''}")
             for coupon in coupon_list(account=account).order_by("-id")[:200]
@@ -107,6 +111,7 @@ class NewInvoiceForm(forms.Form):
             description=data["description"],
             footer=data["footer"],
             items=tuple(items),
+            default_tax_rates=data.get("default_tax_rates") or [],
         )
 
 

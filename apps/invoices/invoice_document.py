@@ -4,7 +4,6 @@ partial). Every word and figure the customer sees is decided here; the template 
 out, so the page and the PDF cannot disagree."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import NamedTuple
 
 from django.template.loader import render_to_string
@@ -12,12 +11,12 @@ from django.template.loader import render_to_string
 from apps.accounts.selectors import account_branding
 from apps.core.money import format_money
 from apps.customers.models import Customer, CustomerBalanceTransaction
-from apps.customers.selectors import tax_id_list
 from apps.invoices.engine.settlement import SETTLEMENT_TYPES
 from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice
 from apps.invoices.pdf import html_pdf
 from apps.invoices.render import invoice_render
+from apps.invoices.taxes import TAX_ID_LABELS, customer_tax_ids_of, tax_lines
 
 DATE = "%Y-%m-%d"
 TEMPLATE = "invoices/hosted.html"
@@ -81,36 +80,22 @@ def _address_lines(address: dict | None) -> list[str]:
     ]
 
 
-def tax_id_labels(invoice: Invoice, render: dict) -> list[str]:
-    """The customer's tax ids as printed: the invoice's own record of them once it has one,
-    else the customer's tax ids as they are now."""
-    recorded = render.get("customer_tax_ids")
-    if recorded is None:
-        recorded = [
-            {"type": tax_id.type, "value": tax_id.value}
-            for tax_id in tax_id_list(account=invoice.account, customer=invoice.customer).order_by(
-                "created_at", "id"
-            )
-        ]
-    return [f"{entry['type'].upper().replace('_', ' ')} {entry['value']}" for entry in recorded]
+def tax_id_labels(invoice: Invoice) -> list[str]:
+    """The customer's tax ids as printed ("EU VAT DE123456789"): the invoice's own record of
+    them once finalized, else the customer's tax ids as they are now."""
+    return [
+        f"{TAX_ID_LABELS.get(entry['type'], entry['type'])} {entry['value']}"
+        for entry in customer_tax_ids_of(invoice)
+    ]
 
 
-def tax_rows(render: dict, currency: str) -> list[Row]:
-    """A row per tax amount of the invoice's API object (``total_tax_amounts``); none when it
-    has none. A rate expanded to its object names itself ("VAT 19%"), an id reads "Tax"."""
-    rows = []
-    for entry in render.get("total_tax_amounts") or []:
-        rate = entry.get("tax_rate")
-        label = "Tax"
-        if isinstance(rate, dict):
-            percent = Decimal(str(rate.get("percentage", 0))).normalize()
-            label = f"{rate.get('display_name') or 'Tax'} {percent:f}%"
-        if entry.get("inclusive"):
-            label += " (included)"
-        if entry.get("taxable_amount") is not None:
-            label += f" on {format_money(entry['taxable_amount'], currency)}"
-        rows.append(Row(label, format_money(entry["amount"], currency)))
-    return rows
+def tax_rows(invoice: Invoice) -> list[Row]:
+    """A row per tax rate of the invoice (``total_tax_amounts``), named as the invoice page
+    names it ("VAT (20 %)", "MwSt (19 %, included)"); none when it has none."""
+    return [
+        Row(tax["label"], format_money(tax["amount"], invoice.currency))
+        for tax in tax_lines(invoice.account_id, invoice.total_tax_amounts or [])
+    ]
 
 
 def _status(invoice: Invoice) -> tuple[str, str]:
@@ -137,7 +122,7 @@ def _totals(invoice: Invoice, render: dict) -> list[Row]:
         rows.append(
             Row(f"Discount{f' ({coupon})' if coupon else ''}", money(-invoice.total_discount))
         )
-    taxes = tax_rows(render, invoice.currency)
+    taxes = tax_rows(invoice)
     if taxes and render.get("total_excluding_tax") is not None:
         rows.append(Row("Total excluding tax", money(render["total_excluding_tax"])))
     rows += [*taxes, Row("Total", money(invoice.total), True)]
@@ -183,7 +168,7 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
         ),
         logo_uri=branding.logo_uri,
         customer=_customer(invoice.customer),
-        tax_ids=tax_id_labels(invoice, render),
+        tax_ids=tax_id_labels(invoice),
         facts=facts,
         status=status,
         status_detail=status_detail,

@@ -10,6 +10,7 @@ from django.db import transaction
 from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Price
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock, money
 from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
@@ -73,9 +74,12 @@ def invoice_item_create(
     description: str = "",
     subscription=None,
     metadata: dict | None = None,
+    tax_rates: list[str] | None = None,
 ) -> InvoiceItem:
     """An item for the customer's next invoice (of ``subscription``'s, when given), or on the
-    draft ``invoice_id`` (its customer's, in its currency), whose totals are recomputed."""
+    draft ``invoice_id`` (its customer's, in its currency), whose totals are recomputed; its
+    own ``tax_rates`` (the account's active rates) override the invoice's defaults."""
+    tax_rates = tax_rates_applicable(account=account, ids=tax_rates or [], param="tax_rates")
     if customer is None and not invoice_id:
         raise InvalidRequestError(
             "Missing required param: customer.", param="customer", code="parameter_missing"
@@ -129,6 +133,7 @@ def invoice_item_create(
             description=description or terms.description,
             invoice=invoice,
             metadata=metadata or {},
+            tax_rates=tax_rates,
             created_at=now,
         )
         invoice_item_record(item, "invoiceitem.created", actor)
@@ -215,9 +220,13 @@ def invoice_item_update(
     quantity: int | None = None,
     description: str | None = None,
     metadata: dict | None = None,
+    tax_rates: list[str] | None = None,
 ) -> InvoiceItem:
     """Change a pending item, or an item on a draft (whose totals follow). ``None`` leaves a
-    field as it is; ``amount`` makes the item a single unit of that amount."""
+    field as it is; ``amount`` makes the item a single unit of that amount; ``tax_rates`` (the
+    account's active rates, [] for none) replace the item's own."""
+    if tax_rates is not None:
+        tax_rates = tax_rates_applicable(account=account, ids=tax_rates, param="tax_rates")
     with transaction.atomic():
         item, invoice = _item_locked(account, item_id)
         before = invoice_item_render(item)
@@ -234,6 +243,8 @@ def invoice_item_update(
             item.amount, item.quantity, item.price_id = terms.amount, terms.quantity, terms.price_id
         if description is not None:
             item.description = description
+        if tax_rates is not None:
+            item.tax_rates = tax_rates
         item.metadata = metadata_merge(item.metadata, metadata)
         item.save()
         previous = previous_of(before, invoice_item_render(item))

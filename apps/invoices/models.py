@@ -31,6 +31,19 @@ class Invoice(TimestampedModel):
         "invoices.Discount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     total = models.BigIntegerField(default=0)
+    # The lines' taxes (inclusive ones are inside the amounts; exclusive ones are in the total),
+    # and each rate's share: [{"tax_rate", "amount", "inclusive", "taxable_amount"}].
+    tax = models.BigIntegerField(default=0)
+    total_tax_amounts = models.JSONField(default=list, blank=True)
+    # The subtotal with the inclusive taxes of the lines' amounts taken out; null (invoices made
+    # before tax rates existed): the subtotal.
+    subtotal_excluding_tax = models.BigIntegerField(null=True, blank=True)
+    # The tax rate ids applying to every line without its own (a subscription's invoice takes
+    # the subscription's default_tax_rates).
+    default_tax_rates = models.JSONField(default=list, blank=True)
+    # The customer's tax ids as they were when the invoice was finalized ([{"type", "value"}]);
+    # null until then (the draft shows the customer's current ones).
+    customer_tax_ids = models.JSONField(null=True, blank=True)
     starting_balance = models.BigIntegerField(default=0)
     ending_balance = models.BigIntegerField(null=True, blank=True)
     amount_due = models.BigIntegerField(default=0)
@@ -48,6 +61,7 @@ class Invoice(TimestampedModel):
     finalized_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    marked_uncollectible_at = models.DateTimeField(null=True, blank=True)
     charge_id = models.CharField(max_length=64, null=True, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
     will_be_due_sent_at = models.DateTimeField(null=True, blank=True)
@@ -108,6 +122,10 @@ class InvoiceLine(models.Model):
     proration = models.BooleanField(default=False)
     description = models.CharField(max_length=500, blank=True, default="")
     discount_amount = models.BigIntegerField(default=0)
+    # The line's own tax rate ids (its item's); none: the invoice's default_tax_rates apply.
+    tax_rates = models.JSONField(default=list, blank=True)
+    # The line's taxes: [{"tax_rate", "amount", "inclusive", "taxable_amount"}].
+    tax_amounts = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -142,6 +160,9 @@ class InvoiceItem(TimestampedModel):
         Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     metadata = models.JSONField(default=dict, blank=True)
+    # The item's own tax rate ids (a proration takes its subscription item's); none: the
+    # invoice's default_tax_rates apply.
+    tax_rates = models.JSONField(default=list, blank=True)
     # The billing stage that computed a proration, as Invoice.stages has it; the invoice that
     # takes the item takes this record.
     stages = models.JSONField(default=dict, blank=True)

@@ -16,6 +16,7 @@ from django.db import transaction
 from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Price
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
@@ -85,6 +86,8 @@ class InvoiceDraft:
     footer: str = ""
     metadata: dict[str, str] | None = None
     items: Sequence[NewItem] = ()
+    # Tax rate ids applying to every line without its own.
+    default_tax_rates: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class InvoiceChanges:
     description: str | Unset = UNSET
     footer: str | Unset = UNSET
     metadata: dict[str, str] | None | Unset = UNSET
+    default_tax_rates: list[str] | None | Unset = UNSET
 
 
 def _given(value):
@@ -250,6 +254,9 @@ def invoice_create(*, account: Account, draft: InvoiceDraft, actor: Actor) -> In
             description=draft.description,
             footer=draft.footer,
             metadata=draft.metadata or {},
+            default_tax_rates=tax_rates_applicable(
+                account=account, ids=draft.default_tax_rates or [], param="default_tax_rates"
+            ),
             hosted_token=new_secret(32),
             created_at=now,
             stages=stages_recorded(
@@ -309,6 +316,12 @@ def invoice_update(
                     currency=invoice.currency,
                     at=now,
                     current=invoice.discount,
+                )
+            if changes.default_tax_rates is not UNSET:
+                invoice.default_tax_rates = tax_rates_applicable(
+                    account=account,
+                    ids=changes.default_tax_rates or [],
+                    param="default_tax_rates",
                 )
         if invoice.status == "open" and _given(changes.auto_advance) is not None:
             invoice.auto_advance = changes.auto_advance

@@ -6,8 +6,7 @@ from django.contrib.admin.utils import unquote
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
@@ -19,10 +18,12 @@ from apps.accounts.dashboard.admin_base import (
     dashboard_actor,
 )
 from apps.accounts.dashboard.badges import STATUS_VARIANTS
+from apps.accounts.dashboard.confirm import back_url, confirmation_response, is_confirmed
 from apps.core import money
 from apps.core.errors import ApplicationError
 from apps.customers.models import PaymentMethod
 from apps.customers.selectors import customer_get
+from apps.payments.admin_confirm import charge_confirmation, refund_confirmation
 from apps.payments.display import charge_state
 from apps.payments.forms import ChargeForm, PaymentSettingsForm, RefundForm
 from apps.payments.models import BalanceTransaction, Charge, PaymentSettings
@@ -155,9 +156,7 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 "state": state,
                 "state_label": label,
                 "refunds": list(charge.refunds.order_by("-id")),
-                "refundable": charge.amount_captured - charge.amount_refunded
-                if charge.captured and charge.status == "succeeded"
-                else 0,
+                "refundable": _refundable(charge),
                 "form": form,
                 "can_write": self.can_write(request),
                 "object_history_entries": self.object_history(request, charge.id),
@@ -169,9 +168,22 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
         charge = charge_get(account=request.account, charge_id=unquote(object_id))
         if charge is None:
             raise Http404("No such charge")
-        form = RefundForm(request.POST, charge_currency=charge.currency)
+        form = RefundForm(
+            request.POST, charge_currency=charge.currency, refundable=_refundable(charge)
+        )
         if not self.can_write(request):
             form.add_error(None, "Your role does not allow refunds.")
+        elif form.is_valid() and not is_confirmed(request):
+            return confirmation_response(
+                request,
+                refund_confirmation(
+                    request,
+                    charge,
+                    amount=form.cleaned_data["minor"],
+                    reason=form.cleaned_data["reason"],
+                ),
+                site_context=self.admin_site.each_context(request),
+            )
         elif form.is_valid():
             try:
                 refund = refund_create(
@@ -187,12 +199,9 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 messages.success(
                     request, f"Refunded {money.format_amount(refund.amount, refund.currency)}."
                 )
-                back = request.POST.get("next", "")
-                if back and url_has_allowed_host_and_scheme(
-                    back, allowed_hosts={request.get_host()}
-                ):
-                    return redirect(back)
-                return redirect("admin:payments_charge_change", charge.id)
+                return redirect(
+                    back_url(request, reverse("admin:payments_charge_change", args=[charge.id]))
+                )
         charge.refresh_from_db()
         return self._page(request, charge, form)
 
@@ -209,12 +218,26 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
                 amount, currency = amount_validate(
                     form.cleaned_data["minor"], form.cleaned_data["currency_code"]
                 )
+                method = methods.get(id=form.cleaned_data["payment_method"])
+                if not is_confirmed(request):
+                    return confirmation_response(
+                        request,
+                        charge_confirmation(
+                            request,
+                            customer,
+                            method=method,
+                            amount=amount,
+                            currency=currency,
+                            description=form.cleaned_data["description"],
+                        ),
+                        site_context=self.admin_site.each_context(request),
+                    )
                 charge = charge_create(
                     account=request.account,
                     request=ChargeRequest(
                         amount=amount,
                         currency=currency,
-                        payment_method=methods.get(id=form.cleaned_data["payment_method"]),
+                        payment_method=method,
                         customer=customer,
                         description=form.cleaned_data["description"],
                     ),
@@ -229,6 +252,13 @@ class ChargeAdmin(ObjectHistoryMixin, AccountScopedAdmin):
         else:
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("admin:customers_customer_change", customer.id)
+
+
+def _refundable(charge: Charge) -> int:
+    """What is left to refund: nothing unless the charge succeeded and was captured."""
+    if charge.captured and charge.status == "succeeded":
+        return charge.amount_captured - charge.amount_refunded
+    return 0
 
 
 @admin.register(BalanceTransaction)

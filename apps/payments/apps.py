@@ -12,11 +12,13 @@ class PaymentsConfig(AppConfig):
             balance_transaction_render,
             charge_render,
             payment_intent_render,
+            refund_render,
         )
         from apps.payments.selectors import (
             balance_transaction_list,
             charge_list,
             payment_intent_list,
+            refund_list,
         )
 
         def fetcher(listing, render):
@@ -29,3 +31,4 @@ class PaymentsConfig(AppConfig):
         register_expandable("ch", fetcher(charge_list, charge_render))
         register_expandable("pi", fetcher(payment_intent_list, payment_intent_render))
         register_expandable("txn", fetcher(balance_transaction_list, balance_transaction_render))
+        register_expandable("re", fetcher(refund_list, refund_render))

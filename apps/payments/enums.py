@@ -42,3 +42,13 @@ class BalanceTransactionType(models.TextChoices):
     CHARGE = "charge", "Charge"
     REFUND = "refund", "Refund"
     ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class SetupIntentStatus(models.TextChoices):
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method", "Requires payment method"
+    REQUIRES_CONFIRMATION = "requires_confirmation", "Requires confirmation"
+    REQUIRES_ACTION = "requires_action", "Requires action"
+    # Claimed while the processor checks the payment method (never seen after the call).
+    PROCESSING = "processing", "Processing"
+    SUCCEEDED = "succeeded", "Succeeded"
+    CANCELED = "canceled", "Canceled"

@@ -47,12 +47,29 @@ class RefundForm(_AmountForm):
         widget=UnfoldAdminSelectWidget,
     )
 
-    def __init__(self, *args, charge_currency: str = "usd", **kwargs):
+    def __init__(
+        self, *args, charge_currency: str = "usd", refundable: int | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self._currency = charge_currency
+        self._refundable = refundable
 
     def currency(self) -> str:
         return self._currency
+
+    def clean(self):
+        # Checked before the confirmation page, so staff never confirm a refund that cannot be
+        # made; the service checks again under the charge's lock.
+        data = super().clean()
+        minor = data.get("minor")
+        if minor is not None and self._refundable is not None and minor > self._refundable:
+            self.add_error(
+                "amount",
+                f"Refund amount ({money.format_amount(minor, self._currency)}) is greater than "
+                "the unrefunded amount on the charge "
+                f"({money.format_amount(self._refundable, self._currency)}).",
+            )
+        return data
 
 
 class PaymentSettingsForm(forms.Form):

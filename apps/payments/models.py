@@ -9,6 +9,7 @@ from apps.payments.enums import (
     PaymentIntentStatus,
     RefundReason,
     RefundStatus,
+    SetupIntentStatus,
 )
 
 
@@ -55,6 +56,34 @@ class PaymentIntent(TimestampedModel):
 
     class Meta:
         indexes = [models.Index(fields=["account", "-id"], name="pi_account_id")]
+
+
+class SetupIntent(TimestampedModel):
+    """A payment method saved for later payments: checked with the processor (authenticated
+    when the card asks for it), then attached to the customer."""
+
+    id = public_id_field("seti")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment_method = models.ForeignKey(
+        "customers.PaymentMethod", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=30, choices=SetupIntentStatus.choices)
+    usage = models.CharField(max_length=12, default="off_session")  # off_session | on_session
+    payment_method_types = models.JSONField(default=list)
+    client_secret = models.CharField(max_length=100)
+    # The last failed attempt's error object (card_error with its decline code), as Stripe's.
+    last_setup_error = models.JSONField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=40, blank=True, default="")
+    description = models.CharField(max_length=1000, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-id"], name="seti_account_id")]
 
 
 class Charge(TimestampedModel):

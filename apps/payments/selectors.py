@@ -4,7 +4,7 @@ from django.db.models import QuerySet, Sum
 
 from apps.accounts.models import Account
 from apps.core import clock
-from apps.payments.models import BalanceTransaction, Charge, PaymentIntent, Refund
+from apps.payments.models import BalanceTransaction, Charge, PaymentIntent, Refund, SetupIntent
 
 
 def charge_list(*, account: Account) -> QuerySet[Charge]:
@@ -21,6 +21,10 @@ def refund_list(*, account: Account) -> QuerySet[Refund]:
 
 def payment_intent_list(*, account: Account) -> QuerySet[PaymentIntent]:
     return PaymentIntent.objects.filter(account=account).select_related("account")
+
+
+def setup_intent_list(*, account: Account) -> QuerySet[SetupIntent]:
+    return SetupIntent.objects.filter(account=account).select_related("account", "customer")
 
 
 def balance_transaction_list(*, account: Account) -> QuerySet[BalanceTransaction]:

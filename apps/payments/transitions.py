@@ -1,7 +1,8 @@
-"""How the statuses of payment intents, charges and refunds move: for each, one table of
-allowed moves and the one function that makes them (``payment_intent_move``, ``charges_move``,
-``refund_move``), writing each move's event and audit entry in the caller's transaction. No
-other code assigns these statuses (a test holds it so); rows are created in their first status.
+"""How the statuses of payment and setup intents, charges and refunds move: for each, one table
+of allowed moves and the one function that makes them (``payment_intent_move``,
+``setup_intent_move``, ``charges_move``, ``refund_move``), writing each move's event and audit
+entry in the caller's transaction. No other code assigns these statuses (a test holds it so);
+rows are created in their first status.
 
 The payment intent's moves are drawn in the README (Customers and payments).
 """
@@ -12,8 +13,14 @@ from apps.core.errors import InvalidRequestError
 from apps.core.events import event_record, events_record
 from apps.payments.enums import ChargeStatus, RefundStatus
 from apps.payments.enums import PaymentIntentStatus as S
-from apps.payments.models import Charge, PaymentIntent, Refund
-from apps.payments.render import charge_render, payment_intent_render, refund_render
+from apps.payments.enums import SetupIntentStatus as T
+from apps.payments.models import Charge, PaymentIntent, Refund, SetupIntent
+from apps.payments.render import (
+    charge_render,
+    payment_intent_render,
+    refund_render,
+    setup_intent_render,
+)
 
 # status -> the statuses it may move to.
 PAYMENT_INTENT_MOVES: dict[str, frozenset[str]] = {
@@ -80,6 +87,68 @@ def payment_intent_move(intent: PaymentIntent, to: str, *, actor: Actor) -> None
     event = PAYMENT_INTENT_EVENTS.get((before, to))
     if event is not None:
         payment_intent_event(intent, event, actor)
+
+
+# status -> the statuses it may move to. ``processing`` is the claim taken while the processor
+# checks the payment method; the check's outcome releases it.
+SETUP_INTENT_MOVES: dict[str, frozenset[str]] = {
+    T.REQUIRES_PAYMENT_METHOD: frozenset({T.REQUIRES_CONFIRMATION, T.PROCESSING, T.CANCELED}),
+    T.REQUIRES_CONFIRMATION: frozenset({T.PROCESSING, T.CANCELED}),
+    # Authenticated (confirmed again), failed authentication, or given up.
+    T.REQUIRES_ACTION: frozenset({T.PROCESSING, T.REQUIRES_PAYMENT_METHOD, T.CANCELED}),
+    T.PROCESSING: frozenset({T.SUCCEEDED, T.REQUIRES_ACTION, T.REQUIRES_PAYMENT_METHOD}),
+    T.SUCCEEDED: frozenset(),
+    T.CANCELED: frozenset(),
+}
+# (from, to) -> the event the move records (Stripe has no event for the others).
+SETUP_INTENT_EVENTS: dict[tuple[str, str], str] = {
+    (T.PROCESSING, T.SUCCEEDED): "setup_intent.succeeded",
+    (T.PROCESSING, T.REQUIRES_ACTION): "setup_intent.requires_action",
+    (T.PROCESSING, T.REQUIRES_PAYMENT_METHOD): "setup_intent.setup_failed",
+    (T.REQUIRES_ACTION, T.REQUIRES_PAYMENT_METHOD): "setup_intent.setup_failed",
+    (T.REQUIRES_PAYMENT_METHOD, T.CANCELED): "setup_intent.canceled",
+    (T.REQUIRES_CONFIRMATION, T.CANCELED): "setup_intent.canceled",
+    (T.REQUIRES_ACTION, T.CANCELED): "setup_intent.canceled",
+}
+
+
+def setup_intent_event(
+    setup: SetupIntent, type: str, actor: Actor, previous: dict | None = None
+) -> None:
+    """The setup intent's event and audit entry, in the caller's transaction."""
+    event_record(
+        account=setup.account,
+        type=type,
+        data_object=setup_intent_render(setup),
+        previous_attributes=previous,
+        actor=actor,
+    )
+    audit_record(
+        account=setup.account,
+        actor=actor,
+        action=type,
+        object_type="setup_intent",
+        object_id=setup.id,
+    )
+
+
+def setup_intent_move(setup: SetupIntent, to: str, *, actor: Actor) -> None:
+    """Move the locked ``setup`` to ``to`` (refused with ``setup_intent_unexpected_state`` when
+    the table does not allow it), save it with whatever else the caller set on it, and record
+    the move's event and audit entry, if Stripe sends one for it (a claim such as
+    ``processing``, or a payment method given by an update, records none: the update's service
+    writes its own audit entry)."""
+    before = setup.status
+    if to not in SETUP_INTENT_MOVES[before]:
+        raise InvalidRequestError(
+            f"This SetupIntent's status is {before}; it cannot become {to}.",
+            code="setup_intent_unexpected_state",
+        )
+    setup.status = to
+    setup.save()
+    event = SETUP_INTENT_EVENTS.get((before, to))
+    if event is not None:
+        setup_intent_event(setup, event, actor)
 
 
 # A charge is written pending before the processor is called; its outcome is final.

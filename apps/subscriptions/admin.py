@@ -29,7 +29,11 @@ from apps.core import clock, money
 from apps.core.errors import ApplicationError
 from apps.invoices.models import Invoice
 from apps.invoices.payment_choice import invoice_retry_label
+
+# Registers the test clock pages (the clocks' services live in this app).
+from apps.subscriptions import admin_test_clocks  # noqa: F401
 from apps.subscriptions.admin_actions import SubscriptionActionsMixin, page_forms
+from apps.subscriptions.admin_cancel import CancelForm, SubscriptionCancelMixin
 from apps.subscriptions.admin_create import SubscriptionCreateMixin
 
 # BillingSettingsAdmin is imported for its @admin.register (the billing settings page).
@@ -38,9 +42,6 @@ from apps.subscriptions.changes import ItemChange
 from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import (
-    FEEDBACK,
-    CancellationDetails,
-    subscription_cancel,
     subscription_item_update,
 )
 from apps.subscriptions.services.billing import billing_settings
@@ -87,22 +88,17 @@ class ChangePriceForm(forms.Form):
         )
 
 
-class CancelForm(forms.Form):
-    feedback = forms.ChoiceField(
-        required=False,
-        choices=[("", "—"), *[(f, f.replace("_", " ")) for f in FEEDBACK]],
-        widget=UnfoldAdminSelectWidget,
-    )
-    comment = forms.CharField(required=False, max_length=5000, widget=UnfoldAdminTextInputWidget)
-
-
 def _money(amount: int, currency: str) -> str:
     return money.format_amount(amount, currency)
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(
-    SubscriptionCreateMixin, SubscriptionActionsMixin, ObjectHistoryMixin, AccountScopedAdmin
+    SubscriptionCreateMixin,
+    SubscriptionActionsMixin,
+    SubscriptionCancelMixin,
+    ObjectHistoryMixin,
+    AccountScopedAdmin,
 ):
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -134,6 +130,7 @@ class SubscriptionAdmin(
             ("resume", self.resume_view, "resume"),
             ("cancel-at", self.cancel_at_view, "cancel_at"),
             ("cancel-at/clear", self.cancel_at_clear_view, "cancel_at_clear"),
+            ("tax-rates", self.tax_rates_view, "tax_rates"),
         ]
         return [
             path("new/", view(self.new_view), name="subscriptions_subscription_new"),
@@ -291,25 +288,3 @@ class SubscriptionAdmin(
                 messages.success(request, "The subscription was changed.")
                 return redirect("admin:subscriptions_subscription_change", subscription.id)
         return self._page(request, subscription, form, CancelForm())
-
-    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        subscription = self._subscription(request, object_id)
-        form = CancelForm(request.POST)
-        if not self.can_write(request):
-            messages.error(request, "Your role does not allow canceling subscriptions.")
-        elif form.is_valid():
-            try:
-                subscription_cancel(
-                    account=request.account,
-                    subscription_id=subscription.id,
-                    details=CancellationDetails(
-                        comment=form.cleaned_data["comment"] or None,
-                        feedback=form.cleaned_data["feedback"] or None,
-                    ),
-                    actor=dashboard_actor(request),
-                )
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "The subscription was canceled.")
-        return redirect("admin:subscriptions_subscription_change", subscription.id)

@@ -1,5 +1,6 @@
 """The subscription page's other actions: add an item (with its own trial), pause collection and
-clear it, resume a paused subscription, schedule a cancellation (``cancel_at``) and clear it.
+clear it, resume a paused subscription, schedule a cancellation (``cancel_at``) and clear it,
+choose the default tax rates.
 
 Each validates its form and calls the service; a refusal re-shows the page with the form's
 errors; members whose role cannot write are refused before anything runs.
@@ -18,6 +19,7 @@ from apps.subscriptions.forms import (
     CancelAtForm,
     PauseForm,
     ResumeForm,
+    TaxRatesForm,
     item_trial_end,
 )
 from apps.subscriptions.services import (
@@ -38,6 +40,7 @@ def page_forms(subscription, **bound) -> dict:
         "pause_form": bound.get("pause_form") or PauseForm(),
         "resume_form": bound.get("resume_form") or ResumeForm(),
         "cancel_at_form": bound.get("cancel_at_form") or CancelAtForm(),
+        "tax_rates_form": bound.get("tax_rates_form") or TaxRatesForm(subscription=subscription),
     }
 
 
@@ -171,3 +174,16 @@ class SubscriptionActionsMixin:
             SubscriptionSettings(cancel_at=None),
             "The scheduled cancellation is off.",
         )
+
+    def tax_rates_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        subscription = self._subscription(request, object_id)
+        form = TaxRatesForm(request.POST, subscription=subscription)
+        if not self.can_write(request):
+            form.add_error(None, REFUSED)
+        elif form.is_valid():
+            done = self._settings(
+                request, subscription, form, form.settings(), "The default tax rates were saved."
+            )
+            if done is not None:
+                return done
+        return self._page(request, subscription, tax_rates_form=form)

@@ -14,6 +14,7 @@ from apps.accounts.dashboard.admin_base import dashboard_actor
 from apps.core import clock, money
 from apps.core.errors import ApplicationError
 from apps.invoices.models import Invoice
+from apps.invoices.taxes import tax_lines
 from apps.payments.selectors import charge_get
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.forms import NewSubscriptionForm, service_error_to_new_form
@@ -22,7 +23,7 @@ from apps.subscriptions.preview import InvoicePlan, subscription_create_preview
 from apps.subscriptions.services import subscription_create
 
 
-def _invoice_context(invoice: InvoicePlan, currency: str) -> dict:
+def _invoice_context(invoice: InvoicePlan, currency: str, account_id: str) -> dict:
     def text(amount: int) -> str:
         return money.format_amount(amount, currency)
 
@@ -43,6 +44,10 @@ def _invoice_context(invoice: InvoicePlan, currency: str) -> dict:
         ],
         "subtotal": text(invoice.subtotal),
         "discount": text(-sum(invoice.discounts)) if any(invoice.discounts) else "",
+        "taxes": [
+            (tax["label"], text(tax["amount"]))
+            for tax in tax_lines(account_id, invoice.totals.total_tax_amounts)
+        ],
         "total": text(invoice.total),
         "credit": text(-invoice.credit) if invoice.credit else "",
         "amount_due": text(invoice.amount_due),
@@ -83,8 +88,8 @@ class SubscriptionCreateMixin:
             "period": preview.plan.period,
             "anchor": preview.plan.anchor,
             "invoices": [
-                ("first", _invoice_context(preview.first, preview.currency)),
-                ("next", _invoice_context(preview.next, preview.currency)),
+                ("first", _invoice_context(preview.first, preview.currency, request.account.id)),
+                ("next", _invoice_context(preview.next, preview.currency, request.account.id)),
             ],
         }
 

@@ -45,6 +45,9 @@ class ItemChange:
     # A new item's own trial and pay-what-you-want amount.
     trial_end: datetime | None = None
     custom_unit_amount: int | None = None
+    # The item's own tax rate ids (checked), None: as they are. A change of rates alone
+    # prorates nothing; the invoices to come use them.
+    tax_rates: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def _changed(
         else (row.custom_unit_amount if price.id == row.price_id else None),
         paused_at=row.paused_at,
         created_at=row.created_at,
+        tax_rates=row.tax_rates if change.tax_rates is None else list(change.tax_rates),
     )
     changed._state.adding = False  # the row exists: saving it updates it
     return changed
@@ -129,6 +133,7 @@ def _added(subscription: Subscription, change: ItemChange, param: str) -> Subscr
         quantity=change.quantity or 1,
         trial_end=change.trial_end,
         custom_unit_amount=change.custom_unit_amount,
+        tax_rates=list(change.tax_rates or ()),
     )
 
 

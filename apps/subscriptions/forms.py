@@ -14,6 +14,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from apps.catalog.forms import tax_rates_field
 from apps.catalog.models import Price
 from apps.core import clock, money
 from apps.customers.models import Customer
@@ -162,6 +163,9 @@ class NewSubscriptionForm(forms.Form):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        self.fields["default_tax_rates"] = tax_rates_field(
+            account, help_text="Taxes on every item of the subscription's invoices."
+        )
         self.item_forms = ItemFormSet(
             *args, prefix="items", form_kwargs={"prices": recurring_prices(account)}
         )
@@ -235,6 +239,7 @@ class NewSubscriptionForm(forms.Form):
             "days_until_due": data.get("days_until_due"),
             "coupon_id": data.get("coupon") or None,
             "promotion_code": data.get("promotion_code") or None,
+            "default_tax_rates": data.get("default_tax_rates") or [],
         }
 
 
@@ -300,6 +305,22 @@ class ResumeForm(forms.Form):
         ],
         widget=UnfoldAdminSelectWidget,
     )
+
+
+class TaxRatesForm(forms.Form):
+    """The subscription's default tax rates, for the invoices to come."""
+
+    def __init__(self, *args, subscription: Subscription, **kwargs):
+        super().__init__(
+            *args, initial={"default_tax_rates": subscription.default_tax_rates}, **kwargs
+        )
+        self.fields["default_tax_rates"] = tax_rates_field(
+            subscription.account,
+            help_text="Taxes on every item without its own, from the next invoice on.",
+        )
+
+    def settings(self) -> SubscriptionSettings:
+        return SubscriptionSettings(default_tax_rates=self.cleaned_data["default_tax_rates"])
 
 
 class CancelAtForm(forms.Form):

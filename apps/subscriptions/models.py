@@ -59,6 +59,8 @@ class Subscription(TimestampedModel):
     # proration), as Invoice.stages has them; the invoice that takes the subscription's pending
     # items takes these too, and this is emptied.
     pending_stages = models.JSONField(default=dict, blank=True)
+    # Tax rate ids applying to every item without its own; its invoices take them as theirs.
+    default_tax_rates = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [
@@ -91,6 +93,8 @@ class SubscriptionItem(TimestampedModel):
     # bills nothing until the subscription is resumed.
     paused_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The item's own tax rate ids (overriding the subscription's default_tax_rates).
+    tax_rates = models.JSONField(default=list, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

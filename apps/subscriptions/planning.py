@@ -48,6 +48,8 @@ class ItemRequest:
     quantity: int = 1
     trial_end: datetime | None = None
     custom_unit_amount: int | None = None
+    # The item's own tax rate ids (checked: the account's, active).
+    tax_rates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ bills. Coupons and promotion codes are checked exactly as on creation, and not r
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apps.accounts.models import Account
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.errors import InvalidRequestError
 from apps.customers.models import Customer
@@ -20,12 +21,11 @@ from apps.invoices.engine.periods import boundary
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.settlement import Settlement, invoice_settle
 from apps.invoices.engine.stages import Choices
-from apps.invoices.engine.staging import BALANCE
+from apps.invoices.engine.staging import BALANCE, Totals
 from apps.invoices.models import Discount
 from apps.invoices.services import collection_previewed, invoice_totals
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.currency import subscription_plan
-from apps.subscriptions.invoice_preview import line_preview_render
 from apps.subscriptions.models import BillingSettings, Subscription, SubscriptionItem
 from apps.subscriptions.planning import (
     CreatePlan,
@@ -50,6 +50,8 @@ class InvoicePlan:
     # Finalizing it with the customer's balance (None when no invoice is made: nothing to bill,
     # or a zero total the account does not keep).
     settlement: Settlement | None
+    # The totals as billing.compute_bill gave them (its taxes, per line and per rate).
+    totals: Totals | None = None
 
     @property
     def created(self) -> bool:
@@ -110,14 +112,18 @@ def _coupon_discount(
 
 
 def _invoice(
-    lines, *, discount, period, at, balance, currency, keep_zero, choices: Choices
+    lines, *, discount, period, at, balance, currency, keep_zero, choices: Choices, taxes=("", ())
 ) -> InvoicePlan:
+    """``taxes``: the account id and the subscription's default tax rate ids."""
     discounts, totals = invoice_totals(
         discount,
         [(line.amount, line.kind, line.price_id, line.proration) for line in lines],
         currency=currency,
         balance=balance,
         choices=choices,
+        account_id=taxes[0],
+        line_rates=[line.tax_rates for line in lines],
+        default_rates=taxes[1],
     )
     subtotal, total = totals.subtotal, totals.total
     settlement = (
@@ -125,7 +131,7 @@ def _invoice(
         if lines and (total != 0 or keep_zero)
         else None
     )
-    return InvoicePlan(lines, discounts, period, at, subtotal, total, settlement)
+    return InvoicePlan(lines, discounts, period, at, subtotal, total, settlement, totals)
 
 
 def _in_force(discount: Discount | None, at: datetime, *, first: bool) -> Discount | None:
@@ -159,6 +165,7 @@ def _items_unsaved(
             quantity=item.quantity,
             trial_end=end,
             custom_unit_amount=item.custom_unit_amount,
+            tax_rates=list(item.tax_rates),
         )
         for index, (item, end) in enumerate(zip(items, plan.item_trial_ends, strict=True))
     ]
@@ -216,6 +223,7 @@ def _renewal_invoice(
     balance: int,
     settings: BillingSettings,
     choices: Choices,
+    taxes: tuple,
 ):
     """The first renewal's invoice: the next period's lines of the ``renewing`` item terms."""
     renewal = next_period(plan)
@@ -228,7 +236,32 @@ def _renewal_invoice(
         currency=plan.currency,
         keep_zero=settings.zero_total_invoices,
         choices=choices,
+        taxes=taxes,
     )
+
+
+def _preview_reads(
+    account: Account, customer: Customer, currency: str, *, coupon: tuple, now: datetime
+) -> tuple[Discount | None, BillingSettings, int]:
+    """What a new subscription's preview reads: the discount its ``coupon`` (coupon id,
+    promotion code) would apply, the account's billing settings (or their defaults: a preview
+    does not create the row) and the customer's balance."""
+    added = _coupon_discount(
+        account=account,
+        customer=customer,
+        currency=currency,
+        coupon_id=coupon[0],
+        promotion_code=coupon[1],
+        now=now,
+    )
+    settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
+    return added, settings, customer_balance(customer)
+
+
+def _taxes_of(account: Account, default_tax_rates: list[str] | None) -> tuple:
+    """What ``_invoice`` taxes with: the account id and the checked default tax rate ids."""
+    ids = default_tax_rates or []
+    return account.id, tax_rates_applicable(account=account, ids=ids, param="default_tax_rates")
 
 
 def subscription_create_preview(
@@ -247,9 +280,11 @@ def subscription_create_preview(
     trial_settings: dict | None = None,
     currency: str | None = None,
     choices: Choices | None = None,
+    default_tax_rates: list[str] | None = None,
 ) -> NewSubscriptionPreview:
     """The first invoice (what the creation bills now) and the next one (the first renewal)."""
     now = clock.now(test_clock_id=customer.test_clock_id)
+    taxes = _taxes_of(account, default_tax_rates)
     choices = stage_choices(account) if choices is None else choices
     starts_at = starts_at_check(starts_at, now=now)
     plan = subscription_plan(
@@ -264,17 +299,9 @@ def subscription_create_preview(
     )
     currency = plan.currency
     rows = _items_unsaved(account, customer, items, plan, trial_settings)
-    added = _coupon_discount(
-        account=account,
-        customer=customer,
-        currency=currency,
-        coupon_id=coupon_id,
-        promotion_code=promotion_code,
-        now=now,
+    added, settings, balance = _preview_reads(
+        account, customer, currency, coupon=(coupon_id, promotion_code), now=now
     )
-    # The account's settings, or their defaults: a preview does not create the row.
-    settings = BillingSettings.objects.filter(account=account).first() or BillingSettings()
-    balance = customer_balance(customer)
     discount = added or discount_in_force(customer=customer, subscription=None, at=now)
     starting = [item_terms(row, currency=currency, on=starts_at) for row in rows]
     first = _invoice(
@@ -286,6 +313,7 @@ def subscription_create_preview(
         currency=currency,
         keep_zero=settings.zero_total_invoices,
         choices=choices,
+        taxes=taxes,
     )
     renewal = next_period(plan)
     if added is None:
@@ -298,6 +326,7 @@ def subscription_create_preview(
         balance=balance if first.ending_balance is None else first.ending_balance,
         settings=settings,
         choices=choices,
+        taxes=taxes,
     )
     method, days = _collection(first, account, currency, collection_method, days_until_due, choices)
     return NewSubscriptionPreview(
@@ -311,45 +340,3 @@ def subscription_create_preview(
         discount=discount if any(first.discounts) else None,
         item_ids=[row.id for row in rows],
     )
-
-
-def subscription_create_preview_render(preview: NewSubscriptionPreview) -> dict:
-    """The first invoice as Stripe's ``create_preview`` shows a new subscription's."""
-    first, currency = preview.first, preview.currency
-    charges = preview.collection_method == "charge_automatically"
-    return {
-        "id": None,
-        "object": "invoice",
-        "amount_due": first.amount_due,
-        "amount_paid": 0,
-        "amount_remaining": first.amount_due,
-        "billing_reason": "subscription_create",
-        "collection_method": preview.collection_method,
-        "currency": currency,
-        "customer": preview.customer.id,
-        "due_date": None
-        if charges
-        else clock.to_epoch(first.at + timedelta(days=preview.days_until_due or 0)),
-        "lines": {
-            "object": "list",
-            "data": [line_preview_render(line, currency) for line in first.lines],
-            "has_more": False,
-            "url": "/v1/invoices/create_preview/lines",
-        },
-        "next_payment_attempt": clock.to_epoch(first.at) if charges and first.created else None,
-        "parent": {
-            "type": "subscription_details",
-            "subscription_details": {"subscription": None, "subscription_proration_date": None},
-        },
-        "period_end": clock.to_epoch(first.period[1]),
-        "period_start": clock.to_epoch(first.period[0]),
-        "starting_balance": first.settlement.starting_balance if first.settlement else 0,
-        "ending_balance": first.ending_balance,
-        "status": "draft",
-        "subscription": None,
-        "subtotal": first.subtotal,
-        "total_discount_amounts": (
-            [{"amount": sum(first.discounts), "discount": None}] if any(first.discounts) else []
-        ),
-        "total": first.total,
-    }

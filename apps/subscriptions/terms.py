@@ -48,4 +48,5 @@ def item_terms(
         proration_rate=proration_rate(
             coupon_terms(discount) if discount is not None else None, price.product_id
         ),
+        tax_rates=tuple(item.tax_rates),
     )

@@ -122,9 +122,11 @@ def subscriptions_move(*, account, moves: list[tuple[Subscription, str]], actor:
         _allowed(subscription, to)
     ids = [subscription.id for subscription, _ in moves]
     items = defaultdict(list)
-    for item in SubscriptionItem.objects.filter(
-        subscription_id__in=ids, deleted_at__isnull=True
-    ).order_by("id"):
+    for item in (
+        SubscriptionItem.objects.filter(subscription_id__in=ids, deleted_at__isnull=True)
+        .select_related("price__account")
+        .order_by("id")
+    ):
         items[item.subscription_id].append(item)
     discounts = defaultdict(list)
     for subscription_id, discount_id in (

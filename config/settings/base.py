@@ -250,6 +250,11 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The collector in worker processes (config.celery.worker_gc_tune, once a worker has booted):
+# what the boot loaded is frozen out of every later collection, and generation 0 is collected
+# after this many allocations instead of Python's 700, so a task batch's short-lived ORM
+# objects are not rescanned many times over. 0 leaves Python's own collector settings.
+WORKER_GC_GEN0_THRESHOLD = env.int("WORKER_GC_GEN0_THRESHOLD", default=50_000)
 
 # DASHBOARD (django-unfold)
 # https://unfoldadmin.com/docs/configuration/settings/

@@ -56,6 +56,11 @@ def test_find_customer_add_card_charge_refund_see_timeline(live_server, browser_
     page.fill("[data-charge-form] input[name=amount]", "25.00")
     page.fill("[data-charge-form] input[name=currency_code]", "usd")
     page.locator("[data-charge-form] button[type=submit]").click()
+    expect(page.locator("[data-confirm-summary]")).to_have_text(
+        "Charge 25.00 USD to Visa •••• 4242 of jenny@example.com."
+    )
+    assert not Charge.objects.filter(customer=jenny).exists()
+    page.locator("[data-confirm-form] button[type=submit]").click()
     expect(page.get_by_text("Charged 25.00 USD.")).to_be_visible()
     charge = Charge.objects.get(customer=jenny)
     assert (charge.amount, charge.status) == (2500, "succeeded")
@@ -64,6 +69,11 @@ def test_find_customer_add_card_charge_refund_see_timeline(live_server, browser_
     page.locator(f'[data-charge="{charge.id}"] a').click()
     page.fill("[data-refund-form] input[name=amount]", "10.00")
     page.locator("[data-refund-form] button[type=submit]").click()
+    expect(page.locator("[data-confirm-summary]")).to_have_text(
+        "Refund 10.00 USD of 25.00 USD to Visa •••• 4242 of jenny@example.com."
+    )
+    assert not Refund.objects.filter(charge=charge).exists()
+    page.locator("[data-confirm-form] button[type=submit]").click()
     expect(page.get_by_text("Refunded 10.00 USD.")).to_be_visible()
     expect(page.locator("[data-charge-state]")).to_have_text("Partially refunded")
     assert Refund.objects.get(charge=charge).amount == 1000

@@ -44,6 +44,13 @@ def test_retry_a_failed_invoice_from_the_queue(live_server, browser_page, at):
 
     card_fixed(invoice)
     row.get_by_role("button", name="Retry now").click()
+    card = invoice.customer.default_payment_method or invoice.customer.default_source
+    expect(page.locator("[data-confirm-summary]")).to_have_text(
+        f"Charge 25.00 USD due on invoice {invoice.number} to Visa •••• {card.last4} of "
+        "pat@example.com."
+    )
+    assert Invoice.objects.get(pk=invoice.pk).status == "open"
+    page.locator("[data-confirm-form] button[type=submit]").click()
 
     expect(
         page.get_by_text(f"Paid: {invoice.number}. Paid invoices leave the queue.")

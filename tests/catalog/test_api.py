@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 import stripe
 
-from apps.catalog.models import Price
+from apps.catalog.models import Price, Product
 from apps.catalog.selectors import price_amount
 from apps.catalog.services import fx_rates_import
 from apps.core.actor import SYSTEM
@@ -473,3 +473,22 @@ def test_malformed_promotion_code_parameters_name_their_parameter(api):
         "param": "restrictions[minimum_amount_currency]",
     }
     assert not Event.objects.filter(type="promotion_code.created").exists()
+
+
+def test_a_product_with_a_chosen_id(stripe_sdk, globex):
+    product = stripe.Product.create(id="gold-plan", name="Gold")
+    assert (product.id, product.name) == ("gold-plan", "Gold")
+    assert stripe.Product.retrieve("gold-plan").name == "Gold"
+    price = stripe.Price.create(
+        product="gold-plan", currency="usd", unit_amount=500, recurring={"interval": "month"}
+    )
+    assert price.product == "gold-plan"
+    for key in (None, globex.secret_key):
+        with pytest.raises(stripe.InvalidRequestError) as caught:
+            stripe.Product.create(id="gold-plan", name="Again", api_key=key)
+        assert (caught.value.code, caught.value.param) == ("resource_already_exists", "id")
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.Product.create(id="gold plan", name="Spaced")
+    assert caught.value.param == "id"
+    assert list(Product.objects.values_list("id", flat=True)) == ["gold-plan"]
+    assert stripe.Product.create(name="Generated").id.startswith("prod_")

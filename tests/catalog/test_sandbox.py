@@ -1,11 +1,41 @@
 """A new sandbox starts with a copy of its parent's catalog, with ids of its own."""
 
+from decimal import Decimal
+
 from apps.accounts.services import sandbox_create
 from apps.catalog.discount_params import new_coupon_parse
-from apps.catalog.models import Coupon, Price, Product
-from apps.catalog.services import ProductChanges, coupon_create, product_update
+from apps.catalog.models import Coupon, Price, Product, TaxRate
+from apps.catalog.services import (
+    NewTaxRate,
+    ProductChanges,
+    coupon_create,
+    product_update,
+    tax_rate_create,
+)
 from apps.core.actor import SYSTEM
 from tests.factories import PriceFactory
+
+
+def test_sandbox_copies_active_tax_rates(acme):
+    vat = tax_rate_create(
+        account=acme.account,
+        rate=NewTaxRate(display_name="VAT", percentage=Decimal("20.5"), inclusive=True),
+        actor=SYSTEM,
+    )
+    old = tax_rate_create(
+        account=acme.account,
+        rate=NewTaxRate(display_name="Old", percentage=Decimal(5), inclusive=False, active=False),
+        actor=SYSTEM,
+    )
+    sandbox, _ = sandbox_create(parent=acme.account, name="Staging", actor=SYSTEM)
+    (copied,) = TaxRate.objects.filter(account=sandbox)
+    assert copied.id not in (vat.id, old.id)
+    assert (copied.display_name, copied.percentage, copied.inclusive, copied.active) == (
+        "VAT",
+        Decimal("20.5"),
+        True,
+        True,
+    )
 
 
 def test_sandbox_copies_products_prices_and_coupons(acme):

@@ -19,6 +19,7 @@ from apps.invoices.invoice_items import invoice_item_create
 from apps.invoices.models import Invoice
 from apps.invoices.one_off import InvoiceDraft, invoice_create
 from apps.invoices.services import invoice_finalize
+from apps.payments.models import Charge
 from apps.subscriptions.services import subscription_renew
 from tests.collections.dunning import RENEWED_AT, START, card_fixed, subscribe
 from tests.collections.failures import card_scenario_set, declining_subscription, renewal_failed
@@ -196,7 +197,9 @@ def test_retry_now_pays_one_invoice_and_it_leaves_the_queue(
     card_fixed(pat)
     at(RENEWED_AT + timedelta(hours=3))
 
-    done = staff_client.post(RETRY, {"invoice": pat.id, "filters": "retry=scheduled&evil=1"})
+    done = staff_client.post(
+        RETRY, {"invoice": pat.id, "filters": "retry=scheduled&evil=1", "confirm": "yes"}
+    )
 
     assert done.status_code == 302
     assert done["Location"] == QUEUE + "?retry=scheduled"
@@ -211,12 +214,44 @@ def test_retry_now_pays_one_invoice_and_it_leaves_the_queue(
     assert list(rows_of(page.content.decode())) == [sam.id]
 
 
+def test_a_retry_is_confirmed_first_naming_each_invoice_amount_and_card(
+    staff_client,  # noqa: F811
+    acme,
+    at,
+    two_failed,
+):
+    pat, sam = two_failed
+    card_fixed(pat)
+    at(RENEWED_AT + timedelta(hours=3))
+    attempts, charges = PaymentAttempt.objects.count(), Charge.objects.count()
+    pat_card = pat.customer.default_payment_method or pat.customer.default_source
+
+    one = staff_client.post(RETRY, {"invoice": pat.id, "filters": "retry=scheduled"})
+    html = one.content.decode()
+    assert one.status_code == 200
+    assert (
+        f"Charge 25.00 USD due on invoice {pat.number} to Visa •••• {pat_card.last4} of "
+        "pat@example.com." in html
+    )
+    assert f'name="invoice" value="{pat.id}"' in html
+    assert 'name="filters" value="retry=scheduled"' in html
+    assert 'name="confirm" value="yes"' in html
+    several = staff_client.post(RETRY, {"selected": [pat.id, sam.id], "bulk": "1"})
+    html = several.content.decode()
+    assert "Charge 2 invoices now, 44.99 USD in all." in html
+    assert html.count('name="selected"') == 2
+    assert (PaymentAttempt.objects.count(), Charge.objects.count()) == (attempts, charges)
+    assert Invoice.objects.get(pk=pat.pk).status == "open"
+
+
 def test_retry_selected_reports_each_outcome(staff_client, acme, at, two_failed):  # noqa: F811
     pat, sam = two_failed
     card_fixed(pat)
     at(RENEWED_AT + timedelta(hours=3))
 
-    done = staff_client.post(RETRY, {"selected": [pat.id, sam.id], "bulk": "1"}, follow=True)
+    done = staff_client.post(
+        RETRY, {"selected": [pat.id, sam.id], "bulk": "1", "confirm": "yes"}, follow=True
+    )
 
     assert messages_of(done) == [
         f"Paid: {pat.number}. Paid invoices leave the queue.",
@@ -326,9 +361,11 @@ def test_a_past_due_subscription_page_retries_with_the_card_it_names(
     card_fixed(pat)
     at(RENEWED_AT + timedelta(hours=3))
 
-    done = staff_client.post(RETRY, {"invoice": pat.id, "next": page_url})
+    done = staff_client.post(RETRY, {"invoice": pat.id, "next": page_url, "confirm": "yes"})
     # Only a page of this dashboard is followed back.
-    elsewhere = staff_client.post(RETRY, {"invoice": pat.id, "next": "https://evil.example/"})
+    elsewhere = staff_client.post(
+        RETRY, {"invoice": pat.id, "next": "https://evil.example/", "confirm": "yes"}
+    )
 
     assert done["Location"] == page_url
     assert elsewhere["Location"] == QUEUE

@@ -397,7 +397,7 @@ def test_notes_carry_their_author_and_are_audited(acme, staff_client):
         ("gb_vat", "GB123456789", "GB"),
         ("us_ein", "12-3456789", "US"),
         ("us_ein", "123456789", "US"),
-        ("au_abn", "12345678912", "AU"),
+        ("au_abn", "51824753556", "AU"),  # the ATO's example; it passes the modulus 89 check
         ("ca_bn", "123456789", "CA"),
         ("in_gst", "22AAAAA0000A1Z5", "IN"),
         ("br_cnpj", "01.234.456/5432-10", "BR"),

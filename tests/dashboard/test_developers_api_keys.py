@@ -302,3 +302,30 @@ def test_key_detail_is_read_only_and_hides_the_hash(staff_client, acme):
         == 403
     )
     assert ApiKey.objects.get(pk=api_key.pk).name == api_key.name
+
+
+def test_the_permission_grid_lists_only_resources_that_exist(staff_client, acme):
+    """Every resource of the grid guards some endpoint, and every endpoint's resource is there."""
+    from tests.api.routes import v1_routes
+
+    guarded = {route.view_class.resource for route in v1_routes()}
+    assert set(RESOURCES) == guarded
+    page = staff_client.get(CREATE_URL)
+    assert page.status_code == 200
+    names = sorted(
+        {
+            name[len("access_") :]
+            for name in page.context["form"].fields
+            if name.startswith("access_")
+        }
+    )
+    assert names == sorted(guarded)
+    html = page.content.decode()
+    for label in ("Disputes", "Files", "Connected accounts", "Meters", "entitlements"):
+        assert label not in html
+    assert "Setup intents" in html
+    refused = staff_client.post(
+        CREATE_URL, {**_create_data(ApiKeyKind.RESTRICTED, "Old"), "access_disputes": "read"}
+    )
+    assert ApiKey.objects.get(name="Old").permissions == {}
+    assert refused.status_code == 302

@@ -2,7 +2,6 @@
 branding, the customer's tax ids, the payment status; an unguessable URL."""
 
 import io
-from decimal import Decimal
 from urllib.parse import urlparse
 
 import stripe
@@ -19,7 +18,6 @@ from apps.invoices.invoice_document import (
     LineRow,
     Party,
     Row,
-    tax_rows,
 )
 from apps.invoices.models import Invoice
 from apps.invoices.pdf import html_pdf
@@ -149,26 +147,6 @@ def test_hosted_page_and_pdf_are_behind_an_unguessable_token(api, acme):
     last = "y" if invoice.hosted_token.endswith("x") else "x"
     assert Client().get(f"/i/{invoice.hosted_token[:-1]}{last}/").status_code == 404
     assert Client().get(f"/i/{invoice.hosted_token[:-1]}{last}/pdf").status_code == 404
-
-
-def test_tax_rows_follow_the_invoices_tax_amounts():
-    render = {
-        "total_tax_amounts": [
-            {"amount": 1900, "inclusive": False, "tax_rate": "txr_1", "taxable_amount": 10000},
-            {
-                "amount": 798,
-                "inclusive": True,
-                "tax_rate": {"display_name": "MwSt", "percentage": Decimal("19.00")},
-                "taxable_amount": 4202,
-            },
-        ]
-    }
-    assert tax_rows(render, "eur") == [
-        Row("Tax on €100.00", "€19.00"),
-        Row("MwSt 19% (included) on €42.02", "€7.98"),
-    ]
-    assert tax_rows({"total_tax_amounts": []}, "eur") == []
-    assert tax_rows({}, "eur") == []
 
 
 def test_a_long_invoice_runs_over_pages_with_the_column_headings_on_each():

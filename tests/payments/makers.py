@@ -3,6 +3,7 @@
 from apps.accounts.models import Account
 from apps.core.actor import SYSTEM
 from apps.payments.services import refund_create
+from apps.payments.services.setup_intents import setup_intent_create
 from tests.factories import ChargeFactory, PaymentIntentFactory
 
 
@@ -23,3 +24,26 @@ MAKERS = {
     "payment-intent-cancel": lambda a: PaymentIntentFactory(account=a).id,
     "payment-intent-authenticate": lambda a: PaymentIntentFactory(account=a).id,
 }
+
+
+def _setup_intent(account: Account) -> str:
+    return setup_intent_create(
+        account=account,
+        customer=None,
+        payment_method=None,
+        payment_method_types=["card"],
+        usage="off_session",
+        description="",
+        metadata={},
+        actor=SYSTEM,
+    ).id
+
+
+MAKERS.update(
+    {
+        "setup-intent-detail": _setup_intent,
+        "setup-intent-confirm": _setup_intent,
+        "setup-intent-cancel": _setup_intent,
+        "setup-intent-authenticate": _setup_intent,
+    }
+)

@@ -33,7 +33,7 @@ def test_refund_form_refuses_more_than_the_charge(staff_client, acme):  # noqa: 
     assert page.status_code == 200
     assert "greater than the unrefunded amount" in page.content.decode()
     done = staff_client.post(
-        f"{LIST}{charge.id}/refund/", {"amount": "5.00", "reason": "duplicate"}
+        f"{LIST}{charge.id}/refund/", {"amount": "5.00", "reason": "duplicate", "confirm": "yes"}
     )
     assert done.status_code == 302
     charge.refresh_from_db()
@@ -64,12 +64,13 @@ def test_refund_from_the_customer_page_returns_there(staff_client, acme):  # noq
     customer_page = f"/dashboard/customers/customer/{charge.customer_id}/change/"
     assert "data-inline-refund" in staff_client.get(customer_page).content.decode()
     response = staff_client.post(
-        f"{LIST}{charge.id}/refund/", {"amount": "3.00", "next": customer_page}
+        f"{LIST}{charge.id}/refund/", {"amount": "3.00", "next": customer_page, "confirm": "yes"}
     )
     assert response["Location"] == customer_page
     charge.refresh_from_db()
     assert charge.amount_refunded == 300
     outside = staff_client.post(
-        f"{LIST}{charge.id}/refund/", {"amount": "1.00", "next": "https://evil.example/"}
+        f"{LIST}{charge.id}/refund/",
+        {"amount": "1.00", "next": "https://evil.example/", "confirm": "yes"},
     )
     assert outside["Location"] == f"{LIST}{charge.id}/change/"

@@ -67,7 +67,7 @@ def test_b2_independent_trials_on_one_subscription(stripe_sdk, tasks_inline):
         subscription.id, items=[{"price": intel, "trial_period_days": 14}]
     )
     assert updated.status == "active"
-    intel_item = next(i for i in updated["items"].data if i.price == intel)
+    intel_item = next(i for i in updated["items"].data if i.price.id == intel)
     assert intel_item.trial_end == _epoch(2025, 3, 24)
     assert len(_invoices(customer)) == before  # nothing invoiced or charged on 03-10
 
@@ -125,7 +125,7 @@ def test_b2_trial_end_without_a_payment_method_removes_only_that_item(
     )
     _advance(test_clock, 2025, 3, 16)
     kept = stripe.Subscription.retrieve(subscription.id)
-    assert [item.price for item in kept["items"].data] == [launch]
+    assert [item.price.id for item in kept["items"].data] == [launch]
     assert kept.status == "active"
     _advance(test_clock, 2025, 4, 1, 2)
     april = _invoices(customer)[-1]

@@ -28,7 +28,7 @@ def test_create_update_with_prorations_and_cancel(api):
             "proration_behavior": "create_prorations",
         },
     )
-    assert updated.json()["items"]["data"][0]["price"] == pro["id"]
+    assert updated.json()["items"]["data"][0]["price"]["id"] == pro["id"]
     assert InvoiceItem.objects.filter(invoice__isnull=True).count() == 2
     canceled = api.delete(
         f"/v1/subscriptions/{subscription['id']}",
@@ -239,7 +239,7 @@ def test_subscription_items_endpoint(api):
             "proration_behavior": "none",
         },
     ).json()
-    assert (added["price"], added["quantity"]) == (pro["id"], 2)
+    assert (added["price"]["id"], added["quantity"]) == (pro["id"], 2)
     listed = api.get("/v1/subscription_items", {"subscription": subscription["id"]}).json()
     assert len(listed["data"]) == 2
     changed = api.post(f"/v1/subscription_items/{added['id']}", {"quantity": 3}).json()

@@ -54,7 +54,9 @@ def test_change_price_preview_then_confirm_invoices_the_same(staff_client, acme,
 def test_cancel_with_feedback_and_lists(staff_client, acme):  # noqa: F811
     subscription = SubscriptionFactory(account=acme.account)
     assert subscription.id in staff_client.get(f"{BASE}/").content.decode()
-    staff_client.post(f"{BASE}/{subscription.id}/cancel/", {"feedback": "too_expensive"})
+    staff_client.post(
+        f"{BASE}/{subscription.id}/cancel/", {"feedback": "too_expensive", "confirm": "yes"}
+    )
     subscription.refresh_from_db()
     assert subscription.status == "canceled"
     assert subscription.cancellation_details["feedback"] == "too_expensive"
@@ -137,7 +139,9 @@ def test_paying_or_voiding_an_invoice_being_charged_says_so(staff_client, acme):
 
     for name in ("pay", "void", "mark_uncollectible"):
         response = staff_client.post(
-            f"/dashboard/invoices/invoice/{invoice.id}/action/{name}/", follow=True
+            f"/dashboard/invoices/invoice/{invoice.id}/action/{name}/",
+            {"confirm": "yes"},
+            follow=True,
         )
         assert response.redirect_chain[-1][0] == page
         assert (

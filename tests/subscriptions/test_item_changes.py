@@ -93,7 +93,7 @@ def test_a_deleted_item_is_removed_credited_and_not_billed_again(
         customer=customer.id, items=[{"price": basic}, {"price": pro}]
     )
     assert invoices_of(customer)[0].total == 5200
-    pro_item = next(item.id for item in subscription["items"].data if item.price == pro)
+    pro_item = next(item.id for item in subscription["items"].data if item.price.id == pro)
     advance(test_clock, 2025, 1, 16)
     jan16, feb1, mar1 = epoch(2025, 1, 16), epoch(2025, 2, 1), epoch(2025, 3, 1)
     items = [{"id": pro_item, "deleted": True}]
@@ -108,7 +108,7 @@ def test_a_deleted_item_is_removed_credited_and_not_billed_again(
     updated = stripe.Subscription.modify(
         subscription.id, items=items, proration_behavior=behavior, proration_date=jan16
     )
-    assert [item.price for item in updated["items"].data] == [basic]
+    assert [item.price.id for item in updated["items"].data] == [basic]
     # Pro's unused 16 of 31 days are credited (−1394); no debit, no Pro line for February.
     credit = (-1394, True, jan16, feb1)
     if behavior == "create_prorations":
@@ -145,7 +145,7 @@ def test_deleting_a_metered_item_takes_clear_usage_and_prorates_nothing(stripe_s
     subscription = stripe.Subscription.create(
         customer=customer.id, items=[{"price": basic}, {"price": calls}]
     )
-    items = {item.price: item.id for item in subscription["items"].data}
+    items = {item.price.id: item.id for item in subscription["items"].data}
     advance(test_clock, 2025, 1, 16)
     with pytest.raises(stripe.InvalidRequestError) as refused:
         stripe.Subscription.modify(
@@ -160,7 +160,7 @@ def test_deleting_a_metered_item_takes_clear_usage_and_prorates_nothing(stripe_s
     updated = stripe.Subscription.modify(
         subscription.id, items=[{"id": items[calls], "deleted": True, "clear_usage": True}]
     )
-    assert [item.price for item in updated["items"].data] == [basic]
+    assert [item.price.id for item in updated["items"].data] == [basic]
     assert _pending(customer) == []
 
 

@@ -59,7 +59,7 @@ def test_b2_trial_end_without_payment_method_cancels_only_that_item(api, acme, a
         f"/v1/subscriptions/{subscription['id']}",
         {"items": [{"price": intel, "trial_period_days": 14}]},
     ).json()
-    intel_item = next(i["id"] for i in added["items"]["data"] if i["price"] == intel)
+    intel_item = next(i["id"] for i in added["items"]["data"] if i["price"]["id"] == intel)
     _drop_payment_methods(api, customer["id"])
 
     at(utc(2025, 3, 23, 23))
@@ -68,7 +68,7 @@ def test_b2_trial_end_without_payment_method_cancels_only_that_item(api, acme, a
     assert lifecycle_due()["trials_settled"] == 1
     assert lifecycle_due()["trials_settled"] == 0  # once
     row = api.get(f"/v1/subscriptions/{subscription['id']}").json()
-    assert [i["price"] for i in row["items"]["data"]] == [launch]
+    assert [i["price"]["id"] for i in row["items"]["data"]] == [launch]
     assert row["status"] == "active"
     assert SubscriptionItem.objects.get(id=intel_item).deleted_at == utc(2025, 3, 24)
 

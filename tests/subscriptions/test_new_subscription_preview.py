@@ -203,7 +203,11 @@ def test_a_subscription_level_trial_bills_nothing_until_it_ends(stripe_sdk, task
             {"subscription_details": {"items": [{"price": "PRICE"}]}, "coupon": "NOPE"},
             "coupon",
         ),
-        ({"subscription_details": {}}, "subscription_details[items]"),
+        # (No subscription_details at all is the customer alone: test_customer_upcoming.py.)
+        (
+            {"subscription_details": {"trial_period_days": 7}},
+            "subscription_details[items]",
+        ),
     ],
 )
 def test_refused_previews_and_creations_say_why(stripe_sdk, params, param):

@@ -1,4 +1,5 @@
-"""API keys by ``Authorization: Bearer <key>`` or HTTP Basic with the key as user name."""
+"""API keys by ``Authorization: Bearer <key>`` or HTTP Basic with the key as user name; a
+publishable key also as the ``key`` parameter, as Stripe.js sends it."""
 
 import base64
 
@@ -6,6 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
+from apps.accounts.enums import ApiKeyKind
 from apps.accounts.selectors import api_key_authenticate
 
 NO_KEY_MESSAGE = (
@@ -33,11 +35,20 @@ def token_from_header(header: str) -> str | None:
     return None
 
 
+def _key_parameter(request) -> str | None:
+    """The ``key`` parameter of the query or the body (Stripe.js sends its publishable key so)."""
+    value = request.query_params.get("key")
+    if not value and request.method not in ("GET", "HEAD", "DELETE"):
+        data = request.data
+        value = data.get("key") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
-            raise NotAuthenticated(NO_KEY_MESSAGE)
+            return self._by_parameter(request)
         token = token_from_header(header)
         if not token:
             raise AuthenticationFailed(
@@ -47,6 +58,22 @@ class ApiKeyAuthentication(BaseAuthentication):
         api_key = api_key_authenticate(token=token)
         if api_key is None:
             raise AuthenticationFailed(f"Invalid API Key provided: {_masked(token)}")
+        return (None, api_key)
+
+    @staticmethod
+    def _by_parameter(request):
+        token = _key_parameter(request)
+        if token is None:
+            raise NotAuthenticated(NO_KEY_MESSAGE)
+        api_key = api_key_authenticate(token=token)
+        if api_key is None:
+            raise AuthenticationFailed(f"Invalid API Key provided: {_masked(token)}")
+        if api_key.kind != ApiKeyKind.PUBLISHABLE:
+            # A secret key in a URL or a form ends up in logs: only the header carries one.
+            raise AuthenticationFailed(
+                "Only a publishable key may be sent as the key parameter; send secret and "
+                "restricted keys in the Authorization header."
+            )
         return (None, api_key)
 
     def authenticate_header(self, request) -> str:

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from apps.catalog.api.common import DELETED, LIST_PARAMS, PARAMS, CatalogApi
 from apps.catalog.models import Price
 from apps.catalog.price_params import TAX_BEHAVIORS, currency_options_parse, new_price_parse
-from apps.catalog.product_params import product_fields
+from apps.catalog.product_params import custom_id_parse, product_fields
 from apps.catalog.render import price_render, product_render
 from apps.catalog.selectors import (
     price_list,
@@ -132,7 +132,7 @@ def product_create_parse(params: dict[str, Any]) -> dict[str, Any]:
     price_data = params.get("default_price_data")
     if price_data not in (None, "") and not isinstance(price_data, dict):
         raise InvalidRequestError("Invalid hash: default_price_data", param="default_price_data")
-    product = NewProduct(**fields, metadata=get_metadata(params) or {})
+    product = NewProduct(**fields, id=custom_id_parse(params), metadata=get_metadata(params) or {})
     return {"product": product, "default_price": _default_price(params)}
 
 
@@ -211,7 +211,7 @@ class ProductListApi(CatalogApi):
         responses={200: ProductSchema},
     )
     def post(self, request):
-        reject_unknown(self.params, PRODUCT_PARAMS | {"type", "default_price_data"})
+        reject_unknown(self.params, PRODUCT_PARAMS | {"id", "type", "default_price_data"})
         row = product_create(
             account=self.account, **product_create_parse(self.params), actor=self.actor
         )

@@ -26,9 +26,11 @@ class NewPrice:
     own currency's ``unit_amount_decimal`` (a decimal string of minor units), ``tiers`` or
     ``custom_unit_amount``; ``currency_options`` other currencies' amounts; ``recurring`` and
     ``transform_quantity`` as stored. Exactly one of ``product`` (an id) and ``product_data``.
-    ``transfer_lookup_key`` takes the key from the prices holding it."""
+    ``transfer_lookup_key`` takes the key from the prices holding it. ``id``: the id a plan is
+    created with (``POST /v1/plans``), generated when None."""
 
     currency: str
+    id: str | None = None
     billing_scheme: str = "per_unit"
     tiers_mode: str = ""
     unit_amount_decimal: str | None = None
@@ -54,12 +56,18 @@ def price_create(*, account: Account, price: NewPrice, actor: Actor) -> Price:
             param="product",
             code="parameter_missing",
         )
+    if price.id is not None and Price.objects.filter(id=price.id).exists():
+        # Ids are primary keys across accounts, so a taken id is refused whoever holds it.
+        raise InvalidRequestError(
+            "Plan already exists.", code="resource_already_exists", param="id"
+        )
     with transaction.atomic():
         product = _product(account, price, actor)
         if price.lookup_key and price.transfer_lookup_key:
             _release_lookup_key(account, price.lookup_key, actor)
         exact = Decimal(price.unit_amount_decimal) if price.unit_amount_decimal else None
         row = Price(
+            **({"id": price.id} if price.id is not None else {}),
             account=account,
             product=product,
             active=price.active,
@@ -84,6 +92,10 @@ def price_create(*, account: Account, price: NewPrice, actor: Actor) -> Price:
             with transaction.atomic():
                 row.save(force_insert=True)
         except IntegrityError as exc:
+            if price.id is not None and Price.objects.filter(id=price.id).exists():
+                raise InvalidRequestError(
+                    "Plan already exists.", code="resource_already_exists", param="id"
+                ) from exc
             raise InvalidRequestError(
                 f"A price with lookup_key {price.lookup_key!r} already exists; pass "
                 "transfer_lookup_key=true to move it to this price.",

@@ -17,9 +17,10 @@ from apps.core.locks import row_lock
 
 @dataclass(frozen=True)
 class NewProduct:
-    """A product to create; a field left None takes the column's default."""
+    """A product to create; a field left None takes the column's default (``id``: generated)."""
 
     name: str
+    id: str | None = None
     type: str | None = None
     description: str | None = None
     unit_label: str | None = None
@@ -61,6 +62,13 @@ def product_insert(*, account: Account, product: NewProduct, actor: Actor) -> Pr
     columns = {
         name: value for name in _NEW_COLUMNS if (value := getattr(product, name)) is not None
     }
+    if product.id is not None:
+        # Ids are primary keys across accounts, so a taken id is refused whoever holds it.
+        if Product.objects.filter(id=product.id).exists():
+            raise InvalidRequestError(
+                "Product already exists.", code="resource_already_exists", param="id"
+            )
+        columns["id"] = product.id
     with transaction.atomic():
         row = Product.objects.create(
             account=account, metadata=product.metadata or {}, created_at=clock.now(), **columns

@@ -181,6 +181,20 @@ def get_list(params: dict[str, Any], name: str) -> list[Any]:
     raise InvalidRequestError(f"Invalid array: {name}", param=name)
 
 
+def get_ids(params: dict[str, Any], name: str) -> list[str] | None:
+    """A list of object ids (``tax_rates[0]=txr_1``): None when absent, [] when set to ""
+    (Stripe's way of clearing a list)."""
+    if name not in params:
+        return None
+    value = params[name]
+    if isinstance(value, dict):
+        value = [value[key] for key in sorted(value, key=lambda key: int(key))]
+    items = get_list(params, name) if not isinstance(value, list) else value
+    if any(not isinstance(item, str) or not item or len(item) > 64 for item in items):
+        raise InvalidRequestError(f"Invalid array: {name} is a list of ids.", param=name)
+    return list(items)
+
+
 def get_metadata(params: dict[str, Any], name: str = "metadata") -> dict[str, str] | None:
     """Metadata as Stripe takes it: ``""`` clears all, a key set to ``""`` is removed (None)."""
     value = params.get(name)

@@ -124,11 +124,7 @@ def token_create_parse(params: dict[str, Any]) -> NewToken:
     ``bank_account[…]``."""
     card, bank = params.get("card"), params.get("bank_account")
     if isinstance(card, dict):
-        billing: dict[str, Any] = {"name": card["name"]} if card.get("name") else {}
-        address = {v: card[k] for k, v in LEGACY_CARD_ADDRESS.items() if card.get(k)}
-        if address:
-            billing["address"] = address
-        return NewToken(card=card_entry(card, param="card"), card_billing=billing)
+        return NewToken(card=card_entry(card, param="card"))
     if isinstance(bank, dict):
         return NewToken(bank_account=bank_account_entry(bank, param="bank_account"))
     raise InvalidRequestError(

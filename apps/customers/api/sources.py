@@ -262,7 +262,8 @@ class TokenCreateApi(ApiView):
         responses={200: TokenSchema},
     )
     def post(self, request):
-        reject_unknown(self.params, {"card", "bank_account", "customer"})
+        # ``key``: the publishable key, when Stripe.js sends it as a parameter.
+        reject_unknown(self.params, {"card", "bank_account", "customer", "key"})
         token, row = token_create(
             account=self.account, request=token_create_parse(self.params), actor=self.actor
         )

@@ -10,16 +10,14 @@ from apps.core.api.pagination import (
     created_filter,
     paginate,
 )
-from apps.core.api.params import get_int, get_list, get_str, reject_unknown
+from apps.core.api.params import get_int, get_str, reject_unknown
 from apps.core.api.schema import list_object, object_schema, search_result
 from apps.core.api.views import ApiView
 from apps.core.errors import ResourceMissingError
 from apps.customers.api.params import customer_create_parse, customer_update_parse
 from apps.customers.models import Customer
-from apps.customers.payment_method_render import payment_method_render
 from apps.customers.render import (
     customer_render,
-    tax_id_render,
 )
 from apps.customers.selectors import (
     customer_get,
@@ -90,27 +88,6 @@ PARAMS = inline_serializer(
 )
 
 
-def _render_customer(view: ApiView, customer: Customer, *, balance: int | None = None) -> dict:
-    data = customer_render(customer, balance=balance)
-    expand = get_list(view.params, "expand")
-    if "sources" in expand and customer.deleted_at is None:
-        rows = customer.payment_methods.exclude(source_object="payment_method").order_by("-id")
-        data["sources"] = {
-            "object": "list",
-            "data": [payment_method_render(row) for row in rows[:MAX_LIMIT]],
-            "has_more": False,
-            "url": f"/v1/customers/{customer.id}/sources",
-        }
-    if "tax_ids" in expand and customer.deleted_at is None:
-        data["tax_ids"] = {
-            "object": "list",
-            "data": [tax_id_render(row) for row in customer.tax_ids.order_by("-id")[:MAX_LIMIT]],
-            "has_more": False,
-            "url": f"/v1/customers/{customer.id}/tax_ids",
-        }
-    return data
-
-
 class CustomerApi(ApiView):
     resource = "customers"
 
@@ -159,7 +136,7 @@ class CustomerListApi(CustomerApi):
         )
         # A new customer's balance is the initial one, if any: no need to read the ledger.
         initial = None if self.params.get("balance") else 0
-        return self.respond(_render_customer(self, customer, balance=initial))
+        return self.respond(customer_render(customer, balance=initial))
 
 
 class CustomerSearchApi(CustomerApi):
@@ -196,7 +173,7 @@ class CustomerDetailApi(CustomerApi):
         row = customer_get(account=self.account, customer_id=customer, include_deleted=True)
         if row is None:
             raise ResourceMissingError("customer", customer)
-        return self.respond(_render_customer(self, row))
+        return self.respond(customer_render(row))
 
     @extend_schema(
         operation_id="PostCustomersCustomer",
@@ -212,7 +189,7 @@ class CustomerDetailApi(CustomerApi):
             **customer_update_parse(self.params),
             actor=self.actor,
         )
-        return self.respond(_render_customer(self, row))
+        return self.respond(customer_render(row))
 
     @extend_schema(
         operation_id="DeleteCustomersCustomer",

@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apps.accounts.audit import audit_record, changes_between
 from apps.accounts.models import Account, TestClock
 from apps.core import clock
 from apps.core.actor import Actor
-from apps.core.api.params import metadata_merge
+from apps.core.api.params import metadata_merge, within
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
 from apps.core.locks import row_lock
 from apps.customers.enums import BalanceTransactionType, TaxExempt
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.render import customer_render
+from apps.customers.selectors import customer_balance, customers_with_balance
 from apps.customers.services.balance import customer_balance_adjust
 from apps.customers.services.payment_methods import (
     payment_method_attach,
@@ -144,6 +146,32 @@ def _default_payment_method(
     return row
 
 
+def _with_default_payment_method_check(queryset: QuerySet, value: str | None) -> QuerySet:
+    """``queryset`` with whether ``value`` names a payment method attached to the customer,
+    read with the customer's row instead of after it."""
+    if not value:
+        return queryset
+    attached = PaymentMethod.objects.filter(
+        account_id=OuterRef("account_id"),
+        customer_id=OuterRef("pk"),
+        id=value,
+        detached_at__isnull=True,
+    )
+    return queryset.annotate(default_payment_method_attached=Exists(attached))
+
+
+def _default_payment_method_set(customer: Customer, value: str) -> None:
+    """``invoice_settings[default_payment_method]``: checked by the customer's read
+    (``_with_default_payment_method_check``)."""
+    if value and not customer.default_payment_method_attached:
+        raise InvalidRequestError(
+            f"No such PaymentMethod: '{value}'; it must be attached to {customer.id} first.",
+            param="invoice_settings[default_payment_method]",
+            code="resource_missing",
+        )
+    customer.default_payment_method_id = value or None
+
+
 def _record(
     customer: Customer, *, actor: Actor, action: str, previous=None, changes=None, balance=None
 ) -> None:
@@ -205,14 +233,16 @@ def customer_create(
         _record(customer, actor=actor, action="customer.created", balance=0)
         if prepared is not None:
             source_attach(customer=customer, row=prepared, actor=actor)
-        for tax_id in tax_ids:
-            tax_id_create(
-                account=account,
-                customer=customer,
-                type=tax_id.type,
-                value=tax_id.value,
-                actor=actor,
-            )
+        for index, tax_id in enumerate(tax_ids):
+            # A refusal names the entry (tax_id_data[0][value]), as Stripe's does.
+            with within(f"tax_id_data[{index}]"):
+                tax_id_create(
+                    account=account,
+                    customer=customer,
+                    type=tax_id.type,
+                    value=tax_id.value,
+                    actor=actor,
+                )
         if balance:
             customer_balance_adjust(
                 account=account,
@@ -253,12 +283,23 @@ def customer_update(
     _fields_check(fields)
     prepared = source_prepare(account=account, source=source) if source else None
     with transaction.atomic():
+        # An update moves no money: the balance read with the row serves both renders, the
+        # event and the answer.
         customer = row_lock(
-            Customer.objects.filter(account=account, id=customer_id, deleted_at__isnull=True)
+            _with_default_payment_method_check(
+                customers_with_balance(
+                    Customer.objects.filter(
+                        account=account, id=customer_id, deleted_at__isnull=True
+                    )
+                ),
+                fields.default_payment_method,
+            )
         )
         if customer is None:
             raise ResourceMissingError("customer", customer_id)
-        before = customer_render(customer)
+        customer.account = account
+        balance = customer_balance(customer)
+        before = customer_render(customer, balance=balance)
         for name, value in _columns(fields).items():
             setattr(customer, name, value)
         customer.metadata = metadata_merge(customer.metadata, fields.metadata)
@@ -275,14 +316,9 @@ def customer_update(
                 account, customer, default_source, "default_source"
             )
         if fields.default_payment_method is not None:
-            customer.default_payment_method = _default_payment_method(
-                account,
-                customer,
-                fields.default_payment_method,
-                "invoice_settings[default_payment_method]",
-            )
+            _default_payment_method_set(customer, fields.default_payment_method)
         customer.save()
-        after = customer_render(customer)
+        after = customer_render(customer, balance=balance)
         previous = {k: v for k, v in before.items() if after.get(k) != v}
         if previous:
             _record(
@@ -291,6 +327,7 @@ def customer_update(
                 action="customer.updated",
                 previous=previous,
                 changes={k: [v, after.get(k)] for k, v in previous.items()},
+                balance=balance,
             )
     return customer
 

@@ -1,4 +1,5 @@
-"""Customer tax ids: created, listed and deleted (never edited), with format checks."""
+"""Customer tax ids: created, listed and deleted (never edited), each value checked as its type
+takes it (apps.customers.tax_id_formats)."""
 
 import re
 
@@ -12,23 +13,8 @@ from apps.core.events import event_record
 from apps.core.locks import row_lock
 from apps.customers.models import Customer, TaxId
 from apps.customers.render import tax_id_render
+from apps.customers.tax_id_formats import TaxIdInvalid, tax_id_normalize
 
-# Type → (country, pattern of the value without spaces). Other Stripe types are accepted with a
-# loose check (letters, digits and - . / only).
-FORMATS: dict[str, tuple[str, str]] = {
-    "eu_vat": (
-        "",
-        r"(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)[0-9A-Z]{2,12}",
-    ),
-    "gb_vat": ("GB", r"GB([0-9]{9}|[0-9]{12})"),
-    "us_ein": ("US", r"[0-9]{2}-?[0-9]{7}"),
-    "au_abn": ("AU", r"[0-9]{11}"),
-    "ca_bn": ("CA", r"[0-9]{9}"),
-    "in_gst": ("IN", r"[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][0-9A-Z]Z[0-9A-Z]"),
-    "ch_vat": ("CH", r"CHE-?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}( ?(MWST|TVA|IVA))?"),
-    "jp_cn": ("JP", r"[0-9]{13}"),
-}
-_LOOSE = re.compile(r"[0-9A-Za-z.\-/ ]{2,40}")
 _TYPE = re.compile(r"[a-z]{2}_[a-z_]{2,12}")
 
 
@@ -43,19 +29,10 @@ def tax_id_create(
         raise InvalidRequestError(
             "Missing required param: value.", param="value", code="parameter_missing"
         )
-    value = value.strip().upper() if type in FORMATS else value.strip()
-    country, pattern = FORMATS.get(type, ("", ""))
-    compact = value.replace(" ", "")
-    if (pattern and not re.fullmatch(pattern, compact)) or (
-        not pattern and not _LOOSE.fullmatch(value)
-    ):
-        raise InvalidRequestError(
-            f"Invalid value for {type}: {value}", param="value", code="tax_id_invalid"
-        )
-    if type == "eu_vat":
-        country = "GR" if compact.startswith("EL") else compact[:2]
-    if not country:
-        country = type[:2].upper()
+    try:
+        value, country = tax_id_normalize(type, value)
+    except TaxIdInvalid as exc:
+        raise InvalidRequestError(str(exc), param="value", code="tax_id_invalid") from exc
     try:
         with transaction.atomic():
             tax_id = TaxId.objects.create(

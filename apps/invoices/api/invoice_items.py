@@ -8,6 +8,7 @@ from apps.core import money
 from apps.core.api.pagination import equal_filters, paginate
 from apps.core.api.params import (
     get_currency,
+    get_ids,
     get_int,
     get_metadata,
     get_quantity,
@@ -76,6 +77,7 @@ class InvoiceItemListApi(InvoiceResourceApi):
                 "currency",
                 "description",
                 "metadata",
+                "tax_rates",
                 *PRICING_PARAMS,
             },
         )
@@ -101,6 +103,7 @@ class InvoiceItemListApi(InvoiceResourceApi):
             description=get_str(self.params, "description", max_length=500) or "",
             subscription=subscription,
             metadata=get_metadata(self.params),
+            tax_rates=get_ids(self.params, "tax_rates") or [],
             actor=self.actor,
             **_pricing(self, quantity_default=1),
         )
@@ -172,7 +175,7 @@ class InvoiceItemDetailApi(InvoiceResourceApi):
     )
     def post(self, request, invoiceitem: str):
         item = self._item(invoiceitem)
-        reject_unknown(self.params, {"description", "metadata", *PRICING_PARAMS})
+        reject_unknown(self.params, {"description", "metadata", "tax_rates", *PRICING_PARAMS})
         description = None
         if "description" in self.params:
             description = get_str(self.params, "description", max_length=500) or ""
@@ -182,6 +185,7 @@ class InvoiceItemDetailApi(InvoiceResourceApi):
             actor=self.actor,
             description=description,
             metadata=get_metadata(self.params),
+            tax_rates=get_ids(self.params, "tax_rates"),
             **_pricing(self, quantity_default=None),
         )
         return self.respond(invoice_item_render(item))

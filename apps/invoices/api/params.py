@@ -4,7 +4,14 @@ Stripe-shaped error before anything is read."""
 
 from typing import Any
 
-from apps.core.api.params import get_bool, get_int, get_metadata, get_str, get_timestamp
+from apps.core.api.params import (
+    get_bool,
+    get_ids,
+    get_int,
+    get_metadata,
+    get_str,
+    get_timestamp,
+)
 from apps.core.errors import InvalidRequestError
 from apps.invoices.invoice_terms import COLLECTION_METHODS, INHERIT, DiscountChoice, Inherit
 from apps.invoices.one_off import InvoiceChanges, InvoiceDraft
@@ -55,6 +62,7 @@ _PARSERS = {
     "description": lambda params: get_str(params, "description", max_length=1500) or "",
     "footer": lambda params: get_str(params, "footer", max_length=5000) or "",
     "metadata": get_metadata,
+    "default_tax_rates": lambda params: get_ids(params, "default_tax_rates"),
 }
 
 

@@ -4,7 +4,7 @@ void (``/v1/invoiceitems`` and ``/v1/credit_notes`` are in their own modules).""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
-from apps.core import clock
+from apps.catalog.selectors import plans_of
 from apps.core.api.pagination import equal_filters, paginate
 from apps.core.api.params import (
     reject_unknown,
@@ -13,8 +13,9 @@ from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.invoices.api.params import invoice_changes_parse, invoice_draft_parse
-from apps.invoices.models import Invoice, InvoiceLine
+from apps.invoices.models import Invoice
 from apps.invoices.one_off import invoice_create, invoice_update
+from apps.invoices.render import line_render
 from apps.invoices.sending import invoice_send
 from apps.invoices.services import (
     invoice_delete_draft,
@@ -60,6 +61,7 @@ UPDATE_PARAMS = {
     "days_until_due",
     "default_payment_method",
     "description",
+    "default_tax_rates",
     "discounts",
     "due_date",
     "footer",
@@ -82,39 +84,6 @@ def _no_default_payment_method(params: dict) -> None:
             "the customer's default payment method is charged.",
             param="default_payment_method",
         )
-
-
-def line_render(line: InvoiceLine, discount_id: str | None = None) -> dict:
-    return {
-        "id": line.id,
-        "object": "line_item",
-        "amount": line.amount,
-        "currency": line.currency,
-        "description": line.description or None,
-        "discount_amounts": (
-            [{"amount": line.discount_amount, "discount": discount_id}]
-            if line.discount_amount
-            else []
-        ),
-        "invoice": line.invoice_id,
-        "parent": {
-            "type": "subscription_item_details"
-            if line.subscription_item_id
-            else "invoice_item_details",
-            "subscription_item_details": (
-                {"subscription_item": line.subscription_item_id, "proration": line.proration}
-                if line.subscription_item_id
-                else None
-            ),
-        },
-        "period": {
-            "start": clock.to_epoch(line.period_start),
-            "end": clock.to_epoch(line.period_end),
-        },
-        "pricing": {"price_details": {"price": line.price_id}, "type": "price_details"},
-        "proration": line.proration,
-        "quantity": line.quantity,
-    }
 
 
 class InvoiceResourceApi(ApiView):
@@ -211,12 +180,15 @@ class InvoiceLinesApi(InvoiceResourceApi):
     def get(self, request, invoice: str):
         reject_unknown(self.params, {"limit", "starting_after", "ending_before"})
         row = self._invoice(invoice)
+        # The invoice's few prices, read once for every line of the page.
+        prices = row.lines.order_by().values_list("price_id", flat=True).distinct()
+        plans = plans_of(account=self.account, price_ids=prices)
         return self.respond(
             paginate(
                 row.lines.all(),
                 self.params,
                 url=f"/v1/invoices/{row.id}/lines",
-                render=lambda line: line_render(line, row.discount_id),
+                render=lambda line: line_render(line, invoice=row, plans=plans),
             )
         )
 

@@ -46,6 +46,9 @@ class ItemTerms:
     # discount is in force at the change (Stripe bakes discounts into prorations, which are
     # never discounted on the invoice; apps.invoices.engine.discounts.proration_rate).
     proration_rate: Fraction = Fraction(1)
+    # The item's own tax rate ids; its lines carry them. Not part of its terms' value: a change
+    # of rates alone prorates nothing.
+    tax_rates: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     def trialing_at(self, at: datetime) -> bool:
         return self.trial_end is not None and at < self.trial_end
@@ -64,6 +67,8 @@ class Line:
     # The billing stage run that made or kept the line, as ``(stage id, {"implementation": key,
     # "version": n, "fallback": bool})`` (apps.invoices.engine.staging); not part of its value.
     stage: tuple[str, dict] | None = field(default=None, compare=False, hash=False)
+    # The tax rate ids of the line's own item (none: the invoice's defaults apply).
+    tax_rates: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     @property
     def key(self) -> tuple[str, str, datetime, datetime]:
@@ -97,6 +102,7 @@ def cycle_lines(
                         item.quantity,
                         item.price_id,
                         item.description,
+                        tax_rates=item.tax_rates,
                     )
                 )
             continue
@@ -114,6 +120,7 @@ def cycle_lines(
                         item.quantity,
                         item.price_id,
                         f"Remaining time on {item.description or item.price_id} after trial",
+                        tax_rates=item.tax_rates,
                     )
                 )
         if item.trialing_at(start) and item.trial_end >= end:
@@ -130,6 +137,7 @@ def cycle_lines(
                 item.quantity,
                 item.price_id,
                 item.description,
+                tax_rates=item.tax_rates,
             )
         )
     return lines
@@ -171,6 +179,7 @@ def change_lines(
                 old.quantity,
                 old.price_id,
                 proration_description(old, PRORATION_CREDIT),
+                tax_rates=old.tax_rates,
             )
         )
     if new is not None and new.usage_type != "metered" and not new.trialing_at(at):
@@ -184,6 +193,7 @@ def change_lines(
                 new.quantity,
                 new.price_id,
                 proration_description(new, PRORATION_DEBIT),
+                tax_rates=new.tax_rates,
             )
         )
     return lines

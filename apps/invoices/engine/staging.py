@@ -141,6 +141,7 @@ def changes_prorate(
                 out["price"],
                 proration_description(terms, out["kind"]),
                 stage=record,
+                tax_rates=terms.tax_rates,
             )
             placed.append((index, line))
     lines = [line for _, line in sorted(placed, key=lambda pair: pair[0])]
@@ -191,6 +192,12 @@ class Totals:
     tax: int
     total: int
     stage: tuple[str, dict]
+    subtotal_excluding_tax: int = 0
+    total_excluding_tax: int = 0
+    # Each rate's tax over the invoice and each line's taxes, in line order
+    # ({"tax_rate", "amount", "inclusive", "taxable_amount"}).
+    total_tax_amounts: tuple = ()
+    line_taxes: tuple = ()
 
 
 def bill_totals(
@@ -201,11 +208,18 @@ def bill_totals(
     currency: str,
     balance: int,
     choice: Choice,
+    line_rates: list[list[str]] | None = None,
+    tax_rates: dict[str, dict] | None = None,
 ) -> Totals:
     """An invoice's totals through ``billing.compute_bill``: its lines as ``(amount,
     proration)``, what the discount ``discount`` (``{"id", "coupon", "percent_off",
-    "amount_off"}``) takes from each, and the customer's balance."""
+    "amount_off"}``) takes from each, the ids of the tax rates applying to each
+    (``line_rates``, None: none) with the rates themselves (``tax_rates``: id →
+    ``{"id", "percentage", "inclusive"}``), and the customer's balance."""
     discount_id = discount["id"] if discount else None
+    line_rates = line_rates or [[] for _ in lines]
+    tax_rates = tax_rates or {}
+    named = dict.fromkeys(rate_id for ids in line_rates for rate_id in ids)
     request = {
         "currency": currency,
         "lines": [
@@ -214,13 +228,14 @@ def bill_totals(
                 "amount": amount,
                 "proration": proration,
                 "discount_amounts": ([{"discount": discount_id, "amount": taken}] if taken else []),
+                "tax_rates": list(rates),
             }
-            for index, ((amount, proration), taken) in enumerate(
-                zip(lines, line_discounts, strict=True)
+            for index, ((amount, proration), taken, rates) in enumerate(
+                zip(lines, line_discounts, line_rates, strict=True)
             )
         ],
         "discounts": [discount] if discount else [],
-        "tax_rates": [],
+        "tax_rates": [tax_rates[rate_id] for rate_id in named],
         "customer_balance": balance,
     }
     result = stage_run(COMPUTE_BILL, choice, request)
@@ -231,6 +246,10 @@ def bill_totals(
         tax=out["tax"],
         total=out["total"],
         stage=(COMPUTE_BILL, result.record()),
+        subtotal_excluding_tax=out["subtotal_excluding_tax"],
+        total_excluding_tax=out["total_excluding_tax"],
+        total_tax_amounts=tuple(out["total_tax_amounts"]),
+        line_taxes=tuple(line["tax_amounts"] for line in out["lines"]),
     )
 
 

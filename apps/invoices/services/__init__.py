@@ -21,7 +21,14 @@ from apps.invoices.services.status import (
     invoice_mark_uncollectible,
     invoice_void,
 )
-from apps.invoices.services.totals import collection_previewed, discount_terms, invoice_totals
+from apps.invoices.services.totals import (
+    collection_previewed,
+    discount_terms,
+    invoice_tax_fields,
+    invoice_taxes_set,
+    invoice_totals,
+    rates_effective,
+)
 
 __all__ = [
     "collection_previewed",
@@ -35,7 +42,10 @@ __all__ = [
     "invoice_pay",
     "invoice_record",
     "invoice_render",
+    "invoice_tax_fields",
+    "invoice_taxes_set",
     "invoice_totals",
+    "rates_effective",
     "invoice_void",
     "invoices_finalize",
     "invoices_insert",

@@ -9,7 +9,7 @@ from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_insert, rows_update
 from apps.core.errors import InvalidRequestError
 from apps.core.locks import row_lock
-from apps.customers.models import CustomerBalanceTransaction
+from apps.customers.models import CustomerBalanceTransaction, TaxId
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
 from apps.invoices.engine.settlement import invoice_settle
@@ -25,8 +25,13 @@ from apps.invoices.transitions import invoices_move
 def _numbers_take(account, count: int) -> list[str]:
     """``count`` consecutive invoice numbers of the account, taken as one block under the
     sequence's row lock (held to the end of the caller's transaction, so gapless)."""
-    InvoiceNumberSequence.objects.get_or_create(account=account)
-    sequence = row_lock(InvoiceNumberSequence.objects.filter(account=account))
+    rows = InvoiceNumberSequence.objects.filter(account=account)
+    sequence = row_lock(rows)
+    if sequence is None:
+        # The account's first invoice: the sequence is made once (get_or_create settles two
+        # first invoices at once), then locked like every later time.
+        InvoiceNumberSequence.objects.get_or_create(account=account)
+        sequence = row_lock(rows)
     first = sequence.next_number
     sequence.next_number += count
     sequence.save(update_fields=["next_number"])
@@ -58,8 +63,23 @@ _FINALIZED_FIELDS = [
     "paid_at",
     "stages",
     "retry_plan",
+    "customer_tax_ids",
     "updated_at",
 ]
+
+
+def _tax_ids_snapshot(account, invoices: list[Invoice]) -> None:
+    """Each invoice keeps its customer's tax ids as they are at finalization (one query): what
+    the customer changes later does not rewrite an issued invoice."""
+    found: dict[str, list[dict]] = {invoice.customer_id: [] for invoice in invoices}
+    for customer_id, type, value in (
+        TaxId.objects.filter(account_id=account.id, customer_id__in=list(found))
+        .order_by("id")
+        .values_list("customer_id", "type", "value")
+    ):
+        found[customer_id].append({"type": type, "value": value})
+    for invoice in invoices:
+        invoice.customer_tax_ids = found[invoice.customer_id]
 
 
 def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[str, dict]:
@@ -109,6 +129,7 @@ def _finalized_set(
     and invoice.paid). The caller writes the rows in the same transaction, which holds the
     sequence's lock from here to its end."""
     moves = []
+    _tax_ids_snapshot(account, invoices)
     for invoice in invoices:
         # Customers with a ledger (few) are read and adjusted one invoice at a time.
         balance = customer_balance(invoice.customer) if invoice.customer_id in with_balance else 0

@@ -28,9 +28,11 @@ def invoice_line_rows(
     lines: list[Line],
     pending: list[InvoiceItem],
     discounts: list[int],
+    line_taxes=None,
 ) -> list[InvoiceLine]:
     """The unsaved rows of an invoice: the planner's lines, then the pending invoice items, each
-    with its share of the discount (``discounts`` in the same order)."""
+    with its share of the discount (``discounts`` in the same order), its own tax rates and its
+    taxes (``line_taxes``, the totals' ``line_taxes``: None, none)."""
     rows = [
         InvoiceLine(
             account_id=invoice.account_id,
@@ -45,6 +47,7 @@ def invoice_line_rows(
             quantity=line.quantity,
             proration=line.proration,
             description=line.description,
+            tax_rates=list(line.tax_rates),
         )
         for line in lines
     ] + [
@@ -61,9 +64,12 @@ def invoice_line_rows(
             quantity=item.quantity,
             proration=item.proration,
             description=item.description,
+            tax_rates=list(item.tax_rates),
         )
         for item in pending
     ]
     for row, amount in zip(rows, discounts, strict=True):
         row.discount_amount = amount
+    for row, taxes in zip(rows, line_taxes or [[]] * len(rows), strict=True):
+        row.tax_amounts = list(taxes)
     return rows

@@ -38,7 +38,13 @@ def invoice_mark_uncollectible(*, account, invoice_id: str, actor: Actor) -> Inv
                 f"Only an open invoice can be marked uncollectible; this one is {invoice.status}.",
                 code="invoice_not_open",
             )
-        invoice_move(invoice, InvoiceStatus.UNCOLLECTIBLE, actor=actor)
+        invoice.marked_uncollectible_at = clock.now()
+        invoice_move(
+            invoice,
+            InvoiceStatus.UNCOLLECTIBLE,
+            actor=actor,
+            fields=("marked_uncollectible_at",),
+        )
     return invoice
 
 

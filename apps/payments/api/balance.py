@@ -69,6 +69,10 @@ class BalanceApi(ApiView):
                     {"amount": v["pending"], "currency": c, "source_types": {"card": v["pending"]}}
                     for c, v in sorted(totals.items())
                 ],
+                # Held for connected accounts' negative balances: Ledgerline holds none.
+                "connect_reserved": [
+                    {"amount": 0, "currency": c} for c, v in sorted(totals.items())
+                ],
                 "livemode": self.account.livemode,
             }
         )

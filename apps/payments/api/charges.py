@@ -115,8 +115,9 @@ class ChargeListApi(ApiView):
         amount, currency = amount_validate(
             get_int(self.params, "amount", required=True), self.params.get("currency")
         )
-        customer = customer_param(self)
         given = [name for name in ("source", "payment_method", "card") if self.params.get(name)]
+        # Charged to its default when nothing else is given: read with the customer.
+        customer = customer_param(self, with_defaults=not given)
         if len(given) > 1:
             raise InvalidRequestError(
                 "Pass only one of source, payment_method and card.", param=given[1]

@@ -18,11 +18,17 @@ PARAMS = inline_serializer(
 )
 
 
-def customer_param(view: ApiView, required: bool = False) -> Customer | None:
+def customer_param(
+    view: ApiView, required: bool = False, *, with_defaults: bool = False
+) -> Customer | None:
+    """The ``customer`` parameter's customer; ``with_defaults``: read with its default source
+    and payment method (``customer_default_payment_method`` then reads nothing more)."""
     customer_id = get_str(view.params, "customer", required=required, max_length=64)
     if not customer_id:
         return None
-    customer = customer_get(account=view.account, customer_id=customer_id)
+    customer = customer_get(
+        account=view.account, customer_id=customer_id, with_defaults=with_defaults
+    )
     if customer is None:
         raise ResourceMissingError("customer", customer_id, param="customer")
     return customer

@@ -114,6 +114,13 @@ class PaymentIntentListApi(ApiView):
         amount, currency = amount_validate(
             get_int(self.params, "amount", required=True), self.params.get("currency")
         )
+        off_session = get_bool(self.params, "off_session", default=False)
+        confirm = get_bool(self.params, "confirm", default=False)
+        if off_session and not confirm:
+            # Stripe: off-session means "charge now without the customer", so only on confirm.
+            raise InvalidRequestError(
+                "off_session can only be passed when confirm=true.", param="off_session"
+            )
         customer = customer_param(self)
         intent = payment_intent_create(
             account=self.account,
@@ -127,14 +134,14 @@ class PaymentIntentListApi(ApiView):
             or "automatic",
             description=get_str(self.params, "description", max_length=1000) or "",
             metadata=get_metadata(self.params) or {},
-            off_session=get_bool(self.params, "off_session", default=False),
+            off_session=off_session,
             setup_future_usage=get_str(
                 self.params, "setup_future_usage", choices=["on_session", "off_session"]
             )
             or "",
             actor=self.actor,
         )
-        if get_bool(self.params, "confirm", default=False):
+        if confirm:
             intent = payment_intent_confirm(
                 account=self.account, intent_id=intent.id, payment_method=None, actor=self.actor
             )

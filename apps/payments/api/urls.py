@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.payments.api import balance, charges, intents
+from apps.payments.api import balance, charges, intents, setup_intents
 
 urlpatterns = [
     path("charges", charges.ChargeListApi.as_view(), name="charge-list"),
@@ -44,5 +44,26 @@ urlpatterns = [
         "test_helpers/payment_intents/<str:intent>/authenticate",
         intents.PaymentIntentAuthenticateApi.as_view(),
         name="payment-intent-authenticate",
+    ),
+    path("setup_intents", setup_intents.SetupIntentListApi.as_view(), name="setup-intent-list"),
+    path(
+        "setup_intents/<str:setup_intent>",
+        setup_intents.SetupIntentDetailApi.as_view(),
+        name="setup-intent-detail",
+    ),
+    path(
+        "setup_intents/<str:setup_intent>/confirm",
+        setup_intents.SetupIntentConfirmApi.as_view(),
+        name="setup-intent-confirm",
+    ),
+    path(
+        "setup_intents/<str:setup_intent>/cancel",
+        setup_intents.SetupIntentCancelApi.as_view(),
+        name="setup-intent-cancel",
+    ),
+    path(
+        "test_helpers/setup_intents/<str:setup_intent>/authenticate",
+        setup_intents.SetupIntentAuthenticateApi.as_view(),
+        name="setup-intent-authenticate",
     ),
 ]

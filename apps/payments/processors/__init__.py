@@ -1,13 +1,13 @@
 """Payment processors: the gateway a charge is authorized, captured and refunded through.
 
 A processor implements ``Processor`` (``base.py``). The built-in ``TestProcessor`` acts out the
-behaviour of Stripe's test cards; a real gateway is a class with the same three methods, named in
+behaviour of Stripe's test cards; a real gateway is a class with the same four methods, named in
 ``settings.PAYMENT_PROCESSORS`` by account mode (``{"test": "...TestProcessor", "live": "..."}``).
 
 Adding a gateway:
-1. Write a class with ``authorize``, ``capture`` and ``refund`` that talk to the gateway and pass
-   the idempotency key through (``charge:<id>``, ``capture:<id>``, ``refund:<id>``), so a call
-   repeated after a crash is not a second payment.
+1. Write a class with ``authorize``, ``setup``, ``capture`` and ``refund`` that talk to the
+   gateway and pass the idempotency key through (``charge:<id>``, ``setup:<id>:…``,
+   ``capture:<id>``, ``refund:<id>``), so a call repeated after a crash is not a second payment.
 2. Map the gateway's answers to ``Result`` (status, codes, the gateway's reference).
 3. Name it in ``PAYMENT_PROCESSORS["live"]``.
 

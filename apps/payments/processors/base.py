@@ -39,6 +39,19 @@ class Processor(Protocol):
         at: datetime,
     ) -> Result: ...
 
+    def setup(
+        self,
+        *,
+        payment_method: PaymentMethod,
+        usage: str,
+        authenticated: bool,
+        idempotency_key: str,
+        at: datetime,
+    ) -> Result:
+        """Check ``payment_method`` for later payments (a SetupIntent), without charging it:
+        "succeeded", "failed" (declined) or "requires_action" (authentication first)."""
+        ...
+
     def capture(self, *, reference: str, amount: int, idempotency_key: str) -> Result: ...
 
     def refund(self, *, reference: str, amount: int, idempotency_key: str) -> Result: ...

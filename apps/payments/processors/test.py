@@ -98,6 +98,40 @@ class TestProcessor:
 
         return self._remember(idempotency_key, compute)
 
+    def setup(self, *, payment_method: PaymentMethod, usage, authenticated, idempotency_key, at):
+        """A card is checked as an authorization of nothing: the decline cards decline (Stripe's
+        test cards decline a SetupIntent as they decline a charge), a card that asks for 3-D
+        Secure asks for it on setup whatever its rule for later payments, and the rest succeed
+        (those that only fail later charges included)."""
+
+        def compute() -> Result:
+            scenario = testcards.SCENARIOS[payment_method.test_scenario or "succeed"]
+            error_code, decline_code = scenario.error_code, scenario.decline_code
+            declined = scenario.outcome == "decline" and not scenario.attachable
+            if payment_method.closed_at is not None:
+                declined, error_code, decline_code = True, "card_declined", "invalid_account"
+            elif is_expired(payment_method.exp_month, payment_method.exp_year, at):
+                declined, error_code, decline_code = True, "expired_card", "expired_card"
+            if declined:
+                return Result(
+                    status="failed",
+                    error_code=error_code,
+                    decline_code=decline_code,
+                    message=testcards.decline_message(decline_code),
+                    network_status="declined_by_network",
+                )
+            if scenario.outcome == "authenticate" and not authenticated:
+                return Result(
+                    status="requires_action",
+                    error_code="authentication_required",
+                    decline_code="authentication_required",
+                    message="This setup requires authentication.",
+                    network_status="not_sent_to_network",
+                )
+            return Result(status="succeeded", reference=self._reference("seti", idempotency_key))
+
+        return self._remember(idempotency_key, compute)
+
     def capture(self, *, reference, amount, idempotency_key) -> Result:
         return self._remember(
             idempotency_key,

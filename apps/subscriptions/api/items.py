@@ -3,12 +3,13 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
-from apps.catalog.selectors import price_list
+from apps.catalog.selectors import price_list, tax_rates_applicable
 from apps.core import clock
 from apps.core.api.pagination import paginate
 from apps.core.api.params import (
     get_amount,
     get_bool,
+    get_ids,
     get_quantity,
     get_str,
     get_timestamp,
@@ -17,6 +18,7 @@ from apps.core.api.params import (
 from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
+from apps.subscriptions.api.params import price_or_plan
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import (
     ItemRequest,
@@ -30,7 +32,8 @@ from apps.subscriptions.services.billing import billing_settings
 ItemSchema = object_schema(
     "SubscriptionItem",
     "subscription_item",
-    price=serializers.CharField(),
+    price=serializers.DictField(help_text="The whole price object."),
+    plan=serializers.DictField(help_text="The price in the shape of a plan, under its id."),
     quantity=serializers.IntegerField(),
     subscription=serializers.CharField(),
 )
@@ -51,7 +54,11 @@ BEHAVIORS = ["create_prorations", "always_invoice", "none"]
 class _ItemsApi(ApiView):
     resource = "subscriptions"
 
-    def _price(self, price_id: str):
+    def _price(self, *, required: bool):
+        """The ``price`` (or ``plan``) given, active; None when neither is and none is needed."""
+        name, price_id = price_or_plan(self.params, required=required)
+        if not price_id:
+            return None
         price = (
             price_list(account=self.account)
             .select_related("product")
@@ -59,7 +66,7 @@ class _ItemsApi(ApiView):
             .first()
         )
         if price is None:
-            raise ResourceMissingError("price", price_id, param="price")
+            raise ResourceMissingError(name, price_id, param=name)
         return price
 
     def _behavior(self) -> str:
@@ -69,7 +76,7 @@ class _ItemsApi(ApiView):
 
     def _item(self, item_id: str) -> SubscriptionItem:
         item = (
-            SubscriptionItem.objects.select_related("subscription")
+            SubscriptionItem.objects.select_related("subscription", "price__account")
             .filter(account=self.account, id=item_id, deleted_at__isnull=True)
             .first()
         )
@@ -89,7 +96,7 @@ class SubscriptionItemListApi(_ItemsApi):
         subscription_id = get_str(self.params, "subscription", required=True, max_length=64)
         rows = SubscriptionItem.objects.filter(
             account=self.account, subscription_id=subscription_id, deleted_at__isnull=True
-        ).select_related("subscription")
+        ).select_related("subscription", "price__account")
         return self.respond(
             paginate(
                 rows, self.params, url="/v1/subscription_items", render=subscription_item_render
@@ -108,11 +115,13 @@ class SubscriptionItemListApi(_ItemsApi):
             {
                 "subscription",
                 "price",
+                "plan",
                 "quantity",
                 "trial_end",
                 "proration_behavior",
                 "proration_date",
                 "custom_unit_amount",
+                "tax_rates",
             },
         )
         subscription_id = get_str(self.params, "subscription", required=True, max_length=64)
@@ -123,7 +132,7 @@ class SubscriptionItemListApi(_ItemsApi):
         at = get_timestamp(self.params, "proration_date")
         if trial_end and trial_end <= clock.now(test_clock_id=subscription.customer.test_clock_id):
             raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
-        price = self._price(get_str(self.params, "price", required=True, max_length=64))
+        price = self._price(required=True)
         item = subscription_item_add(
             account=self.account,
             subscription_id=subscription.id,
@@ -133,6 +142,13 @@ class SubscriptionItemListApi(_ItemsApi):
                 trial_end=trial_end,
                 custom_unit_amount=get_amount(
                     self.params, "custom_unit_amount", currency=price.currency
+                ),
+                tax_rates=tuple(
+                    tax_rates_applicable(
+                        account=self.account,
+                        ids=get_ids(self.params, "tax_rates") or [],
+                        param="tax_rates",
+                    )
                 ),
             ),
             proration_behavior=self._behavior(),
@@ -161,11 +177,18 @@ class SubscriptionItemDetailApi(_ItemsApi):
     def post(self, request, item: str):
         reject_unknown(
             self.params,
-            {"price", "quantity", "proration_behavior", "proration_date", "custom_unit_amount"},
+            {
+                "price",
+                "plan",
+                "quantity",
+                "proration_behavior",
+                "proration_date",
+                "custom_unit_amount",
+                "tax_rates",
+            },
         )
         row = self._item(item)
-        price_id = get_str(self.params, "price", max_length=64)
-        price = self._price(price_id) if price_id else None
+        price = self._price(required=False)
         updated = subscription_item_update(
             account=self.account,
             item_id=row.id,
@@ -176,6 +199,7 @@ class SubscriptionItemDetailApi(_ItemsApi):
             ),
             proration_behavior=self._behavior(),
             proration_date=get_timestamp(self.params, "proration_date"),
+            tax_rates=get_ids(self.params, "tax_rates"),
             actor=self.actor,
         )
         return self.respond(subscription_item_render(updated))

@@ -4,10 +4,11 @@ item changes, discounts, trials, the billing cycle anchor and the settings."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from apps.catalog.selectors import price_list, price_with_product_get
+from apps.catalog.selectors import price_list, price_with_product_get, tax_rates_applicable
 from apps.core.api.params import (
     get_amount,
     get_bool,
+    get_ids,
     get_int,
     get_metadata,
     get_quantity,
@@ -51,20 +52,45 @@ def items_parse(raw: Any) -> list[tuple[dict, int]]:
     return [(item, index) for index, item in enumerate(raw) if isinstance(item, dict)]
 
 
+def price_or_plan(params: dict, *, required: bool = False) -> tuple[str, str | None]:
+    """An item's ``price``, or ``plan`` (Stripe's older name for the same object): which one was
+    given, and its id."""
+    price_id = get_str(params, "price", max_length=64)
+    plan_id = get_str(params, "plan", max_length=64)
+    if price_id and plan_id:
+        raise InvalidRequestError("Pass price or plan, not both.", param="plan")
+    if plan_id:
+        return "plan", plan_id
+    if required and not price_id:
+        raise InvalidRequestError(
+            "Missing required param: price.", param="price", code="parameter_missing"
+        )
+    return "price", price_id
+
+
 def item_request_parse(
     account, item: dict, index: int, *, now, prefix: str = "items"
 ) -> ItemRequest:
     """One ``items[N]`` of a new subscription: an active price, quantity, its own trial."""
     param = f"{prefix}[{index}]"
-    price_id = get_str(item, "price", required=True, max_length=64)
-    price = price_list(account=account).filter(id=price_id, active=True).first()
+    with within(param):
+        name, price_id = price_or_plan(item, required=True)
+    price = (
+        price_list(account=account)
+        .filter(id=price_id, active=True)
+        .select_related("product")
+        .first()
+    )
     if price is None:
-        raise ResourceMissingError("price", price_id, param=f"{param}[price]")
+        raise ResourceMissingError(name, price_id, param=f"{param}[{name}]")
     with within(param):
         trial_end = get_timestamp(item, "trial_end")
         days = get_int(item, "trial_period_days", minimum=1, maximum=730)
         quantity = get_quantity(item, "quantity", default=1)
         custom_unit_amount = get_amount(item, "custom_unit_amount", currency=price.currency)
+        tax_rates = tax_rates_applicable(
+            account=account, ids=get_ids(item, "tax_rates") or [], param="tax_rates"
+        )
     if trial_end and days:
         raise InvalidRequestError(
             "Pass trial_end or trial_period_days, not both.", param=f"{param}[trial_end]"
@@ -77,7 +103,25 @@ def item_request_parse(
         quantity=quantity,
         trial_end=end,
         custom_unit_amount=custom_unit_amount,
+        tax_rates=tuple(tax_rates),
     )
+
+
+def new_items_parse(account, params: dict, *, now) -> list[ItemRequest]:
+    """A new subscription's ``items``, or its one ``plan`` with ``quantity`` (Stripe's older
+    way to name a single item)."""
+    if params.get("plan") in (None, ""):
+        return [
+            item_request_parse(account, item, index, now=now)
+            for item, index in items_parse(params.get("items"))
+        ]
+    if params.get("items"):
+        raise InvalidRequestError("Pass plan or items, not both.", param="plan")
+    plan_id = get_str(params, "plan", required=True, max_length=64)
+    plan = price_list(account=account).filter(id=plan_id, active=True, type="recurring").first()
+    if plan is None:
+        raise ResourceMissingError("plan", plan_id, param="plan")
+    return [ItemRequest(price=plan, quantity=get_quantity(params, "quantity", default=1))]
 
 
 def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list[ItemChange]:
@@ -93,6 +137,9 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
             custom_unit_amount = (
                 get_amount(item, "custom_unit_amount", currency=None) if item_id else None
             )
+            tax_rates = get_ids(item, "tax_rates") if item_id else None
+            if tax_rates is not None:
+                tax_rates = tax_rates_applicable(account=account, ids=tax_rates, param="tax_rates")
         if not item_id:
             request = item_request_parse(account, item, index, now=now, prefix=prefix)
             changes.append(
@@ -104,15 +151,17 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                     clear_usage=clear_usage,
                     trial_end=request.trial_end,
                     custom_unit_amount=request.custom_unit_amount,
+                    tax_rates=request.tax_rates,
                 )
             )
             continue
         price = None
-        price_id = get_str(item, "price", max_length=64)
+        with within(f"{prefix}[{index}]"):
+            name, price_id = price_or_plan(item)
         if price_id:
             price = price_with_product_get(account=account, price_id=price_id)
             if price is None:
-                raise ResourceMissingError("price", price_id, param=f"{prefix}[{index}][price]")
+                raise ResourceMissingError(name, price_id, param=f"{prefix}[{index}][{name}]")
         changes.append(
             ItemChange(
                 item_id=item_id,
@@ -121,6 +170,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
                 deleted=deleted,
                 clear_usage=clear_usage,
                 custom_unit_amount=custom_unit_amount,
+                tax_rates=None if tax_rates is None else tuple(tax_rates),
             )
         )
     return changes
@@ -157,6 +207,7 @@ SETTINGS = frozenset(
         "collection_method",
         "days_until_due",
         "default_payment_method",
+        "default_tax_rates",
         "metadata",
     }
 )
@@ -207,6 +258,7 @@ _SETTING_PARSERS = {
         params, "default_payment_method", max_length=64
     ),
     "metadata": get_metadata,
+    "default_tax_rates": lambda params: get_ids(params, "default_tax_rates"),
 }
 
 

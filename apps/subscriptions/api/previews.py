@@ -3,14 +3,16 @@
 With ``subscription``: its next invoice with proposed changes
 (apps.subscriptions.invoice_preview). Without
 one, with ``customer`` and items: the first invoice of a new subscription, as Stripe previews it
-(apps.subscriptions.preview), planned by the same code as ``POST /v1/subscriptions``. Nothing
-is written either way."""
+(apps.subscriptions.preview), planned by the same code as ``POST /v1/subscriptions``; with the
+customer alone, what is pending for them (apps.subscriptions.customer_preview). Nothing is
+written either way."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
-from apps.core.api.params import get_currency, get_str, get_timestamp, reject_unknown
+from apps.core.api.params import get_currency, get_ids, get_str, get_timestamp, reject_unknown
 from apps.core.api.schema import list_object
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
@@ -24,12 +26,13 @@ from apps.subscriptions.api.params import (
     items_parse,
     trial_parse,
 )
+from apps.subscriptions.customer_preview import customer_upcoming_preview
 from apps.subscriptions.invoice_preview import invoice_preview
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 from apps.subscriptions.preview import (
     subscription_create_preview,
-    subscription_create_preview_render,
 )
+from apps.subscriptions.preview_render import subscription_create_preview_render
 from apps.subscriptions.selectors import subscription_preview_get
 from apps.subscriptions.services.trials import trial_settings_parse
 
@@ -40,10 +43,20 @@ PARAMS = inline_serializer(
 BEHAVIORS = list(PRORATION_BEHAVIORS)
 
 
+def _proposed_rates(params: dict, param: str) -> tuple[str, list[str]] | None:
+    """The default tax rates a preview proposes, with the parameter naming them (None: the
+    subscription's own)."""
+    name = param.rsplit("[", 1)[-1].rstrip("]")
+    ids = get_ids(params, name)
+    return None if ids is None else (param, ids)
+
+
 class _PreviewApi(ApiView):
     resource = "invoices"
 
-    def _preview(self, *, subscription_id, items, items_param, proration_date, behavior):
+    def _preview(
+        self, *, subscription_id, items, items_param, proration_date, behavior, tax_rates=None
+    ):
         found = subscription_preview_get(
             account=self.account, subscription_id=subscription_id or ""
         )
@@ -51,6 +64,10 @@ class _PreviewApi(ApiView):
             raise ResourceMissingError("subscription", subscription_id or "", param="subscription")
         subscription, reads = found
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
+        if tax_rates is not None:
+            tax_rates = tax_rates_applicable(
+                account=self.account, ids=tax_rates[1], param=tax_rates[0]
+            )
         changes = item_changes_parse(self.account, items or [], now=now, prefix=items_param)
         if proration_date is not None and not (
             subscription.current_period_start <= proration_date <= subscription.current_period_end
@@ -65,6 +82,7 @@ class _PreviewApi(ApiView):
             proration_date=proration_date,
             proration_behavior=behavior or "create_prorations",
             reads=reads,
+            default_tax_rates=tax_rates,
         )
 
     def _new_subscription(
@@ -81,6 +99,9 @@ class _PreviewApi(ApiView):
         customer = customer_get(account=self.account, customer_id=customer_id)
         if customer is None:
             raise ResourceMissingError("customer", customer_id, param="customer")
+        if items in (None, "") and not any(trial.values()) and anchor is None:
+            # The customer alone: what is pending for them (or invoice_upcoming_none).
+            return customer_upcoming_preview(customer=customer)
         if items in (None, ""):
             raise InvalidRequestError(
                 f"Missing required param: {items_param}.",
@@ -134,6 +155,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
                     items_param="subscription_details[items]",
                     proration_date=get_timestamp(details, "proration_date"),
                     behavior=behavior,
+                    tax_rates=_proposed_rates(details, "subscription_details[default_tax_rates]"),
                 )
             )
         return self.respond(
@@ -149,6 +171,7 @@ class InvoiceCreatePreviewApi(_PreviewApi):
                 behavior=behavior,
                 trial_settings=trial_settings_parse(details.get("trial_settings")),
                 currency=get_currency(self.params, "currency"),
+                default_tax_rates=get_ids(details, "default_tax_rates"),
             )
         )
 
@@ -174,6 +197,7 @@ class InvoiceUpcomingApi(_PreviewApi):
                 "subscription_proration_behavior",
                 "subscription_trial_end",
                 "subscription_billing_cycle_anchor",
+                "subscription_default_tax_rates",
                 "coupon",
                 "discounts",
                 "limit",
@@ -188,6 +212,7 @@ class InvoiceUpcomingApi(_PreviewApi):
                 items_param="subscription_items",
                 proration_date=get_timestamp(self.params, "subscription_proration_date"),
                 behavior=behavior,
+                tax_rates=_proposed_rates(self.params, "subscription_default_tax_rates"),
             )
         else:
             preview = self._new_subscription(
@@ -197,6 +222,7 @@ class InvoiceUpcomingApi(_PreviewApi):
                 trial_param="subscription_trial_end",
                 anchor=anchor_parse(self.params, "subscription_billing_cycle_anchor"),
                 behavior=behavior,
+                default_tax_rates=get_ids(self.params, "subscription_default_tax_rates"),
             )
         return self.respond(preview["lines"] if self.lines_only else preview)
 

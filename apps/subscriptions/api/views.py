@@ -8,6 +8,7 @@ from apps.core import clock, search
 from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, equal_filters, paginate
 from apps.core.api.params import (
     get_currency,
+    get_ids,
     get_int,
     get_metadata,
     get_str,
@@ -25,8 +26,7 @@ from apps.subscriptions.api.params import (
     cancellation_details_parse,
     discount_params,
     item_changes_parse,
-    item_request_parse,
-    items_parse,
+    new_items_parse,
     settings_parse,
     trial_parse,
 )
@@ -93,6 +93,8 @@ class SubscriptionListApi(ApiView):
                 "customer",
                 "currency",
                 "items",
+                "plan",
+                "quantity",
                 "collection_method",
                 "days_until_due",
                 "metadata",
@@ -102,6 +104,7 @@ class SubscriptionListApi(ApiView):
                 "trial_period_days",
                 "billing_cycle_anchor",
                 "proration_behavior",
+                "default_tax_rates",
             }
             | DISCOUNTS,
         )
@@ -110,10 +113,7 @@ class SubscriptionListApi(ApiView):
         if customer is None:
             raise ResourceMissingError("customer", customer_id, param="customer")
         now = clock.now(test_clock_id=customer.test_clock_id)
-        items = [
-            item_request_parse(self.account, item, index, now=now)
-            for item, index in items_parse(self.params.get("items"))
-        ]
+        items = new_items_parse(self.account, self.params, now=now)
         subscription = subscription_create(
             account=self.account,
             customer=customer,
@@ -139,6 +139,7 @@ class SubscriptionListApi(ApiView):
             )
             or "create_prorations",
             currency=get_currency(self.params, "currency"),
+            default_tax_rates=get_ids(self.params, "default_tax_rates"),
             **discount_params(self.params),
         )
         return self.respond(subscription_render(subscription))

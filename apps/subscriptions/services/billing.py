@@ -17,13 +17,20 @@ from apps.invoices.discounts import discount_in_force, discount_used
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import Totals, stages_recorded
-from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import invoice_line_rows, invoice_record, invoice_totals
+from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
+from apps.invoices.services import (
+    invoice_line_rows,
+    invoice_record,
+    invoice_tax_fields,
+    invoice_totals,
+)
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.models import BillingSettings, Subscription
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
 
 MISSING_PAYMENT_METHOD = ("create_invoice", "cancel", "pause")
+# ``invoice_from_lines``'s ``discount`` when the caller has not read it: read it there.
+_READ = object()
 
 
 class AlreadyInvoiced(Exception):
@@ -82,6 +89,32 @@ def invoice_stages(
     )
 
 
+def _lines_write(
+    invoice: Invoice,
+    subscription: Subscription,
+    lines: list[Line],
+    pending: list[InvoiceItem],
+    discounts: list[int],
+    totals: Totals,
+) -> None:
+    """The new invoice's line rows, in one insert (a line key billed before, a unique
+    constraint, raises AlreadyInvoiced), and its pending items moved onto it."""
+    rows = invoice_line_rows(
+        invoice=invoice,
+        currency=subscription.currency,
+        lines=lines,
+        pending=pending,
+        discounts=discounts,
+        line_taxes=totals.line_taxes,
+    )
+    try:
+        with transaction.atomic():
+            InvoiceLine.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        raise AlreadyInvoiced(subscription.id) from exc
+    InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
+
+
 def invoice_from_lines(
     *,
     subscription: Subscription,
@@ -92,6 +125,7 @@ def invoice_from_lines(
     include_pending: bool = True,
     finalizes_at: datetime | None = None,
     choices: Choices | None = None,
+    discount: Discount | None | object = _READ,
 ) -> Invoice | None:
     """A draft invoice of the planner's lines plus the customer's pending items, its totals
     computed as ``choices`` (None: the account's) chooses.
@@ -99,7 +133,8 @@ def invoice_from_lines(
     Runs inside the caller's transaction (which locked the subscription). A zero-total invoice
     is not created unless the account asks for them. Raises AlreadyInvoiced when a line's key
     was billed before. ``finalizes_at``: when the auto-advancing draft is finalized by the sweep
-    (a renewal's); None for an invoice its caller finalizes at once."""
+    (a renewal's); None for an invoice its caller finalizes at once. ``discount``: the
+    discount in force now, when the caller has just read it (``discount_in_force``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice_from_lines runs in the caller's transaction")
     account = subscription.account
@@ -109,7 +144,10 @@ def invoice_from_lines(
     if not lines and not pending:
         return None
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
-    discount = discount_in_force(customer=subscription.customer, subscription=subscription, at=now)
+    if discount is _READ:
+        discount = discount_in_force(
+            customer=subscription.customer, subscription=subscription, at=now
+        )
     discounts, totals = invoice_totals(
         discount,
         [(line.amount, line.kind, line.price_id, line.proration) for line in lines]
@@ -117,6 +155,9 @@ def invoice_from_lines(
         currency=subscription.currency,
         balance=customer_balance(subscription.customer),
         choices=stage_choices(account) if choices is None else choices,
+        account_id=account.id,
+        line_rates=[line.tax_rates for line in lines] + [item.tax_rates for item in pending],
+        default_rates=subscription.default_tax_rates,
     )
     subtotal, total = totals.subtotal, totals.total
     if total == 0 and not billing_settings(account).zero_total_invoices:
@@ -133,6 +174,7 @@ def invoice_from_lines(
         subtotal=subtotal,
         total_discount=totals.total_discount,
         total=total,
+        **invoice_tax_fields(totals, subscription.default_tax_rates),
         amount_due=total,
         discount=discount if any(discounts) else None,
         collection_method=subscription.collection_method,
@@ -141,19 +183,7 @@ def invoice_from_lines(
         created_at=now,
         stages=invoice_stages(lines, pending, totals, waived),
     )
-    rows = invoice_line_rows(
-        invoice=invoice,
-        currency=subscription.currency,
-        lines=lines,
-        pending=pending,
-        discounts=discounts,
-    )
-    try:
-        with transaction.atomic():
-            InvoiceLine.objects.bulk_create(rows)
-    except IntegrityError as exc:
-        raise AlreadyInvoiced(subscription.id) from exc
-    InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
+    _lines_write(invoice, subscription, lines, pending, discounts, totals)
     subscription.latest_invoice_id = invoice.id
     if waived:
         subscription.pending_stages = {}

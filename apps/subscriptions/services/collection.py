@@ -196,13 +196,21 @@ def invoices_auto_advance(
     return advanced
 
 
-def invoice_collect(subscription: Subscription, invoice, actor: Actor, choices=None) -> bool:
+def invoice_collect(
+    subscription: Subscription, invoice, actor: Actor, choices=None, *, just_made: bool = False
+) -> bool:
     """Finalize and, when charging automatically, pay one invoice of ``subscription`` (the batch
     of one). False when an automatic payment failed (an invoice sent to the customer is not a
-    failure before its due date)."""
-    invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
-        pk=invoice.pk
-    )
+    failure before its due date). ``just_made``: ``invoice`` is the instance the caller's
+    transaction (committed) inserted for ``subscription``, so it is not read back."""
+    if just_made:
+        invoice.subscription = subscription
+        invoice.customer = subscription.customer
+        invoice.account = subscription.account
+    else:
+        invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
+            pk=invoice.pk
+        )
     collected = invoices_collect(
         account=subscription.account, invoices=[invoice], actor=actor, choices=choices
     )

@@ -6,12 +6,14 @@ from datetime import datetime
 from django.db import transaction
 
 from apps.accounts.models import Account
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError
 from apps.customers.models import Customer
-from apps.invoices.discounts import discount_apply, discount_period_used
+from apps.invoices.discounts import discount_apply, discount_in_force, discount_used
 from apps.invoices.engine.stages import Choices
+from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_finalize, invoice_void
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.currency import subscription_plan
@@ -23,7 +25,7 @@ from apps.subscriptions.planning import (
     first_lines,
     starts_at_check,
 )
-from apps.subscriptions.render import subscription_record
+from apps.subscriptions.render import subscription_children_known, subscription_record
 from apps.subscriptions.services.billing import invoice_from_lines
 from apps.subscriptions.services.collection import invoice_collect
 from apps.subscriptions.terms import item_terms
@@ -44,8 +46,11 @@ def _rows_insert(
     days_until_due: int | None,
     metadata: dict[str, str] | None,
     trial_settings: dict | None,
+    default_tax_rates: list[str],
 ) -> tuple[Subscription, list[SubscriptionItem]]:
-    """The subscription, in the status its plan gives (trialing or active), and its items."""
+    """The subscription, in the status its plan gives (trialing or active), and its items;
+    ``default_tax_rates`` are checked first (the account's active rates)."""
+    rates = tax_rates_applicable(account=account, ids=default_tax_rates, param="default_tax_rates")
     subscription = Subscription.objects.create(
         account=account,
         customer=customer,
@@ -60,6 +65,9 @@ def _rows_insert(
         days_until_due=days_until_due,
         metadata=metadata or {},
         trial_settings=trial_settings or {},
+        trial_start=plan.trial[0] if plan.trial is not None else None,
+        trial_end=plan.trial[1] if plan.trial is not None else None,
+        default_tax_rates=rates,
         created_at=starts_at,
     )
     rows = [
@@ -70,12 +78,11 @@ def _rows_insert(
             quantity=item.quantity,
             trial_end=item_trial_end,
             custom_unit_amount=item.custom_unit_amount,
+            tax_rates=list(item.tax_rates),
             created_at=starts_at,
         )
         for item, item_trial_end in zip(items, plan.item_trial_ends, strict=True)
     ]
-    if plan.trial is not None:
-        subscription.trial_start, subscription.trial_end = plan.trial
     return subscription, rows
 
 
@@ -108,7 +115,7 @@ def _first_invoice_collect(
         invoice_finalize(invoice_id=invoice.id, account=account, actor=actor, choices=choices)
         _first_payment_move(subscription, SubscriptionStatus.INCOMPLETE, actor)
         return
-    if invoice_collect(subscription, invoice, actor, choices):
+    if invoice_collect(subscription, invoice, actor, choices, just_made=True):
         return
     if payment_behavior == "error_if_incomplete":
         # As if it had not been created: the invoice is voided, the subscription expires.
@@ -134,6 +141,55 @@ def _choices_check(*, payment_behavior: str, collection_method: str) -> None:
         )
 
 
+def _discount_applied(
+    subscription: Subscription, *, coupon_id: str | None, promotion_code: str | None, actor: Actor
+) -> list[str]:
+    """The new subscription's own discount, when the request names a coupon or a promotion
+    code: its id (none: [])."""
+    if not (coupon_id or promotion_code):
+        return []
+    discount = discount_apply(
+        account=subscription.account,
+        customer=subscription.customer,
+        subscription=subscription,
+        actor=actor,
+        coupon_id=coupon_id,
+        promotion_code=promotion_code,
+    )
+    return [discount.id]
+
+
+def _first_invoice(
+    subscription: Subscription,
+    plan: CreatePlan,
+    rows: list[SubscriptionItem],
+    starts_at: datetime,
+    choices: Choices,
+    actor: Actor,
+) -> Invoice | None:
+    """The first period's invoice of the new subscription's items (in the request's order, as
+    the preview plans them). The discount in force as the first period begins discounts it,
+    and a ``once`` coupon is spent by the period even when no invoice is made (one read of the
+    discount for both)."""
+    customer = subscription.customer
+    starting = [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
+    lines = first_lines(plan, starting, choices=choices)
+    now = clock.now(test_clock_id=customer.test_clock_id)
+    discount = discount_in_force(customer=customer, subscription=subscription, at=now)
+    invoice = invoice_from_lines(
+        subscription=subscription,
+        lines=lines,
+        period=plan.period,
+        billing_reason="subscription_create",
+        actor=actor,
+        choices=choices,
+        discount=discount,
+    )
+    if discount is not None:
+        discount_used(discount, now)
+    return invoice
+
+
 def subscription_create(
     *,
     account: Account,
@@ -153,6 +209,7 @@ def subscription_create(
     starts_at: datetime | None = None,
     currency: str | None = None,
     choices: Choices | None = None,
+    default_tax_rates: list[str] | None = None,
 ) -> Subscription:
     """Create and bill the first invoice (apps.subscriptions.planning decides what), the
     billing stages run as ``choices`` (None: the account's) chooses.
@@ -182,31 +239,17 @@ def subscription_create(
             days_until_due=days_until_due,
             metadata=metadata,
             trial_settings=trial_settings,
+            default_tax_rates=default_tax_rates or [],
         )
-        if coupon_id or promotion_code:
-            discount_apply(
-                account=account,
-                customer=customer,
-                subscription=subscription,
-                actor=actor,
-                coupon_id=coupon_id,
-                promotion_code=promotion_code,
-            )
-        # In the request's order, as the preview plans them.
+        discount_ids = _discount_applied(
+            subscription, coupon_id=coupon_id, promotion_code=promotion_code, actor=actor
+        )
+        subscription_children_known(
+            subscription, items=sorted(rows, key=lambda row: row.id), discount_ids=discount_ids
+        )
         choices = stage_choices(account) if choices is None else choices
-        starting = [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
-        lines = first_lines(plan, starting, choices=choices)
-        invoice = invoice_from_lines(
-            subscription=subscription,
-            lines=lines,
-            period=plan.period,
-            billing_reason="subscription_create",
-            actor=actor,
-            choices=choices,
-        )
-        now = clock.now(test_clock_id=customer.test_clock_id)
-        discount_period_used(customer=customer, subscription=subscription, at=now)
-        subscription.save()
+        invoice = _first_invoice(subscription, plan, rows, starts_at, choices, actor)
+        # Every column was written by the insert and by invoice_from_lines: no save here.
         subscription_record(subscription, "customer.subscription.created", actor)
     if invoice is not None:
         _first_invoice_collect(

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from apps.accounts.models import Account
 from apps.catalog.models import Price
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import ResourceMissingError
@@ -57,7 +58,9 @@ def subscription_items_change(
             choices=choices,
         )
         for row in plan.updated:
-            row.save(update_fields=["price", "quantity", "custom_unit_amount", "updated_at"])
+            row.save(
+                update_fields=["price", "quantity", "custom_unit_amount", "tax_rates", "updated_at"]
+            )
         for row in plan.added:
             row.created_at = now
             row.save(force_insert=True)
@@ -96,9 +99,12 @@ def subscription_item_update(
     custom_unit_amount: int | None = None,
     proration_behavior: str = "create_prorations",
     proration_date: datetime | None = None,
+    tax_rates: list[str] | None = None,
 ) -> SubscriptionItem:
-    """Change an item's price, quantity or chosen amount (a pay-what-you-want price) mid-period
-    (``subscription_items_change``)."""
+    """Change an item's price, quantity, chosen amount (a pay-what-you-want price) or own tax
+    rates (None: as they are; checked) mid-period (``subscription_items_change``)."""
+    if tax_rates is not None:
+        tax_rates = tax_rates_applicable(account=account, ids=tax_rates, param="tax_rates")
     subscription_items_change(
         account=account,
         subscription_id=_subscription_of(account, item_id),
@@ -108,6 +114,7 @@ def subscription_item_update(
                 price=price,
                 quantity=quantity,
                 custom_unit_amount=custom_unit_amount,
+                tax_rates=None if tax_rates is None else tuple(tax_rates),
             )
         ],
         proration_behavior=proration_behavior,
@@ -138,6 +145,7 @@ def subscription_item_add(
                 quantity=request.quantity,
                 trial_end=request.trial_end,
                 custom_unit_amount=request.custom_unit_amount,
+                tax_rates=request.tax_rates,
             )
         ],
         proration_behavior=proration_behavior,

@@ -43,6 +43,7 @@ def prorations_pend(subscription: Subscription, lines: list, *, at: datetime) ->
             description=line.description,
             created_at=at,
             stages=stages_recorded([line.stage]),
+            tax_rates=list(line.tax_rates),
         )
         for line in lines
     )

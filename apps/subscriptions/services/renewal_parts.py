@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 
 from apps.catalog.models import Price
+from apps.catalog.selectors import tax_rate_terms
 from apps.core.bulk import rows_insert
 from apps.core.ids import new_secret
 from apps.invoices.discounts import discount_amounts
@@ -17,7 +18,12 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, COMPUTE_BILL, bill_totals
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
-from apps.invoices.services import discount_terms, invoice_line_rows
+from apps.invoices.services import (
+    discount_terms,
+    invoice_line_rows,
+    invoice_tax_fields,
+    rates_effective,
+)
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services.billing import billing_settings, invoice_stages
@@ -152,6 +158,10 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
     amounts = discount_amounts(
         r.discount, [(amount, kind, products.get(price)) for amount, kind, price in parts]
     )
+    applying = rates_effective(
+        [line.tax_rates for line in r.lines] + [item.tax_rates for item in r.pending],
+        subscription.default_tax_rates,
+    )
     totals = bill_totals(
         [(line.amount, line.proration) for line in r.lines]
         + [(item.amount, item.proration) for item in r.pending],
@@ -160,6 +170,10 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         currency=subscription.currency,
         balance=r.balance,
         choice=r.choices.of(COMPUTE_BILL),
+        line_rates=applying,
+        tax_rates=tax_rate_terms(
+            account_id=account.id, ids={rate for rates in applying for rate in rates}
+        ),
     )
     subtotal, total = totals.subtotal, totals.total
     if total == 0:
@@ -179,6 +193,7 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         subtotal=subtotal,
         total_discount=totals.total_discount,
         total=total,
+        **invoice_tax_fields(totals, subscription.default_tax_rates),
         amount_due=total,
         discount=r.discount if any(amounts) else None,
         collection_method=subscription.collection_method,
@@ -193,6 +208,7 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
         lines=r.lines,
         pending=r.pending,
         discounts=amounts,
+        line_taxes=totals.line_taxes,
     )
 
 

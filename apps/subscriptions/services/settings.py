@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.accounts.models import Account
+from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
@@ -55,6 +56,8 @@ class SubscriptionSettings:
     days_until_due: int | None | Unset = UNSET
     default_payment_method: str | None | Unset = UNSET
     metadata: dict[str, str] | None | Unset = UNSET
+    # Tax rate ids for the invoices to come ([] clears them).
+    default_tax_rates: list[str] | Unset = UNSET
 
 
 def _feedback_check(feedback) -> None:
@@ -160,9 +163,9 @@ def _collection_set(
 def subscription_update_settings(
     *, account: Account, subscription_id: str, settings: SubscriptionSettings, actor: Actor
 ) -> Subscription:
-    """Fields that change no amounts: cancel at period end or at a time (with its reason),
-    trial settings, paused collection, collection method and due days, the default payment
-    method, metadata."""
+    """Fields that change no amounts already billed: cancel at period end or at a time (with its
+    reason), trial settings, paused collection, collection method and due days, the default
+    payment method, the default tax rates of the invoices to come, metadata."""
     with transaction.atomic():
         subscription = row_lock(
             Subscription.objects.select_related("customer", "account").filter(
@@ -186,6 +189,10 @@ def subscription_update_settings(
         if settings.pause_collection is not UNSET:
             _pause_collection_set(subscription, settings.pause_collection, now)
         _collection_set(account, subscription, settings)
+        if settings.default_tax_rates is not UNSET:
+            subscription.default_tax_rates = tax_rates_applicable(
+                account=account, ids=settings.default_tax_rates, param="default_tax_rates"
+            )
         metadata = None if settings.metadata is UNSET else settings.metadata
         subscription.metadata = metadata_merge(subscription.metadata, metadata)
         subscription.save()

@@ -10,16 +10,19 @@ from django.db import transaction
 
 from apps.accounts.audit import change_record
 from apps.accounts.models import Account, TestClock
+from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.locks import row_lock
 from apps.core.queue import task_enqueue_on_commit
 from apps.customers.models import Customer
-from apps.customers.services import customer_delete
+from apps.customers.services import CustomerFields, customer_create, customer_delete
 from apps.subscriptions.clock_jobs import clock_job_next
 from apps.subscriptions.models import Subscription
+from apps.subscriptions.planning import ItemRequest
 from apps.subscriptions.services.cancel import subscription_cancel
+from apps.subscriptions.services.create import subscription_create
 
 LIFETIME = timedelta(days=30)
 # Stripe lets a clock move at most two intervals of the shortest subscription; we bound the
@@ -124,6 +127,32 @@ def test_clock_run(clock_id: str) -> TestClock:
         row.save(update_fields=["frozen_time", "status", "advancing_to", "updated_at"])
         _event(row, "test_helpers.test_clock.ready", SYSTEM)
     return row
+
+
+def test_clock_customer_create(
+    *,
+    account: Account,
+    clock_id: str,
+    fields: CustomerFields,
+    source: str | None,
+    price: Price | None,
+    actor: Actor,
+) -> tuple[Customer, Subscription | None]:
+    """A new customer on the clock (customers join a clock when they are created, as in Stripe),
+    paying with the test ``source`` token if given, subscribed to ``price`` if given at the
+    clock's time. Two services, one after the other: the subscription's first payment is a
+    processor call, which never runs inside a transaction."""
+    if not TestClock.objects.filter(account=account, id=clock_id).exists():
+        raise ResourceMissingError("test_clock", clock_id)
+    customer = customer_create(
+        account=account, fields=fields, test_clock_id=clock_id, source=source, actor=actor
+    )
+    if price is None:
+        return customer, None
+    subscription = subscription_create(
+        account=account, customer=customer, items=[ItemRequest(price)], actor=actor
+    )
+    return customer, subscription
 
 
 def test_clock_delete(*, account: Account, clock_id: str, actor: Actor) -> str:

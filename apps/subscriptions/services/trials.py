@@ -98,6 +98,7 @@ def _trial_remainder(subscription: Subscription, item: SubscriptionItem) -> Line
         item.quantity,
         item.price_id,
         f"Remaining time on {terms.description} after trial",
+        tax_rates=terms.tax_rates,
     )
 
 

@@ -156,7 +156,19 @@ def card_entry(card: dict[str, Any], *, param: str) -> CardEntry:
     that passes the Luhn check, then a real, future expiry month."""
     number = card_digits(card.get("number"), param=param)
     month, year = expiry(card, param=param)
-    return CardEntry(number=number, exp_month=month, exp_year=year)
+    return CardEntry(
+        number=number, exp_month=month, exp_year=year, billing_details=_card_billing(card)
+    )
+
+
+def _card_billing(card: dict[str, Any]) -> dict[str, Any]:
+    """The cardholder's name and address a legacy card hash carries (``card[name]``,
+    ``source[address_zip]``, …), as the billing details the card is shown with."""
+    billing: dict[str, Any] = {"name": str(card["name"])} if card.get("name") else {}
+    address = {v: card[k] for k, v in LEGACY_CARD_ADDRESS.items() if card.get(k)}
+    if address:
+        billing["address"] = address
+    return billing
 
 
 def bank_account_entry(bank: dict[str, Any], *, param: str) -> BankAccountEntry:

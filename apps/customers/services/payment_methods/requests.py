@@ -15,6 +15,9 @@ class CardEntry:
     number: str
     exp_month: int
     exp_year: int
+    # The cardholder's name and address a legacy card hash carries (``card[name]``,
+    # ``source[address_zip]`` …), as the billing details the card is shown with.
+    billing_details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,6 @@ class NewToken:
     """``POST /v1/tokens``: a card (with its holder's name and address) or a bank account."""
 
     card: CardEntry | None = None
-    card_billing: dict[str, Any] = field(default_factory=dict)
     bank_account: BankAccountEntry | None = None
 
 

@@ -67,16 +67,16 @@ def entry_card_row(
     *,
     source_object: str,
     param: str,
-    billing_details: dict[str, Any] | None = None,
 ) -> PaymentMethod:
-    """The row of a card typed in or sent (``CardEntry``): the test card it is, in test mode."""
+    """The row of a card typed in or sent (``CardEntry``): the test card it is, in test mode,
+    shown with the cardholder's details the entry carries."""
     return card_row(
         account,
         card_test(account, entry.number, param=param),
         exp_month=entry.exp_month,
         exp_year=entry.exp_year,
         source_object=source_object,
-        billing_details=billing_details,
+        billing_details=entry.billing_details,
     )
 
 

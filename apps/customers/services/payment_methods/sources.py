@@ -46,7 +46,6 @@ def token_create(*, account: Account, request: NewToken, actor: Actor) -> tuple[
             request.card,
             source_object=SourceObject.CARD,
             param="card",
-            billing_details=dict(request.card_billing),
         )
     else:
         row = bank_account_row(account, request.bank_account, param="bank_account")

@@ -44,6 +44,7 @@ STAGES: dict[str, Stage] = {
             output_schema=schemas.COMPUTE_BILL_OUTPUT,
             default="standard",
             per_price=False,
+            check=bill.check,
         ),
         Stage(
             id=balance.STAGE,

@@ -110,15 +110,30 @@ ITEM_HANDLING_INPUT = _input(
     ITEM_HANDLING_OUTPUT,
 )
 
-# billing.compute_bill: the invoice's lines (each with what its discounts take), the discounts,
-# the tax rates (none yet) and the customer's balance; the output is the totals.
+# billing.compute_bill: the invoice's lines (each with what its discounts take and the ids of the
+# tax rates that apply to it), the discounts, the tax rates the lines name and the customer's
+# balance; the output is the totals, with each line's taxes and each rate's total.
 DISCOUNT_AMOUNT = _object({"discount": {"oneOf": [{"type": "null"}, TEXT]}, "amount": COUNT})
+TAX_AMOUNT = _object(
+    {
+        "tax_rate": TEXT,
+        "amount": AMOUNT,
+        "inclusive": {"type": "boolean"},
+        "taxable_amount": AMOUNT,
+    }
+)
 COMPUTE_BILL_OUTPUT = _object(
     {
         "subtotal": AMOUNT,
+        "subtotal_excluding_tax": AMOUNT,
         "total_discount_amounts": {"type": "array", "items": DISCOUNT_AMOUNT},
         "total_excluding_tax": AMOUNT,
         "tax": AMOUNT,
+        "total_tax_amounts": {"type": "array", "items": TAX_AMOUNT},
+        "lines": {
+            "type": "array",
+            "items": _object({"id": TEXT, "tax_amounts": {"type": "array", "items": TAX_AMOUNT}}),
+        },
         "total": AMOUNT,
     }
 )
@@ -133,6 +148,7 @@ COMPUTE_BILL_INPUT = _input(
                     "amount": AMOUNT,
                     "proration": {"type": "boolean"},
                     "discount_amounts": {"type": "array", "items": DISCOUNT_AMOUNT},
+                    "tax_rates": {"type": "array", "items": TEXT},
                 }
             ),
         },
