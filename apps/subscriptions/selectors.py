@@ -8,7 +8,7 @@ from django.db.models.expressions import RawSQL
 
 from apps.accounts.models import Account
 from apps.core.search import TOKEN, Query, search_q
-from apps.customers.models import CustomerBalanceTransaction
+from apps.customers.models import CustomerBalanceTransaction, TaxId
 from apps.invoices.models import Discount, InvoiceItem
 from apps.subscriptions.models import Subscription
 
@@ -24,11 +24,13 @@ def subscription_search(*, account: Account, query: Query) -> QuerySet[Subscript
 class PreviewReads:
     """What a preview of the subscription's next invoice reads besides its items, learnt with
     the subscription: whether it has pending invoice items, whether its customer has live
-    discounts (of it or of no subscription), and the customer's balance."""
+    discounts (of it or of no subscription), the customer's balance, and whether the customer
+    has tax ids."""
 
     has_pending: bool
     has_discounts: bool
     balance: int
+    has_tax_ids: bool = True
 
 
 def _column(model, field: str) -> str:
@@ -57,6 +59,10 @@ _DISCOUNTS_SQL = (
     f"EXISTS(SELECT 1 FROM {_table(Discount, 'd')} WHERE d.customer_id = {_SUB_CUSTOMER} "
     f"AND d.removed_at IS NULL AND (d.subscription_id IS NULL OR d.subscription_id = {_SUB_ID}))"
 )
+_TAX_IDS_SQL = (
+    f"EXISTS(SELECT 1 FROM {_table(TaxId, 't')} WHERE t.account_id = {_SUB_ACCOUNT} "
+    f"AND t.customer_id = {_SUB_CUSTOMER})"
+)
 # The customer's balance: the ending balance of its newest ledger row (``customer_balance``).
 _BALANCE_SQL = (
     f"(SELECT b.ending_balance FROM {_table(CustomerBalanceTransaction, 'b')} "
@@ -78,6 +84,7 @@ def subscription_preview_get(
             preview_pending=RawSQL(_PENDING_SQL, (), output_field=BooleanField()),
             preview_discounts=RawSQL(_DISCOUNTS_SQL, (), output_field=BooleanField()),
             preview_balance=RawSQL(_BALANCE_SQL, (), output_field=BigIntegerField()),
+            preview_tax_ids=RawSQL(_TAX_IDS_SQL, (), output_field=BooleanField()),
         )
     )
     if not found:
@@ -88,4 +95,5 @@ def subscription_preview_get(
         has_pending=bool(subscription.preview_pending),
         has_discounts=bool(subscription.preview_discounts),
         balance=subscription.preview_balance or 0,
+        has_tax_ids=bool(subscription.preview_tax_ids),
     )
