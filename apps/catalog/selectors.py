@@ -1,5 +1,6 @@
 """Catalog reads, scoped to one account, and what a price costs in any currency."""
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -26,15 +27,33 @@ def plan_list(*, account: Account) -> QuerySet[Price]:
     return price_list(account=account).filter(type="recurring")
 
 
-def plans_of(*, account: Account, price_ids) -> dict[str, dict]:
+def plans_of(*, account: Account, price_ids, known: Iterable[Price] = ()) -> dict[str, dict]:
     """The plan shape (``apps.catalog.render.plan_or_none``) of each of ``price_ids`` that is a
     recurring price, in one read; a plan deleted while billed is among them, as its lines keep
-    naming it."""
+    naming it. ``known``: the account's prices the caller has loaded already (an invoice
+    preview has every item's), rendered as they are: only the others are read."""
     ids = {price_id for price_id in price_ids if price_id}
+    loaded = {price.id: price for price in known if price.id in ids}
+    plans = {price.id: plan_render(price) for price in loaded.values() if price.type == "recurring"}
+    ids -= loaded.keys()
     if not ids:
-        return {}
+        return plans
     rows = Price.objects.filter(account=account, id__in=ids, type="recurring")
-    return {price.id: plan_render(price) for price in rows.select_related("account")}
+    plans.update((price.id, plan_render(price)) for price in rows.select_related("account"))
+    return plans
+
+
+def price_with_product_get(*, account: Account, price_id: str) -> Price | None:
+    """The account's price ``price_id`` with its product, its ``account`` the one given (the
+    same row: no join). By primary key, one row at most: no ``first()``, whose ORDER BY costs
+    more to build than the row."""
+    price = next(
+        iter(Price.objects.filter(account_id=account.id, id=price_id).select_related("product")),
+        None,
+    )
+    if price is not None:
+        price.account = account
+    return price
 
 
 def coupon_list(*, account: Account) -> QuerySet[Coupon]:

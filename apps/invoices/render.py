@@ -333,14 +333,19 @@ def invoice_item_render(item: InvoiceItem) -> dict:
     }
 
 
-def invoice_preview_base(*, account, customer: Customer, at) -> dict[str, Any]:
+def invoice_preview_base(
+    *, account, customer: Customer, at, tax_ids: list[dict] | None = None
+) -> dict[str, Any]:
     """The keys of an invoice preview (``create_preview``, ``upcoming``) that are the same for
     every invoice not yet created: a draft of ``customer``'s, as of ``at``, with nothing paid,
-    numbered or credited. The preview adds its amounts, lines and period."""
+    numbered or credited. The preview adds its amounts, lines and period. ``tax_ids``: the
+    customer's, when the caller knows them (a preview that learnt there are none), else read."""
     return {
         **INVOICE_UNUSED,
         **invoice_customer_render(customer),
-        "customer_tax_ids": customer_tax_ids_now(account.id, customer.id),
+        "customer_tax_ids": (
+            customer_tax_ids_now(account.id, customer.id) if tax_ids is None else tax_ids
+        ),
         "account_country": account.country,
         "account_name": account.name,
         "attempt_count": 0,

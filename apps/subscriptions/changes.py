@@ -200,13 +200,14 @@ def _interval_of(items) -> tuple[str, int]:
 
 def _current_items(subscription: Subscription) -> dict[str, SubscriptionItem]:
     """The subscription's items not removed, by id (in id order)."""
-    rows = {
-        row.id: row
-        for row in subscription.items.filter(deleted_at__isnull=True)
-        .select_related("price__product")
-        .order_by("id")
-    }
+    # Sorted here, not by an ORDER BY: a few rows, and building the clause costs more CPU than
+    # sorting them (ids are lowercase ASCII of one length: the same order as the database's).
+    found = SubscriptionItem.objects.filter(
+        subscription_id=subscription.id, deleted_at__isnull=True
+    ).select_related("price__product")
+    rows = {row.id: row for row in sorted(found, key=lambda row: row.id)}
     for row in rows.values():
+        row.subscription = subscription  # as ``subscription.items`` would set it: no query
         row.price.account = subscription.account  # the same account: no join, no query
     return rows
 

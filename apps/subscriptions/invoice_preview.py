@@ -177,9 +177,12 @@ def _settled(
     return discounts, totals, settled, method
 
 
-def _taxes_render(subscription: Subscription, lines: list[Line], totals, defaults: list[str]):
+def _taxes_render(
+    subscription: Subscription, lines: list[Line], totals, defaults: list[str], prices
+):
     """The preview's tax fields (its default rates as tax rate objects, its tax figures) and its
-    lines rendered with their taxes and plans; the rates are read once, when some apply."""
+    lines rendered with their taxes and plans; the rates are read once, when some apply, and the
+    plans only of the lines' ``prices`` not loaded already (a pending item's)."""
     named = {rate_id for line in lines for rate_id in line.tax_rates}
     rates = {
         rate["id"]: rate
@@ -189,7 +192,11 @@ def _taxes_render(subscription: Subscription, lines: list[Line], totals, default
         "default_tax_rates": [rates[rate_id] for rate_id in defaults if rate_id in rates],
         **totals_tax_render(totals),
     }
-    plans = plans_of(account=subscription.account, price_ids=[line.price_id for line in lines])
+    plans = plans_of(
+        account=subscription.account,
+        price_ids=[line.price_id for line in lines],
+        known=prices,
+    )
     rendered = [
         line_preview_render(
             line,
@@ -240,7 +247,8 @@ def invoice_preview(
     """The invoice the change makes (or the next one), every stage run as ``choices`` (None:
     the account's) chooses, as the change and renewal run them, with proposed checked
     ``default_tax_rates`` (None: its own). ``reads``: what ``subscription_preview_get`` learnt:
-    pending items and discounts are read only when there are some, the balance not at all."""
+    pending items, discounts and tax ids are read only when there are some, the balance not at
+    all."""
     now = clock.now(test_clock_id=subscription.customer.test_clock_id)
     at = proration_date or now
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -267,9 +275,16 @@ def invoice_preview(
     discounts, totals, settled, method = _settled(
         subscription, lines, discount, choices, balance, defaults
     )
-    taxes, rendered_lines = _taxes_render(subscription, lines, totals, defaults)
+    # The items' prices, loaded by the plan (each with the subscription's account).
+    prices = [item.price for item in plan.before + plan.after if item.price_id]
+    taxes, rendered_lines = _taxes_render(subscription, lines, totals, defaults, prices)
     return {
-        **invoice_preview_base(account=subscription.account, customer=subscription.customer, at=at),
+        **invoice_preview_base(
+            account=subscription.account,
+            customer=subscription.customer,
+            at=at,
+            tax_ids=None if reads is None or reads.has_tax_ids else [],
+        ),
         "id": None,
         "object": "invoice",
         "amount_due": settled.amount_due,

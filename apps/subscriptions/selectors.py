@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from apps.accounts.models import Account
 from apps.core.search import TOKEN, Query, search_q
-from apps.customers.selectors import balance_ending_newest
+from apps.customers.models import CustomerBalanceTransaction, TaxId
 from apps.invoices.models import Discount, InvoiceItem
 from apps.subscriptions.models import Subscription
 
@@ -47,11 +49,51 @@ def subscription_search(*, account: Account, query: Query) -> QuerySet[Subscript
 class PreviewReads:
     """What a preview of the subscription's next invoice reads besides its items, learnt with
     the subscription: whether it has pending invoice items, whether its customer has live
-    discounts (of it or of no subscription), and the customer's balance."""
+    discounts (of it or of no subscription), the customer's balance, and whether the customer
+    has tax ids."""
 
     has_pending: bool
     has_discounts: bool
     balance: int
+    has_tax_ids: bool = True
+
+
+def _column(model, field: str) -> str:
+    """``"table"."column"`` of ``model``'s ``field``, for the SQL below."""
+    quote = connection.ops.quote_name
+    return f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field).column)}"
+
+
+def _table(model, alias: str) -> str:
+    return f"{connection.ops.quote_name(model._meta.db_table)} {alias}"
+
+
+# The three probes of a preview as plain SQL on the subscription's row: written once, where the
+# equivalent ``Exists``/``Subquery`` expressions were resolved and compiled again on every
+# preview, which cost more CPU than the whole rest of the read (about 1.5 ms of 2.4 ms). Plain
+# SQL that PostgreSQL and SQLite both run; the outer row is referenced by its table's name.
+_SUB_ACCOUNT = _column(Subscription, "account")
+_SUB_CUSTOMER = _column(Subscription, "customer")
+_SUB_ID = _column(Subscription, "id")
+_PENDING_SQL = (
+    f"EXISTS(SELECT 1 FROM {_table(InvoiceItem, 'p')} WHERE p.account_id = {_SUB_ACCOUNT} "
+    f"AND p.customer_id = {_SUB_CUSTOMER} AND p.invoice_id IS NULL "
+    f"AND p.subscription_id = {_SUB_ID})"
+)
+_DISCOUNTS_SQL = (
+    f"EXISTS(SELECT 1 FROM {_table(Discount, 'd')} WHERE d.customer_id = {_SUB_CUSTOMER} "
+    f"AND d.removed_at IS NULL AND (d.subscription_id IS NULL OR d.subscription_id = {_SUB_ID}))"
+)
+_TAX_IDS_SQL = (
+    f"EXISTS(SELECT 1 FROM {_table(TaxId, 't')} WHERE t.account_id = {_SUB_ACCOUNT} "
+    f"AND t.customer_id = {_SUB_CUSTOMER})"
+)
+# The customer's balance: the ending balance of its newest ledger row (``customer_balance``).
+_BALANCE_SQL = (
+    f"(SELECT b.ending_balance FROM {_table(CustomerBalanceTransaction, 'b')} "
+    f"WHERE b.account_id = {_SUB_ACCOUNT} AND b.customer_id = {_SUB_CUSTOMER} "
+    "ORDER BY b.id DESC LIMIT 1)"
+)
 
 
 def subscription_preview_get(
@@ -62,26 +104,12 @@ def subscription_preview_get(
     key, so one row at most: no ``first()``, whose ``ORDER BY`` costs more to build than the row."""
     found = list(
         Subscription.objects.select_related("customer")
-        .filter(account=account, id=subscription_id)
+        .filter(account_id=account.id, id=subscription_id)
         .annotate(
-            preview_pending=Exists(
-                InvoiceItem.objects.filter(
-                    account_id=OuterRef("account_id"),
-                    customer_id=OuterRef("customer_id"),
-                    invoice__isnull=True,
-                    subscription_id=OuterRef("id"),
-                )
-            ),
-            preview_discounts=Exists(
-                Discount.objects.filter(
-                    customer_id=OuterRef("customer_id"), removed_at__isnull=True
-                ).filter(Q(subscription__isnull=True) | Q(subscription_id=OuterRef("id")))
-            ),
-            preview_balance=Subquery(
-                balance_ending_newest(
-                    account_id=OuterRef("account_id"), customer_id=OuterRef("customer_id")
-                )
-            ),
+            preview_pending=RawSQL(_PENDING_SQL, (), output_field=BooleanField()),
+            preview_discounts=RawSQL(_DISCOUNTS_SQL, (), output_field=BooleanField()),
+            preview_balance=RawSQL(_BALANCE_SQL, (), output_field=BigIntegerField()),
+            preview_tax_ids=RawSQL(_TAX_IDS_SQL, (), output_field=BooleanField()),
         )
     )
     if not found:
@@ -89,7 +117,8 @@ def subscription_preview_get(
     subscription = found[0]
     subscription.account = account  # the same account, loaded: no join
     return subscription, PreviewReads(
-        has_pending=subscription.preview_pending,
-        has_discounts=subscription.preview_discounts,
+        has_pending=bool(subscription.preview_pending),
+        has_discounts=bool(subscription.preview_discounts),
         balance=subscription.preview_balance or 0,
+        has_tax_ids=bool(subscription.preview_tax_ids),
     )

@@ -4,7 +4,7 @@ item changes, discounts, trials, the billing cycle anchor and the settings."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from apps.catalog.selectors import price_list, tax_rates_applicable
+from apps.catalog.selectors import price_list, price_with_product_get, tax_rates_applicable
 from apps.core.api.params import (
     get_amount,
     get_bool,
@@ -159,11 +159,7 @@ def item_changes_parse(account, raw: Any, *, now, prefix: str = "items") -> list
         with within(f"{prefix}[{index}]"):
             name, price_id = price_or_plan(item)
         if price_id:
-            # By primary key, one row at most: no ``first()`` (its ORDER BY costs more than it).
-            price = next(
-                iter(price_list(account=account).select_related("product").filter(id=price_id)),
-                None,
-            )
+            price = price_with_product_get(account=account, price_id=price_id)
             if price is None:
                 raise ResourceMissingError(name, price_id, param=f"{prefix}[{index}][{name}]")
         changes.append(
