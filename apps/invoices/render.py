@@ -3,21 +3,18 @@
 from typing import Any
 
 from apps.accounts.audit import change_record
-from apps.catalog.selectors import plans_of
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.customers.models import Customer
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
-from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
+from apps.invoices.lines_render import invoice_lines_render
+from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.taxes import (
     customer_tax_ids_now,
     customer_tax_ids_of,
     tax_amounts_render,
     tax_rates_rendered,
 )
-
-# How many lines an invoice object carries; the rest are read from its ``lines.url``.
-LINES_PAGE = 10
 
 # Stripe's keys of features a Ledgerline invoice does not use (Connect, automatic tax, shipping,
 # revisions, quotes, custom rendering...), with the value Stripe gives an invoice without them.
@@ -69,91 +66,6 @@ def invoice_customer_render(customer: Customer) -> dict[str, Any]:
         "customer_phone": customer.phone or None,
         "customer_shipping": customer.shipping,
         "customer_tax_exempt": customer.tax_exempt,
-    }
-
-
-def line_render(
-    line: InvoiceLine,
-    *,
-    invoice: Invoice,
-    subscription_id: str | None = None,
-    plans: dict[str, dict] | None = None,
-) -> dict[str, Any]:
-    """An invoice line; ``invoice`` (its own, loaded) gives what the row does not keep,
-    ``plans`` the plan shape of its price (``plans_of``), if it has one."""
-    subscription_id = subscription_id or invoice.subscription_id
-    discounts = [invoice.discount_id] if line.discount_amount and invoice.discount_id else []
-    return {
-        "id": line.id,
-        "object": "line_item",
-        "amount": line.amount,
-        "currency": line.currency,
-        "description": line.description or None,
-        "discount_amounts": (
-            [{"amount": line.discount_amount, "discount": invoice.discount_id}]
-            if line.discount_amount
-            else []
-        ),
-        "discountable": True,
-        "discounts": discounts,
-        "invoice": line.invoice_id,
-        "livemode": invoice.account.livemode,
-        "metadata": {},
-        "parent": {
-            "type": "subscription_item_details"
-            if line.subscription_item_id
-            else "invoice_item_details",
-            "invoice_item_details": None,
-            "subscription_item_details": (
-                {
-                    "invoice_item": None,
-                    "proration": line.proration,
-                    "proration_details": None,
-                    "subscription": subscription_id,
-                    "subscription_item": line.subscription_item_id,
-                }
-                if line.subscription_item_id
-                else None
-            ),
-        },
-        "period": {
-            "start": clock.to_epoch(line.period_start),
-            "end": clock.to_epoch(line.period_end),
-        },
-        "plan": (plans or {}).get(line.price_id or ""),
-        "pretax_credit_amounts": [],
-        # The price's own unit amount is on the price (expand ``pricing.price_details.price``).
-        "pricing": {
-            "price_details": {"price": line.price_id},
-            "type": "price_details",
-            "unit_amount_decimal": None,
-        },
-        "proration": line.proration,
-        "quantity": line.quantity,
-        "quantity_decimal": str(line.quantity),
-        "subscription": subscription_id,
-        "subtotal": line.amount,
-        "tax_amounts": tax_amounts_render(line.tax_amounts),
-        "tax_rates": tax_rates_rendered(line.account_id, line.tax_rates),
-        "taxes": [],
-    }
-
-
-def invoice_lines_render(invoice: Invoice) -> dict[str, Any]:
-    """``invoice.lines``: the first page of ``GET /v1/invoices/:id/lines``."""
-    # A caller that prefetched the lines (for many invoices at once) is not queried again.
-    if "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
-        rows = sorted(invoice.lines.all(), key=lambda line: line.pk, reverse=True)
-    else:
-        # One page and one more row, however many lines a large invoice has.
-        rows = list(invoice.lines.order_by("-pk")[: LINES_PAGE + 1])
-    rows = rows[: LINES_PAGE + 1]
-    plans = plans_of(account=invoice.account, price_ids=[line.price_id for line in rows])
-    return {
-        "object": "list",
-        "data": [line_render(line, invoice=invoice, plans=plans) for line in rows[:LINES_PAGE]],
-        "has_more": len(rows) > LINES_PAGE,
-        "url": f"/v1/invoices/{invoice.id}/lines",
     }
 
 

@@ -77,12 +77,31 @@ def tax_lines(account_id: str, entries) -> list[dict]:
     return shown
 
 
+# Where a batch's read of its customers' tax ids is kept on an invoice instance.
+TAX_IDS_NOW = "render_tax_ids_now"
+
+
 def customer_tax_ids_of(invoice) -> list[dict]:
     """The snapshot taken at finalization; before it, the customer's tax ids as they are now
     (Stripe: a draft follows the customer)."""
     if invoice.customer_tax_ids is not None:
         return invoice.customer_tax_ids
+    # Read for a whole batch of invoices already (apps.invoices.render.invoices_render_prepare).
+    if TAX_IDS_NOW in invoice.__dict__:
+        return invoice.__dict__[TAX_IDS_NOW]
     return customer_tax_ids_now(invoice.account_id, invoice.customer_id)
+
+
+def customers_tax_ids_now(account_id: str, customer_ids) -> dict[str, list[dict]]:
+    """``customer_tax_ids_now`` of many customers, in one read."""
+    found: dict[str, list[dict]] = {}
+    for customer_id, type, value in (
+        TaxId.objects.filter(account_id=account_id, customer_id__in=list(customer_ids))
+        .order_by("id")
+        .values_list("customer_id", "type", "value")
+    ):
+        found.setdefault(customer_id, []).append({"type": type, "value": value})
+    return found
 
 
 def customer_tax_ids_now(account_id: str, customer_id: str) -> list[dict]:

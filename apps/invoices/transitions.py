@@ -12,6 +12,7 @@ from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
 from apps.invoices.enums import CreditNoteStatus
 from apps.invoices.enums import InvoiceStatus as S
+from apps.invoices.lines_render import invoices_render_prepare
 from apps.invoices.models import Invoice
 from apps.invoices.render import invoice_render
 
@@ -85,6 +86,7 @@ def invoices_move(*, account, moves: list[tuple[Invoice, str]], actor: Actor) ->
         return
     for invoice, to in moves:
         _allowed(invoice, to)
+    invoices_render_prepare([invoice for invoice, _ in moves])
     changes = []
     for invoice, to in moves:
         before = invoice.status

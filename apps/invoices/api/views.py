@@ -13,9 +13,9 @@ from apps.core.api.schema import list_object, object_schema
 from apps.core.api.views import ApiView
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.invoices.api.params import invoice_changes_parse, invoice_draft_parse
+from apps.invoices.lines_render import line_render
 from apps.invoices.models import Invoice
 from apps.invoices.one_off import invoice_create, invoice_update
-from apps.invoices.render import line_render
 from apps.invoices.sending import invoice_send
 from apps.invoices.services import (
     invoice_delete_draft,

@@ -16,6 +16,7 @@ from apps.core.errors import ApplicationError, CardError, InvalidRequestError
 from apps.customers.models import PaymentMethod
 from apps.invoices.collecting import Tried, payment_collection
 from apps.invoices.enums import InvoiceStatus
+from apps.invoices.lines_render import invoices_render_prepare
 from apps.invoices.models import Invoice
 from apps.invoices.payment_choice import invoice_charged_method_id
 from apps.invoices.render import invoice_render
@@ -207,6 +208,7 @@ def _outcome_apply(row: Invoice, tried: Tried, customer) -> bool:
 def _outcomes_write(account, rows: list[Invoice], paid: list[Invoice], actor: Actor) -> None:
     """The outcome transaction's writes: the ``paid`` invoices moved to paid (their events),
     every other row's ``invoice.payment_failed``, and the rows."""
+    invoices_render_prepare(rows)
     invoices_move(account=account, moves=[(row, InvoiceStatus.PAID) for row in paid], actor=actor)
     failed = [row for row in rows if row.status != InvoiceStatus.PAID]
     if failed:

@@ -29,6 +29,7 @@ from apps.invoices.engine.periods import period_containing
 from apps.invoices.engine.planner import TRIAL_REMAINDER, cycle_lines
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import recurring_lines
+from apps.invoices.lines_render import invoices_render_prepare
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import invoice_render, invoices_insert
 from apps.invoices.stage_choices import stage_choices
@@ -207,6 +208,7 @@ def _record_all(renewals: list[Renewal], actor: Actor) -> None:
         subscription_id__in=[r.subscription.id for r in renewals], removed_at__isnull=True
     ).order_by("id"):
         discount_ids[discount.subscription_id].append(discount.id)
+    invoices_render_prepare([r.invoice for r in renewals if r.invoice is not None])
     by_account = defaultdict(list)
     accounts = {}
     for r in renewals:

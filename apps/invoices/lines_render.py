@@ -1,0 +1,136 @@
+"""An invoice's lines as Stripe shows them: each ``line_item``, the first page an invoice object
+carries (``invoice.lines``), and the reads a batch of invoices' renders share."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+
+from apps.catalog.selectors import plans_of
+from apps.core import clock
+from apps.invoices.models import Invoice, InvoiceLine
+from apps.invoices.taxes import (
+    TAX_IDS_NOW,
+    customers_tax_ids_now,
+    tax_amounts_render,
+    tax_rates_rendered,
+)
+
+# How many lines an invoice object carries; the rest are read from its ``lines.url``.
+LINES_PAGE = 10
+
+
+def line_render(
+    line: InvoiceLine,
+    *,
+    invoice: Invoice,
+    subscription_id: str | None = None,
+    plans: dict[str, dict] | None = None,
+) -> dict[str, Any]:
+    """An invoice line; ``invoice`` (its own, loaded) gives what the row does not keep,
+    ``plans`` the plan shape of its price (``plans_of``), if it has one."""
+    subscription_id = subscription_id or invoice.subscription_id
+    discounts = [invoice.discount_id] if line.discount_amount and invoice.discount_id else []
+    return {
+        "id": line.id,
+        "object": "line_item",
+        "amount": line.amount,
+        "currency": line.currency,
+        "description": line.description or None,
+        "discount_amounts": (
+            [{"amount": line.discount_amount, "discount": invoice.discount_id}]
+            if line.discount_amount
+            else []
+        ),
+        "discountable": True,
+        "discounts": discounts,
+        "invoice": line.invoice_id,
+        "livemode": invoice.account.livemode,
+        "metadata": {},
+        "parent": {
+            "type": "subscription_item_details"
+            if line.subscription_item_id
+            else "invoice_item_details",
+            "invoice_item_details": None,
+            "subscription_item_details": (
+                {
+                    "invoice_item": None,
+                    "proration": line.proration,
+                    "proration_details": None,
+                    "subscription": subscription_id,
+                    "subscription_item": line.subscription_item_id,
+                }
+                if line.subscription_item_id
+                else None
+            ),
+        },
+        "period": {
+            "start": clock.to_epoch(line.period_start),
+            "end": clock.to_epoch(line.period_end),
+        },
+        "plan": (plans or {}).get(line.price_id or ""),
+        "pretax_credit_amounts": [],
+        # The price's own unit amount is on the price (expand ``pricing.price_details.price``).
+        "pricing": {
+            "price_details": {"price": line.price_id},
+            "type": "price_details",
+            "unit_amount_decimal": None,
+        },
+        "proration": line.proration,
+        "quantity": line.quantity,
+        "quantity_decimal": str(line.quantity),
+        "subscription": subscription_id,
+        "subtotal": line.amount,
+        "tax_amounts": tax_amounts_render(line.tax_amounts),
+        "tax_rates": tax_rates_rendered(line.account_id, line.tax_rates),
+        "taxes": [],
+    }
+
+
+# Where ``invoices_render_prepare`` keeps the plans of an invoice's lines on the instance.
+_PLANS = "render_plans"
+
+
+def invoices_render_prepare(invoices: list[Invoice]) -> None:
+    """Reads what ``invoice_render`` needs of many invoices at once: their lines, the lines'
+    plans, their credit notes and their customers' tax ids, in four statements for the lot,
+    not several per invoice (a renewal batch renders each invoice as it is created, finalized
+    and paid). For a batch's own invoices, whose lines, credit notes and customers' tax ids do
+    not change before the renders."""
+    invoices = [i for i in invoices if _PLANS not in i.__dict__]
+    if not invoices:
+        return
+    prefetch_related_objects(invoices, "lines", "credit_notes")
+    by_account = defaultdict(list)
+    for invoice in invoices:
+        by_account[invoice.account_id].append(invoice)
+    for group in by_account.values():
+        account = group[0].account
+        plans = plans_of(
+            account=account,
+            price_ids=[line.price_id for i in group for line in i.lines.all()],
+        )
+        tax_ids = customers_tax_ids_now(account.id, {i.customer_id for i in group})
+        for invoice in group:
+            invoice.__dict__[_PLANS] = plans
+            invoice.__dict__[TAX_IDS_NOW] = tax_ids.get(invoice.customer_id, [])
+
+
+def invoice_lines_render(invoice: Invoice) -> dict[str, Any]:
+    """``invoice.lines``: the first page of ``GET /v1/invoices/:id/lines``."""
+    # A caller that prefetched the lines (for many invoices at once) is not queried again.
+    if "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
+        rows = sorted(invoice.lines.all(), key=lambda line: line.pk, reverse=True)
+    else:
+        # One page and one more row, however many lines a large invoice has.
+        rows = list(invoice.lines.order_by("-pk")[: LINES_PAGE + 1])
+    rows = rows[: LINES_PAGE + 1]
+    plans = invoice.__dict__.get(_PLANS)
+    if plans is None:
+        plans = plans_of(account=invoice.account, price_ids=[line.price_id for line in rows])
+    return {
+        "object": "list",
+        "data": [line_render(line, invoice=invoice, plans=plans) for line in rows[:LINES_PAGE]],
+        "has_more": len(rows) > LINES_PAGE,
+        "url": f"/v1/invoices/{invoice.id}/lines",
+    }
