@@ -52,23 +52,45 @@ PAYMENT_INTENT_EVENTS[(S.PROCESSING, S.REQUIRES_CAPTURE)] = (
 )
 
 
+def _intent_event(row, type: str, actor: Actor, *, object_type: str, data: dict, previous):
+    """An intent's event and audit entry, in the caller's transaction."""
+    event_record(
+        account=row.account, type=type, data_object=data, previous_attributes=previous, actor=actor
+    )
+    audit_record(
+        account=row.account, actor=actor, action=type, object_type=object_type, object_id=row.id
+    )
+
+
+def _intent_move(
+    row, to: str, *, actor: Actor, moves: dict, events: dict, name: str, code: str, event
+) -> None:
+    """Move the locked intent ``row`` to ``to`` as the ``moves`` table allows (else an error
+    with ``code``), save it with what else the caller set, and record the move's event from
+    ``events`` through ``event`` when Stripe sends one for it."""
+    before = row.status
+    if to not in moves[before]:
+        raise InvalidRequestError(
+            f"This {name}'s status is {before}; it cannot become {to}.", code=code
+        )
+    row.status = to
+    row.save()
+    type = events.get((before, to))
+    if type is not None:
+        event(row, type, actor)
+
+
 def payment_intent_event(
     intent: PaymentIntent, type: str, actor: Actor, previous: dict | None = None
 ) -> None:
     """The intent's event and audit entry, in the caller's transaction."""
-    event_record(
-        account=intent.account,
-        type=type,
-        data_object=payment_intent_render(intent),
-        previous_attributes=previous,
-        actor=actor,
-    )
-    audit_record(
-        account=intent.account,
-        actor=actor,
-        action=type,
+    _intent_event(
+        intent,
+        type,
+        actor,
         object_type="payment_intent",
-        object_id=intent.id,
+        data=payment_intent_render(intent),
+        previous=previous,
     )
 
 
@@ -76,17 +98,16 @@ def payment_intent_move(intent: PaymentIntent, to: str, *, actor: Actor) -> None
     """Move the locked ``intent`` to ``to`` (refused with ``payment_intent_unexpected_state``
     when the table does not allow it), save it with whatever else the caller set on it, and
     record the move's event."""
-    before = intent.status
-    if to not in PAYMENT_INTENT_MOVES[before]:
-        raise InvalidRequestError(
-            f"This PaymentIntent's status is {before}; it cannot become {to}.",
-            code="payment_intent_unexpected_state",
-        )
-    intent.status = to
-    intent.save()
-    event = PAYMENT_INTENT_EVENTS.get((before, to))
-    if event is not None:
-        payment_intent_event(intent, event, actor)
+    _intent_move(
+        intent,
+        to,
+        actor=actor,
+        moves=PAYMENT_INTENT_MOVES,
+        events=PAYMENT_INTENT_EVENTS,
+        name="PaymentIntent",
+        code="payment_intent_unexpected_state",
+        event=payment_intent_event,
+    )
 
 
 # status -> the statuses it may move to. ``processing`` is the claim taken while the processor
@@ -116,19 +137,13 @@ def setup_intent_event(
     setup: SetupIntent, type: str, actor: Actor, previous: dict | None = None
 ) -> None:
     """The setup intent's event and audit entry, in the caller's transaction."""
-    event_record(
-        account=setup.account,
-        type=type,
-        data_object=setup_intent_render(setup),
-        previous_attributes=previous,
-        actor=actor,
-    )
-    audit_record(
-        account=setup.account,
-        actor=actor,
-        action=type,
+    _intent_event(
+        setup,
+        type,
+        actor,
         object_type="setup_intent",
-        object_id=setup.id,
+        data=setup_intent_render(setup),
+        previous=previous,
     )
 
 
@@ -138,17 +153,16 @@ def setup_intent_move(setup: SetupIntent, to: str, *, actor: Actor) -> None:
     the move's event and audit entry, if Stripe sends one for it (a claim such as
     ``processing``, or a payment method given by an update, records none: the update's service
     writes its own audit entry)."""
-    before = setup.status
-    if to not in SETUP_INTENT_MOVES[before]:
-        raise InvalidRequestError(
-            f"This SetupIntent's status is {before}; it cannot become {to}.",
-            code="setup_intent_unexpected_state",
-        )
-    setup.status = to
-    setup.save()
-    event = SETUP_INTENT_EVENTS.get((before, to))
-    if event is not None:
-        setup_intent_event(setup, event, actor)
+    _intent_move(
+        setup,
+        to,
+        actor=actor,
+        moves=SETUP_INTENT_MOVES,
+        events=SETUP_INTENT_EVENTS,
+        name="SetupIntent",
+        code="setup_intent_unexpected_state",
+        event=setup_intent_event,
+    )
 
 
 # A charge is written pending before the processor is called; its outcome is final.

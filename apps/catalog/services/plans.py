@@ -11,7 +11,7 @@ from apps.accounts.audit import change_record, previous_of
 from apps.accounts.models import Account
 from apps.catalog.models import Price, Product
 from apps.catalog.render import plan_render, price_render, product_render
-from apps.catalog.services.prices import NewPrice, price_create
+from apps.catalog.services.prices import NewPrice, field_cleared, price_create
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge
@@ -97,22 +97,6 @@ def plan_update(*, account: Account, plan_id: str, changes: PlanChanges, actor: 
     return plan
 
 
-def _default_price_clear(account: Account, products: list[Product], actor: Actor) -> None:
-    for product in products:
-        product.account = account
-        before = product_render(product)
-        product.default_price_id = None
-        product.save(update_fields=["default_price", "updated_at"])
-        change_record(
-            account=account,
-            actor=actor,
-            type="product.updated",
-            object_type="product",
-            data_object=product_render(product),
-            previous=previous_of(before, product_render(product)),
-        )
-
-
 def plan_delete(*, account: Account, plan_id: str, actor: Actor) -> str:
     """The plan is gone from the API and from new subscriptions. A plan subscriptions still bill
     stays as their items' and invoices' plan, inactive and marked deleted, as Stripe's existing
@@ -130,7 +114,7 @@ def plan_delete(*, account: Account, plan_id: str, actor: Actor) -> str:
         plan = plans[0]
         plan.account = account
         price_data, plan_data = price_render(plan), plan_render(plan)
-        _default_price_clear(account, products, actor)
+        field_cleared(account, products, "default_price", render=product_render, actor=actor)
         try:
             with transaction.atomic():
                 plan.delete()

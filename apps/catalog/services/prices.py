@@ -122,18 +122,25 @@ def _product(account: Account, price: NewPrice, actor: Actor) -> Product:
 
 def _release_lookup_key(account: Account, lookup_key: str, actor: Actor) -> None:
     (prices,) = rows_lock(Price.objects.filter(account=account, lookup_key=lookup_key))
-    for price in prices:
-        price.account = account
-        before = price_render(price)
-        price.lookup_key = None
-        price.save(update_fields=["lookup_key", "updated_at"])
+    field_cleared(account, prices, "lookup_key", render=price_render, actor=actor)
+
+
+def field_cleared(account: Account, rows: list, field: str, *, render, actor: Actor) -> None:
+    """Clear ``field`` on each of the locked catalog ``rows`` (prices, products) and record
+    each one's ``<object>.updated`` with what it was."""
+    for row in rows:
+        row.account = account
+        before = render(row)
+        setattr(row, field, None)
+        row.save(update_fields=[field, "updated_at"])
+        after = render(row)
         change_record(
             account=account,
             actor=actor,
-            type="price.updated",
-            object_type="price",
-            data_object=price_render(price),
-            previous=previous_of(before, price_render(price)),
+            type=f"{after['object']}.updated",
+            object_type=after["object"],
+            data_object=after,
+            previous=previous_of(before, after),
         )
 
 
