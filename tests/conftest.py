@@ -44,6 +44,35 @@ def tasks_inline():
     app.conf.task_always_eager = saved
 
 
+class QueuedTasks(list):
+    """Tasks sent to the broker while ``tasks_queued`` is on, in order: ``(task, args, kwargs)``."""
+
+    def run(self) -> int:
+        """Run what was queued (and what that queues in turn) in this process, as a worker
+        would; returns how many ran."""
+        ran = 0
+        while self:
+            task, args, kwargs = self.pop(0)
+            task.apply(args=args, kwargs=kwargs, throw=True)
+            ran += 1
+        return ran
+
+
+@pytest.fixture
+def tasks_queued(monkeypatch) -> QueuedTasks:
+    """Tasks are queued as production sends them to the broker (no work done in the sender's
+    process) and run later, when the test calls ``run()``."""
+    from celery.app.task import Task
+
+    queued = QueuedTasks()
+
+    def queue(task, args=None, kwargs=None, **_options):
+        queued.append((task, tuple(args or ()), dict(kwargs or {})))
+
+    monkeypatch.setattr(Task, "apply_async", queue)
+    return queued
+
+
 @pytest.fixture
 def clock_start() -> datetime:
     """Where ``at`` freezes the domain clock; a module overrides this fixture to start elsewhere."""
