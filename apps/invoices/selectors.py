@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
+from apps.invoices.engine.planner import PRORATION_DEBIT, SUBSCRIPTION, ItemCharge
 from apps.invoices.enums import InvoiceStatus
-from apps.invoices.models import Invoice
+from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
 
 
 def subscription_of_account(*, account, subscription_id: str, **filters):
@@ -24,3 +25,39 @@ def past_due_q(at: datetime) -> Q:
 
 def invoice_past_due_list(*, account, at: datetime) -> QuerySet[Invoice]:
     return Invoice.objects.filter(account=account).filter(past_due_q(at))
+
+
+def item_charges(
+    *, account, subscription_id: str, period: tuple[datetime, datetime]
+) -> dict[str, list[ItemCharge]]:
+    """What each item of the subscription was charged for the rest of ``period``, by item id:
+    its line on the invoice that billed the period (after its discounts) and the debits of the
+    changes prorated in it (pending or invoiced), none of a voided invoice (one query)."""
+    start, end = period
+    live = ~Q(invoice__status=InvoiceStatus.VOID)
+    lines = (
+        InvoiceLine.objects.filter(
+            live,
+            account=account,
+            invoice__subscription_id=subscription_id,
+            kind=SUBSCRIPTION,
+            period_start=start,
+            period_end=end,
+        )
+        .annotate(paid=F("amount") - F("discount_amount"))
+        .values_list("subscription_item_id", "price_id", "quantity", "paid", "period_start")
+    )
+    debits = InvoiceItem.objects.filter(
+        Q(invoice__isnull=True) | live,
+        account=account,
+        subscription_id=subscription_id,
+        kind=PRORATION_DEBIT,
+        period_start__gte=start,
+        period_end=end,
+    ).values_list("subscription_item_id", "price_id", "quantity", "amount", "period_start")
+    charges: dict[str, list[ItemCharge]] = {}
+    for item_id, price_id, quantity, amount, charged_from in lines.union(debits, all=True):
+        charges.setdefault(item_id, []).append(
+            ItemCharge(price_id, quantity, amount, charged_from, end)
+        )
+    return charges

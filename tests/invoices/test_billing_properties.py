@@ -24,7 +24,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -564,12 +563,6 @@ def test_billing_invariants_hold_over_random_schedules(db, tasks_inline, schedul
     Run(schedule).run()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A credit for unused time is prorated with the discount in force at the change, not "
-    "the one that discounted the period: a once coupon spent by the first period credits the "
-    "undiscounted price (not fixed yet).",
-)
 def test_the_credit_for_unused_time_is_no_more_than_the_period_paid_for_it(db, tasks_inline):
     run = Run(
         Schedule(

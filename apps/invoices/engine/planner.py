@@ -55,6 +55,19 @@ class ItemTerms:
 
 
 @dataclass(frozen=True)
+class ItemCharge:
+    """What an item was charged for the rest of its period on some terms (price, quantity):
+    its line on the period's invoice, after discounts, or the debit of a change, from
+    ``period_start`` to the period's end (``billing.prorations`` caps lines by it)."""
+
+    price_id: str
+    quantity: int
+    amount: int
+    period_start: datetime
+    period_end: datetime
+
+
+@dataclass(frozen=True)
 class Line:
     item_id: str
     kind: str

@@ -8,10 +8,11 @@ come back as the caller's own datetimes. Lines a stage made or kept carry its re
 (``Line.stage``), which the invoice keeps in ``Invoice.stages``.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from apps.invoices.engine.planner import ItemTerms, Line, proration_description
+from apps.invoices.engine.planner import ItemCharge, ItemTerms, Line, proration_description
 from apps.invoices.engine.proration import fraction_remaining
 from apps.invoices.engine.stages import Choice, Choices, StageResult, stage_run
 
@@ -71,10 +72,30 @@ def changes_lines(
     at: datetime,
     currency: str,
     choices: Choices,
+    paid: Mapping[str, list[ItemCharge]] | None = None,
 ) -> list[Line]:
     """The proration lines of one change (``changes_prorate``), for a caller that keeps no
     record of a run that made none."""
-    return changes_prorate(pairs, period=period, at=at, currency=currency, choices=choices).lines
+    return changes_prorate(
+        pairs, period=period, at=at, currency=currency, choices=choices, paid=paid
+    ).lines
+
+
+def _charges(charges: list[ItemCharge], *, period, at: datetime) -> list[dict]:
+    """An item's charges for the rest of ``period`` (those ending with it and starting by
+    ``at``), in the stage's epoch seconds counted back from the period's end."""
+    start, end = period
+    end_s = epoch(end)
+    return [
+        {
+            "price": charge.price_id,
+            "quantity": charge.quantity,
+            "amount": charge.amount,
+            "period": {"start": end_s - (end - charge.period_start) // _SECOND, "end": end_s},
+        }
+        for charge in charges
+        if charge.period_end == end and start <= charge.period_start <= at
+    ]
 
 
 def changes_prorate(
@@ -84,10 +105,13 @@ def changes_prorate(
     at: datetime,
     currency: str,
     choices: Choices,
+    paid: Mapping[str, list[ItemCharge]] | None = None,
 ) -> Prorated:
     """The proration lines of one change at ``at`` (each item's terms before and after it),
     through ``billing.prorations`` as chosen for each item's price, in the pairs' order, and
-    the records of the runs that made none."""
+    the records of the runs that made none; ``paid``: what each item (by id) was charged for
+    the rest of the period (none known: nothing caps the lines)."""
+    paid = paid or {}
     start, end = period
     fraction_remaining(start, end, at)  # raises when ``at`` is not in the period
     changed: list[tuple[ItemTerms | None, ItemTerms | None]] = []
@@ -118,6 +142,11 @@ def changes_prorate(
                     "item": (changed[i][0] or changed[i][1]).item_id,
                     "before": _terms(changed[i][0]),
                     "after": _terms(changed[i][1]),
+                    "paid": _charges(
+                        paid.get((changed[i][0] or changed[i][1]).item_id, []),
+                        period=period,
+                        at=at,
+                    ),
                 }
                 for i in indexes
             ],

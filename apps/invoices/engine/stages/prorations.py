@@ -16,13 +16,23 @@ nor for terms still in trial at ``at``. They differ in ``f`` and in what they ke
 - ``minimum_threshold``: the default's lines, unless their net is a debit under ``minimum``:
   then every line of the change is waived. A net credit is always given; a net at or above the
   minimum is billed unchanged.
+
+What was paid caps every line (``paid_cap``): each item lists what it was charged for the rest
+of the period (``paid``: its line on the period's invoice, after discounts, and the debits of
+earlier changes, each from its own start to the period's end). A line on terms the item was
+charged for (same price and quantity) is no more than the latest such charge prorated to what
+is left of it, so a credit never gives back more than was paid for the unused time (a ``once``
+coupon spent by the period still discounts its credit), and a change undone at the same
+instant nets to nothing (going back to terms already paid for the period costs what they cost).
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from fractions import Fraction
 
 from apps.invoices.engine.periods import boundary
-from apps.invoices.engine.planner import ItemTerms, change_lines
+from apps.invoices.engine.planner import PRORATION_CREDIT, ItemTerms, change_lines
+from apps.invoices.engine.proration import prorate
 from apps.invoices.engine.stages.types import ConfigField, Implementation
 
 STAGE = "billing.prorations"
@@ -48,22 +58,50 @@ def _terms(item: str, terms: dict | None) -> ItemTerms | None:
     )
 
 
-def lines_at_share(request: dict, share: Fraction) -> list[dict]:
-    """The credit and debit lines of every touched item for the unused share ``share``
-    (apps.invoices.engine.planner.change_lines), in the input's order."""
+def paid_cap(
+    amount: int, terms: dict, paid: list[dict], *, at: int, share_from: Callable[[int], Fraction]
+) -> int:
+    """``amount`` (a line on ``terms``, negative for a credit) no larger than the latest of the
+    item's charges ``paid`` on the same terms, prorated from its start to ``at``
+    (``share_from(t)``: the unused share of the period from ``t``)."""
+    same = [
+        charge
+        for charge in paid
+        if (charge["price"], charge["quantity"]) == (terms["price"], terms["quantity"])
+        and charge["period"]["start"] <= at
+    ]
+    if not same:
+        return amount
+    start = max(charge["period"]["start"] for charge in same)
+    whole = share_from(start)
+    if whole <= 0:
+        return amount
+    charged = min(charge["amount"] for charge in same if charge["period"]["start"] == start)
+    cap = max(prorate(charged, share_from(at) / whole), 0)
+    return -min(-amount, cap) if amount < 0 else min(amount, cap)
+
+
+def lines_at_share(request: dict, share_from: Callable[[int], Fraction]) -> list[dict]:
+    """The credit and debit lines of every touched item for the unused share of the period
+    from ``at`` (``share_from(t)``: the share from ``t``; apps.invoices.engine.planner
+    .change_lines), each capped by what the item was paid (``paid_cap``), in the input's order."""
     at = request["at"]
     period = (_utc(request["period"]["start"]), _utc(request["period"]["end"]))
+    share = share_from(at)
     lines = []
     for entry in request["items"]:
         before = _terms(entry["item"], entry["before"])
         after = _terms(entry["item"], entry["after"])
         for line in change_lines(before, after, period=period, at=_utc(at), share=share):
+            side = entry["before"] if line.kind == PRORATION_CREDIT else entry["after"]
             lines.append(
                 {
                     "item": line.item_id,
                     "kind": line.kind,
                     "price": line.price_id,
-                    "amount": line.amount,
+                    "amount": paid_cap(
+                        line.amount, side, entry.get("paid", []), at=at, share_from=share_from
+                    ),
                     "quantity": line.quantity,
                     "period": {"start": at, "end": request["period"]["end"]},
                 }
@@ -73,7 +111,7 @@ def lines_at_share(request: dict, share: Fraction) -> list[dict]:
 
 def by_second(request: dict, config: dict) -> dict:
     start, end = request["period"]["start"], request["period"]["end"]
-    return {"lines": lines_at_share(request, Fraction(end - request["at"], end - start))}
+    return {"lines": lines_at_share(request, lambda t: Fraction(end - t, end - start))}
 
 
 def units_between(start: int, end: int, unit: str) -> int:
@@ -92,11 +130,14 @@ def units_between(start: int, end: int, unit: str) -> int:
 
 
 def custom_interval(request: dict, config: dict) -> dict:
-    start, end, at = request["period"]["start"], request["period"]["end"], request["at"]
+    start, end = request["period"]["start"], request["period"]["end"]
     unit = config["unit"]
     total = max(units_between(start, end, unit), 1)
-    remaining = min(units_between(at, end, unit), total)
-    return {"lines": lines_at_share(request, Fraction(remaining, total))}
+
+    def share_from(moment: int) -> Fraction:
+        return Fraction(min(units_between(moment, end, unit), total), total)
+
+    return {"lines": lines_at_share(request, share_from)}
 
 
 def none(request: dict, config: dict) -> dict:

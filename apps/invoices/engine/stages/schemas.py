@@ -62,6 +62,13 @@ PRORATION_LINE = _object(
         "period": PERIOD,
     }
 )
+# What an item was charged for the rest of the period, each charge on its terms: its line on
+# the period's invoice (after discounts) and the debits of earlier changes, each from its start
+# to the period's end. Optional: none known, nothing caps the lines.
+PRORATION_PAID = {
+    "type": "array",
+    "items": _object({"price": TEXT, "quantity": COUNT, "amount": AMOUNT, "period": PERIOD}),
+}
 PRORATIONS_OUTPUT = _object({"lines": {"type": "array", "items": PRORATION_LINE}})
 PRORATIONS_INPUT = _input(
     {
@@ -70,7 +77,15 @@ PRORATIONS_INPUT = _input(
         "period": PERIOD,
         "items": {
             "type": "array",
-            "items": _object({"item": TEXT, "before": PRORATION_TERMS, "after": PRORATION_TERMS}),
+            "items": _object(
+                {
+                    "item": TEXT,
+                    "before": PRORATION_TERMS,
+                    "after": PRORATION_TERMS,
+                    "paid": PRORATION_PAID,
+                },
+                optional=("paid",),
+            ),
         },
     },
     PRORATIONS_OUTPUT,
