@@ -32,7 +32,7 @@ from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.services import FEEDBACK, CancellationDetails, subscription_cancel
 from apps.subscriptions.services.record import active_items
 from apps.subscriptions.services.steps import discount_at
-from apps.subscriptions.terms import item_terms
+from apps.subscriptions.terms import item_terms, items_paid
 
 # Statuses whose current period was paid for, so that cancelling leaves unused time behind.
 _PAID_PERIOD = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
@@ -66,6 +66,7 @@ def unused_time_amount(subscription: Subscription, items: list[SubscriptionItem]
         at=now,
         currency=currency,
         choices=stage_choices(subscription.account),
+        paid=items_paid(subscription, (start, end), items),
     )
     return sum(line.amount for line in lines)
 

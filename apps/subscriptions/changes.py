@@ -16,8 +16,8 @@ Stripe's meanings of one ``items[N]``:
 Every proration line of one change is at one moment ``at`` (``proration_date``, else now), added
 items included, and bakes in a percent-off discount in force then (engine.discounts), no more
 than what the item was paid for the rest of the period on the same terms (its line on the
-period's invoice after discounts, the debits of earlier changes: apps.invoices.selectors
-.item_charges), so a credit never gives back more than was paid and a change undone at once
+period's invoice after discounts, the debits of earlier changes: apps.subscriptions.terms
+.items_paid), so a credit never gives back more than was paid and a change undone at once
 nets to 0.
 """
 
@@ -32,12 +32,11 @@ from apps.invoices.engine.planner import Line, reset_lines, resets_anchor
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import changes_prorate
 from apps.invoices.models import Discount
-from apps.invoices.selectors import item_charges
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.currency import price_bills_in
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
-from apps.subscriptions.terms import item_bills, item_terms
+from apps.subscriptions.terms import item_bills, item_terms, items_paid
 
 
 @dataclass(frozen=True)
@@ -228,25 +227,6 @@ def _discounts_live(subscription: Subscription, known: list[Discount] | None) ->
     return discounts_live(customer=subscription.customer, subscription=subscription)
 
 
-def _charges(subscription: Subscription, period, rows: dict, after: dict) -> dict:
-    """What each item (of ``rows``, the items before the change, and ``after``) was charged
-    for the rest of ``period`` (``item_charges``): its own charges and those of the items
-    removed in it (an item removed and added back is charged as it was), less the charges of
-    pay-what-you-want prices (their price and quantity do not say the amount chosen, so a
-    charge of theirs caps nothing)."""
-    chosen = {
-        row.price_id for row in [*rows.values(), *after.values()] if row.price.custom_unit_amount
-    }
-    charges = {
-        item_id: [charge for charge in item if charge.price_id not in chosen]
-        for item_id, item in item_charges(
-            account=subscription.account, subscription_id=subscription.id, period=period
-        ).items()
-    }
-    gone = [charge for item_id, item in charges.items() if item_id not in rows for charge in item]
-    return {item_id: charges.get(item_id, []) + gone for item_id in {*rows, *after}}
-
-
 def change_plan(
     *,
     subscription: Subscription,
@@ -285,7 +265,9 @@ def change_plan(
             at=at,
             currency=subscription.currency,
             choices=choices,
-            paid=_charges(subscription, period, rows, after) if pairs else None,
+            paid=items_paid(subscription, period, [*rows.values(), *after.values()])
+            if pairs
+            else None,
         )
         waived.extend(result.waived)
         return result.lines

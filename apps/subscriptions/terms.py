@@ -6,8 +6,9 @@ from datetime import datetime
 from apps.catalog.selectors import price_amount
 from apps.invoices.discounts import coupon_terms
 from apps.invoices.engine.discounts import proration_rate
-from apps.invoices.engine.planner import ItemTerms
+from apps.invoices.engine.planner import ItemCharge, ItemTerms
 from apps.invoices.models import Discount
+from apps.invoices.selectors import item_charges
 from apps.subscriptions.models import SubscriptionItem
 
 
@@ -50,3 +51,26 @@ def item_terms(
         ),
         tax_rates=tuple(item.tax_rates),
     )
+
+
+def items_paid(
+    subscription, period: tuple[datetime, datetime], items: list[SubscriptionItem]
+) -> dict[str, list[ItemCharge]]:
+    """What each of ``items`` was charged for the rest of ``period``, by id, for
+    ``billing.prorations`` to cap its lines (apps.invoices.selectors.item_charges): its own
+    charges and those of the subscription's items not among them (removed in the period: an
+    item removed and added back is charged as it was), less the charges of pay-what-you-want prices
+    (their price and quantity do not say the amount chosen, so a charge of theirs caps
+    nothing). One query."""
+    chosen = {item.price_id for item in items if item.price.custom_unit_amount}
+    charges = {
+        item_id: [charge for charge in charged if charge.price_id not in chosen]
+        for item_id, charged in item_charges(
+            account=subscription.account, subscription_id=subscription.id, period=period
+        ).items()
+    }
+    ids = {item.id for item in items}
+    gone = [
+        charge for item_id, charged in charges.items() if item_id not in ids for charge in charged
+    ]
+    return {item_id: charges.get(item_id, []) + gone for item_id in ids}

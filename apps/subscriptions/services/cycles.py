@@ -9,11 +9,13 @@ from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.render import subscription_record
 from apps.subscriptions.services.billing import invoice_from_lines
 from apps.subscriptions.services.record import prorations_pend
+from apps.subscriptions.terms import items_paid
 
 
-def anchor_reset(subscription, *, old, new, interval, at, prorate, actor, choices=None):
+def anchor_reset(subscription, *, old, new, interval, at, prorate, actor, choices=None, items=()):
     """A new interval (or free to paid) restarts the cycle at ``at`` and bills it at once: the
-    unused old time credited (``billing.prorations``), the first new period charged
+    unused old time credited (``billing.prorations``, no more than what ``items``, the rows
+    of ``old``, were paid: apps.subscriptions.terms.items_paid), the first new period charged
     (engine.planner.reset_lines)."""
     choices = stage_choices(subscription.account) if choices is None else choices
     period = (subscription.current_period_start, subscription.current_period_end)
@@ -25,6 +27,7 @@ def anchor_reset(subscription, *, old, new, interval, at, prorate, actor, choice
             at=at,
             currency=subscription.currency,
             choices=choices,
+            paid=items_paid(subscription, period, list(items)) if items else None,
         )
         if prorate
         else []

@@ -40,7 +40,7 @@ from apps.subscriptions.services.steps import (
     subscription_lock,
 )
 from apps.subscriptions.services.trials import subscription_trials_settle_due
-from apps.subscriptions.terms import item_terms
+from apps.subscriptions.terms import item_terms, items_paid
 from apps.subscriptions.transitions import item_move, subscription_move, subscription_status_set
 
 ANCHORS = ("now", "unchanged")
@@ -70,15 +70,17 @@ def subscription_cancel_scheduled(
         lines: list[Line] = []
         if subscription.cancel_at_proration != "none" and start < at < end:
             discount, currency = discount_at(subscription, at), subscription.currency
+            items = active_items(subscription)
             lines = changes_lines(
                 [
                     (item_terms(item, currency=currency, on=at, discount=discount), None)
-                    for item in active_items(subscription)
+                    for item in items
                 ],
                 period=(start, end),
                 at=at,
                 currency=currency,
                 choices=stage_choices(subscription.account),
+                paid=items_paid(subscription, (start, end), items),
             )
         invoice = None
         if subscription.cancel_at_proration == "none":
@@ -170,6 +172,7 @@ def _resume_lines(
             at=at,
             currency=currency,
             choices=stage_choices(subscription.account),
+            paid=items_paid(subscription, period, paused_items),
         )
     return period, lines, proration_behavior == "always_invoice" and bool(lines)
 
@@ -292,9 +295,10 @@ def subscription_anchor_reset(
         now = clock.now(test_clock_id=subscription.customer.test_clock_id)
         # The credits bake in the discount; the new period's charge is discounted on the invoice.
         discount = discount_at(subscription, now)
+        items = active_items(subscription)
         terms = [
             item_terms(item, currency=subscription.currency, on=now, discount=discount)
-            for item in active_items(subscription)
+            for item in items
         ]
         invoice = anchor_reset(
             subscription,
@@ -304,5 +308,6 @@ def subscription_anchor_reset(
             at=now,
             prorate=proration_behavior != "none",
             actor=actor,
+            items=items,
         )
     return outcome_collect(Outcome(subscription, invoice), actor)

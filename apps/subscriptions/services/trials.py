@@ -42,7 +42,7 @@ from apps.subscriptions.services.steps import (
     outcome_collect,
     subscription_lock,
 )
-from apps.subscriptions.terms import item_terms
+from apps.subscriptions.terms import item_terms, items_paid
 from apps.subscriptions.transitions import item_move, subscription_move, subscription_status_set
 
 
@@ -193,17 +193,22 @@ def subscription_trials_settle_due(*, subscription_id: str, actor: Actor = SYSTE
     return outcome_collect(outcome, actor)
 
 
-def _unused_time_credits(subscription: Subscription, old: list, *, at: datetime, prorate: str):
-    """The unused time of the items' terms ``old`` from ``at`` to the period's end, credited
-    (``billing.prorations``), unless ``prorate`` (the proration behaviour) is ``none``."""
+def _unused_time_credits(
+    subscription: Subscription, old: list, *, items: list, at: datetime, prorate: str
+):
+    """The unused time of the ``items``' terms ``old`` from ``at`` to the period's end,
+    credited (``billing.prorations``, no more than was paid: ``items_paid``), unless
+    ``prorate`` (the proration behaviour) is ``none``."""
     if prorate == "none":
         return []
+    period = (subscription.current_period_start, subscription.current_period_end)
     return changes_lines(
         [(terms, None) for terms in old],
-        period=(subscription.current_period_start, subscription.current_period_end),
+        period=period,
         at=at,
         currency=subscription.currency,
         choices=stage_choices(subscription.account),
+        paid=items_paid(subscription, period, items),
     )
 
 
@@ -256,11 +261,14 @@ def subscription_trial_update(
                 at=now,
                 prorate=proration_behavior != "none",
                 actor=actor,
+                items=items,
             )
         else:
             if trial_end <= now:
                 raise InvalidRequestError("trial_end must be in the future.", param="trial_end")
-            credits = _unused_time_credits(subscription, old, at=now, prorate=proration_behavior)
+            credits = _unused_time_credits(
+                subscription, old, items=items, at=now, prorate=proration_behavior
+            )
             prorations_pend(subscription, credits, at=now)
             for item in items:
                 item.trial_end = trial_end
