@@ -10,6 +10,7 @@ from apps.accounts.models import Account
 from apps.catalog import pricing
 from apps.catalog.models import Coupon, FxRate, Price, Product, PromotionCode, TaxRate
 from apps.catalog.render import plan_render
+from apps.core.compiled import CompiledQuery
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 
 
@@ -43,14 +44,20 @@ def plans_of(*, account: Account, price_ids, known: Iterable[Price] = ()) -> dic
     return plans
 
 
+_price_with_product = CompiledQuery(
+    lambda account_id, price_id: Price.objects.filter(
+        account_id=account_id, id=price_id
+    ).select_related("product"),
+    "account_id",
+    "price_id",
+)
+
+
 def price_with_product_get(*, account: Account, price_id: str) -> Price | None:
     """The account's price ``price_id`` with its product, its ``account`` the one given (the
     same row: no join). By primary key, one row at most: no ``first()``, whose ORDER BY costs
     more to build than the row."""
-    price = next(
-        iter(Price.objects.filter(account_id=account.id, id=price_id).select_related("product")),
-        None,
-    )
+    price = next(iter(_price_with_product(account_id=account.id, price_id=price_id)), None)
     if price is not None:
         price.account = account
     return price

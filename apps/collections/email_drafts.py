@@ -13,7 +13,10 @@ from datetime import datetime
 from apps.accounts.models import Account
 from apps.collections.email_templates import Kind
 from apps.collections.models import CollectionSettings, PaymentAttempt
-from apps.collections.payment_method_page import current_payment_method, update_payment_method_url
+from apps.collections.payment_method_page import (
+    current_payment_method,
+    update_payment_method_links,
+)
 from apps.collections.schedule import is_last_retry
 from apps.collections.selectors import retry_policy_for
 from apps.core import clock
@@ -28,6 +31,21 @@ from apps.subscriptions.models import Subscription
 
 FAILED, PAID = "invoice.payment_failed", "invoice.paid"
 UPCOMING, EXPIRING = "invoice.upcoming", "customer.source.expiring"
+
+
+# The fields the drafters read: the batch's rows are read with these only (``only``), which
+# halves the cost of reading them.
+CARD_FIELDS = (
+    "id",
+    "account_id",
+    "type",
+    "brand",
+    "last4",
+    "exp_month",
+    "exp_year",
+    "detached_at",
+)
+INVOICE_FIELDS = ("id", "account_id", "status", "number", "hosted_token", "charge_id", "retry_plan")
 
 
 @dataclass(frozen=True)
@@ -57,16 +75,28 @@ class EmailBatch:
 
     def __init__(self, events: list[Event]) -> None:
         accounts = {event.account_id for event in events}
+        self.update_payment_method_url = update_payment_method_links()
         self.customers = _owned(
-            Customer.objects.select_related("default_payment_method", "default_source").filter(
+            Customer.objects.select_related("default_payment_method", "default_source")
+            .filter(
                 account_id__in=accounts,
                 id__in={event.customer_id for event in events},
                 deleted_at__isnull=True,
+            )
+            .only(
+                "id",
+                "account_id",
+                "email",
+                "name",
+                *(f"default_payment_method__{name}" for name in CARD_FIELDS),
+                *(f"default_source__{name}" for name in CARD_FIELDS),
             ),
             events,
         )
         self.invoices = _owned(
-            Invoice.objects.filter(account_id__in=accounts, id__in=_ids(events, FAILED, PAID)),
+            Invoice.objects.filter(account_id__in=accounts, id__in=_ids(events, FAILED, PAID)).only(
+                *INVOICE_FIELDS
+            ),
             events,
         )
         self.attempt_cards = self._attempt_cards(events)
@@ -74,16 +104,18 @@ class EmailBatch:
             PaymentMethod.objects.filter(
                 account_id__in=accounts,
                 id__in={*self.attempt_cards.values(), *_ids(events, EXPIRING)},
-            ),
+            ).only(*CARD_FIELDS, "customer_id", "closed_at"),
             events,
         )
         self.charges = _owned(
-            Charge.objects.select_related("payment_method").filter(
+            Charge.objects.select_related("payment_method")
+            .filter(
                 account_id__in=accounts,
                 id__in={
                     invoice.charge_id for invoice in self.invoices.values() if invoice.charge_id
                 },
-            ),
+            )
+            .only("id", "account_id", *(f"payment_method__{name}" for name in CARD_FIELDS)),
             events,
         )
         self.subscriptions = _owned(
@@ -134,11 +166,11 @@ def _card_context(card: PaymentMethod | None) -> dict[str, str]:
     return {"card_brand": brand_name(card), "card_last4": card.last4, "card_expiry": expiry}
 
 
-def _base_context(account: Account, customer: Customer) -> dict[str, str]:
+def _base_context(batch: EmailBatch, account: Account, customer: Customer) -> dict[str, str]:
     return {
         "customer_name": customer.name or customer.email,
         "account_name": account.name,
-        "update_payment_method_url": update_payment_method_url(customer),
+        "update_payment_method_url": batch.update_payment_method_url(customer),
     }
 
 
@@ -158,7 +190,7 @@ def _payment_failed(batch, event, account, customer, settings_row) -> Draft | No
         customer=customer,
         object_id=invoice.id,
         context={
-            **_base_context(account, customer),
+            **_base_context(batch, account, customer),
             **_card_context(card if attempted else current_payment_method(customer)),
             "amount": format_amount(data["amount_remaining"], data["currency"]),
             "invoice_number": invoice.number or invoice.id,
@@ -179,7 +211,7 @@ def _receipt(batch, event, account, customer, settings_row) -> Draft | None:
         customer=customer,
         object_id=invoice.id,
         context={
-            **_base_context(account, customer),
+            **_base_context(batch, account, customer),
             **_card_context(charge.payment_method if charge else None),
             "amount": format_amount(data["amount_paid"], data["currency"]),
             "invoice_number": invoice.number or invoice.id,
@@ -201,7 +233,7 @@ def _upcoming_renewal(batch, event, account, customer, settings_row) -> Draft | 
         customer=customer,
         object_id=subscription.id,
         context={
-            **_base_context(account, customer),
+            **_base_context(batch, account, customer),
             **_card_context(card),
             "amount": format_amount(data["amount_due"], data["currency"]),
             "renewal_date": _date(data.get("period_end")),
@@ -222,7 +254,7 @@ def _card_expiring(batch, event, account, customer, settings_row) -> Draft | Non
         kind=Kind.CARD_EXPIRING,
         customer=customer,
         object_id=card.id,
-        context={**_base_context(account, customer), **_card_context(card)},
+        context={**_base_context(batch, account, customer), **_card_context(card)},
     )
 
 

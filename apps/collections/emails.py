@@ -22,8 +22,6 @@ recorded as unconfirmed (at most once, as a customer would rather have it).
 import logging
 from contextlib import nullcontext
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -31,6 +29,8 @@ from django.utils.safestring import mark_safe
 from apps.accounts.models import Account
 from apps.collections import email_templates
 from apps.collections.email_drafts import DRAFTERS, Draft, EmailBatch
+from apps.collections.email_mime import Outgoing
+from apps.collections.email_sender import emails_send
 from apps.collections.email_templates import BUILT_IN, Wording
 from apps.collections.models import CollectionSettings, EmailTemplate, SentEmail
 from apps.collections.selectors import collection_settings, email_templates_of
@@ -120,26 +120,35 @@ def wording_of(templates: dict[str, EmailTemplate], kind: str) -> Wording:
     return Wording(subject=row.subject, body=row.body) if row is not None else BUILT_IN[kind]
 
 
-def email_message(
-    *, account: Account, to: str, wording: Wording, context: dict[str, str]
-) -> EmailMultiAlternatives:
-    """The email: plain text, with an HTML alternative of the same wording."""
+# What the HTML frame's content is replaced with to split the frame once per account.
+_CONTENT = "\x00content\x00"
+
+
+def html_frame(account: Account) -> tuple[str, str]:
+    """The HTML alternative's frame for ``account``, before and after the content: rendered
+    once per batch, not once per email."""
     html = render_to_string(
         "collections/email/message.html",
-        {
-            "content": mark_safe(email_templates.render_html(wording.body, context)),  # noqa: S308 (escaped by render_html)
-            "account_name": account.name,
-        },
+        {"content": mark_safe(_CONTENT), "account_name": account.name},  # noqa: S308 (a constant)
     )
-    message = EmailMultiAlternatives(
+    before, found, after = html.partition(_CONTENT)
+    if not found or _CONTENT in after:
+        raise ValueError("The email frame must show its content once, as it is.")
+    return before, after
+
+
+def email_outgoing(
+    *, account: Account, frame: tuple[str, str], to: str, wording: Wording, context: dict
+) -> Outgoing:
+    """The email: plain text, with an HTML alternative of the same wording in the account's
+    frame (``html_frame``)."""
+    return Outgoing(
+        to=to,
         subject=email_templates.render_subject(wording.subject, context),
-        body=email_templates.render_text(wording.body, context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        reply_to=[account.email] if account.email else None,
+        text=email_templates.render_text(wording.body, context),
+        html=frame[0] + email_templates.render_html(wording.body, context) + frame[1],
+        reply_to=account.email or "",
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -153,7 +162,11 @@ def customer_emails_send(*, event_ids: list[str]) -> int:
     (the ``SentEmail`` unique per event decides which emails are this run's to send), sent over
     one connection to the mail server, and the outcomes recorded with one update for those the
     backend took and one per failure."""
-    events = list(Event.objects.filter(pk__in=event_ids).order_by("id"))
+    events = list(
+        Event.objects.filter(pk__in=event_ids)
+        .only("id", "account_id", "type", "customer_id", "data_object")
+        .order_by("id")
+    )
     drafts = _drafts(events)
     if not drafts:
         return 0
@@ -161,14 +174,14 @@ def customer_emails_send(*, event_ids: list[str]) -> int:
     claimed = set(
         rows_insert_new(
             SentEmail,
-            [_claim_row(event, draft, message, claimed_at) for event, draft, message in drafts],
+            [_claim_row(event, draft, email, claimed_at) for event, draft, email in drafts],
             returning="event_id",
         )
     )
-    ours = [(event, message) for event, _draft, message in drafts if event.id in claimed]
+    ours = [(event, email) for event, _draft, email in drafts if event.id in claimed]
     if not ours:
         return 0
-    failures = _send(ours)
+    failures = emails_send([(event.id, email) for event, email in ours])
     sent_at = clock.now()
     # One statement when every message went: atomic on its own, no transaction around it.
     with transaction.atomic() if failures else nullcontext():
@@ -184,9 +197,9 @@ def customer_emails_send(*, event_ids: list[str]) -> int:
     return len(ours) - len(failures)
 
 
-def _drafts(events: list[Event]) -> list[tuple[Event, Draft, EmailMultiAlternatives]]:
+def _drafts(events: list[Event]) -> list[tuple[Event, Draft, Outgoing]]:
     batch = EmailBatch(events)
-    accounts: dict[str, tuple[Account, CollectionSettings, dict[str, EmailTemplate]]] = {}
+    accounts: dict[str, tuple] = {}
     drafts = []
     for event in events:
         customer = batch.get(batch.customers, event, event.customer_id)
@@ -198,55 +211,33 @@ def _drafts(events: list[Event]) -> list[tuple[Event, Draft, EmailMultiAlternati
                 account,
                 collection_settings(account),
                 email_templates_of(account),
+                html_frame(account),
             )
-        account, settings_row, templates = accounts[event.account_id]
+        account, settings_row, templates, frame = accounts[event.account_id]
         draft = DRAFTERS[event.type](batch, event, account, customer, settings_row)
         if draft is None or not kind_enabled(settings_row, draft.kind):
             continue
-        message = email_message(
+        outgoing = email_outgoing(
             account=account,
+            frame=frame,
             to=customer.email,
             wording=wording_of(templates, draft.kind),
             context=draft.context,
         )
-        drafts.append((event, draft, message))
+        drafts.append((event, draft, outgoing))
     return drafts
 
 
-def _claim_row(event: Event, draft: Draft, message, claimed_at) -> SentEmail:
+def _claim_row(event: Event, draft: Draft, email: Outgoing, claimed_at) -> SentEmail:
     return SentEmail(
         account_id=event.account_id,
         event_id=event.id,
         customer=draft.customer,
         kind=draft.kind,
         object_id=draft.object_id,
-        to=draft.customer.email,
-        subject=message.subject[:200],
-        body=message.body,
+        to=email.to,
+        subject=email.subject[:200],
+        body=email.text,
         sent_at=claimed_at,
         error=UNCONFIRMED,
     )
-
-
-def _send(ours: list[tuple[Event, EmailMultiAlternatives]]) -> dict[str, str]:
-    """Sends each message over one open connection (no transaction open). The failures, by
-    event id: any backend's failure is recorded on its row, never raised."""
-    failures: dict[str, str] = {}
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception as exc:
-        logger.warning("The mail server could not be reached: %s", exc)
-        error = f"{type(exc).__name__}: {exc}"[:500]
-        return {event.id: error for event, _ in ours}
-    try:
-        for event, message in ours:
-            message.connection = connection
-            try:
-                message.send()
-            except Exception as exc:
-                logger.warning("Customer email for %s to %s failed: %s", event.id, message.to, exc)
-                failures[event.id] = f"{type(exc).__name__}: {exc}"[:500]
-    finally:
-        connection.close()
-    return failures

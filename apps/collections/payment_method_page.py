@@ -8,6 +8,7 @@ mode) through the customer services — attached as a PaymentMethod, then made t
 and ``customer.updated`` are recorded with it and dunning retries the open invoices at once.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core import signing
@@ -36,6 +37,19 @@ def update_payment_method_token(customer: Customer) -> str:
 def update_payment_method_url(customer: Customer) -> str:
     token = update_payment_method_token(customer)
     return public_url() + reverse("update-payment-method", args=[token])
+
+
+def update_payment_method_links() -> Callable[[Customer], str]:
+    """``update_payment_method_url`` for many customers: the URL reversed once. A token's
+    characters (letters, digits, ``:_-``) are never quoted by ``reverse``, so the link is the
+    reversed URL with the token in the marker's place."""
+    marker = "0token0"
+    before, found, after = (
+        public_url() + reverse("update-payment-method", args=[marker])
+    ).partition(marker)
+    if not found:
+        return update_payment_method_url
+    return lambda customer: before + update_payment_method_token(customer) + after
 
 
 def customer_of_token(token: str) -> Customer | None:

@@ -36,6 +36,7 @@ from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.currency import price_bills_in
 from apps.subscriptions.models import Subscription, SubscriptionItem
 from apps.subscriptions.planning import PRORATION_BEHAVIORS
+from apps.subscriptions.selectors import subscription_items_live
 from apps.subscriptions.terms import item_bills, item_terms, items_paid
 
 
@@ -210,9 +211,7 @@ def _current_items(subscription: Subscription) -> dict[str, SubscriptionItem]:
     """The subscription's items not removed, by id (in id order)."""
     # Sorted here, not by an ORDER BY: a few rows, and building the clause costs more CPU than
     # sorting them (ids are lowercase ASCII of one length: the same order as the database's).
-    found = SubscriptionItem.objects.filter(
-        subscription_id=subscription.id, deleted_at__isnull=True
-    ).select_related("price__product")
+    found = subscription_items_live(subscription_id=subscription.id)
     rows = {row.id: row for row in sorted(found, key=lambda row: row.id)}
     for row in rows.values():
         row.subscription = subscription  # as ``subscription.items`` would set it: no query

@@ -8,10 +8,11 @@ from django.db.models import BigIntegerField, BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from apps.accounts.models import Account
+from apps.core.compiled import CompiledQuery
 from apps.core.search import TOKEN, Query, search_q
 from apps.customers.models import CustomerBalanceTransaction, TaxId
 from apps.invoices.models import Discount, InvoiceItem
-from apps.subscriptions.models import Subscription
+from apps.subscriptions.models import Subscription, SubscriptionItem
 
 # Stripe's subscription search fields (besides created and metadata).
 SEARCH_FIELDS = {"status": TOKEN}
@@ -43,6 +44,21 @@ def subscription_renewing_list(*, account: Account, at: datetime, days: int):
 
 def subscription_search(*, account: Account, query: Query) -> QuerySet[Subscription]:
     return Subscription.objects.filter(account=account).filter(search_q(query))
+
+
+# Compiled once: building this queryset's SQL cost about a third of the read's CPU.
+_items_live = CompiledQuery(
+    lambda subscription_id: SubscriptionItem.objects.filter(
+        subscription_id=subscription_id, deleted_at__isnull=True
+    ).select_related("price__product"),
+    "subscription_id",
+)
+
+
+def subscription_items_live(*, subscription_id: str) -> list[SubscriptionItem]:
+    """The subscription's items not removed, with their prices and products, in no order (the
+    subscription is the caller's, scoped to its account already)."""
+    return _items_live(subscription_id=subscription_id)
 
 
 @dataclass(frozen=True)
@@ -96,15 +112,10 @@ _BALANCE_SQL = (
 )
 
 
-def subscription_preview_get(
-    *, account: Account, subscription_id: str
-) -> tuple[Subscription, PreviewReads] | None:
-    """The subscription with its customer and account, and its ``PreviewReads``, in one query
-    (the preview then reads pending items and discounts only when there are some). By primary
-    key, so one row at most: no ``first()``, whose ``ORDER BY`` costs more to build than the row."""
-    found = list(
+def _preview_read(account_id, subscription_id):
+    return (
         Subscription.objects.select_related("customer")
-        .filter(account_id=account.id, id=subscription_id)
+        .filter(account_id=account_id, id=subscription_id)
         .annotate(
             preview_pending=RawSQL(_PENDING_SQL, (), output_field=BooleanField()),
             preview_discounts=RawSQL(_DISCOUNTS_SQL, (), output_field=BooleanField()),
@@ -112,6 +123,19 @@ def subscription_preview_get(
             preview_tax_ids=RawSQL(_TAX_IDS_SQL, (), output_field=BooleanField()),
         )
     )
+
+
+# Compiled once: building this queryset's SQL cost about half of the read's CPU.
+_preview_query = CompiledQuery(_preview_read, "account_id", "subscription_id")
+
+
+def subscription_preview_get(
+    *, account: Account, subscription_id: str
+) -> tuple[Subscription, PreviewReads] | None:
+    """The subscription with its customer and account, and its ``PreviewReads``, in one query
+    (the preview then reads pending items and discounts only when there are some). By primary
+    key, so one row at most."""
+    found = _preview_query(account_id=account.id, subscription_id=subscription_id)
     if not found:
         return None
     subscription = found[0]

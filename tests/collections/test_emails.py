@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
-from apps.collections import emails
 from apps.collections.card_updater import card_update_apply
 from apps.collections.emails import customer_emails_consume_batch, customer_emails_send
 from apps.collections.models import CollectionSettings, EmailTemplate, SentEmail
@@ -157,7 +157,7 @@ def test_a_failure_of_the_mail_server_is_recorded(acme, at, commits, monkeypatch
     def refuse(message, fail_silently=False):
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(emails.EmailMultiAlternatives, "send", refuse)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
     with commits():
         subscribe(acme.account)
 
