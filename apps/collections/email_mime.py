@@ -18,7 +18,6 @@ from email.header import Header
 from django.core.mail.message import sanitize_address
 
 _LINE_MAX = 998
-_HEADER_LINE = 78
 # An address Django's sanitize_address returns unchanged: ASCII, no display name, no quoting.
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 _random = random.SystemRandom()
@@ -44,10 +43,11 @@ def address(value: str) -> str:
 
 
 def subject_header(subject: str) -> str:
-    if subject.isascii() and len(subject) + len("Subject: ") <= _HEADER_LINE:
+    """The subject as is when it is ASCII and fits a line (``render_subject`` made it one line),
+    else RFC 2047 words, folded (words of UTF-8 can break anywhere, unlike ASCII text)."""
+    if subject.isascii() and len(subject) + len("Subject: ") <= _LINE_MAX:
         return subject
-    charset = "us-ascii" if subject.isascii() else "utf-8"
-    return Header(subject, charset, header_name="Subject").encode(linesep="\r\n")
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
 
 
 def _part(content_type: str, text: str) -> bytes:

@@ -2,11 +2,6 @@
 whatever the batch's size, claimed once per event, sent over one SMTP connection to a real
 server (aiosmtpd on 127.0.0.1), and nothing lost or doubled when a task runs again."""
 
-import socket
-import threading
-
-import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,36 +10,6 @@ from apps.collections.emails import customer_emails_send
 from apps.collections.models import SentEmail
 from apps.core.models import Event
 from tests.collections.dunning import failing_renewal, subscribe
-
-
-class _Sink:
-    """An SMTP server that keeps every message and counts the connections made to it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.messages: list[tuple[str, list[str]]] = []
-        self.sessions: set[int] = set()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.sessions.add(id(session))
-            self.messages.append((envelope.content.decode(), list(envelope.rcpt_tos)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_sink(settings):
-    sink = _Sink()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield sink
-    controller.stop()
 
 
 def _paid_events(account, count: int) -> list[str]:
