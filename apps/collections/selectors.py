@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 
@@ -11,6 +10,7 @@ from apps.collections.enums import AttemptOutcome
 from apps.collections.models import CollectionSettings, EmailTemplate, PaymentAttempt, SentEmail
 from apps.collections.recovery import CohortRow, RecoveryReport, report_build
 from apps.collections.schedule import RetryPolicy, policy_of_plan
+from apps.core.compiled import CompiledQuery
 from apps.core.db import reporting_reads
 from apps.customers.models import Customer
 from apps.customers.selectors import TimelineEntry
@@ -22,17 +22,16 @@ UNPAID_OUTCOMES = (AttemptOutcome.FAILED, AttemptOutcome.SKIPPED)
 RETRY_SCHEDULED, RETRY_DUE_24H, RETRY_NONE = "scheduled", "due_24h", "none"
 
 
-# Read on every invoice preview and collection: as plain SQL, which costs about 40 % of the CPU
-# of the same query built by the ORM each time (one row at most, every column).
-_SETTINGS_SQL = (
-    f"SELECT * FROM {connection.ops.quote_name(CollectionSettings._meta.db_table)} "
-    "WHERE account_id = %s"
+# Read on every invoice preview and collection: compiled once (``CompiledQuery``), which costs
+# about a third of the CPU of the same query built by the ORM each time (one row at most).
+_settings_of = CompiledQuery(
+    lambda account_id: CollectionSettings.objects.filter(account_id=account_id), "account_id"
 )
 
 
 def collection_settings(account: Account) -> CollectionSettings:
     """The account's settings, or the defaults (unsaved) when it never changed them."""
-    row = next(iter(CollectionSettings.objects.raw(_SETTINGS_SQL, [account.id])), None)
+    row = next(iter(_settings_of(account_id=account.id)), None)
     if row is None:
         return CollectionSettings(account=account)
     row.account = account  # the same row: no query when it is asked for

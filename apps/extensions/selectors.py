@@ -1,10 +1,10 @@
 """Reads of an account's billing customizations, and the stage choices they make."""
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from apps.accounts.models import Account
 from apps.catalog.models import Price
+from apps.core.compiled import CompiledQuery
 from apps.extensions.models import BillingCustomization
 from apps.invoices.engine.stages import STAGES, Choice, Choices
 
@@ -42,18 +42,20 @@ def choice_of(row: BillingCustomization) -> Choice:
     )
 
 
-# Read by every invoice preview and billing batch: as plain SQL, which costs about 40 % of
-# the CPU of the same query built by the ORM each time.
-_CURRENT_SQL = (
-    f"SELECT * FROM {connection.ops.quote_name(BillingCustomization._meta.db_table)} "
-    "WHERE account_id = %s AND superseded_at IS NULL"
+# Read by every invoice preview and billing batch: compiled once (``CompiledQuery``), which
+# costs about a third of the CPU of the same query built by the ORM each time.
+_current_of = CompiledQuery(
+    lambda account_id: BillingCustomization.objects.filter(
+        account_id=account_id, superseded_at__isnull=True
+    ),
+    "account_id",
 )
 
 
 def billing_choices(account: Account) -> Choices:
     """The stage choices of ``account`` (apps.invoices.stage_choices' resolver): what its invoices
     created from now on run; a stage it has not chosen runs its default."""
-    rows = BillingCustomization.objects.raw(_CURRENT_SQL, [account.id])
+    rows = _current_of(account_id=account.id)
     chosen: dict[str, Choice] = {}
     prices: dict[tuple[str, str], Choice] = {}
     for row in rows:
