@@ -2,11 +2,12 @@
 
 An event consumer (registered in apps.collections.apps) watches, in the event's transaction,
 for ``payment_method.attached``, ``customer.source.created`` and ``customer.updated`` whose
-``previous_attributes`` name ``default_source`` or ``invoice_settings.default_payment_method``;
-when the customer has an open invoice that failed before, it enqueues (on commit, once per
-customer and transaction) ``collections.customer_invoices_retry``, which tries those invoices
-with trigger ``payment_method`` (apps.collections.attempts: it counts for nothing and leaves the
-schedule unless it pays).
+``previous_attributes`` name ``default_source`` or ``invoice_settings.default_payment_method``.
+It runs no query there: once the transaction commits it enqueues (once per customer and
+transaction) ``collections.customer_invoices_retry``, which looks in a worker for the
+customer's open invoices that failed before and tries them with trigger ``payment_method``
+(apps.collections.attempts: it counts for nothing and leaves the schedule unless it pays). A
+customer without such an invoice costs that one query in the worker, none in the request.
 """
 
 from django.db import transaction
@@ -56,20 +57,19 @@ def _enqueue(customer_id: str) -> None:
         task_named("collections.customer_invoices_retry").delay(customer_id=customer_id)
 
     enqueue.collections_customer = customer_id
-    transaction.on_commit(enqueue)
+    # robust: a broker that refuses the message leaves the committed change standing; the
+    # scheduled retries still try the invoices.
+    transaction.on_commit(enqueue, robust=True)
 
 
 def payment_method_changes_consume(event: Event) -> None:
     customer_id = _changed_customer(event)
-    if customer_id and _failed_open([customer_id]).exists():
+    if customer_id:
         _enqueue(customer_id)
 
 
 def payment_method_changes_consume_batch(events: list[Event]) -> None:
-    changed = {pk for pk in map(_changed_customer, events) if pk}
-    if not changed:
-        return
-    for customer_id in sorted(set(_failed_open(changed).values_list("customer_id", flat=True))):
+    for customer_id in sorted({pk for pk in map(_changed_customer, events) if pk}):
         _enqueue(customer_id)
 
 
