@@ -261,7 +261,7 @@ def test_delivery_whose_worker_died_mid_send_is_redelivered(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sending_the_same_delivery_send_it_once(
-    file_database, acme, receiver, broker_down
+    file_database, acme, receiver, eager_tasks, broker_down
 ):
     endpoint_make(acme.account, receiver.url)
     event = event_make(acme.account)

@@ -6,10 +6,10 @@ only notes the new events' ids, without a query; when the transaction commits, o
 (``webhook_events_fan_out``) and marks each event fanned out (``Event.fanned_out_at``). If the
 process stops between the commit and the enqueue, or the broker refuses the message, the beat
 sweep (``webhook_events_fan_out_sweep``) finds the events still unmarked after ``FAN_OUT_GRACE``
-and fans them out: none is lost. The mark is claimed by a conditional update that also answers
-the events it marked, so of two fan-outs of one event (the task and the sweep, a redelivered
-message) only one makes its deliveries: none is doubled (and a delivery is unique per endpoint
-and event besides).
+and fans them out: none is lost. The mark is claimed by one update that also answers the events
+it marked (``rows_claim``: events another fan-out holds are skipped, not waited for), so of two
+fan-outs of one event (the task and the sweep, a redelivered message) only one makes its
+deliveries: none is doubled (and a delivery is unique per endpoint and event besides).
 
 Who gets an event: the account's endpoints enabled at the fan-out that subscribe to its type and
 were created no later than the event. One deleted or disabled before the fan-out gets nothing
@@ -23,10 +23,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from apps.core import clock
-from apps.core.locks import rows_key_share
+from apps.core.locks import rows_claim, rows_key_share
 from apps.core.models import Event
 from apps.core.queue import task_named
-from apps.core.returning import rows_update_returning
 from apps.webhooks.enums import EndpointStatus
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
 from apps.webhooks.services.deliveries import deliveries_enqueue_on_commit
@@ -88,9 +87,10 @@ def webhook_events_consume(events: list[Event]) -> None:
 
 def _events_claim(event_ids: list[str], now: datetime) -> list[tuple[str, str, str, datetime]]:
     """Mark the events of ``event_ids`` not fanned out yet; answers (id, account id, type,
-    created_at) of those this call marked, in id order (the order they were recorded). A
-    concurrent claim of the same event waits for this one and then finds it marked."""
-    rows = rows_update_returning(
+    created_at) of those this call marked, in id order (the order they were recorded). An
+    event another fan-out is claiming is left to it (it commits its deliveries, or rolls back
+    and the sweep takes the event later)."""
+    rows = rows_claim(
         Event.objects.filter(pk__in=event_ids, fanned_out_at__isnull=True),
         {"fanned_out_at": now},
         ["id", "account_id", "type", "created_at"],
