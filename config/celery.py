@@ -43,6 +43,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.idempotency_keys_prune",
         "schedule": crontab(minute=17),
     },
+    # Committed events whose webhook fan-out was never enqueued (the outbox relay's backstop).
+    "webhooks.events_fan_out_sweep": {
+        "task": "webhooks.events_fan_out_sweep",
+        "schedule": 30.0,
+    },
     # Due webhook retries, plus deliveries whose enqueue or worker was lost (at-least-once).
     "webhooks.deliveries_sweep": {
         "task": "webhooks.deliveries_sweep",

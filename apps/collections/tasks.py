@@ -1,5 +1,7 @@
 """Collections' Celery tasks: thin wrappers around the services, on the ``collections`` queue."""
 
+from datetime import datetime
+
 from celery import shared_task
 
 from apps.collections.card_updater import card_update_apply, card_updates_due_ids
@@ -54,9 +56,13 @@ def invoices_retry_task(*, invoice_ids: list[str]) -> int:
 
 
 @shared_task(name="collections.customer_invoices_retry", acks_late=True)
-def customer_invoices_retry_task(*, customer_id: str) -> int:
-    """The customer's payment method changed: their open, failed invoices are tried at once."""
-    return customer_invoices_retry(customer_id=customer_id)
+def customer_invoices_retry_task(*, customer_id: str, changed_at: str | None = None) -> int:
+    """The customer's payment method changed (at ``changed_at``, ISO 8601): their open invoices
+    that had failed by then are tried at once."""
+    return customer_invoices_retry(
+        customer_id=customer_id,
+        changed_at=datetime.fromisoformat(changed_at) if changed_at else None,
+    )
 
 
 @shared_task(

@@ -88,6 +88,7 @@ def events_record(
         "request_id": actor.request_id if api_key else None,
         "idempotency_key": actor.idempotency_key if api_key else None,
         "pending_webhooks": 0,
+        "fanned_out_at": None,
     }
     names = [field.attname for field in Event._meta.concrete_fields]
     given = (

@@ -1,7 +1,8 @@
 """Row locks, always taken in one global order.
 
 Two transactions that lock the same rows in different orders can deadlock; two that take them in
-one order queue. Every service that locks rows locks them through ``rows_lock``, which
+one order queue. Every service that locks rows locks them through ``rows_lock`` (or, for one row
+read and changed in one statement, ``row_lock_update``), which
 takes the rows model by model in ``ORDER`` (account → the rows of its team, keys and settings →
 customer → its payment methods, ledger rows, notes and tax ids → subscription → the catalog rows
 it redeems or bills: product → price → promotion code → coupon → tax rate → invoice → its
@@ -20,8 +21,12 @@ The lock only guards a re-check and a claim: processors and outside URLs are cal
 transaction that holds it has committed (STYLE.md §7).
 """
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import QuerySet
+
+from apps.core.returning import converted, rows_update_returning, update_sets
 
 ORDER = (
     "accounts.account",
@@ -111,3 +116,64 @@ def rows_key_share(queryset: QuerySet) -> list:
         return list(queryset)
     sql, params = queryset.query.sql_with_params()
     return list(queryset.model.objects.raw(f"{sql} FOR KEY SHARE", params))
+
+
+def rows_claim(queryset: QuerySet, values: dict[str, Any], returning: list[str]) -> list[tuple]:
+    """Set ``values`` on the rows ``queryset`` selects that no other transaction holds, in one
+    statement, and answer ``returning`` (field names) of each, after the change. For a claim
+    (``queryset`` selects the unclaimed rows, ``values`` marks them): rows another claimer holds
+    are skipped, not waited for (PostgreSQL's ``SKIP LOCKED``; that claimer either commits its
+    mark or rolls it back for a later claim), so two claimers never wait on each other, in any
+    order. SQLite runs one writer at a time. Inside a transaction only."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("rows_claim needs an open transaction (transaction.atomic)")
+    free = queryset.values_list("pk").select_for_update(of=("self",), no_key=True, skip_locked=True)
+    return rows_update_returning(queryset.model.objects.filter(pk__in=free), values, returning)
+
+
+def row_lock_update(queryset: QuerySet, values: dict[str, Any]):
+    """Lock the one row ``queryset`` selects (by primary key), read it and set ``values`` (field
+    name -> value) on it, in one statement; answers the row as it was before the change, with
+    the queryset's annotations (read with it, before the change), or None when there is none.
+
+    For an update whose new values do not depend on the old ones, where the caller needs the
+    old row (an event's ``previous_attributes``) and would otherwise read it, locked, first.
+    The read is a ``MATERIALIZED`` common table expression, evaluated once, before the
+    ``UPDATE`` it feeds, and answered again by ``RETURNING``: on PostgreSQL it takes the lock
+    as ``rows_lock`` does (``FOR NO KEY UPDATE``, which after waiting reads the row's newest
+    version, the one the update then changes); SQLite runs one writer at a time. Needs SQLite
+    3.35 (``RETURNING``). Inside a transaction only."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("row_lock_update needs an open transaction (transaction.atomic)")
+    _rank(queryset)
+    model = queryset.model
+    meta = model._meta
+    names = [field.attname for field in meta.concrete_fields]
+    annotations = list(queryset.query.annotations)
+    read = queryset.values_list(*names, *annotations).select_for_update(of=("self",), no_key=True)
+    compiler = read.query.get_compiler(connection=connection)
+    select_sql, select_params = compiler.as_sql()
+    expressions = [column for column, _, _ in compiler.select]
+    if len(expressions) != len(names) + len(annotations):
+        raise ValueError("row_lock_update reads the model's columns and its annotations only")
+    quote = connection.ops.quote_name
+    aliases = [f"c{i}" for i in range(len(expressions))]
+    sets, set_params = update_sets(queryset, values)
+    returned = ", ".join(f"(SELECT {alias} FROM old)" for alias in aliases)
+    pk_alias = aliases[names.index(meta.pk.attname)]
+    sql = (
+        f"WITH old ({', '.join(aliases)}) AS MATERIALIZED ({select_sql}) "
+        f"UPDATE {quote(meta.db_table)} SET {sets} "
+        f"WHERE {quote(meta.pk.column)} = (SELECT {pk_alias} FROM old) "
+        f"RETURNING {returned}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*select_params, *set_params])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    (row,) = converted(read, expressions, rows)
+    instance = model.from_db(connection.alias, names, row[: len(names)])
+    for name, value in zip(annotations, row[len(names) :], strict=True):
+        setattr(instance, name, value)
+    return instance

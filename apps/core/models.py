@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 
 from apps.core.modelbase import TimestampedModel, public_id_field
 
@@ -6,7 +7,8 @@ from apps.core.modelbase import TimestampedModel, public_id_field
 class Event(TimestampedModel):
     """A state change, written in the same transaction as the change (the outbox).
 
-    Never updated after creation except ``pending_webhooks``.
+    Never updated after creation except ``pending_webhooks`` and ``fanned_out_at``, both written
+    by the webhooks layer.
     """
 
     id = public_id_field("evt")
@@ -26,9 +28,18 @@ class Event(TimestampedModel):
     # The customer the event concerns (the object itself or its ``customer``), for timelines.
     customer_id = models.CharField(max_length=64, null=True, blank=True)
     pending_webhooks = models.IntegerField(default=0)
+    # When the event's webhook deliveries were made (apps.webhooks.services.outbox), after its
+    # transaction committed; null until then. The webhooks sweep finds the events whose fan-out
+    # was never enqueued through the partial index below.
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(fanned_out_at__isnull=True),
+                name="event_fan_out_due",
+            ),
             models.Index(fields=["account", "-id"], name="event_account_id"),
             models.Index(fields=["account", "type", "-id"], name="event_account_type_id"),
             models.Index(fields=["account", "created_at"], name="event_account_created"),

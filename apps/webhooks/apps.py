@@ -7,7 +7,8 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Deliveries are created in the transaction of each recorded event (the outbox).
+        # Each recorded event is noted in its transaction and fanned out after the commit
+        # (apps.webhooks.services.outbox).
         from apps.core.events import register_event_consumer
         from apps.webhooks.services import webhook_event_consume, webhook_events_consume
 

@@ -22,8 +22,9 @@ T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def held_back(monkeypatch):
-    """Send tasks are collected instead of queued: the test sends the batches itself."""
+def held_back(monkeypatch, eager_tasks):
+    """Send tasks are collected instead of queued: the test sends the batches itself (the
+    events' fan-out runs at their commit, on every broker)."""
     batches: list[list[str]] = []
     monkeypatch.setattr(
         webhook_deliveries_send_task,

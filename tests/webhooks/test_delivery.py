@@ -1,4 +1,4 @@
-"""Delivery: the outbox consumer, signed POSTs, retries with backoff, the sweeper, replay,
+"""Delivery: signed POSTs, retries with backoff, the sweeper, replay,
 and the races (two workers, a worker that dies mid-send)."""
 
 import json
@@ -24,6 +24,7 @@ from apps.webhooks.services import (
     webhook_delivery_replay,
     webhook_endpoint_delete,
     webhook_endpoint_update,
+    webhook_events_fan_out,
 )
 from apps.webhooks.services.deliveries import ABANDONED, ENQUEUE_GRACE, _deliveries_claim, _lease
 from apps.webhooks.tasks import webhook_deliveries_send_task
@@ -52,56 +53,7 @@ def broker_down(monkeypatch):
     return monkeypatch
 
 
-# --- the consumer (inside the recording transaction) -----------------------------------------
-
-
-def test_consumer_creates_deliveries_for_matching_enabled_endpoints_only(
-    acme, globex, django_capture_on_commit_callbacks
-):
-    # given
-    everything = endpoint_make(acme.account, "https://a.example/all")
-    invoices = endpoint_make(acme.account, "https://a.example/inv", ["invoice.paid"])
-    customers = endpoint_make(acme.account, "https://a.example/cus", ["customer.created"])
-    disabled = endpoint_make(acme.account, "https://a.example/off")
-    webhook_endpoint_update(
-        account=acme.account, endpoint_id=disabled.id, disabled=True, actor=SYSTEM
-    )
-    endpoint_make(globex.account, "https://g.example/all")
-    # when
-    with django_capture_on_commit_callbacks() as callbacks:
-        event = event_make(acme.account, "customer.created")
-    # then
-    deliveries = WebhookDelivery.objects.filter(event=event)
-    assert sorted(d.endpoint_id for d in deliveries) == sorted([everything.id, customers.id])
-    assert invoices.id not in {d.endpoint_id for d in deliveries}
-    assert {d.status for d in deliveries} == {DeliveryStatus.PENDING}
-    assert {d.account_id for d in deliveries} == {acme.id}
-    assert event.pending_webhooks == 2
-    assert Event.objects.get(pk=event.pk).pending_webhooks == 2
-    assert WebhookAttempt.objects.count() == 0
-    assert len(callbacks) == 1
-    assert sorted(callbacks[0].__self__.ids) == sorted(d.id for d in deliveries)
-
-
-def test_one_transaction_of_many_events_enqueues_one_batch(
-    acme, django_capture_on_commit_callbacks
-):
-    endpoint_make(acme.account, "https://a.example/all")
-    with django_capture_on_commit_callbacks() as callbacks:
-        with transaction.atomic():
-            events = [event_make(acme.account, object_id=f"cus_{n}") for n in range(3)]
-    delivery_ids = [WebhookDelivery.objects.get(event=e).id for e in events]
-    assert len(callbacks) == 1
-    assert callbacks[0].__self__.ids == delivery_ids
-
-
-def test_no_endpoint_no_delivery_and_nothing_enqueued(acme, django_capture_on_commit_callbacks):
-    endpoint_make(acme.account, "https://a.example/inv", ["invoice.paid"])
-    with django_capture_on_commit_callbacks() as callbacks:
-        event = event_make(acme.account, "customer.created")
-    assert WebhookDelivery.objects.count() == 0
-    assert event.pending_webhooks == 0
-    assert callbacks == []
+# --- the consumer (inside the recording transaction; the fan-out: test_fan_out.py) -------
 
 
 def test_rolled_back_event_leaves_no_delivery(acme, django_capture_on_commit_callbacks):
@@ -309,7 +261,7 @@ def test_delivery_whose_worker_died_mid_send_is_redelivered(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sending_the_same_delivery_send_it_once(
-    file_database, acme, receiver, broker_down
+    file_database, acme, receiver, eager_tasks, broker_down
 ):
     endpoint_make(acme.account, receiver.url)
     event = event_make(acme.account)
@@ -423,12 +375,14 @@ def test_replay_of_a_failed_delivery_after_the_window(acme, receiver, eager_task
     assert Event.objects.get(pk=event.pk).pending_webhooks == 0
 
 
+@pytest.mark.django_db(transaction=True)
 def test_replay_is_refused_for_other_accounts_disabled_endpoints_and_viewers(
-    acme, globex, django_capture_on_commit_callbacks
+    acme, globex, tasks_queued
 ):
     endpoint = endpoint_make(acme.account, "https://a.example/x")
-    with django_capture_on_commit_callbacks():
-        event = event_make(acme.account)
+    event = event_make(acme.account)
+    tasks_queued.clear()
+    webhook_events_fan_out(event_ids=[event.id])
     delivery = WebhookDelivery.objects.get(event=event)
     with pytest.raises(ResourceMissingError, match="No such webhook delivery"):
         webhook_delivery_replay(account=globex.account, delivery_id=delivery.id, actor=SYSTEM)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from apps.accounts.audit import audit_record, changes_between
 from apps.accounts.models import Account, TestClock
@@ -16,7 +17,7 @@ from apps.core.actor import Actor
 from apps.core.api.params import metadata_merge, within
 from apps.core.errors import InvalidRequestError, ResourceMissingError
 from apps.core.events import event_record
-from apps.core.locks import row_lock
+from apps.core.locks import row_lock, row_lock_update
 from apps.customers.enums import BalanceTransactionType, TaxExempt
 from apps.customers.models import Customer, PaymentMethod
 from apps.customers.render import customer_render
@@ -268,6 +269,46 @@ def customer_create(
     return customer
 
 
+def _customer_read_locked(account: Account, customer_id: str, fields: CustomerFields) -> Customer:
+    # An update moves no money: the balance read with the row serves both renders, the event
+    # and the answer.
+    customer = row_lock(
+        _with_default_payment_method_check(
+            customers_with_balance(
+                Customer.objects.filter(account=account, id=customer_id, deleted_at__isnull=True)
+            ),
+            fields.default_payment_method,
+        )
+    )
+    if customer is None:
+        raise ResourceMissingError("customer", customer_id)
+    return customer
+
+
+def _customer_set(account: Account, customer_id: str, fields: CustomerFields) -> Customer:
+    """An update whose new values do not depend on the old ones (no metadata to merge, no
+    source): the locked read and the update in one statement (``row_lock_update``), answering
+    the row as it was (with its balance and the default payment method check); a refused
+    default payment method rolls the update back with the transaction."""
+    values: dict[str, Any] = dict(_columns(fields))
+    if fields.default_payment_method is not None:
+        values["default_payment_method"] = fields.default_payment_method or None
+    values["updated_at"] = timezone.now()
+    customer = row_lock_update(
+        _with_default_payment_method_check(
+            customers_with_balance(
+                Customer.objects.filter(account=account, id=customer_id, deleted_at__isnull=True)
+            ),
+            fields.default_payment_method,
+        ),
+        values,
+    )
+    if customer is None:
+        raise ResourceMissingError("customer", customer_id)
+    customer.updated_at = values["updated_at"]
+    return customer
+
+
 def customer_update(
     *,
     account: Account,
@@ -282,27 +323,20 @@ def customer_update(
     source's id, or "" for none) is made the default."""
     _fields_check(fields)
     prepared = source_prepare(account=account, source=source) if source else None
+    # Nothing to compute from the old row: it is read as it is changed.
+    set_as_given = prepared is None and default_source is None and fields.metadata is None
     with transaction.atomic():
-        # An update moves no money: the balance read with the row serves both renders, the
-        # event and the answer.
-        customer = row_lock(
-            _with_default_payment_method_check(
-                customers_with_balance(
-                    Customer.objects.filter(
-                        account=account, id=customer_id, deleted_at__isnull=True
-                    )
-                ),
-                fields.default_payment_method,
-            )
-        )
-        if customer is None:
-            raise ResourceMissingError("customer", customer_id)
+        if set_as_given:
+            customer = _customer_set(account, customer_id, fields)
+        else:
+            customer = _customer_read_locked(account, customer_id, fields)
         customer.account = account
         balance = customer_balance(customer)
         before = customer_render(customer, balance=balance)
         for name, value in _columns(fields).items():
             setattr(customer, name, value)
-        customer.metadata = metadata_merge(customer.metadata, fields.metadata)
+        if fields.metadata is not None:
+            customer.metadata = metadata_merge(customer.metadata, fields.metadata)
         if prepared is not None:
             replaced = customer.default_source_id
             customer.default_source = source_attach(customer=customer, row=prepared, actor=actor)
@@ -317,7 +351,8 @@ def customer_update(
             )
         if fields.default_payment_method is not None:
             _default_payment_method_set(customer, fields.default_payment_method)
-        customer.save()
+        if not set_as_given:
+            customer.save()
         after = customer_render(customer, balance=balance)
         previous = {k: v for k, v in before.items() if after.get(k) != v}
         if previous:

@@ -10,7 +10,12 @@ from apps.webhooks.services.endpoints import (
     webhook_endpoint_delete,
     webhook_endpoint_update,
 )
-from apps.webhooks.services.outbox import webhook_event_consume, webhook_events_consume
+from apps.webhooks.services.outbox import (
+    webhook_event_consume,
+    webhook_events_consume,
+    webhook_events_fan_out,
+    webhook_events_fan_out_sweep,
+)
 from apps.webhooks.services.replay import webhook_delivery_replay
 
 __all__ = [
@@ -25,4 +30,6 @@ __all__ = [
     "webhook_endpoint_update",
     "webhook_event_consume",
     "webhook_events_consume",
+    "webhook_events_fan_out",
+    "webhook_events_fan_out_sweep",
 ]
