@@ -32,10 +32,10 @@ BUDGETS = {"customer": 5, "attach": 6, "default": 5, "subscription": 20}
 # A subscription create renders its invoice in three events (created, finalized, paid), each
 # with Stripe's ``invoice.lines`` (the lines, their plans) and credit-note amounts, and fixes
 # the customer's tax ids at finalization.
-COUNTS = {"customer": 6, "attach": 8, "default": 8, "subscription": 65}
+COUNTS = {"customer": 6, "attach": 8, "default": 8, "subscription": 34}
 # On PostgreSQL the batched writes (``apps.core.bulk``) go through ``COPY``, which
 # ``CaptureQueriesContext`` does not see: the same calls show fewer statements there.
-POSTGRES_COUNTS = {**COUNTS, "subscription": 57}
+POSTGRES_COUNTS = {**COUNTS, "subscription": 28}
 MET: set[str] = set()
 
 

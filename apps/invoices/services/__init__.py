@@ -7,7 +7,12 @@ apps.invoices.transitions). The modules by topic: ``lines``, ``locking``, ``fina
 """
 
 from apps.invoices.render import invoice_item_render, invoice_record, invoice_render
-from apps.invoices.services.finalize import invoice_finalize, invoices_finalize, invoices_insert
+from apps.invoices.services.finalize import (
+    invoice_finalize,
+    invoices_finalize,
+    invoices_finalize_made,
+    invoices_insert,
+)
 from apps.invoices.services.lines import invoice_line_rows, line_discounts_of
 from apps.invoices.services.locking import invoice_lock_with_customer
 from apps.invoices.services.payments import (
@@ -48,6 +53,7 @@ __all__ = [
     "rates_effective",
     "invoice_void",
     "invoices_finalize",
+    "invoices_finalize_made",
     "invoices_insert",
     "invoices_outcomes_record",
     "invoices_pay",

@@ -19,6 +19,7 @@ from apps.invoices.enums import InvoiceStatus
 from apps.invoices.models import Invoice, InvoiceNumberSequence
 from apps.invoices.services.locking import invoice_lock_with_customer, invoices_lock_current
 from apps.invoices.stage_choices import retry_plan, stage_choices
+from apps.invoices.taxes import TAX_IDS_NOW
 from apps.invoices.transitions import invoices_move
 
 
@@ -72,14 +73,19 @@ def _tax_ids_snapshot(account, invoices: list[Invoice]) -> None:
     """Each invoice keeps its customer's tax ids as they are at finalization (one query): what
     the customer changes later does not rewrite an issued invoice."""
     found: dict[str, list[dict]] = {invoice.customer_id: [] for invoice in invoices}
+    # Read in this transaction already for the invoice's renders (invoice_render_known).
+    known = {i.customer_id: i.__dict__[TAX_IDS_NOW] for i in invoices if TAX_IDS_NOW in i.__dict__}
     for customer_id, type, value in (
-        TaxId.objects.filter(account_id=account.id, customer_id__in=list(found))
+        TaxId.objects.filter(
+            account_id=account.id, customer_id__in=[pk for pk in found if pk not in known]
+        )
         .order_by("id")
         .values_list("customer_id", "type", "value")
     ):
         found[customer_id].append({"type": type, "value": value})
+    found.update(known)
     for invoice in invoices:
-        invoice.customer_tax_ids = found[invoice.customer_id]
+        invoice.customer_tax_ids = list(found[invoice.customer_id])
 
 
 def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[str, dict]:
@@ -205,6 +211,26 @@ def invoices_insert(
         choices = stage_choices(account) if choices is None else choices
         _finalized_set(account, finalizing, set(), actor, choices, retry_plan(account))
     rows_insert(Invoice, invoices)
+
+
+def invoices_finalize_made(
+    *,
+    account,
+    invoices: list[Invoice],
+    balances: dict[str, int],
+    actor: Actor = SYSTEM,
+    choices: Choices | None = None,
+) -> None:
+    """Inside the transaction that inserted them: finalize drafts of one account (loaded with
+    customer and subscription) as ``invoices_finalize`` does, without locking or reading them
+    again (no other transaction sees them yet). ``balances``: each customer's balance, read in
+    this transaction; a customer with one is read again as the balance is applied."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("invoices_finalize_made runs in the transaction that made them")
+    with_balance = {invoice.customer_id for invoice in invoices if balances[invoice.customer_id]}
+    choices = stage_choices(account) if choices is None else choices
+    _finalized_set(account, invoices, with_balance, actor, choices, retry_plan(account))
+    rows_update(Invoice, invoices, _FINALIZED_FIELDS)
 
 
 def invoice_finalize(

@@ -28,7 +28,13 @@ from apps.invoices.services import (
     invoice_mark_uncollectible,
     invoice_void,
     invoices_finalize,
+    invoices_finalize_made,
     invoices_pay,
+)
+from apps.invoices.services.payments_begun import (
+    PaymentsBegun,
+    invoices_payments_begin,
+    invoices_payments_complete,
 )
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
@@ -215,6 +221,39 @@ def invoice_collect(
         account=subscription.account, invoices=[invoice], actor=actor, choices=choices
     )
     return invoice.id not in collected.failed
+
+
+def invoice_collect_begin(
+    subscription: Subscription, invoice, actor: Actor, choices: Choices, *, balance: int
+) -> PaymentsBegun | None:
+    """``invoice_collect`` of the first invoice of a subscription made in the caller's
+    transaction, up to the processor call: inside that transaction the invoice is finalized
+    (``balance``: the customer's, read in it) and, when charged automatically, its payment
+    claimed and its charge written pending (``invoices_payments_begin``). A new subscription's
+    collection is not paused. None when there is nothing to charge."""
+    account = subscription.account
+    invoice.subscription = subscription
+    invoice.customer = subscription.customer
+    invoice.account = account
+    invoices_finalize_made(
+        account=account,
+        invoices=[invoice],
+        balances={invoice.customer_id: balance},
+        actor=actor,
+        choices=choices,
+    )
+    if invoice.status == "open" and invoice.collection_method == "charge_automatically":
+        return invoices_payments_begin(account=account, invoices=[invoice])
+    return None
+
+
+def invoice_collect_complete(invoice, begun: PaymentsBegun | None, actor: Actor) -> bool:
+    """After the transaction of ``invoice_collect_begin``: the charge made and recorded. As
+    ``invoice_collect``, False when the automatic payment failed."""
+    if begun is None:
+        return True
+    _, failures = invoices_payments_complete(begun, actor=actor)
+    return invoice.id not in failures
 
 
 def subscription_invoice_collect(subscription: Subscription, invoice, actor: Actor) -> None:
