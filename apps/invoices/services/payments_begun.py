@@ -17,7 +17,7 @@ from django.db import transaction
 from apps.accounts.audit import changes_batched
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import ApplicationError
-from apps.customers.models import PaymentMethod
+from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.collecting import payment_collection
 from apps.invoices.models import Invoice
 from apps.invoices.services.payments import (
@@ -52,6 +52,19 @@ class PaymentsBegun:
     failures: dict[str, ApplicationError] = field(default_factory=dict)
 
 
+def _methods_loaded(invoices: list[Invoice], chosen: dict[str, str | None]) -> dict:
+    """The ``chosen`` payment methods the invoices' customers were loaded with (their default
+    payment method and source, ``customer_get(with_defaults=True)``), by id: not read again."""
+    loaded = {}
+    for invoice in invoices:
+        for name in ("default_payment_method", "default_source"):
+            field = Customer._meta.get_field(name)
+            row = field.get_cached_value(invoice.customer, None)
+            if row is not None:
+                loaded[row.id] = row
+    return {pk: loaded[pk] for pk in chosen.values() if pk in loaded}
+
+
 def invoices_payments_begin(
     *, account, invoices: list[Invoice], trigger: str = "automatic"
 ) -> PaymentsBegun:
@@ -68,7 +81,10 @@ def invoices_payments_begin(
     begun.attempted = [invoice for invoice in invoices if invoice.id in begun.chosen]
     if not begun.attempted:
         return begun
-    methods = PaymentMethod.objects.in_bulk({pk for pk in begun.chosen.values() if pk})
+    methods = _methods_loaded(begun.attempted, begun.chosen)
+    missing = {pk for pk in begun.chosen.values() if pk and pk not in methods}
+    if missing:
+        methods.update(PaymentMethod.objects.in_bulk(missing))
     failures.update(
         collection.skips(
             invoices=begun.attempted, chosen=begun.chosen, methods=methods, trigger=trigger

@@ -103,8 +103,8 @@ def _lines_write(
 ) -> list[InvoiceLine]:
     """The new invoice's line rows, in one insert (a line key billed before, a unique
     constraint, raises AlreadyInvoiced), and its pending items moved onto it. ``fresh``: the
-    subscription's items were made in this transaction, so no line key of theirs was billed
-    (no savepoint to recover from a conflict)."""
+    subscription's items were made in this transaction, so no line key of theirs was billed:
+    the rows are left to the caller's insert with the invoice (``invoice_made_write``)."""
     rows = invoice_line_rows(
         invoice=invoice,
         currency=subscription.currency,
@@ -114,7 +114,6 @@ def _lines_write(
         line_taxes=totals.line_taxes,
     )
     if fresh:
-        InvoiceLine.objects.bulk_create(rows)
         return rows
     try:
         with transaction.atomic():
@@ -170,10 +169,11 @@ def invoice_from_lines(
     was billed before. ``finalizes_at``: when the auto-advancing draft is finalized by the sweep
     (a renewal's); None for an invoice its caller finalizes at once. ``discount``: the
     discount in force now, when the caller has just read it (``discount_in_force``);
-    ``balance``: the customer's balance, likewise (``customer_balance``). ``fresh_prices``: the
-    subscription and its items were made in this transaction (no pending item, no line billed
-    before), with these prices: the invoice's renders are prepared from what is in memory
-    (``invoice_render_known``)."""
+    ``balance``: the customer's balance, likewise. ``fresh_prices``: the subscription and its
+    items (these prices) are made in this transaction, so no item is pending and no line was
+    billed; the renders use what is in memory (``invoice_render_known``), and the invoice, its
+    lines and the subscription (``latest_invoice`` set) are left for the caller to insert
+    (``invoice_made_write``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice_from_lines runs in the caller's transaction")
     account = subscription.account
@@ -192,7 +192,7 @@ def invoice_from_lines(
     subtotal, total = totals.subtotal, totals.total
     if total == 0 and not billing_settings(account).zero_total_invoices:
         return None
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         account=account,
         customer=subscription.customer,
         subscription=subscription,
@@ -213,13 +213,16 @@ def invoice_from_lines(
         created_at=now,
         stages=invoice_stages(lines, pending, totals, waived),
     )
+    if not fresh:
+        invoice.save(force_insert=True)
     rows = _lines_write(invoice, subscription, lines, pending, discounts, totals, fresh=fresh)
     if fresh:
         invoice_render_known(invoice, lines=rows, prices=fresh_prices)
     subscription.latest_invoice_id = invoice.id
     if waived:
         subscription.pending_stages = {}
-    subscription.save(update_fields=["latest_invoice_id", "pending_stages", "updated_at"])
+    if not fresh:  # a fresh subscription is inserted after, with its latest invoice
+        subscription.save(update_fields=["latest_invoice_id", "pending_stages", "updated_at"])
     if invoice.discount_id:
         discount_used(discount, now)
     invoice_record(invoice, "invoice.created", actor)

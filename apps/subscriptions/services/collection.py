@@ -25,10 +25,10 @@ from apps.core.locks import rows_lock
 from apps.invoices.engine.stages import Choices
 from apps.invoices.models import Invoice
 from apps.invoices.services import (
+    invoice_made_write,
     invoice_mark_uncollectible,
     invoice_void,
     invoices_finalize,
-    invoices_finalize_made,
     invoices_pay,
 )
 from apps.invoices.services.payments_begun import (
@@ -202,21 +202,13 @@ def invoices_auto_advance(
     return advanced
 
 
-def invoice_collect(
-    subscription: Subscription, invoice, actor: Actor, choices=None, *, just_made: bool = False
-) -> bool:
+def invoice_collect(subscription: Subscription, invoice, actor: Actor, choices=None) -> bool:
     """Finalize and, when charging automatically, pay one invoice of ``subscription`` (the batch
     of one). False when an automatic payment failed (an invoice sent to the customer is not a
-    failure before its due date). ``just_made``: ``invoice`` is the instance the caller's
-    transaction (committed) inserted for ``subscription``, so it is not read back."""
-    if just_made:
-        invoice.subscription = subscription
-        invoice.customer = subscription.customer
-        invoice.account = subscription.account
-    else:
-        invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
-            pk=invoice.pk
-        )
+    failure before its due date)."""
+    invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
+        pk=invoice.pk
+    )
     collected = invoices_collect(
         account=subscription.account, invoices=[invoice], actor=actor, choices=choices
     )
@@ -227,20 +219,17 @@ def invoice_collect_begin(
     subscription: Subscription, invoice, actor: Actor, choices: Choices, *, balance: int
 ) -> PaymentsBegun | None:
     """``invoice_collect`` of the first invoice of a subscription made in the caller's
-    transaction, up to the processor call: inside that transaction the invoice is finalized
-    (``balance``: the customer's, read in it) and, when charged automatically, its payment
-    claimed and its charge written pending (``invoices_payments_begin``). A new subscription's
-    collection is not paused. None when there is nothing to charge."""
+    transaction, up to the processor call: inside that transaction the invoice (made in
+    memory) is inserted finalized (``balance``: the customer's, read in it) and, when charged
+    automatically, its payment claimed and its charge written pending
+    (``invoices_payments_begin``). A new subscription's collection is not paused. None when
+    there is nothing to charge."""
     account = subscription.account
     invoice.subscription = subscription
     invoice.customer = subscription.customer
     invoice.account = account
-    invoices_finalize_made(
-        account=account,
-        invoices=[invoice],
-        balances={invoice.customer_id: balance},
-        actor=actor,
-        choices=choices,
+    invoice_made_write(
+        account=account, invoice=invoice, balance=balance, actor=actor, choices=choices
     )
     if invoice.status == "open" and invoice.collection_method == "charge_automatically":
         return invoices_payments_begin(account=account, invoices=[invoice])

@@ -16,7 +16,7 @@ from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_apply, discount_in_force, discount_used
 from apps.invoices.engine.stages import Choices
 from apps.invoices.models import Invoice
-from apps.invoices.services import invoice_finalize, invoice_void
+from apps.invoices.services import invoice_finalize, invoice_made_write, invoice_void
 from apps.invoices.services.payments_begun import PaymentsBegun
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.currency import subscription_plan
@@ -55,9 +55,11 @@ def _rows_insert(
     default_tax_rates: list[str],
 ) -> tuple[Subscription, list[SubscriptionItem]]:
     """The subscription, in the status its plan gives (trialing or active), and its items;
-    ``default_tax_rates`` are checked first (the account's active rates)."""
+    ``default_tax_rates`` are checked first (the account's active rates). The subscription is
+    left for ``subscription_create`` to insert once its first invoice is known (its
+    ``latest_invoice`` in the insert: the foreign keys to it are checked at commit)."""
     rates = tax_rates_applicable(account=account, ids=default_tax_rates, param="default_tax_rates")
-    subscription = Subscription.objects.create(
+    subscription = Subscription(
         account=account,
         customer=customer,
         status=plan.status,
@@ -267,11 +269,14 @@ def subscription_create(
         choices = stage_choices(account) if choices is None else choices
         balance = customer_balance(customer)
         invoice = _first_invoice(subscription, plan, rows, starts_at, choices, actor, balance)
-        # Every column was written by the insert and by invoice_from_lines: no save here.
+        # Every column is set (invoice_from_lines set latest_invoice): one insert.
+        subscription.save(force_insert=True)
         subscription_record(subscription, "customer.subscription.created", actor)
         if invoice is not None and payment_behavior != "default_incomplete":
             # Finalized, claimed and its charge pending, committed before the processor call.
             begun = invoice_collect_begin(subscription, invoice, actor, choices, balance=balance)
+        elif invoice is not None:
+            invoice_made_write(account=account, invoice=invoice, balance=None, actor=actor)
     if invoice is not None:
         _first_invoice_collect(
             subscription, invoice, choices, begun, payment_behavior=payment_behavior, actor=actor
