@@ -22,6 +22,7 @@ Customers on test clocks are stepped by their clock (``retry_next_due``, registe
 clock job: apps.subscriptions.clock_jobs).
 """
 
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -38,10 +39,13 @@ from apps.core.ids import new_id
 from apps.core.locks import row_lock, rows_lock
 from apps.invoices.models import Invoice
 from apps.invoices.services import invoices_outcomes_record, invoices_pay
+from apps.invoices.services.locking import invoices_lock_current
 from apps.invoices.services.payments import charges_judge
 from apps.payments.models import Charge
 from apps.payments.services import ChargeRequest, charges_authorize, charges_outcomes_record
 from apps.subscriptions.enums import SubscriptionStatus
+
+log = logging.getLogger(__name__)
 
 # Longer than a retry task may run (its hard time limit), so a live worker's claim is never
 # taken for a dead one's.
@@ -197,8 +201,15 @@ def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
     )
     for claim in charged:
         invoice, charge = invoices[claim.invoice_id], charges[claim.charge_id]
-        # A pending charge: the processor is asked again (no transaction open).
-        results = _charge_asked_again(invoice, charge) if charge.status == "pending" else None
+        results = None
+        if charge.status == "pending":
+            # The processor is asked again (no transaction open); unreachable, the claim
+            # waits for the next sweep.
+            try:
+                results = _charge_asked_again(invoice, charge)
+            except Exception:
+                log.exception("claim %s: the processor did not answer for %s", claim.pk, charge.id)
+                continue
         if _claim_complete(claim, invoice, charge, results, actor):
             recovered += 1
     return recovered
@@ -237,7 +248,9 @@ def _claim_complete(claim, invoice: Invoice, charge: Charge, results, actor: Act
         if not pending:
             return False
         if results is not None:
-            # Recorded meanwhile (by a worker slower than STALE_AFTER): from that, not again.
+            # The invoice before its charge (the global lock order); the charge recorded
+            # meanwhile (by a worker slower than STALE_AFTER) is completed from, not again.
+            invoices_lock_current(account, [invoice], skip_locked=False)
             current = row_lock(Charge.objects.filter(pk=charge.pk))
             if current is None or current.status != "pending":
                 charge, results = current or charge, None

@@ -102,3 +102,25 @@ def test_a_first_payment_whose_worker_died_before_charging_is_charged_once_by_th
     _completed(invoice, charge)
     assert processor_calls == {f"charge:{charge.id}": 1}
     assert Charge.objects.count() == 1
+
+
+def test_a_stale_claim_waits_while_the_processor_does_not_answer(
+    acme, at, monkeypatch, processor_calls
+):
+    invoice, claim, charge = _died_in_first_payment(acme, monkeypatch, "charges_outcomes_record")
+    at(claim.attempted_at + retries.STALE_AFTER)
+
+    def unreachable(self, **kwargs):
+        raise ConnectionError("gateway unreachable")
+
+    with monkeypatch.context() as down:
+        down.setattr(test_processor.TestProcessor, "authorize", unreachable)
+        assert stale_claims_recover() == 0
+    claim.refresh_from_db()
+    charge.refresh_from_db()
+    assert (claim.outcome, charge.status) == ("pending", "pending")
+    assert Invoice.objects.get(pk=invoice.pk).status == "open"
+
+    assert stale_claims_recover() == 1
+    _completed(invoice, charge)
+    assert processor_calls == {f"charge:{charge.id}": 2}

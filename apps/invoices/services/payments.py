@@ -274,14 +274,15 @@ def outcomes_locked_record(
     trigger: str,
     claims: dict,
     actor: Actor,
+    locked: list[Invoice] | None = None,
 ) -> tuple[list[Invoice], list[str]]:
     """``invoices_outcomes_record``'s transaction (the caller's): the rows recorded, and the
-    invoices whose retry schedule was spent."""
+    invoices whose retry schedule was spent. ``locked``: the invoices as the caller locked
+    them in this transaction (``invoices_lock_current``), before the charges it recorded."""
     collection = payment_collection()
-    locked = {
-        invoice.id: invoice
-        for invoice in invoices_lock_current(account, invoices, skip_locked=False)
-    }
+    if locked is None:
+        locked = invoices_lock_current(account, invoices, skip_locked=False)
+    locked = {invoice.id: invoice for invoice in locked}
     rows, paid, tried, released = [], [], [], []
     for invoice in invoices:
         row = locked.get(invoice.id)

@@ -20,6 +20,7 @@ from apps.core.errors import ApplicationError
 from apps.customers.models import Customer, PaymentMethod
 from apps.invoices.collecting import payment_collection
 from apps.invoices.models import Invoice
+from apps.invoices.services.locking import invoices_lock_current
 from apps.invoices.services.payments import (
     charge_requests,
     charges_judge,
@@ -110,6 +111,8 @@ def invoices_payments_complete(
         return [], failures
     results = charges_authorize(account=account, requests=begun.requests, charges=begun.charges)
     with transaction.atomic(), changes_batched(account=account, actor=actor):
+        # The invoices first, then their charges: the global lock order (apps.core.locks).
+        locked = invoices_lock_current(account, begun.attempted, skip_locked=False)
         charges_outcomes_record(
             account=account, charges=begun.charges, results=results, actor=actor
         )
@@ -125,6 +128,7 @@ def invoices_payments_complete(
             trigger=begun.trigger,
             claims=begun.claims,
             actor=actor,
+            locked=locked,
         )
     outcomes_follow(account, rows, exhausted, actor)
     return rows, failures
