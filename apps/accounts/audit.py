@@ -1,5 +1,15 @@
-"""Audit trail and security history writers; callers are services, inside their transaction."""
+"""Audit trail and security history writers; callers are services, inside their transaction.
 
+Inside ``changes_batched()`` the changes a transaction records (``change_record``,
+``changes_record``, ``audit_records``) are kept in order and written when the block ends, still
+inside the transaction: one insert for the audit entries and one for the events, however many
+steps of the transaction recorded some."""
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +21,46 @@ from apps.core.actor import Actor
 from apps.core.bulk import values_insert
 from apps.core.events import event_record, events_record
 from apps.core.ids import new_id
+
+
+@dataclass
+class _Batch:
+    account: Any
+    actor: Actor
+    audits: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = field(default_factory=list)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("changes_batch", default=None)
+
+
+@contextmanager
+def changes_batched(*, account: Account, actor: Actor) -> Iterator[None]:
+    """Inside a transaction: the audit entries and events that ``account``'s changes by
+    ``actor`` record in this block are written together as it ends (in the order they were
+    recorded, each event's object as it was when recorded). Nested blocks join the outer one;
+    changes of another account or actor are written at once, as without a batch."""
+    if _batch.get() is not None:
+        yield
+        return
+    batch = _Batch(account=account, actor=actor)
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    audit_records(account=account, actor=actor, entries=batch.audits)
+    events_record(account=account, actor=actor, changes=batch.events)
+
+
+def _batched(account: Account, actor: Actor) -> _Batch | None:
+    """The open batch that takes ``account``'s changes by ``actor``, if any."""
+    batch = _batch.get()
+    if batch is None or batch.account.id != account.id or batch.actor != actor:
+        return None
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("changes are recorded inside the transaction of the change")
+    return batch
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -80,6 +130,11 @@ def change_record(
     """The audit entry and the event of one change (``type`` names both), in its transaction.
 
     The audit entry's changes are the fields in ``previous`` with their old and new values."""
+    if _batched(account, actor) is not None:
+        changes_record(
+            account=account, actor=actor, changes=[(type, object_type, data_object, previous)]
+        )
+        return
     audit_record(
         account=account,
         actor=actor,
@@ -118,11 +173,13 @@ def changes_record(
             for type, object_type, data_object, previous in changes
         ],
     )
-    events_record(
-        account=account,
-        actor=actor,
-        changes=[(type, data_object, previous) for type, _, data_object, previous in changes],
-    )
+    events = [(type, data_object, previous) for type, _, data_object, previous in changes]
+    batch = _batched(account, actor)
+    if batch is not None:
+        # Kept as they are now: the objects rendered may change before the batch is written.
+        batch.events += copy.deepcopy(events)
+        return
+    events_record(account=account, actor=actor, changes=events)
 
 
 def audit_records(
@@ -131,6 +188,12 @@ def audit_records(
     """``audit_record`` for many entries at once: ``(action, object_type, object_id, changes)``."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_records must run inside the transaction of the change")
+    if not entries:
+        return
+    batch = _batched(account, actor)
+    if batch is not None:
+        batch.audits += copy.deepcopy(entries)
+        return
     common = {
         "account_id": account.id,
         "created_at": clock.now(),

@@ -145,15 +145,21 @@ def payment_in_progress_refuse(invoice) -> None:
 
 
 def attempts_claim(
-    *, account, invoices: list, trigger: str
+    *, account, invoices: list, trigger: str, made: bool = False
 ) -> tuple[dict[str, PaymentAttempt], dict[str, ApplicationError]]:
     """Inside the transaction that locks the open ``invoices``: a pending attempt for each that
     no other payment holds, with the id its charge will have. Answers the claims and the
-    invoices already in flight (``invoice_payment_in_progress``), by invoice id."""
-    busy = set(
-        PaymentAttempt.objects.filter(
-            invoice_id__in=[invoice.id for invoice in invoices], outcome=AttemptOutcome.PENDING
-        ).values_list("invoice_id", flat=True)
+    invoices already in flight (``invoice_payment_in_progress``), by invoice id. ``made``: the
+    invoices were made in this transaction, so no other payment holds them (not read)."""
+    busy = (
+        set()
+        if made
+        else set(
+            PaymentAttempt.objects.filter(
+                invoice_id__in=[invoice.id for invoice in invoices],
+                outcome=AttemptOutcome.PENDING,
+            ).values_list("invoice_id", flat=True)
+        )
     )
     now = clock.now()  # real time: how old a pending claim is
     claims = {

@@ -11,8 +11,12 @@
    alike, apps.collections.attempts) is recovered by the sweep after ``STALE_AFTER``: with
    the charge it made (its id was reserved at the claim) the outcome is recorded as if the
    worker had finished; without one, nothing was charged, so the claim is recorded lost and
-   the invoice retried at the next sweep. A charge still pending is left to the payments layer;
-   the slot is never charged twice.
+   the invoice retried at the next sweep. A charge still pending (the worker died around the
+   processor call: a subscription's first payment writes its claim and its pending charge in
+   one transaction, and records the charge's outcome with the invoice's) is asked of the
+   processor again under its idempotency key, which answers as it did (or charges it, once, if
+   it never got the call), and both outcomes are recorded together; the slot is never charged
+   twice.
 
 Customers on test clocks are stepped by their clock (``retry_next_due``, registered as a
 clock job: apps.subscriptions.clock_jobs).
@@ -24,6 +28,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from apps.accounts.audit import changes_batched
 from apps.collections.enums import AttemptOutcome, AttemptTrigger
 from apps.collections.models import PaymentAttempt
 from apps.collections.transitions import attempts_move
@@ -31,10 +36,13 @@ from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import CardError
 from apps.core.ids import new_id
-from apps.core.locks import rows_lock
+from apps.core.locks import row_lock, rows_lock
 from apps.invoices.models import Invoice
 from apps.invoices.services import invoices_outcomes_record, invoices_pay
+from apps.invoices.services.locking import invoices_lock_current
+from apps.invoices.services.payments import charges_judge
 from apps.payments.models import Charge
+from apps.payments.services import ChargeRequest, charges_authorize, charges_outcomes_record
 from apps.subscriptions.enums import SubscriptionStatus
 
 log = logging.getLogger(__name__)
@@ -187,41 +195,82 @@ def stale_claims_recover(*, actor: Actor = SYSTEM) -> int:
         if lost:
             _lost_record(lost)
             recovered += len(lost)
-    charged = [
-        claim
-        for claim in stale
-        if claim.charge_id in charges and charges[claim.charge_id].status != "pending"
-    ]
-    for claim in stale:
-        if claim.charge_id in charges and charges[claim.charge_id].status == "pending":
-            log.warning("retry claim %s waits for its pending charge %s", claim.pk, claim.charge_id)
+    charged = [claim for claim in stale if claim.charge_id in charges]
     invoices = Invoice.objects.select_related("customer", "subscription", "account").in_bulk(
         {claim.invoice_id for claim in charged}
     )
     for claim in charged:
         invoice, charge = invoices[claim.invoice_id], charges[claim.charge_id]
-        with transaction.atomic():
-            # Still pending under its lock: another sweep did not complete it meanwhile.
-            (pending,) = rows_lock(
-                PaymentAttempt.objects.filter(pk=claim.pk, outcome=AttemptOutcome.PENDING),
-                skip_locked=True,
-            )
-            if not pending:
+        results = None
+        if charge.status == "pending":
+            # The processor is asked again (no transaction open); unreachable, the claim
+            # waits for the next sweep.
+            try:
+                results = _charge_asked_again(invoice, charge)
+            except Exception:
+                log.exception("claim %s: the processor did not answer for %s", claim.pk, charge.id)
                 continue
-            invoices_outcomes_record(
-                account=invoice.account,
-                invoices=[invoice],
-                charges={invoice.id: charge},
-                failures={}
-                if charge.status == "succeeded"
-                else {invoice.id: _charge_error(charge)},
-                methods={invoice.id: charge.payment_method_id},
-                trigger=claim.trigger,
-                claims={invoice.id: claim},
-                actor=actor,
-            )
-        recovered += 1
+        if _claim_complete(claim, invoice, charge, results, actor):
+            recovered += 1
     return recovered
+
+
+def _charge_asked_again(invoice: Invoice, charge: Charge) -> list:
+    """The processor's answer for the pending ``charge`` of ``invoice``'s payment, asked as the
+    payment asked it, under the same idempotency key."""
+    return charges_authorize(
+        account=invoice.account,
+        requests=[
+            ChargeRequest(
+                amount=charge.amount,
+                currency=charge.currency,
+                payment_method=charge.payment_method,
+                customer=invoice.customer,
+                description=charge.description,
+                charge_id=charge.id,
+            )
+        ],
+        charges=[charge],
+    )
+
+
+def _claim_complete(claim, invoice: Invoice, charge: Charge, results, actor: Actor) -> bool:
+    """One transaction completes the stale ``claim`` from its ``charge``, recording the
+    charge's outcome first when it was pending (``results``: the processor's answer). False when
+    another sweep completed it meanwhile."""
+    account = invoice.account
+    with transaction.atomic(), changes_batched(account=account, actor=actor):
+        # Still pending under its lock: another sweep did not complete it meanwhile.
+        (pending,) = rows_lock(
+            PaymentAttempt.objects.filter(pk=claim.pk, outcome=AttemptOutcome.PENDING),
+            skip_locked=True,
+        )
+        if not pending:
+            return False
+        if results is not None:
+            # The invoice before its charge (the global lock order); the charge recorded
+            # meanwhile (by a worker slower than STALE_AFTER) is completed from, not again.
+            invoices_lock_current(account, [invoice], skip_locked=False)
+            current = row_lock(Charge.objects.filter(pk=charge.pk))
+            if current is None or current.status != "pending":
+                charge, results = current or charge, None
+        failures = {}
+        if results is not None:
+            charges_outcomes_record(account=account, charges=[charge], results=results, actor=actor)
+            charges_judge([invoice], [(charge, results[0])], failures)
+        elif charge.status != "succeeded":
+            failures[invoice.id] = _charge_error(charge)
+        invoices_outcomes_record(
+            account=account,
+            invoices=[invoice],
+            charges={invoice.id: charge},
+            failures=failures,
+            methods={invoice.id: charge.payment_method_id},
+            trigger=claim.trigger,
+            claims={invoice.id: claim},
+            actor=actor,
+        )
+    return True
 
 
 def _lost_record(claims: list[PaymentAttempt]) -> None:

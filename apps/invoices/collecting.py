@@ -32,8 +32,9 @@ class Tried:
 class PaymentCollection:
     """The collection steps of a payment (apps.collections.attempts and .services)."""
 
-    # (account, invoices, trigger) → (claims by invoice id, in-flight errors by invoice id);
-    # inside the transaction that locks the open invoices.
+    # (account, invoices, trigger, made=False) → (claims by invoice id, in-flight errors by
+    # invoice id); inside the transaction that locks the open invoices (``made``: that made
+    # them).
     claim: Callable[..., tuple[dict, dict[str, ApplicationError]]]
     # (invoices, chosen, methods, trigger) → the invoices not to charge, with their errors.
     skips: Callable[..., dict[str, ApplicationError]]

@@ -11,6 +11,7 @@ from apps.core import clock
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.invoices.taxes import (
     TAX_IDS_NOW,
+    customer_tax_ids_now,
     customers_tax_ids_now,
     tax_amounts_render,
     tax_rates_rendered,
@@ -114,6 +115,25 @@ def invoices_render_prepare(invoices: list[Invoice]) -> None:
         for invoice in group:
             invoice.__dict__[_PLANS] = plans
             invoice.__dict__[TAX_IDS_NOW] = tax_ids.get(invoice.customer_id, [])
+
+
+def invoice_render_known(invoice: Invoice, *, lines: list[InvoiceLine], prices=()) -> None:
+    """What ``invoices_render_prepare`` reads, for an invoice made in the caller's transaction
+    from what it holds: its ``lines`` as inserted, no credit notes (none can exist yet), the
+    plans of its lines' ``prices`` (the account's, loaded: only others are read) and its
+    customer's tax ids, read now (one statement). Its renders in this transaction (created,
+    finalized, paid) and its finalization's tax id snapshot then read nothing."""
+    cache = invoice.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in (("lines", lines), ("credit_notes", [])):
+        cache.pop(name, None)
+        known = getattr(invoice, name).get_queryset()
+        known._result_cache = list(rows)
+        known._prefetch_done = True
+        cache[name] = known
+    invoice.__dict__[_PLANS] = plans_of(
+        account=invoice.account, price_ids=[line.price_id for line in lines], known=prices
+    )
+    invoice.__dict__[TAX_IDS_NOW] = customer_tax_ids_now(invoice.account_id, invoice.customer_id)
 
 
 def invoice_lines_render(invoice: Invoice) -> dict[str, Any]:

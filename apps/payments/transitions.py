@@ -7,10 +7,10 @@ rows are created in their first status.
 The payment intent's moves are drawn in the README (Customers and payments).
 """
 
-from apps.accounts.audit import audit_record, audit_records
+from apps.accounts.audit import audit_record, changes_record
 from apps.core.actor import Actor
 from apps.core.errors import InvalidRequestError
-from apps.core.events import event_record, events_record
+from apps.core.events import event_record
 from apps.payments.enums import ChargeStatus, RefundStatus
 from apps.payments.enums import PaymentIntentStatus as S
 from apps.payments.enums import SetupIntentStatus as T
@@ -194,15 +194,13 @@ def charges_move(*, account, moves: list[tuple[Charge, str]], actor: Actor) -> N
         _allowed(CHARGE_MOVES, "charge", charge.status, to)
     for charge, to in moves:
         charge.status = to
-    events_record(
-        account=account,
-        changes=[(f"charge.{to}", charge_render(charge, refunds=[]), None) for charge, to in moves],
-        actor=actor,
-    )
-    audit_records(
+    changes_record(
         account=account,
         actor=actor,
-        entries=[(f"charge.{to}", "charge", charge.id, {}) for charge, to in moves],
+        changes=[
+            (f"charge.{to}", "charge", charge_render(charge, refunds=[]), None)
+            for charge, to in moves
+        ],
     )
 
 

@@ -3,11 +3,17 @@
 Payment happens outside any transaction (apps.payments two-phase charges); every state change
 records its event in the transaction that makes it (status moves through
 apps.invoices.transitions). The modules by topic: ``lines``, ``locking``, ``finalize``,
-``payments``, ``status``, ``totals``; the API objects are in apps.invoices.render.
+``payments``, ``payments_begun``, ``status``, ``totals``; the API objects are in
+apps.invoices.render.
 """
 
 from apps.invoices.render import invoice_item_render, invoice_record, invoice_render
-from apps.invoices.services.finalize import invoice_finalize, invoices_finalize, invoices_insert
+from apps.invoices.services.finalize import (
+    invoice_finalize,
+    invoice_made_write,
+    invoices_finalize,
+    invoices_insert,
+)
 from apps.invoices.services.lines import invoice_line_rows, line_discounts_of
 from apps.invoices.services.locking import invoice_lock_with_customer
 from apps.invoices.services.payments import (
@@ -38,6 +44,7 @@ __all__ = [
     "invoice_item_render",
     "invoice_line_rows",
     "invoice_lock_with_customer",
+    "invoice_made_write",
     "invoice_mark_uncollectible",
     "invoice_pay",
     "invoice_record",

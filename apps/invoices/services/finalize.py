@@ -2,13 +2,12 @@
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.bulk import rows_insert, rows_update
 from apps.core.errors import InvalidRequestError
-from apps.core.locks import row_lock
 from apps.customers.models import CustomerBalanceTransaction, TaxId
 from apps.customers.selectors import customer_balance
 from apps.customers.services import customer_balance_adjust
@@ -16,27 +15,41 @@ from apps.invoices.engine.settlement import invoice_settle
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import BALANCE, COLLECTION, collection_plan, stages_recorded
 from apps.invoices.enums import InvoiceStatus
-from apps.invoices.models import Invoice, InvoiceNumberSequence
+from apps.invoices.models import Invoice, InvoiceLine, InvoiceNumberSequence
 from apps.invoices.services.locking import invoice_lock_with_customer, invoices_lock_current
 from apps.invoices.stage_choices import retry_plan, stage_choices
+from apps.invoices.taxes import TAX_IDS_NOW
 from apps.invoices.transitions import invoices_move
 
 
 def _numbers_take(account, count: int) -> list[str]:
     """``count`` consecutive invoice numbers of the account, taken as one block under the
     sequence's row lock (held to the end of the caller's transaction, so gapless)."""
-    rows = InvoiceNumberSequence.objects.filter(account=account)
-    sequence = row_lock(rows)
-    if sequence is None:
+    after = _sequence_advance(account, count)
+    if after is None:
         # The account's first invoice: the sequence is made once (get_or_create settles two
-        # first invoices at once), then locked like every later time.
+        # first invoices at once), then advanced like every later time.
         InvoiceNumberSequence.objects.get_or_create(account=account)
-        sequence = row_lock(rows)
-    first = sequence.next_number
-    sequence.next_number += count
-    sequence.save(update_fields=["next_number"])
+        after = _sequence_advance(account, count)
+    first = after - count
     prefix = account.id.split("_", 1)[1][:8].upper()
     return [f"{prefix}-{number:04d}" for number in range(first, first + count)]
+
+
+def _sequence_advance(account, count: int) -> int | None:
+    """Advance the account's sequence by ``count`` in one ``UPDATE … RETURNING`` (which holds
+    the row's lock, as ``SELECT … FOR UPDATE`` would, to the end of the transaction): its next
+    number after, None when the account has none yet."""
+    connection = connections[router.db_for_write(InvoiceNumberSequence)]
+    table = connection.ops.quote_name(InvoiceNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_number = next_number + %s WHERE account_id = %s "
+            "RETURNING next_number",
+            [count, account.id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def _customers_with_balance(account, customer_ids: set[str]) -> set[str]:
@@ -72,14 +85,19 @@ def _tax_ids_snapshot(account, invoices: list[Invoice]) -> None:
     """Each invoice keeps its customer's tax ids as they are at finalization (one query): what
     the customer changes later does not rewrite an issued invoice."""
     found: dict[str, list[dict]] = {invoice.customer_id: [] for invoice in invoices}
+    # Read in this transaction already for the invoice's renders (invoice_render_known).
+    known = {i.customer_id: i.__dict__[TAX_IDS_NOW] for i in invoices if TAX_IDS_NOW in i.__dict__}
     for customer_id, type, value in (
-        TaxId.objects.filter(account_id=account.id, customer_id__in=list(found))
+        TaxId.objects.filter(
+            account_id=account.id, customer_id__in=[pk for pk in found if pk not in known]
+        )
         .order_by("id")
         .values_list("customer_id", "type", "value")
     ):
         found[customer_id].append({"type": type, "value": value})
+    found.update(known)
     for invoice in invoices:
-        invoice.customer_tax_ids = found[invoice.customer_id]
+        invoice.customer_tax_ids = list(found[invoice.customer_id])
 
 
 def _collection_decide(invoice: Invoice, plan: dict, choices: Choices) -> tuple[str, dict]:
@@ -205,6 +223,35 @@ def invoices_insert(
         choices = stage_choices(account) if choices is None else choices
         _finalized_set(account, finalizing, set(), actor, choices, retry_plan(account))
     rows_insert(Invoice, invoices)
+
+
+def invoice_made_write(
+    *,
+    account,
+    invoice: Invoice,
+    balance: int | None,
+    actor: Actor = SYSTEM,
+    choices: Choices | None = None,
+) -> None:
+    """Inside the transaction that made ``invoice`` in memory (loaded with customer and
+    subscription, its lines known: ``invoice_render_known``): insert it and its lines, as a
+    draft (``balance`` None), or finalized as ``invoices_finalize`` finalizes (``balance``: the
+    customer's, read in this transaction). Without a balance it is finalized as it is
+    inserted (``invoices_insert``); with one, after, so the balance is read again as it is
+    applied. No lock and no read back: no other transaction sees it yet."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("invoice_made_write runs in the transaction that made the invoice")
+    finalizing = [invoice] if balance == 0 else []
+    invoices_insert(
+        account=account, invoices=[invoice], finalizing=finalizing, actor=actor, choices=choices
+    )
+    rows_insert(InvoiceLine, list(invoice.lines.all()))
+    if balance:
+        choices = stage_choices(account) if choices is None else choices
+        _finalized_set(
+            account, [invoice], {invoice.customer_id}, actor, choices, retry_plan(account)
+        )
+        rows_update(Invoice, [invoice], _FINALIZED_FIELDS)
 
 
 def invoice_finalize(

@@ -75,7 +75,7 @@ def _payments_claim(
     return locked, claims, failures
 
 
-def _methods_chosen(invoices: list[Invoice], claims: dict) -> dict[str, str | None]:
+def methods_chosen(invoices: list[Invoice], claims: dict) -> dict[str, str | None]:
     """The payment method each claimed invoice is charged to, by invoice id: the subscription's
     default, else the customer's (None: none)."""
     return {
@@ -83,6 +83,40 @@ def _methods_chosen(invoices: list[Invoice], claims: dict) -> dict[str, str | No
         for invoice in invoices
         if invoice.id in claims
     }
+
+
+def charge_requests(
+    charging: list[Invoice], *, chosen: dict[str, str | None], methods: dict, claims: dict
+) -> list[ChargeRequest]:
+    return [
+        ChargeRequest(
+            amount=invoice.amount_due,
+            currency=invoice.currency,
+            payment_method=methods[chosen[invoice.id]],
+            customer=invoice.customer,
+            description=f"Invoice {invoice.number}",
+            charge_id=claims[invoice.id].charge_id,
+        )
+        for invoice in charging
+    ]
+
+
+def charges_judge(charging: list[Invoice], outcomes, failures: dict[str, ApplicationError]) -> dict:
+    """The charges of ``charging`` by invoice id, from their ``outcomes`` (charge, result) in
+    the same order; a declined charge's error goes into ``failures``."""
+    charges = {}
+    for invoice, (charge, result) in zip(charging, outcomes, strict=True):
+        charges[invoice.id] = charge
+        if result.status == "requires_action":
+            failures[invoice.id] = CardError(
+                "Your card was declined. This transaction requires authentication: use a "
+                "PaymentIntent to complete it.",
+                code="authentication_required",
+                extra={"decline_code": "authentication_required"},
+            )
+        elif charge.status == "failed":
+            failures[invoice.id] = card_error(result, charge=charge)
+    return charges
 
 
 def _charges_make(
@@ -100,35 +134,13 @@ def _charges_make(
     outcomes = (
         charges_attempt(
             account=account,
-            requests=[
-                ChargeRequest(
-                    amount=invoice.amount_due,
-                    currency=invoice.currency,
-                    payment_method=methods[chosen[invoice.id]],
-                    customer=invoice.customer,
-                    description=f"Invoice {invoice.number}",
-                    charge_id=claims[invoice.id].charge_id,
-                )
-                for invoice in charging
-            ],
+            requests=charge_requests(charging, chosen=chosen, methods=methods, claims=claims),
             actor=actor,
         )
         if charging
         else []
     )
-    charges = {}
-    for invoice, (charge, result) in zip(charging, outcomes, strict=True):
-        charges[invoice.id] = charge
-        if result.status == "requires_action":
-            failures[invoice.id] = CardError(
-                "Your card was declined. This transaction requires authentication: use a "
-                "PaymentIntent to complete it.",
-                code="authentication_required",
-                extra={"decline_code": "authentication_required"},
-            )
-        elif charge.status == "failed":
-            failures[invoice.id] = card_error(result, charge=charge)
-    return charges
+    return charges_judge(charging, outcomes, failures)
 
 
 def invoices_pay(
@@ -158,7 +170,7 @@ def invoices_pay(
         invoices, claims, failures = _payments_claim(account, invoices, trigger)
     else:
         failures = {}
-    chosen = _methods_chosen(invoices, claims)
+    chosen = methods_chosen(invoices, claims)
     attempted = [invoice for invoice in invoices if invoice.id in chosen]
     if not attempted:
         return [], failures
@@ -237,43 +249,77 @@ def invoices_outcomes_record(
     invoice id) or failed (``failures``; without a charge: not charged at all). Also what
     reconciles a claimed retry whose worker stopped after the charge
     (apps.collections.retries)."""
+    with transaction.atomic(savepoint=False):
+        rows, exhausted = outcomes_locked_record(
+            account,
+            invoices,
+            charges=charges,
+            failures=failures,
+            methods=methods,
+            trigger=trigger,
+            claims=claims,
+            actor=actor,
+        )
+    outcomes_follow(account, rows, exhausted, actor)
+    return rows
+
+
+def outcomes_locked_record(
+    account,
+    invoices: list[Invoice],
+    *,
+    charges: dict,
+    failures: dict[str, ApplicationError],
+    methods: dict[str, str | None],
+    trigger: str,
+    claims: dict,
+    actor: Actor,
+    locked: list[Invoice] | None = None,
+) -> tuple[list[Invoice], list[str]]:
+    """``invoices_outcomes_record``'s transaction (the caller's): the rows recorded, and the
+    invoices whose retry schedule was spent. ``locked``: the invoices as the caller locked
+    them in this transaction (``invoices_lock_current``), before the charges it recorded."""
     collection = payment_collection()
-    with transaction.atomic():
-        locked = {
-            invoice.id: invoice
-            for invoice in invoices_lock_current(account, invoices, skip_locked=False)
-        }
-        rows, paid, tried, released = [], [], [], []
-        for invoice in invoices:
-            row = locked.get(invoice.id)
-            if row is None:
-                continue
-            if row.status != "open":
-                # Settled meanwhile: only a stale claim's recovery finds this (a claimed
-                # invoice cannot be paid, voided or credited by anyone else).
-                if row.id in claims:
-                    released.append(claims[row.id])
-                continue
-            charge = charges.get(invoice.id)
-            skipped = invoice.id not in charges
-            before = row.attempt_count
-            attempt = Tried(
-                row,
-                before,
-                collection.counts(trigger=trigger, attempt_count=before, skipped=skipped),
-                methods.get(row.id),
-                charge.id if charge is not None and charge.pk else "",
-                failures.get(row.id),
-                skipped,
-            )
-            tried.append(attempt)
-            if _outcome_apply(row, attempt, invoice.customer):
-                rows.append(row)
-                if attempt.error is None:
-                    paid.append(row)
-        exhausted = collection.record(account=account, tried=tried, trigger=trigger, claims=claims)
-        collection.release(released)
-        _outcomes_write(account, rows, paid, actor)
+    if locked is None:
+        locked = invoices_lock_current(account, invoices, skip_locked=False)
+    locked = {invoice.id: invoice for invoice in locked}
+    rows, paid, tried, released = [], [], [], []
+    for invoice in invoices:
+        row = locked.get(invoice.id)
+        if row is None:
+            continue
+        if row.status != "open":
+            # Settled meanwhile: only a stale claim's recovery finds this (a claimed
+            # invoice cannot be paid, voided or credited by anyone else).
+            if row.id in claims:
+                released.append(claims[row.id])
+            continue
+        charge = charges.get(invoice.id)
+        skipped = invoice.id not in charges
+        before = row.attempt_count
+        attempt = Tried(
+            row,
+            before,
+            collection.counts(trigger=trigger, attempt_count=before, skipped=skipped),
+            methods.get(row.id),
+            charge.id if charge is not None and charge.pk else "",
+            failures.get(row.id),
+            skipped,
+        )
+        tried.append(attempt)
+        if _outcome_apply(row, attempt, invoice.customer):
+            rows.append(row)
+            if attempt.error is None:
+                paid.append(row)
+    exhausted = collection.record(account=account, tried=tried, trigger=trigger, claims=claims)
+    collection.release(released)
+    _outcomes_write(account, rows, paid, actor)
+    return rows, exhausted
+
+
+def outcomes_follow(account, rows: list[Invoice], exhausted: list[str], actor: Actor) -> None:
+    """After the outcome transaction: a paid subscription's return to active, the
+    after-last-retry actions (apps.collections.services.invoices_after_attempts)."""
     recovered = [
         row
         for row in rows
@@ -282,13 +328,12 @@ def invoices_outcomes_record(
         and row.subscription.status in ("past_due", "unpaid", "incomplete")
     ]
     if recovered or exhausted:
-        collection.after(
+        payment_collection().after(
             account=account,
             paid=recovered,
             exhausted=[row for row in rows if row.id in set(exhausted)],
             actor=actor,
         )
-    return rows
 
 
 def payment_in_progress_refuse(invoice: Invoice) -> None:

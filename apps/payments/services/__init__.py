@@ -5,6 +5,9 @@ from apps.payments.services.charges import (
     charge_create,
     charge_update,
     charges_attempt,
+    charges_authorize,
+    charges_outcomes_record,
+    charges_pending_write,
 )
 from apps.payments.services.intents import (
     payment_intent_cancel,
@@ -23,6 +26,9 @@ __all__ = [
     "charge_create",
     "charge_update",
     "charges_attempt",
+    "charges_authorize",
+    "charges_outcomes_record",
+    "charges_pending_write",
     "payment_intent_cancel",
     "payment_intent_capture",
     "payment_intent_confirm",

@@ -138,12 +138,30 @@ def charges_attempt(
     with no transaction open, one transaction records every outcome (charges, ledger rows,
     events and audit entries in multi-row writes). A charge whose card needs authentication is
     removed (nothing was authorized). Answers in the order of ``requests``."""
+    charges = charges_pending_write(account=account, requests=requests)
+    results = charges_authorize(account=account, requests=requests, charges=charges)
+    charges_outcomes_record(account=account, charges=charges, results=results, actor=actor)
+    return list(zip(charges, results, strict=True))
+
+
+def charges_pending_write(*, account: Account, requests: list[ChargeRequest]) -> list[Charge]:
+    """The first step: the charges of ``requests`` written pending in one insert, in the
+    caller's transaction (one that also claims what they pay) or in one of their own. It
+    commits before the processor is called."""
     now = clock.now()
     charges = [_pending_charge(account, request, now) for request in requests]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows_insert(Charge, charges)
+    return charges
+
+
+def charges_authorize(
+    *, account: Account, requests: list[ChargeRequest], charges: list[Charge]
+) -> list[Result]:
+    """The second step, with no transaction open: the processor charges each pending charge
+    of ``requests`` under its idempotency key (asked again, it answers as it did)."""
     processor = processor_for(account)
-    results = [
+    return [
         processor.authorize(
             amount=request.amount,
             currency=request.currency,
@@ -152,12 +170,10 @@ def charges_attempt(
             off_session=request.off_session,
             authenticated=request.authenticated,
             idempotency_key=f"charge:{charge.id}",
-            at=_charge_time(request, now),
+            at=_charge_time(request, charge.created_at),
         )
         for request, charge in zip(requests, charges, strict=True)
     ]
-    _outcomes_record(account=account, charges=charges, results=results, actor=actor)
-    return list(zip(charges, results, strict=True))
 
 
 def _pending_charge(account: Account, request: ChargeRequest, now: datetime) -> Charge:
@@ -179,15 +195,17 @@ def _pending_charge(account: Account, request: ChargeRequest, now: datetime) -> 
     )
 
 
-def _outcomes_record(
+def charges_outcomes_record(
     *, account: Account, charges: list[Charge], results: list[Result], actor: Actor
 ) -> None:
-    """One transaction records every outcome; a charge that needs authentication is removed."""
+    """The third step: one transaction (the caller's, which may record what the charges paid
+    with them, or one of its own) records every outcome; a charge that needs authentication is
+    removed."""
     settings = payment_settings(account)
     ledger: list[BalanceTransaction] = []
     moves: list[tuple[Charge, str]] = []
     removed: set[str] = set()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for charge, result in zip(charges, results, strict=True):
             charge.account = account
             if result.status == "requires_action":

@@ -109,7 +109,8 @@ class SubscriptionListApi(ApiView):
             | DISCOUNTS,
         )
         customer_id = get_str(self.params, "customer", required=True, max_length=64)
-        customer = customer_get(account=self.account, customer_id=customer_id)
+        # With its default payment method and source: the first invoice's charge is made to one.
+        customer = customer_get(account=self.account, customer_id=customer_id, with_defaults=True)
         if customer is None:
             raise ResourceMissingError("customer", customer_id, param="customer")
         now = clock.now(test_clock_id=customer.test_clock_id)

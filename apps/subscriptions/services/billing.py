@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import Account
+from apps.catalog.models import Price
 from apps.core import clock
 from apps.core.actor import SYSTEM, Actor
 from apps.core.errors import InvalidRequestError
@@ -17,6 +18,7 @@ from apps.invoices.discounts import discount_in_force, discount_used
 from apps.invoices.engine.planner import TRIAL_REMAINDER, Line
 from apps.invoices.engine.stages import Choices
 from apps.invoices.engine.staging import Totals, stages_recorded
+from apps.invoices.lines_render import invoice_render_known
 from apps.invoices.models import Discount, Invoice, InvoiceItem, InvoiceLine
 from apps.invoices.services import (
     invoice_line_rows,
@@ -96,9 +98,13 @@ def _lines_write(
     pending: list[InvoiceItem],
     discounts: list[int],
     totals: Totals,
-) -> None:
+    *,
+    fresh: bool,
+) -> list[InvoiceLine]:
     """The new invoice's line rows, in one insert (a line key billed before, a unique
-    constraint, raises AlreadyInvoiced), and its pending items moved onto it."""
+    constraint, raises AlreadyInvoiced), and its pending items moved onto it. ``fresh``: the
+    subscription's items were made in this transaction, so no line key of theirs was billed:
+    the rows are left to the caller's insert with the invoice (``invoice_made_write``)."""
     rows = invoice_line_rows(
         invoice=invoice,
         currency=subscription.currency,
@@ -107,12 +113,38 @@ def _lines_write(
         discounts=discounts,
         line_taxes=totals.line_taxes,
     )
+    if fresh:
+        return rows
     try:
         with transaction.atomic():
             InvoiceLine.objects.bulk_create(rows)
     except IntegrityError as exc:
         raise AlreadyInvoiced(subscription.id) from exc
     InvoiceItem.objects.filter(pk__in=[item.pk for item in pending]).update(invoice=invoice)
+    return rows
+
+
+def _totals(
+    subscription: Subscription,
+    discount: Discount | None,
+    lines: list[Line],
+    pending: list[InvoiceItem],
+    balance: int | None,
+    choices: Choices | None,
+) -> tuple[list[int], Totals]:
+    """``invoice_totals`` of an invoice of ``lines`` and ``pending`` items (``balance``, None:
+    read; ``choices``, None: the account's)."""
+    return invoice_totals(
+        discount,
+        [(line.amount, line.kind, line.price_id, line.proration) for line in lines]
+        + [(item.amount, item.kind, item.price_id, item.proration) for item in pending],
+        currency=subscription.currency,
+        balance=customer_balance(subscription.customer) if balance is None else balance,
+        choices=stage_choices(subscription.account) if choices is None else choices,
+        account_id=subscription.account_id,
+        line_rates=[line.tax_rates for line in lines] + [item.tax_rates for item in pending],
+        default_rates=subscription.default_tax_rates,
+    )
 
 
 def invoice_from_lines(
@@ -126,6 +158,8 @@ def invoice_from_lines(
     finalizes_at: datetime | None = None,
     choices: Choices | None = None,
     discount: Discount | None | object = _READ,
+    balance: int | None = None,
+    fresh_prices: list[Price] | None = None,
 ) -> Invoice | None:
     """A draft invoice of the planner's lines plus the customer's pending items, its totals
     computed as ``choices`` (None: the account's) chooses.
@@ -134,12 +168,18 @@ def invoice_from_lines(
     is not created unless the account asks for them. Raises AlreadyInvoiced when a line's key
     was billed before. ``finalizes_at``: when the auto-advancing draft is finalized by the sweep
     (a renewal's); None for an invoice its caller finalizes at once. ``discount``: the
-    discount in force now, when the caller has just read it (``discount_in_force``)."""
+    discount in force now, when the caller has just read it (``discount_in_force``);
+    ``balance``: the customer's balance, likewise. ``fresh_prices``: the subscription and its
+    items (these prices) are made in this transaction, so no item is pending and no line was
+    billed; the renders use what is in memory (``invoice_render_known``), and the invoice, its
+    lines and the subscription (``latest_invoice`` set) are left for the caller to insert
+    (``invoice_made_write``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice_from_lines runs in the caller's transaction")
     account = subscription.account
     lines = _lines_not_billed(lines)
-    pending = _pending_items(subscription) if include_pending else []
+    fresh = fresh_prices is not None
+    pending = _pending_items(subscription) if include_pending and not fresh else []
     waived = subscription.pending_stages if include_pending else {}
     if not lines and not pending:
         return None
@@ -148,21 +188,11 @@ def invoice_from_lines(
         discount = discount_in_force(
             customer=subscription.customer, subscription=subscription, at=now
         )
-    discounts, totals = invoice_totals(
-        discount,
-        [(line.amount, line.kind, line.price_id, line.proration) for line in lines]
-        + [(item.amount, item.kind, item.price_id, item.proration) for item in pending],
-        currency=subscription.currency,
-        balance=customer_balance(subscription.customer),
-        choices=stage_choices(account) if choices is None else choices,
-        account_id=account.id,
-        line_rates=[line.tax_rates for line in lines] + [item.tax_rates for item in pending],
-        default_rates=subscription.default_tax_rates,
-    )
+    discounts, totals = _totals(subscription, discount, lines, pending, balance, choices)
     subtotal, total = totals.subtotal, totals.total
     if total == 0 and not billing_settings(account).zero_total_invoices:
         return None
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         account=account,
         customer=subscription.customer,
         subscription=subscription,
@@ -183,11 +213,16 @@ def invoice_from_lines(
         created_at=now,
         stages=invoice_stages(lines, pending, totals, waived),
     )
-    _lines_write(invoice, subscription, lines, pending, discounts, totals)
+    if not fresh:
+        invoice.save(force_insert=True)
+    rows = _lines_write(invoice, subscription, lines, pending, discounts, totals, fresh=fresh)
+    if fresh:
+        invoice_render_known(invoice, lines=rows, prices=fresh_prices)
     subscription.latest_invoice_id = invoice.id
     if waived:
         subscription.pending_stages = {}
-    subscription.save(update_fields=["latest_invoice_id", "pending_stages", "updated_at"])
+    if not fresh:  # a fresh subscription is inserted after, with its latest invoice
+        subscription.save(update_fields=["latest_invoice_id", "pending_stages", "updated_at"])
     if invoice.discount_id:
         discount_used(discount, now)
     invoice_record(invoice, "invoice.created", actor)

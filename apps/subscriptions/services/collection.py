@@ -25,10 +25,16 @@ from apps.core.locks import rows_lock
 from apps.invoices.engine.stages import Choices
 from apps.invoices.models import Invoice
 from apps.invoices.services import (
+    invoice_made_write,
     invoice_mark_uncollectible,
     invoice_void,
     invoices_finalize,
     invoices_pay,
+)
+from apps.invoices.services.payments_begun import (
+    PaymentsBegun,
+    invoices_payments_begin,
+    invoices_payments_complete,
 )
 from apps.subscriptions.enums import SubscriptionStatus
 from apps.subscriptions.models import Subscription
@@ -196,25 +202,47 @@ def invoices_auto_advance(
     return advanced
 
 
-def invoice_collect(
-    subscription: Subscription, invoice, actor: Actor, choices=None, *, just_made: bool = False
-) -> bool:
+def invoice_collect(subscription: Subscription, invoice, actor: Actor, choices=None) -> bool:
     """Finalize and, when charging automatically, pay one invoice of ``subscription`` (the batch
     of one). False when an automatic payment failed (an invoice sent to the customer is not a
-    failure before its due date). ``just_made``: ``invoice`` is the instance the caller's
-    transaction (committed) inserted for ``subscription``, so it is not read back."""
-    if just_made:
-        invoice.subscription = subscription
-        invoice.customer = subscription.customer
-        invoice.account = subscription.account
-    else:
-        invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
-            pk=invoice.pk
-        )
+    failure before its due date)."""
+    invoice = Invoice.objects.select_related("customer", "account", "subscription").get(
+        pk=invoice.pk
+    )
     collected = invoices_collect(
         account=subscription.account, invoices=[invoice], actor=actor, choices=choices
     )
     return invoice.id not in collected.failed
+
+
+def invoice_collect_begin(
+    subscription: Subscription, invoice, actor: Actor, choices: Choices, *, balance: int
+) -> PaymentsBegun | None:
+    """``invoice_collect`` of the first invoice of a subscription made in the caller's
+    transaction, up to the processor call: inside that transaction the invoice (made in
+    memory) is inserted finalized (``balance``: the customer's, read in it) and, when charged
+    automatically, its payment claimed and its charge written pending
+    (``invoices_payments_begin``). A new subscription's collection is not paused. None when
+    there is nothing to charge."""
+    account = subscription.account
+    invoice.subscription = subscription
+    invoice.customer = subscription.customer
+    invoice.account = account
+    invoice_made_write(
+        account=account, invoice=invoice, balance=balance, actor=actor, choices=choices
+    )
+    if invoice.status == "open" and invoice.collection_method == "charge_automatically":
+        return invoices_payments_begin(account=account, invoices=[invoice])
+    return None
+
+
+def invoice_collect_complete(invoice, begun: PaymentsBegun | None, actor: Actor) -> bool:
+    """After the transaction of ``invoice_collect_begin``: the charge made and recorded. As
+    ``invoice_collect``, False when the automatic payment failed."""
+    if begun is None:
+        return True
+    _, failures = invoices_payments_complete(begun, actor=actor)
+    return invoice.id not in failures
 
 
 def subscription_invoice_collect(subscription: Subscription, invoice, actor: Actor) -> None:

@@ -5,16 +5,19 @@ from datetime import datetime
 
 from django.db import transaction
 
+from apps.accounts.audit import changes_batched
 from apps.accounts.models import Account
 from apps.catalog.selectors import tax_rates_applicable
 from apps.core import clock
 from apps.core.actor import Actor
 from apps.core.errors import CardError, InvalidRequestError
 from apps.customers.models import Customer
+from apps.customers.selectors import customer_balance
 from apps.invoices.discounts import discount_apply, discount_in_force, discount_used
 from apps.invoices.engine.stages import Choices
 from apps.invoices.models import Invoice
-from apps.invoices.services import invoice_finalize, invoice_void
+from apps.invoices.services import invoice_finalize, invoice_made_write, invoice_void
+from apps.invoices.services.payments_begun import PaymentsBegun
 from apps.invoices.stage_choices import stage_choices
 from apps.subscriptions.currency import subscription_plan
 from apps.subscriptions.enums import SubscriptionStatus
@@ -27,7 +30,10 @@ from apps.subscriptions.planning import (
 )
 from apps.subscriptions.render import subscription_children_known, subscription_record
 from apps.subscriptions.services.billing import invoice_from_lines
-from apps.subscriptions.services.collection import invoice_collect
+from apps.subscriptions.services.collection import (
+    invoice_collect_begin,
+    invoice_collect_complete,
+)
 from apps.subscriptions.terms import item_terms
 from apps.subscriptions.transitions import subscription_move
 
@@ -49,9 +55,11 @@ def _rows_insert(
     default_tax_rates: list[str],
 ) -> tuple[Subscription, list[SubscriptionItem]]:
     """The subscription, in the status its plan gives (trialing or active), and its items;
-    ``default_tax_rates`` are checked first (the account's active rates)."""
+    ``default_tax_rates`` are checked first (the account's active rates). The subscription is
+    left for ``subscription_create`` to insert once its first invoice is known (its
+    ``latest_invoice`` in the insert: the foreign keys to it are checked at commit)."""
     rates = tax_rates_applicable(account=account, ids=default_tax_rates, param="default_tax_rates")
-    subscription = Subscription.objects.create(
+    subscription = Subscription(
         account=account,
         customer=customer,
         status=plan.status,
@@ -104,10 +112,17 @@ def _first_payment_move(subscription: Subscription, status: str, actor: Actor) -
 
 
 def _first_invoice_collect(
-    subscription: Subscription, invoice, choices: Choices, *, payment_behavior: str, actor: Actor
+    subscription: Subscription,
+    invoice,
+    choices: Choices,
+    begun: PaymentsBegun | None,
+    *,
+    payment_behavior: str,
+    actor: Actor,
 ) -> None:
     """After the creation's transaction: the first invoice finalized and left for the customer
-    (``default_incomplete``), or collected; a failed first payment leaves the subscription
+    (``default_incomplete``), or its collection (begun in the creation's transaction:
+    ``invoice_collect_begin``) completed; a failed first payment leaves the subscription
     incomplete, or undoes it (``error_if_incomplete``)."""
     account = subscription.account
     if payment_behavior == "default_incomplete":
@@ -115,7 +130,7 @@ def _first_invoice_collect(
         invoice_finalize(invoice_id=invoice.id, account=account, actor=actor, choices=choices)
         _first_payment_move(subscription, SubscriptionStatus.INCOMPLETE, actor)
         return
-    if invoice_collect(subscription, invoice, actor, choices, just_made=True):
+    if invoice_collect_complete(invoice, begun, actor):
         return
     if payment_behavior == "error_if_incomplete":
         # As if it had not been created: the invoice is voided, the subscription expires.
@@ -166,11 +181,12 @@ def _first_invoice(
     starts_at: datetime,
     choices: Choices,
     actor: Actor,
+    balance: int,
 ) -> Invoice | None:
     """The first period's invoice of the new subscription's items (in the request's order, as
     the preview plans them). The discount in force as the first period begins discounts it,
     and a ``once`` coupon is spent by the period even when no invoice is made (one read of the
-    discount for both)."""
+    discount for both). ``balance``: the customer's, read in this transaction."""
     customer = subscription.customer
     starting = [item_terms(row, currency=plan.currency, on=starts_at) for row in rows]
     lines = first_lines(plan, starting, choices=choices)
@@ -184,6 +200,8 @@ def _first_invoice(
         actor=actor,
         choices=choices,
         discount=discount,
+        balance=balance,
+        fresh_prices=[row.price for row in rows],
     )
     if discount is not None:
         discount_used(discount, now)
@@ -228,7 +246,8 @@ def subscription_create(
         billing_cycle_anchor=billing_cycle_anchor,
         proration_behavior=proration_behavior,
     )
-    with transaction.atomic():
+    begun = None
+    with transaction.atomic(), changes_batched(account=account, actor=actor):
         subscription, rows = _rows_insert(
             account=account,
             customer=customer,
@@ -248,11 +267,18 @@ def subscription_create(
             subscription, items=sorted(rows, key=lambda row: row.id), discount_ids=discount_ids
         )
         choices = stage_choices(account) if choices is None else choices
-        invoice = _first_invoice(subscription, plan, rows, starts_at, choices, actor)
-        # Every column was written by the insert and by invoice_from_lines: no save here.
+        balance = customer_balance(customer)
+        invoice = _first_invoice(subscription, plan, rows, starts_at, choices, actor, balance)
+        # Every column is set (invoice_from_lines set latest_invoice): one insert.
+        subscription.save(force_insert=True)
         subscription_record(subscription, "customer.subscription.created", actor)
+        if invoice is not None and payment_behavior != "default_incomplete":
+            # Finalized, claimed and its charge pending, committed before the processor call.
+            begun = invoice_collect_begin(subscription, invoice, actor, choices, balance=balance)
+        elif invoice is not None:
+            invoice_made_write(account=account, invoice=invoice, balance=None, actor=actor)
     if invoice is not None:
         _first_invoice_collect(
-            subscription, invoice, choices, payment_behavior=payment_behavior, actor=actor
+            subscription, invoice, choices, begun, payment_behavior=payment_behavior, actor=actor
         )
     return subscription
