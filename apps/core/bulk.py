@@ -7,8 +7,10 @@ model ``save()`` runs and no signal fires, exactly like ``bulk_create``; primary
 by the caller (public ids are generated on the instance).
 """
 
+import json
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import partial
 
 from django.db import connections, models, router
 
@@ -25,7 +27,8 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
     for obj in objs:
         if obj.pk is None:
             raise ValueError(f"{model.__name__} rows need their primary key set before insert")
-    preparers = [_preparer(field, connection) for field in fields]
+    texts: dict = {}
+    preparers = [_preparer(field, connection, texts) for field in fields]
     with _copy(model, fields, connection) as copy:
         for obj in objs:
             copy.write_row([prepare(obj) for prepare in preparers])
@@ -42,13 +45,16 @@ def values_insert(model: type[models.Model], rows: Sequence[Sequence]) -> None:
     if connection.vendor != "postgresql":
         model.objects.using(alias).bulk_create([model(*row) for row in rows])
         return
-    plain = [_as_is(field) for field in fields]
+    texts: dict = {}
+    preparers = [
+        None if _as_is(field) else _value_preparer(field, connection, texts) for field in fields
+    ]
     with _copy(model, fields, connection) as copy:
         for row in rows:
             copy.write_row(
                 [
-                    value if keep else field.get_db_prep_save(value, connection)
-                    for value, keep, field in zip(row, plain, fields, strict=True)
+                    value if prepare is None else prepare(value)
+                    for value, prepare in zip(row, preparers, strict=True)
                 ]
             )
 
@@ -76,11 +82,43 @@ def _as_is(field: models.Field) -> bool:
     )
 
 
-def _preparer(field: models.Field, connection):
+def _preparer(field: models.Field, connection, texts: dict | None = None):
     attname = field.attname
     if _as_is(field):
         return lambda obj: getattr(obj, attname)
+    if texts is not None and isinstance(field, models.JSONField):
+        as_text = _json_preparer(field, connection, texts)
+        return lambda obj: as_text(getattr(obj, attname))
     return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+
+
+def _value_preparer(field: models.Field, connection, texts: dict):
+    if isinstance(field, models.JSONField):
+        return _json_preparer(field, connection, texts)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _json_preparer(field: models.JSONField, connection, texts: dict):
+    """A JSON column's value as the JSON text COPY takes, encoded as the field would (its
+    encoder) but once per object of the write: the events of one write often carry the same
+    snapshot (an invoice's ``invoice.paid`` and ``invoice.payment_succeeded``), and empty
+    values skip the encoder. ``texts`` keeps each object with its text, so an id is never
+    reused within the write. ``None`` is SQL NULL, as the field stores it."""
+    dumps = json.dumps if field.encoder is None else partial(json.dumps, cls=field.encoder)
+
+    def prepare(value):
+        if value is None:
+            return None
+        if type(value) not in (dict, list):
+            return field.get_db_prep_save(value, connection)
+        if not value:
+            return "{}" if type(value) is dict else "[]"
+        found = texts.get(id(value))
+        if found is None:
+            found = texts[id(value)] = (value, dumps(value))
+        return found[1]
+
+    return prepare
 
 
 def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields: list[str]) -> None:
@@ -149,3 +187,27 @@ def rows_insert_new(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [value for (value,) in cursor.fetchall()]
+
+
+def instance_new(model: type[models.Model], **values) -> models.Model:
+    """``model(**values)`` for rows made by the thousand (a renewal batch's invoices and lines):
+    the same instance, its omitted fields' defaults taken in field order as ``Model.__init__``
+    takes them, but through its positional path, about a third of the CPU of the keyword one.
+    ``values`` name concrete fields (a foreign key by its attname or by its object)."""
+    related = []
+    args = []
+    for field in model._meta.concrete_fields:
+        if field.attname in values:
+            args.append(values.pop(field.attname))
+        elif field.is_relation and field.name in values:
+            obj = values.pop(field.name)
+            args.append(None if obj is None else getattr(obj, field.target_field.attname))
+            related.append((field.name, obj))
+        else:
+            args.append(field.get_default())
+    if values:
+        raise TypeError(f"{model.__name__} has no fields {sorted(values)}")
+    instance = model(*args)
+    for name, obj in related:
+        setattr(instance, name, obj)  # its cache, as the keyword path sets it
+    return instance

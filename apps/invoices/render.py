@@ -7,7 +7,7 @@ from apps.core import clock
 from apps.core.actor import Actor
 from apps.customers.models import Customer
 from apps.invoices.documents import hosted_invoice_url, invoice_pdf_url
-from apps.invoices.lines_render import invoice_lines_render
+from apps.invoices.lines_render import CREDIT_NOTES, invoice_lines_render
 from apps.invoices.models import Invoice, InvoiceItem
 from apps.invoices.taxes import (
     customer_tax_ids_now,
@@ -172,11 +172,13 @@ def _parent(invoice: Invoice) -> dict[str, Any] | None:
 
 def _credit_notes_amounts(invoice: Invoice) -> dict[str, int]:
     """What the invoice's issued credit notes took off before it was paid (lowering the amount
-    due) and after (settled by refund, balance credit or out of band). Read through ``all()`` so
-    a caller's prefetch is used; a draft has none."""
+    due) and after (settled by refund, balance credit or out of band). The notes read by
+    ``invoices_render_prepare`` when it read them, else through ``all()`` so a caller's
+    prefetch is used; a draft has none."""
     pre = post = 0
     if invoice.status != "draft":
-        for note in invoice.credit_notes.all():
+        notes = invoice.__dict__.get(CREDIT_NOTES)
+        for note in invoice.credit_notes.all() if notes is None else notes:
             if note.status != "issued":
                 continue
             settled = note.refund_amount + note.credit_amount + note.out_of_band_amount

@@ -1,6 +1,7 @@
 """An invoice's line rows: the planner's lines and pending items, with their discount shares."""
 
 from apps.catalog.models import Price
+from apps.core.bulk import instance_new
 from apps.invoices.discounts import discount_amounts
 from apps.invoices.engine.planner import Line
 from apps.invoices.models import Invoice, InvoiceItem, InvoiceLine
@@ -34,7 +35,8 @@ def invoice_line_rows(
     with its share of the discount (``discounts`` in the same order), its own tax rates and its
     taxes (``line_taxes``, the totals' ``line_taxes``: None, none)."""
     rows = [
-        InvoiceLine(
+        instance_new(
+            InvoiceLine,
             account_id=invoice.account_id,
             invoice=invoice,
             subscription_item_id=line.item_id,
@@ -51,7 +53,8 @@ def invoice_line_rows(
         )
         for line in lines
     ] + [
-        InvoiceLine(
+        instance_new(
+            InvoiceLine,
             account_id=invoice.account_id,
             invoice=invoice,
             subscription_item_id=None,

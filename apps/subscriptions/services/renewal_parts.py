@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from apps.catalog.models import Price
 from apps.catalog.selectors import tax_rate_terms
-from apps.core.bulk import rows_insert
+from apps.core.bulk import instance_new, rows_insert
 from apps.core.ids import new_secret
 from apps.invoices.discounts import discount_amounts
 from apps.invoices.engine.planner import Line
@@ -181,7 +181,8 @@ def renewal_invoice_plan(r: Renewal, products: dict, settings: dict) -> None:
             settings[account.id] = billing_settings(account)
         if not settings[account.id].zero_total_invoices:
             return
-    r.invoice = Invoice(
+    r.invoice = instance_new(
+        Invoice,
         account=account,
         customer=subscription.customer,
         subscription=subscription,
