@@ -215,7 +215,7 @@ class SubscriptionAdmin(
                     (i, _money(i.total, i.currency), invoice_retry_label(i)) for i in invoices
                 ],
                 "form": form,
-                "cancel_form": cancel_form or CancelForm(),
+                "cancel_form": cancel_form or CancelForm(subscription=subscription),
                 **page_forms(subscription, **bound),
                 "paused_items": any(item.paused_at for item in items),
                 "preview": preview,
@@ -297,4 +297,4 @@ class SubscriptionAdmin(
             else:
                 messages.success(request, "The subscription was changed.")
                 return redirect("admin:subscriptions_subscription_change", subscription.id)
-        return self._page(request, subscription, form, CancelForm())
+        return self._page(request, subscription, form, CancelForm(subscription=subscription))

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from apps.core import clock, search
 from apps.core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, equal_filters, paginate
 from apps.core.api.params import (
+    get_bool,
     get_currency,
     get_ids,
     get_int,
@@ -249,6 +250,8 @@ class SubscriptionDetailApi(ApiView):
             subscription_id=self._subscription(subscription).id,
             details=cancellation_details_parse(self.params.get("cancellation_details")),
             actor=self.actor,
+            prorate=get_bool(self.params, "prorate", default=False),
+            invoice_now=get_bool(self.params, "invoice_now", default=False),
         )
         return self.respond(subscription_render(row))
 

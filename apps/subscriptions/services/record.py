@@ -24,9 +24,10 @@ def active_items(subscription: Subscription) -> list[SubscriptionItem]:
     return [item for item in items if item_bills(item)]
 
 
-def prorations_pend(subscription: Subscription, lines: list, *, at: datetime) -> None:
-    """Proration lines wait as pending invoice items for the next invoice (or the one made now)."""
-    InvoiceItem.objects.bulk_create(
+def prorations_pend(subscription: Subscription, lines: list, *, at: datetime) -> list[InvoiceItem]:
+    """Proration lines wait as pending invoice items for the next invoice (or the one made now);
+    answers the items made."""
+    return InvoiceItem.objects.bulk_create(
         InvoiceItem(
             account=subscription.account,
             customer=subscription.customer,
