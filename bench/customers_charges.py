@@ -5,7 +5,8 @@ at least 40% of the bare view's.
 
     .venv/bin/python bench/customers_charges.py [--seconds 10] [--connections 4] [--workers 2]
 
-The database ``ledgerline_bench_charges`` is dropped, created and migrated. The bare view is
+The database ``DATABASE_URL`` names when its name contains "bench", else
+``ledgerline_bench_charges``, is dropped, created and migrated. The bare view is
 ``POST /bench/bare-post`` (``bench/bench_urls.py``): reads the form body and answers a fixed
 JSON object, behind the same middleware. Every API answer is checked (201/200 with the
 expected object, charge ``succeeded``) and the database is checked afterwards: one succeeded
@@ -119,7 +120,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     args = parser.parse_args()
 
-    database_url = _support.database_url(DATABASE)
+    database_url = _support.named_database_url(DATABASE)
     _support.database_recreate(database_url)
     env = _support.bench_env(DATABASE_URL=database_url)
     _support.manage("migrate", "--noinput", env=env)

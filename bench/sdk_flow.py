@@ -6,7 +6,8 @@
     .venv/bin/python bench/sdk_flow.py [--rounds 4] [--seconds 3] [--connections 1]
 
 Needs PostgreSQL (``DATABASE_URL``'s server, default postgres://postgres@127.0.0.1:5432): the
-database ``ledgerline_bench_sdk_flow`` is dropped, created, migrated and seeded like
+database ``DATABASE_URL`` names when its name contains "bench", else
+``ledgerline_bench_sdk_flow``, is dropped, created, migrated and seeded like
 ``bench/api_overhead.py`` (an account, 1,000 events, ``ANALYZE``), plus a product and a monthly
 price made through the API. One gunicorn (gthread) on 127.0.0.1 serves the flow and the bare
 view ``GET /bench/bare-events`` (the same baseline as the API overhead claim: the account's ten
@@ -179,7 +180,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     args = parser.parse_args()
 
-    database_url = _support.database_url(DATABASE)
+    database_url = _support.named_database_url(DATABASE)
     _support.database_recreate(database_url)
     # The customer emails are drafted and sent in-process, kept in memory rather than printed.
     env = _support.bench_env(

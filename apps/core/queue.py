@@ -6,9 +6,17 @@ Celery app's registered tasks, so eager mode (tests, ``CELERY_TASK_ALWAYS_EAGER`
 it in place.
 """
 
+import threading
+
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+
+# Held while the task modules are imported on first use. Celery's autodiscovery returns at once,
+# importing nothing, to a thread that calls it while another thread runs it
+# (``celery.loaders.base._RACE_PROTECTION``), so without the lock that thread would read the
+# registry half filled and fail with ``NotRegistered``.
+_IMPORT_LOCK = threading.Lock()
 
 
 def celery_queues() -> tuple[str, ...]:
@@ -19,10 +27,13 @@ def celery_queues() -> tuple[str, ...]:
 
 
 def task_named(name: str):
-    """The registered task ``name`` (its app's tasks module is imported on first use)."""
+    """The registered task ``name`` (its app's tasks module is imported on first use, by one
+    thread while the others wait: a gthread web process's first concurrent requests)."""
     tasks = current_app.tasks
     if name not in tasks:
-        current_app.loader.import_default_modules()
+        with _IMPORT_LOCK:
+            if name not in tasks:
+                current_app.loader.import_default_modules()
     return tasks[name]
 
 
