@@ -12,7 +12,9 @@ cards, charges, paid invoices and their ``invoice.paid`` events are seeded with 
 queues the send tasks as the event consumer does after a commit (batches of
 ``emails.TASK_BATCH``), and the clock stops when the server has every message and the queue is
 empty. Checks: one SentEmail per event with no error, and every customer's address received
-exactly once. Exits 1 when the target is missed or a check fails.
+exactly once. Also printed: the CPU the workers and this process (the SMTP server, mostly) used
+an email while draining, and the load average. Exits 1 when the target is missed or a check
+fails.
 """
 
 import argparse
@@ -169,6 +171,13 @@ def seed(count: int):
     return account, event_ids
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU (user and system) process ``pid`` has used so far, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def baseline(count: int, port: int) -> float:
     """Seconds for one client to send ``count`` messages of the same size over one
     connection."""
@@ -229,6 +238,8 @@ def main() -> int:
     try:
         time.sleep(3)  # the workers connect
         task = task_named("collections.customer_emails_send")
+        workers_cpu = sum(cpu_seconds(worker.pid) for worker in workers)
+        own_cpu = time.process_time()
         began = time.perf_counter()
         for first in range(0, len(event_ids), emails.TASK_BATCH):
             task.delay(event_ids=event_ids[first : first + emails.TASK_BATCH])
@@ -238,11 +249,15 @@ def main() -> int:
                 break
             time.sleep(0.05)
         elapsed = time.perf_counter() - began
+        own_cpu = time.process_time() - own_cpu
         time.sleep(1)  # outcomes recorded after the last send
+        workers_cpu = sum(cpu_seconds(worker.pid) for worker in workers) - workers_cpu
     finally:
         _support.workers_stop(workers)
         controller.stop()
 
+    with open("/proc/loadavg") as loadavg:
+        load_average = " ".join(loadavg.read().split()[:3])
     rows = SentEmail.objects.filter(account=account)
     recorded = rows.count()
     failed = rows.exclude(error="").count()
@@ -263,6 +278,10 @@ def main() -> int:
     print(
         f"  drained: {args.emails:,} in {elapsed:.1f} s = {rate:,.0f} emails/s; "
         f"ratio to baseline {elapsed / base:.1f}x"
+    )
+    print(
+        f"  CPU an email: workers {1000 * workers_cpu / args.emails:.2f} ms, SMTP server (this "
+        f"process) {1000 * own_cpu / args.emails:.2f} ms; load average {load_average}"
     )
     print(
         f"  checks: {recorded:,} recorded, {failed} failed, {len(sink.recipients):,} addresses "
