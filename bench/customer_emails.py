@@ -5,6 +5,7 @@ messages, built once, sent by one client over one connection to the same server 
 server itself can take). Target (issue 16): at least 2,000 emails/s, none lost or doubled.
 
     .venv/bin/python bench/customer_emails.py [--emails 20000] [--workers 2] [--concurrency 4]
+    .venv/bin/python bench/customer_emails.py --in-process [--emails 2000]
 
 The database named in DATABASE_URL must contain "bench" (default ledgerline_bench_emails); it is
 dropped, created and migrated. Redis database 13 (or REDIS_URL's) is flushed. Customers, their
@@ -200,12 +201,56 @@ def baseline(count: int, port: int) -> float:
     return time.perf_counter() - began
 
 
+def in_process(count: int) -> int:
+    """``--in-process``: the CPU one process spends an email, sending the receipts itself in
+    batches of ``emails.TASK_BATCH`` (no Celery) with Django's SMTP backend, to an aiosmtpd
+    server in another process so that the server's CPU is not counted. The first batch warms up
+    (URLconf, templates) and is left out."""
+    import subprocess
+
+    port = _support.free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{_support.LOOPBACK}:{port}"]
+        + ["-c", "aiosmtpd.handlers.Sink"]
+    )
+    try:
+        _support.worker_bench_setup(database=DEFAULT_DATABASE, redis_db=13)
+        from django.conf import settings
+
+        from apps.collections import emails
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = _support.LOOPBACK, port
+        _account, event_ids = seed(count + emails.TASK_BATCH)
+        sent = emails.customer_emails_send(event_ids=event_ids[: emails.TASK_BATCH])
+        event_ids = event_ids[emails.TASK_BATCH :]
+        cpu, began = time.process_time(), time.perf_counter()
+        for first in range(0, len(event_ids), emails.TASK_BATCH):
+            sent += emails.customer_emails_send(
+                event_ids=event_ids[first : first + emails.TASK_BATCH]
+            )
+        cpu, elapsed = time.process_time() - cpu, time.perf_counter() - began
+    finally:
+        server.terminate()
+    with open("/proc/loadavg") as loadavg:
+        load_average = " ".join(loadavg.read().split()[:3])
+    print(f"Customer emails in one process ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
+    print(
+        f"  {count:,} receipts after a warm-up batch: {1000 * cpu / count:.2f} ms of CPU and "
+        f"{1000 * elapsed / count:.2f} ms of wall time an email; load average {load_average}"
+    )
+    return 0 if sent == count + emails.TASK_BATCH else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--emails", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--in-process", action="store_true", help=in_process.__doc__)
     args = parser.parse_args()
+    if args.in_process:
+        return in_process(args.emails)
 
     from aiosmtpd.controller import Controller
 
