@@ -232,7 +232,7 @@ def _claim_row(event: Event, draft: Draft, email: Outgoing, claimed_at) -> SentE
     return SentEmail(
         account_id=event.account_id,
         event_id=event.id,
-        customer=draft.customer,
+        customer_id=draft.customer.id,
         kind=draft.kind,
         object_id=draft.object_id,
         to=email.to,
