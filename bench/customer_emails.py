@@ -5,6 +5,7 @@ messages, built once, sent by one client over one connection to the same server 
 server itself can take). Target (issue 16): at least 2,000 emails/s, none lost or doubled.
 
     .venv/bin/python bench/customer_emails.py [--emails 20000] [--workers 2] [--concurrency 4]
+    .venv/bin/python bench/customer_emails.py --in-process [--emails 2000]
 
 The database named in DATABASE_URL must contain "bench" (default ledgerline_bench_emails); it is
 dropped, created and migrated. Redis database 13 (or REDIS_URL's) is flushed. Customers, their
@@ -12,7 +13,9 @@ cards, charges, paid invoices and their ``invoice.paid`` events are seeded with 
 queues the send tasks as the event consumer does after a commit (batches of
 ``emails.TASK_BATCH``), and the clock stops when the server has every message and the queue is
 empty. Checks: one SentEmail per event with no error, and every customer's address received
-exactly once. Exits 1 when the target is missed or a check fails.
+exactly once. Also printed: the CPU the workers and this process (the SMTP server, mostly) used
+an email while draining, and the load average. Exits 1 when the target is missed or a check
+fails.
 """
 
 import argparse
@@ -169,6 +172,13 @@ def seed(count: int):
     return account, event_ids
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU (user and system) process ``pid`` has used so far, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def baseline(count: int, port: int) -> float:
     """Seconds for one client to send ``count`` messages of the same size over one
     connection."""
@@ -191,12 +201,56 @@ def baseline(count: int, port: int) -> float:
     return time.perf_counter() - began
 
 
+def in_process(count: int) -> int:
+    """``--in-process``: the CPU one process spends an email, sending the receipts itself in
+    batches of ``emails.TASK_BATCH`` (no Celery) with Django's SMTP backend, to an aiosmtpd
+    server in another process so that the server's CPU is not counted. The first batch warms up
+    (URLconf, templates) and is left out."""
+    import subprocess
+
+    port = _support.free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{_support.LOOPBACK}:{port}"]
+        + ["-c", "aiosmtpd.handlers.Sink"]
+    )
+    try:
+        _support.worker_bench_setup(database=DEFAULT_DATABASE, redis_db=13)
+        from django.conf import settings
+
+        from apps.collections import emails
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = _support.LOOPBACK, port
+        _account, event_ids = seed(count + emails.TASK_BATCH)
+        sent = emails.customer_emails_send(event_ids=event_ids[: emails.TASK_BATCH])
+        event_ids = event_ids[emails.TASK_BATCH :]
+        cpu, began = time.process_time(), time.perf_counter()
+        for first in range(0, len(event_ids), emails.TASK_BATCH):
+            sent += emails.customer_emails_send(
+                event_ids=event_ids[first : first + emails.TASK_BATCH]
+            )
+        cpu, elapsed = time.process_time() - cpu, time.perf_counter() - began
+    finally:
+        server.terminate()
+    with open("/proc/loadavg") as loadavg:
+        load_average = " ".join(loadavg.read().split()[:3])
+    print(f"Customer emails in one process ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
+    print(
+        f"  {count:,} receipts after a warm-up batch: {1000 * cpu / count:.2f} ms of CPU and "
+        f"{1000 * elapsed / count:.2f} ms of wall time an email; load average {load_average}"
+    )
+    return 0 if sent == count + emails.TASK_BATCH else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--emails", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--in-process", action="store_true", help=in_process.__doc__)
     args = parser.parse_args()
+    if args.in_process:
+        return in_process(args.emails)
 
     from aiosmtpd.controller import Controller
 
@@ -229,6 +283,8 @@ def main() -> int:
     try:
         time.sleep(3)  # the workers connect
         task = task_named("collections.customer_emails_send")
+        workers_cpu = sum(cpu_seconds(worker.pid) for worker in workers)
+        own_cpu = time.process_time()
         began = time.perf_counter()
         for first in range(0, len(event_ids), emails.TASK_BATCH):
             task.delay(event_ids=event_ids[first : first + emails.TASK_BATCH])
@@ -238,11 +294,15 @@ def main() -> int:
                 break
             time.sleep(0.05)
         elapsed = time.perf_counter() - began
+        own_cpu = time.process_time() - own_cpu
         time.sleep(1)  # outcomes recorded after the last send
+        workers_cpu = sum(cpu_seconds(worker.pid) for worker in workers) - workers_cpu
     finally:
         _support.workers_stop(workers)
         controller.stop()
 
+    with open("/proc/loadavg") as loadavg:
+        load_average = " ".join(loadavg.read().split()[:3])
     rows = SentEmail.objects.filter(account=account)
     recorded = rows.count()
     failed = rows.exclude(error="").count()
@@ -263,6 +323,10 @@ def main() -> int:
     print(
         f"  drained: {args.emails:,} in {elapsed:.1f} s = {rate:,.0f} emails/s; "
         f"ratio to baseline {elapsed / base:.1f}x"
+    )
+    print(
+        f"  CPU an email: workers {1000 * workers_cpu / args.emails:.2f} ms, SMTP server (this "
+        f"process) {1000 * own_cpu / args.emails:.2f} ms; load average {load_average}"
     )
     print(
         f"  checks: {recorded:,} recorded, {failed} failed, {len(sink.recipients):,} addresses "

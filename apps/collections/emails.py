@@ -19,7 +19,6 @@ sends twice, even if its task runs again, and an email whose worker died mid-sen
 recorded as unconfirmed (at most once, as a customer would rather have it).
 """
 
-import logging
 from contextlib import nullcontext
 
 from django.db import transaction
@@ -38,8 +37,6 @@ from apps.core import clock
 from apps.core.bulk import rows_insert_new
 from apps.core.models import Event
 from apps.core.queue import task_named
-
-logger = logging.getLogger(__name__)
 
 TRIGGERS = frozenset(
     {"invoice.payment_failed", "invoice.paid", "invoice.upcoming", "customer.source.expiring"}
@@ -120,8 +117,9 @@ def wording_of(templates: dict[str, EmailTemplate], kind: str) -> Wording:
     return Wording(subject=row.subject, body=row.body) if row is not None else BUILT_IN[kind]
 
 
-# What the HTML frame's content is replaced with to split the frame once per account.
-_CONTENT = "\x00content\x00"
+# What the HTML frame's content is replaced with to split the frame once per account: markup
+# the frame's escaped values (the account's name) can never hold.
+_CONTENT = "<content/>"
 
 
 def html_frame(account: Account) -> tuple[str, str]:
@@ -232,7 +230,7 @@ def _claim_row(event: Event, draft: Draft, email: Outgoing, claimed_at) -> SentE
     return SentEmail(
         account_id=event.account_id,
         event_id=event.id,
-        customer=draft.customer,
+        customer_id=draft.customer.id,
         kind=draft.kind,
         object_id=draft.object_id,
         to=email.to,
